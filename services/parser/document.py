@@ -1,0 +1,52 @@
+"""What extractors hand to the table interpreter: a document as ordered blocks.
+
+Every input kind (HTML, DOCX, PDF, XLSX, text renditions) is turned into a `Document`, so the
+interpretation of the national tables (services/parser/tables.py) is written once.
+
+- `Paragraph`: a line or paragraph of running text (titles, section headings, narrative).
+- `Grid`: a table as rows of cells with merged cells expanded. A position covered by a
+  rowspan/colspan of another cell holds `None`; a truly empty cell holds `""`. Text renditions
+  cannot tell the two apart, so grids built from text use `""` only and set `exact=False`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Paragraph:
+    text: str
+    page: int | None = None
+
+
+@dataclass
+class Grid:
+    rows: list[list[str | None]]
+    exact: bool = True  # True when cell positions are trustworthy (HTML/DOCX/XLSX/ruled PDF)
+    page: int | None = None
+
+
+Block = Paragraph | Grid
+
+
+@dataclass
+class Document:
+    blocks: list[Block] = field(default_factory=list)
+    kind: str = "unknown"  # html | text | pdf | docx | xlsx | xls | doc | image …
+    encoding: str | None = None
+    title: str | None = None  # <title>/ArticleTitle when the container states it
+    publish_date: str | None = None  # PubDate / 发布日期 when the container states it
+    page_agency: str | None = None  # 发布机构 / 来源 when the container states it
+    image_only: bool = False  # scanned PDF, image file, or tables present only as pictures
+    notes: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """All text in reading order (grids as tab-separated rows)."""
+        out: list[str] = []
+        for b in self.blocks:
+            if isinstance(b, Paragraph):
+                out.append(b.text)
+            else:
+                out.extend("\t".join(c or "" for c in row) for row in b.rows)
+        return "\n".join(out)

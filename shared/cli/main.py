@@ -1,0 +1,56 @@
+"""`nianbao` — one command line for the whole system.
+
+Each subcommand lives in its own module under shared/cli/ exposing `add_arguments(parser)` and
+`run(args) -> int`; modules are imported only when their command runs, so `nianbao parse` does
+not pay for the broker client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# command → (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "parse": ("shared.cli.parse_cmd", "parse a report file and print its tables as JSON"),
+    "validate": ("shared.cli.validate_cmd", "parse and validate a report file; print findings as JSON"),
+    "run": ("shared.cli.run_cmd", "start the whole pipeline on this machine and crawl the portals"),
+    "serve": ("shared.cli.serve_cmd", "run one service (fetcher, parser, validator, indexer, scheduler)"),
+    "topology": ("shared.cli.topology_cmd", "apply or check the JetStream streams and consumers"),
+    "search": ("shared.cli.search_cmd", "full-text search over indexed reports"),
+    "report": ("shared.cli.report_cmd", "show one indexed report's tables and findings"),
+    "replay": ("shared.cli.replay_cmd", "replay a doc.* subject through its consumer stage"),
+    "reprocess": ("shared.cli.reprocess_cmd", "replay reports produced by an older parser/validator"),
+    "dlq": ("shared.cli.dlq_cmd", "list, show and redrive dead-lettered messages"),
+    "missing": ("shared.cli.missing_cmd", "list registered agencies whose report for a year was not found"),
+    "portals": ("shared.cli.portals_cmd", "list, check and add portals in the registry"),
+    "migrate": ("shared.cli.migrate_cmd", "apply search-store schema migrations"),
+}
+
+
+def build_parser(argv: list[str]) -> tuple[argparse.ArgumentParser, object | None]:
+    parser = argparse.ArgumentParser(prog="nianbao", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    chosen = argv[0] if argv else None
+    module = None
+    for name, (mod_name, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if name == chosen:
+            module = importlib.import_module(mod_name)
+            module.add_arguments(p)
+    return parser, module
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser, module = build_parser(argv)
+    args = parser.parse_args(argv)
+    if module is None:
+        parser.print_help()
+        return 2
+    return int(module.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""All settings and their defaults, in one place.
+
+Every setting is read from an environment variable `NIANBAO_<NAME>` (upper case), converted
+laxly with msgspec (env values are strings). Modules take a `Settings` instance; none reads the
+environment itself.
+
+Settings:
+    data_dir: where the embedded defaults keep state (nats store, objects, sqlite)
+    nats_url: broker URL; empty → the launcher starts nats-server and fills it in
+    object_store: file:///path | s3://bucket?endpoint=host:port&secure=false
+    search: sqlite:///path/to/index.db | postgresql://user:pass@host:port/db
+    http_host / http_port: where a service serves /metrics, /healthz, /readyz
+    user_agent: identifying User-Agent for the fetcher
+    portals: path to the portal registry (portals.toml); empty → the bundled sample
+    allow_private_hosts: hosts the fetcher may reach although private/loopback
+    max_deliver / nak_delays_s / ack_wait_s: delivery budget per stage
+    graceful_timeout_s: how long shutdown waits for in-flight handlers
+    max_doc_bytes: cap on a fetched document
+    fetch_deadline_s: total deadline of one fetch (a trickling server must not hold a slot)
+    per_host_concurrency / min_delay_s: politeness
+    fee_decimals: V-005 threshold on decimals in 本年收费金额
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import msgspec
+
+ENV_PREFIX = "NIANBAO_"
+
+
+class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Settings forbid unknown fields (unlike events): a typo in config must fail loudly."""
+
+    data_dir: str = ".nianbao"
+    nats_url: str = ""
+    object_store: str = ""  # default: file://<data_dir>/objects
+    search: str = ""  # default: sqlite:///<data_dir>/index.db
+    http_host: str = "127.0.0.1"
+    http_port: int = 0  # 0 → pick a free port
+    user_agent: str = "nianbao/0.1 (+https://github.com/nianbao; annual-report monitor)"
+    portals: str = ""
+    allow_private_hosts: list[str] = []
+    max_deliver: int = 6
+    nak_delays_s: list[float] = msgspec.field(default_factory=lambda: [2.0, 10.0, 30.0, 120.0, 600.0])
+    ack_wait_s: float = 60.0
+    graceful_timeout_s: float = 30.0
+    max_workers: int = 1
+    max_doc_bytes: int = 64 * 1024 * 1024
+    fetch_deadline_s: float = 60.0
+    per_host_concurrency: int = 2
+    min_delay_s: float = 1.0
+    fee_decimals: int = 4
+    log_level: str = "INFO"
+
+    @property
+    def object_store_url(self) -> str:
+        return self.object_store or f"file://{Path(self.data_dir).resolve() / 'objects'}"
+
+    @property
+    def search_url(self) -> str:
+        return self.search or f"sqlite:///{Path(self.data_dir).resolve() / 'index.db'}"
+
+
+def _split_list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def load(env: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Settings from the environment (`NIANBAO_*`), then explicit overrides."""
+    env = os.environ if env is None else env
+    raw: dict[str, object] = {}
+    list_fields = {"allow_private_hosts", "nak_delays_s"}
+    for name in Settings.__struct_fields__:
+        value = env.get(ENV_PREFIX + name.upper())
+        if value is None:
+            continue
+        raw[name] = _split_list(value) if name in list_fields else value
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    return msgspec.convert(raw, Settings, strict=False)

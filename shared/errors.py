@@ -1,0 +1,58 @@
+"""One error root with meaning: Permanent errors are terminated and recorded as rejected,
+Transient errors are nak'ed with a growing delay (see shared/acking, reliability.md)."""
+
+from __future__ import annotations
+
+
+class NianbaoError(Exception):
+    """Root of every error nianbao raises on purpose."""
+
+    reason: str = "error"  # short, bounded label used in metrics and doc.rejected events
+
+
+class PermanentError(NianbaoError):
+    """Retrying cannot help: the input is bad. The message is terminated with a reason."""
+
+    reason = "permanent"
+
+
+class TransientError(NianbaoError):
+    """A dependency is unavailable right now: retry later with backoff."""
+
+    reason = "transient"
+
+
+class NotAReport(PermanentError):
+    reason = "not_a_report"
+
+
+class UnreadableDocument(PermanentError):
+    """Corrupt, truncated, empty or undecodable input."""
+
+    reason = "parse_error"
+
+
+class MissingConverter(PermanentError):
+    """A legacy format (.doc/.wps) needs LibreOffice, which is not installed."""
+
+    reason = "missing_converter"
+
+
+class TooLarge(PermanentError):
+    reason = "too_large"
+
+
+class DecompressionBomb(PermanentError):
+    reason = "bomb"
+
+
+class EncodingError(PermanentError):
+    reason = "encoding"
+
+
+class RedirectError(PermanentError):
+    reason = "redirect"
+
+
+class StoreUnavailable(TransientError):
+    reason = "store_unavailable"

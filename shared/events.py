@@ -1,0 +1,140 @@
+"""The one contract file: every event that crosses the broker.
+
+Rules (msgspec schema evolution; tests/unit/test_events.py pins the JSON schema):
+- every event is a frozen Struct on the tagged base `Event`; the tag is the `type` field;
+- new fields get defaults; never rename, reorder or retype a field; never `forbid_unknown_fields`
+  (a newer producer's extra fields must decode on an older consumer during a rolling deploy);
+- events carry references and identities, never document bytes (claim check): `doc_id` is the
+  sha256 of the canonical URL, `version` the sha256 of the bytes, stored at `raw/<version>`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import msgspec
+
+from shared.report import Finding, ParsedReport
+
+SCHEMA_VERSION = 1
+
+
+class Event(msgspec.Struct, frozen=True, tag_field="type", kw_only=True):
+    """Base of all events.
+
+    - `frozen`: an event is a fact; handlers derive new events instead of mutating.
+    - `tag_field="type"`: one decoder for the union dispatches on the tag; an unknown tag is a
+      decode error, which the acking layer treats as poison (terminated, not retried).
+    - `kw_only`: subclasses may add defaulted fields in any order.
+    """
+
+    schema_version: int = SCHEMA_VERSION
+    emitted_at: float = 0.0  # unix seconds, set by the publisher
+
+
+class DocRef(msgspec.Struct, frozen=True, kw_only=True):
+    """Identity of one version of one document."""
+
+    doc_id: str  # sha256(canonical URL)
+    version: str  # sha256(bytes)
+    portal: str  # portal id from the registry; subject token
+    url: str
+    object_key: str  # raw/<sha256>
+
+
+class CrawlDue(Event, frozen=True, tag="crawl.due"):
+    portal: str
+    slot: str  # ISO start of the schedule slot; part of the Msg-Id so replicas publish one job
+    urls: list[str] = []  # explicit list URLs; empty → the registry's
+    reason: str = "schedule"  # schedule | manual | retry
+
+
+class DocFetched(Event, frozen=True, tag="doc.fetched"):
+    ref: DocRef
+    size: int  # bytes
+    content_type: str | None = None  # as declared by the server
+    encoding: str | None = None
+    fetched_at: float = 0.0
+    title_hint: str | None = None  # link text on the list page
+    agency: str | None = None  # from the registry
+    division_code: str | None = None
+    level: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    parent_url: str | None = None  # the report page an attachment came from
+    companion: str | None = None  # 图片版 / 解读 when recognised
+
+
+class DocParsed(Event, frozen=True, tag="doc.parsed"):
+    ref: DocRef
+    report: ParsedReport
+    parser_version: str = ""
+    fetched: DocFetched | None = None
+
+
+class DocValidated(Event, frozen=True, tag="doc.validated"):
+    ref: DocRef
+    report: ParsedReport
+    findings: list[Finding]
+    status: str  # valid | warnings | invalid
+    parser_version: str = ""
+    validator_version: str = ""
+    fetched: DocFetched | None = None
+
+
+class DocIndexed(Event, frozen=True, tag="doc.indexed"):
+    ref: DocRef
+    status: str
+    findings: int = 0
+    changed: bool = True  # False when the same version was already indexed (no-op)
+
+
+class DocRejected(Event, frozen=True, tag="doc.rejected"):
+    stage: str  # fetcher | parser | validator | indexer
+    reason: str  # bounded label: not_a_report, parse_error, too_large, …
+    detail: str = ""
+    ref: DocRef | None = None
+    url: str | None = None
+    portal: str | None = None
+    original_subject: str | None = None
+    original_seq: int | None = None
+
+
+AnyEvent = CrawlDue | DocFetched | DocParsed | DocValidated | DocIndexed | DocRejected
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(AnyEvent)
+
+
+def encode(event: Event) -> bytes:
+    return _encoder.encode(event)
+
+
+def decode(data: bytes) -> AnyEvent:
+    """Decode any event; raises msgspec.DecodeError / ValidationError on poison."""
+    return _decoder.decode(data)
+
+
+def doc_id_for(canonical_url: str) -> str:
+    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()
+
+
+def version_for(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def object_key_for(version: str) -> str:
+    return f"raw/{version}"
+
+
+def msg_id(stage: str, ref: DocRef) -> str:
+    """Nats-Msg-Id for an event derived from one document version at one stage.
+
+    Derived, not random, so a retried publish after a lost ack is deduplicated by the stream.
+    """
+    return f"{stage}:{ref.doc_id}:{ref.version}"
+
+
+def subject_token(portal: str) -> str:
+    """Portal ids become one subject token: no dots, spaces or wildcards."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in portal) or "_"

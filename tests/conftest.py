@@ -1,0 +1,16 @@
+"""Shared fixtures. Real-server fixtures live in tests/servers.py and are imported here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = ROOT / "shared" / "samples" / "seeds"
+
+
+@pytest.fixture(scope="session")
+def seeds() -> dict[str, bytes]:
+    """The five seed reports, as bytes, keyed by file name."""
+    return {p.name: p.read_bytes() for p in sorted(SEEDS_DIR.glob("*.txt"))}
