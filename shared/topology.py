@@ -1,0 +1,183 @@
+"""The JetStream topology, declared in one place: streams, DLQ and one durable per stage.
+
+Services never declare anything (FastStream's auto-declare overwrites stream config and nats-py
+silently keeps an existing durable's old config); `nianbao topology apply` creates or updates,
+`check` lists drift, and /readyz fails while there is any.
+
+Settings read: max_deliver, ack_wait_s (per-stage consumers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nats.errors import Error as NatsError
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    DiscardPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import NotFoundError
+
+from shared.config import Settings
+
+DOCS = "DOCS"
+CRAWL = "CRAWL"
+DLQ = "DLQ"
+DAY = 24 * 3600.0
+# Events carry references and a parsed report (no document bytes); 1 MiB is nats-server's
+# default max_payload, which bounds a message anyway.
+MAX_MSG_SIZE = 1024 * 1024
+ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One pipeline stage: its durable consumer, the stream it reads and what it consumes."""
+
+    name: str
+    stream: str
+    filter_subject: str
+    input_tag: str
+
+
+STAGES: dict[str, Stage] = {
+    "fetcher": Stage("fetcher", CRAWL, "crawl.due.>", "crawl.due"),
+    "parser": Stage("parser", DOCS, "doc.fetched.>", "doc.fetched"),
+    "validator": Stage("validator", DOCS, "doc.parsed.>", "doc.parsed"),
+    "indexer": Stage("indexer", DOCS, "doc.validated.>", "doc.validated"),
+}
+
+
+def subject(kind: str, token: str) -> str:
+    """`doc.fetched.<portal>`, `doc.rejected.<stage>`, `crawl.due.<portal>`."""
+    return f"{kind}.{token}"
+
+
+def streams() -> list[StreamConfig]:
+    return [
+        StreamConfig(
+            name=DOCS,
+            description="document events, kept for replay",
+            subjects=["doc.>"],
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            max_age=30 * DAY,
+            duplicate_window=300.0,
+            discard=DiscardPolicy.OLD,
+            max_msg_size=MAX_MSG_SIZE,
+        ),
+        StreamConfig(
+            name=CRAWL,
+            description="crawl jobs (work queue)",
+            subjects=["crawl.>"],
+            retention=RetentionPolicy.WORK_QUEUE,
+            storage=StorageType.FILE,
+            max_age=DAY,
+            duplicate_window=300.0,
+            discard=DiscardPolicy.OLD,
+            max_msg_size=MAX_MSG_SIZE,
+        ),
+        StreamConfig(
+            name=DLQ,
+            description="max-deliveries and terminated advisories; originals stay in DOCS/CRAWL",
+            subjects=[
+                f"{ADVISORY}.MAX_DELIVERIES.{DOCS}.*",
+                f"{ADVISORY}.MSG_TERMINATED.{DOCS}.*",
+                f"{ADVISORY}.MAX_DELIVERIES.{CRAWL}.*",
+                f"{ADVISORY}.MSG_TERMINATED.{CRAWL}.*",
+            ],
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            # Longer than DOCS keeps nothing extra (the original would be gone), so equal it.
+            max_age=30 * DAY,
+            duplicate_window=120.0,
+            discard=DiscardPolicy.OLD,
+        ),
+    ]
+
+
+def consumer(stage: Stage, settings: Settings) -> ConsumerConfig:
+    return ConsumerConfig(
+        name=stage.name,
+        durable_name=stage.name,
+        filter_subject=stage.filter_subject,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=float(settings.ack_wait_s),
+        max_deliver=int(settings.max_deliver),
+        max_ack_pending=1000,
+    )
+
+
+# Fields compared by `check`: the ones we set on purpose (the server fills in the rest).
+_STREAM_FIELDS = ("subjects", "retention", "storage", "max_age", "duplicate_window", "discard", "max_msg_size")
+_CONSUMER_FIELDS = ("filter_subject", "deliver_policy", "ack_policy", "ack_wait", "max_deliver")
+
+
+async def apply(js, settings: Settings) -> list[str]:
+    """Create or update every stream and consumer; return what was done (one line each)."""
+    done: list[str] = []
+    for cfg in streams():
+        try:
+            await js.stream_info(cfg.name)
+        except NotFoundError:
+            await js.add_stream(config=cfg)
+            done.append(f"created stream {cfg.name}")
+        else:
+            await js.update_stream(config=cfg)
+            done.append(f"updated stream {cfg.name}")
+    for stage in STAGES.values():
+        cfg = consumer(stage, settings)
+        # add_consumer on an existing durable updates the editable fields (server ≥ 2.10);
+        # a non-editable change raises, which apply reports rather than hides.
+        await js.add_consumer(stage.stream, config=cfg)
+        done.append(f"consumer {stage.stream}/{stage.name} ready")
+    return done
+
+
+def _same(want, have) -> bool:
+    if isinstance(want, float) or isinstance(have, float):
+        return want is not None and have is not None and abs(float(want) - float(have)) < 1e-6
+    if isinstance(want, list):
+        return sorted(want) == sorted(have or [])
+    return want == have
+
+
+async def check(js, settings: Settings) -> list[str]:
+    """Drift descriptions; an empty list means the broker matches this code."""
+    drift: list[str] = []
+    for cfg in streams():
+        try:
+            have = (await js.stream_info(cfg.name)).config
+        except NotFoundError:
+            drift.append(f"stream {cfg.name} missing")
+            continue
+        for field in _STREAM_FIELDS:
+            want, got = getattr(cfg, field), getattr(have, field)
+            if not _same(want, got):
+                drift.append(f"stream {cfg.name}.{field}: want {want!r}, have {got!r}")
+    for stage in STAGES.values():
+        cfg = consumer(stage, settings)
+        try:
+            have = (await js.consumer_info(stage.stream, stage.name)).config
+        except NotFoundError:
+            drift.append(f"consumer {stage.stream}/{stage.name} missing")
+            continue
+        for field in _CONSUMER_FIELDS:
+            want, got = getattr(cfg, field), getattr(have, field)
+            if not _same(want, got):
+                drift.append(f"consumer {stage.stream}/{stage.name}.{field}: want {want!r}, have {got!r}")
+    return drift
+
+
+async def check_or_error(js, settings: Settings) -> list[str]:
+    """`check`, with a broker error reported as drift instead of raised (for /readyz)."""
+    try:
+        return await check(js, settings)
+    except (NatsError, TimeoutError) as exc:
+        return [f"broker: {type(exc).__name__}: {exc}"]
