@@ -1,0 +1,140 @@
+"""Plain text → document blocks: find the table linearisations in a text rendition and rebuild grids.
+
+Text renditions of the reports come in a few shapes (seeds and report-format.md §7):
+
+- *cell per line*: every cell on its own line starting with a TAB, rows separated by blank lines;
+  a cell's text may wrap onto following lines that carry no TAB (`商业\\n企业`);
+- *row per line, TAB separated* (markdown exports): `规章\\t0\\t0\\t0`, trailing TABs;
+- *pipe rows*: `a | b | c |`, including colspan artefacts `| |||` and markdown separators;
+- everything else is running text and becomes one `Paragraph` per non-empty line. Lines of a PDF
+  text layer such as `一、本年新收… 120 7 0 0 3 1 131` stay paragraphs; the table interpreter
+  (services/parser/tables.py) reads label + numbers out of them.
+
+Text cannot tell padding from truly empty cells, so every grid built here has `exact=False`.
+Reads no settings.
+"""
+
+from __future__ import annotations
+
+import re
+
+from services.parser.document import Block, Grid, Paragraph
+
+_SECTION_HEAD = re.compile(r"^\s*#*\s*[一二三四五六七八九十]+、")
+_MD_SEP = re.compile(r"^\s*\|?\s*:?-{2,}")
+_MAX_CONTINUATION = 40  # a wrapped cell fragment is short; longer lines are new paragraphs
+
+
+def _is_blank(line: str) -> bool:
+    return not line.strip()
+
+
+def _is_tab_line(line: str) -> bool:
+    return "\t" in line
+
+
+def _is_pipe_line(line: str) -> bool:
+    return line.count("|") >= 2 or (line.count("|") == 1 and line.rstrip().endswith("|"))
+
+
+def _pipe_cells(line: str) -> list[str]:
+    parts = line.strip().split("|")
+    if parts and parts[0].strip() == "" and line.strip().startswith("|"):
+        parts = parts[1:]
+    if parts and parts[-1].strip() == "":
+        parts = parts[:-1]
+    return [p.strip() for p in parts]
+
+
+def _single_cell(line: str) -> bool:
+    """`\\tcell` (optionally indented with spaces): one cell of a cell-per-line table."""
+    stripped = line.lstrip(" \u3000")
+    return stripped.startswith("\t") and "\t" not in stripped[1:]
+
+
+def _tab_rows(lines: list[str]) -> list[list[str]]:
+    """Rows of one TAB region (lines between the region's first and last TAB line)."""
+    rows: list[list[str]] = []
+    chunk: list[str] = []
+
+    def flush() -> None:
+        if not chunk:
+            return
+        tab_lines = [ln for ln in chunk if _is_tab_line(ln)]
+        if tab_lines and all(_single_cell(ln) for ln in tab_lines):
+            # cell per line: the chunk is one row; TAB-less lines continue the previous cell
+            cells: list[str] = []
+            for ln in chunk:
+                if _is_tab_line(ln):
+                    cells.append(ln.lstrip(" \u3000")[1:])
+                elif cells:
+                    cells[-1] = cells[-1] + "\n" + ln
+                else:
+                    cells.append(ln)
+            rows.append(cells)
+        else:
+            for ln in chunk:
+                if _is_tab_line(ln):
+                    rows.append(ln.rstrip("\r\n").split("\t"))
+                elif rows:
+                    rows[-1][-1] = rows[-1][-1] + "\n" + ln
+                else:
+                    rows.append([ln])
+        chunk.clear()
+
+    for ln in lines:
+        if _is_blank(ln):
+            flush()
+        else:
+            chunk.append(ln)
+    flush()
+    return rows
+
+
+def _continues_cell(line: str) -> bool:
+    s = line.strip()
+    return bool(s) and len(s) <= _MAX_CONTINUATION and not _SECTION_HEAD.match(line)
+
+
+def text_blocks(text: str) -> list[Block]:
+    """Split a plain-text rendition into paragraphs and (inexact) grids, in reading order."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    blocks: list[Block] = []
+    i, n = 0, len(lines)
+    while i < n:
+        line = lines[i]
+        if _is_blank(line):
+            i += 1
+            continue
+        if _is_tab_line(line):
+            # a TAB region runs over TAB lines, blank lines and short TAB-less continuation lines
+            # that directly follow a cell; it ends at text after a blank line or a long line.
+            j = i
+            last_tab = i
+            prev_blank = False
+            while j < n:
+                ln = lines[j]
+                if _is_tab_line(ln):
+                    last_tab = j
+                    prev_blank = False
+                elif _is_blank(ln):
+                    prev_blank = True
+                elif prev_blank or not _continues_cell(ln):
+                    break
+                j += 1
+            rows = _tab_rows(lines[i : last_tab + 1])
+            if rows:
+                blocks.append(Grid(rows=rows, exact=False))
+            i = last_tab + 1
+            continue
+        if _is_pipe_line(line):
+            rows = []
+            while i < n and (_is_pipe_line(lines[i]) or _is_blank(lines[i])):
+                if not _is_blank(lines[i]) and not _MD_SEP.match(lines[i]):
+                    rows.append(_pipe_cells(lines[i]))
+                i += 1
+            blocks.append(Grid(rows=rows, exact=False))
+            continue
+        blocks.append(Paragraph(text=line.strip()))
+        i += 1
+    return blocks
