@@ -1,0 +1,133 @@
+"""The acking classifier: what happens to a message after its handler ran.
+
+FastStream's NATS default terminates on the first exception (a store blip would dead-letter
+work) and NACK_ON_ERROR retries with no delay, so subscribers use AckPolicy.MANUAL and every
+message goes through `process`:
+
+- success → publish the handler's outgoing events (derived Msg-Ids) → ack;
+- decode error, unknown tag, wrong event for the stage, PermanentError → publish DocRejected on
+  `doc.rejected.<stage>` with the reason → term (the MSG_TERMINATED advisory lands in DLQ);
+- TransientError (and any unexpected exception, which may be a blip) → nak with
+  `nak_delays_s[num_delivered-1]`; at `max_deliver` the server stops and its MAX_DELIVERIES
+  advisory lands in DLQ while the original stays in its stream (limits / unacked work-queue);
+- cancellation (shutdown past graceful_timeout) → nothing: redelivered after ack_wait.
+
+Settings read: max_deliver, nak_delays_s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+import msgspec
+
+from shared import metrics
+from shared.config import Settings
+from shared.errors import PermanentError, TransientError
+from shared.events import DocRejected, Event, decode
+from shared.runtime.publish import Outgoing, Publisher
+from shared.topology import Stage, subject
+
+log = logging.getLogger("nianbao.acking")
+
+Handler = Callable[[Event], Awaitable[Sequence[Outgoing]]]
+
+
+class WrongEvent(PermanentError):
+    """A well-formed event that this stage does not consume (published on the wrong subject)."""
+
+    reason = "unexpected_event"
+
+
+def nak_delay(settings: Settings, num_delivered: int) -> float:
+    delays = settings.nak_delays_s or [1.0]
+    return float(delays[min(max(num_delivered, 1), len(delays)) - 1])
+
+
+def _rejection(stage: Stage, event: Event | None, reason: str, detail: str, msg) -> Outgoing:
+    md = msg.metadata
+    ref = getattr(event, "ref", None)
+    rejected = DocRejected(
+        stage=stage.name, reason=reason, detail=detail[:2000], ref=ref,
+        url=ref.url if ref else None, portal=ref.portal if ref else getattr(event, "portal", None),
+        original_subject=msg.subject, original_seq=md.sequence.stream,
+    )
+    # One rejection per original message, however often this runs.
+    mid = f"rejected:{stage.name}:{md.stream}:{md.sequence.stream}"
+    return Outgoing(subject("doc.rejected", stage.name), rejected, mid)
+
+
+class Acker:
+    """Runs one stage's handler on raw nats messages and settles each one exactly once."""
+
+    def __init__(self, stage: Stage, settings: Settings, handler: Handler, publisher: Publisher) -> None:
+        self.stage = stage
+        self.settings = settings
+        self.handler = handler
+        self.publisher = publisher
+        name = stage.name
+        self._in_flight = metrics.IN_FLIGHT.labels(name)
+        self._seconds = metrics.PROCESSING_SECONDS.labels(name)
+        self._outcomes = {o: metrics.MESSAGES.labels(name, o) for o in
+                          ("ok", "rejected", "retried", "dead_lettered")}
+
+    async def process(self, msg) -> str:
+        """Handle one message; return its outcome (ok | rejected | retried | dead_lettered)."""
+        started = time.perf_counter()
+        self._in_flight.inc()
+        try:
+            outcome = await self._settle(msg)
+        finally:
+            self._in_flight.dec()
+            self._seconds.observe(time.perf_counter() - started)
+        self._outcomes[outcome].inc()
+        return outcome
+
+    async def _settle(self, msg) -> str:
+        event: Event | None = None
+        try:
+            try:
+                event = decode(msg.data)
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                return await self._reject(msg, None, "decode_error", str(exc))
+            tag = type(event).__struct_config__.tag
+            if tag != self.stage.input_tag:
+                raise WrongEvent(f"{self.stage.name} consumes {self.stage.input_tag}, got {tag}")
+            outs = await self.handler(event)
+            for out in outs:
+                await self.publisher.publish(out)
+        except PermanentError as exc:
+            return await self._reject(msg, event, exc.reason, str(exc) or type(exc).__name__)
+        except TransientError as exc:
+            return await self._retry(msg, exc.reason, exc)
+        except asyncio.CancelledError:
+            raise  # left unacked on purpose: redelivered after ack_wait
+        except Exception as exc:  # noqa: BLE001 - unknown failures may be blips: retry, then DLQ
+            log.exception("%s: unexpected error on %s", self.stage.name, msg.subject)
+            return await self._retry(msg, "unexpected", exc)
+        await msg.ack()
+        return "ok"
+
+    async def _reject(self, msg, event: Event | None, reason: str, detail: str) -> str:
+        metrics.REJECTIONS.labels(self.stage.name, reason).inc()
+        try:
+            await self.publisher.publish(_rejection(self.stage, event, reason, detail, msg))
+        except Exception as exc:  # noqa: BLE001 - the record must exist before we term
+            return await self._retry(msg, "reject_publish_failed", exc)
+        await msg.term()
+        return "rejected"
+
+    async def _retry(self, msg, reason: str, exc: BaseException) -> str:
+        n = msg.metadata.num_delivered
+        metrics.RETRIES.labels(self.stage.name, reason).inc()
+        await msg.nak(delay=nak_delay(self.settings, n))
+        if n >= self.settings.max_deliver:
+            # The server delivers no more; its MAX_DELIVERIES advisory is captured by DLQ.
+            metrics.DEAD_LETTERS.labels(self.stage.name).inc()
+            log.warning("%s: %s dead-lettered after %d deliveries: %s", self.stage.name,
+                        msg.subject, n, exc)
+            return "dead_lettered"
+        return "retried"

@@ -1,0 +1,47 @@
+"""The broker factory: every stage's FastStream NatsBroker is made here, the same way.
+
+- `max_reconnect_attempts=-1`: nats-py's default gives up after ~2 minutes and leaves a deaf worker;
+- `graceful_timeout`: shutdown stops fetching, waits for in-flight handlers, then disconnects;
+- per-message logs at DEBUG (off the hot path unless asked for);
+- subscribers bind to the pre-created durable (`PullSub`, `JStream(declare=False)`) with
+  AckPolicy.MANUAL: `shared.runtime.acking` settles every message.
+
+Settings read: nats_url, graceful_timeout_s, max_workers, log_level.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, PullSub
+
+from shared.config import Settings
+from shared.topology import Stage, consumer
+
+DEFAULT_URL = "nats://127.0.0.1:4222"
+
+
+def make_broker(settings: Settings, name: str = "nianbao") -> NatsBroker:
+    return NatsBroker(
+        settings.nats_url or DEFAULT_URL,
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        graceful_timeout=settings.graceful_timeout_s,
+        log_level=logging.DEBUG,
+    )
+
+
+def stage_subscriber(broker: NatsBroker, stage: Stage, settings: Settings):
+    """A pull subscriber bound to the stage's durable; never declares streams."""
+    return broker.subscriber(
+        stage.filter_subject,
+        stream=JStream(stage.stream, declare=False),
+        durable=stage.name,
+        config=consumer(stage, settings),
+        # batch_size = how many messages of one fetch run concurrently (ag2ai/faststream#2563);
+        # the timeout bounds an idle fetch, so shutdown never waits long for an empty one.
+        pull_sub=PullSub(batch_size=max(1, settings.max_workers), timeout=1.0),
+        ack_policy=AckPolicy.MANUAL,
+    )
