@@ -19,6 +19,10 @@ Settings:
     fetch_deadline_s: total deadline of one fetch (a trickling server must not hold a slot)
     per_host_concurrency / min_delay_s: politeness
     fee_decimals: V-005 threshold on decimals in 本年收费金额
+    s3_access_key / s3_secret_key: credentials of the s3:// object store (never logged)
+    s3_region: region sent to the S3 endpoint (MinIO ignores it)
+    search_migrate: apply search-store schema migrations when a store is opened (SQLite always does)
+    store_timeout_s: how long a store call waits for a lock / connection before StoreUnavailable
 """
 
 from __future__ import annotations
@@ -54,6 +58,11 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     min_delay_s: float = 1.0
     fee_decimals: int = 4
     log_level: str = "INFO"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_region: str = "us-east-1"
+    search_migrate: bool = False
+    store_timeout_s: float = 5.0
 
     @property
     def object_store_url(self) -> str:

@@ -56,3 +56,9 @@ class RedirectError(PermanentError):
 
 class StoreUnavailable(TransientError):
     reason = "store_unavailable"
+
+
+class ObjectMissing(PermanentError):
+    """An event refers to an object key the object store does not hold."""
+
+    reason = "object_missing"

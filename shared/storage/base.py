@@ -5,6 +5,7 @@ Backend errors that may heal (server down, file locked) are raised as StoreUnava
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 import msgspec
@@ -30,6 +31,12 @@ class ObjectStore(Protocol):
 
     async def head(self, key: str) -> ObjectMeta | None: ...
 
+    def iter_chunks(self, key: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
+        """Stream an object's bytes (async generator); ObjectMissing when absent."""
+
+    async def presigned_url(self, key: str, expires_s: int = 3600) -> str:
+        """A download link: presigned for S3, file:// for the directory store."""
+
     async def ping(self) -> None:
         """Raise StoreUnavailable when the store cannot be reached."""
 
@@ -40,9 +47,25 @@ class SearchStore(Protocol):
     async def upsert(self, doc: Any) -> bool:
         """Insert or replace the report of `doc.ref.doc_id`; False when that version is already there."""
 
-    async def search(self, query: str, **filters: Any) -> list[dict]: ...
+    async def search(self, query: str = "", *, limit: int = 20, offset: int = 0, **filters: Any) -> list[dict]:
+        """Filters: year, agency (exact, or `*pattern*`), rule, status, format, level,
+        division_code, portal. Rows: doc_id, version, title, agency, year, status, snippet, score…"""
+
+    async def facets(self, query: str = "", **filters: Any) -> dict[str, dict]:
+        """Report counts by year, agency, rule, status and format over the matching reports."""
+
+    async def sum_cells(self, table: str, row: str, col: str, *, group_by: str | None = "year", **filters: Any) -> dict:
+        """{group: {sum, numbers, reports, not_numbers}}; only numeric cells are summed."""
 
     async def get_report(self, doc_id: str) -> dict | None: ...
+
+    async def previous_report(self, agency: str, year: int) -> Any:
+        """The ParsedReport of `agency` for `year - 1` (pass the current report's year), or None."""
+
+    async def count(self) -> int: ...
+
+    async def stale(self, parser_version: str, validator_version: str) -> list[str]:
+        """doc_ids indexed by another parser or validator version (for `nianbao reprocess --stale`)."""
 
     async def ping(self) -> None: ...
 

@@ -1,0 +1,257 @@
+"""What both search stores share, as pure functions: the rows one `DocValidated` event becomes,
+the filters a query accepts, and how results are shaped (snippets, nested tables).
+
+Keeping this here means SQLite and PostgreSQL index exactly the same facts and answer the same
+questions the same way; only the SQL dialect differs (see sqlite.py / postgres.py).
+
+Settings read: none.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from shared.events import DocValidated
+from shared.report import ParsedReport
+from shared.storage.segment import query_tokens, segment
+
+# filters accepted by search / facets / sum_cells, and the column each one compares
+FILTERS = ("year", "agency", "rule", "status", "format", "level", "division_code", "portal")
+GROUP_BYS = ("year", "agency", "level", "division_code", "format", "status", "portal")
+FACETS = ("year", "agency", "rule", "status", "format")
+EXTRA_TABLE = "_extra"  # cells that belong to no key of the detected format
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    doc_id: str
+    version: str
+    portal: str
+    url: str
+    object_key: str
+    agency: str | None  # registry agency when known (stable identity), else the parsed name
+    agency_name: str | None  # as printed in the report's title
+    division_code: str | None
+    level: str | None
+    year: int | None
+    format: str
+    status: str
+    title: str | None
+    publish_date: str | None
+    fetched_at: float | None
+    indexed_at: float
+    parser_version: str
+    validator_version: str
+    source_modality: str
+    content_type: str | None
+    n_findings: int
+    body: str  # plain text: title, agency and the sections, for snippets
+    segmented: str  # body cut into search tokens
+    report_json: bytes  # the ParsedReport, for previous_report and re-validation
+
+
+@dataclass(frozen=True)
+class CellRow:
+    tbl: str
+    row: str
+    col: str
+    value: float | None
+    kind: str
+    raw: str
+    unit: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    rule: str
+    severity: str
+    message: str
+    cells: list[str]
+    tags: list[str]
+
+
+@dataclass(frozen=True)
+class Rows:
+    report: ReportRow
+    cells: list[CellRow]
+    findings: list[FindingRow]
+
+
+def body_of(report: ParsedReport) -> str:
+    parts = [report.title or "", report.agency_name or ""]
+    for section in report.sections.values():
+        parts.append(section.title_raw)
+        parts.append(section.text)
+    return "\n".join(p for p in parts if p)
+
+
+def rows_of(event: DocValidated, *, now: float | None = None) -> Rows:
+    """Flatten one validated report into the rows every search store writes."""
+    report, fetched = event.report, event.fetched
+    body = body_of(report)
+    meta = ReportRow(
+        doc_id=event.ref.doc_id,
+        version=event.ref.version,
+        portal=event.ref.portal,
+        url=event.ref.url,
+        object_key=event.ref.object_key,
+        agency=(fetched.agency if fetched and fetched.agency else None) or report.agency_name,
+        agency_name=report.agency_name,
+        division_code=fetched.division_code if fetched else None,
+        level=fetched.level if fetched else None,
+        year=report.report_year,
+        format=report.format_version,
+        status=event.status,
+        title=report.title or (fetched.title_hint if fetched else None),
+        publish_date=report.publish_date,
+        fetched_at=fetched.fetched_at if fetched and fetched.fetched_at else None,
+        indexed_at=time.time() if now is None else now,
+        parser_version=event.parser_version or report.parser_version,
+        validator_version=event.validator_version,
+        source_modality=report.source_modality,
+        content_type=report.content_type,
+        n_findings=len(event.findings),
+        body=body,
+        segmented=segment(body),
+        report_json=msgspec.json.encode(report),
+    )
+    cells: list[CellRow] = []
+    for tbl, table in report.tables.items():
+        for row, cols in (table or {}).items():
+            for col, cell in cols.items():
+                cells.append(_cell_row(tbl, row, col, cell))
+    for key, cell in report.extra_cells.items():
+        cells.append(_cell_row(EXTRA_TABLE, key, "", cell))
+    findings = [FindingRow(f.rule, f.severity, f.message, list(f.cells), list(f.tags)) for f in event.findings]
+    return Rows(meta, cells, findings)
+
+
+def _cell_row(tbl: str, row: str, col: str, cell: Any) -> CellRow:
+    value = float(cell.value) if cell.kind == "number" and cell.value is not None else None
+    return CellRow(tbl, row, col, value, cell.kind, cell.raw, cell.unit, cell.note)
+
+
+def is_noop(stored: dict | None, rows: Rows) -> bool:
+    """Same version indexed by the same parser and validator: nothing to write."""
+    if stored is None:
+        return False
+    r = rows.report
+    return (
+        stored["version"] == r.version
+        and stored["parser_version"] == r.parser_version
+        and stored["validator_version"] == r.validator_version
+    )
+
+
+def is_stale_replay(stored: dict | None, rows: Rows) -> bool:
+    """An older version arriving after a newer one (a replay) must not overwrite it."""
+    if stored is None or stored["version"] == rows.report.version:
+        return False
+    old, new = stored.get("fetched_at"), rows.report.fetched_at
+    return old is not None and new is not None and new < old
+
+
+def check_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(filters) - set(FILTERS)
+    if unknown:
+        raise ValueError(f"unknown filter(s) {sorted(unknown)}; known: {', '.join(FILTERS)}")
+    out = {k: v for k, v in filters.items() if v is not None and v != ""}
+    if "year" in out:
+        out["year"] = int(out["year"])
+    return out
+
+
+def check_group_by(group_by: str | None) -> str | None:
+    if group_by is not None and group_by not in GROUP_BYS:
+        raise ValueError(f"cannot group by {group_by!r}; choose one of {', '.join(GROUP_BYS)}")
+    return group_by
+
+
+def snippet(body: str, query: str, width: int = 60) -> str:
+    """A window of the original text around the first query token, the token in 【】."""
+    flat = " ".join(body.split())
+    toks = sorted(query_tokens(query), key=len, reverse=True)
+    low = flat.lower()
+    hits = [(low.find(t), t) for t in toks if low.find(t) >= 0]
+    if not hits:
+        return flat[:width] + ("…" if len(flat) > width else "")
+    pos, tok = min(hits)
+    start = max(0, pos - width // 3)
+    end = min(len(flat), pos + len(tok) + width - width // 3)
+    out = flat[start:pos] + "【" + flat[pos : pos + len(tok)] + "】" + flat[pos + len(tok) : end]
+    return ("…" if start else "") + out + ("…" if end < len(flat) else "")
+
+
+def nest_cells(rows: list[dict]) -> dict[str, dict[str, dict[str, dict]]]:
+    """Cell rows back into {table: {row: {col: cell}}}, cell fields without the empty ones."""
+    tables: dict[str, dict[str, dict[str, dict]]] = {}
+    for r in rows:
+        cell = {"kind": r["kind"], "raw": r["raw"]}
+        if r["value"] is not None:
+            v = r["value"]
+            cell["value"] = int(v) if float(v).is_integer() else v
+        for k in ("unit", "note"):
+            if r.get(k):
+                cell[k] = r[k]
+        tables.setdefault(r["tbl"], {}).setdefault(r["row"], {})[r["col"]] = cell
+    return tables
+
+
+def decode_report(data: bytes | str) -> ParsedReport:
+    return msgspec.json.decode(data, type=ParsedReport)
+
+
+def agency_pattern(value: str, *, param: str = "?") -> tuple[str, str]:
+    """(operator with placeholder, value) for an agency filter. Exact by default, so `missing`
+    never counts a near-namesake; a pattern when the value starts or ends with `*`
+    (`*深圳*` = contains 深圳)."""
+    if value.startswith("*") or value.endswith("*"):
+        escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return f"LIKE {param} ESCAPE '\\'", escaped.replace("*", "%")
+    return f"= {param}", value
+
+
+def sum_entry(total: float | None, numbers: int, reports: int) -> dict:
+    """One group of a cell sum. Only numeric cells are summed; `not_numbers` counts the reports
+    whose cell is blank, a dash, text, unreadable or absent, so a partial sum is never mistaken
+    for a complete one. Rounded to 6 decimals to hide float noise on 万元 amounts."""
+    if total is not None:
+        total = round(float(total), 6)
+        total = int(total) if total.is_integer() else total
+    return {"sum": total if total is not None else 0, "numbers": int(numbers), "reports": int(reports),
+            "not_numbers": int(reports) - int(numbers)}  # fmt: skip
+
+
+META_FIELDS = (
+    "doc_id", "version", "portal", "url", "object_key", "agency", "agency_name", "division_code",
+    "level", "year", "format", "status", "title", "publish_date", "fetched_at", "indexed_at",
+    "parser_version", "validator_version", "source_modality", "content_type", "n_findings",
+)  # fmt: skip
+
+
+def dumps(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+def loads(value: str | bytes | list) -> Any:
+    return value if isinstance(value, list) else msgspec.json.decode(value)
+
+
+def finding_dict(rule: str, severity: str, message: str, cells: list[str], tags: list[str]) -> dict:
+    return {"rule": rule, "severity": severity, "message": message, "cells": list(cells), "tags": list(tags)}
+
+
+def report_dict(meta: dict, cells: list[dict], findings: list[dict], versions: list[dict], report_json: bytes | str) -> dict:
+    report = decode_report(report_json)
+    out = dict(meta)
+    out["tables"] = nest_cells(cells)
+    out["findings"] = findings
+    out["versions"] = versions
+    out["sections"] = {k: {"title": s.title_raw, "text": s.text} for k, s in report.sections.items()}
+    out["notes"] = [msgspec.to_builtins(n) for n in report.notes]
+    return out

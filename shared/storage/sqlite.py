@@ -1,0 +1,386 @@
+"""The embedded search store: one SQLite file (WAL, one writer) with FTS5 over segmented text.
+
+Tables: `reports` (one row per doc_id: the latest version and its metadata), `reports_fts`
+(FTS5, rowid = reports.id, text cut by rjieba — see segment.py), `cells` (every cell of every
+table, typed: value REAL only for numbers, so sums never count a blank as 0), `findings`, and
+`versions` (every version ever indexed per doc_id). An upsert is one transaction: the old rows
+of the doc are deleted and the new ones inserted, so readers see either version, never a mix.
+
+sqlite3 calls run in a worker thread (`asyncio.to_thread`) behind one lock: the event loop never
+waits on disk, and there is exactly one writer. `database is locked` after the busy timeout, and
+other errors that may heal, become StoreUnavailable (the indexer naks and retries).
+
+URL: `sqlite:///abs/path/index.db` (`sqlite:///:memory:` for throwaway use); query parameter
+`timeout=<seconds>` overrides the busy timeout.
+Settings read (via factory.py): store_timeout_s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from shared import metrics
+from shared.errors import StoreUnavailable
+from shared.events import DocValidated
+from shared.report import ParsedReport
+from shared.storage import queries as q
+from shared.storage.segment import fts5_match
+
+T = TypeVar("T")
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS reports (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL UNIQUE,
+    version TEXT NOT NULL,
+    portal TEXT NOT NULL,
+    url TEXT NOT NULL,
+    object_key TEXT NOT NULL,
+    agency TEXT,
+    agency_name TEXT,
+    division_code TEXT,
+    level TEXT,
+    year INTEGER,
+    format TEXT NOT NULL,
+    status TEXT NOT NULL,
+    title TEXT,
+    publish_date TEXT,
+    fetched_at REAL,
+    indexed_at REAL NOT NULL,
+    parser_version TEXT NOT NULL,
+    validator_version TEXT NOT NULL,
+    source_modality TEXT NOT NULL,
+    content_type TEXT,
+    n_findings INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    report_json BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reports_year_agency ON reports(year, agency);
+CREATE INDEX IF NOT EXISTS reports_agency_year ON reports(agency, year);
+CREATE INDEX IF NOT EXISTS reports_agency_name_year ON reports(agency_name, year);
+CREATE INDEX IF NOT EXISTS reports_status ON reports(status);
+CREATE VIRTUAL TABLE IF NOT EXISTS reports_fts USING fts5(segmented, tokenize = 'unicode61');
+CREATE TABLE IF NOT EXISTS cells (
+    doc_id TEXT NOT NULL,
+    tbl TEXT NOT NULL,
+    row TEXT NOT NULL,
+    col TEXT NOT NULL,
+    value REAL,
+    kind TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    unit TEXT,
+    note TEXT,
+    PRIMARY KEY (doc_id, tbl, row, col)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS cells_key ON cells(tbl, row, col, doc_id);
+CREATE TABLE IF NOT EXISTS findings (
+    doc_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    rule TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    message TEXT NOT NULL,
+    cells TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    PRIMARY KEY (doc_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS findings_rule ON findings(rule, doc_id);
+CREATE TABLE IF NOT EXISTS versions (
+    doc_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    first_indexed_at REAL NOT NULL,
+    last_indexed_at REAL NOT NULL,
+    status TEXT NOT NULL,
+    PRIMARY KEY (doc_id, version)
+) WITHOUT ROWID;
+"""
+
+_HEALABLE = ("locked", "unable to open", "disk i/o", "disk is full", "busy")
+
+
+def _wrap(exc: sqlite3.Error) -> Exception:
+    if isinstance(exc, sqlite3.OperationalError) and any(m in str(exc).lower() for m in _HEALABLE):
+        return StoreUnavailable(f"sqlite: {exc}")
+    return exc
+
+
+class SqliteSearchStore:
+    def __init__(self, path: str, *, timeout_s: float = 5.0) -> None:
+        self.path = path
+        self.timeout_s = timeout_s
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"SqliteSearchStore({self.path!r})"
+
+    # --- plumbing ------------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        if self._closed:
+            raise RuntimeError("search store is closed")
+        if self._conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=self.timeout_s, isolation_level=None, check_same_thread=False
+            )
+            conn.row_factory = sqlite3.Row
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                    # every statement is IF NOT EXISTS: two processes creating it at once is fine
+                    conn.executescript(
+                        f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+                    )
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    def _run_sync(self, op: str, fn: Callable[[sqlite3.Connection], T]) -> T:
+        started = time.perf_counter()
+        with self._lock:
+            try:
+                conn = self._connect()
+                return fn(conn)
+            except sqlite3.Error as exc:
+                if self._conn is not None and self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise _wrap(exc) from exc
+            finally:
+                metrics.STORE_SECONDS.labels("sqlite", op).observe(time.perf_counter() - started)
+
+    async def _run(self, op: str, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return await asyncio.to_thread(self._run_sync, op, fn)
+
+    async def open(self) -> SqliteSearchStore:
+        await self._run("open", lambda conn: None)
+        return self
+
+    # --- writing -------------------------------------------------------------------------------
+    async def upsert(self, event: DocValidated) -> bool:
+        rows = q.rows_of(event)
+        return await self._run("upsert", lambda conn: _upsert(conn, rows))
+
+    # --- reading -------------------------------------------------------------------------------
+    async def search(
+        self,
+        query: str = "",
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        **filters: Any,
+    ) -> list[dict]:
+        where, params = _where(q.check_filters(filters))
+        match = fts5_match(query)
+        cols = "r.doc_id, r.version, r.title, r.agency, r.agency_name, r.year, r.status, r.format, r.url, r.n_findings"
+        if match:
+            sql = (
+                f"SELECT {cols}, r.body, -bm25(reports_fts) AS score FROM reports_fts"
+                " JOIN reports r ON r.id = reports_fts.rowid"
+                f" WHERE reports_fts MATCH ? {where} ORDER BY bm25(reports_fts), r.doc_id LIMIT ? OFFSET ?"
+            )
+            params = [match, *params, limit, offset]
+        else:
+            sql = (
+                f"SELECT {cols}, r.body, NULL AS score FROM reports r WHERE 1=1 {where}"
+                " ORDER BY r.year DESC, r.agency, r.doc_id LIMIT ? OFFSET ?"
+            )
+            params = [*params, limit, offset]
+
+        def run(conn: sqlite3.Connection) -> list[dict]:
+            out = []
+            for r in conn.execute(sql, params):
+                d = dict(r)
+                d["snippet"] = q.snippet(d.pop("body"), query)
+                out.append(d)
+            return out
+
+        return await self._run("search", run)
+
+    async def facets(self, query: str = "", **filters: Any) -> dict[str, dict]:
+        where, params = _where(q.check_filters(filters))
+        match = fts5_match(query)
+        if match:
+            matching = (
+                "SELECT r.* FROM reports_fts JOIN reports r ON r.id = reports_fts.rowid"
+                f" WHERE reports_fts MATCH ? {where}"
+            )
+            params = [match, *params]
+        else:
+            matching = f"SELECT r.* FROM reports r WHERE 1=1 {where}"
+
+        def run(conn: sqlite3.Connection) -> dict[str, dict]:
+            out: dict[str, dict] = {}
+            for name in ("year", "agency", "status", "format"):
+                sql = f"WITH m AS ({matching}) SELECT {name} AS k, count(*) AS n FROM m GROUP BY k ORDER BY n DESC, k"
+                out[name] = {r["k"]: r["n"] for r in conn.execute(sql, params)}
+            sql = (
+                f"WITH m AS ({matching}) SELECT f.rule AS k, count(DISTINCT f.doc_id) AS n"
+                " FROM findings f JOIN m ON m.doc_id = f.doc_id GROUP BY k ORDER BY n DESC, k"
+            )
+            out["rule"] = {r["k"]: r["n"] for r in conn.execute(sql, params)}
+            return {k: out[k] for k in q.FACETS}
+
+        return await self._run("facets", run)
+
+    async def sum_cells(
+        self, table: str, row: str, col: str, *, group_by: str | None = "year", **filters: Any
+    ) -> dict:
+        group = q.check_group_by(group_by)
+        where, params = _where(q.check_filters(filters))
+        key = f"r.{group}" if group else "'all'"
+        sql = (
+            f"SELECT {key} AS k, count(*) AS reports, count(c.value) AS numbers, sum(c.value) AS total"
+            " FROM reports r LEFT JOIN cells c"
+            " ON c.doc_id = r.doc_id AND c.tbl = ? AND c.row = ? AND c.col = ?"
+            f" WHERE 1=1 {where} GROUP BY k ORDER BY k"
+        )
+        args = [table, row, col, *params]
+
+        def run(conn: sqlite3.Connection) -> dict:
+            return {r["k"]: q.sum_entry(r["total"], r["numbers"], r["reports"]) for r in conn.execute(sql, args)}
+
+        return await self._run("sum_cells", run)
+
+    async def get_report(self, doc_id: str) -> dict | None:
+        return await self._run("get_report", lambda conn: _get_report(conn, doc_id))
+
+    async def previous_report(self, agency: str, year: int) -> ParsedReport | None:
+        """The report of `agency` (registry or printed name) for `year - 1`, if indexed."""
+        sql = (
+            "SELECT report_json FROM reports WHERE year = ? AND (agency = ? OR agency_name = ?)"
+            " ORDER BY (agency = ?) DESC, fetched_at DESC, doc_id LIMIT 1"
+        )
+        args = (year - 1, agency, agency, agency)
+        row = await self._run("previous_report", lambda conn: conn.execute(sql, args).fetchone())
+        return q.decode_report(row["report_json"]) if row else None
+
+    async def count(self) -> int:
+        return await self._run("count", lambda conn: conn.execute("SELECT count(*) FROM reports").fetchone()[0])
+
+    async def stale(self, parser_version: str, validator_version: str) -> list[str]:
+        sql = "SELECT doc_id FROM reports WHERE parser_version != ? OR validator_version != ? ORDER BY doc_id"
+        args = (parser_version, validator_version)
+        return await self._run("stale", lambda conn: [r[0] for r in conn.execute(sql, args)])
+
+    async def ping(self) -> None:
+        await self._run("ping", lambda conn: conn.execute("SELECT 1").fetchone())
+
+    async def close(self) -> None:
+        def shut() -> None:
+            with self._lock:
+                self._closed = True
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
+
+        await asyncio.to_thread(shut)
+
+
+# --- SQL helpers ---------------------------------------------------------------------------------
+
+
+def _where(filters: dict[str, Any]) -> tuple[str, list[Any]]:
+    parts: list[str] = []
+    params: list[Any] = []
+    for name, value in filters.items():
+        if name == "rule":
+            parts.append("EXISTS (SELECT 1 FROM findings f WHERE f.rule = ? AND f.doc_id = r.doc_id)")
+            params.append(value)
+        elif name == "agency":
+            op, value = q.agency_pattern(value)
+            parts.append(f"(r.agency {op} OR r.agency_name {op})")
+            params += [value, value]
+        else:
+            parts.append(f"r.{name} = ?")
+            params.append(value)
+    return "".join(" AND " + p for p in parts), params
+
+
+def _upsert(conn: sqlite3.Connection, rows: q.Rows) -> bool:
+    r = rows.report
+    conn.execute("BEGIN IMMEDIATE")
+    cur = conn.execute(
+        "SELECT id, version, parser_version, validator_version, fetched_at FROM reports WHERE doc_id = ?",
+        (r.doc_id,),
+    ).fetchone()
+    stored = dict(cur) if cur else None
+    if q.is_noop(stored, rows) or q.is_stale_replay(stored, rows):
+        conn.execute("COMMIT")
+        return False
+    values = (
+        r.doc_id, r.version, r.portal, r.url, r.object_key, r.agency, r.agency_name, r.division_code,
+        r.level, r.year, r.format, r.status, r.title, r.publish_date, r.fetched_at, r.indexed_at,
+        r.parser_version, r.validator_version, r.source_modality, r.content_type, r.n_findings,
+        r.body, r.report_json,
+    )  # fmt: skip
+    if stored:
+        rid = stored["id"]
+        conn.execute("DELETE FROM reports_fts WHERE rowid = ?", (rid,))
+        conn.execute("DELETE FROM cells WHERE doc_id = ?", (r.doc_id,))
+        conn.execute("DELETE FROM findings WHERE doc_id = ?", (r.doc_id,))
+        conn.execute(f"UPDATE reports SET ({_REPORT_COLS}) = ({_QMARKS}) WHERE id = ?", (*values, rid))
+    else:
+        rid = conn.execute(f"INSERT INTO reports ({_REPORT_COLS}) VALUES ({_QMARKS})", values).lastrowid
+    conn.execute("INSERT INTO reports_fts (rowid, segmented) VALUES (?, ?)", (rid, r.segmented))
+    conn.executemany(
+        "INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(r.doc_id, c.tbl, c.row, c.col, c.value, c.kind, c.raw, c.unit, c.note) for c in rows.cells],
+    )
+    conn.executemany(
+        "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (r.doc_id, i, f.rule, f.severity, f.message, q.dumps(f.cells), q.dumps(f.tags))
+            for i, f in enumerate(rows.findings)
+        ],
+    )
+    conn.execute(
+        "INSERT INTO versions VALUES (?, ?, ?, ?, ?) ON CONFLICT (doc_id, version)"
+        " DO UPDATE SET last_indexed_at = excluded.last_indexed_at, status = excluded.status",
+        (r.doc_id, r.version, r.indexed_at, r.indexed_at, r.status),
+    )
+    conn.execute("COMMIT")
+    metrics.ROWS_WRITTEN.labels("reports").inc()
+    metrics.ROWS_WRITTEN.labels("cells").inc(len(rows.cells))
+    metrics.ROWS_WRITTEN.labels("findings").inc(len(rows.findings))
+    return True
+
+
+_REPORT_FIELDS = (
+    "doc_id version portal url object_key agency agency_name division_code level year format status"
+    " title publish_date fetched_at indexed_at parser_version validator_version source_modality"
+    " content_type n_findings body report_json"
+).split()
+_REPORT_COLS = ", ".join(_REPORT_FIELDS)
+_QMARKS = ", ".join("?" for _ in _REPORT_FIELDS)
+
+
+def _get_report(conn: sqlite3.Connection, doc_id: str) -> dict | None:
+    row = conn.execute("SELECT * FROM reports WHERE doc_id = ?", (doc_id,)).fetchone()
+    if row is None:
+        return None
+    meta = {k: row[k] for k in q.META_FIELDS}
+    cells = [dict(c) for c in conn.execute("SELECT * FROM cells WHERE doc_id = ? ORDER BY tbl, row, col", (doc_id,))]
+    findings = [
+        q.finding_dict(f["rule"], f["severity"], f["message"], q.loads(f["cells"]), q.loads(f["tags"]))
+        for f in conn.execute("SELECT * FROM findings WHERE doc_id = ? ORDER BY seq", (doc_id,))
+    ]
+    versions = [
+        dict(v)
+        for v in conn.execute(
+            "SELECT version, first_indexed_at, last_indexed_at, status FROM versions"
+            " WHERE doc_id = ? ORDER BY first_indexed_at, version",
+            (doc_id,),
+        )
+    ]
+    return q.report_dict(meta, cells, findings, versions, row["report_json"])
