@@ -23,6 +23,8 @@ Settings:
     s3_region: region sent to the S3 endpoint (MinIO ignores it)
     search_migrate: apply search-store schema migrations when a store is opened (SQLite always does)
     store_timeout_s: how long a store call waits for a lock / connection before StoreUnavailable
+    sample_portal_url: base URL of the bundled sample portal (the launcher fills it in)
+    lag_interval_s: how often a service refreshes its consumer-lag gauges
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     s3_region: str = "us-east-1"
     search_migrate: bool = False
     store_timeout_s: float = 5.0
+    sample_portal_url: str = ""
+    lag_interval_s: float = 5.0
 
     @property
     def object_store_url(self) -> str:
