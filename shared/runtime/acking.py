@@ -63,7 +63,9 @@ def _rejection(stage: Stage, event: Event | None, reason: str, detail: str, msg)
 class Acker:
     """Runs one stage's handler on raw nats messages and settles each one exactly once."""
 
-    def __init__(self, stage: Stage, settings: Settings, handler: Handler, publisher: Publisher) -> None:
+    def __init__(self, stage: Stage, settings: Settings, handler: Handler, publisher: Publisher,
+                 heartbeat: bool = False) -> None:
+        self.heartbeat = heartbeat
         self.stage = stage
         self.settings = settings
         self.handler = handler
@@ -78,13 +80,26 @@ class Acker:
         """Handle one message; return its outcome (ok | rejected | retried | dead_lettered)."""
         started = time.perf_counter()
         self._in_flight.inc()
+        beat = asyncio.create_task(self._beat(msg)) if self.heartbeat else None
         try:
             outcome = await self._settle(msg)
         finally:
+            if beat is not None:
+                beat.cancel()
             self._in_flight.dec()
             self._seconds.observe(time.perf_counter() - started)
         self._outcomes[outcome].inc()
         return outcome
+
+    async def _beat(self, msg) -> None:
+        """Long work (a crawl, a big PDF) tells the server it is alive: +WPI resets ack_wait."""
+        interval = max(self.settings.ack_wait_s / 3, 0.1)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await msg.in_progress()
+            except Exception:  # noqa: BLE001 - a missed beat only risks a redelivery
+                log.debug("in_progress failed", exc_info=True)
 
     async def _settle(self, msg) -> str:
         event: Event | None = None

@@ -45,7 +45,9 @@ Build = Callable[[Settings, "Service"], Awaitable[StageDeps]]
 
 
 class Service:
-    def __init__(self, stage: str, settings: Settings, build: Build, http_port: int | None = None) -> None:
+    def __init__(self, stage: str, settings: Settings, build: Build, http_port: int | None = None,
+                 heartbeat: bool = False) -> None:
+        self.heartbeat = heartbeat
         self.stage = topology.STAGES[stage]
         self.settings = settings
         self._build = build
@@ -77,9 +79,9 @@ class Service:
                 f"consumer {self.stage.stream}/{self.stage.name} is missing: run `nianbao topology apply`"
             ) from exc
         self.deps = await self._build(self.settings, self)
-        self.acker = Acker(self.stage, self.settings, self.deps.handler, self.publisher)
+        self.acker = Acker(self.stage, self.settings, self.deps.handler, self.publisher, self.heartbeat)
         await self.health.start()
-        self._lag_task = asyncio.create_task(export_forever(self.js, [self.stage]))
+        self._lag_task = asyncio.create_task(export_forever(self.js, [self.stage], self.settings.lag_interval_s))
 
     async def close(self) -> None:
         if self._lag_task is not None:

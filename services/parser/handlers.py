@@ -1,0 +1,46 @@
+"""Parser stage logic: doc.fetched → bytes from the object store → ParsedReport → doc.parsed.
+
+Idempotent: the output's Msg-Id is `parsed:<doc_id>:<version>` and parsing is deterministic, so
+a redelivery republishes a duplicate the stream drops.
+Settings read: none (the object store is passed in).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from shared import metrics
+from shared.errors import PermanentError
+from shared.events import DocFetched, DocParsed, subject_token
+from shared.runtime.publish import Outgoing, outgoing
+from shared.topology import subject
+from shared.versions import PARSER_VERSION
+
+
+class MissingObject(PermanentError):
+    """doc.fetched names an object that is not in the store (bytes are stored before publishing,
+    so waiting will not make it appear)."""
+
+    reason = "missing_object"
+
+
+async def load_bytes(objects, key: str) -> bytes:
+    if not await objects.exists(key):
+        raise MissingObject(f"{key} is not in the object store")
+    return await objects.get(key)
+
+
+def parse_bytes(data: bytes, event: DocFetched):
+    from services.parser import parse  # engineer A's entry point; imported late (heavy)
+
+    return parse(data, source_url=event.ref.url, content_type=event.content_type)
+
+
+async def handle_fetched(event: DocFetched, objects) -> list[Outgoing]:
+    data = await load_bytes(objects, event.ref.object_key)
+    # A thread keeps the event loop (pull heartbeats, health, other stages in `nianbao run`) alive
+    # during a long parse.
+    report = await asyncio.to_thread(parse_bytes, data, event)
+    metrics.DOCS_PARSED.labels(report.format_version, report.content_type or "unknown").inc()
+    parsed = DocParsed(ref=event.ref, report=report, parser_version=PARSER_VERSION, fetched=event)
+    return [outgoing(subject("doc.parsed", subject_token(event.ref.portal)), parsed, "parsed", event.ref)]

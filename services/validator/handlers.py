@@ -1,0 +1,47 @@
+"""Validator stage logic: doc.parsed → findings (+ cross-year rules when the search store has the
+agency's previous year) → doc.validated.
+
+Idempotent: pure function of the event (and the previous year's indexed report); Msg-Id
+`validated:<doc_id>:<version>`.
+Settings read: none.
+"""
+
+from __future__ import annotations
+
+from shared import metrics
+from shared.events import DocParsed, DocValidated, subject_token
+from shared.report import status_of
+from shared.runtime.publish import Outgoing, outgoing
+from shared.topology import subject
+from shared.versions import VALIDATOR_VERSION
+
+
+async def previous_year(search, report):
+    """The agency's report for the year before, when the store has it (else None)."""
+    lookup = getattr(search, "previous_report", None)
+    if search is None or lookup is None or not report.agency_name or not report.report_year:
+        return None
+    return await lookup(report.agency_name, report.report_year)
+
+
+async def findings_for(report, search) -> list:
+    from services.validator import validate, validate_pair  # engineer C's entry points
+
+    findings = list(validate(report))
+    prev = await previous_year(search, report)
+    if prev is not None:
+        findings += list(validate_pair(prev, report))
+    return findings
+
+
+async def handle_parsed(event: DocParsed, search) -> list[Outgoing]:
+    findings = await findings_for(event.report, search)
+    status = status_of(findings)
+    for f in findings:
+        metrics.FINDINGS.labels(f.rule, f.severity).inc()
+    metrics.REPORTS_BY_STATUS.labels(status).inc()
+    validated = DocValidated(ref=event.ref, report=event.report, findings=findings, status=status,
+                             parser_version=event.parser_version, validator_version=VALIDATOR_VERSION,
+                             fetched=event.fetched)
+    return [outgoing(subject("doc.validated", subject_token(event.ref.portal)), validated, "validated",
+                     event.ref)]
