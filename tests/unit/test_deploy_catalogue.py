@@ -1,0 +1,78 @@
+"""deploy/tools/catalogue.py and promql.py: docs/metrics.md matches shared/metrics.py, and metric
+names are read out of PromQL correctly."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _tool(name: str):
+    spec = importlib.util.spec_from_file_location(f"deploy_{name}", ROOT / "deploy" / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+catalogue = _tool("catalogue")
+promql = _tool("promql")
+
+
+def test_docs_metrics_md_lists_exactly_the_metrics_of_shared_metrics():
+    documented = set(re.findall(r"^\| `(nianbao_\w+)`", (ROOT / "docs" / "metrics.md").read_text(), re.M))
+    defined = {f.query_name for f in catalogue.families()}
+    hint = "regenerate: .venv/bin/python deploy/tools/catalogue.py --write"
+    assert defined - documented == set(), f"undocumented metrics; {hint}"
+    assert documented - defined == set(), f"documented metrics that no longer exist; {hint}"
+
+
+def test_the_catalogue_explains_only_metrics_that_exist():
+    assert set(catalogue.ANSWERS) <= {f.name for f in catalogue.families()}, "answers for metrics that are gone"
+
+
+def test_counters_are_queried_with_total_and_histograms_with_bucket():
+    series = catalogue.exported_series()
+    assert {"nianbao_messages_total", "nianbao_processing_seconds_bucket", "nianbao_processing_seconds_count",
+            "nianbao_in_flight"} <= series
+    assert "nianbao_messages" not in series
+
+
+def test_labels_are_bounded_never_urls_or_ids():
+    forbidden = {"url", "doc_id", "agency", "version", "path", "host", "subject"}
+    for family in catalogue.families():
+        assert forbidden.isdisjoint(family.labels), family.name
+
+
+def test_metric_names_follow_prometheus_conventions():
+    for family in catalogue.families():
+        assert family.name.startswith("nianbao_"), family.name
+        assert not family.name.endswith("_total"), family.name  # client adds it to counters
+        if family.type == "histogram":
+            assert family.name.endswith("_seconds") or family.name.endswith("_bytes"), family.name
+
+
+def test_promql_names_skip_functions_labels_ranges_and_grouping():
+    expr = ('histogram_quantile(0.99, sum by (stage, le) (rate(nianbao_processing_seconds_bucket'
+            '{stage=~"$stage", le!="x"}[$__rate_interval])))')
+    assert promql.metric_names(expr) == {"nianbao_processing_seconds_bucket"}
+
+
+def test_promql_names_include_both_sides_of_a_binary_operation_and_recorded_series():
+    expr = ('stage:nianbao_errors:ratio_rate5m > 0.2 and on (stage) sum without (outcome) '
+            '(rate(nianbao_messages_total{outcome="ok"}[5m] offset 1h)) > 1e3')
+    assert promql.metric_names(expr) == {"stage:nianbao_errors:ratio_rate5m", "nianbao_messages_total"}
+
+
+def test_promql_names_ignore_label_replace_strings_and_keywords():
+    expr = 'label_replace(up{job="nianbao"} == 0, "consumer", "$1", "stage", "(.*)") unless bool vector(1)'
+    assert promql.metric_names(expr) == {"up"}
+
+
+def test_label_values_variable_names_its_metric():
+    assert promql.label_values_metric("label_values(nianbao_messages_total, stage)") == "nianbao_messages_total"
+    assert promql.label_values_metric("label_values(stage)") is None
