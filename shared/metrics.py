@@ -60,6 +60,11 @@ ROBOTS_DENIALS = Counter(
 NOT_MODIFIED = Counter(
     "nianbao_not_modified_total", "Fetches that produced nothing downstream (304, or same bytes).", ["cause"]
 )
+FETCH_OUTCOMES = Counter(
+    "nianbao_fetch_outcomes_total",
+    "Per-URL outcomes of the fetcher (new, changed, not_modified, unchanged, duplicate, robots_denied, gone, rejected, failed).",
+    ["outcome"],
+)
 PORTAL_LAST_SUCCESS = Gauge(
     "nianbao_portal_last_success_timestamp_seconds", "When each portal was last crawled successfully.", ["portal"]
 )

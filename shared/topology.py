@@ -17,11 +17,12 @@ from nats.js.api import (
     ConsumerConfig,
     DeliverPolicy,
     DiscardPolicy,
+    KeyValueConfig,
     RetentionPolicy,
     StorageType,
     StreamConfig,
 )
-from nats.js.errors import NotFoundError
+from nats.js.errors import BucketNotFoundError, NotFoundError
 
 from shared.config import Settings
 
@@ -50,6 +51,16 @@ STAGES: dict[str, Stage] = {
     "parser": Stage("parser", DOCS, "doc.fetched.>", "doc.fetched"),
     "validator": Stage("validator", DOCS, "doc.parsed.>", "doc.parsed"),
     "indexer": Stage("indexer", DOCS, "doc.validated.>", "doc.validated"),
+}
+
+
+# JetStream key-value buckets: per-URL fetch state of the fetcher (services/fetcher/state.py),
+# keyed by doc_id; one revision kept (the state is a cache of the last response, not history).
+KV_BUCKETS: dict[str, KeyValueConfig] = {
+    "fetch_state": KeyValueConfig(
+        bucket="fetch_state", history=1, storage=StorageType.FILE,
+        description="fetcher: ETag/Last-Modified/version per URL",
+    ),
 }
 
 
@@ -137,6 +148,12 @@ async def apply(js, settings: Settings) -> list[str]:
         # a non-editable change raises, which apply reports rather than hides.
         await js.add_consumer(stage.stream, config=cfg)
         done.append(f"consumer {stage.stream}/{stage.name} ready")
+    for name, kv_cfg in KV_BUCKETS.items():
+        try:
+            await js.key_value(name)
+        except BucketNotFoundError:
+            await js.create_key_value(config=kv_cfg)
+            done.append(f"created kv bucket {name}")
     return done
 
 

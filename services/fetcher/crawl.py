@@ -1,0 +1,395 @@
+"""The crawler: one crawl.due job → discover a portal's reports → fetch politely → store → DocFetched.
+
+    crawler = Crawler(settings, objects, state, registry)
+    async for event in crawler.crawl(CrawlDue(portal="sample", slot="…")):
+        await publish(event)          # the state is committed only after the consumer resumes us
+
+Per report URL: robots.txt → per-host slot → conditional GET (ETag / Last-Modified from the
+`fetch_state` KV bucket) → 304 or same bytes: nothing downstream → otherwise put-if-absent
+`raw/<sha256>` → yield DocFetched → record the new version. Attachments of a report page (PDF,
+DOCX, …) are fetched the same way and remembered on the page's record, so they are re-checked
+even when the page itself answers 304. Bytes already stored from *another* URL (the same report
+under two addresses) are recorded as a duplicate, not emitted twice.
+
+Failures are per URL: a permanent one (too large, bomb, bad redirect, 404) is recorded, counted
+and reported through `on_rejected`; transient ones (timeouts, 5xx, robots unreachable) are
+collected and re-raised as one TransientError at the end of the job, so the job is nak'ed and
+retried while everything that did succeed has already been emitted and committed. A host that
+asks us to wait (Retry-After) stops the job at once with `RetryLater(delay_s)`.
+
+Reads settings (through its parts): user_agent, allow_private_hosts, max_doc_bytes,
+fetch_deadline_s, per_host_concurrency, min_delay_s, sample_portal_url.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from services.fetcher.canonical import canonical_url, doc_id, host_key
+from services.fetcher.discovery import (
+    Link,
+    attachment_links,
+    pagination_urls,
+    parse_html,
+    report_links,
+)
+from services.fetcher.encoding import decode_html
+from services.fetcher.http import HttpFetcher, Response
+from services.fetcher.politeness import MAX_INLINE_WAIT_S, Politeness, RetryLater
+from services.fetcher.registry import Portal, Registry
+from services.fetcher.robots import RobotsCache, RobotsDenied
+from services.fetcher.state import UrlRecord
+from shared import metrics
+from shared.config import Settings
+from shared.errors import NianbaoError, PermanentError, TransientError
+from shared.events import CrawlDue, DocFetched, DocRef, DocRejected, object_key_for, version_for
+from shared.storage.base import ObjectMeta
+
+Rejected = Callable[[DocRejected], Awaitable[None]]
+HTML_TYPES = ("text/html", "application/xhtml")
+RETRY_INLINE = 2  # short Retry-After waits retried within the job before giving up to a nak
+
+
+class UnknownPortal(PermanentError):
+    reason = "unknown_portal"
+
+
+class ListPageGone(PermanentError):
+    """The portal's 年报 list URL answers 404/410: path drift, the registry needs an update."""
+
+    reason = "list_gone"
+
+
+class Gone(PermanentError):
+    reason = "not_found"
+
+
+class HttpStatus(TransientError):
+    reason = "http_status"
+
+
+class CrawlIncomplete(TransientError):
+    reason = "incomplete"
+
+
+class Crawler:
+    def __init__(
+        self,
+        settings: Settings,
+        objects,
+        state,
+        registry: Registry,
+        *,
+        http: HttpFetcher | None = None,
+        on_rejected: Rejected | None = None,
+    ):
+        self.settings = settings
+        self.objects = objects
+        self.state = state
+        self.registry = registry
+        self.http = http or HttpFetcher(settings)
+        self.robots = RobotsCache(self.http)
+        self.politeness = Politeness(settings)
+        self.on_rejected = on_rejected
+
+    async def close(self) -> None:
+        await self.http.close()
+
+    # --- one job -------------------------------------------------------------------------------
+    async def crawl(self, job: CrawlDue) -> AsyncIterator[DocFetched]:
+        portal = self.registry.get(job.portal)
+        if portal is None:
+            raise UnknownPortal(
+                f"portal {job.portal!r} is not in the registry ({self.registry.source})"
+            )
+        list_urls = list(job.urls) or list(portal.list_urls)
+        if not list_urls:
+            raise UnknownPortal(
+                f"portal {portal.id!r} has no list URL (sample portal URL not configured?)"
+            )
+        try:
+            links = await self.discover(portal, list_urls)
+        except NianbaoError as exc:
+            metrics.PORTAL_FAILURES.labels(portal.id, exc.reason).inc()
+            raise
+        job_ctx = _Job()
+        for link in links:
+            async for event in self._guarded(portal, link, None, job_ctx):
+                yield event
+        failures = job_ctx.failures
+        if failures:
+            metrics.PORTAL_FAILURES.labels(portal.id, "incomplete").inc()
+            raise CrawlIncomplete(
+                f"{len(failures)} URL(s) of {portal.id} failed transiently: "
+                + "; ".join(failures[:5])
+            )
+        metrics.PORTAL_LAST_SUCCESS.labels(portal.id).set(time.time())
+
+    async def discover(self, portal: Portal, list_urls: list[str]) -> list[Link]:
+        """Report links from the list pages (following pagination up to `max_pages`)."""
+        queue = [canonical_url(u) for u in list_urls]
+        first = set(queue)
+        seen: set[str] = set()
+        links: dict[str, Link] = {}
+        while queue and len(seen) < portal.max_pages:
+            url = queue.pop(0)
+            if url in seen:
+                continue
+            seen.add(url)
+            try:
+                resp = await self.get(url)
+            except RobotsDenied:
+                continue
+            if resp.status in (404, 410):
+                if url in first:
+                    raise ListPageGone(f"list page {url} answers {resp.status}")
+                continue  # a page number guessed from a JS count that is not there
+            if resp.status != 200:
+                raise HttpStatus(f"list page {url} answers {resp.status}")
+            text, _encoding = decode_html(resp.body, resp.content_type)
+            tree = parse_html(text)
+            for link in report_links(
+                tree, resp.url, title_pattern=portal.title_pattern, link_pattern=portal.link_pattern
+            ):
+                links.setdefault(link.url, link)
+            if portal.pagination == "auto":
+                queue.extend(u for u in pagination_urls(tree, resp.url, text) if u not in seen)
+        return list(links.values())
+
+    # --- one URL -------------------------------------------------------------------------------
+    async def _guarded(
+        self, portal: Portal, link: Link, parent: str | None, job: _Job
+    ) -> AsyncIterator[DocFetched]:
+        if link.url in job.visited:
+            return  # an attachment that is also listed as a report, or linked from two pages
+        job.visited.add(link.url)
+        try:
+            async for event in self._fetch_one(portal, link, parent, job):
+                yield event
+        except RetryLater:
+            raise
+        except RobotsDenied:
+            metrics.FETCH_OUTCOMES.labels("robots_denied").inc()
+        except TransientError as exc:
+            metrics.FETCH_OUTCOMES.labels("failed").inc()
+            await self._record_failure(portal, link, parent, "failed", exc)
+            job.failures.append(f"{link.url}: {exc.reason}")
+        except PermanentError as exc:
+            metrics.FETCH_OUTCOMES.labels("gone" if isinstance(exc, Gone) else "rejected").inc()
+            metrics.REJECTIONS.labels("fetcher", exc.reason).inc()
+            await self._record_failure(
+                portal, link, parent, "gone" if isinstance(exc, Gone) else "rejected", exc
+            )
+            if self.on_rejected is not None:
+                await self.on_rejected(
+                    DocRejected(
+                        stage="fetcher",
+                        reason=exc.reason,
+                        detail=str(exc)[:500],
+                        url=link.url,
+                        portal=portal.id,
+                        emitted_at=time.time(),
+                    )
+                )
+
+    async def _fetch_one(
+        self, portal: Portal, link: Link, parent: str | None, job: _Job
+    ) -> AsyncIterator[DocFetched]:
+        key = doc_id(link.url)
+        now = time.time()
+        rec = await self.state.get(key) or UrlRecord(url=link.url, portal=portal.id, first_seen=now)
+        rec.title = link.title or rec.title
+        rec.report_year = link.year or rec.report_year
+        rec.companion = link.companion or rec.companion
+        rec.kind, rec.parent_url, rec.portal = link.kind, parent or rec.parent_url, portal.id
+        resp = await self.get(link.url, conditional_headers(rec))
+        rec.last_checked = now
+        if resp.status == 304:
+            metrics.NOT_MODIFIED.labels("304").inc()
+            await self._settle(rec, key, "not_modified")
+            async for event in self._children(portal, rec, job):
+                yield event
+            return
+        check_status(resp)
+        version = version_for(resp.body)
+        rec.etag, rec.last_modified = resp.headers.get("etag"), resp.headers.get("last-modified")
+        if version == rec.version:
+            metrics.NOT_MODIFIED.labels("same_bytes").inc()
+            await self._settle(rec, key, "unchanged")
+            async for event in self._children(portal, rec, job):
+                yield event
+            return
+        if not resp.body:
+            raise EmptyBody(f"empty body from {link.url}")
+        is_html = (resp.content_type or "").lower().startswith(HTML_TYPES) or resp.body.lstrip()[
+            :15
+        ].lower().startswith((b"<!doctype html", b"<html"))
+        encoding, tree = None, None
+        if is_html:
+            text, encoding = decode_html(resp.body, resp.content_type)
+            tree = parse_html(text)
+        object_key = object_key_for(version)
+        meta = ObjectMeta(
+            key=object_key,
+            size=len(resp.body),
+            source_url=link.url,
+            content_type=resp.content_type,
+            fetched_at=now,
+            etag=rec.etag,
+            last_modified=rec.last_modified,
+        )
+        if await self.objects.put_if_absent(object_key, resp.body, meta):
+            metrics.STORED_BYTES.inc(len(resp.body))
+        else:
+            holder = await self.objects.head(object_key)
+            if (
+                holder is not None
+                and holder.source_url
+                and canonical_url(holder.source_url) != link.url
+            ):
+                metrics.NOT_MODIFIED.labels("duplicate").inc()
+                rec.duplicate_of, rec.version = canonical_url(holder.source_url), version
+                await self._settle(rec, key, "duplicate")
+                return
+        if tree is not None and link.kind == "page":
+            rec.children = [a.url for a in attachment_links(tree, resp.url) if a.url != link.url]
+        outcome = "changed" if rec.version else "new"
+        event = DocFetched(
+            ref=DocRef(
+                doc_id=key, version=version, portal=portal.id, url=link.url, object_key=object_key
+            ),
+            size=len(resp.body),
+            content_type=resp.content_type,
+            encoding=encoding,
+            fetched_at=now,
+            title_hint=link.title or None,
+            agency=portal.name,
+            division_code=portal.division_code or None,
+            level=portal.level,
+            etag=rec.etag,
+            last_modified=rec.last_modified,
+            parent_url=parent,
+            companion=link.companion,
+            emitted_at=now,
+        )
+        yield event
+        # Only once the consumer has published the event (it resumed us) is the version recorded:
+        # a crash or failed publish before this point re-emits on the next crawl, never loses it.
+        rec.version, rec.last_changed = version, now
+        rec.first_found = rec.first_found or now
+        metrics.FETCH_OUTCOMES.labels(outcome).inc()
+        await self._settle(rec, key, "emitted", count=False)
+        async for child in self._children(portal, rec, job, tree=tree, base=resp.url):
+            yield child
+
+    async def _children(
+        self, portal: Portal, rec: UrlRecord, job: _Job, *, tree=None, base: str = ""
+    ) -> AsyncIterator[DocFetched]:
+        titled = {a.url: a for a in attachment_links(tree, base)} if tree is not None else {}
+        for url in rec.children:
+            child = titled.get(url)
+            if child is None:
+                known = await self.state.get(doc_id(url))
+                child = Link(
+                    url,
+                    (known.title if known else "") or "",
+                    known.report_year if known else None,
+                    known.companion if known else None,
+                    known.kind if known else "pdf",
+                )
+            if child.year is None and rec.report_year:
+                child = Link(
+                    child.url,
+                    child.title or rec.title or "",
+                    rec.report_year,
+                    child.companion,
+                    child.kind,
+                )
+            async for event in self._guarded(portal, child, rec.url, job):
+                yield event
+
+    async def _settle(self, rec: UrlRecord, key: str, status: str, *, count: bool = True) -> None:
+        rec.status, rec.reason = status, None
+        if count:
+            metrics.FETCH_OUTCOMES.labels(status).inc()
+        await self.state.put(key, rec)
+
+    async def _record_failure(
+        self, portal: Portal, link: Link, parent: str | None, status: str, exc: NianbaoError
+    ) -> None:
+        key = doc_id(link.url)
+        rec = await self.state.get(key) or UrlRecord(
+            url=link.url,
+            portal=portal.id,
+            first_seen=time.time(),
+            title=link.title or None,
+            report_year=link.year,
+            kind=link.kind,
+            parent_url=parent,
+        )
+        rec.status, rec.reason, rec.last_checked = status, exc.reason, time.time()
+        await self.state.put(key, rec)
+
+    # --- HTTP with robots and politeness --------------------------------------------------------
+    async def get(self, url: str, headers: dict[str, str] | None = None) -> Response:
+        """GET after robots.txt, inside the host's politeness slot; honours Retry-After."""
+        host = host_key(url)
+        rules = await self.robots.check(url)
+        self.politeness.set_crawl_delay(host, rules.crawl_delay(self.robots.agent))
+        for attempt in range(RETRY_INLINE + 1):
+            async with self.politeness.slot(host):
+                started = time.monotonic()
+                try:
+                    resp = await self.http.get(url, headers=headers, before_hop=self._hop_allowed)
+                except TransientError:
+                    self.politeness.observe(host, time.monotonic() - started, 599)
+                    raise
+            wait = self.politeness.observe(
+                host, resp.elapsed, resp.status, resp.headers.get("retry-after")
+            )
+            if wait is None:
+                return resp
+            if wait > MAX_INLINE_WAIT_S or attempt == RETRY_INLINE:
+                raise RetryLater(
+                    f"{host} answered {resp.status} with Retry-After {wait:.0f}s", wait
+                )
+        raise AssertionError("unreachable")
+
+    async def _hop_allowed(self, url: str) -> None:
+        await self.robots.check(url)
+
+
+@dataclass(slots=True)
+class _Job:
+    """What one crawl job tracks across URLs."""
+
+    failures: list[str] = field(default_factory=list)
+    visited: set[str] = field(default_factory=set)
+
+
+class EmptyBody(PermanentError):
+    reason = "empty"
+
+
+def conditional_headers(rec: UrlRecord) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from the last response (only when we hold its bytes)."""
+    if not rec.version:
+        return {}
+    headers = {}
+    if rec.etag:
+        headers["If-None-Match"] = rec.etag
+    if rec.last_modified:
+        headers["If-Modified-Since"] = rec.last_modified
+    return headers
+
+
+def check_status(resp: Response) -> None:
+    if resp.status == 200:
+        return
+    if resp.status in (404, 410):
+        raise Gone(f"{resp.url} answers {resp.status}")
+    if resp.status in (408, 425, 429) or resp.status >= 500:
+        raise HttpStatus(f"{resp.url} answers {resp.status}")
+    raise PermanentError(f"{resp.url} answers {resp.status}")

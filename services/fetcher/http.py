@@ -1,0 +1,297 @@
+"""Safe HTTP GET for untrusted portals: deadline, size and bomb caps, checked redirects, SSRF guard.
+
+- The whole fetch (every redirect hop, headers and body) runs under `asyncio.timeout(deadline)`:
+  httpx's read timeout is per read, so a server trickling one byte every few seconds would
+  otherwise hold a slot forever (encode/httpx#1450).
+- Size: `Content-Length` above the cap aborts before the body is read; the running total of
+  raw and of decoded bytes is checked while streaming (never more than cap + one chunk in memory).
+- Compression: we ask for `gzip, deflate` only and decode ourselves in bounded steps
+  (`decompressobj.decompress(data, max_length)`), against the absolute cap and a ratio cap, so a
+  gzip bomb is stopped after ~cap bytes of output, not after inflating it.
+- Redirects are followed by hand (limit, loop detection) and every hop's host is resolved and
+  refused when it is private, loopback, link-local, multicast or reserved — unless the host is
+  listed in `Settings.allow_private_hosts` (the sample portal, tests). Residual risk: DNS may
+  answer differently between our check and httpx's connect (rebinding); pinning the resolved
+  address would close that and is left as a follow-up.
+
+Reads settings: user_agent, allow_private_hosts, max_doc_bytes, fetch_deadline_s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import time
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from shared import metrics
+from shared.config import Settings
+from shared.errors import DecompressionBomb, PermanentError, RedirectError, TooLarge, TransientError
+
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+CHUNK = 64 * 1024
+
+
+class FetchTimeout(TransientError):
+    reason = "timeout"
+
+
+class NetworkError(TransientError):
+    reason = "network"
+
+
+class ForbiddenAddress(PermanentError):
+    """The URL resolves to a private/loopback/link-local address that is not allowed."""
+
+    reason = "private_address"
+
+
+class UnsupportedEncoding(PermanentError):
+    reason = "content_encoding"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_bytes: int
+    deadline_s: float
+    max_redirects: int = 10
+    max_ratio: float = 200.0  # decoded / raw bytes, checked once decoded > ratio_floor
+    ratio_floor: int = 1 << 20
+    truncate: bool = False  # keep the first max_bytes instead of failing (robots.txt)
+
+
+@dataclass(slots=True)
+class Response:
+    url: str  # final URL after redirects
+    status: int
+    headers: httpx.Headers
+    body: bytes = b""
+    elapsed: float = 0.0  # seconds, all hops
+    redirects: list[str] = field(default_factory=list)  # URLs redirected from, in order
+    truncated: bool = False
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+
+HopCheck = Callable[[str], Awaitable[None]]
+
+
+class HttpFetcher:
+    """One shared httpx client; `get` never follows redirects or decodes behind our back."""
+
+    def __init__(self, settings: Settings, *, client: httpx.AsyncClient | None = None):
+        self.settings = settings
+        self.allowed_hosts = {h.strip().lower().strip("[]") for h in settings.allow_private_hosts}
+        self.default_limits = Limits(settings.max_doc_bytes, settings.fetch_deadline_s)
+        self.client = client or httpx.AsyncClient(
+            follow_redirects=False,
+            trust_env=False,  # a proxy from the environment would bypass the address checks
+            timeout=httpx.Timeout(connect=10.0, read=30.0, write=10.0, pool=None),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+        )
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        limits: Limits | None = None,
+        before_hop: HopCheck | None = None,
+    ) -> Response:
+        """GET `url` within the limits; returns any HTTP status (304, 429, 5xx included).
+
+        Raises FetchTimeout / NetworkError (transient), TooLarge, DecompressionBomb, RedirectError,
+        ForbiddenAddress, UnsupportedEncoding (permanent). `before_hop(url)` runs before each
+        redirect hop (robots.txt of the new host).
+        """
+        limits = limits or self.default_limits
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(limits.deadline_s):
+                return await self._follow(url, headers or {}, limits, before_hop, started)
+        except TimeoutError:
+            raise FetchTimeout(
+                f"no complete response within {limits.deadline_s:g}s: {url}"
+            ) from None
+        except httpx.InvalidURL as exc:
+            raise PermanentError(f"invalid URL {url!r}: {exc}") from None
+        except httpx.TransportError as exc:
+            raise NetworkError(f"{type(exc).__name__} for {url}: {exc}") from None
+
+    async def _follow(
+        self,
+        url: str,
+        headers: dict[str, str],
+        limits: Limits,
+        before_hop: HopCheck | None,
+        started: float,
+    ) -> Response:
+        seen: list[str] = []
+        while True:
+            host_class = await self.check_address(url)
+            async with self.client.stream("GET", url, headers=headers) as resp:
+                metrics.HTTP_REQUESTS.labels(host_class, f"{resp.status_code // 100}xx").inc()
+                location = resp.headers.get("location")
+                if resp.status_code not in REDIRECT_STATUSES or not location:
+                    body, truncated = (
+                        await self._read_body(resp, limits, url)
+                        if resp.status_code != 304
+                        else (b"", False)
+                    )
+                    return Response(
+                        url,
+                        resp.status_code,
+                        resp.headers,
+                        body,
+                        time.monotonic() - started,
+                        seen,
+                        truncated,
+                    )
+            seen.append(url)
+            target = urljoin(url, location.strip())
+            if urlsplit(target).scheme not in ("http", "https"):
+                raise RedirectError(f"redirect to a non-http URL {target!r} from {url}")
+            if target in seen:
+                raise RedirectError(f"redirect loop at {target} after {len(seen)} hops")
+            if len(seen) > limits.max_redirects:
+                raise RedirectError(f"more than {limits.max_redirects} redirects from {seen[0]}")
+            try:
+                await self.check_address(target)
+            except ForbiddenAddress as exc:
+                raise RedirectError(f"redirect from {url} to a forbidden address: {exc}") from None
+            if before_hop is not None:
+                await before_hop(target)
+            url = target
+            headers = {
+                k: v
+                for k, v in headers.items()
+                if k.lower() not in ("if-none-match", "if-modified-since")
+            }
+
+    async def check_address(self, url: str) -> str:
+        """'public' or 'allowed_private'; raises ForbiddenAddress otherwise (no connection made)."""
+        host = (urlsplit(url).hostname or "").lower()
+        if not host:
+            raise PermanentError(f"URL without a host: {url!r}")
+        if host in self.allowed_hosts:
+            return "allowed_private"
+        for address in await _resolve(host, urlsplit(url).port or 80):
+            if _is_private(address):
+                raise ForbiddenAddress(f"{host} resolves to non-public address {address}")
+        return "public"
+
+    async def _read_body(
+        self, resp: httpx.Response, limits: Limits, url: str
+    ) -> tuple[bytes, bool]:
+        declared = resp.headers.get("content-length")
+        if (
+            declared
+            and declared.isdigit()
+            and int(declared) > limits.max_bytes
+            and not limits.truncate
+        ):
+            raise TooLarge(
+                f"Content-Length {declared} exceeds the cap of {limits.max_bytes} bytes: {url}"
+            )
+        decoder = _decoder(resp.headers.get("content-encoding", ""), url)
+        parts: list[bytes] = []
+        raw_total = decoded_total = 0
+        async for chunk in resp.aiter_raw(CHUNK):
+            raw_total += len(chunk)
+            metrics.FETCHED_BYTES.inc(len(chunk))
+            if raw_total > limits.max_bytes and not limits.truncate:
+                raise TooLarge(f"body exceeds the cap of {limits.max_bytes} bytes: {url}")
+            data = chunk
+            while data:
+                budget = limits.max_bytes - decoded_total
+                out = decoder.decompress(data, budget + 1) if decoder else data[: budget + 1]
+                data = decoder.unconsumed_tail if decoder else b""
+                decoded_total += len(out)
+                parts.append(out)
+                if decoded_total > limits.max_bytes:
+                    if limits.truncate:
+                        return b"".join(parts)[: limits.max_bytes], True
+                    raise (DecompressionBomb if decoder else TooLarge)(
+                        f"decoded body exceeds the cap of {limits.max_bytes} bytes: {url}"
+                    )
+                if (
+                    decoder
+                    and decoded_total > limits.ratio_floor
+                    and decoded_total > limits.max_ratio * raw_total
+                ):
+                    raise DecompressionBomb(
+                        f"compression ratio above {limits.max_ratio:g}:1: {url}"
+                    )
+        if decoder:
+            parts.append(decoder.flush(max(1, limits.max_bytes - decoded_total)))
+        return b"".join(parts), False
+
+
+def _decoder(encoding: str, url: str):
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity", "none"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return _Deflate()
+    raise UnsupportedEncoding(f"Content-Encoding {encoding!r} was not requested: {url}")
+
+
+class _Deflate:
+    """'deflate' is zlib-wrapped per RFC 9110, but some servers send raw deflate: sniff the first byte."""
+
+    def __init__(self) -> None:
+        self._inner = None
+        self.unconsumed_tail = b""
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        if self._inner is None:
+            zlib_header = (
+                len(data) >= 2 and (data[0] & 0x0F) == 8 and ((data[0] << 8) | data[1]) % 31 == 0
+            )
+            self._inner = zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
+        out = self._inner.decompress(data, max_length)
+        self.unconsumed_tail = self._inner.unconsumed_tail
+        return out
+
+    def flush(self, length: int) -> bytes:
+        return self._inner.flush(length or 1) if self._inner else b""
+
+
+async def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise NetworkError(f"cannot resolve {host}: {exc}") from None
+    return [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+
+
+def _is_private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )

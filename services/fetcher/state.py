@@ -1,0 +1,122 @@
+"""Per-URL fetch state in a JetStream key-value bucket (`fetch_state`), keyed by doc_id.
+
+No extra database: the broker that already carries the events keeps, for every URL the fetcher
+has seen, the HTTP validators (ETag / Last-Modified) for conditional GETs, the version (sha256)
+last emitted, when it was first found and last checked, and what happened. The bucket is created
+by the topology step (shared/topology.py), never here.
+
+`MemoryUrlState` has the same interface for dry runs (`nianbao portals check`) and benchmarks.
+
+Reads no settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import msgspec
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NoKeysError
+
+BUCKET = "fetch_state"
+
+
+class UrlRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
+    url: str  # canonical URL
+    portal: str = ""
+    kind: str = "page"  # page | pdf | docx | … (discovery.Link.kind)
+    title: str | None = None  # link text where the URL was found
+    report_year: int | None = None
+    companion: str | None = None  # 图片版 / 解读
+    parent_url: str | None = None  # the report page an attachment hangs off
+    etag: str | None = None
+    last_modified: str | None = None
+    version: str | None = None  # sha256 of the bytes last emitted downstream
+    first_seen: float = 0.0  # unix seconds
+    first_found: float = 0.0  # first time bytes were stored and emitted
+    last_checked: float = 0.0
+    last_changed: float = 0.0
+    status: str = "new"  # emitted | not_modified | unchanged | duplicate | gone | rejected | failed
+    reason: str | None = None  # for rejected / failed
+    duplicate_of: str | None = None  # canonical URL already holding the same bytes
+    children: list[str] = []  # attachment URLs of a report page, re-checked on every crawl
+
+    @property
+    def found(self) -> bool:
+        """The URL yielded a stored version at some point (what `missing` counts)."""
+        return self.first_found > 0
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(UrlRecord)
+
+
+def encode(rec: UrlRecord) -> bytes:
+    return _encoder.encode(rec)
+
+
+def decode(data: bytes) -> UrlRecord:
+    return _decoder.decode(data)
+
+
+class UrlState:
+    """JetStream KV backed state. `js` is a nats-py JetStreamContext."""
+
+    def __init__(self, js, bucket: str = BUCKET):
+        self.js = js
+        self.bucket = bucket
+        self._kv = None
+
+    async def open(self) -> None:
+        """Bind to the bucket; a clear error when `nianbao topology apply` has not created it."""
+        try:
+            self._kv = await self.js.key_value(self.bucket)
+        except BucketNotFoundError:
+            raise RuntimeError(
+                f"JetStream KV bucket {self.bucket!r} does not exist: run `nianbao topology apply`"
+            ) from None
+
+    async def _store(self):
+        if self._kv is None:
+            await self.open()
+        return self._kv
+
+    async def get(self, doc_id: str) -> UrlRecord | None:
+        kv = await self._store()
+        try:
+            entry = await kv.get(doc_id)
+        except KeyNotFoundError:
+            return None
+        return decode(entry.value) if entry.value else None
+
+    async def put(self, doc_id: str, rec: UrlRecord) -> None:
+        kv = await self._store()
+        await kv.put(doc_id, encode(rec))
+
+    async def records(self) -> AsyncIterator[tuple[str, UrlRecord]]:
+        kv = await self._store()
+        try:
+            keys = await kv.keys()
+        except NoKeysError:
+            return
+        for key in keys:
+            rec = await self.get(key)
+            if rec is not None:
+                yield key, rec
+
+
+class MemoryUrlState:
+    """In-process stand-in with the same interface (dry runs, benchmarks)."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+
+    async def get(self, doc_id: str) -> UrlRecord | None:
+        raw = self.data.get(doc_id)
+        return decode(raw) if raw is not None else None
+
+    async def put(self, doc_id: str, rec: UrlRecord) -> None:
+        self.data[doc_id] = encode(rec)
+
+    async def records(self) -> AsyncIterator[tuple[str, UrlRecord]]:
+        for key in list(self.data):
+            yield key, decode(self.data[key])
