@@ -1,0 +1,162 @@
+"""Bytes → text for HTML and plain-text documents, recording which encoding was used and why.
+
+Order (report-format.md §8): BOM → HTTP charset → `<meta charset>` → detector. A declared charset
+is only used when it actually decodes the bytes: pages declaring gb2312 while serving UTF-8 (and
+the reverse) are common, and so are error pages declaring iso-8859-1. gb2312/gbk/cp936 are read as
+gb18030 (a superset, so characters outside GB2312 in a "gb2312" page still decode).
+
+When nothing decodes cleanly, the best candidate is decoded with replacement characters; if more
+than `MAX_REPLACEMENT_RATIO` of the characters had to be replaced the input is refused with
+EncodingError rather than producing silently wrong text. Settings read: none.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+
+from charset_normalizer import from_bytes
+
+from shared.errors import EncodingError
+
+MAX_REPLACEMENT_RATIO = 0.02
+DETECT_SAMPLE_BYTES = 256 * 1024
+
+_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "cp936": "gb18030",
+    "x-gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "euc-cn": "gb18030",
+    "hz-gb-2312": "hz",
+    "utf8": "utf-8",
+    "big5-hkscs": "big5hkscs",
+}
+# Single-byte Western charsets decode any byte string, so a declaration of one proves nothing.
+_WEAK = {"latin_1", "iso8859-1", "cp1252", "ascii"}
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_META_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_CT_RE = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_CJK_OR_ASCII = re.compile(r"[\u0000-\u007f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’…—·\u00a0]")
+
+
+@dataclass
+class Decoded:
+    text: str
+    encoding: str  # python codec name actually used, e.g. "utf-8", "gb18030"
+    source: str  # bom | http | meta | utf8 | detector | fallback
+    notes: list[str] = field(default_factory=list)
+
+
+def charset_from_content_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    m = _CT_RE.search(content_type)
+    return m.group(1) if m else None
+
+
+def meta_charset(data: bytes) -> str | None:
+    m = _META_RE.search(data[:16384])
+    return m.group(1).decode("ascii", "ignore") if m else None
+
+
+def canonical(name: str | None) -> str | None:
+    """Python codec name for a declared charset, gb2312/gbk → gb18030; None if unknown."""
+    if not name:
+        return None
+    name = _ALIASES.get(name.strip().lower(), name.strip().lower())
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _plausible_chinese(text: str) -> bool:
+    """Most characters are ASCII, CJK ideographs or CJK punctuation (rules out mojibake guesses)."""
+    sample = text[:20000]
+    if not sample:
+        return True
+    return len(_CJK_OR_ASCII.findall(sample)) >= 0.95 * len(sample)
+
+
+def decode(data: bytes, *, http_charset: str | None = None, html: bool = False) -> Decoded:
+    """Decode `data`, trying BOM, the HTTP charset, the `<meta>` charset, then detection."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return _strict_or_replace(data[len(bom) :], enc, "bom", [])
+    notes: list[str] = []
+    declared = [(http_charset, "http")]
+    if html:
+        declared.append((meta_charset(data), "meta"))
+    has_high = any(b >= 0x80 for b in data[:DETECT_SAMPLE_BYTES]) or not data.isascii()
+    for name, source in declared:
+        if not name:
+            continue
+        enc = canonical(name)
+        if enc is None:
+            notes.append(f"{source} charset {name!r} is unknown; ignored")
+            continue
+        if enc in _WEAK and has_high:
+            notes.append(f"{source} charset {name!r} proves nothing for non-ASCII bytes; detecting")
+            continue
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError as e:
+            notes.append(
+                f"{source} charset {name!r} does not decode the bytes ({e.reason} at {e.start}); detecting"
+            )
+            continue
+        if enc != "utf-8" and has_high and _is_utf8(data):
+            # UTF-8 CJK text also decodes as gb18030 (as mojibake); valid UTF-8 is the stronger signal.
+            notes.append(f"{source} charset {name!r} declared but the bytes are UTF-8")
+            return Decoded(data.decode("utf-8"), "utf-8", "utf8", notes)
+        return Decoded(text, enc, source, notes)
+    if _is_utf8(data):
+        return Decoded(data.decode("utf-8"), "utf-8", "utf8", notes)
+    try:
+        text = data.decode("gb18030")
+        if _plausible_chinese(text):
+            return Decoded(text, "gb18030", "detector", notes)
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data[:DETECT_SAMPLE_BYTES]).best()
+    enc = canonical(best.encoding) if best is not None else None
+    if enc:
+        try:
+            return Decoded(data.decode(enc), enc, "detector", notes)
+        except UnicodeDecodeError:
+            notes.append(f"detected {enc} does not decode the whole document")
+    return _strict_or_replace(data, enc or "gb18030", "fallback", notes)
+
+
+def _strict_or_replace(data: bytes, enc: str, source: str, notes: list[str]) -> Decoded:
+    try:
+        return Decoded(data.decode(enc), enc, source, notes)
+    except UnicodeDecodeError:
+        pass
+    text = data.decode(enc, errors="replace")
+    bad = text.count("\ufffd")
+    ratio = bad / max(1, len(text))
+    if ratio > MAX_REPLACEMENT_RATIO:
+        raise EncodingError(
+            f"cannot decode the document: {bad} of {len(text)} characters are undecodable as {enc} "
+            f"({ratio:.1%} > {MAX_REPLACEMENT_RATIO:.0%}); tried {', '.join(notes) or 'BOM/UTF-8/GB18030/detector'}"
+        )
+    notes.append(f"{bad} undecodable byte sequences replaced with U+FFFD ({enc})")
+    return Decoded(text, enc, source, notes)

@@ -1,0 +1,142 @@
+"""Bytes → Document: sniff what the bytes are, decode, and hand them to the right extractor.
+
+`extract(data, content_type=..., source_url=...)` is the one entry point (engineer A's `parse()`
+calls it). The declared content type and the URL's extension are never trusted for choosing the
+extractor; a disagreement is recorded in `Document.notes`. Failures are PermanentErrors with a
+clear message: UnreadableDocument (empty, garbage, truncated/corrupt), MissingConverter (a legacy
+format and no LibreOffice), TooLarge, DecompressionBomb, EncodingError.
+
+Limits (`Limits`, defaults below; `Limits.from_settings` takes `max_doc_bytes` from
+shared/config.py) bound bytes, decompressed size, text size, PDF pages and time.
+Settings read: max_doc_bytes (through Limits.from_settings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.parser import sniff as sniffing
+from services.parser.document import Document, Paragraph
+from services.parser.encoding import charset_from_content_type, decode
+from shared.errors import TooLarge, UnreadableDocument
+
+try:
+    from services.parser.textgrid import text_blocks
+except ImportError:  # engineer A's text interpreter not there yet: one paragraph per line
+    text_blocks = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 64 * 1024 * 1024  # same default as Settings.max_doc_bytes
+    max_unzipped: int = 256 * 1024 * 1024  # total inflated size of a DOCX/XLSX
+    max_ratio: float = 200.0  # inflated/packed; real DOCX/XLSX stay well under 50
+    max_text_chars: int = 8_000_000  # a report is 10–300k characters
+    max_pdf_pages: int = 300
+    max_seconds: float = 120.0  # wall time of one PDF extraction
+    max_sheet_cells: int = 2_000_000
+    convert_timeout_s: float = 120.0  # LibreOffice conversion of .doc/.wps/.rtf/.odt
+
+    @classmethod
+    def from_settings(cls, settings) -> Limits:
+        return cls(max_bytes=settings.max_doc_bytes)
+
+
+DEFAULT_LIMITS = Limits()
+
+_DECLARED = {
+    "application/pdf": "pdf",
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "text/plain": "text",
+    "application/msword": "doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/rtf": "rtf",
+    "image/png": "png",
+    "image/jpeg": "jpeg",
+}
+
+
+def extract(
+    data: bytes,
+    *,
+    content_type: str | None = None,
+    source_url: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Document:
+    """The document in `data` as ordered blocks; see the module docstring for the errors."""
+    if len(data) > limits.max_bytes:
+        raise TooLarge(f"document is {len(data)} bytes (limit {limits.max_bytes})")
+    kind = sniffing.sniff(data)
+    if kind == "empty":
+        raise UnreadableDocument(f"empty document ({len(data)} bytes, no content)")
+    doc = _dispatch(kind, data, content_type, limits)
+    doc.kind = doc.kind if doc.kind not in ("unknown", "") else kind
+    declared = _DECLARED.get((content_type or "").split(";")[0].strip().lower())
+    if declared and declared != kind and not (declared == "text" and kind == "html"):
+        doc.notes.append(f"declared content type {content_type!r} but the bytes are {kind}")
+    return doc
+
+
+def _dispatch(kind: str, data: bytes, content_type: str | None, limits: Limits) -> Document:
+    if kind in ("html", "text"):
+        return _textual(kind, data, content_type, limits)
+    if kind == "pdf":
+        from services.parser.pdf import extract_pdf
+
+        return extract_pdf(data, limits)
+    if kind == "docx":
+        from services.parser.docx import extract_docx
+
+        return extract_docx(data, limits)
+    if kind in ("xlsx", "xls"):
+        from services.parser.sheets import extract_sheets
+
+        return extract_sheets(data, kind, limits)
+    if kind in ("doc", "wps", "rtf", "odt", "ods"):
+        from services.parser.legacy import extract_legacy
+
+        return extract_legacy(data, kind, limits)
+    if kind in sniffing.IMAGE_KINDS:
+        return Document(kind="image", image_only=True, notes=[f"{kind} image: tables need OCR"])
+    if kind == "zip":
+        raise UnreadableDocument(
+            "zip archive that is not a DOCX/XLSX/ODT document (or a corrupt one)"
+        )
+    if kind in ("ole", "ppt"):
+        raise UnreadableDocument(
+            f"OLE2 container of an unsupported kind ({kind}); not a Word/Excel/WPS file"
+        )
+    raise UnreadableDocument(
+        f"binary data of unknown type ({len(data)} bytes, starts {data[:8].hex()})"
+    )
+
+
+def _textual(kind: str, data: bytes, content_type: str | None, limits: Limits) -> Document:
+    decoded = decode(
+        data, http_charset=charset_from_content_type(content_type), html=kind == "html"
+    )
+    text = decoded.text.replace("\x00", "")
+    if len(text) > limits.max_text_chars:
+        raise TooLarge(
+            f"document has {len(text)} characters of text (limit {limits.max_text_chars})"
+        )
+    if kind == "html":
+        from services.parser.html import extract_html
+
+        doc = extract_html(text)
+    else:
+        doc = Document(kind="text", blocks=plain_text_blocks(text))
+    if not doc.blocks and not doc.image_only:
+        raise UnreadableDocument(f"{kind} document has no text")
+    doc.encoding = decoded.encoding
+    doc.notes.extend(decoded.notes)
+    return doc
+
+
+def plain_text_blocks(text: str):
+    if text_blocks is not None:
+        return text_blocks(text)
+    return [Paragraph(line.strip()) for line in text.splitlines() if line.strip()]
