@@ -1,0 +1,383 @@
+"""The production search store: PostgreSQL through an asyncpg pool.
+
+Same facts and the same query API as the SQLite store (rows come from queries.rows_of): full text
+as `tsvector` = to_tsvector('simple', rjieba-segmented text) under a GIN index, cells in a typed
+long table (`value numeric`, exact sums of 万元 amounts), findings, versions, the ParsedReport as
+JSONB. The schema is versioned SQL under migrations/ (see migrate.py logic below), applied by
+`nianbao migrate` or at open time when asked; an unmigrated database fails ping().
+
+An upsert is one transaction under a per-doc advisory lock (two indexer replicas on the same doc
+serialise); cells and findings go in with COPY. Connection failures, a server shutting down or
+refusing connections become StoreUnavailable; the pool drops broken connections and reconnects
+when the server is back.
+
+URL: postgresql://user:pass@host:port/db[?pool_max=n] (other query parameters go to asyncpg).
+Settings read (via factory.py): store_timeout_s, search_migrate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from importlib import resources
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import asyncpg
+
+from shared import metrics
+from shared.errors import StoreUnavailable
+from shared.events import DocValidated
+from shared.report import ParsedReport
+from shared.storage import queries as q
+from shared.storage.segment import query_tokens
+
+T = TypeVar("T")
+MIGRATION_LOCK = 0x6E69616E62616F  # "nianbao": one migrator at a time
+
+_UNAVAILABLE = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration file, in order."""
+    out = []
+    for f in resources.files("shared.storage.migrations").iterdir():
+        if f.name.endswith(".sql"):
+            num, _, rest = f.name.partition("_")
+            out.append((int(num), rest.removesuffix(".sql"), f.read_text(encoding="utf-8")))
+    return sorted(out)
+
+
+def latest_version() -> int:
+    return migrations()[-1][0]
+
+
+def _split_url(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    params = dict(parse_qsl(parts.query))
+    pool_max = int(params.pop("pool_max", "10"))
+    return urlunsplit(parts._replace(query=urlencode(params))), pool_max
+
+
+def _ts(epoch: float | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
+
+
+def _epoch(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+class PostgresSearchStore:
+    def __init__(self, pool: asyncpg.Pool, *, timeout_s: float, label: str) -> None:
+        self.pool = pool
+        self.timeout_s = timeout_s
+        self._label = label
+
+    def __repr__(self) -> str:  # the URL may hold a password: show host and db only
+        return f"PostgresSearchStore({self._label})"
+
+    @classmethod
+    async def connect(cls, url: str, *, timeout_s: float = 5.0, migrate: bool = False) -> PostgresSearchStore:
+        dsn, pool_max = _split_url(url)
+        parts = urlsplit(url)
+        pool = asyncpg.create_pool(
+            dsn, min_size=0, max_size=pool_max, timeout=timeout_s, command_timeout=max(timeout_s, 30.0)
+        )
+        try:
+            await pool  # min_size=0: opens no connection, so a server that is down now is fine
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"postgres: {exc}") from exc
+        store = cls(pool, timeout_s=timeout_s, label=f"{parts.hostname}:{parts.port}{parts.path}")
+        if migrate:
+            await store.migrate()
+        return store
+
+    # --- plumbing ------------------------------------------------------------------------------
+    async def _run(self, op: str, fn: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        started = time.perf_counter()
+        try:
+            async with self.pool.acquire(timeout=self.timeout_s) as conn:
+                return await fn(conn)
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"postgres {op}: {type(exc).__name__}: {exc}") from exc
+        except asyncpg.InterfaceError as exc:
+            if "closed" in str(exc) or "connection" in str(exc):  # pool connection broke mid-call
+                raise StoreUnavailable(f"postgres {op}: {exc}") from exc
+            raise
+        finally:
+            metrics.STORE_SECONDS.labels("postgres", op).observe(time.perf_counter() - started)
+
+    # --- schema --------------------------------------------------------------------------------
+    async def migrate(self) -> list[int]:
+        """Apply pending migrations (each in its own transaction); return the versions applied."""
+
+        async def run(conn: asyncpg.Connection) -> list[int]:
+            applied: list[int] = []
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
+                " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+            try:
+                done = {r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+                for version, name, sql in migrations():
+                    if version in done:
+                        continue
+                    async with conn.transaction():
+                        await conn.execute(sql)
+                        await conn.execute(
+                            "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name
+                        )
+                    applied.append(version)
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+            return applied
+
+        return await self._run("migrate", run)
+
+    async def schema_version(self) -> int:
+        async def run(conn: asyncpg.Connection) -> int:
+            if await conn.fetchval("SELECT to_regclass('schema_migrations')") is None:
+                return 0
+            return await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations")
+
+        return await self._run("schema_version", run)
+
+    # --- writing -------------------------------------------------------------------------------
+    async def upsert(self, event: DocValidated) -> bool:
+        rows = q.rows_of(event)
+
+        async def run(conn: asyncpg.Connection) -> bool:
+            async with conn.transaction():
+                return await _upsert(conn, rows)
+
+        changed = await self._run("upsert", run)
+        if changed:
+            metrics.ROWS_WRITTEN.labels("reports").inc()
+            metrics.ROWS_WRITTEN.labels("cells").inc(len(rows.cells))
+            metrics.ROWS_WRITTEN.labels("findings").inc(len(rows.findings))
+        return changed
+
+    # --- reading -------------------------------------------------------------------------------
+    async def search(self, query: str = "", *, limit: int = 20, offset: int = 0, **filters: Any) -> list[dict]:
+        args: list[Any] = []
+        text = " ".join(query_tokens(query))
+        where = _where(q.check_filters(filters), args)
+        cols = "r.doc_id, r.version, r.title, r.agency, r.agency_name, r.year, r.status, r.format, r.url, r.n_findings, r.body"
+        if text:
+            args.append(text)
+            tsq = f"plainto_tsquery('simple', ${len(args)})"
+            sql = (
+                f"SELECT {cols}, ts_rank(r.tsv, {tsq}) AS score FROM reports r"
+                f" WHERE r.tsv @@ {tsq} {where} ORDER BY score DESC, r.doc_id"
+            )
+        else:
+            sql = f"SELECT {cols}, NULL::float8 AS score FROM reports r WHERE true {where} ORDER BY r.year DESC NULLS LAST, r.agency, r.doc_id"
+        args += [limit, offset]
+        sql += f" LIMIT ${len(args) - 1} OFFSET ${len(args)}"
+
+        async def run(conn: asyncpg.Connection) -> list[dict]:
+            out = []
+            for r in await conn.fetch(sql, *args):
+                d = dict(r)
+                d["snippet"] = q.snippet(d.pop("body"), query)
+                if d["score"] is not None:
+                    d["score"] = float(d["score"])
+                out.append(d)
+            return out
+
+        return await self._run("search", run)
+
+    def _matching(self, query: str, filters: dict[str, Any], args: list[Any]) -> str:
+        where = _where(q.check_filters(filters), args)
+        text = " ".join(query_tokens(query))
+        if text:
+            args.append(text)
+            where += f" AND r.tsv @@ plainto_tsquery('simple', ${len(args)})"
+        return f"SELECT r.doc_id, r.year, r.agency, r.status, r.format FROM reports r WHERE true {where}"
+
+    async def facets(self, query: str = "", **filters: Any) -> dict[str, dict]:
+        args: list[Any] = []
+        matching = self._matching(query, filters, args)
+
+        async def run(conn: asyncpg.Connection) -> dict[str, dict]:
+            out: dict[str, dict] = {}
+            for name in ("year", "agency", "status", "format"):
+                sql = f"WITH m AS ({matching}) SELECT {name} AS k, count(*) AS n FROM m GROUP BY k ORDER BY n DESC, k"
+                out[name] = {r["k"]: r["n"] for r in await conn.fetch(sql, *args)}
+            sql = (
+                f"WITH m AS ({matching}) SELECT f.rule AS k, count(DISTINCT f.doc_id) AS n"
+                " FROM findings f JOIN m ON m.doc_id = f.doc_id GROUP BY k ORDER BY n DESC, k"
+            )
+            out["rule"] = {r["k"]: r["n"] for r in await conn.fetch(sql, *args)}
+            return {k: out[k] for k in q.FACETS}
+
+        return await self._run("facets", run)
+
+    async def sum_cells(self, table: str, row: str, col: str, *, group_by: str | None = "year", **filters: Any) -> dict:
+        group = q.check_group_by(group_by)
+        args: list[Any] = [table, row, col]
+        where = _where(q.check_filters(filters), args)
+        key = f"r.{group}" if group else "'all'"
+        sql = (
+            f"SELECT {key} AS k, count(*) AS reports, count(c.value) AS numbers, sum(c.value) AS total"
+            " FROM reports r LEFT JOIN cells c ON c.doc_id = r.doc_id AND c.tbl = $1 AND c.row = $2 AND c.col = $3"
+            f" WHERE true {where} GROUP BY k ORDER BY k"
+        )
+
+        async def run(conn: asyncpg.Connection) -> dict:
+            return {r["k"]: q.sum_entry(r["total"], r["numbers"], r["reports"]) for r in await conn.fetch(sql, *args)}
+
+        return await self._run("sum_cells", run)
+
+    async def get_report(self, doc_id: str) -> dict | None:
+        return await self._run("get_report", lambda conn: _get_report(conn, doc_id))
+
+    async def previous_report(self, agency: str, year: int) -> ParsedReport | None:
+        """The report of `agency` (registry or printed name) for `year - 1`, if indexed."""
+        sql = (
+            "SELECT report::text FROM reports WHERE year = $1 AND (agency = $2 OR agency_name = $2)"
+            " ORDER BY (agency = $2) DESC, fetched_at DESC NULLS LAST, doc_id LIMIT 1"
+        )
+        data = await self._run("previous_report", lambda conn: conn.fetchval(sql, year - 1, agency))
+        return q.decode_report(data) if data else None
+
+    async def count(self) -> int:
+        return await self._run("count", lambda conn: conn.fetchval("SELECT count(*) FROM reports"))
+
+    async def stale(self, parser_version: str, validator_version: str) -> list[str]:
+        sql = "SELECT doc_id FROM reports WHERE parser_version <> $1 OR validator_version <> $2 ORDER BY doc_id"
+        rows = await self._run("stale", lambda conn: conn.fetch(sql, parser_version, validator_version))
+        return [r[0] for r in rows]
+
+    async def ping(self) -> None:
+        have = await self.schema_version()
+        need = latest_version()
+        if have < need:
+            raise StoreUnavailable(f"postgres schema is at migration {have}, code needs {need}: run `nianbao migrate`")
+
+    async def close(self) -> None:
+        try:
+            await asyncio.wait_for(self.pool.close(), timeout=self.timeout_s)
+        except (TimeoutError, *_UNAVAILABLE):
+            self.pool.terminate()
+
+
+# --- SQL helpers ---------------------------------------------------------------------------------
+
+
+def _where(filters: dict[str, Any], args: list[Any]) -> str:
+    parts: list[str] = []
+    for name, value in filters.items():
+        if name == "rule":
+            args.append(value)
+            parts.append(f"EXISTS (SELECT 1 FROM findings f WHERE f.rule = ${len(args)} AND f.doc_id = r.doc_id)")
+        elif name == "agency":
+            op, value = q.agency_pattern(value, param=f"${len(args) + 1}")
+            args.append(value)
+            parts.append(f"(r.agency {op} OR r.agency_name {op})")
+        else:
+            args.append(value)
+            parts.append(f"r.{name} = ${len(args)}")
+    return "".join(" AND " + p for p in parts)
+
+
+_REPORT_FIELDS = (
+    "doc_id version portal url object_key agency agency_name division_code level year format status"
+    " title publish_date fetched_at indexed_at parser_version validator_version source_modality"
+    " content_type n_findings body tsv report"
+).split()
+_INSERT = (
+    f"INSERT INTO reports ({', '.join(_REPORT_FIELDS)}) VALUES ("
+    + ", ".join(
+        "to_tsvector('simple', $23)" if f == "tsv" else "$24::jsonb" if f == "report" else f"${i + 1}"
+        for i, f in enumerate(_REPORT_FIELDS)
+    )
+    + ") ON CONFLICT (doc_id) DO UPDATE SET "
+    + ", ".join(f"{f} = excluded.{f}" for f in _REPORT_FIELDS if f != "doc_id")
+)
+
+
+async def _upsert(conn: asyncpg.Connection, rows: q.Rows) -> bool:
+    r = rows.report
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", r.doc_id)
+    stored = await conn.fetchrow(
+        "SELECT version, parser_version, validator_version, extract(epoch FROM fetched_at)::float8 AS fetched_at"
+        " FROM reports WHERE doc_id = $1",
+        r.doc_id,
+    )
+    stored = dict(stored) if stored else None
+    if q.is_noop(stored, rows) or q.is_stale_replay(stored, rows):
+        return False
+    if stored:
+        await conn.execute("DELETE FROM cells WHERE doc_id = $1", r.doc_id)
+        await conn.execute("DELETE FROM findings WHERE doc_id = $1", r.doc_id)
+    await conn.execute(
+        _INSERT,
+        r.doc_id, r.version, r.portal, r.url, r.object_key, r.agency, r.agency_name, r.division_code,
+        r.level, r.year, r.format, r.status, r.title, r.publish_date, _ts(r.fetched_at),
+        _ts(r.indexed_at), r.parser_version, r.validator_version, r.source_modality, r.content_type,
+        r.n_findings, r.body, r.segmented, r.report_json.decode(),
+    )  # fmt: skip
+    if rows.cells:
+        await conn.copy_records_to_table(
+            "cells",
+            records=[
+                (r.doc_id, c.tbl, c.row, c.col, None if c.value is None else Decimal(repr(c.value)),
+                 c.kind, c.raw, c.unit, c.note)
+                for c in rows.cells
+            ],  # fmt: skip
+        )
+    if rows.findings:
+        await conn.copy_records_to_table(
+            "findings",
+            records=[
+                (r.doc_id, i, f.rule, f.severity, f.message, q.dumps(f.cells), q.dumps(f.tags))
+                for i, f in enumerate(rows.findings)
+            ],
+        )
+    await conn.execute(
+        "INSERT INTO versions VALUES ($1, $2, $3, $3, $4) ON CONFLICT (doc_id, version)"
+        " DO UPDATE SET last_indexed_at = excluded.last_indexed_at, status = excluded.status",
+        r.doc_id, r.version, _ts(r.indexed_at), r.status,
+    )  # fmt: skip
+    return True
+
+
+async def _get_report(conn: asyncpg.Connection, doc_id: str) -> dict | None:
+    row = await conn.fetchrow("SELECT *, report::text AS report_text FROM reports WHERE doc_id = $1", doc_id)
+    if row is None:
+        return None
+    meta = {k: row[k] for k in q.META_FIELDS}
+    meta["fetched_at"] = _epoch(meta["fetched_at"])
+    meta["indexed_at"] = _epoch(meta["indexed_at"])
+    cells = [
+        {**dict(c), "value": None if c["value"] is None else float(c["value"])}
+        for c in await conn.fetch(
+            "SELECT tbl, row, col, value, kind, raw, unit, note FROM cells WHERE doc_id = $1"
+            " ORDER BY tbl COLLATE \"C\", row COLLATE \"C\", col COLLATE \"C\"",
+            doc_id,
+        )
+    ]
+    findings = [
+        q.finding_dict(f["rule"], f["severity"], f["message"], q.loads(f["cells"]), q.loads(f["tags"]))
+        for f in await conn.fetch("SELECT * FROM findings WHERE doc_id = $1 ORDER BY seq", doc_id)
+    ]
+    versions = [
+        {"version": v["version"], "first_indexed_at": _epoch(v["first_indexed_at"]),
+         "last_indexed_at": _epoch(v["last_indexed_at"]), "status": v["status"]}
+        for v in await conn.fetch(
+            "SELECT * FROM versions WHERE doc_id = $1 ORDER BY first_indexed_at, version", doc_id
+        )
+    ]  # fmt: skip
+    return q.report_dict(meta, cells, findings, versions, row["report_text"])
