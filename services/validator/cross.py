@@ -1,0 +1,250 @@
+"""Rules over two or more reports: T2-003 and T3-004 (consecutive years of one agency), X-001
+(the same agency and year published more than once) and X-002 (内容雷同).
+
+X-002 thresholds (why):
+- Narrative: character 5-shingles over the narrative sections 一、五、六 (the table sections are
+  mostly the printed template), after dropping whitespace, punctuation and digits (so a copy with
+  only the year changed still matches). 雷同 when Jaccard >= NARRATIVE_JACCARD (0.8): independent
+  reports of similar bodies written from the same local template measured well below that on the
+  seeds (< 0.2), while a copy with the agency name swapped stays above 0.9. Narratives shorter than
+  MIN_NARRATIVE_CHARS (200) are too short to judge.
+- Tables: T2+T3+T4 values identical AND at least MIN_NONZERO_CELLS (3) nonzero cells. Most small
+  agencies legitimately report all zeros, so identical all-zero (or near-zero) tables are not 雷同.
+- find_duplicates finds candidates without comparing all pairs: X-001 by (agency, year), tables by
+  an exact fingerprint, narrative by MinHash (64 hashes) with LSH banding (16 bands × 4 rows: a pair
+  at Jaccard 0.8 becomes a candidate with probability ≈ 1 − (1 − 0.8⁴)¹⁶ > 0.999); candidates are
+  then confirmed with the exact Jaccard of compare_documents.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from services.validator.metadata import agency_core
+from services.validator.rules import finding
+from services.validator.sums import check_identity, fmt, term
+from shared.report import Finding, ParsedReport
+from shared.schema import SCHEMAS, TABLE_KEYS, cell_path
+
+NARRATIVE_SECTIONS = ("overview", "problems", "other_matters")
+SHINGLE = 5
+NARRATIVE_JACCARD = 0.8
+MIN_NARRATIVE_CHARS = 200
+MIN_NONZERO_CELLS = 3
+NUM_HASHES, BANDS = 64, 16
+
+# --- consecutive years -------------------------------------------------------------------------
+
+
+def validate_pair(previous: ParsedReport, current: ParsedReport) -> list[Finding]:
+    """T2-003 and T3-004 for the same agency's reports of years Y−1 and Y (findings belong to Y).
+
+    Returns [] when the years are not consecutive; choosing the same agency is the caller's job.
+    """
+    if previous.report_year is None or current.report_year != previous.report_year + 1:
+        return []
+    out: list[Finding] = []
+    if previous.format_version == current.format_version == "2021":
+        out += _t2_003(previous, current)
+    if previous.format_version in SCHEMAS and current.format_version in SCHEMAS:
+        out += _t3_004(previous, current)
+    return out
+
+
+def _prev(path: str, year: int) -> str:
+    return f"previous({year}):{path}"
+
+
+def _t2_003(prev: ParsedReport, cur: ParsedReport) -> list[Finding]:
+    """in_force(Y) = in_force(Y−1) + issued(Y) − repealed(Y), checked as
+    in_force(Y) + repealed(Y) = in_force(Y−1) + issued(Y) so blanks keep their meaning."""
+    out = []
+    t = "active_disclosure"
+    for row in ("regulations", "normative_documents"):
+        p = term(prev, t, row, "in_force")
+        p = type(p)(_prev(p.path, prev.report_year or 0), p.value, p.state)
+        now, rep, iss = (term(cur, t, row, c) for c in ("in_force", "repealed", "issued"))
+        f = check_identity("T2-003", [now, rep], [p, iss], "")
+        if f:
+            expected = p.value + iss.value - rep.value
+            f.message = (
+                f"{row}: in_force({cur.report_year}) = {fmt(now.value)} but in_force({prev.report_year}) "
+                f"{fmt(p.value)} + issued {fmt(iss.value)} − repealed {fmt(rep.value)} = {fmt(expected)} "
+                f"(difference {fmt(now.value - expected)})" + ("; blank cells counted as 0" if "due_to_blank" in f.tags else "")
+            )
+            out.append(f)
+    return out
+
+
+def _t3_004(prev: ParsedReport, cur: ParsedReport) -> list[Finding]:
+    out = []
+    t = "applications"
+    for col in (c.key for c in SCHEMAS[cur.format_version].t3_cols):
+        p = term(prev, t, "carried_over_out", col)
+        p = type(p)(_prev(p.path, prev.report_year or 0), p.value, p.state)
+        f = check_identity(
+            "T3-004",
+            [term(cur, t, "carried_over_in", col)],
+            [p],
+            f"{col}: carried_over_in({cur.report_year}) = carried_over_out({prev.report_year})",
+        )
+        if f:
+            out.append(f)
+    return out
+
+
+# --- duplicates and 雷同 ---------------------------------------------------------------------------
+
+_DROP = re.compile(r"[\W\d_]+", re.UNICODE)
+
+
+def narrative(report: ParsedReport) -> str:
+    parts = [report.sections[k].text for k in NARRATIVE_SECTIONS if k in report.sections]
+    return _DROP.sub("", unicodedata.normalize("NFKC", "".join(parts)))
+
+
+def shingles(text: str) -> set[str]:
+    if len(text) < SHINGLE:
+        return {text} if text else set()
+    return {text[i : i + SHINGLE] for i in range(len(text) - SHINGLE + 1)}
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def table_values(report: ParsedReport) -> dict[str, tuple[str, float | None]]:
+    """path → (kind, value) over every located cell of the three tables."""
+    out = {}
+    for table in TABLE_KEYS:
+        for row, cols in (report.tables.get(table) or {}).items():
+            for col, cell in cols.items():
+                out[cell_path(table, row, col)] = (cell.kind, cell.value)
+    return out
+
+
+def _nonzero(values: dict[str, tuple[str, float | None]]) -> int:
+    return sum(1 for k, v in values.values() if k == "number" and v)
+
+
+def _key(report: ParsedReport) -> str:
+    return agency_core(report.agency_name)
+
+
+def _same_agency_strict(a: str | None, b: str | None) -> bool:
+    """Same body for X-001: equal after dropping 办公室/网站 suffixes (not the fuzzy M-003 match:
+    「鹿城区经济和信息化局」 and 「龙湾区经济和信息化局」 are different agencies)."""
+    x, y = agency_core(a), agency_core(b)
+    return bool(x) and x == y
+
+
+def _who(r: ParsedReport) -> str:
+    where = f" at {r.source_url}" if r.source_url else ""
+    return f"「{r.agency_name or r.title or '?'}」 {r.report_year or '?'}{where}"
+
+
+def compare_documents(a: ParsedReport, b: ParsedReport) -> list[Finding]:
+    """X-001 / X-002 findings for the pair (a, b), to be attached to b (the later one)."""
+    if a.source_url and a.source_url == b.source_url:
+        return []  # the same document, not a re-publication
+    out: list[Finding] = []
+    same = a.report_year == b.report_year and _same_agency_strict(a.agency_name, b.agency_name)
+    va, vb = table_values(a), table_values(b)
+    if same:
+        differ = sorted(p for p in set(va) | set(vb) if va.get(p) != vb.get(p))
+        if differ:
+            shown = ", ".join(f"{p}: {_show(va.get(p))} vs {_show(vb.get(p))}" for p in differ[:10])
+            more = f" (+{len(differ) - 10} more)" if len(differ) > 10 else ""
+            out.append(finding("X-001", f"also published as {_who(a)}, with different numbers: {shown}{more}", differ, tags=["numbers_differ"]))
+        else:
+            out.append(finding("X-001", f"also published as {_who(a)} (same numbers)", tags=["same_numbers"]))
+        return out
+    if va and va == vb and _nonzero(va) >= MIN_NONZERO_CELLS:
+        out.append(finding("X-002", f"tables identical to {_who(a)} ({_nonzero(va)} nonzero cells)", tags=["identical_tables"]))
+    na, nb = narrative(a), narrative(b)
+    if min(len(na), len(nb)) >= MIN_NARRATIVE_CHARS:
+        j = jaccard(shingles(na), shingles(nb))
+        if j >= NARRATIVE_JACCARD:
+            out.append(
+                finding(
+                    "X-002",
+                    f"narrative near-identical to {_who(a)} (similarity {j:.2f})",
+                    [f"sections.{k}" for k in NARRATIVE_SECTIONS if k in b.sections],
+                    tags=["similar_text"],
+                )
+            )
+    return out
+
+
+def _show(v: tuple[str, float | None] | None) -> str:
+    if v is None:
+        return "absent"
+    kind, value = v
+    return fmt(value) if kind == "number" and value is not None else kind
+
+
+@dataclass(frozen=True, slots=True)
+class PairFindings:
+    """Findings about reports[later] because of reports[earlier] (indexes into the input)."""
+
+    earlier: int
+    later: int
+    findings: list[Finding]
+
+
+def minhash(sh: set[str]) -> tuple[int, ...]:
+    """One-permutation MinHash: one CRC-32 per shingle, the low 6 bits pick one of 64 buckets,
+    each bucket keeps its minimum — linear in the text, unlike 64 separate permutations."""
+    sig = [_EMPTY_BUCKET] * NUM_HASHES
+    for s in sh:
+        h = zlib.crc32(s.encode())
+        b, v = h & (NUM_HASHES - 1), h >> 6
+        if v < sig[b]:
+            sig[b] = v
+    return tuple(sig)
+
+
+_EMPTY_BUCKET = 1 << 32
+
+
+def find_duplicates(reports: Sequence[ParsedReport]) -> list[PairFindings]:
+    """X-001 and X-002 over a batch, without comparing every pair (see module docstring)."""
+    candidates: set[tuple[int, int]] = set()
+
+    def add(bucket: list[int]) -> None:
+        for x in range(len(bucket)):
+            for y in range(x + 1, len(bucket)):
+                candidates.add((bucket[x], bucket[y]))
+
+    by_agency_year: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+    by_tables: dict[tuple, list[int]] = defaultdict(list)
+    by_band: dict[tuple, list[int]] = defaultdict(list)
+    rows_per_band = NUM_HASHES // BANDS
+    for i, r in enumerate(reports):
+        if r.agency_name:
+            by_agency_year[(_key(r), r.report_year)].append(i)
+        values = table_values(r)
+        if _nonzero(values) >= MIN_NONZERO_CELLS:
+            by_tables[tuple(sorted(values.items()))].append(i)
+        text = narrative(r)
+        if len(text) >= MIN_NARRATIVE_CHARS:
+            sig = minhash(shingles(text))
+            for band in range(BANDS):
+                by_band[(band, sig[band * rows_per_band : (band + 1) * rows_per_band])].append(i)
+    for groups in (by_agency_year, by_tables, by_band):
+        for bucket in groups.values():
+            if len(bucket) > 1:
+                add(bucket)
+    out = []
+    for i, j in sorted(candidates):
+        found = compare_documents(reports[i], reports[j])
+        if found:
+            out.append(PairFindings(i, j, found))
+    return out

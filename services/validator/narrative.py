@@ -1,0 +1,186 @@
+"""T2-005, T3-005, T4-004: numbers stated in 一、总体情况 against the tables. Always warnings.
+
+Matching is deliberately narrow: a keyword, a short gap without sentence breaks or digits, then an
+Arabic number with a counting unit (件/个/项/条/份/起). A stated number is accepted when it equals
+any reasonable reading of the table (e.g. 收到申请 N件 = new_received or new_received +
+carried_over_in; 予以公开 N件 = granted or granted + partially_granted), because narratives
+round, group and re-word; only a number that matches none of them is reported. Negations
+(「未收到…申请」, 「未发生…行政复议、行政诉讼」) are checked against nonzero cells.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from services.validator.rules import finding
+from services.validator.sums import fmt, term
+from services.validator.t3 import result_rows
+from services.validator.text import norm, section_text
+from shared.report import Finding, ParsedReport
+from shared.schema import SCHEMAS
+
+T2, T3, T4 = "active_disclosure", "applications", "review_litigation"
+_UNIT = r"(\d+)(?:件|个|项|条|份|起|宗)"
+_GAP = r"[^。；;，,\d]{0,8}?"
+
+Reading = Callable[[ParsedReport], dict[str, float]]  # label → value; empty when not readable
+
+
+def _val(report: ParsedReport, table: str, row: str, col: str) -> float | None:
+    t = term(report, table, row, col)
+    return t.value if t.state == "number" else None
+
+
+def _readings(report: ParsedReport, table: str, rows: dict[str, list[str]], col: str = "total") -> dict[str, float]:
+    """label → Σ of the rows (None-free: skipped when any cell is not a number)."""
+    out = {}
+    for label, keys in rows.items():
+        vals = [_val(report, table, r, col) for r in keys]
+        if keys and all(v is not None for v in vals):
+            out[label] = sum(vals)  # type: ignore[arg-type]
+    return out
+
+
+def _mentions(pattern: re.Pattern[str], text: str) -> list[tuple[str, int]]:
+    return [(m.group(0), int(m.group(m.lastindex or 1))) for m in pattern.finditer(text)]
+
+
+def _compare(rule: str, text: str, pattern: re.Pattern[str], readings: dict[str, float], cells: list[str]) -> list[Finding]:
+    if not readings:
+        return []
+    out = []
+    for quote, n in _mentions(pattern, text):
+        if any(abs(n - v) < 1e-9 for v in readings.values()):
+            continue
+        table = ", ".join(f"{k} = {fmt(v)}" for k, v in readings.items())
+        out.append(finding(rule, f"总体情况 says 「{quote}」 but the table has {table}", ["sections.overview", *cells]))
+    return out
+
+
+# --- T2 -------------------------------------------------------------------------------------------
+
+_T2_KEYWORDS = {
+    "regulations": r"规章",
+    "normative_documents": r"规范性文件",
+    "administrative_licensing": r"行政许可",
+    "administrative_penalty": r"行政处罚",
+    "administrative_coercion": r"行政强制",
+}
+
+
+def t2_005(report: ParsedReport, text: str) -> list[Finding]:
+    t = report.tables.get(T2) or {}
+    out: list[Finding] = []
+    for row, kw in _T2_KEYWORDS.items():
+        cells = t.get(row) or {}
+        readings = {f"{row}.{c}": cell.value for c, cell in cells.items() if cell.kind == "number" and cell.value is not None}
+        pattern = re.compile(kw + _GAP + _UNIT)
+        out += _compare("T2-005", text, pattern, readings, [f"{T2}.{row}.{c}" for c in readings])
+    return out
+
+
+# --- T3 -------------------------------------------------------------------------------------------
+
+_RECEIVED = re.compile(r"(?:收到|受理|接到|接收|新收)[^。；;，,]{0,12}?申请[^。；;，,\d公开理供复]{0,6}?" + _UNIT + r"|依申请公开" + _GAP + _UNIT)
+_ANSWERED = re.compile(r"(?:答复|办结|办理完毕)" + _GAP + _UNIT)
+_GRANTED = re.compile(r"(?<!不)予以公开" + _GAP + _UNIT)
+_DENIED = re.compile(r"不予公开" + _GAP + _UNIT)
+_UNABLE = re.compile(r"无法提供" + _GAP + _UNIT)
+_NOT_PROCESSED = re.compile(r"不予处理" + _GAP + _UNIT)
+_NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|接到|接收|产生)[^。；;，,\d]{0,12}?申请")
+
+
+def t3_005(report: ParsedReport, text: str) -> list[Finding]:
+    fmtv = report.format_version
+    rows = result_rows(fmtv)
+    received = _readings(report, T3, {"new_received": ["new_received"], "new_received + carried_over_in": ["new_received", "carried_over_in"]})
+    groups = {
+        "granted": _readings(report, T3, {"granted": ["granted"], "granted + partially_granted": ["granted", "partially_granted"]}),
+        "denied": _readings(report, T3, {"Σ denied_*": [r for r in rows if r.startswith("denied_")]}),
+        "unable": _readings(report, T3, {"Σ unable_*": [r for r in rows if r.startswith("unable_")]}),
+        "not_processed": _readings(report, T3, {"Σ not_processed_*": [r for r in rows if r.startswith("not_processed_")]}),
+    }
+    answered = _readings(report, T3, {"results_total": ["results_total"]})
+    out = _compare("T3-005", text, _RECEIVED, received, [f"{T3}.new_received.total", f"{T3}.carried_over_in.total"])
+    out += _compare("T3-005", text, _ANSWERED, answered, [f"{T3}.results_total.total"])
+    for key, pattern in (("granted", _GRANTED), ("denied", _DENIED), ("unable", _UNABLE), ("not_processed", _NOT_PROCESSED)):
+        out += _compare("T3-005", text, pattern, groups[key], [])
+    m = _NONE_RECEIVED.search(text)
+    new = _val(report, T3, "new_received", "total")
+    if m and new:
+        out.append(
+            finding(
+                "T3-005",
+                f"总体情况 says 「{m.group(0)}」 but new_received.total = {fmt(new)}",
+                ["sections.overview", f"{T3}.new_received.total"],
+            )
+        )
+    return out
+
+
+# --- T4 -------------------------------------------------------------------------------------------
+
+_REVIEW = re.compile(r"行政复议" + _GAP + _UNIT)
+_LITIGATION = re.compile(r"诉讼" + _GAP + _UNIT)
+_NONE_CASES = re.compile(r"(?:未|没有)(?:发生|收到|出现|被|有)[^。；;，,]{0,24}?(?:行政复议|诉讼)[^。；;，]{0,12}")
+_ALL_UPHELD = re.compile(r"(?:行政复议|诉讼)[^。]{0,30}?均(?:获|被|予以|得到)?维持")
+
+
+def t4_004(report: ParsedReport, text: str) -> list[Finding]:
+    groups = ("admin_review", "litigation_direct", "litigation_after_review")
+    review = _readings(report, T4, {"admin_review.total": ["admin_review"]})
+    lit = _readings(
+        report,
+        T4,
+        {
+            "litigation_direct.total + litigation_after_review.total": ["litigation_direct", "litigation_after_review"],
+            "litigation_direct.total": ["litigation_direct"],
+            "litigation_after_review.total": ["litigation_after_review"],
+        },
+    )
+    out = _compare("T4-004", text, _REVIEW, review, [f"{T4}.admin_review.total"])
+    out += _compare("T4-004", text, _LITIGATION, lit, [f"{T4}.{g}.total" for g in groups[1:]])
+    for m in _NONE_CASES.finditer(text):
+        said = m.group(0)
+        nonzero = []
+        if "复议" in said:
+            nonzero += [g for g in groups[:1] if _val(report, T4, g, "total")]
+        if "诉讼" in said:
+            nonzero += [g for g in groups[1:] if _val(report, T4, g, "total")]
+        if nonzero:
+            shown = ", ".join(f"{g}.total = {fmt(_val(report, T4, g, 'total') or 0)}" for g in nonzero)
+            out.append(finding("T4-004", f"总体情况 says 「{said}」 but {shown}", ["sections.overview", *(f"{T4}.{g}.total" for g in nonzero)]))
+    m = _ALL_UPHELD.search(text)
+    if m:
+        not_upheld = [
+            f"{T4}.{g}.{c}"
+            for g in groups
+            for c in ("corrected", "other", "pending")
+            if _val(report, T4, g, c)
+        ]
+        if not_upheld:
+            out.append(
+                finding(
+                    "T4-004",
+                    f"总体情况 says 「{m.group(0)}」 but outcomes other than 维持 are reported: {', '.join(not_upheld)}",
+                    ["sections.overview", *not_upheld],
+                )
+            )
+    return out
+
+
+def check(report: ParsedReport) -> list[Finding]:
+    if report.format_version not in SCHEMAS:
+        return []
+    text = norm(section_text(report, "overview"))
+    if not text:
+        return []
+    out: list[Finding] = []
+    if report.tables.get(T2):
+        out += t2_005(report, text)
+    if report.tables.get(T3):
+        out += t3_005(report, text)
+    if report.tables.get(T4):
+        out += t4_004(report, text)
+    return out

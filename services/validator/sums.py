@@ -1,0 +1,126 @@
+"""Sums over cells with the §6 convention: blank and NA count as 0.
+
+A rule that fails only because of blanks is downgraded to a warning and tagged `due_to_blank`;
+"only because" is decided exactly: a blank on the side that would have to grow could hold the
+missing amount (cells are non-negative counts). Cells whose value is unknown (missing, text,
+unreadable) are reported by S-003 / V-006; an identity they could explain is not evaluated
+(`Check.cause == "unknown"`), so one defect is not reported twice under two rule ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from services.validator.rules import finding
+from shared.report import Cell, Finding, ParsedReport
+from shared.schema import cell_path
+
+BLANKISH = frozenset({"blank", "na_dash", "na_slash"})
+UNKNOWN = frozenset({"missing", "text", "unreadable"})
+
+State = Literal["number", "blank", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    path: str
+    value: float
+    state: State
+
+
+def cell_of(report: ParsedReport, table: str, row: str, col: str) -> Cell | None:
+    t = report.tables.get(table)
+    if not t:
+        return None
+    r = t.get(row)
+    return r.get(col) if r else None
+
+
+def term_of(cell: Cell | None, path: str) -> Term:
+    if cell is None or cell.kind in UNKNOWN:
+        return Term(path, 0, "unknown")
+    if cell.kind in BLANKISH or cell.value is None:
+        return Term(path, 0, "blank")
+    return Term(path, cell.value, "number")
+
+
+def term(report: ParsedReport, table: str, row: str, col: str) -> Term:
+    return term_of(cell_of(report, table, row, col), cell_path(table, row, col))
+
+
+def total(terms: Sequence[Term]) -> float:
+    return sum(t.value for t in terms)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    holds: bool
+    lhs: float
+    rhs: float
+    cause: Literal["blank", "unknown"] | None = None  # what could explain a failure
+
+    @property
+    def evaluable(self) -> bool:
+        """False when unknown cells could explain the failure: leave it to S-003 / V-006."""
+        return self.holds or self.cause != "unknown"
+
+
+def _cause(grow: Sequence[Term]) -> Literal["blank", "unknown"] | None:
+    states = {t.state for t in grow}
+    if "unknown" in states:
+        return "unknown"
+    if "blank" in states:
+        return "blank"
+    return None
+
+
+def compare(lhs: Sequence[Term], rhs: Sequence[Term], op: Literal["==", "<=", ">="] = "==") -> Check:
+    """Evaluate `Σlhs op Σrhs`; on failure, say whether blanks/unknowns on the side that would
+    have to grow could make it hold."""
+    a, b = total(lhs), total(rhs)
+    if op == "==":
+        holds = abs(a - b) < 1e-9
+    elif op == "<=":
+        holds = a <= b + 1e-9
+    else:
+        holds = a + 1e-9 >= b
+    if holds:
+        return Check(True, a, b)
+    grow = lhs if a < b else rhs
+    return Check(False, a, b, _cause(grow))
+
+
+def fmt(x: float) -> str:
+    """A number as people write it: 272, not 272.0."""
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:.6f}".rstrip("0").rstrip(".")
+
+
+def paths(terms: Sequence[Term]) -> list[str]:
+    return [t.path for t in terms]
+
+
+def check_identity(
+    rule: str,
+    lhs: Sequence[Term],
+    rhs: Sequence[Term],
+    what: str,
+    op: Literal["==", "<=", ">="] = "==",
+) -> Finding | None:
+    """The finding for a failed identity `Σlhs op Σrhs`, or None when it holds / cannot be judged.
+
+    `what` names the identity in the message (e.g. "column total"); the message gives both sums
+    and the difference so a reader can see the size of the error.
+    """
+    chk = compare(lhs, rhs, op)
+    if not chk.evaluable or chk.holds:
+        return None
+    diff = chk.lhs - chk.rhs
+    msg = f"{what}: {fmt(chk.lhs)} {'≠' if op == '==' else 'not ' + op} {fmt(chk.rhs)} (difference {fmt(diff)})"
+    blanks = [t.path for t in (*lhs, *rhs) if t.state == "blank"]
+    if chk.cause == "blank":
+        msg += f"; blank cells counted as 0: {', '.join(blanks)}"
+    return finding(rule, msg, [*paths(lhs), *paths(rhs)], due_to_blank=chk.cause == "blank")

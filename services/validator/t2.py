@@ -1,0 +1,98 @@
+"""T2 (主动公开): T2-001, T2-002, T2-004. T2-003 is cross-year (cross.py), T2-005 narrative.
+
+T2-001 needs the agency's power to make 规章, inferred from its name (agency.py) unless the caller
+knows the level (registry); only 国务院部门, 省级人民政府 and 设区的市/自治州人民政府 make 规章.
+"""
+
+from __future__ import annotations
+
+from services.validator import agency
+from services.validator.rules import finding
+from services.validator.sums import check_identity, term
+from shared.report import Finding, ParsedReport
+from shared.schema import SCHEMAS, cell_path
+
+T = "active_disclosure"
+_CAN_MAKE_BY_LEVEL = {"central": True, "provincial": True, "prefecture": True}
+
+
+def t2_001_regulations(report: ParsedReport, agency_level: str | None = None) -> list[Finding]:
+    rows = report.tables.get(T) or {}
+    cells = rows.get("regulations") or {}
+    nonzero = {
+        cell_path(T, "regulations", col): c.value
+        for col, c in cells.items()
+        if c.kind == "number" and c.value
+    }
+    if not nonzero:
+        return []
+    if agency_level is not None and agency.kind_of(report.agency_name) == "government":
+        may = _CAN_MAKE_BY_LEVEL.get(agency_level, False)
+    else:
+        may = agency.can_make_regulations(report.agency_name)
+    if may is not False:
+        return []
+    level = agency_level or agency.level_of(report.agency_name)
+    shown = ", ".join(f"{p}={v:g}" for p, v in nonzero.items())
+    return [
+        finding(
+            "T2-001",
+            f"{report.agency_name or 'this agency'} ({level} {agency.kind_of(report.agency_name)}) "
+            f"cannot make 规章 but reports {shown}; probably 规范性文件 miscounted",
+            list(nonzero),
+        )
+    ]
+
+
+def t2_002_issued(report: ParsedReport) -> list[Finding]:
+    out: list[Finding] = []
+    for row in ("regulations", "normative_documents"):
+        f = check_identity(
+            "T2-002",
+            [term(report, T, row, "issued")],
+            [term(report, T, row, "in_force"), term(report, T, row, "repealed")],
+            f"{row}: issued <= in_force + repealed",
+            op="<=",
+        )
+        if f:
+            out.append(f)
+    return out
+
+
+def t2_004_2019(report: ParsedReport) -> list[Finding]:
+    out: list[Finding] = []
+    for row in ("regulations", "normative_documents"):
+        f = check_identity(
+            "T2-004",
+            [term(report, T, row, "newly_published")],
+            [term(report, T, row, "published_total")],
+            f"{row}: newly_published <= published_total",
+            op="<=",
+        )
+        if f:
+            out.append(f)
+    for block in SCHEMAS["2019"].t2_blocks:
+        if "items_change" not in {c.key for c in block.cols}:
+            continue
+        for r in block.rows:
+            f = check_identity(
+                "T2-004",
+                [term(report, T, r.key, "items_prev_year"), term(report, T, r.key, "items_change")],
+                [],
+                f"{r.key}: items_prev_year + items_change >= 0",
+                op=">=",
+            )
+            if f:
+                out.append(f)
+    return out
+
+
+def check(report: ParsedReport, agency_level: str | None = None) -> list[Finding]:
+    if not report.tables.get(T):
+        return []
+    out = t2_001_regulations(report, agency_level)
+    if report.format_version == "2021":
+        out += t2_002_issued(report)
+    elif report.format_version == "2019":
+        out += t2_004_2019(report)
+    return out

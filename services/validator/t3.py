@@ -1,0 +1,150 @@
+"""T3 (申请): T3-001 … T3-003 arithmetic, T3-006 fees vs section 六, T3-007 copy-paste hint.
+T3-004 is cross-year (cross.py), T3-005 narrative (narrative.py).
+
+A 2021 report that printed a single （六）其他处理 row has its numbers in
+`extra_cells["applications.other_handling.<col>"]` and the three 2021 rows `missing`; T3-003 then
+uses the extra cell in place of the three rows, so the sum is still checked.
+"""
+
+from __future__ import annotations
+
+import re
+
+from services.validator.rules import finding
+from services.validator.sums import Term, check_identity, fmt, term, term_of, total
+from services.validator.text import norm, section_text
+from shared.report import Finding, ParsedReport
+from shared.schema import SCHEMAS, cell_path
+
+T = "applications"
+PARTS = ("natural_person", "commercial_enterprise", "research_institution", "public_welfare_org", "legal_service_org", "other_org")
+NOT_RESULTS = ("new_received", "carried_over_in", "results_total", "carried_over_out")
+
+
+def _cols(fmt_version: str) -> list[str]:
+    return [c.key for c in SCHEMAS[fmt_version].t3_cols]
+
+
+def result_rows(fmt_version: str) -> list[str]:
+    return [r.key for r in SCHEMAS[fmt_version].t3_rows if r.key not in NOT_RESULTS]
+
+
+def t3_001_columns(report: ParsedReport) -> list[Finding]:
+    out = []
+    for c in _cols(report.format_version):
+        f = check_identity(
+            "T3-001",
+            [term(report, T, "new_received", c), term(report, T, "carried_over_in", c)],
+            [term(report, T, "results_total", c), term(report, T, "carried_over_out", c)],
+            f"column {c}: new_received + carried_over_in = results_total + carried_over_out",
+        )
+        if f:
+            out.append(f)
+    return out
+
+
+def t3_002_rows(report: ParsedReport) -> list[Finding]:
+    out = []
+    for r in (r.key for r in SCHEMAS[report.format_version].t3_rows):
+        f = check_identity(
+            "T3-002",
+            [term(report, T, r, "total")],
+            [term(report, T, r, c) for c in PARTS],
+            f"row {r}: total = sum of the six applicant columns",
+        )
+        if f:
+            out.append(f)
+    return out
+
+
+def _results_terms(report: ParsedReport, c: str) -> list[Term]:
+    rows = result_rows(report.format_version)
+    terms = [term(report, T, r, c) for r in rows]
+    other = [t for t in terms if t.path.split(".")[1].startswith("other_")]
+    extra_path = cell_path(T, "other_handling", c)
+    extra = report.extra_cells.get(extra_path)
+    if report.format_version == "2021" and extra is not None and all(t.state == "unknown" for t in other):
+        terms = [t for t in terms if t not in other] + [term_of(extra, extra_path)]
+    return terms
+
+
+def t3_003_results(report: ParsedReport) -> list[Finding]:
+    out = []
+    for c in _cols(report.format_version):
+        f = check_identity(
+            "T3-003",
+            [term(report, T, "results_total", c)],
+            _results_terms(report, c),
+            f"column {c}: results_total = sum of the result rows",
+        )
+        if f:
+            out.append(f)
+    return out
+
+
+_FEE_MENTION = re.compile(r"处理费|收费|费用")
+_FEE_COLLECTED = re.compile(r"(?<!未)(?<!没有)收取[^。；;，,]{0,20}?处理费[^。；;\d]{0,12}?(\d+(?:\.\d+)?)(万?元)")
+
+
+def t3_006_fees(report: ParsedReport) -> list[Finding]:
+    out = []
+    unpaid = term(report, T, "other_fee_unpaid", "total")
+    other = norm(section_text(report, "other_matters"))
+    if report.format_version == "2021" and unpaid.state == "number" and unpaid.value > 0:
+        if "other_matters" in report.sections and not _FEE_MENTION.search(other):
+            out.append(
+                finding(
+                    "T3-006",
+                    f"{fmt(unpaid.value)} applications dropped for unpaid fees, but section 六 says nothing about 信息处理费",
+                    [unpaid.path, "sections.other_matters"],
+                )
+            )
+    m = _FEE_COLLECTED.search(other)
+    if m and float(m.group(1)) > 0:
+        intake = [term(report, T, "new_received", "total"), term(report, T, "carried_over_in", "total")]
+        if all(t.state == "number" for t in intake) and total(intake) == 0:
+            out.append(
+                finding(
+                    "T3-006",
+                    f"section 六 reports 信息处理费 collected ({m.group(1)}{m.group(2)}) but T3 has no applications",
+                    ["sections.other_matters", *(t.path for t in intake)],
+                )
+            )
+    return out
+
+
+def t3_007_copy_paste(report: ParsedReport) -> list[Finding]:
+    intake = [term(report, T, "new_received", "total"), term(report, T, "carried_over_in", "total")]
+    results = [term(report, T, r, "total") for r in (*result_rows(report.format_version), "results_total")]
+    out_terms = [*results, term(report, T, "carried_over_out", "total")]
+    nonzero_out = [t for t in out_terms if t.value > 0]
+    if total(intake) == 0 and nonzero_out:
+        return [
+            finding(
+                "T3-007",
+                "no applications received or carried over, yet results are reported: "
+                + ", ".join(f"{t.path}={fmt(t.value)}" for t in nonzero_out),
+                [*(t.path for t in intake), *(t.path for t in nonzero_out)],
+            )
+        ]
+    if total(intake) > 0 and all(t.state == "number" for t in out_terms) and not nonzero_out:
+        return [
+            finding(
+                "T3-007",
+                f"{fmt(total(intake))} applications received or carried over, yet every result and carry-over is 0",
+                [t.path for t in intake],
+            )
+        ]
+    return []
+
+
+def check(report: ParsedReport) -> list[Finding]:
+    if not report.tables.get(T) or report.format_version not in SCHEMAS:
+        return []
+    return [
+        *t3_001_columns(report),
+        *t3_002_rows(report),
+        *t3_003_results(report),
+        *t3_006_fees(report),
+        *t3_007_copy_paste(report),
+    ]
