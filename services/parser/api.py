@@ -1,0 +1,77 @@
+"""The parser's library API: bytes → `ParsedReport` (`parse`), and `Document` → `ParsedReport` (`interpret`).
+
+`parse` decodes and extracts through services.parser.extract (engineer B), then `interpret` reads
+format, tables, metadata and sections. Raises `shared.errors.NotAReport` only when nothing
+report-like is found; an image-only document (scan, picture) comes back as a report with
+`source_modality="image"` and a ParseNote `image_only` (the validator turns it into S-006).
+Reads no settings.
+"""
+
+from __future__ import annotations
+
+from services.parser.detect import detect
+from services.parser.document import Document
+from services.parser.metadata import read_metadata
+from services.parser.sections import find_sections
+from services.parser.tables import read_tables
+from shared.errors import NotAReport
+from shared.report import ParsedReport, ParseNote
+from shared.schema import TABLE_KEYS, TABLED_FORMATS
+from shared.versions import PARSER_VERSION
+
+
+def parse(data: bytes, *, source_url: str | None = None, content_type: str | None = None) -> ParsedReport:
+    """Parse one document (any supported kind) into a report.
+
+    Args:
+        data: the document's bytes as fetched.
+        source_url: where it came from (kept in the report; never trusted for the kind).
+        content_type: the declared HTTP content type, if any.
+    """
+    from services.parser.extract import extract
+
+    doc = extract(data, content_type=content_type, source_url=source_url)
+    report = interpret(doc)
+    report.source_url = source_url
+    return report
+
+
+def interpret(doc: Document) -> ParsedReport:
+    """Read a `Document` into a `ParsedReport` (format, tables, metadata, sections, notes)."""
+    text = doc.text()
+    md = read_metadata(doc, text)
+    fmt = detect(text, title=md.title, year=md.report_year)
+    report = ParsedReport(
+        format_version=fmt,  # type: ignore[arg-type]
+        report_year=md.report_year,
+        agency_name=md.agency_name,
+        title=md.title,
+        stat_period=md.stat_period,
+        publish_date=md.publish_date,
+        page_agency=md.page_agency,
+        cited_notices=md.cited_notices or [],
+        content_type=doc.kind if doc.kind != "unknown" else None,
+        encoding=doc.encoding,
+        parser_version=PARSER_VERSION,
+        tables={k: None for k in TABLE_KEYS},
+        notes=[],
+    )
+    if doc.image_only:
+        report.source_modality = "image"
+        report.notes.append(ParseNote("image_only", "tables are only present as images; they need OCR"))
+        report.sections = find_sections(doc, fmt)
+        return report
+    if fmt == "unknown":
+        raise NotAReport(
+            "no national report table, no report title and no report sections found"
+            + (f" (title: {md.title!r})" if md.title else "")
+        )
+    if fmt in TABLED_FORMATS:
+        tables, extra, notes = read_tables(doc, fmt)
+        report.tables = tables
+        report.extra_cells = extra
+        report.notes.extend(notes)
+        if all(t is None for t in tables.values()):
+            report.notes.append(ParseNote("no_tables", f"{fmt} labels found but no table could be read"))
+    report.sections = find_sections(doc, fmt)
+    return report

@@ -1,0 +1,62 @@
+"""Cell text → `Cell` (report-format.md §5 "Cell values").
+
+NFKC, whitespace (incl. ideographic space and &nbsp;) and thousands separators removed, units
+元/万元/件/个/项/条 recorded, signs accepted only where the column allows them (2019 本年增/减),
+dashes and 无/不适用/N/A become `na_dash` / `na_slash`, empty becomes `blank`, anything else `text`
+(never guessed into a number). Reads no settings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from shared.report import Cell
+
+_WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+_NUMBER = re.compile(r"^([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)(万元|元|件|个|项|条|次)?$")
+_DASHES = frozenset({"-", "—", "–", "－", "——", "--", "―", "─", "一"})
+_SLASHES = frozenset({"/", "／", "\\", "无", "不适用", "N/A", "n/a", "NA", "na", "暂无"})
+_DASH_CHARS = "-—–－―─"
+
+
+def clean(raw: str) -> str:
+    """NFKC and no whitespace: the form numbers are read from."""
+    return _WS.sub("", unicodedata.normalize("NFKC", raw))
+
+
+def is_value_like(raw: str | None) -> bool:
+    """True when the text reads as a cell value (number or NA marker), not as a label."""
+    if raw is None:
+        return False
+    s = clean(raw).replace("，", ",")
+    if not s:
+        return False
+    if _NUMBER.match(s):
+        return True
+    return s in _DASHES or s in _SLASHES or (len(s) <= 3 and all(ch in _DASH_CHARS for ch in s))
+
+
+def parse_cell(raw: str | None, *, signed: bool = False) -> Cell:
+    """Read one cell. `raw` keeps the text as found (stripped of surrounding whitespace)."""
+    if raw is None:
+        return Cell(raw="", kind="blank")
+    shown = raw.strip()
+    s = clean(raw).replace("，", ",")
+    if not s:
+        return Cell(raw=shown, kind="blank")
+    m = _NUMBER.match(s)
+    if m:
+        sign, digits, unit = m.groups()
+        num = digits.replace(",", "")
+        value: int | float = float(num) if "." in num else int(num)
+        if sign == "-":
+            value = -value
+        # a sign where the column has none is kept as written (V-001 judges it), but marked
+        note = "sign in an unsigned column" if sign and not signed and value != 0 else None
+        return Cell(value=value, raw=shown, kind="number", unit=unit, note=note)
+    if s in _DASHES or (len(s) <= 3 and all(ch in _DASH_CHARS for ch in s)):
+        return Cell(raw=shown, kind="na_dash")
+    if s in _SLASHES:
+        return Cell(raw=shown, kind="na_slash")
+    return Cell(raw=shown, kind="text")

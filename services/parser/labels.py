@@ -1,0 +1,113 @@
+"""Label normalisation and matching of table labels to schema keys (report-format.md §5).
+
+Steps, in order: NFKC; traditional → simplified for the characters the table labels use (mirrors
+such as the 武汉 2020 copy are in traditional characters); remove all whitespace (so wrapped and
+stacked cells `商业\\n企业`, `结\\n果` join up); drop quotes; strip leading item markers
+(`一、 （一） (一) 1. 1． 1、`); strip bracketed template notes, also an unclosed trailing one
+(`部分公开（区分处理的，只计这一情` where the label wrapped). A `LabelIndex` then maps the result to
+a key: exact first, then the longest known spelling contained in the label (stray characters
+from stacked row-group labels in PDF text), then a unique known spelling the label is a prefix
+of (a label truncated by wrapping). Reads no settings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from shared.schema import Label
+
+_TRAD_PAIRS = (
+    "規规 範范 許许 處处 罰罚 強强 製制 廢废 現现 號号 數数 總总 計计 經经 複复 議议 訴诉 訟讼 結结 "
+    "維维 糾纠 審审 請请 開开 與与 務务 資资 訊讯 費费 額额 設设 區区 發发 項项 條条 內内 類类 護护 "
+    "權权 執执 詢询 據据 舉举 報报 確确 認认 補补 進进 徵征 繳缴 應应 關关 對对 來来 門门 機机 構构 "
+    "業业 體体 會会 無无 產产 當当 過过 個个 達达 聯联 後后 轉转 續续 辦办 決决 實实 際际 標标 準准 "
+    "於于 為为 並并 錄录 價价 歸归 屬属 顯显 層层 級级 證证 鄉乡 鎮镇 縣县 劃划 圖图 檔档 訂订 險险 "
+    "穩稳 國国 家家 祕秘 協协 書书 單单 職职 屆届 制制 態态 門门 總总 裡里 週周 說说 須须 務务"
+)
+_TRAD = str.maketrans({p[0]: p[1] for p in _TRAD_PAIRS.split()})
+_WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+_QUOTES = re.compile(r"[\"'“”‘’「」『』〝〞]")
+_MARKER = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.]|\((?:[一二三四五六七八九十]+|\d+)\)|\d+[.、](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩]|第[一二三四五六七八九十]+部分[、.:]?)"
+)
+_NOTE = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]")
+_UNCLOSED = re.compile(r"[(\[【][^()\[\]【】]*$")
+
+
+def norm(text: str | None) -> str:
+    """NFKC, traditional→simplified (label characters), no whitespace, no quotes."""
+    if not text:
+        return ""
+    s = unicodedata.normalize("NFKC", text).translate(_TRAD)
+    s = _WS.sub("", s)
+    return _QUOTES.sub("", s)
+
+
+def strip_marker(s: str) -> str:
+    """Remove leading item markers, repeatedly (`三、(一)予以公开` → `予以公开`)."""
+    while True:
+        m = _MARKER.match(s)
+        if not m or m.end() == len(s):
+            return s
+        s = s[m.end() :]
+
+
+def strip_notes(s: str) -> str:
+    """Remove bracketed notes (nested one level) and an unclosed trailing bracket."""
+    prev = None
+    while prev != s:
+        prev = s
+        s = _NOTE.sub("", s)
+    return _UNCLOSED.sub("", s)
+
+
+def core(text: str | None) -> str:
+    """The comparable form of a label: normalised, without item markers and notes."""
+    return strip_notes(strip_marker(norm(text)))
+
+
+class LabelIndex:
+    """Maps label text to keys for one set of candidate labels (one table part, one format)."""
+
+    def __init__(self, labels: Iterable[Label], *, min_contained: int = 4) -> None:
+        self._exact: dict[str, str] = {}
+        forms: list[tuple[str, str]] = []
+        for lab in labels:
+            for spelling in lab.spellings:
+                for form in {norm(spelling), strip_marker(norm(spelling)), core(spelling)}:
+                    if form:
+                        self._exact.setdefault(form, lab.key)
+                        forms.append((form, lab.key))
+        # longest first, so 其他法律行政法规禁止公开 wins over 其他
+        self._contained = sorted(
+            {(f, k) for f, k in forms if len(f) >= min_contained}, key=lambda fk: -len(fk[0])
+        )
+
+    def match(self, text: str | None) -> str | None:
+        n = norm(text)
+        if not n:
+            return None
+        for form in (n, strip_marker(n), strip_notes(strip_marker(n))):
+            key = self._exact.get(form)
+            if key:
+                return key
+        c = strip_notes(strip_marker(n))
+        for form, key in self._contained:
+            if form in n or (c and form in c):
+                return key
+        if len(c) >= 4:
+            keys = {k for f, k in self._contained if f.startswith(c)}
+            if len(keys) == 1:
+                return keys.pop()
+        return None
+
+    def exact(self, text: str | None) -> str | None:
+        """Match only the whole label (after markers and notes), no containment."""
+        n = norm(text)
+        for form in (n, strip_marker(n), strip_notes(strip_marker(n))):
+            key = self._exact.get(form)
+            if key:
+                return key
+        return None

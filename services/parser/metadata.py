@@ -1,0 +1,155 @@
+"""Report metadata: title, agency_name, report_year, stat_period, publish_date, page agency, notices.
+
+- title: the first short paragraph near the top that names an annual report (a title split over
+  two lines — agency, then 「2021年度政府信息公开工作年度报告」 — is joined), else the container's title;
+- agency_name: the title without the year and without 「政府信息公开工作年度报告」 (year-first titles
+  「2022年度螅镇…」 too); report_year from the title, else from the statistics period;
+- stat_period: 「统计期限自2021年1月1日至12月31日」 and its variants;
+- publish_date / page_agency: 「发布日期:2023-01-28」「信息来源:…」 in the text, or the container's;
+- cited_notices: 国办公开办函〔2019〕60号 and similar numbers found anywhere (rule S-005).
+Reads no settings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from services.parser.document import Document, Paragraph
+from shared.report import StatPeriod
+
+_CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
+_CN_YEAR = re.compile(r"[〇○零一二三四五六七八九]{4}(?=年)")
+_WS = re.compile(r"[\s\u3000\u00a0]+")
+_REPORT_WORD = re.compile(r"(?:年度报告|年报|工作报告|年度工作报告)")
+_TITLE_TAIL = re.compile(
+    r"(?:关于)?(?:本机关|本单位)?(?:的)?(?:政府信息公开|政务信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:工作)?(?:年度报告|年报|工作报告|报告).*$"
+)
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度?")
+_SUFFIX = re.compile(r"[(（【\[](?:图片版|超链版|文字版|全文|修订版|更正版|附件)[)）】\]]$")
+_STAT = re.compile(
+    r"(?:统计期限|统计时限|统计时间|统计期间|统计区间|统计周期|统计范围|数据统计|所列数据|统计数据)"
+    r"[^。;；]{0,30}?((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日[起]?(?:至|到|—|－|-|~|～)+"
+    r"(?:((?:19|20)\d{2})年)?(\d{1,2})月(\d{1,2})日"
+)
+_PUBLISH = re.compile(
+    r"(?:发布日期|发布时间|发文日期|公开日期|发布于)[:：]?\s*((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})"
+)
+_ISO = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+_PAGE_AGENCY = re.compile(r"(?:信息来源|发布机构|来源|发文机关|发布单位)[:：]\s*([^\s|｜:：,，]{2,40})")
+_NOTICE = re.compile(r"((?:国办|国务院办公厅|国务院|国办公开办)[\u4e00-\u9fff]{0,6}?[函发令字])\s*[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*(\d{1,4})\s*号")
+_MAX_TITLE = 80
+
+
+@dataclass
+class Metadata:
+    title: str | None = None
+    agency_name: str | None = None
+    report_year: int | None = None
+    stat_period: StatPeriod | None = None
+    publish_date: str | None = None
+    page_agency: str | None = None
+    cited_notices: list[str] | None = None
+
+
+def _clean_title(text: str) -> str:
+    t = unicodedata.normalize("NFKC", text).strip().lstrip("#").strip()
+    t = _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGITS), t)
+    return _WS.sub("", t)
+
+
+def find_title(doc: Document) -> str | None:
+    paras = [b.text for b in doc.blocks[:40] if isinstance(b, Paragraph) and b.text.strip()]
+    for i, raw in enumerate(paras[:25]):
+        t = _clean_title(raw)
+        if len(t) > _MAX_TITLE or not _REPORT_WORD.search(t) or "公开" not in t and "年报" not in t:
+            continue
+        agency, _ = split_title(t)
+        if not agency and i > 0:
+            prev = _clean_title(paras[i - 1])
+            if 2 <= len(prev) <= 40 and not re.search(r"[，。,:：;；]", prev) and not _YEAR_IN_TITLE.search(prev):
+                t = prev + t
+        return t
+    if doc.title:
+        parts = re.split(r"\s*[_|｜]\s*|\s+-\s+", doc.title)
+        for p in parts:
+            if _REPORT_WORD.search(p):
+                return _clean_title(p)
+        return _clean_title(doc.title)
+    return None
+
+
+def split_title(title: str) -> tuple[str | None, int | None]:
+    """(agency_name, year) from a normalised title."""
+    t = _SUFFIX.sub("", title)
+    t = re.sub(r"^(?:文字解读|图解|解读)[:：]", "", t)
+    m = _YEAR_IN_TITLE.search(t)
+    year = int(m.group(1)) if m else None
+    if m:
+        before, after = t[: m.start()], t[m.end() :]
+        agency = before.removesuffix("关于").strip(" -—_:：")
+        if not agency:
+            agency = _TITLE_TAIL.sub("", after)
+    else:
+        agency = _TITLE_TAIL.sub("", t)
+    agency = agency.strip(" -—_:：《》\"“”")
+    return (agency or None), year
+
+
+def find_stat_period(text: str) -> StatPeriod | None:
+    m = _STAT.search(_WS.sub("", unicodedata.normalize("NFKC", text)))
+    if not m:
+        return None
+    y1, mo1, d1, y2, mo2, d2 = m.groups()
+    y2 = y2 or y1
+    try:
+        return StatPeriod(start=f"{int(y1):04d}-{int(mo1):02d}-{int(d1):02d}", end=f"{int(y2):04d}-{int(mo2):02d}-{int(d2):02d}")
+    except ValueError:
+        return None
+
+
+def _iso(m: re.Match[str]) -> str | None:
+    y, mo, d = (int(x) for x in m.groups()[:3])
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def find_publish_date(text: str, container: str | None) -> str | None:
+    m = _PUBLISH.search(unicodedata.normalize("NFKC", text[:20000]))
+    if m:
+        return _iso(m)
+    if container:
+        m2 = _ISO.search(unicodedata.normalize("NFKC", container))
+        if m2:
+            return _iso(m2)
+    return None
+
+
+def find_page_agency(text: str, container: str | None) -> str | None:
+    if container:
+        return container.strip() or None
+    m = _PAGE_AGENCY.search(unicodedata.normalize("NFKC", text[:5000]))
+    return m.group(1) if m else None
+
+
+def find_notices(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for m in _NOTICE.finditer(unicodedata.normalize("NFKC", text)):
+        seen.setdefault(f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号", None)
+    return list(seen)
+
+
+def read_metadata(doc: Document, text: str) -> Metadata:
+    md = Metadata()
+    md.title = find_title(doc)
+    if md.title:
+        md.agency_name, md.report_year = split_title(md.title)
+    md.stat_period = find_stat_period(text)
+    if md.report_year is None and md.stat_period is not None:
+        md.report_year = int(md.stat_period.start[:4])
+    md.publish_date = find_publish_date(text, doc.publish_date)
+    md.page_agency = find_page_agency(text, doc.page_agency)
+    md.cited_notices = find_notices(text)
+    return md

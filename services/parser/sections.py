@@ -1,0 +1,96 @@
+"""The six report sections: find their headings, name them, keep their text (report-format.md §2.3, §5).
+
+A heading is a short paragraph numbered at the top level (`一、` … `六、`, `第一部分`, markdown `#`)
+whose title is a known section title (canonical or alias, shared/schema.py SECTION_TITLES) or
+carries the section's keywords (pre-2019 titles such as 概述 / 依申请公开政府信息情况 / 存在的主要问题
+及改进措施). Second-level items `（一）依申请公开情况` are not section headings. Reads no settings.
+"""
+
+from __future__ import annotations
+
+import re
+
+from services.parser.document import Document, Grid, Paragraph
+from services.parser.labels import norm, strip_notes
+from shared.report import Section
+from shared.schema import SECTION_TITLES
+
+_NUMBERED = re.compile(r"^#*(?:[一二三四五六七八九十]+[、.:]|第[一二三四五六七八九十]+部分[、.:]?)")
+_MARKDOWN = re.compile(r"^#+")
+_TRAILING_NUMBER = re.compile(r"\d+$")
+_MAX_HEADING = 34  # normalised characters; longer paragraphs are prose
+
+# keyword → section, checked in this order (复议/诉讼 before 申请: 「因政府信息公开申请行政复议…」)
+_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("review_litigation", ("行政复议", "行政诉讼")),
+    ("applications", ("收到和处理", "依申请公开", "政府信息公开申请情况", "申请公开政府信息")),
+    ("active_disclosure", ("主动公开",)),
+    ("problems", ("主要问题", "存在问题", "存在的问题", "改进措施", "改进情况")),
+    ("other_matters", ("需要报告", "需要说明", "其他事项", "其它事项", "需要报备", "其他需报告")),
+    ("overview", ("总体情况", "概述", "基本情况", "总体概况", "工作概况")),
+)
+
+_CANONICAL = {key: norm(titles[0]) for key, titles in SECTION_TITLES.items()}
+_CANONICAL_2019 = {**_CANONICAL, "problems": norm("政府信息公开工作存在的主要问题及改进情况")}
+_KNOWN = {norm(t): key for key, titles in SECTION_TITLES.items() for t in titles}
+
+
+def _title_part(n: str) -> tuple[str, bool]:
+    m = _NUMBERED.match(n)
+    if m:
+        return n[m.end() :], True
+    m = _MARKDOWN.match(n)
+    if m:
+        return n[m.end() :], True
+    return n, False
+
+
+def heading_key(text: str) -> tuple[str, str] | None:
+    """(section key, normalised title) when `text` is a section heading, else None."""
+    n = norm(text).rstrip("。.:")
+    if not n or len(n) > _MAX_HEADING or _TRAILING_NUMBER.search(n):
+        return None
+    title, numbered = _title_part(n)
+    title = title.strip("*")
+    bare = strip_notes(title)
+    if bare in _KNOWN:
+        return _KNOWN[bare], bare
+    if not numbered:
+        return None
+    for key, words in _KEYWORDS:
+        if any(w in bare for w in words):
+            return key, bare
+    return None
+
+
+def find_sections(doc: Document, format_version: str) -> dict[str, Section]:
+    """First heading of each section wins; its text runs to the next heading."""
+    canonical = _CANONICAL_2019 if format_version == "2019" else _CANONICAL
+    found: dict[str, Section] = {}
+    current: str | None = None
+    buf: list[str] = []
+
+    def close() -> None:
+        if current is not None and current in found:
+            found[current].text = "\n".join(buf).strip()
+
+    for block in doc.blocks:
+        if isinstance(block, Paragraph):
+            hk = heading_key(block.text)
+            if hk is not None and hk[0] not in found:
+                close()
+                key, title = hk
+                found[key] = Section(
+                    title_raw=block.text.strip().lstrip("#").strip(),
+                    text="",
+                    title_canonical=SECTION_TITLES[key][0] if format_version != "2019" or key != "problems"
+                    else "政府信息公开工作存在的主要问题及改进情况",
+                    alias=title != canonical[key],
+                )
+                current, buf = key, []
+                continue
+            buf.append(block.text)
+        elif isinstance(block, Grid):
+            buf.extend("\t".join(c or "" for c in row) for row in block.rows)
+    close()
+    return found

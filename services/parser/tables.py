@@ -1,0 +1,515 @@
+"""Document blocks → the three national tables T2/T3/T4 of a known format (report-format.md §2–§4, §7).
+
+The blocks are read as one stream of *segments*: a segment is a run of label cells followed by a
+run of value cells (a grid row, or a text line split on whitespace; a row that holds a label
+again after its values — `行政规范性文件 1 2 第二十条第（五）项` — is split in two, so a
+short row never swallows the next one). A small state machine follows the tables:
+
+- context (T2 / T3 / T4) switches on section headings, T2 captions (第二十条第（一）项), header
+  rows (勾稽 note, 自然人…, 结果维持…) and on the first row a table's labels match;
+- a labelled segment is matched to a row key (services/parser/labels.py), with the T3 group
+  (（三）不予公开 … （六）其他处理) as context for the ambiguous 其他 / 总计;
+- a label-only segment that matches a row waits for values on the next line (PDF text wraps long
+  labels: the numbers come on their own line);
+- values are mapped to columns in order. Exact grids (HTML/DOCX/XLSX) keep blank cells in place
+  and use the header's first data column; text grids drop padding, and when a row has fewer values
+  than columns the tail is `missing` with an `unsure_cell` note — later numbers never shift.
+
+Reads no settings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from services.parser.cells import clean, is_value_like, parse_cell
+from services.parser.document import Document, Grid, Paragraph
+from services.parser.labels import LabelIndex, core, norm
+from services.parser.sections import heading_key
+from shared.report import Cell, ParseNote, Table
+from shared.schema import SCHEMAS, T3_COLS, T4_COLS, T4_GROUPS, FormatSchema, Label, cell_path
+
+_CAPTION = re.compile(r"第二十条第?\(([一五六八九])\)项")
+_CAPTION_BLOCK = {"一": "art20_1", "五": "art20_5", "六": "art20_6", "八": "art20_8", "九": "art20_9"}
+_T3_GROUP = {
+    "不予公开": "denied",
+    "无法提供": "unable",
+    "不予处理": "not_processed",
+    "其他处理": "other",
+    "本年度办理结果": "results",
+}
+_T3_HEADER_WORDS = frozenset(norm(w) for w in ("申请人情况", "自然人", "法人或其他组织", "商业企业", "科研机构",
+                                                 "社会公益组织", "法律服务机构", "其他", "总计"))
+_T4_HEADER_WORDS = frozenset(norm(w) for w in ("行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果",
+                                                 "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"))
+_MAX_ROW_LABEL = 80  # normalised characters; longer text in a table context is prose
+_HEADING_TABLE = {"active_disclosure": "T2", "applications": "T3", "review_litigation": "T4"}
+
+
+@dataclass
+class Segment:
+    labels: list[str]
+    values: list[str]
+    exact: bool
+    from_text_line: bool = False
+
+
+def _split_cells(cells: list[str], exact: bool, *, from_line: bool = False) -> list[Segment]:
+    """Cut a row into label→value segments. Inexact rows drop empty cells (padding)."""
+    segs: list[Segment] = []
+    labels: list[str] = []
+    values: list[str] = []
+    for c in cells:
+        if not clean(c):
+            if exact and values:
+                values.append("")
+            continue
+        if is_value_like(c):
+            values.append(c)
+        else:
+            if values:
+                segs.append(Segment(labels, values, exact, from_line))
+                labels, values = [], []
+            labels.append(c)
+    if labels or values:
+        segs.append(Segment(labels, values, exact, from_line))
+    return segs
+
+
+@dataclass
+class _Table:
+    name: str
+    rows: dict[str, dict[str, Cell]]
+    seen: bool = False
+
+
+@dataclass
+class _State:
+    schema: FormatSchema
+    t2: _Table
+    t3: _Table
+    t4: _Table
+    notes: list[ParseNote] = field(default_factory=list)
+    extra: dict[str, Cell] = field(default_factory=dict)
+    ctx: str | None = None  # "T2" | "T3" | "T4"
+    t3_group: str | None = None
+    pending_labels: list[str] = field(default_factory=list)
+    pending_row: tuple[str, str] | None = None  # (table ctx, row key) waiting for its values
+    t4_buffer: list[tuple[list[str], bool]] = field(default_factory=list)  # value rows, exact?
+    last_t3_row: str | None = None
+
+
+def _empty(rows: list[Label], cols: list[Label] | tuple[Label, ...]) -> dict[str, dict[str, Cell]]:
+    return {r.key: {c.key: Cell(kind="missing") for c in cols} for r in rows}
+
+
+class TableReader:
+    """Reads the three tables of one format out of a document."""
+
+    def __init__(self, format_version: str) -> None:
+        schema = SCHEMAS[format_version]
+        self.format = format_version
+        self.schema = schema
+        self.t2_rows = {r.key: (b, r) for b in schema.t2_blocks for r in b.rows}
+        self.t2_index = LabelIndex([r for b in schema.t2_blocks for r in b.rows])
+        self.t3_index = LabelIndex(schema.t3_rows)
+        other = "2019" if format_version == "2021" else "2021"
+        own = {r.key for r in schema.t3_rows}
+        self.t3_foreign = LabelIndex([r for r in SCHEMAS[other].t3_rows if r.key not in own])
+        self.t4_group_index = LabelIndex(T4_GROUPS)
+        self._other_handling = LabelIndex([r for r in SCHEMAS["2019"].t3_rows if r.key == "other_handling"])
+
+    # --- public ---------------------------------------------------------------------------
+
+    def read(self, doc: Document) -> tuple[dict[str, Table | None], dict[str, Cell], list[ParseNote]]:
+        st = _State(
+            schema=self.schema,
+            t2=_Table("active_disclosure", {}),
+            t3=_Table("applications", _empty(list(self.schema.t3_rows), T3_COLS)),
+            t4=_Table("review_litigation", _empty(list(T4_GROUPS), T4_COLS)),
+        )
+        for b in self.schema.t2_blocks:
+            for r in b.rows:
+                st.t2.rows[r.key] = {c.key: Cell(kind="missing") for c in b.cols}
+        for block in doc.blocks:
+            if isinstance(block, Grid):
+                self._grid(st, block)
+            elif isinstance(block, Paragraph):
+                self._paragraph(st, block.text)
+        self._flush_pending(st)
+        self._finish_t4(st)
+        tables: dict[str, Table | None] = {
+            t.name: (t.rows if t.seen else None) for t in (st.t2, st.t3, st.t4)
+        }
+        return tables, st.extra, st.notes
+
+    # --- blocks ---------------------------------------------------------------------------
+
+    def _paragraph(self, st: _State, text: str) -> None:
+        hk = heading_key(text)
+        if hk is not None:
+            self._flush_pending(st)
+            st.ctx = _HEADING_TABLE.get(hk[0])
+            st.t3_group = None
+            st.pending_labels.clear()
+            return
+        n = norm(text)
+        if st.ctx is None and not _CAPTION.search(n) and "勾稽" not in n:
+            # outside a table only a caption or the T3 corner note opens one; prose stays prose
+            if not self._opens_table(n):
+                return
+        tokens = text.split()
+        segs = _split_cells(tokens, exact=False, from_line=True)
+        # merge adjacent label tokens back into one label (a label may contain spaces)
+        for seg in segs:
+            if len(seg.labels) > 1:
+                seg.labels = ["".join(seg.labels)]
+        for seg in segs:
+            if seg.labels and len(norm(seg.labels[0])) > _MAX_ROW_LABEL:
+                continue
+            self._segment(st, seg, row_cells=None)
+
+    def _opens_table(self, n: str) -> bool:
+        return n.startswith(("信息内容", "申请人情况")) or self.t3_index.exact(n) == "new_received"
+
+    def _grid(self, st: _State, grid: Grid) -> None:
+        first_data: int | None = None
+        for row in grid.rows:
+            cells = [c for c in row]
+            n_cells = [norm(c) for c in cells if c]
+            joined = "".join(n_cells)
+            present = [c for c in cells if c is not None]
+            if grid.exact:
+                fd = self._header_first_data(st, cells, joined)
+                if fd is not None:
+                    first_data = fd
+                elif "结果维持" in joined or core(present[0] if present else "") == "行政复议":
+                    first_data = None  # T4 header: its data rows are read in order
+                if present and all(is_value_like(c) or not clean(c) for c in present):
+                    # a row of values only (T4 data row): every cell counts, blanks in place
+                    if any(clean(c) for c in present) or (st.ctx == "T4" and len(present) >= 5):
+                        self._segment(st, Segment([], present, True), row_cells=n_cells)
+                    continue
+            if grid.exact and first_data is not None and not _CAPTION.search(joined):
+                segs = self._exact_segments(cells, first_data)
+            else:
+                segs = _split_cells(present, exact=grid.exact)
+            for seg in segs:
+                self._segment(st, seg, row_cells=n_cells)
+
+    def _header_first_data(self, st: _State, cells: list[str | None], joined: str) -> int | None:
+        """Column index where data starts, when this exact row is a header row."""
+        cores = [core(c) if c else "" for c in cells]
+        if "自然人" in cores:
+            return cores.index("自然人")
+        if cores and "信息内容" in cores:
+            i = cores.index("信息内容")
+            for j in range(i + 1, len(cells)):
+                if cells[j] is not None:
+                    return j
+        return None
+
+    @staticmethod
+    def _exact_segments(cells: list[str | None], first_data: int) -> list[Segment]:
+        head = [c for c in cells[:first_data] if c is not None and clean(c)]
+        tail = [c for c in cells[first_data:] if c is not None]
+        if any(is_value_like(c) for c in head) or any(clean(c) and not is_value_like(c) for c in tail):
+            # the row does not follow the header's columns: fall back to reading it in order
+            return _split_cells([c for c in cells if c is not None], exact=True)
+        return [Segment(head, tail, True)]
+
+    # --- segments -------------------------------------------------------------------------
+
+    def _segment(self, st: _State, seg: Segment, row_cells: list[str] | None) -> None:
+        label_text = "".join(norm(x) for x in seg.labels)
+        if seg.labels:
+            if self._switch_context(st, seg, label_text, row_cells):
+                return
+        if st.ctx is None:
+            return
+        if st.ctx == "T2":
+            self._t2(st, seg, label_text)
+        elif st.ctx == "T3":
+            self._t3(st, seg, label_text)
+        elif st.ctx == "T4":
+            self._t4(st, seg, label_text)
+
+    def _switch_context(self, st: _State, seg: Segment, label_text: str, row_cells: list[str] | None) -> bool:
+        """Handle captions and header rows; True when the segment was only that."""
+        m = _CAPTION.search(label_text)
+        if m:
+            self._flush_pending(st)
+            st.ctx = "T2"
+            st.t2.seen = True
+            st.pending_labels.clear()
+            return not seg.values
+        if label_text.startswith("信息内容"):
+            self._flush_pending(st)
+            st.ctx = "T2"
+            st.t2.seen = True
+            return True
+        if "勾稽" in label_text or label_text.startswith("申请人情况"):
+            self._flush_pending(st)
+            st.ctx, st.t3_group = "T3", None
+            st.t3.seen = True
+            st.pending_labels.clear()
+            return True
+        words = {core(x) for x in seg.labels}
+        if not seg.values and len(words & _T3_HEADER_WORDS) >= 2 and "结果维持" not in words:
+            st.ctx = "T3"
+            st.t3.seen = True
+            st.pending_labels.clear()
+            return True
+        if not seg.values and (
+            len(words & _T4_HEADER_WORDS) >= 2 or words & {"结果维持", "未经复议直接起诉", "复议后起诉"}
+            or (words == {"行政复议"} and st.ctx != "T4")
+        ):
+            self._flush_pending(st)
+            st.ctx = "T4"
+            st.t4.seen = True
+            st.pending_labels.clear()
+            return True
+        if st.ctx != "T3" and seg.values and self.t3_index.exact(seg.labels[-1]) == "new_received":
+            self._flush_pending(st)
+            st.ctx, st.t3_group = "T3", None
+            st.t3.seen = True
+        return False
+
+    # T2 --------------------------------------------------------------------------------------
+
+    def _t2(self, st: _State, seg: Segment, label_text: str) -> None:
+        key = self._match_row(st, seg, self.t2_index)
+        if key is None:
+            if seg.values and seg.labels:
+                self._unknown_row(st, "active_disclosure", seg)
+            elif seg.values:
+                self._unmatched_values(st, "active_disclosure", seg)
+            return
+        if not seg.values:
+            self._flush_pending(st)
+            st.pending_row = ("T2", key)
+            return
+        self._assign_t2(st, key, seg.values, seg.exact)
+
+    def _assign_t2(self, st: _State, key: str, values: list[str], exact: bool) -> None:
+        block, _ = self.t2_rows[key]
+        st.t2.seen = True
+        self._assign(st, st.t2, key, list(block.cols), values, exact)
+
+    # T3 --------------------------------------------------------------------------------------
+
+    def _t3(self, st: _State, seg: Segment, label_text: str) -> None:
+        for lab in seg.labels:
+            g = self._group_of(lab)
+            if g:
+                st.t3_group = g
+        key = self._match_t3(st, seg)
+        if key is None:
+            if seg.values and self._is_single_other(seg):
+                self._single_other(st, seg)
+                return
+            if seg.values and seg.labels:
+                foreign = self.t3_foreign.match(seg.labels[-1])
+                if foreign and foreign != "other_handling":
+                    self._extra_row(st, "applications", foreign, T3_COLS, seg)
+                else:
+                    self._unknown_row(st, "applications", seg)
+            elif seg.values and st.pending_row is None and self._t3_done(st) and len(seg.values) >= 5:
+                st.ctx = "T4"  # T4 without a readable header right after T3 (vertical PDF header text)
+                self._t4(st, seg, label_text)
+            elif seg.values:
+                self._unmatched_values(st, "applications", seg)
+            else:
+                st.pending_labels.extend(seg.labels)
+                del st.pending_labels[:-3]
+            return
+        if not seg.values:
+            self._flush_pending(st)
+            st.pending_row = ("T3", key)
+            st.pending_labels.clear()
+            return
+        st.t3.seen = True
+        self._assign(st, st.t3, key, list(T3_COLS), seg.values, seg.exact)
+        st.last_t3_row = key
+        if key == "carried_over_out":
+            st.t3_group = None
+
+    @staticmethod
+    def _t3_done(st: _State) -> bool:
+        return any(c.kind != "missing" for c in st.t3.rows["carried_over_out"].values())
+
+    def _group_of(self, label: str) -> str | None:
+        c = core(label)
+        return _T3_GROUP.get(c)
+
+    def _is_single_other(self, seg: Segment) -> bool:
+        return bool(seg.labels) and self._other_handling.exact(seg.labels[-1]) == "other_handling"
+
+    def _match_t3(self, st: _State, seg: Segment) -> str | None:
+        if seg.labels:
+            last = core(seg.labels[-1])
+            if last == "其他":
+                if self.format == "2021" and (st.t3_group == "other" or (st.last_t3_row or "").startswith("other_")):
+                    return "other_other"
+                return None
+            if last == "总计":
+                return "results_total"
+            if last == "其他处理" and self.format == "2021":
+                return None
+        return self._match_row(st, seg, self.t3_index)
+
+    def _single_other(self, st: _State, seg: Segment) -> None:
+        """2021 report printing the 2019 single （六）其他处理 row (§7 ex. 19): keep it as extra cells."""
+        if self.format == "2019":
+            return
+        self._extra_row(st, "applications", "other_handling", T3_COLS, seg)
+        st.t3.seen = True
+        st.notes.append(
+            ParseNote(
+                code="single_other_handling",
+                message="2021 table prints a single （六）其他处理 row; its numbers are kept in extra_cells "
+                "and the three 2021 sub-rows are missing",
+                cells=[cell_path("applications", r, c.key) for r in ("other_no_correction", "other_fee_unpaid",
+                                                                       "other_other") for c in T3_COLS],
+            )
+        )
+
+    # T4 --------------------------------------------------------------------------------------
+
+    def _t4(self, st: _State, seg: Segment, label_text: str) -> None:
+        if not seg.values:
+            return
+        if seg.labels:
+            g = self.t4_group_index.exact(seg.labels[-1])
+            if g and len(seg.values) <= len(T4_COLS):
+                st.t4.seen = True
+                self._assign(st, st.t4, g, list(T4_COLS), seg.values, seg.exact)
+                return
+            if len(label_text) > 20 and len(seg.values) < 5:
+                return  # prose with a number in it
+        st.t4.seen = True
+        vals = seg.values if seg.exact else [v for v in seg.values if clean(v)]
+        st.t4_buffer.append((vals, seg.exact))
+
+    def _finish_t4(self, st: _State) -> None:
+        if not st.t4_buffer:
+            return
+        buf = st.t4_buffer
+        expected = len(T4_COLS) * len(T4_GROUPS)
+        if sum(len(v) for v, _ in buf) > expected:
+            buf = [(v, e) for v, e in buf if any(clean(x) for x in v)]  # drop blank spacer rows
+        exact = all(e for _, e in buf)
+        values = [x for v, _ in buf for x in v]
+        width = len(T4_COLS)
+        for gi, g in enumerate(T4_GROUPS):
+            chunk = values[gi * width : (gi + 1) * width]
+            if all(c.kind == "missing" for c in st.t4.rows[g.key].values()):
+                self._assign(st, st.t4, g.key, list(T4_COLS), chunk, exact, quiet=True)
+        if len(values) < expected:
+            missing = [
+                cell_path("review_litigation", g.key, c.key)
+                for gi, g in enumerate(T4_GROUPS)
+                for ci, c in enumerate(T4_COLS)
+                if gi * width + ci >= len(values)
+            ]
+            st.notes.append(ParseNote("unsure_cell", f"T4 has {len(values)} of {expected} values; the rest are missing", missing))
+        elif len(values) > expected:
+            st.notes.append(ParseNote("extra_values", f"T4 has {len(values)} values, {expected} expected; extra ignored: "
+                                      + " ".join(values[expected:])[:200]))
+
+    # shared ----------------------------------------------------------------------------------
+
+    def _match_row(self, st: _State, seg: Segment, index: LabelIndex) -> str | None:
+        if seg.labels:
+            for cand in (seg.labels[-1], "".join(seg.labels)):
+                key = index.exact(cand)
+                if key:
+                    return key
+            for cand in (seg.labels[-1], "".join(seg.labels)):
+                key = index.match(cand)
+                if key:
+                    return key
+            if st.pending_labels:
+                key = index.match("".join(st.pending_labels) + "".join(seg.labels))
+                if key:
+                    return key
+            return None
+        if st.pending_row is not None:
+            return None
+        if st.pending_labels:
+            return index.match("".join(st.pending_labels))
+        return None
+
+    def _unmatched_values(self, st: _State, table: str, seg: Segment) -> None:
+        pr = st.pending_row
+        if pr is not None:
+            st.pending_row = None
+            ctx, key = pr
+            if ctx == "T2":
+                self._assign_t2(st, key, seg.values, seg.exact)
+            else:
+                st.t3.seen = True
+                self._assign(st, st.t3, key, list(T3_COLS), seg.values, seg.exact)
+                st.last_t3_row = key
+            st.pending_labels.clear()
+            return
+        if len(seg.values) >= 2 and not seg.from_text_line:
+            st.notes.append(ParseNote("unknown_row", f"{table}: values without a row label dropped: "
+                                      + " ".join(seg.values)[:200]))
+
+    def _flush_pending(self, st: _State) -> None:
+        """A row label that never got values: its cells stay missing, and say so."""
+        if st.pending_row is None:
+            return
+        ctx, key = st.pending_row
+        st.pending_row = None
+        table = st.t2 if ctx == "T2" else st.t3
+        table.seen = True
+        if all(c.kind == "missing" for c in table.rows[key].values()):
+            st.notes.append(ParseNote("unsure_cell", f"{table.name}.{key}: row label without values",
+                                      [cell_path(table.name, key, c) for c in table.rows[key]]))
+
+    def _unknown_row(self, st: _State, table: str, seg: Segment) -> None:
+        if seg.from_text_line and len(seg.values) < 2:
+            return
+        label = "".join(seg.labels).strip()
+        st.notes.append(ParseNote("unknown_row", f"{table}: row 「{label[:60]}」 is not in the national format; "
+                                  f"dropped ({' '.join(seg.values)[:100]})"))
+
+    def _extra_row(self, st: _State, table: str, key: str, cols: tuple[Label, ...], seg: Segment) -> None:
+        vals = seg.values if seg.exact else [v for v in seg.values if clean(v)]
+        for col, raw in zip(cols, vals):
+            st.extra[cell_path(table, key, col.key)] = parse_cell(raw)
+        if key != "other_handling":
+            st.notes.append(ParseNote("unknown_row", f"{table}: row {key} belongs to the other format; kept in "
+                                      "extra_cells", [cell_path(table, key, c.key) for c in cols]))
+
+    def _assign(self, st: _State, table: _Table, key: str, cols: list[Label], values: list[str], exact: bool,
+                *, quiet: bool = False) -> None:
+        row = table.rows[key]
+        if any(c.kind != "missing" for c in row.values()):
+            st.notes.append(ParseNote("duplicate_row", f"{table.name}.{key} appears twice; the first is kept"))
+            return
+        vals = values if exact else [v for v in values if clean(v)]
+        if exact:
+            # trailing blanks beyond the columns are padding of merged cells
+            while len(vals) > len(cols) and not clean(vals[-1]):
+                vals.pop()
+        for col, raw in zip(cols, vals):
+            row[col.key] = parse_cell(raw, signed=col.signed)
+        if len(vals) < len(cols):
+            missing = [cell_path(table.name, key, c.key) for c in cols[len(vals):]]
+            for c in cols[len(vals):]:
+                row[c.key] = Cell(kind="missing", note="row has fewer values than columns")
+            if not quiet:
+                st.notes.append(ParseNote("unsure_cell", f"{table.name}.{key}: {len(vals)} of {len(cols)} values "
+                                          "found; the rest are missing", missing))
+        elif len(vals) > len(cols):
+            st.notes.append(ParseNote("extra_values", f"{table.name}.{key}: {len(vals)} values for {len(cols)} "
+                                      f"columns; extra ignored: {' '.join(vals[len(cols):])[:100]}"))
+
+
+def read_tables(doc: Document, format_version: str) -> tuple[dict[str, Table | None], dict[str, Cell], list[ParseNote]]:
+    """The three tables of `doc` in `format_version` ("2021" or "2019"), extra cells, and notes."""
+    return TableReader(format_version).read(doc)
