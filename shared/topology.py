@@ -18,6 +18,7 @@ from nats.js.api import (
     DeliverPolicy,
     DiscardPolicy,
     KeyValueConfig,
+    KeyValueConfig,
     RetentionPolicy,
     StorageType,
     StreamConfig,
@@ -34,6 +35,8 @@ DAY = 24 * 3600.0
 # default max_payload, which bounds a message anyway.
 MAX_MSG_SIZE = 1024 * 1024
 ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER"
+# The fetcher's per-URL state (services/fetcher/state.py): ETag/Last-Modified/version by doc_id.
+KV_BUCKETS = {"fetch_state": "per-URL fetch state of the fetcher (conditional GET, last version)"}
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,13 @@ async def apply(js, settings: Settings) -> list[str]:
         else:
             await js.update_stream(config=cfg)
             done.append(f"updated stream {cfg.name}")
+    for bucket in KV_BUCKETS:
+        try:
+            await js.key_value(bucket)
+        except (BucketNotFoundError, NotFoundError):
+            await js.create_key_value(KeyValueConfig(bucket=bucket, history=1,
+                                                     storage=StorageType.FILE))
+            done.append(f"created kv bucket {bucket}")
     for stage in STAGES.values():
         cfg = consumer(stage, settings)
         # add_consumer on an existing durable updates the editable fields (server ≥ 2.10);
@@ -151,7 +161,7 @@ async def apply(js, settings: Settings) -> list[str]:
     for name, kv_cfg in KV_BUCKETS.items():
         try:
             await js.key_value(name)
-        except BucketNotFoundError:
+        except (BucketNotFoundError, NotFoundError):
             await js.create_key_value(config=kv_cfg)
             done.append(f"created kv bucket {name}")
     return done
@@ -178,6 +188,11 @@ async def check(js, settings: Settings) -> list[str]:
             want, got = getattr(cfg, field), getattr(have, field)
             if not _same(want, got):
                 drift.append(f"stream {cfg.name}.{field}: want {want!r}, have {got!r}")
+    for bucket in KV_BUCKETS:
+        try:
+            await js.key_value(bucket)
+        except (BucketNotFoundError, NotFoundError):
+            drift.append(f"kv bucket {bucket} missing")
     for stage in STAGES.values():
         cfg = consumer(stage, settings)
         try:

@@ -8,8 +8,8 @@ Settings read: object_store, portals, sample_portal_url (+ the Crawler's and the
 from __future__ import annotations
 
 from shared.config import Settings, load
-from shared.events import CrawlDue, subject_token
-from shared.runtime.publish import outgoing
+from shared.events import CrawlDue, DocRejected, doc_id_for, subject_token
+from shared.runtime.publish import Outgoing, outgoing
 from shared.runtime.service import Service, StageDeps
 from shared.storage.factory import open_object_store
 from shared.topology import subject
@@ -22,9 +22,13 @@ async def build(settings: Settings, service: Service) -> StageDeps:
 
     objects = await open_object_store(settings=settings)
     state = UrlState(service.js)
-    if hasattr(state, "open"):
-        await state.open()
-    crawler = Crawler(settings, objects, state, load_registry(settings=settings))
+    await state.open()
+    async def rejected(event: DocRejected) -> None:
+        # one record per URL and reason: a re-crawl that fails the same way is deduplicated
+        mid = f"rejected:fetcher:{doc_id_for(event.url or '')}:{event.reason}"
+        await service.publisher.publish(Outgoing(subject("doc.rejected", "fetcher"), event, mid))
+
+    crawler = Crawler(settings, objects, state, load_registry(settings=settings), on_rejected=rejected)
 
     async def handle(job: CrawlDue):
         # Publish as documents arrive: a crawl interrupted half-way keeps what it published,
@@ -35,7 +39,7 @@ async def build(settings: Settings, service: Service) -> StageDeps:
             await service.publisher.publish(out)
         return []
 
-    closers = [objects.close] + ([crawler.close] if hasattr(crawler, "close") else [])
+    closers = [crawler.close, objects.close]
     return StageDeps(handler=handle, pings=[objects.ping], closers=closers)
 
 

@@ -36,7 +36,8 @@ async def test_check_on_an_empty_broker_reports_every_stream_and_consumer_missin
     assert "stream CRAWL missing" in drift
     assert "stream DLQ missing" in drift
     assert "consumer DOCS/parser missing" in drift
-    assert len(drift) == 7
+    assert "kv bucket fetch_state missing" in drift
+    assert len(drift) == 8
 
 
 async def test_apply_then_check_reports_no_drift_and_docs_keeps_messages_for_replay(nats_server):

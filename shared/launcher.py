@@ -1,0 +1,216 @@
+"""`nianbao run`: the whole pipeline on one machine, from nothing.
+
+Starts nats-server (data under `<data_dir>/nats`, unless `nats_url` names a broker), applies the
+topology, serves the bundled sample portal on loopback, runs the four services in this asyncio
+process (each with /metrics, /healthz, /readyz on its own port), publishes one crawl.due per
+registry portal, shows live per-stage progress, and — once the crawl is done and every consumer
+is idle — prints a summary (reports indexed, findings by rule) and stops. `--follow` keeps it
+running until Ctrl-C. A second run resumes: the broker state, the fetcher's URL state and the
+stores persist under data_dir, so nothing unchanged is processed again.
+
+Settings read: data_dir, nats_url, http_host, http_port (base; stages use base+0..3 when set),
+allow_private_hosts, log_level (+ everything the services read).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+import nats
+
+from shared import metrics, topology
+from shared.config import Settings
+from shared.events import CrawlDue, subject_token
+from shared.runtime.lag import read_lag
+from shared.runtime.natsd import NatsServer, free_port
+from shared.runtime.publish import MSG_ID_HEADER, Outgoing, Publisher
+from shared.samples.portal import SamplePortal
+
+log = logging.getLogger("nianbao.launcher")
+ORDER = ("fetcher", "parser", "validator", "indexer")
+
+
+@dataclass
+class RunOptions:
+    follow: bool = False
+    timeout_s: float = 900.0  # give up waiting for idle after this long (summary anyway)
+    portal: bool = True
+    crawl: bool = True
+    live: bool | None = None  # None → when stdout is a terminal
+    idle_polls: int = 3  # consecutive idle observations before stopping
+    poll_s: float = 0.5
+
+
+@dataclass
+class RunResult:
+    indexed: int = 0
+    status: dict[str, int] = field(default_factory=dict)
+    rules: dict[str, int] = field(default_factory=dict)
+    outcomes: dict[str, dict[str, int]] = field(default_factory=dict)
+    lag: dict[str, dict[str, int]] = field(default_factory=dict)
+    idle: bool = False
+    seconds: float = 0.0
+
+
+def _count(stage: str, outcome: str) -> int:
+    return int(metrics.MESSAGES.labels(stage, outcome)._value.get())
+
+
+def outcomes() -> dict[str, dict[str, int]]:
+    """This process's message outcomes per stage, read from the metrics catalogue."""
+    return {s: {o: _count(s, o) for o in ("ok", "rejected", "retried", "dead_lettered")} for s in ORDER}
+
+
+def is_idle(lag: dict[str, dict[str, int]]) -> bool:
+    return all(row["pending"] == 0 and row["ack_pending"] == 0 for row in lag.values())
+
+
+class Launcher:
+    def __init__(self, settings: Settings, options: RunOptions | None = None) -> None:
+        self.options = options or RunOptions()
+        self.settings = settings
+        self.nats: NatsServer | None = None
+        self.portal: SamplePortal | None = None
+        self.services: list = []
+        self.nc = None
+        self.js = None
+        self.stop_event = asyncio.Event()
+
+    # --- start ----------------------------------------------------------------------------------
+    async def start(self) -> None:
+        data = Path(self.settings.data_dir)
+        data.mkdir(parents=True, exist_ok=True)
+        updates: dict = {}
+        if not self.settings.nats_url:
+            self.nats = await asyncio.to_thread(
+                NatsServer(store_dir=(data / "nats").resolve(), port=free_port()).start)
+            updates["nats_url"] = self.nats.url
+        if self.options.portal:
+            self.portal = await SamplePortal(host="127.0.0.1").start()
+            hosts = list(self.settings.allow_private_hosts)
+            for h in ("127.0.0.1", f"127.0.0.1:{self.portal.port}"):
+                if h not in hosts:
+                    hosts.append(h)
+            updates.update(sample_portal_url=self.portal.url, allow_private_hosts=hosts)
+        self.settings = msgspec.structs.replace(self.settings, **updates)
+        self.nc = await nats.connect(self.settings.nats_url, max_reconnect_attempts=-1)
+        self.js = self.nc.jetstream()
+        await topology.apply(self.js, self.settings)
+        await self._start_services()
+
+    async def _start_services(self) -> None:
+        from services.fetcher.app import create as fetcher
+        from services.indexer.app import create as indexer
+        from services.parser.app import create as parser
+        from services.validator.app import create as validator
+
+        base = self.settings.http_port
+        for i, create in enumerate((fetcher, parser, validator, indexer)):
+            service = create(self.settings, http_port=(base + i) if base else 0)
+            await service.start()
+            self.services.append(service)
+
+    async def publish_crawls(self) -> list[str]:
+        """One crawl.due per enabled registry portal; the slot makes the Msg-Id of this run."""
+        from services.fetcher.registry import load_registry
+
+        slot = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        publisher = Publisher(js=self.js)
+        portals = []
+        for portal in load_registry(settings=self.settings):
+            if not getattr(portal, "enabled", True):
+                continue
+            job = CrawlDue(portal=portal.id, slot=slot, reason="manual")
+            token = subject_token(portal.id)
+            await publisher.publish(Outgoing(f"crawl.due.{token}", job, f"{portal.id}:{slot}"))
+            portals.append(portal.id)
+        return portals
+
+    # --- watch ----------------------------------------------------------------------------------
+    async def wait_idle(self, on_tick=None) -> bool:
+        """Wait until every consumer is idle for `idle_polls` polls; False on timeout or stop."""
+        deadline = time.monotonic() + self.options.timeout_s
+        quiet = 0
+        while not self.stop_event.is_set():
+            lag = await read_lag(self.js)
+            if on_tick:
+                on_tick(lag)
+            quiet = quiet + 1 if is_idle(lag) else 0
+            if quiet >= self.options.idle_polls and not self.options.follow:
+                return True
+            if time.monotonic() > deadline and not self.options.follow:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop_event.wait(), self.options.poll_s)
+        return False
+
+    async def summary(self, idle: bool, seconds: float) -> RunResult:
+        from shared.storage.factory import open_search_store
+
+        result = RunResult(outcomes=outcomes(), idle=idle, seconds=seconds)
+        result.lag = await read_lag(self.js)
+        store = await open_search_store(settings=self.settings)
+        try:
+            result.indexed = await store.count()
+            if hasattr(store, "facets"):
+                facets = await store.facets()
+                result.status = dict(facets.get("status", {}))
+                result.rules = dict(facets.get("rule", {}))
+        finally:
+            await store.close()
+        return result
+
+    # --- stop -----------------------------------------------------------------------------------
+    async def stop(self) -> None:
+        for service in reversed(self.services):
+            with contextlib.suppress(Exception):
+                await service.stop()
+        self.services.clear()
+        if self.nc is not None:
+            with contextlib.suppress(Exception):
+                await self.nc.close()
+            self.nc = None
+        if self.portal is not None:
+            await self.portal.stop()
+            self.portal = None
+        if self.nats is not None:
+            await asyncio.to_thread(self.nats.stop)
+            self.nats = None
+
+
+async def run(settings: Settings, options: RunOptions | None = None, out=None) -> RunResult:
+    """Start everything, crawl, wait for idle (or Ctrl-C), summarise, stop."""
+    from shared.runtime.progress import Progress
+
+    options = options or RunOptions()
+    launcher = Launcher(settings, options)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, launcher.stop_event.set)
+    started = time.monotonic()
+    progress = Progress(out or sys.stdout, live=options.live)
+    try:
+        await launcher.start()
+        progress.header(launcher)
+        if options.crawl:
+            progress.note(f"crawling: {', '.join(await launcher.publish_crawls())}")
+        with progress:
+            idle = await launcher.wait_idle(progress.update)
+        result = await launcher.summary(idle, time.monotonic() - started)
+        progress.summary(result, interrupted=launcher.stop_event.is_set())
+        return result
+    finally:
+        await launcher.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)

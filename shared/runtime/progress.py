@@ -1,0 +1,92 @@
+"""What `nianbao run` shows: live per-stage progress (rich) and the final summary.
+
+On a terminal a rich Live table refreshes in place; otherwise (make run in CI, a pipe) a plain
+line is printed when the numbers change, so logs stay readable.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+ORDER = ("fetcher", "parser", "validator", "indexer")
+
+
+class Progress:
+    def __init__(self, out, live: bool | None = None) -> None:
+        self.console = Console(file=out, highlight=False)
+        self.live_enabled = self.console.is_terminal if live is None else live
+        self._live: Live | None = None
+        self._last_line = ""
+
+    def header(self, launcher) -> None:
+        c = self.console
+        c.print(f"[bold]nianbao[/] broker {launcher.settings.nats_url}  data {launcher.settings.data_dir}")
+        if launcher.portal is not None:
+            c.print(f"sample portal {launcher.portal.url}/zwgk/zfxxgk/zfxxgknb/index.html")
+        for s in launcher.services:
+            c.print(f"  {s.stage.name:<9} {s.health.url}/metrics  /healthz  /readyz")
+
+    def note(self, text: str) -> None:
+        self.console.print(text)
+
+    def table(self, lag) -> Table:
+        from shared.launcher import outcomes
+
+        t = Table(title="pipeline", expand=False)
+        for col in ("stage", "ok", "rejected", "retried", "dead", "pending", "in flight", "redelivered"):
+            t.add_column(col, justify="right" if col != "stage" else "left")
+        done = outcomes()
+        for stage in ORDER:
+            o, row = done[stage], lag.get(stage, {})
+            t.add_row(stage, str(o["ok"]), str(o["rejected"]), str(o["retried"]), str(o["dead_lettered"]),
+                      str(row.get("pending", "?")), str(row.get("ack_pending", "?")),
+                      str(row.get("redelivered", "?")))
+        return t
+
+    def update(self, lag) -> None:
+        if self._live is not None:
+            self._live.update(self.table(lag))
+            return
+        from shared.launcher import outcomes
+
+        done = outcomes()
+        line = "  ".join(f"{s} {done[s]['ok']} ok/{lag.get(s, {}).get('pending', 0)} waiting" for s in ORDER)
+        if line != self._last_line:
+            self._last_line = line
+            self.console.print(line)
+
+    def __enter__(self):
+        if self.live_enabled:
+            self._live = Live(console=self.console, refresh_per_second=4, transient=False)
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._live is not None:
+            self._live.__exit__(*exc)
+            self._live = None
+
+    def summary(self, result, interrupted: bool = False) -> None:
+        c = self.console
+        if interrupted:
+            c.print("[yellow]interrupted: in-flight work finished or returned to the broker[/]")
+        elif not result.idle:
+            c.print("[yellow]stopped waiting before the pipeline was idle (see --timeout)[/]")
+        done = result.outcomes
+        c.print(f"[bold]summary[/] ({result.seconds:.1f}s): this run processed "
+                + ", ".join(f"{s} {done[s]['ok']}" for s in ORDER)
+                + f"; rejected {sum(done[s]['rejected'] for s in ORDER)}"
+                + f"; dead-lettered {sum(done[s]['dead_lettered'] for s in ORDER)}")
+        status = ", ".join(f"{k} {v}" for k, v in sorted(result.status.items()))
+        c.print(f"reports indexed: {result.indexed}" + (f" ({status})" if status else ""))
+        if result.rules:
+            t = Table(title="reports with findings, by rule")
+            t.add_column("rule")
+            t.add_column("reports", justify="right")
+            for rule, n in sorted(result.rules.items()):
+                t.add_row(rule, str(n))
+            c.print(t)
+        else:
+            c.print("no findings")
