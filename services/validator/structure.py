@@ -1,13 +1,14 @@
 """S-001 … S-006: the report has the format's sections and tables, and every cell was located.
 
 Parse notes surface here so that nothing the parser was unsure of stays invisible:
-- `unsure_cell` notes, and cells carrying a parser note, → S-003 as a warning tagged `unsure`
-  (the cell exists but its position or value is a guess; missing cells are S-003 errors);
-- `unknown_row` notes (rows the format does not have, dropped by the parser) and cells kept in
-  `extra_cells` → S-002 warnings tagged `unknown_row` / `extra_cell` (a tolerated deviation from the
-  format, like an alias title);
+- `unknown_row` notes (rows the format does not have, dropped by the parser), `alias_label` notes
+  and cells kept in `extra_cells` → S-002 warnings tagged `unknown_row` / `alias_label` /
+  `extra_cell` (a tolerated deviation from the format, like an alias title);
 - `image_only` notes / `source_modality == "image"` → S-006;
-- any other note code → S-002 warning tagged `note=<code>`, never dropped.
+- every other note (`unsure_cell`, `extra_values`, `duplicate_row`, `no_tables`, …) and cells
+  carrying a parser note → S-003 warnings tagged `unsure` and `note=<code>` (the cell exists but its
+  position or value is a guess). A note that only names cells already reported missing is folded
+  into that S-003 error's message instead of being repeated.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def s002_titles(report: ParsedReport) -> list[Finding]:
         found = norm_title(sec.title_raw)
         if found in canon[key]:
             continue
-        how = "a known alias" if found in SECTION_TITLES[key] or sec.alias else "a fuzzy match"
+        how = "a known alias" if found in SECTION_TITLES[key] else "a fuzzy match"
         out.append(
             finding(
                 "S-002",
@@ -82,8 +83,9 @@ def s002_titles(report: ParsedReport) -> list[Finding]:
     return out
 
 
-def s003_grid(report: ParsedReport) -> list[Finding]:
-    out: list[Finding] = []
+def _missing_paths(report: ParsedReport) -> dict[str, list[str]]:
+    """table → paths of expected cells that are absent or `missing`."""
+    out: dict[str, list[str]] = {}
     for table, cells in expected_cells(report.format_version).items():
         t = report.tables.get(table)
         if not t:
@@ -94,14 +96,25 @@ def s003_grid(report: ParsedReport) -> list[Finding]:
             if (cell := t.get(r, {}).get(c)) is None or cell.kind == "missing"
         ]
         if missing:
-            out.append(
-                finding(
-                    "S-003",
-                    f"{TABLE_NAMES[table]}: {len(missing)} of {len(cells)} cells not located: "
-                    + ", ".join(missing),
-                    missing,
-                )
+            out[table] = missing
+    return out
+
+
+def s003_grid(report: ParsedReport) -> list[Finding]:
+    out: list[Finding] = []
+    counts = {k: len(v) for k, v in expected_cells(report.format_version).items()}
+    for table, missing in _missing_paths(report).items():
+        said = [n.message for n in report.notes if n.cells and set(n.cells) <= set(missing)]
+        why = f" (parser: {'; '.join(said)})" if said else ""
+        out.append(
+            finding(
+                "S-003",
+                f"{TABLE_NAMES[table]}: {len(missing)} of {counts[table]} cells not located: "
+                + ", ".join(missing)
+                + why,
+                missing,
             )
+        )
     return out
 
 
@@ -116,22 +129,27 @@ def _noted_cells(report: ParsedReport) -> dict[str, str]:
     return out
 
 
+_S002_NOTES = {"unknown_row": "row not in the format, dropped", "alias_label": "label matched through an alias"}
+
+
 def notes(report: ParsedReport) -> list[Finding]:
     """Parse notes and unsure cells as findings (see module docstring)."""
     out: list[Finding] = []
-    unsure = _noted_cells(report)
+    missing = {p for paths in _missing_paths(report).values() for p in paths} if report.format_version in SCHEMAS else set()
     covered: set[str] = set()
     for note in report.notes:
         if note.code == "image_only":
             continue  # S-006
-        if note.code in ("unsure_cell", "missing_cell"):
-            out.append(finding("S-003", f"parser unsure: {note.message}", note.cells, severity=W, tags=["unsure"]))
-            covered.update(note.cells)
-        elif note.code == "unknown_row":
-            out.append(finding("S-002", f"row not in the format, dropped: {note.message}", note.cells, tags=["unknown_row"]))
+        if note.code in _S002_NOTES:
+            out.append(finding("S-002", f"{_S002_NOTES[note.code]}: {note.message}", note.cells, tags=[note.code]))
+        elif note.cells and set(note.cells) <= missing:
+            continue  # folded into the S-003 error for those cells
         else:
-            out.append(finding("S-002", f"parser note: {note.message}", note.cells, tags=[f"note={note.code}"]))
-    rest = {p: n for p, n in unsure.items() if p not in covered}
+            out.append(
+                finding("S-003", f"parser unsure: {note.message}", note.cells, severity=W, tags=["unsure", f"note={note.code}"])
+            )
+            covered.update(note.cells)
+    rest = {p: n for p, n in _noted_cells(report).items() if p not in covered}
     if rest:
         msg = "; ".join(f"{p}: {n}" for p, n in rest.items())
         out.append(finding("S-003", f"parser unsure of cell values: {msg}", list(rest), severity=W, tags=["unsure"]))

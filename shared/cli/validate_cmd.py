@@ -1,0 +1,55 @@
+"""`nianbao validate PATH [--pretty]`: parse, validate, print {"status", "findings", …} (contract.md).
+
+Exit 0 when the file parsed (whatever the status); 2 when it is not a report or cannot be read
+(message on stderr; the JSON still printed, with `"format_version": "unknown"`, status `invalid`
+and one S-001 finding saying why).
+Settings read: fee_decimals (through shared.config.load(), for V-005).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from shared.cli.parse_cmd import EXIT_OK, dump, fail, load_report
+from shared.errors import NianbaoError
+from shared.report import Finding, ParsedReport, status_of
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="report file (html, text, pdf, docx, xlsx, …)")
+    parser.add_argument("--pretty", action="store_true", help="indent the JSON")
+    parser.add_argument("--url", default=None, help="source URL to record (never used to guess the kind)")
+    parser.add_argument("--content-type", default=None, help="declared content type, if known")
+
+
+def finding_json(f: Finding) -> dict[str, object]:
+    return {"rule": f.rule, "severity": f.severity, "message": f.message, "cells": list(f.cells), "tags": list(f.tags)}
+
+
+def result_json(report: ParsedReport | None, findings: list[Finding], path: str) -> dict[str, object]:
+    return {
+        "status": status_of(findings),
+        "findings": [finding_json(f) for f in findings],
+        "format_version": report.format_version if report else "unknown",
+        "report_year": report.report_year if report else None,
+        "agency_name": report.agency_name if report else None,
+        "title": report.title if report else None,
+        "publish_date": report.publish_date if report else None,
+        "path": path,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from services.validator import validate
+    from shared.config import load
+
+    try:
+        report = load_report(args)
+    except (OSError, NianbaoError) as e:
+        reason = getattr(e, "reason", "unreadable")
+        f = Finding(rule="S-001", severity="error", message=f"not a report or unreadable ({reason}): {e}")
+        dump({**result_json(None, [f], args.path), "error": {"reason": reason, "message": str(e)}}, args.pretty)
+        return fail(args, e)
+    findings = validate(report, settings=load())
+    dump(result_json(report, findings, args.path), args.pretty)
+    return EXIT_OK
