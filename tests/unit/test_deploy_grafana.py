@@ -1,0 +1,202 @@
+"""deploy/grafana: every panel's query refers to a metric the services export (or a recorded series
+of deploy/prometheus/rules), every SQL panel reads a view the migrations create, data-source uids
+resolve to the provisioned ones, and the JSON files, the ConfigMaps and the generator agree."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+GRAFANA = ROOT / "deploy" / "grafana"
+MIGRATIONS = ROOT / "shared" / "storage" / "migrations"
+# Labels Prometheus attaches to every target of the `nianbao` scrape job.
+TARGET_LABELS = {"job", "instance", "stage", "namespace", "pod"}
+SCRAPE_SERIES = {"up"}
+
+
+def _tool(name: str):
+    spec = importlib.util.spec_from_file_location(f"deploy_{name}", ROOT / "deploy" / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+catalogue = _tool("catalogue")
+promql = _tool("promql")
+dashboards_tool = _tool("dashboards")
+
+
+def _dashboards() -> dict[str, dict]:
+    return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted((GRAFANA / "dashboards").glob("*.json"))}
+
+
+def _panels(board: dict) -> list[dict]:
+    out = []
+    for panel in board["panels"]:
+        out.append(panel)
+        out.extend(panel.get("panels", []))  # collapsed rows nest their panels
+    return out
+
+
+def _targets(kind: str) -> list[tuple[str, str, dict]]:
+    """(dashboard, panel title, target) for every target on a data source of `kind`."""
+    return [(name, panel["title"], t) for name, board in _dashboards().items() for panel in _panels(board)
+            for t in panel.get("targets", []) if t["datasource"]["type"] == kind]
+
+
+def _recording_rules() -> dict[str, str]:
+    rules = {}
+    for path in (ROOT / "deploy" / "prometheus" / "rules").glob("*.yml"):
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            rules.update({r["record"]: r["expr"] for r in group["rules"] if "record" in r})
+    return rules
+
+
+def _views() -> set[str]:
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(MIGRATIONS.glob("*.sql")))
+    return set(re.findall(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:MATERIALIZED\s+)?VIEW\s+(\w+)", text, re.I))
+
+
+def _provisioned() -> dict[str, str]:
+    config = yaml.safe_load((GRAFANA / "provisioning" / "datasources" / "nianbao.yml").read_text())
+    return {d["uid"]: d["type"] for d in config["datasources"]}
+
+
+def test_there_are_the_three_dashboards_operators_asked_for():
+    titles = {b["uid"]: b["title"] for b in _dashboards().values()}
+    assert set(titles) == {"nianbao-pipeline", "nianbao-portals", "nianbao-quality"}
+
+
+def test_panel_ids_are_unique_and_panels_fit_the_grid():
+    for name, board in _dashboards().items():
+        ids = [p["id"] for p in _panels(board)]
+        assert len(ids) == len(set(ids)), name
+        for panel in _panels(board):
+            pos = panel["gridPos"]
+            assert pos["x"] + pos["w"] <= 24 and pos["h"] > 0, (name, panel["title"])
+            assert panel["title"], name
+
+
+def test_every_data_source_uid_resolves_to_a_provisioned_data_source():
+    provisioned = _provisioned()
+    for name, board in _dashboards().items():
+        for panel in _panels(board):
+            refs = [panel["datasource"]] if panel.get("datasource") else []
+            refs += [t["datasource"] for t in panel.get("targets", [])]
+            for ref in refs:
+                assert provisioned.get(ref["uid"]) == ref["type"], (name, panel["title"], ref)
+        for var in board["templating"]["list"]:
+            assert provisioned.get(var["datasource"]["uid"]) == var["datasource"]["type"], (name, var["name"])
+
+
+def test_every_promql_query_reads_only_exported_metrics_or_recorded_series():
+    known = catalogue.exported_series() | set(_recording_rules()) | SCRAPE_SERIES
+    targets = _targets("prometheus")
+    assert len(targets) > 30
+    for name, title, target in targets:
+        unknown = promql.metric_names(target["expr"]) - known
+        assert unknown == set(), f"{name} / {title}: {sorted(unknown)} not exported"
+
+
+def test_label_matchers_name_labels_the_metric_really_has():
+    labels_of = {s: set(f.labels) for f in catalogue.families() for s in f.series}
+    recorded = _recording_rules()
+    for series, expr in recorded.items():  # a recorded series keeps the labels it aggregates by
+        labels_of[series] = set(re.findall(r"\w+", (re.search(r"by \(([^)]*)\)", expr) or [None, ""])[1]))
+    labels_of["up"] = set()
+    for name, title, target in _targets("prometheus"):
+        for metric, matchers in re.findall(r"([A-Za-z_:][\w:]*)\{([^}]*)\}", target["expr"]):
+            have = labels_of.get(metric, set()) | TARGET_LABELS | {"le"}
+            used = set(re.findall(r"(\w+)\s*(?:=~|!~|!=|=)", matchers))
+            assert used <= have, f"{name} / {title}: {metric} has no label {sorted(used - have)}"
+
+
+def test_template_variables_read_a_label_the_metric_has():
+    families = {s: f for f in catalogue.families() for s in f.series}
+    for name, board in _dashboards().items():
+        for var in board["templating"]["list"]:
+            metric = promql.label_values_metric(var["definition"])
+            assert metric in families, (name, var["name"])
+            assert var["name"] in families[metric].labels, (name, var["name"], metric)
+
+
+def test_every_sql_panel_reads_a_view_the_migrations_create():
+    views = _views()
+    assert {"v_reports_per_year_region", "v_publication_timeliness", "v_rule_failure_rates",
+            "v_applications_by_level"} <= views
+    targets = _targets("grafana-postgresql-datasource")
+    assert len(targets) >= 4
+    for name, title, target in targets:
+        relations = set(re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", target["rawSql"], re.I))
+        assert relations and relations <= views, f"{name} / {title}: reads {sorted(relations - views)}"
+
+
+def test_every_metric_is_on_a_dashboard_or_in_an_alert():
+    recorded = _recording_rules()
+    used: set[str] = set()
+    for _, _, target in _targets("prometheus"):
+        used |= promql.metric_names(target["expr"])
+    for path in (ROOT / "deploy" / "prometheus" / "rules").glob("alerts*.yml"):
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            for rule in group["rules"]:
+                used |= promql.metric_names(rule["expr"])
+    while used & set(recorded):  # expand recorded series into what they read
+        name = next(iter(used & set(recorded)))
+        used = (used - {name}) | promql.metric_names(recorded[name])
+    unseen = {f.query_name for f in catalogue.families() if not set(f.series) & used}
+    assert unseen == set(), "metrics nobody can see"
+
+
+def test_committed_json_and_configmaps_are_what_the_generator_renders():
+    files = dashboards_tool.render_all()
+    for name, text in files.items():
+        assert (GRAFANA / "dashboards" / name).read_text(encoding="utf-8") == text, \
+            "run: .venv/bin/python deploy/tools/dashboards.py --write"
+    assert dashboards_tool.CONFIGMAP.read_text(encoding="utf-8") == dashboards_tool.render_configmap(files)
+    assert dashboards_tool.DATASOURCES_CONFIGMAP.read_text(encoding="utf-8") == \
+        dashboards_tool.render_datasources_configmap()
+
+
+def test_the_dashboard_configmap_carries_each_dashboard_unchanged():
+    cm = yaml.safe_load(dashboards_tool.CONFIGMAP.read_text(encoding="utf-8"))
+    assert cm["metadata"]["labels"]["grafana_dashboard"] == "1"
+    for name, board in _dashboards().items():
+        assert json.loads(cm["data"][name]) == board
+
+
+def test_dashboard_provider_loads_json_from_a_directory():
+    config = yaml.safe_load((GRAFANA / "provisioning" / "dashboards" / "nianbao.yml").read_text())
+    (provider,) = config["providers"]
+    assert provider["type"] == "file" and provider["options"]["path"].startswith("/")
+
+
+@pytest.mark.postgres
+def test_every_sql_panel_runs_against_a_migrated_postgresql(postgres_url):
+    """The strongest check: PostgreSQL itself plans and runs each panel's SQL on the real schema."""
+    import asyncpg
+
+    from shared.storage.postgres import PostgresSearchStore
+
+    async def run() -> None:
+        store = await PostgresSearchStore.connect(postgres_url, migrate=True)
+        await store.close()
+        conn = await asyncpg.connect(postgres_url)
+        try:
+            for name, title, target in _targets("grafana-postgresql-datasource"):
+                try:
+                    await conn.fetch(target["rawSql"])
+                except asyncpg.PostgresError as exc:
+                    pytest.fail(f"{name} / {title}: {exc}")
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
