@@ -1,0 +1,120 @@
+"""DOCX → Document: paragraphs and tables in body order, merged cells expanded.
+
+Read straight from the WordprocessingML body (python-docx opens the package): `w:gridSpan`
+widens a cell over several grid columns (the extra positions are None), `w:vMerge` without
+`restart` continues the cell above (None), `w:gridBefore` leaves leading positions empty ("").
+Content controls (`w:sdt`) are read through. Text inside a table cell keeps its paragraph breaks
+as newlines. Nested tables inside a cell are flattened into the cell text.
+Settings read: none (limits come from services/parser/extract.py).
+"""
+
+from __future__ import annotations
+
+import io
+
+from services.parser.document import Block, Document, Grid, Paragraph
+from services.parser.zipguard import check_zip
+from shared.errors import UnreadableDocument
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def extract_docx(data: bytes, limits) -> Document:
+    check_zip(data, max_total=limits.max_unzipped, max_ratio=limits.max_ratio)
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as e:
+        raise UnreadableDocument(f"DOCX package could not be opened: {e}") from e
+    except Exception as e:  # lxml XMLSyntaxError on a corrupt part, among others
+        raise UnreadableDocument(f"DOCX content is corrupt: {type(e).__name__}: {e}") from e
+    blocks: list[Block] = []
+    _body(document.element.body, blocks)
+    title = (document.core_properties.title or "").strip() or None
+    return Document(kind="docx", blocks=blocks, title=title)
+
+
+def _body(parent, blocks: list[Block]) -> None:
+    for child in parent:
+        tag = child.tag
+        if tag == W + "p":
+            text = paragraph_text(child).strip()
+            if text:
+                blocks.extend(Paragraph(line.strip()) for line in text.split("\n") if line.strip())
+        elif tag == W + "tbl":
+            grid = table_grid(child)
+            if grid.rows:
+                blocks.append(grid)
+        elif tag == W + "sdt":
+            content = child.find(W + "sdtContent")
+            if content is not None:
+                _body(content, blocks)
+
+
+def paragraph_text(p) -> str:
+    out: list[str] = []
+    for el in p.iter(W + "t", W + "tab", W + "br", W + "cr", W + "noBreakHyphen"):
+        tag = el.tag
+        if tag == W + "t":
+            out.append(el.text or "")
+        elif tag == W + "tab":
+            out.append("\t")
+        elif tag == W + "noBreakHyphen":
+            out.append("-")
+        else:
+            out.append("\n")
+    return "".join(out)
+
+
+def _cell_text(tc) -> str:
+    lines = []
+    for p in tc.iter(W + "p"):
+        text = paragraph_text(p).strip()
+        if text:
+            lines.append(text)
+    return "\n".join(lines)
+
+
+def _int_attr(el, name: str, default: int) -> int:
+    if el is None:
+        return default
+    try:
+        return max(0, int(el.get(W + name, default)))
+    except ValueError:
+        return default
+
+
+def table_grid(tbl) -> Grid:
+    rows: list[list[str | None]] = []
+    for tr in tbl.iterchildren(W + "tr"):
+        trpr = tr.find(W + "trPr")
+        before = _int_attr(trpr.find(W + "gridBefore") if trpr is not None else None, "val", 0)
+        row: list[str | None] = [""] * min(before, 1000)
+        for tc in _row_cells(tr):
+            tcpr = tc.find(W + "tcPr")
+            span = max(
+                1,
+                min(
+                    _int_attr(tcpr.find(W + "gridSpan") if tcpr is not None else None, "val", 1),
+                    1000,
+                ),
+            )
+            vmerge = tcpr.find(W + "vMerge") if tcpr is not None else None
+            continued = vmerge is not None and vmerge.get(W + "val", "continue") != "restart"
+            row.append(None if continued else _cell_text(tc))
+            row.extend([None] * (span - 1))
+        rows.append(row)
+    return Grid(rows=rows, exact=True)
+
+
+def _row_cells(tr):
+    """Cells of a row, including those wrapped in content controls."""
+    for child in tr:
+        if child.tag == W + "tc":
+            yield child
+        elif child.tag == W + "sdt":
+            content = child.find(W + "sdtContent")
+            if content is not None:
+                yield from (c for c in content if c.tag == W + "tc")

@@ -1,0 +1,242 @@
+"""PDF (text layer) → Document, page by page, with ruled tables as exact grids.
+
+- Ruled tables: pdfplumber `find_tables` (line strategy) → `Grid(exact=True)`, covered positions
+  None. A table that continues on the next page (same left/right edges, nothing but page numbers
+  in between) is stitched into one grid: both parts are re-gridded on the union of their column
+  boundaries (a part whose label cells all span three columns shows fewer vertical lines), and a
+  repeated header at the top of the continuation is dropped.
+- Text outside tables: words with x/y → lines (→ `Paragraph`); a line that runs to the right
+  edge continues on the next line, so wrapped paragraphs come back whole. Page-number lines are
+  dropped (counted in `Document.notes`).
+- No text layer, or almost none (scans): `Document(image_only=True)`.
+- Truncated or corrupt files → UnreadableDocument; more than `limits.max_pdf_pages` pages or more
+  than `limits.max_seconds` of work → TooLarge (a clear error, never a silently partial report).
+Settings read: none (limits come from services/parser/extract.py).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from dataclasses import dataclass
+
+from services.parser.document import Block, Document, Grid, Paragraph
+from shared.errors import TooLarge, UnreadableDocument
+
+_PAGE_NUMBER = re.compile(
+    r"^[-—–－\s]*(\d{1,4}|第\s*\d+\s*页(\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)[-—–－\s]*$"
+)
+MIN_CHARS_PER_PAGE = 20  # below this on average the PDF is a scan with stray text
+X_TOL = 2.5  # points: column boundaries closer than this are the same line
+
+
+@dataclass
+class _Table:
+    """A table found on a page: rows of (text, x0, x1) or None per pdfplumber row cell."""
+
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    rows: list[list[tuple[str, float, float] | None]]
+    page: int
+
+    def bounds(self) -> list[float]:
+        return [x for row in self.rows for cell in row if cell for x in (cell[1], cell[2])]
+
+
+@dataclass
+class _Line:
+    text: str
+    top: float
+    x0: float
+    x1: float
+    page: int
+    height: float = 10.0
+
+
+def extract_pdf(data: bytes, limits) -> Document:
+    if b"%%EOF" not in data[-4096:]:
+        raise UnreadableDocument("truncated PDF: no %%EOF marker at the end of the file")
+    import pdfplumber
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    started = time.monotonic()
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except (PDFSyntaxError, ValueError, KeyError, TypeError) as e:
+        raise UnreadableDocument(f"PDF could not be opened: {type(e).__name__}: {e}") from e
+    except (
+        Exception
+    ) as e:  # pdfminer raises a zoo of types on corrupt files (PSEOF, PDFNoValidXRef…)
+        raise UnreadableDocument(f"PDF could not be opened: {type(e).__name__}: {e}") from e
+    with pdf:
+        n_pages = len(pdf.pages)
+        if n_pages > limits.max_pdf_pages:
+            raise TooLarge(f"PDF has {n_pages} pages (limit {limits.max_pdf_pages})")
+        items: list[_Table | _Line] = []
+        chars = images = 0
+        dropped = 0
+        for number, page in enumerate(pdf.pages, 1):
+            try:
+                page_items, page_chars, page_images, page_dropped = _page(page, number)
+            except (TooLarge, UnreadableDocument):
+                raise
+            except Exception as e:  # corrupt content stream on one page
+                raise UnreadableDocument(
+                    f"PDF page {number} could not be read: {type(e).__name__}: {e}"
+                ) from e
+            items.extend(page_items)
+            chars += page_chars
+            images += page_images
+            dropped += page_dropped
+            if time.monotonic() - started > limits.max_seconds:
+                raise TooLarge(
+                    f"PDF extraction exceeded {limits.max_seconds:.0f} s at page {number} of {n_pages}"
+                )
+            page.close()
+    doc = Document(kind="pdf")
+    title = (pdf.metadata or {}).get("Title")
+    doc.title = title.strip() if isinstance(title, str) and title.strip() else None
+    if chars < MIN_CHARS_PER_PAGE * max(1, n_pages):
+        doc.image_only = True
+        doc.notes.append(
+            f"PDF has almost no text layer ({chars} characters on {n_pages} pages, {images} images)"
+        )
+    doc.blocks = _stitch(items)
+    if dropped:
+        doc.notes.append(f"dropped {dropped} page-number lines")
+    return doc
+
+
+def _page(page, number: int) -> tuple[list, int, int, int]:
+    tables = []
+    for t in page.find_tables():
+        texts = t.extract()
+        rows = []
+        for row, row_texts in zip(t.rows, texts, strict=False):
+            cells = []
+            for bbox, text in zip(row.cells, row_texts, strict=False):
+                cells.append(None if bbox is None else ((text or "").strip(), bbox[0], bbox[2]))
+            rows.append(cells)
+        x0, top, x1, bottom = t.bbox
+        tables.append(_Table(top, bottom, x0, x1, rows, number))
+
+    def outside(obj) -> bool:
+        cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(t.x0 <= cx <= t.x1 and t.top <= cy <= t.bottom for t in tables)
+
+    words = page.filter(outside).extract_words(keep_blank_chars=False, use_text_flow=False)
+    lines, dropped = _lines(words, number)
+    items: list = sorted([*tables, *lines], key=lambda it: it.top)
+    return items, len(page.chars), len(page.images), dropped
+
+
+def _lines(words: list[dict], page: int) -> tuple[list[_Line], int]:
+    rows: list[list[dict]] = []
+    for w in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        if rows and abs(rows[-1][0]["top"] - w["top"]) <= 3:
+            rows[-1].append(w)
+        else:
+            rows.append([w])
+    lines, dropped = [], 0
+    for row in rows:
+        row.sort(key=lambda w: w["x0"])
+        text = row[0]["text"]
+        for prev, w in zip(row, row[1:], strict=False):
+            size = max(1.0, (w["bottom"] - w["top"]))
+            text += (" " if w["x0"] - prev["x1"] > size * 0.25 else "") + w["text"]
+        if _PAGE_NUMBER.match(text):
+            dropped += 1
+            continue
+        height = max(w["bottom"] - w["top"] for w in row)
+        lines.append(_Line(text, row[0]["top"], row[0]["x0"], row[-1]["x1"], page, height))
+    return lines, dropped
+
+
+def _stitch(items: list) -> list[Block]:
+    """Lines → paragraphs (joining wrapped lines), tables → grids (joining page continuations)."""
+    right = max((it.x1 for it in items if isinstance(it, _Line)), default=0.0)
+    blocks: list[Block] = []
+    tables: list[list[_Table]] = []  # groups of parts; blocks hold a placeholder index
+    prev_line: _Line | None = None
+    for it in items:
+        if isinstance(it, _Table):
+            last = blocks[-1] if blocks else None
+            if (
+                isinstance(last, _Placeholder)
+                and tables[last.idx][-1].page == it.page - 1
+                and abs(tables[last.idx][-1].x0 - it.x0) < 3
+                and abs(tables[last.idx][-1].x1 - it.x1) < 3
+            ):
+                tables[last.idx].append(it)
+            else:
+                tables.append([it])
+                blocks.append(_Placeholder(len(tables) - 1))
+            prev_line = None
+            continue
+        if (
+            prev_line is not None
+            and isinstance(blocks[-1], Paragraph)
+            and _continues(prev_line, it, right)
+        ):
+            blocks[-1] = Paragraph(blocks[-1].text + it.text, page=blocks[-1].page)
+        else:
+            blocks.append(Paragraph(it.text, page=it.page))
+        prev_line = it
+    return [(_merge(tables[b.idx]) if isinstance(b, _Placeholder) else b) for b in blocks]
+
+
+def _continues(prev: _Line, line: _Line, right: float) -> bool:
+    """`line` is the wrapped rest of `prev`: prev ran (nearly) to the right edge, line follows it."""
+    if line.page != prev.page or not 0 < line.top - prev.top < 2.5 * prev.height:
+        return False
+    # CJK line breaking moves closing punctuation to the next line, so a full line can end ~2 chars short
+    return prev.x1 >= right - 2.5 * prev.height or line.text[:1] in "，。；：、）」』”,.;:)"
+
+
+@dataclass
+class _Placeholder:
+    idx: int
+
+
+def _boundaries(parts: list[_Table]) -> list[float]:
+    xs = sorted(x for p in parts for x in p.bounds())
+    out: list[float] = []
+    for x in xs:
+        if not out or x - out[-1] > X_TOL:
+            out.append(x)
+    return out
+
+
+def _regrid(part: _Table, bounds: list[float]) -> list[list[str | None]]:
+    def index(x: float) -> int:
+        return min(range(len(bounds)), key=lambda i: abs(bounds[i] - x))
+
+    n = len(bounds) - 1
+    rows = []
+    for row in part.rows:
+        out: list[str | None] = [None] * n
+        for cell in row:
+            if cell is None:
+                continue
+            a, b = index(cell[1]), index(cell[2])
+            if a < n:
+                out[a] = cell[0]
+            for i in range(a + 1, min(b, n)):
+                out[i] = None
+        rows.append(out)
+    return rows
+
+
+def _merge(parts: list[_Table]) -> Grid:
+    bounds = _boundaries(parts)
+    rows = _regrid(parts[0], bounds)
+    for part in parts[1:]:
+        more = _regrid(part, bounds)
+        header = 0
+        while header < len(more) and header < len(rows) and more[header] == rows[header]:
+            header += 1  # the continuation repeats the header rows: drop them
+        rows.extend(more[header:])
+    return Grid(rows=rows, exact=True, page=parts[0].page)
