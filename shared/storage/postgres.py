@@ -18,6 +18,7 @@ Settings read (via factory.py): store_timeout_s, search_migrate.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ from shared.storage import queries as q
 from shared.storage.segment import query_tokens
 
 T = TypeVar("T")
+_NUL = re.compile(r"(?<!\\)\\u0000")  # jsonb refuses NUL; the report keeps everything else
 MIGRATION_LOCK = 0x6E69616E62616F  # "nianbao": one migrator at a time
 
 _UNAVAILABLE = (
@@ -327,7 +329,7 @@ async def _upsert(conn: asyncpg.Connection, rows: q.Rows) -> bool:
         r.doc_id, r.version, r.portal, r.url, r.object_key, r.agency, r.agency_name, r.division_code,
         r.level, r.year, r.format, r.status, r.title, r.publish_date, _ts(r.fetched_at),
         _ts(r.indexed_at), r.parser_version, r.validator_version, r.source_modality, r.content_type,
-        r.n_findings, r.body, r.segmented, r.report_json.decode(),
+        r.n_findings, r.body, r.segmented, _NUL.sub("", r.report_json.decode()),
     )  # fmt: skip
     if rows.cells:
         await conn.copy_records_to_table(

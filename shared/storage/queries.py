@@ -93,7 +93,7 @@ def body_of(report: ParsedReport) -> str:
 def rows_of(event: DocValidated, *, now: float | None = None) -> Rows:
     """Flatten one validated report into the rows every search store writes."""
     report, fetched = event.report, event.fetched
-    body = body_of(report)
+    body = body_of(report).replace("\x00", "")  # PostgreSQL text cannot hold NUL
     meta = ReportRow(
         doc_id=event.ref.doc_id,
         version=event.ref.version,
@@ -133,7 +133,7 @@ def rows_of(event: DocValidated, *, now: float | None = None) -> Rows:
 
 def _cell_row(tbl: str, row: str, col: str, cell: Any) -> CellRow:
     value = float(cell.value) if cell.kind == "number" and cell.value is not None else None
-    return CellRow(tbl, row, col, value, cell.kind, cell.raw, cell.unit, cell.note)
+    return CellRow(tbl, row, col, value, cell.kind, cell.raw.replace("\x00", ""), cell.unit, cell.note)
 
 
 def is_noop(stored: dict | None, rows: Rows) -> bool:
@@ -173,11 +173,13 @@ def check_group_by(group_by: str | None) -> str | None:
 
 
 def snippet(body: str, query: str, width: int = 60) -> str:
-    """A window of the original text around the first query token, the token in 【】."""
+    """A window of the original text around the query (or, failing that, its first token to
+    occur), marked with 【】."""
     flat = " ".join(body.split())
-    toks = sorted(query_tokens(query), key=len, reverse=True)
     low = flat.lower()
-    hits = [(low.find(t), t) for t in toks if low.find(t) >= 0]
+    whole = " ".join(query.split()).lower()
+    hits = [(low.find(whole), whole)] if whole and whole in low else []
+    hits = hits or [(low.find(t), t) for t in query_tokens(query) if t in low]
     if not hits:
         return flat[:width] + ("…" if len(flat) > width else "")
     pos, tok = min(hits)

@@ -1,0 +1,351 @@
+"""One contract for each kind of store, run against every backend of that kind:
+object stores [file, s3 (minio SDK → moto_server)], search stores [sqlite, postgres]."""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.request
+import uuid
+
+import pytest
+
+from shared.config import load
+from shared.errors import ObjectMissing
+from shared.events import DocFetched, DocRef, DocValidated, version_for
+from shared.report import Cell, Finding, ParsedReport, Section
+from shared.storage.base import ObjectMeta
+from shared.storage.factory import open_object_store, open_search_store
+
+SETTINGS = load(env={"NIANBAO_S3_ACCESS_KEY": "testing-key", "NIANBAO_S3_SECRET_KEY": "testing-secret"})
+
+
+# --- object stores -------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["file", pytest.param("s3", marks=pytest.mark.s3)])
+async def object_store(request, tmp_path):
+    if request.param == "file":
+        url = f"file://{tmp_path / 'objects'}"
+    else:
+        endpoint = request.getfixturevalue("s3_endpoint")
+        url = f"s3://b-{uuid.uuid4().hex[:12]}?endpoint={endpoint}&secure=false"
+    store = await open_object_store(url, SETTINGS)
+    yield store
+    await store.close()
+
+
+def meta(**kw) -> ObjectMeta:
+    return ObjectMeta(key="", size=0, **kw)
+
+
+async def test_put_if_absent_stores_once_and_never_overwrites(object_store):
+    data = "温州市鹿城区2021年政府信息公开工作年度报告".encode()
+    key = f"raw/{version_for(data)}"
+    assert await object_store.put_if_absent(key, data, meta()) is True
+    assert await object_store.put_if_absent(key, b"other bytes", meta()) is False
+    assert await object_store.get(key) == data
+    assert await object_store.exists(key) is True
+
+
+async def test_head_returns_size_and_fetch_metadata(object_store):
+    data = b"%PDF-1.7 fake"
+    m = meta(
+        source_url="http://www.lucheng.gov.cn/art/2022/年报%20附件.pdf",
+        content_type="application/pdf",
+        fetched_at=1700000000.25,
+        etag='W/"5f-abc"',
+        last_modified="Mon, 31 Jan 2022 08:00:00 GMT",
+    )
+    await object_store.put_if_absent("raw/abc123", data, m)
+    head = await object_store.head("raw/abc123")
+    assert head.key == "raw/abc123"
+    assert head.size == len(data)
+    assert head.source_url == "http://www.lucheng.gov.cn/art/2022/年报%20附件.pdf"
+    assert head.content_type == "application/pdf"
+    assert head.fetched_at == 1700000000.25
+    assert head.etag == 'W/"5f-abc"'
+    assert head.last_modified == "Mon, 31 Jan 2022 08:00:00 GMT"
+
+
+async def test_missing_object_has_no_head_and_get_raises_object_missing(object_store):
+    assert await object_store.head("raw/nothing") is None
+    assert await object_store.exists("raw/nothing") is False
+    with pytest.raises(ObjectMissing):
+        await object_store.get("raw/nothing")
+    with pytest.raises(ObjectMissing):
+        [c async for c in object_store.iter_chunks("raw/nothing")]
+
+
+async def test_streaming_read_returns_the_bytes_in_chunks(object_store):
+    data = bytes(range(256)) * 1000
+    await object_store.put_if_absent("raw/stream", data, meta())
+    chunks = [c async for c in object_store.iter_chunks("raw/stream", chunk_size=10_000)]
+    assert b"".join(chunks) == data
+    assert max(len(c) for c in chunks) <= 10_000
+    assert len(chunks) >= 25
+
+
+async def test_racing_writers_of_one_key_leave_one_intact_object(object_store):
+    data = b"x" * 200_000
+    results = await asyncio.gather(*(object_store.put_if_absent("raw/race", data, meta()) for _ in range(8)))
+    assert True in results
+    assert await object_store.get("raw/race") == data
+
+
+async def test_presigned_url_downloads_the_object(object_store):
+    await object_store.put_if_absent("raw/link", b"report bytes", meta())
+    url = await object_store.presigned_url("raw/link")
+
+    def download() -> bytes:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return resp.read()
+
+    assert await asyncio.to_thread(download) == b"report bytes"
+
+
+async def test_keys_that_escape_the_namespace_are_refused(object_store):
+    for key in ("../etc/passwd", "/abs", "raw/../x", ""):
+        with pytest.raises(ValueError):
+            await object_store.put_if_absent(key, b"x", meta())
+
+
+async def test_object_store_ping_succeeds_when_live(object_store):
+    await object_store.ping()
+
+
+# --- search stores -------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def search_store(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'index.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    store = await open_search_store(url, SETTINGS, migrate=True)
+    yield store
+    await store.close()
+
+
+AGENCY = "温州市鹿城区经济和信息化局"
+
+
+def cell(value, kind="number", raw=None) -> Cell:
+    return Cell(value=value, raw=str(value) if raw is None else raw, kind=kind)
+
+
+def event(
+    doc: str = "doc-a",
+    *,
+    version: str = "v1",
+    year: int = 2021,
+    agency: str = AGENCY,
+    new_received: Cell | None = None,
+    fee: Cell | None = None,
+    text: str = "今年以来，本局加强行政许可信息公开，依申请公开工作规范有序。",
+    findings: list[Finding] | None = None,
+    status: str = "valid",
+    parser_version: str = "p1",
+    validator_version: str = "v1",
+    fetched_at: float = 1700000000.0,
+    level: str = "county",
+    fmt: str = "2021",
+) -> DocValidated:
+    ref = DocRef(doc_id=doc, version=version, portal="sample", url=f"http://example.gov.cn/{doc}", object_key=f"raw/{version}")
+    report = ParsedReport(
+        format_version=fmt,
+        report_year=year,
+        agency_name=agency,
+        title=f"{agency}{year}年政府信息公开工作年度报告",
+        tables={
+            "applications": {
+                "new_received": {
+                    "total": new_received or cell(3),
+                    "natural_person": cell(None, kind="blank", raw=""),
+                }
+            },
+            "active_disclosure": {"administrative_fees": {"fee_amount_wan_yuan": fee or cell(0.1)}},
+            "review_litigation": None,
+        },
+        sections={"overview": Section(title_raw="一、总体情况", text=text, title_canonical="总体情况")},
+        publish_date=f"{year + 1}-01-20",
+    )
+    return DocValidated(
+        ref=ref,
+        report=report,
+        findings=findings if findings is not None else [],
+        status=status,
+        parser_version=parser_version,
+        validator_version=validator_version,
+        fetched=DocFetched(ref=ref, size=1, agency=agency, division_code="330302", level=level, fetched_at=fetched_at),
+    )
+
+
+T3_ERROR = Finding(rule="T3-001", severity="error", message="总计不等于各项之和", cells=["applications.results_total.total"])
+V2_WARN = Finding(rule="V-002", severity="warning", message="空白单元格", cells=["applications.new_received.natural_person"], tags=["due_to_blank"])
+
+
+async def test_upsert_of_the_same_version_is_a_noop(search_store):
+    assert await search_store.upsert(event()) is True
+    assert await search_store.upsert(event()) is False
+    assert await search_store.count() == 1
+
+
+async def test_a_new_version_replaces_the_old_one(search_store):
+    await search_store.upsert(event(version="v1", new_received=cell(3), fetched_at=100.0))
+    assert await search_store.upsert(event(version="v2", new_received=cell(9), fetched_at=200.0)) is True
+    report = await search_store.get_report("doc-a")
+    assert report["version"] == "v2"
+    assert report["tables"]["applications"]["new_received"]["total"]["value"] == 9
+    assert [v["version"] for v in report["versions"]] == ["v1", "v2"]
+    assert await search_store.count() == 1
+
+
+async def test_a_replayed_older_version_does_not_overwrite_the_newer(search_store):
+    await search_store.upsert(event(version="v2", new_received=cell(9), fetched_at=200.0))
+    assert await search_store.upsert(event(version="v1", new_received=cell(3), fetched_at=100.0)) is False
+    assert (await search_store.get_report("doc-a"))["version"] == "v2"
+
+
+async def test_revalidation_by_a_newer_validator_replaces_findings(search_store):
+    await search_store.upsert(event(findings=[T3_ERROR], status="invalid"))
+    changed = await search_store.upsert(event(findings=[V2_WARN], status="warnings", validator_version="v2"))
+    assert changed is True
+    report = await search_store.get_report("doc-a")
+    assert report["status"] == "warnings"
+    assert [f["rule"] for f in report["findings"]] == ["V-002"]
+    assert report["findings"][0]["tags"] == ["due_to_blank"]
+    assert await search_store.search(rule="T3-001") == []
+
+
+async def test_get_report_returns_tables_findings_and_metadata(search_store):
+    await search_store.upsert(event(findings=[T3_ERROR], status="invalid"))
+    report = await search_store.get_report("doc-a")
+    assert report["agency"] == AGENCY and report["year"] == 2021 and report["format"] == "2021"
+    assert report["level"] == "county" and report["division_code"] == "330302"
+    assert report["fetched_at"] == 1700000000.0
+    apps = report["tables"]["applications"]["new_received"]
+    assert apps["total"] == {"kind": "number", "raw": "3", "value": 3}
+    assert apps["natural_person"] == {"kind": "blank", "raw": ""}
+    assert report["tables"]["active_disclosure"]["administrative_fees"]["fee_amount_wan_yuan"]["value"] == 0.1
+    assert report["findings"] == [
+        {"rule": "T3-001", "severity": "error", "message": "总计不等于各项之和", "cells": ["applications.results_total.total"], "tags": []}
+    ]
+    assert report["sections"]["overview"]["title"] == "一、总体情况"
+    assert await search_store.get_report("nope") is None
+
+
+async def test_search_matches_two_character_chinese_words(search_store):
+    await search_store.upsert(event("doc-a", text="本局加强行政许可信息公开。"))
+    await search_store.upsert(event("doc-b", text="行政复议案件同比减少。"))
+    hits = await search_store.search("许可")
+    assert [h["doc_id"] for h in hits] == ["doc-a"]
+    assert "【许可】" in hits[0]["snippet"]
+    assert hits[0]["score"] > 0
+    assert [h["doc_id"] for h in await search_store.search("行政复议")] == ["doc-b"]
+    assert await search_store.search("环境保护") == []
+
+
+async def test_search_over_a_real_seed_report(search_store, seeds):
+    text = seeds["000_bac61c4872424ad3.txt"].decode("utf-8")
+    await search_store.upsert(event("seed", text=text))
+    await search_store.upsert(event("other", text="无关内容。"))
+    hits = await search_store.search("保密审查")
+    assert [h["doc_id"] for h in hits] == ["seed"]
+    assert "【保密审查】" in hits[0]["snippet"]
+
+
+async def test_search_filters_by_year_agency_rule_status_and_format(search_store):
+    await search_store.upsert(event("a", year=2021, findings=[T3_ERROR], status="invalid"))
+    await search_store.upsert(event("b", year=2022, agency="温州市鹿城区人民政府"))
+    await search_store.upsert(event("c", year=2019, fmt="2019", findings=[V2_WARN], status="warnings"))
+    ids = lambda rows: sorted(r["doc_id"] for r in rows)  # noqa: E731
+    assert ids(await search_store.search(year=2022)) == ["b"]
+    assert ids(await search_store.search(agency=AGENCY)) == ["a", "c"]
+    assert ids(await search_store.search(agency="温州市鹿城区*")) == ["a", "b", "c"]
+    assert ids(await search_store.search(agency="*人民政府")) == ["b"]
+    assert ids(await search_store.search(agency="温州")) == []
+    assert ids(await search_store.search(rule="T3-001")) == ["a"]
+    assert ids(await search_store.search(status="warnings")) == ["c"]
+    assert ids(await search_store.search(format="2019")) == ["c"]
+    assert ids(await search_store.search("许可", year=2021, status="invalid")) == ["a"]
+
+
+async def test_search_without_query_lists_newest_years_first_and_pages(search_store):
+    for i, year in enumerate((2019, 2023, 2021)):
+        await search_store.upsert(event(f"d{i}", year=year))
+    assert [r["year"] for r in await search_store.search()] == [2023, 2021, 2019]
+    assert [r["year"] for r in await search_store.search(limit=1, offset=1)] == [2021]
+
+
+async def test_unknown_filter_is_refused(search_store):
+    with pytest.raises(ValueError):
+        await search_store.search(yaer=2021)
+
+
+async def test_facets_count_reports_by_year_agency_rule_status(search_store):
+    await search_store.upsert(event("a", year=2021, findings=[T3_ERROR, T3_ERROR], status="invalid"))
+    await search_store.upsert(event("b", year=2021, findings=[V2_WARN], status="warnings"))
+    await search_store.upsert(event("c", year=2022))
+    facets = await search_store.facets()
+    assert facets["year"] == {2021: 2, 2022: 1}
+    assert facets["agency"] == {AGENCY: 3}
+    assert facets["rule"] == {"T3-001": 1, "V-002": 1}
+    assert facets["status"] == {"invalid": 1, "valid": 1, "warnings": 1}
+    assert (await search_store.facets(year=2022))["year"] == {2022: 1}
+    assert (await search_store.facets("许可", rule="V-002"))["status"] == {"warnings": 1}
+
+
+async def test_sum_cells_adds_numbers_only_and_counts_the_rest(search_store):
+    await search_store.upsert(event("a", year=2021, new_received=cell(3)))
+    await search_store.upsert(event("b", year=2021, new_received=cell(4)))
+    await search_store.upsert(event("c", year=2021, new_received=cell(None, kind="blank", raw="")))
+    await search_store.upsert(event("d", year=2022, new_received=cell(10)))
+    sums = await search_store.sum_cells("applications", "new_received", "total")
+    assert sums == {
+        2021: {"sum": 7, "numbers": 2, "reports": 3, "not_numbers": 1},
+        2022: {"sum": 10, "numbers": 1, "reports": 1, "not_numbers": 0},
+    }
+    assert (await search_store.sum_cells("applications", "new_received", "total", group_by=None, year=2021))["all"]["sum"] == 7
+    by_agency = await search_store.sum_cells("applications", "new_received", "total", group_by="agency")
+    assert by_agency[AGENCY]["sum"] == 17
+
+
+async def test_sum_of_money_cells_is_exact_to_the_decimal(search_store):
+    await search_store.upsert(event("a", fee=cell(0.1)))
+    await search_store.upsert(event("b", fee=cell(0.2)))
+    sums = await search_store.sum_cells("active_disclosure", "administrative_fees", "fee_amount_wan_yuan")
+    assert sums[2021]["sum"] == 0.3
+
+
+async def test_sum_cells_refuses_an_unknown_grouping(search_store):
+    with pytest.raises(ValueError):
+        await search_store.sum_cells("applications", "new_received", "total", group_by="url")
+
+
+async def test_previous_report_is_the_agency_report_of_the_year_before(search_store):
+    await search_store.upsert(event("y2020", year=2020, new_received=cell(5)))
+    await search_store.upsert(event("y2021", year=2021, new_received=cell(6)))
+    await search_store.upsert(event("other", year=2020, agency="别的机关"))
+    prev = await search_store.previous_report(AGENCY, 2021)
+    assert isinstance(prev, ParsedReport)
+    assert prev.report_year == 2020
+    assert prev.tables["applications"]["new_received"]["total"].value == 5
+    assert await search_store.previous_report(AGENCY, 2020) is None
+
+
+async def test_stale_lists_reports_from_other_parser_or_validator_versions(search_store):
+    await search_store.upsert(event("a", parser_version="p1", validator_version="v1"))
+    await search_store.upsert(event("b", parser_version="p2", validator_version="v1"))
+    await search_store.upsert(event("c", parser_version="p2", validator_version="v2"))
+    assert await search_store.stale("p2", "v2") == ["a", "b"]
+    assert await search_store.stale("p2", "v1") == ["a", "c"]
+
+
+async def test_search_store_ping_succeeds_when_live(search_store):
+    await search_store.ping()
+
+
+async def test_text_with_nul_characters_is_indexed(search_store):
+    await search_store.upsert(event(text="行政\x00许可", new_received=cell(None, kind="text", raw="无\x00")))
+    assert [h["doc_id"] for h in await search_store.search("许可")] == ["doc-a"]
