@@ -336,6 +336,7 @@ class Crawler:
     async def get(self, url: str, headers: dict[str, str] | None = None) -> Response:
         """GET after robots.txt, inside the host's politeness slot; honours Retry-After."""
         host = host_key(url)
+        await self.http.check_address(url)  # a private address is refused before even robots.txt
         rules = await self.robots.check(url)
         self.politeness.set_crawl_delay(host, rules.crawl_delay(self.robots.agent))
         for attempt in range(RETRY_INLINE + 1):

@@ -12,7 +12,7 @@
 The user-agent token matched against `User-agent:` lines is the product token of
 `Settings.user_agent` (`nianbao/0.1 (...)` → `nianbao`).
 
-Reads settings: user_agent (via the HttpFetcher it is given).
+Reads settings: user_agent, fetch_deadline_s (via the HttpFetcher it is given).
 """
 
 from __future__ import annotations
@@ -108,8 +108,9 @@ class RobotsCache:
 
     async def _fetch(self, key: str, now: float) -> RobotsRules:
         self.fetches += 1
+        deadline = min(ROBOTS_DEADLINE_S, self.http.settings.fetch_deadline_s)
         limits = Limits(
-            ROBOTS_MAX_BYTES, ROBOTS_DEADLINE_S, max_redirects=ROBOTS_MAX_REDIRECTS, truncate=True
+            ROBOTS_MAX_BYTES, deadline, max_redirects=ROBOTS_MAX_REDIRECTS, truncate=True
         )
         try:
             resp = await self.http.get(key + "/robots.txt", limits=limits)

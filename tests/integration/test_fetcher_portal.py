@@ -1,0 +1,457 @@
+"""The crawler against a misbehaving portal on loopback (tests/fakeportal.py): what it requests
+(the portal's access log) and what reaches the pipeline (the DocFetched events and stored objects).
+Fault catalogue T14 and T16–T21 of reliability.md."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from services.fetcher.canonical import doc_id
+from services.fetcher.crawl import Crawler, CrawlIncomplete, ListPageGone
+from services.fetcher.politeness import RetryLater
+from services.fetcher.registry import Portal, Registry
+from services.fetcher.robots import RobotsUnreachable
+from services.fetcher.state import MemoryUrlState
+from shared.config import load
+from shared.events import CrawlDue, version_for
+from shared.storage.files import FileObjectStore
+from tests.fakeportal import FakePortal, Reply, article, gzip_bomb, list_page
+
+COLUMN = "/zwgk/zfxxgk/zfxxgknb"
+LM = "Fri, 28 Jan 2022 07:26:00 GMT"
+REPORT_2021 = "某某县人民政府2021年政府信息公开工作年度报告"
+
+
+@pytest.fixture
+def portal():
+    with FakePortal() as p:
+        yield p
+
+
+class Harness:
+    """A Crawler wired to a file object store and in-memory URL state, one registry portal."""
+
+    def __init__(self, portal: FakePortal, tmp_path, **overrides):
+        options = dict(
+            allow_private_hosts=["127.0.0.1"],
+            min_delay_s=0.0,
+            fetch_deadline_s=2.0,
+            max_doc_bytes=1 << 20,
+        )
+        options.update(overrides)
+        self.settings = load(env={}, **options)
+        self.objects = FileObjectStore(tmp_path / "objects")
+        self.state = MemoryUrlState()
+        self.registry = Registry(
+            [Portal(id="t", name="某某县人民政府", list_urls=[portal.url + COLUMN + "/index.html"])]
+        )
+        self.rejected = []
+        self.crawler = Crawler(
+            self.settings, self.objects, self.state, self.registry, on_rejected=self._reject
+        )
+
+    async def _reject(self, event) -> None:
+        self.rejected.append(event)
+
+    async def crawl(self):
+        """(events, exception or None) of one crawl job."""
+        events = []
+        try:
+            async for event in self.crawler.crawl(CrawlDue(portal="t", slot="s")):
+                events.append(event)
+        except Exception as exc:  # noqa: BLE001 - the tests assert on it
+            return events, exc
+        return events, None
+
+    def stored(self) -> list[str]:
+        return (
+            sorted(
+                p.name
+                for p in (self.objects.root / "raw").glob("*")
+                if not p.name.endswith(".json")
+            )
+            if (self.objects.root / "raw").exists()
+            else []
+        )
+
+
+@pytest.fixture
+async def harness(portal, tmp_path):
+    h = Harness(portal, tmp_path)
+    yield h
+    await h.crawler.close()
+
+
+def serve_column(
+    portal: FakePortal,
+    reports: dict[str, Reply],
+    *,
+    titles: dict[str, str] | None = None,
+    charset: str = "utf-8",
+    per_page: int = 2,
+) -> None:
+    """A paginated list (index.html, index_1.html, … with countPage) linking each report path
+    with its title (default REPORT_2021), and a robots.txt allowing everything."""
+    titles = titles or {}
+    paths = list(reports)
+    pages = [paths[i : i + per_page] for i in range(0, len(paths), per_page)] or [[]]
+    for n, chunk in enumerate(pages):
+        links = [(p.replace(COLUMN, "."), titles.get(p, REPORT_2021)) for p in chunk]
+        name = "index.html" if n == 0 else f"index_{n}.html"
+        portal.add(
+            f"{COLUMN}/{name}",
+            Reply(
+                body=list_page(links, count_page=len(pages), charset=charset),
+                content_type=f"text/html; charset={charset}",
+            ),
+        )
+    for path, reply in reports.items():
+        portal.add(path, reply)
+    portal.add("/robots.txt", Reply(body=b"User-agent: *\nAllow: /\n", content_type="text/plain"))
+
+
+def report_reply(title: str = REPORT_2021, text: str = "一、总体情况", **kw) -> Reply:
+    return Reply(body=article(title, f"<p>{text}</p>"), **kw)
+
+
+# --- discovery, encodings, attachments ------------------------------------------------------------
+async def test_a_gbk_paginated_column_yields_every_report_and_its_attachments(portal, harness):
+    """GBK list pages over two pages (countPage), a report article, an attachment-only report
+    (PDF) and a 解读 companion: all reach the pipeline once, with encoding and companion recorded."""
+    pdf = b"%PDF-1.4\n" + "报告".encode() * 200
+    serve_column(
+        portal,
+        {
+            f"{COLUMN}/202201/t20220128_1.html": Reply(
+                body=article(REPORT_2021, "<p>一、总体情况</p>", charset="gbk"),
+                content_type="text/html; charset=GBK",
+            ),
+            f"{COLUMN}/202201/t20220129_2.html": Reply(
+                body=article(
+                    "某某县财政局2021年政府信息公开工作年度报告",
+                    '<p>附件：<a href="./P020220129.pdf">财政局年报.pdf</a></p>',
+                )
+            ),
+            f"{COLUMN}/202202/t20220210_3.html": report_reply(
+                "某某县2021年政府信息公开工作年度报告解读"
+            ),
+        },
+        titles={f"{COLUMN}/202202/t20220210_3.html": "某某县2021年政府信息公开工作年度报告解读"},
+        charset="gbk",
+    )
+    portal.add(f"{COLUMN}/202201/P020220129.pdf", Reply(body=pdf, content_type="application/pdf"))
+
+    events, exc = await harness.crawl()
+
+    assert exc is None
+    by_path = {e.ref.url.split(str(portal.port), 1)[1]: e for e in events}
+    assert sorted(by_path) == sorted(
+        [
+            f"{COLUMN}/202201/t20220128_1.html",
+            f"{COLUMN}/202201/t20220129_2.html",
+            f"{COLUMN}/202201/P020220129.pdf",
+            f"{COLUMN}/202202/t20220210_3.html",
+        ]
+    )
+    assert by_path[f"{COLUMN}/202201/t20220128_1.html"].encoding == "gb18030"
+    assert by_path[f"{COLUMN}/202201/t20220128_1.html"].agency == "某某县人民政府"
+    assert by_path[f"{COLUMN}/202201/P020220129.pdf"].parent_url.endswith("t20220129_2.html")
+    assert by_path[f"{COLUMN}/202201/P020220129.pdf"].ref.version == version_for(pdf)
+    assert by_path[f"{COLUMN}/202202/t20220210_3.html"].companion == "解读"
+    assert len(harness.stored()) == 4
+    assert portal.hits(f"{COLUMN}/index_1.html"), "the second list page (from countPage) was read"
+
+
+async def test_the_same_report_under_two_urls_is_emitted_once(portal, harness):
+    body = article(REPORT_2021, "<p>同一份报告</p>")
+    serve_column(
+        portal, {f"{COLUMN}/a.html": Reply(body=body), f"{COLUMN}/b.html": Reply(body=body)}
+    )
+
+    events, exc = await harness.crawl()
+
+    assert exc is None
+    assert len(events) == 1
+    second = await harness.state.get(doc_id(portal.url + f"{COLUMN}/b.html"))
+    assert second.status == "duplicate" and second.duplicate_of == events[0].ref.url
+
+
+async def test_a_vanished_list_page_is_a_permanent_list_gone_failure(portal, harness):
+    portal.add("/robots.txt", Reply(404))
+
+    events, exc = await harness.crawl()
+
+    assert events == [] and isinstance(exc, ListPageGone)
+
+
+# --- conditional GET (T20) --------------------------------------------------------------------------
+async def test_304_and_a_new_etag_with_the_same_bytes_produce_nothing_and_a_change_is_a_new_version(
+    portal, harness
+):
+    path = f"{COLUMN}/202201/t20220128_1.html"
+    serve_column(portal, {path: report_reply(etag='"v1"', last_modified=LM)})
+    first, _ = await harness.crawl()
+
+    second, _ = await harness.crawl()  # the portal answers 304 to If-None-Match "v1"
+    portal.routes[path] = report_reply(etag='"v2"')  # same bytes, new ETag
+    third, _ = await harness.crawl()
+    portal.routes[path] = report_reply(text="二、主动公开政府信息情况（更正）", etag='"v3"')
+    fourth, _ = await harness.crawl()
+
+    assert len(first) == 1 and second == [] and third == []
+    assert [h.status for h in portal.hits(path)] == [200, 304, 200, 200]
+    assert portal.hits(path)[1].headers["if-none-match"] == '"v1"'
+    assert portal.hits(path)[1].headers["if-modified-since"] == LM
+    assert len(fourth) == 1 and fourth[0].ref.doc_id == first[0].ref.doc_id
+    assert fourth[0].ref.version != first[0].ref.version
+    assert len(harness.stored()) == 2
+
+
+async def test_attachments_are_rechecked_when_their_page_answers_304(portal, harness):
+    page = f"{COLUMN}/202201/t20220129_2.html"
+    serve_column(
+        portal,
+        {page: Reply(body=article(REPORT_2021, '<a href="./P1.docx">年报.docx</a>'), etag='"p"')},
+    )
+    portal.add(
+        f"{COLUMN}/202201/P1.docx",
+        Reply(body=b"PK\x03\x04old", content_type="application/octet-stream", etag='"d1"'),
+    )
+    first, _ = await harness.crawl()
+    portal.routes[f"{COLUMN}/202201/P1.docx"] = Reply(
+        body=b"PK\x03\x04new", content_type="application/octet-stream", etag='"d2"'
+    )
+
+    second, exc = await harness.crawl()
+
+    assert exc is None and len(first) == 2
+    assert [h.status for h in portal.hits(page)] == [200, 304]
+    assert [e.ref.url.rsplit("/", 1)[1] for e in second] == ["P1.docx"]
+    assert second[0].parent_url.endswith("t20220129_2.html")
+
+
+# --- robots.txt (T19) -------------------------------------------------------------------------------
+async def test_disallowed_paths_are_never_requested(portal, harness):
+    serve_column(
+        portal, {f"{COLUMN}/ok.html": report_reply(), "/private/secret.html": report_reply()}
+    )
+    portal.routes[f"{COLUMN}/index.html"] = Reply(
+        body=list_page(
+            [
+                ("./ok.html", REPORT_2021),
+                ("/private/secret.html", "某某县2020年政府信息公开工作年度报告"),
+            ]
+        )
+    )
+    portal.add(
+        "/robots.txt", Reply(body=b"User-agent: *\nDisallow: /private\n", content_type="text/plain")
+    )
+
+    events, exc = await harness.crawl()
+
+    assert exc is None
+    assert [e.ref.url.rsplit("/", 1)[1] for e in events] == ["ok.html"]
+    assert not [p for p in portal.paths() if p.startswith("/private")]
+
+
+@pytest.mark.parametrize(
+    "robots", [Reply(503), Reply(500, b"oops"), Reply(429, headers={"Retry-After": "5"})]
+)
+async def test_unreachable_robots_means_no_request_to_any_other_path(portal, harness, robots):
+    serve_column(portal, {f"{COLUMN}/ok.html": report_reply()})
+    portal.add("/robots.txt", robots)
+
+    events, exc = await harness.crawl()
+
+    assert events == [] and isinstance(exc, RobotsUnreachable)
+    assert portal.paths() == ["/robots.txt"]
+
+
+async def test_robots_that_never_finishes_is_unreachable(portal, tmp_path):
+    serve_column(portal, {f"{COLUMN}/ok.html": report_reply()})
+    portal.add("/robots.txt", Reply(body=b"User-agent: *\nAllow: /\n", trickle=0.5))
+    h = Harness(portal, tmp_path, fetch_deadline_s=1.0)
+    try:
+        events, exc = await h.crawl()
+    finally:
+        await h.crawler.close()
+
+    assert events == [] and isinstance(exc, RobotsUnreachable)
+    assert portal.paths() == ["/robots.txt"]
+
+
+async def test_missing_robots_allows_everything(portal, harness):
+    serve_column(portal, {f"{COLUMN}/ok.html": report_reply()})
+    portal.add("/robots.txt", Reply(404))
+
+    events, exc = await harness.crawl()
+
+    assert exc is None and len(events) == 1
+
+
+async def test_robots_is_fetched_once_per_host_and_cached(portal, harness):
+    serve_column(portal, {f"{COLUMN}/ok.html": report_reply()})
+    await harness.crawl()
+    await harness.crawl()
+
+    assert len(portal.hits("/robots.txt")) == 1
+
+
+async def test_crawl_delay_spaces_request_starts(portal, harness):
+    serve_column(
+        portal,
+        {f"{COLUMN}/a.html": report_reply(text="甲"), f"{COLUMN}/b.html": report_reply(text="乙")},
+    )
+    portal.add(
+        "/robots.txt",
+        Reply(body=b"User-agent: nianbao\nCrawl-delay: 1\n", content_type="text/plain"),
+    )
+
+    events, exc = await harness.crawl()
+
+    assert exc is None and len(events) == 2
+    starts = [h.at for h in portal.hits() if h.path != "/robots.txt"]
+    assert len(starts) == 3
+    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.9
+
+
+# --- 429 / Retry-After (T18) ------------------------------------------------------------------------
+async def test_a_short_retry_after_is_waited_out_before_the_next_request(portal, harness):
+    path = f"{COLUMN}/a.html"
+    serve_column(portal, {path: [Reply(429, headers={"Retry-After": "1"}), report_reply()]})
+
+    events, exc = await harness.crawl()
+
+    assert exc is None and len(events) == 1
+    first, second = portal.hits(path)
+    assert second.at - first.at >= 0.95
+    # 429 doubled the delay to ≥ 1 s; one fast 200 since then only halves it (AutoThrottle)
+    assert harness.crawler.politeness.gap(f"127.0.0.1:{portal.port}") >= 0.5, (
+        "the host's rate went down"
+    )
+
+
+async def test_a_long_retry_after_stops_the_job_with_that_delay_and_no_further_request(
+    portal, harness
+):
+    path = f"{COLUMN}/a.html"
+    serve_column(
+        portal,
+        {path: Reply(503, headers={"Retry-After": "120"}), f"{COLUMN}/b.html": report_reply()},
+    )
+
+    events, exc = await harness.crawl()
+
+    assert events == [] and isinstance(exc, RetryLater) and 100 <= exc.delay_s <= 120
+    assert len(portal.hits(path)) == 1
+    assert not portal.hits(f"{COLUMN}/b.html")
+    _, again = await harness.crawl()  # an immediate redelivery does not knock either
+    assert isinstance(again, RetryLater) and len(portal.hits(path)) == 1
+
+
+# --- safety: deadline, size, bombs, redirects (T14, T16, T17, T21) -----------------------------------
+async def test_a_trickling_report_is_cut_at_the_deadline_and_the_others_still_arrive(
+    portal, tmp_path
+):
+    serve_column(
+        portal,
+        {
+            f"{COLUMN}/slow.html": report_reply(trickle=0.3),
+            f"{COLUMN}/ok.html": report_reply(text="正常"),
+        },
+    )
+    h = Harness(portal, tmp_path, fetch_deadline_s=1.0)
+    try:
+        events, exc = await h.crawl()
+    finally:
+        await h.crawler.close()
+
+    assert [e.ref.url.rsplit("/", 1)[1] for e in events] == ["ok.html"]
+    assert isinstance(exc, CrawlIncomplete) and "slow.html: timeout" in str(exc)
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (Reply(body=b"x" * ((1 << 20) + 1)), "too_large"),
+        (Reply(body=b"x" * (3 << 20), chunked=True), "too_large"),
+        (Reply(body=gzip_bomb(64 << 20), headers={"Content-Encoding": "gzip"}), "bomb"),
+    ],
+    ids=["content-length", "chunked", "gzip-bomb"],
+)
+async def test_oversized_and_bomb_bodies_are_rejected_and_nothing_is_stored(
+    portal, harness, reply, reason
+):
+    serve_column(portal, {f"{COLUMN}/big.html": reply})
+
+    started = time.monotonic()
+    events, exc = await harness.crawl()
+
+    assert events == [] and exc is None
+    assert [(r.reason, r.url.rsplit("/", 1)[1]) for r in harness.rejected] == [(reason, "big.html")]
+    assert harness.stored() == []
+    assert time.monotonic() - started < 30  # bounded work, not a speed figure
+
+
+async def test_a_compressed_report_is_decoded(portal, harness):
+    import gzip
+
+    body = article(REPORT_2021, "<p>压缩传输</p>" * 50)
+    serve_column(
+        portal,
+        {
+            f"{COLUMN}/gz.html": Reply(
+                body=gzip.compress(body), headers={"Content-Encoding": "gzip"}
+            )
+        },
+    )
+
+    events, exc = await harness.crawl()
+
+    assert exc is None and events[0].ref.version == version_for(body)
+    assert portal.hits(f"{COLUMN}/gz.html")[0].headers["accept-encoding"] == "gzip, deflate"
+
+
+@pytest.mark.parametrize("target", ["loop", "many", "http://10.0.0.1/x.html", "private-loopback"])
+async def test_redirect_abuse_is_rejected_with_reason_redirect(portal, harness, target):
+    path = f"{COLUMN}/r.html"
+    serve_column(portal, {path: Reply(302)})
+    with FakePortal("127.0.0.2") as other:
+        other.add("/x.html", report_reply())
+        if target == "loop":
+            portal.routes[path] = Reply(302, headers={"Location": f"{COLUMN}/r2.html"})
+            portal.add(f"{COLUMN}/r2.html", Reply(302, headers={"Location": path}))
+        elif target == "many":
+            portal.routes[path] = Reply(302, headers={"Location": f"{COLUMN}/hop0.html"})
+            for i in range(15):
+                portal.add(
+                    f"{COLUMN}/hop{i}.html",
+                    Reply(302, headers={"Location": f"{COLUMN}/hop{i + 1}.html"}),
+                )
+        elif target == "private-loopback":
+            portal.routes[path] = Reply(302, headers={"Location": other.url + "/x.html"})
+        else:
+            portal.routes[path] = Reply(302, headers={"Location": target})
+
+        events, exc = await harness.crawl()
+
+        assert events == [] and exc is None
+        assert [r.reason for r in harness.rejected] == ["redirect"]
+        assert other.hits() == [], "no connection to a non-allowed loopback address"
+    assert len([p for p in portal.paths() if "hop" in p]) <= 11
+
+
+async def test_a_direct_link_to_a_private_address_is_refused_without_connecting(portal, harness):
+    with FakePortal("127.0.0.3") as other:
+        other.add("/x.html", report_reply())
+        portal.add("/robots.txt", Reply(404))
+        portal.add(
+            f"{COLUMN}/index.html", Reply(body=list_page([(other.url + "/x.html", REPORT_2021)]))
+        )
+
+        events, exc = await harness.crawl()
+
+        assert events == [] and exc is None and other.hits() == []
+        assert [r.reason for r in harness.rejected] == ["private_address"]
