@@ -26,7 +26,7 @@ _MAX_CONTINUATION = 40  # a wrapped cell fragment is short; longer lines are new
 
 
 def _is_blank(line: str) -> bool:
-    return not line.strip()
+    return not line.strip() and "\t" not in line  # a lone TAB is an empty cell, not a row break
 
 
 def _is_tab_line(line: str) -> bool:
