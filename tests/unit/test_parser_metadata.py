@@ -1,0 +1,90 @@
+"""Title, agency, year, statistics period, publication date, page agency and cited notices."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.parser.document import Document, Paragraph
+from services.parser.metadata import find_notices, find_stat_period, read_metadata, split_title
+
+
+def md_of(*paras: str, **doc_kw):
+    doc = Document(blocks=[Paragraph(p) for p in paras], **doc_kw)
+    return read_metadata(doc, doc.text())
+
+
+@pytest.mark.parametrize(
+    ("title", "agency", "year"),
+    [
+        ("温州市鹿城区经济和信息化局2021年政府信息公开工作年度报告", "温州市鹿城区经济和信息化局", 2021),
+        ("2022年度螅镇政府信息公开工作年度报告", "螅镇", 2022),
+        ("上海市黄浦区人民政府2022年政府信息公开工作年度报告（超链版）", "上海市黄浦区人民政府", 2022),
+        ("宿州市人民政府2019年政府信息公开工作年度报告（图片版）", "宿州市人民政府", 2019),
+        ("某某县人民政府关于2020年度政府信息公开工作年度报告", "某某县人民政府", 2020),
+        ("福州市晋安区2016年政府信息公开工作年度报告", "福州市晋安区", 2016),
+        ("北京市某某区2015年政务公开工作年度报告", "北京市某某区", 2015),
+    ],
+)
+def test_agency_is_the_title_without_year_and_report_words(title, agency, year):
+    assert split_title(title) == (agency, year)
+
+
+def test_title_is_the_first_report_line_and_markdown_hashes_are_dropped():
+    md = md_of("网站首页 > 信息公开", "# 卫辉市科技和工业信息化局2021年政府信息公开工作年度报告", "正文")
+    assert md.title == "卫辉市科技和工业信息化局2021年政府信息公开工作年度报告"
+    assert (md.agency_name, md.report_year) == ("卫辉市科技和工业信息化局", 2021)
+
+
+def test_a_title_split_after_the_agency_is_joined():
+    md = md_of("宁波市镇海区经济和信息化局", "2021年度政府信息公开工作年度报告", "一、总体情况")
+    assert md.agency_name == "宁波市镇海区经济和信息化局"
+    assert md.report_year == 2021
+
+
+def test_chinese_numeral_years_in_titles_are_read():
+    md = md_of("某某市统计局二〇二一年政府信息公开工作年度报告")
+    assert (md.agency_name, md.report_year) == ("某某市统计局", 2021)
+
+
+def test_container_title_is_used_when_the_body_has_none():
+    md = md_of("正文第一段。", title="某某区教育局2023年政府信息公开工作年度报告_某某区人民政府门户网站")
+    assert md.title == "某某区教育局2023年政府信息公开工作年度报告"
+    assert md.report_year == 2023
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("本报告中所列数据的统计期限自2021年1月1日起至2021年12月31日止。", ("2021-01-01", "2021-12-31")),
+        ("统计期限自2021年1月1日至12月31日。", ("2021-01-01", "2021-12-31")),
+        ("本年度报告中所列数据统计期限从2021年1月1日到12月31日止。", ("2021-01-01", "2021-12-31")),
+        ("所列数据的统计期限为2020年1月1日—2020年12月31日", ("2020-01-01", "2020-12-31")),
+        ("统计时间为 2019 年 1 月 1 日至 2019 年 12 月 31 日", ("2019-01-01", "2019-12-31")),
+    ],
+)
+def test_statistics_period_variants(text, period):
+    sp = find_stat_period(text)
+    assert (sp.start, sp.end) == period
+
+
+def test_year_comes_from_the_period_when_the_title_has_none():
+    md = md_of("政府信息公开工作年度报告", "本报告所列数据统计期限自2020年1月1日起至2020年12月31日止。")
+    assert md.report_year == 2020
+
+
+def test_publish_date_and_source_from_the_page_line():
+    md = md_of("钱塘区经济信息化和科学技术局2022年政府信息公开工作年度报告",
+               "发布日期:2023-01-28 15:26 信息来源:区经济信息化和科学技术局")
+    assert md.publish_date == "2023-01-28"
+    assert md.page_agency == "区经济信息化和科学技术局"
+
+
+def test_publish_date_in_chinese_form_and_from_the_container():
+    assert md_of("发布时间：2022年1月5日").publish_date == "2022-01-05"
+    assert md_of("正文", publish_date="2021-02-03 10:00:00").publish_date == "2021-02-03"
+    assert md_of("正文", page_agency="某某县人民政府办公室").page_agency == "某某县人民政府办公室"
+
+
+def test_cited_notices_are_collected_once_each_in_canonical_brackets():
+    text = "按照（国办公开办函〔2021〕30号）和国办公开办函[2019]60号、国办公开办函〔2021〕30号的要求"
+    assert find_notices(text) == ["国办公开办函〔2021〕30号", "国办公开办函〔2019〕60号"]
