@@ -95,7 +95,7 @@ class Launcher:
                 NatsServer(store_dir=(data / "nats").resolve(), port=free_port()).start)
             updates["nats_url"] = self.nats.url
         if self.options.portal:
-            self.portal = await SamplePortal(host="127.0.0.1").start()
+            self.portal = await self._start_portal(data)
             hosts = list(self.settings.allow_private_hosts)
             for h in ("127.0.0.1", f"127.0.0.1:{self.portal.port}"):
                 if h not in hosts:
@@ -106,6 +106,17 @@ class Launcher:
         self.js = self.nc.jetstream()
         await topology.apply(self.js, self.settings)
         await self._start_services()
+
+    async def _start_portal(self, data: Path) -> SamplePortal:
+        """Serve on the port of the previous run when it is free, so URLs (doc ids) stay stable."""
+        saved = data / "portal.port"
+        port = int(saved.read_text()) if saved.exists() and saved.read_text().strip().isdigit() else 0
+        try:
+            portal = await SamplePortal(host="127.0.0.1", port=port).start()
+        except OSError:
+            portal = await SamplePortal(host="127.0.0.1", port=0).start()
+        saved.write_text(str(portal.port))
+        return portal
 
     async def _start_services(self) -> None:
         from services.fetcher.app import create as fetcher
@@ -142,9 +153,10 @@ class Launcher:
         quiet = 0
         while not self.stop_event.is_set():
             lag = await read_lag(self.js)
+            retrying = sum(len(s.acker.awaiting_retry) for s in self.services if s.acker)
             if on_tick:
                 on_tick(lag)
-            quiet = quiet + 1 if is_idle(lag) else 0
+            quiet = quiet + 1 if is_idle(lag) and not retrying else 0
             if quiet >= self.options.idle_polls and not self.options.follow:
                 return True
             if time.monotonic() > deadline and not self.options.follow:

@@ -10,11 +10,16 @@ from __future__ import annotations
 import asyncio
 
 from shared import metrics
-from shared.errors import PermanentError
+from shared.errors import NotAReport, PermanentError
 from shared.events import DocFetched, DocParsed, subject_token
 from shared.runtime.publish import Outgoing, outgoing
 from shared.topology import subject
 from shared.versions import PARSER_VERSION
+
+
+class NoContent(NotAReport):
+    """Parsed, but neither a table nor a section was found: typically the article page that only
+    links its report as an attachment (the attachment is its own document)."""
 
 
 class MissingObject(PermanentError):
@@ -41,6 +46,9 @@ async def handle_fetched(event: DocFetched, objects) -> list[Outgoing]:
     # A thread keeps the event loop (pull heartbeats, health, other stages in `nianbao run`) alive
     # during a long parse.
     report = await asyncio.to_thread(parse_bytes, data, event)
+    if not any(report.tables.values()) and not report.sections:
+        raise NoContent(f"no tables or sections in {report.content_type or 'document'}"
+                        f" {event.ref.url} (the report may be an attachment)")
     metrics.DOCS_PARSED.labels(report.format_version, report.content_type or "unknown").inc()
     parsed = DocParsed(ref=event.ref, report=report, parser_version=PARSER_VERSION, fetched=event)
     return [outgoing(subject("doc.parsed", subject_token(event.ref.portal)), parsed, "parsed", event.ref)]

@@ -26,6 +26,8 @@ def run(args) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # FastStream's own per-message and lifecycle logs would drown the progress display.
     logging.getLogger("faststream").setLevel(logging.WARNING)
+    logging.getLogger("nianbao.broker").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     options = RunOptions(follow=args.follow, timeout_s=args.timeout, portal=not args.no_portal,
                          crawl=not args.no_crawl, live=False if args.plain else None)
     try:

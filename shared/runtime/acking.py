@@ -75,6 +75,9 @@ class Acker:
         self._seconds = metrics.PROCESSING_SECONDS.labels(name)
         self._outcomes = {o: metrics.MESSAGES.labels(name, o) for o in
                           ("ok", "rejected", "retried", "dead_lettered")}
+        # Messages nak'ed with a delay and not yet settled: JetStream counts them neither as
+        # pending nor (between deliveries) as ack-pending, so "idle" must also check this.
+        self.awaiting_retry: set[tuple[str, int]] = set()
 
     async def process(self, msg) -> str:
         """Handle one message; return its outcome (ok | rejected | retried | dead_lettered)."""
@@ -89,6 +92,11 @@ class Acker:
             self._in_flight.dec()
             self._seconds.observe(time.perf_counter() - started)
         self._outcomes[outcome].inc()
+        key = (msg.metadata.stream, msg.metadata.sequence.stream)
+        if outcome == "retried":
+            self.awaiting_retry.add(key)
+        else:
+            self.awaiting_retry.discard(key)
         return outcome
 
     async def _beat(self, msg) -> None:

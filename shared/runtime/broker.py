@@ -29,6 +29,7 @@ def make_broker(settings: Settings, name: str = "nianbao") -> NatsBroker:
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
         graceful_timeout=settings.graceful_timeout_s,
+        logger=logging.getLogger(f"nianbao.broker.{name}"),
         log_level=logging.DEBUG,
     )
 
