@@ -64,6 +64,9 @@ class SearchStore(Protocol):
 
     async def count(self) -> int: ...
 
+    async def resolve(self, prefix: str, limit: int = 2) -> list[str]:
+        """doc_ids starting with `prefix`."""
+
     async def stale(self, parser_version: str, validator_version: str) -> list[str]:
         """doc_ids indexed by another parser or validator version (for `nianbao reprocess --stale`)."""
 

@@ -254,6 +254,12 @@ class PostgresSearchStore:
         data = await self._run("previous_report", lambda conn: conn.fetchval(sql, year - 1, agency))
         return q.decode_report(data) if data else None
 
+    async def resolve(self, prefix: str, limit: int = 2) -> list[str]:
+        """doc_ids starting with `prefix` (the CLI shows short ids)."""
+        sql = "SELECT doc_id FROM reports WHERE doc_id >= $1 AND left(doc_id, $2) = $1 ORDER BY doc_id LIMIT $3"
+        rows = await self._run("resolve", lambda conn: conn.fetch(sql, prefix, len(prefix), limit))
+        return [r[0] for r in rows]
+
     async def count(self) -> int:
         return await self._run("count", lambda conn: conn.fetchval("SELECT count(*) FROM reports"))
 

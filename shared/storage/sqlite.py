@@ -265,6 +265,12 @@ class SqliteSearchStore:
         row = await self._run("previous_report", lambda conn: conn.execute(sql, args).fetchone())
         return q.decode_report(row["report_json"]) if row else None
 
+    async def resolve(self, prefix: str, limit: int = 2) -> list[str]:
+        """doc_ids starting with `prefix` (the CLI shows short ids)."""
+        sql = "SELECT doc_id FROM reports WHERE doc_id >= ? AND substr(doc_id, 1, ?) = ? ORDER BY doc_id LIMIT ?"
+        args = (prefix, len(prefix), prefix, limit)
+        return await self._run("resolve", lambda conn: [r[0] for r in conn.execute(sql, args)])
+
     async def count(self) -> int:
         return await self._run("count", lambda conn: conn.execute("SELECT count(*) FROM reports").fetchone()[0])
 

@@ -349,3 +349,11 @@ async def test_search_store_ping_succeeds_when_live(search_store):
 async def test_text_with_nul_characters_is_indexed(search_store):
     await search_store.upsert(event(text="行政\x00许可", new_received=cell(None, kind="text", raw="无\x00")))
     assert [h["doc_id"] for h in await search_store.search("许可")] == ["doc-a"]
+
+
+async def test_short_doc_id_prefixes_resolve_to_full_ids(search_store):
+    await search_store.upsert(event("abc123"))
+    await search_store.upsert(event("abd456"))
+    assert await search_store.resolve("abc") == ["abc123"]
+    assert await search_store.resolve("ab") == ["abc123", "abd456"]
+    assert await search_store.resolve("zz") == []

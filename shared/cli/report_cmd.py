@@ -1,0 +1,129 @@
+"""`nianbao report DOC_ID [--json]`: one indexed report — metadata, its tables, its findings, and a
+download link to the stored original (presigned for S3, file:// for the directory store).
+
+DOC_ID may be a unique prefix (the search table shows 12 characters). Exit 0 when shown, 1 when no
+report has that id (or the prefix is ambiguous), 3 when the search store is unavailable.
+Settings read: search, object_store, data_dir, s3_* and store_timeout_s (through shared.config).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from shared.cli.search_cmd import (
+    EXIT_OK,
+    add_store_arguments,
+    escape_markup,
+    settings_of,
+    to_json,
+    with_store,
+)
+from shared.errors import NianbaoError
+from shared.schema import SCHEMAS
+
+EXIT_NOT_FOUND = 1
+LINK_EXPIRES_S = 24 * 3600
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("doc_id", help="document id (sha256 of the canonical URL) or a unique prefix")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument("--no-link", action="store_true", help="don't ask the object store for a download link")
+    parser.add_argument("--objects-url", help="object store URL (default: NIANBAO_OBJECT_STORE or <data_dir>/objects)")
+    add_store_arguments(parser)
+
+
+async def download_link(args: argparse.Namespace, object_key: str) -> str | None:
+    """A link to the original bytes; None when the object store cannot give one right now."""
+    from shared.storage.factory import open_object_store
+
+    settings = settings_of(args)
+    try:
+        store = await open_object_store(args.objects_url or settings.object_store_url, settings)
+        try:
+            if not await store.exists(object_key):
+                return None
+            return await store.presigned_url(object_key, LINK_EXPIRES_S)
+        finally:
+            await store.close()
+    except (NianbaoError, OSError, ValueError) as exc:
+        print(f"nianbao: no download link ({exc})", file=sys.stderr)
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    async def work(store: Any) -> int:
+        doc_id = args.doc_id
+        report = await store.get_report(doc_id)
+        if report is None:
+            matches = await store.resolve(doc_id)
+            if len(matches) != 1:
+                why = "no indexed report" if not matches else "more than one report"
+                print(f"nianbao: {why} with id {doc_id!r}", file=sys.stderr)
+                return EXIT_NOT_FOUND
+            report = await store.get_report(matches[0])
+        if not args.no_link:
+            report["download_url"] = await download_link(args, report["object_key"])
+        print(to_json(report)) if args.json else print_report(report)
+        return EXIT_OK
+
+    return with_store(args, work)
+
+
+def _cell_text(cell: dict) -> str:
+    if cell["kind"] == "number":
+        return str(cell["value"]) + (cell.get("unit") or "")
+    shown = {"blank": "[dim]·[/dim]", "missing": "[red]?[/red]", "unreadable": "[red]??[/red]"}
+    return shown.get(cell["kind"], f"[yellow]{escape_markup(cell['raw'])}[/yellow]")
+
+
+def _order(table: str, fmt: str, rows: dict) -> tuple[list[str], list[str]]:
+    """Rows and columns in the national format's order when known, then any others."""
+    schema = SCHEMAS.get(fmt)
+    known_rows: list[str] = []
+    known_cols: list[str] = []
+    if schema and table == "active_disclosure":
+        known_rows = schema.t2_row_keys()
+        known_cols = list(dict.fromkeys(c for _, c, _ in schema.t2_cells()))
+    elif schema and table == "applications":
+        known_rows, known_cols = [r.key for r in schema.t3_rows], [c.key for c in schema.t3_cols]
+    elif schema and table == "review_litigation":
+        known_rows, known_cols = [g.key for g in schema.t4_groups], [c.key for c in schema.t4_cols]
+    cols_present = {c for r in rows.values() for c in r}
+    row_keys = [r for r in known_rows if r in rows] + sorted(set(rows) - set(known_rows))
+    col_keys = [c for c in known_cols if c in cols_present] + sorted(cols_present - set(known_cols))
+    return row_keys, col_keys
+
+
+def print_report(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    style = {"valid": "green", "warnings": "yellow", "invalid": "red"}.get(report["status"], "white")
+    console.print(f"[bold]{escape_markup(report.get('title') or report['doc_id'])}[/bold]")
+    for key in ("doc_id", "version", "agency", "year", "format", "level", "division_code", "publish_date",
+                "url", "object_key", "parser_version", "validator_version", "download_url"):  # fmt: skip
+        if report.get(key) not in (None, ""):
+            console.print(f"  [dim]{key:18}[/dim] {escape_markup(str(report[key]))}")
+    console.print(f"  [dim]{'status':18}[/dim] [{style}]{report['status']}[/]  ({len(report['findings'])} findings)")
+    if len(report.get("versions", [])) > 1:
+        console.print(f"  [dim]{'versions':18}[/dim] {len(report['versions'])} indexed")
+    for name, rows in report["tables"].items():
+        row_keys, col_keys = _order(name, report["format"], rows)
+        table = Table(title=name, title_justify="left")
+        table.add_column("row")
+        for c in col_keys:
+            table.add_column(c, justify="right")
+        for r in row_keys:
+            table.add_row(r, *(_cell_text(rows[r][c]) if c in rows[r] else "" for c in col_keys))
+        console.print(table)
+    if report["findings"]:
+        table = Table(title="findings", title_justify="left")
+        for col in ("rule", "severity", "message", "cells"):
+            table.add_column(col, overflow="fold")
+        for f in report["findings"]:
+            table.add_row(f["rule"], f["severity"], escape_markup(f["message"]), escape_markup(", ".join(f["cells"])))
+        console.print(table)

@@ -1,0 +1,152 @@
+"""`nianbao search [QUERY] [--year --agency --rule --status --format] [--facets] [--sum T.R.C] [--json]`
+
+Full-text search over the indexed reports (Chinese words match: text is segmented with rjieba),
+printed as a table, or as JSON with `--json` (a list of hits; with `--facets` an object
+{"results", "facets"}). `--sum applications.new_received.total` sums a cell over the matching
+reports grouped by `--group-by` (year by default); only numeric cells are summed and the reports
+whose cell is blank or not a number are counted beside the sum.
+`--agency` matches exactly; start or end it with `*` for a pattern (`--agency '*深圳*'`).
+Exit 0 on success (also when nothing matches), 3 when the search store is unavailable.
+Settings read: search, data_dir, store_timeout_s (through shared.config.load()).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from shared.config import Settings, load
+from shared.errors import StoreUnavailable
+from shared.storage.queries import GROUP_BYS
+
+EXIT_OK, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 2, 3
+
+
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--search-url", help="search store URL (default: NIANBAO_SEARCH or <data_dir>/index.db)")
+    parser.add_argument("--data-dir", help="state directory (default: NIANBAO_DATA_DIR or .nianbao)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("query", nargs="?", default="", help="words to find (empty: every report)")
+    parser.add_argument("--year", type=int)
+    parser.add_argument("--agency", help="exact agency name, or a pattern with * at either end")
+    parser.add_argument("--rule", help="only reports with a finding of this rule id (e.g. T3-001)")
+    parser.add_argument("--status", choices=("valid", "warnings", "invalid"))
+    parser.add_argument("--format", choices=("2021", "2019", "pre2019", "unknown"))
+    parser.add_argument("--limit", type=int, default=20)
+    parser.add_argument("--offset", type=int, default=0)
+    parser.add_argument("--facets", action="store_true", help="also count matches by year, agency, rule, status")
+    parser.add_argument("--sum", metavar="TABLE.ROW.COL", help="sum one cell over the matching reports")
+    parser.add_argument("--group-by", default="year", choices=(*GROUP_BYS, "none"))
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_store_arguments(parser)
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    return load(data_dir=getattr(args, "data_dir", None), search=getattr(args, "search_url", None))
+
+
+def with_store(args: argparse.Namespace, work: Callable[[Any], Awaitable[int]]) -> int:
+    """Open the search store, run `work(store)`, close it; unavailable → message and exit 3."""
+    from shared.storage.factory import open_search_store
+
+    async def main() -> int:
+        store = await open_search_store(settings=settings_of(args))
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(main())
+    except StoreUnavailable as exc:
+        print(f"nianbao: search store unavailable: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+
+
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    return {"year": args.year, "agency": args.agency, "rule": args.rule, "status": args.status, "format": args.format}
+
+
+def to_json(obj: object) -> str:
+    def keys(o: object) -> object:  # JSON keys are strings; None (no year, no agency) → "unknown"
+        if isinstance(o, dict):
+            return {("unknown" if k is None else str(k)): keys(v) for k, v in o.items()}
+        if isinstance(o, list):
+            return [keys(v) for v in o]
+        return o
+
+    return json.dumps(keys(obj), ensure_ascii=False, indent=2)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.sum and len(args.sum.split(".")) != 3:
+        print("nianbao: --sum takes TABLE.ROW.COL, e.g. applications.new_received.total", file=sys.stderr)
+        return EXIT_USAGE
+
+    async def work(store: Any) -> int:
+        filters = _filters(args)
+        if args.sum:
+            table, row, col = args.sum.split(".")
+            group = None if args.group_by == "none" else args.group_by
+            sums = await store.sum_cells(table, row, col, group_by=group, **filters)
+            print(to_json(sums)) if args.json else print_sums(args.sum, group, sums)
+            return EXIT_OK
+        hits = await store.search(args.query, limit=args.limit, offset=args.offset, **filters)
+        facets = await store.facets(args.query, **filters) if args.facets else None
+        if args.json:
+            print(to_json({"results": hits, "facets": facets} if facets is not None else hits))
+        else:
+            print_hits(hits, facets)
+        return EXIT_OK
+
+    return with_store(args, work)
+
+
+def print_hits(hits: list[dict], facets: dict | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"{len(hits)} report(s)", show_lines=False)
+    for name in ("doc", "year", "agency", "status", "findings", "title / snippet"):
+        table.add_column(name, overflow="fold")
+    style = {"valid": "green", "warnings": "yellow", "invalid": "red"}
+    for h in hits:
+        text = escape_markup(h.get("title") or "") + ("\n[dim]" + escape_markup(h["snippet"]) + "[/dim]" if h.get("snippet") else "")
+        table.add_row(
+            h["doc_id"][:12],
+            str(h.get("year") or "?"),
+            h.get("agency") or "?",
+            f"[{style.get(h['status'], 'white')}]{h['status']}[/]",
+            str(h.get("n_findings", "")),
+            text,
+        )
+    console.print(table)
+    for name, counts in (facets or {}).items():
+        shown = ", ".join(f"{'unknown' if k is None else k}: {n}" for k, n in list(counts.items())[:15])
+        console.print(f"[bold]{name}[/bold]  {escape_markup(shown) or '—'}")
+
+
+def print_sums(cell: str, group: str | None, sums: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"sum of {cell}")
+    for name in (group or "all", "sum", "numeric cells", "not numbers", "reports"):
+        table.add_column(name, justify="right" if name != (group or "all") else "left")
+    for key, s in sums.items():
+        table.add_row("unknown" if key is None else str(key), str(s["sum"]), str(s["numbers"]),
+                      str(s["not_numbers"]), str(s["reports"]))  # fmt: skip
+    Console().print(table)
+
+
+def escape_markup(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -1,0 +1,95 @@
+"""`nianbao search`, `nianbao report` and `nianbao migrate` against real stores."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from shared.cli.main import main
+from shared.storage.base import ObjectMeta
+from shared.storage.factory import open_object_store, open_search_store
+from tests.integration.test_storage_contract import AGENCY, T3_ERROR, cell, event
+
+
+@pytest.fixture
+def indexed(tmp_path, monkeypatch):
+    """A data dir with three indexed reports and the original of one in the object store."""
+    monkeypatch.setenv("NIANBAO_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "200")
+
+    async def fill() -> None:
+        store = await open_search_store(f"sqlite:///{tmp_path / 'index.db'}")
+        await store.upsert(event("aaaa1111", year=2021, new_received=cell(3), findings=[T3_ERROR], status="invalid"))
+        await store.upsert(event("bbbb2222", year=2022, new_received=cell(5), text="行政复议案件减少"))
+        await store.upsert(event("cccc3333", year=2022, agency="温州市鹿城区人民政府", new_received=cell(None, kind="blank", raw="")))
+        await store.close()
+        objects = await open_object_store(f"file://{tmp_path / 'objects'}")
+        await objects.put_if_absent("raw/v1", b"original", ObjectMeta(key="", size=0))
+
+    asyncio.run(fill())
+    return tmp_path
+
+
+def test_search_json_lists_matching_reports_with_filters(indexed, capsys):
+    assert main(["search", "复议", "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert [h["doc_id"] for h in hits] == ["bbbb2222"]
+    assert main(["search", "--year", "2022", "--agency", "*人民政府", "--json"]) == 0
+    assert [h["doc_id"] for h in json.loads(capsys.readouterr().out)] == ["cccc3333"]
+    assert main(["search", "--rule", "T3-001", "--json"]) == 0
+    assert [h["doc_id"] for h in json.loads(capsys.readouterr().out)] == ["aaaa1111"]
+
+
+def test_search_facets_in_json(indexed, capsys):
+    assert main(["search", "--facets", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["results"]) == 3
+    assert out["facets"]["year"] == {"2022": 2, "2021": 1}
+    assert out["facets"]["rule"] == {"T3-001": 1}
+
+
+def test_search_sum_of_a_cell_by_year(indexed, capsys):
+    assert main(["search", "--sum", "applications.new_received.total", "--json"]) == 0
+    sums = json.loads(capsys.readouterr().out)
+    assert sums["2022"] == {"sum": 5, "numbers": 1, "reports": 2, "not_numbers": 1}
+    assert sums["2021"]["sum"] == 3
+
+
+def test_search_table_shows_agency_status_and_snippet(indexed, capsys):
+    assert main(["search", "复议"]) == 0
+    out = capsys.readouterr().out
+    assert "bbbb2222" in out and AGENCY in out and "valid" in out and "【复议】" in out
+
+
+def test_report_by_prefix_shows_tables_findings_and_link(indexed, capsys):
+    assert main(["report", "aaaa", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["doc_id"] == "aaaa1111"
+    assert report["tables"]["applications"]["new_received"]["total"]["value"] == 3
+    assert report["findings"][0]["rule"] == "T3-001"
+    assert report["download_url"] == (indexed / "objects" / "raw" / "v1").as_uri()
+    assert main(["report", "aaaa1111"]) == 0
+    out = capsys.readouterr().out
+    assert "new_received" in out and "T3-001" in out and "invalid" in out
+
+
+def test_report_of_an_unknown_id_exits_1(indexed, capsys):
+    assert main(["report", "ffff"]) == 1
+    assert "no indexed report" in capsys.readouterr().err
+
+
+def test_search_against_an_unreachable_store_exits_3(tmp_path, capsys):
+    assert main(["search", "x", "--search-url", "postgresql://u@127.0.0.1:1/db"]) == 3
+    assert "unavailable" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_migrate_applies_then_reports_nothing_pending(postgres_url, capsys):
+    assert main(["migrate", "--check", "--search-url", postgres_url]) == 1
+    assert main(["migrate", "--search-url", postgres_url]) == 0
+    assert "applied [1, 2]" in capsys.readouterr().out
+    assert main(["migrate", "--check", "--search-url", postgres_url]) == 0
+    assert main(["migrate", "--search-url", postgres_url]) == 0
+    assert "applied nothing" in capsys.readouterr().out
