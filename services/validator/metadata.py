@@ -85,14 +85,18 @@ def agency_core(name: str | None) -> str:
 
 
 def same_agency(a: str | None, b: str | None) -> bool:
-    """Fuzzy: containment after dropping 办公室/网站 suffixes, or the distinctive characters of the
-    shorter name (place and unit characters such as 市/局/人民政府 ignored) mostly in the longer one
-    (「区经信局」 ~ 「温州市鹿城区经济和信息化局」)."""
+    """Fuzzy: containment after dropping 办公室/网站 suffixes, or — past their common prefix — the
+    distinctive characters of the shorter name (市/局/人民政府… ignored) mostly (>= 75%) in the
+    longer one (「鹿城区经信局」 ~ 「温州市鹿城区经济和信息化局」, but not 「温州市鹿城区财政局」)."""
     x, y = agency_core(a), agency_core(b)
     if not x or not y:
         return True
     if x in y or y in x:
         return True
+    i = 0
+    while i < min(len(x), len(y)) and x[i] == y[i]:
+        i += 1
+    x, y = x[i:], y[i:]  # a shared place prefix says nothing about the unit (财政局 vs 经信局)
     short, long_ = sorted((x, y), key=len)
     chars = [c for c in short if c not in _GENERIC_CHARS]
     if not chars:
