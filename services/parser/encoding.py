@@ -101,6 +101,7 @@ def decode(data: bytes, *, http_charset: str | None = None, html: bool = False) 
         if data.startswith(bom):
             return _strict_or_replace(data[len(bom) :], enc, "bom", [])
     notes: list[str] = []
+    tried: list[str] = []  # declared charsets that failed strictly: candidates for a lossy decode
     declared = [(http_charset, "http")]
     if html:
         declared.append((meta_charset(data), "meta"))
@@ -142,7 +143,10 @@ def decode(data: bytes, *, http_charset: str | None = None, html: bool = False) 
             return Decoded(data.decode(enc), enc, "detector", notes)
         except UnicodeDecodeError:
             notes.append(f"detected {enc} does not decode the whole document")
-    return _strict_or_replace(data, enc or "gb18030", "fallback", notes)
+    # Nothing decodes cleanly: the candidate needing the fewest replacements wins.
+    candidates = dict.fromkeys([*tried, "utf-8", *([enc] if enc else []), "gb18030"])
+    best_enc = min(candidates, key=lambda c: data.decode(c, errors="replace").count("\ufffd"))
+    return _strict_or_replace(data, best_enc, "fallback", notes)
 
 
 def _strict_or_replace(data: bytes, enc: str, source: str, notes: list[str]) -> Decoded:

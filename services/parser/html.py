@@ -204,7 +204,9 @@ def _selector_xpath(sel: str) -> str:
 
 def _article_body(root):
     for sel in _BODY_SELECTORS:
-        found = [f for f in root.xpath(_selector_xpath(sel)) if _text_len(f) >= 50]
+        found = [
+            f for f in root.xpath(_selector_xpath(sel)) if _text_len(f) >= 50 or f.xpath(".//table")
+        ]
         if found:
             return max(found, key=_text_len)
     body = root.find("body")
@@ -220,6 +222,8 @@ def _article_body(root):
         best = max(kids, key=_text_len)
         if best.tag == "table" or _text_len(best) < 0.8 * total:
             return node
+        if len(node.xpath(".//table")) > len(best.xpath(".//table")) + (best.tag == "table"):
+            return node  # a sibling holds a table: the report's tables are part of the body
         node = best
 
 

@@ -1,0 +1,92 @@
+"""Decoding: BOM, then HTTP charset, then <meta>, then detection; declarations are verified."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from services.parser.encoding import canonical, charset_from_content_type, decode, meta_charset
+from shared.errors import EncodingError
+
+TEXT = "三、收到和处理政府信息公开申请情况：本年新收政府信息公开申请数量12件，予以公开8件。" * 3
+
+
+def test_gb2312_and_gbk_are_read_as_gb18030():
+    assert canonical("GB2312") == canonical("gbk") == canonical("cp936") == "gb18030"
+    assert canonical("no-such-charset") is None
+
+
+def test_charset_comes_from_the_content_type_header_and_meta():
+    assert charset_from_content_type("text/html; charset=GBK") == "GBK"
+    assert charset_from_content_type("text/html") is None
+    assert (
+        meta_charset(b'<meta http-equiv="Content-Type" content="text/html; charset=gb2312">')
+        == "gb2312"
+    )
+    assert meta_charset(b"<meta charset='utf-8'>") == "utf-8"
+
+
+@pytest.mark.parametrize(
+    ("bom", "enc"), [(codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le")]
+)
+def test_bom_wins_over_any_declaration(bom, enc):
+    decoded = decode(bom + TEXT.encode(enc), http_charset="gbk")
+    assert decoded.text == TEXT and decoded.source == "bom"
+
+
+def test_declared_http_charset_that_decodes_is_used():
+    decoded = decode(TEXT.encode("gb18030"), http_charset="gb2312")
+    assert (decoded.text, decoded.encoding, decoded.source) == (TEXT, "gb18030", "http")
+
+
+def test_gbk_page_without_declaration_is_detected():
+    decoded = decode(TEXT.encode("gbk"))
+    assert decoded.text == TEXT and decoded.encoding == "gb18030"
+
+
+def test_meta_charset_of_html_is_used_when_http_says_nothing():
+    page = f'<html><head><meta charset="gbk"></head><body>{TEXT}</body></html>'
+    decoded = decode(page.encode("gbk"), html=True)
+    assert decoded.source == "meta" and TEXT in decoded.text
+
+
+def test_page_declaring_utf8_but_serving_gbk_falls_back_and_says_so():
+    page = f'<html><head><meta charset="utf-8"></head><body>{TEXT}</body></html>'
+    decoded = decode(page.encode("gbk"), html=True)
+    assert TEXT in decoded.text
+    assert any("does not decode" in n for n in decoded.notes)
+
+
+def test_page_declaring_gbk_but_serving_utf8_is_read_as_utf8():
+    decoded = decode(TEXT.encode("utf-8"), http_charset="gb2312")
+    assert decoded.text == TEXT and decoded.encoding == "utf-8"
+    assert any("gb2312" in n for n in decoded.notes)
+
+
+def test_iso_8859_1_declaration_is_not_trusted_for_chinese_bytes():
+    decoded = decode(TEXT.encode("utf-8"), http_charset="iso-8859-1")
+    assert decoded.text == TEXT
+
+
+def test_unknown_declared_charset_is_ignored_with_a_note():
+    decoded = decode(TEXT.encode("utf-8"), http_charset="x-klingon")
+    assert decoded.text == TEXT and any("unknown" in n for n in decoded.notes)
+
+
+def test_a_few_bad_bytes_are_replaced_and_recorded():
+    data = TEXT.encode("utf-8") * 5
+    data = data[:100] + b"\xff" + data[100:]
+    decoded = decode(data, http_charset="utf-8")
+    assert "\ufffd" not in decoded.text[:30]
+    assert 1 <= decoded.text.count("\ufffd") <= 3 and decoded.encoding == "utf-8"
+    assert decoded.notes
+
+
+def test_undecodable_bytes_raise_encoding_error_not_garbage():
+    import random
+
+    rng = random.Random(1)
+    noise = bytes(rng.choice([0x80, 0x81, 0xFF, 0xC0, 0xFE]) for _ in range(3000))
+    with pytest.raises(EncodingError, match="undecodable"):
+        decode(noise, http_charset="utf-8")

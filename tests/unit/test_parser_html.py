@@ -1,0 +1,96 @@
+"""HTML extraction: chrome stripped, body found, tables expanded with covered positions None."""
+
+from __future__ import annotations
+
+from services.parser.document import Grid, Paragraph
+from services.parser.html import extract_html
+from shared.samples.render import render_html
+from shared.samples.synth import synth_report
+
+
+def _grids(doc):
+    return [b for b in doc.blocks if isinstance(b, Grid)]
+
+
+def _texts(doc):
+    return [b.text for b in doc.blocks if isinstance(b, Paragraph)]
+
+
+def test_rowspan_and_colspan_positions_are_none_and_empty_cells_are_empty_strings():
+    doc = extract_html(
+        "<div id='zoom'><p>表格如下，共有两行数据以及若干合并单元格，用于测试。</p><table>"
+        "<tr><td rowspan='2'>A</td><td colspan='2'>B</td></tr>"
+        "<tr><td>&nbsp;</td><td>1</td></tr>"
+        "<tr><td>x</td><td></td><td>2</td></tr></table></div>"
+    )
+    assert _grids(doc)[0].rows == [["A", "B", None], [None, "", "1"], ["x", "", "2"]]
+    assert _grids(doc)[0].exact
+
+
+def test_br_and_paragraphs_inside_a_cell_become_newlines():
+    doc = extract_html(
+        "<table><tr><td><p>商业</p><p>企业</p></td><td>社会公益<br>组织</td></tr></table>"
+    )
+    assert _grids(doc)[0].rows == [["商业\n企业", "社会公益\n组织"]]
+
+
+def test_layout_table_around_a_data_table_is_read_as_content():
+    doc = extract_html(
+        "<body><table><tr><td><p>一、总体情况</p><p>正文内容足够长，足够长，足够长，足够长，足够长。</p>"
+        "<table><tr><td>规章</td><td>1</td></tr></table></td></tr></table></body>"
+    )
+    assert _texts(doc)[:2] == ["一、总体情况", "正文内容足够长，足够长，足够长，足够长，足够长。"]
+    assert _grids(doc)[0].rows == [["规章", "1"]]
+
+
+def test_absurd_spans_are_capped_instead_of_exhausting_memory():
+    doc = extract_html(
+        "<table><tr><td colspan='99999999' rowspan='99999'>x</td></tr><tr><td>y</td></tr></table>"
+    )
+    grid = _grids(doc)[0]
+    assert len(grid.rows[0]) == 1000 and len(grid.rows) == 2
+
+
+def test_portal_chrome_is_stripped_and_metadata_read():
+    report = synth_report("2021", 2, agency="卫辉市人民政府", year=2022)
+    doc = extract_html(render_html(report).decode("utf-8"))
+    text = doc.text()
+    assert doc.title == "卫辉市人民政府2022年政府信息公开工作年度报告"
+    assert doc.publish_date == report.publish_date
+    assert doc.page_agency == "卫辉市人民政府"
+    for chrome in ("首页", "政务服务", "网站地图", "ICP备", "分享到", "countPage"):
+        assert chrome not in text
+    assert _texts(doc)[0] == report.title
+    assert "一、总体情况" in _texts(doc)
+    assert [len(g.rows) for g in _grids(doc)] == [14, 28, 4]
+
+
+def test_body_is_found_by_text_density_without_known_class_names():
+    page = (
+        "<html><head><title>某县2021年政府信息公开工作年度报告_某县人民政府</title></head><body>"
+        "<div class='top'><a href='/'>首页</a><a href='/a'>政务公开</a><a href='/b'>政务服务</a></div>"
+        "<div class='wrap'><div class='left'><a>导航一</a><a>导航二</a></div>"
+        "<div class='right'><p>一、总体情况</p><p>" + "本机关认真贯彻落实条例。" * 20 + "</p>"
+        "<p>发布日期：2022年01月20日 来源：某县政府办</p></div></div>"
+        "<div class='bottom'><a>网站地图</a>版权所有</div></body></html>"
+    )
+    doc = extract_html(page)
+    assert "导航一" not in doc.text() and "网站地图" not in doc.text()
+    assert doc.title == "某县2021年政府信息公开工作年度报告"
+    assert doc.publish_date == "2022-01-20"
+    assert doc.page_agency == "某县政府办"
+
+
+def test_nul_bytes_and_broken_markup_do_not_crash():
+    doc = extract_html(
+        "<html><body>\x00<p>一、总体情况<table><tr><td>规章<td>1</tr><tr><td>规范性文件<td>2</table></p><div><p>尾"
+    )
+    assert _grids(doc)[0].rows == [["规章", "1"], ["规范性文件", "2"]]
+    assert "一、总体情况" in _texts(doc)
+
+
+def test_text_after_a_removed_script_is_kept():
+    doc = extract_html(
+        "<div id='zoom'><p>开头文字较长较长较长较长较长较长较长较长较长较长较长较长较长较长较长<script>x()</script>结尾</p></div>"
+    )
+    assert _texts(doc)[-1].endswith("结尾")
