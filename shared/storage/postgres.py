@@ -170,6 +170,25 @@ class PostgresSearchStore:
             metrics.ROWS_WRITTEN.labels("findings").inc(len(rows.findings))
         return changed
 
+    async def upsert_many(self, events: list[DocValidated]) -> list[bool]:
+        """Upsert a batch in one transaction, cells and findings of all changed reports in one COPY
+        each; result i is what upsert(events[i]) would return."""
+        batch = [q.rows_of(e) for e in events]
+
+        async def run(conn: asyncpg.Connection) -> list[bool]:
+            async with conn.transaction():
+                changed = [await _write_report(conn, rows) for rows in batch]
+                await _copy_children(conn, [rows for rows, c in zip(batch, changed, strict=True) if c])
+                return changed
+
+        changed = await self._run("upsert_many", run)
+        for rows, c in zip(batch, changed, strict=True):
+            if c:
+                metrics.ROWS_WRITTEN.labels("reports").inc()
+                metrics.ROWS_WRITTEN.labels("cells").inc(len(rows.cells))
+                metrics.ROWS_WRITTEN.labels("findings").inc(len(rows.findings))
+        return changed
+
     # --- reading -------------------------------------------------------------------------------
     async def search(self, query: str = "", *, limit: int = 20, offset: int = 0, **filters: Any) -> list[dict]:
         args: list[Any] = []
@@ -317,6 +336,14 @@ _INSERT = (
 
 
 async def _upsert(conn: asyncpg.Connection, rows: q.Rows) -> bool:
+    changed = await _write_report(conn, rows)
+    if changed:
+        await _copy_children(conn, [rows])
+    return changed
+
+
+async def _write_report(conn: asyncpg.Connection, rows: q.Rows) -> bool:
+    """The report row and its version; old cells and findings deleted. Caller holds a transaction."""
     r = rows.report
     await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", r.doc_id)
     stored = await conn.fetchrow(
@@ -337,29 +364,30 @@ async def _upsert(conn: asyncpg.Connection, rows: q.Rows) -> bool:
         _ts(r.indexed_at), r.parser_version, r.validator_version, r.source_modality, r.content_type,
         r.n_findings, r.body, r.segmented, _NUL.sub("", r.report_json.decode()),
     )  # fmt: skip
-    if rows.cells:
-        await conn.copy_records_to_table(
-            "cells",
-            records=[
-                (r.doc_id, c.tbl, c.row, c.col, None if c.value is None else Decimal(repr(c.value)),
-                 c.kind, c.raw, c.unit, c.note)
-                for c in rows.cells
-            ],  # fmt: skip
-        )
-    if rows.findings:
-        await conn.copy_records_to_table(
-            "findings",
-            records=[
-                (r.doc_id, i, f.rule, f.severity, f.message, q.dumps(f.cells), q.dumps(f.tags))
-                for i, f in enumerate(rows.findings)
-            ],
-        )
     await conn.execute(
         "INSERT INTO versions VALUES ($1, $2, $3, $3, $4) ON CONFLICT (doc_id, version)"
         " DO UPDATE SET last_indexed_at = excluded.last_indexed_at, status = excluded.status",
         r.doc_id, r.version, _ts(r.indexed_at), r.status,
     )  # fmt: skip
     return True
+
+
+async def _copy_children(conn: asyncpg.Connection, batch: list[q.Rows]) -> None:
+    # a doc twice in one batch: its last written version is the one whose children stay
+    batch = list({rows.report.doc_id: rows for rows in batch}.values())
+    cells = [
+        (rows.report.doc_id, c.tbl, c.row, c.col, None if c.value is None else Decimal(repr(c.value)),
+         c.kind, c.raw, c.unit, c.note)
+        for rows in batch for c in rows.cells
+    ]  # fmt: skip
+    findings = [
+        (rows.report.doc_id, i, f.rule, f.severity, f.message, q.dumps(f.cells), q.dumps(f.tags))
+        for rows in batch for i, f in enumerate(rows.findings)
+    ]  # fmt: skip
+    if cells:
+        await conn.copy_records_to_table("cells", records=cells)
+    if findings:
+        await conn.copy_records_to_table("findings", records=findings)
 
 
 async def _get_report(conn: asyncpg.Connection, doc_id: str) -> dict | None:

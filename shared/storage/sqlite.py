@@ -171,6 +171,11 @@ class SqliteSearchStore:
         rows = q.rows_of(event)
         return await self._run("upsert", lambda conn: _upsert(conn, rows))
 
+    async def upsert_many(self, events: list[DocValidated]) -> list[bool]:
+        """Upsert a batch in one transaction; result i is what upsert(events[i]) would return."""
+        batch = [q.rows_of(e) for e in events]
+        return await self._run("upsert_many", lambda conn: _upsert_many(conn, batch))
+
     # --- reading -------------------------------------------------------------------------------
     async def search(
         self,
@@ -314,15 +319,30 @@ def _where(filters: dict[str, Any]) -> tuple[str, list[Any]]:
 
 
 def _upsert(conn: sqlite3.Connection, rows: q.Rows) -> bool:
-    r = rows.report
+    return _upsert_many(conn, [rows])[0]
+
+
+def _upsert_many(conn: sqlite3.Connection, batch: list[q.Rows]) -> list[bool]:
+    """All of `batch` in one transaction (one fsync): the bulk path of a re-index."""
     conn.execute("BEGIN IMMEDIATE")
+    changed = [_write(conn, rows) for rows in batch]
+    conn.execute("COMMIT")
+    for rows, c in zip(batch, changed, strict=True):
+        if c:
+            metrics.ROWS_WRITTEN.labels("reports").inc()
+            metrics.ROWS_WRITTEN.labels("cells").inc(len(rows.cells))
+            metrics.ROWS_WRITTEN.labels("findings").inc(len(rows.findings))
+    return changed
+
+
+def _write(conn: sqlite3.Connection, rows: q.Rows) -> bool:
+    r = rows.report
     cur = conn.execute(
         "SELECT id, version, parser_version, validator_version, fetched_at FROM reports WHERE doc_id = ?",
         (r.doc_id,),
     ).fetchone()
     stored = dict(cur) if cur else None
     if q.is_noop(stored, rows) or q.is_stale_replay(stored, rows):
-        conn.execute("COMMIT")
         return False
     values = (
         r.doc_id, r.version, r.portal, r.url, r.object_key, r.agency, r.agency_name, r.division_code,
@@ -355,10 +375,6 @@ def _upsert(conn: sqlite3.Connection, rows: q.Rows) -> bool:
         " DO UPDATE SET last_indexed_at = excluded.last_indexed_at, status = excluded.status",
         (r.doc_id, r.version, r.indexed_at, r.indexed_at, r.status),
     )
-    conn.execute("COMMIT")
-    metrics.ROWS_WRITTEN.labels("reports").inc()
-    metrics.ROWS_WRITTEN.labels("cells").inc(len(rows.cells))
-    metrics.ROWS_WRITTEN.labels("findings").inc(len(rows.findings))
     return True
 
 

@@ -357,3 +357,20 @@ async def test_short_doc_id_prefixes_resolve_to_full_ids(search_store):
     assert await search_store.resolve("abc") == ["abc123"]
     assert await search_store.resolve("ab") == ["abc123", "abd456"]
     assert await search_store.resolve("zz") == []
+
+
+async def test_bulk_upsert_reports_each_change_like_single_upserts(search_store):
+    await search_store.upsert(event("old", version="v1"))
+    batch = [
+        event("old", version="v1"),  # already there: no-op
+        event("new1", new_received=cell(1)),
+        event("new2", version="v1", new_received=cell(2), fetched_at=100.0),
+        event("new2", version="v2", new_received=cell(20), fetched_at=200.0),  # same doc, newer
+    ]
+    assert await search_store.upsert_many(batch) == [False, True, True, True]
+    assert await search_store.count() == 3
+    report = await search_store.get_report("new2")
+    assert report["version"] == "v2"
+    assert report["tables"]["applications"]["new_received"]["total"]["value"] == 20
+    sums = await search_store.sum_cells("applications", "new_received", "total", group_by=None)
+    assert sums["all"]["sum"] == 3 + 1 + 20
