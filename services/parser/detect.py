@@ -24,6 +24,8 @@ _T3_MARKERS = tuple(
 )
 _T3_2021 = tuple(norm(m) for m in ("逾期不补正", "逾期未按收费通知要求缴纳费用"))
 _T4_MARKERS = tuple(norm(m) for m in ("结果维持", "结果纠正", "尚未审结", "未经复议直接起诉", "复议后起诉"))
+_CAPTION_1 = norm("第二十条第（一）项")
+_CAPTION_9 = norm("第二十条第（九）项")
 _REPORT_TITLE = re.compile(r"(?:政府信息公开|政务公开|信息公开|政务信息公开).{0,8}(?:年度报告|年报|工作报告)")
 _PRE2019_SECTIONS = tuple(
     norm(m)
@@ -51,7 +53,9 @@ def detect(text: str, *, title: str | None = None, year: int | None = None) -> s
         return "2021" if any(m in n for m in _T3_2021) else "2019"
     t3 = sum(1 for m in _T3_MARKERS if m in n)
     t4 = sum(1 for m in _T4_MARKERS if m in n)
-    if t3 >= 2 or t4 >= 3:
+    if _CAPTION_9 in n:
+        return "2019"
+    if t3 >= 2 or t4 >= 3 or _CAPTION_1 in n:
         if any(m in n for m in _T3_2021):
             return "2021"
         if year is not None:

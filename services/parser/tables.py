@@ -60,14 +60,19 @@ def _split_cells(cells: list[str], exact: bool, *, from_line: bool = False) -> l
     segs: list[Segment] = []
     labels: list[str] = []
     values: list[str] = []
+    blanks: list[str] = []  # exact blanks after a label: values if a value follows, padding if a label does
     for c in cells:
         if not clean(c):
-            if exact and values:
-                values.append("")
+            if exact:
+                (values if values else blanks).append("")
             continue
         if is_value_like(c):
+            if blanks:
+                values.extend(blanks)
+                blanks = []
             values.append(c)
         else:
+            blanks = []
             if values:
                 segs.append(Segment(labels, values, exact, from_line))
                 labels, values = [], []
@@ -98,6 +103,8 @@ class _State:
     pending_row: tuple[str, str] | None = None  # (table ctx, row key) waiting for its values
     t4_buffer: list[tuple[list[str], bool]] = field(default_factory=list)  # value rows, exact?
     last_t3_row: str | None = None
+    first_data: int | None = None  # data column of the last exact grid's header, and that grid's width
+    first_data_width: int = -1
 
 
 def _empty(rows: list[Label], cols: list[Label] | tuple[Label, ...]) -> dict[str, dict[str, Cell]]:
@@ -174,7 +181,9 @@ class TableReader:
         return n.startswith(("信息内容", "申请人情况")) or self.t3_index.exact(n) == "new_received"
 
     def _grid(self, st: _State, grid: Grid) -> None:
-        first_data: int | None = None
+        width = max((len(r) for r in grid.rows), default=0)
+        # a continuation page of the same table (same width) keeps the header's data column
+        first_data = st.first_data if grid.exact and st.first_data_width == width else None
         for row in grid.rows:
             cells = [c for c in row]
             n_cells = [norm(c) for c in cells if c]
@@ -197,6 +206,8 @@ class TableReader:
                 segs = _split_cells(present, exact=grid.exact)
             for seg in segs:
                 self._segment(st, seg, row_cells=n_cells)
+        if grid.exact:
+            st.first_data, st.first_data_width = first_data, width
 
     def _header_first_data(self, st: _State, cells: list[str | None], joined: str) -> int | None:
         """Column index where data starts, when this exact row is a header row."""
@@ -493,7 +504,10 @@ class TableReader:
             return
         vals = values if exact else [v for v in values if clean(v)]
         if exact:
-            # trailing blanks beyond the columns are padding of merged cells
+            # blanks beyond the columns are padding (label columns left empty, merged-cell artefacts)
+            vals = list(vals)
+            while len(vals) > len(cols) and not clean(vals[0]):
+                vals.pop(0)
             while len(vals) > len(cols) and not clean(vals[-1]):
                 vals.pop()
         for col, raw in zip(cols, vals):

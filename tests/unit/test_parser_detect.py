@@ -38,3 +38,8 @@ def test_pre2019_sections_without_a_title_are_still_a_report():
 def test_news_and_error_pages_are_unknown():
     assert detect("404 Not Found 您访问的页面不存在") == "unknown"
     assert detect("区长带队检查安全生产工作，要求各部门压实责任。", title="区长带队检查安全生产") == "unknown"
+
+
+def test_t2_captions_alone_make_a_tabled_report_and_item_nine_means_2019():
+    assert detect("第二十条第（一）项 规章 0 0 0", year=2022) == "2021"
+    assert detect("第二十条第（一）项 … 第二十条第(九)项 政府集中采购", year=2022) == "2019"

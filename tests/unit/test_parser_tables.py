@@ -1,0 +1,332 @@
+"""Blocks → T2/T3/T4: real-world layouts (report-format.md §7) with non-zero numbers, exact values.
+
+Fixtures are small inline copies of the layouts seen in real reports (numbers made up but
+consistent): PDF plain text with stacked row-group labels, HTML grids with blank cells,
+2019 tables with signs, dashes, units and template notes, a 2021 report printing the 2019
+（六）其他处理 row, tables split over pages, rows short of values.
+"""
+
+from __future__ import annotations
+
+from services.parser import interpret
+from services.parser.document import Document, Grid, Paragraph
+from services.parser.textgrid import text_blocks
+
+N = None  # a grid position covered by a merged cell
+
+
+def from_text(text: str):
+    return interpret(Document(blocks=text_blocks(text), kind="text"))
+
+
+def values(table: dict, row: str) -> list:
+    return [c.value if c.kind == "number" else c.kind for c in table[row].values()]
+
+
+def notes(report, code: str):
+    return [n for n in report.notes if n.code == code]
+
+
+PDF_TEXT = """某某市某某区财政局2021年政府信息公开工作年度报告
+二、主动公开政府信息情况
+第二十条第（一）项
+信息内容 本年制发件数 本年废止件数 现行有效件数
+规章 0 0 0
+行政规范性文件 5 2 31
+第二十条第（五）项
+信息内容 本年处理决定数量
+行政许可 1,203
+第二十条第（六）项
+信息内容 本年处理决定数量
+行政处罚 56
+行政强制 3
+第二十条第（八）项
+信息内容 本年收费金额（单位：万元）
+行政事业性收费 12.5
+三、收到和处理政府信息公开申请情况
+（本列数据的勾稽关系为：第一项加第二项之和， 法人或其他组织
+等于第三项加第四项之和）
+自然人 总计
+商业企 科研机 社会公益 法律服务
+其他
+业 构 组织 机构
+一、本年新收政府信息公开申请数量 120 7 0 0 3 1 131
+二、上年结转政府信息公开申请数量 4 0 0 0 0 0 4
+（一）予以公开 61 2 0 0 1 0 64
+（二）部分公开（区分处理的，只计这一情
+15 1 0 0 0 0 16
+形，不计其他情形）
+1.属于国家秘密 0 0 0 0 0 0 0
+三、
+本 2.其他法律行政法规禁止公开 1 0 0 0 0 0 1
+年
+度 3.危及“三安全一稳定” 0 0 0 0 0 0 0
+办 （三）不 4.保护第三方合法权益 2 0 0 0 0 0 2
+理 予公开 5.属于三类内部事务信息 0 0 0 0 0 0 0
+结 6.属于四类过程性信息 3 0 0 0 0 0 3
+果 7.属于行政执法案卷 0 0 0 0 0 0 0
+8.属于行政查询事项 1 0 0 0 0 0 1
+（四）无 1.本机关不掌握相关政府信息 20 2 0 0 1 0 23
+法提供 2.没有现成信息需要另行制作 2 0 0 0 0 0 2
+3.补正后申请内容仍不明确 1 0 0 0 0 0 1
+1.信访举报投诉类申请 5 1 0 0 0 0 6
+（五）不 2.重复申请 3 0 0 0 0 0 3
+予处理 3.要求提供公开出版物 0 0 0 0 0 0 0
+4.无正当理由大量反复申请 1 0 0 0 0 0 1
+5.要求行政机关确认或重新出具已 0 0 0 0 0 0 0
+获取信息
+（六）其 1.申请人无正当理由逾期不补正、行政机关不再处理 2 0 0 0 0 1 3
+他处理 其政府信息公开申请
+2.申请人逾期未按收费通知要求缴纳费用、行 0 0 0 0 0 0 0
+政机关不再处理其政府信息公开申请
+3.其他 1 0 0 0 0 0 1
+（七）总计 118 6 0 0 1 1 126
+四、结转下年度继续办理 6 1 0 0 2 0 9
+四、政府信息公开行政复议、行政诉讼情况
+行政复议 行政诉讼
+结 结 其 尚
+结 结 其 尚 结 结 其 尚
+果 果 他 未
+总计 果 果 他 未 总 果 果 他 未 总
+维 纠 结 审
+持 正 果 结 计 持 正 果 结 计
+2 1 0 1 4 1 0 0 0 1 0 0 0 0 0
+五、存在的主要问题及改进情况
+一是公开不够及时。
+"""
+
+
+def test_pdf_plain_text_t2_rows_read_label_then_numbers():
+    t2 = from_text(PDF_TEXT).tables["active_disclosure"]
+    assert values(t2, "regulations") == [0, 0, 0]
+    assert values(t2, "normative_documents") == [5, 2, 31]
+    assert values(t2, "administrative_licensing") == [1203]
+    assert values(t2, "administrative_penalty") == [56]
+    assert values(t2, "administrative_coercion") == [3]
+    assert values(t2, "administrative_fees") == [12.5]
+
+
+def test_pdf_plain_text_t3_with_stacked_group_labels_and_wrapped_labels():
+    r = from_text(PDF_TEXT)
+    t3 = r.tables["applications"]
+    assert values(t3, "new_received") == [120, 7, 0, 0, 3, 1, 131]
+    assert values(t3, "carried_over_in") == [4, 0, 0, 0, 0, 0, 4]
+    assert values(t3, "granted") == [61, 2, 0, 0, 1, 0, 64]
+    assert values(t3, "partially_granted") == [15, 1, 0, 0, 0, 0, 16]  # numbers on the line after the label
+    assert values(t3, "denied_prohibited_by_law") == [1, 0, 0, 0, 0, 0, 1]  # 「本」 of 本年度 before it
+    assert values(t3, "denied_third_party_rights") == [2, 0, 0, 0, 0, 0, 2]
+    assert values(t3, "denied_process_info") == [3, 0, 0, 0, 0, 0, 3]
+    assert values(t3, "denied_admin_inquiry") == [1, 0, 0, 0, 0, 0, 1]
+    assert values(t3, "unable_not_held") == [20, 2, 0, 0, 1, 0, 23]
+    assert values(t3, "not_processed_petition") == [5, 1, 0, 0, 0, 0, 6]
+    assert values(t3, "not_processed_confirm_reissue") == [0] * 7  # label wrapped after its numbers
+    assert values(t3, "other_no_correction") == [2, 0, 0, 0, 0, 1, 3]
+    assert values(t3, "other_fee_unpaid") == [0] * 7
+    assert values(t3, "other_other") == [1, 0, 0, 0, 0, 0, 1]
+    assert values(t3, "results_total") == [118, 6, 0, 0, 1, 1, 126]
+    assert values(t3, "carried_over_out") == [6, 1, 0, 0, 2, 0, 9]
+    assert all(c.kind == "number" for row in t3.values() for c in row.values())
+    assert r.notes == []
+
+
+def test_vertical_t4_header_text_then_fifteen_numbers():
+    t4 = from_text(PDF_TEXT).tables["review_litigation"]
+    assert values(t4, "admin_review") == [2, 1, 0, 1, 4]
+    assert values(t4, "litigation_direct") == [1, 0, 0, 0, 1]
+    assert values(t4, "litigation_after_review") == [0, 0, 0, 0, 0]
+
+
+def test_t4_header_split_in_two_character_chunks():
+    text = ("本年制发件数\n四、政府信息公开行政复议、行政诉讼情况\n行政复议 行政诉讼\n结果 结果 其他 尚未 总\n维持 纠正 结果 审结 计\n"
+            "3 0 0 0 3 0 1 0 1 2 0 0 0 0 0\n五、存在的主要问题及改进情况\n")
+    t4 = from_text(text).tables["review_litigation"]
+    assert values(t4, "admin_review") == [3, 0, 0, 0, 3]
+    assert values(t4, "litigation_direct") == [0, 1, 0, 1, 2]
+
+
+# --- exact grids (HTML/DOCX) -----------------------------------------------------------------
+
+T3_HEADER = [
+    ["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", N, N, "申请人情况", N, N, N, N, N, N],
+    [N, N, N, "自然人", "法人或其他组织", N, N, N, N, "总计"],
+    [N, N, N, N, "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", N],
+]
+
+
+def test_exact_grid_blank_cells_stay_blank_in_their_own_column():
+    rows = T3_HEADER + [
+        ["一、本年新收政府信息公开申请数量", N, N, "801", "15", "", "\xa0", "3", "2", "821"],
+        ["二、上年结转政府信息公开申请数量", N, N, "18", "", "", "", "", "", "18"],
+        ["三、本年度办理结果", "（一）予以公开", N, "258", "12", "", "", "1", "1", ""],
+        [N, "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", N, "", "3", "", "", "", "", "3"],
+    ]
+    r = interpret(Document(blocks=[Paragraph("三、收到和处理政府信息公开申请情况"), Grid(rows, exact=True)]))
+    t3 = r.tables["applications"]
+    assert values(t3, "new_received") == [801, 15, "blank", "blank", 3, 2, 821]
+    assert values(t3, "carried_over_in") == [18, "blank", "blank", "blank", "blank", "blank", 18]
+    assert values(t3, "granted") == [258, 12, "blank", "blank", 1, 1, "blank"]  # Shanghai 2019: blank 总计
+    assert values(t3, "partially_granted") == ["blank", 3, "blank", "blank", "blank", "blank", 3]
+    assert values(t3, "results_total") == ["missing"] * 7
+
+
+def test_exact_continuation_page_without_header_keeps_the_columns():
+    page1 = Grid(T3_HEADER + [["一、本年新收政府信息公开申请数量", N, N, "5", "", "1", "", "", "", "6"]], exact=True)
+    page2 = Grid([[N, "（七）总计", N, "", "4", "", "", "", "", "4"],
+                  ["四、结转下年度继续办理", N, N, "2", "", "", "", "", "", "2"]], exact=True)
+    r = interpret(Document(blocks=[Paragraph("三、收到和处理政府信息公开申请情况"), page1, page2]))
+    t3 = r.tables["applications"]
+    assert values(t3, "new_received") == [5, "blank", 1, "blank", "blank", "blank", 6]
+    assert values(t3, "results_total") == ["blank", 4, "blank", "blank", "blank", "blank", 4]
+    assert values(t3, "carried_over_out") == [2, "blank", "blank", "blank", "blank", "blank", 2]
+
+
+def test_repeated_header_on_a_continuation_page_is_not_a_row():
+    page1 = Grid(T3_HEADER + [["一、本年新收政府信息公开申请数量", N, N, "5", "0", "0", "0", "0", "0", "5"]], exact=True)
+    page2 = Grid(T3_HEADER + [["四、结转下年度继续办理", N, N, "1", "0", "0", "0", "0", "0", "1"]], exact=True)
+    r = interpret(Document(blocks=[page1, page2]))
+    assert values(r.tables["applications"], "carried_over_out") == [1, 0, 0, 0, 0, 0, 1]
+    assert notes(r, "unknown_row") == [] and notes(r, "duplicate_row") == []
+
+
+def test_2019_t2_signed_changes_dashes_units_template_notes_and_extra_rows():
+    rows = [
+        ["第二十条第（一）项", N, N, N],
+        ["信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"],
+        ["規章(設區的市、自治州人民政府應提供相關數據)", "13", "13", "120"],
+        ["规范性文件", "60", "60", "\xa0"],
+        ["其他主动公开文件(含以本单位名义正式签发的)", "7", "7", "7"],
+        ["第二十条第（五）项", N, N, N],
+        ["信息内容", "上一年项目数量", "本年增/减(指2019年增加或减少的事项数,减用负值表示,如-8)", "处理决定数量(指2019年办件量)"],
+        ["行政许可", "35", "-3", "1,280"],
+        ["其他对外管理服务事项", "4", "+1036", "52"],
+        ["第二十条第（六）项", N, N, N],
+        ["信息内容", "上一年项目数量", "本年增/减", "处理决定数量"],
+        ["行政处罚", "12", "0", "9"],
+        ["行政强制", "4", "4", "-"],
+        ["第二十条第（八）项", N, N, N],
+        ["信息内容", "上一年项目数量", "本年增/减", N],
+        ["行政事业性收费", "", "", N],
+        ["第二十条第（九）项", N, N, N],
+        ["信息内容", "采购项目数量", "采购总金额", N],
+        ["政府集中采购", "3", "251000元", N],
+    ]
+    r = interpret(Document(blocks=[Paragraph("2019年某某局政府信息公开工作年度报告"), Grid(rows, exact=True)]))
+    assert r.format_version == "2019"
+    t2 = r.tables["active_disclosure"]
+    assert values(t2, "regulations") == [13, 13, 120]
+    assert values(t2, "normative_documents") == [60, 60, "blank"]
+    assert values(t2, "administrative_licensing") == [35, -3, 1280]
+    assert values(t2, "other_external_services") == [4, 1036, 52]
+    assert values(t2, "administrative_coercion") == [4, 4, "na_dash"]
+    assert values(t2, "administrative_fees") == ["blank", "blank"]
+    assert values(t2, "centralized_procurement") == [3, 251000]
+    assert t2["centralized_procurement"]["procurement_amount"].unit == "元"
+    assert t2["administrative_licensing"]["items_change"].note is None
+    (dropped,) = notes(r, "unknown_row")
+    assert "其他主动公开文件" in dropped.message
+
+
+def test_t4_as_an_exact_grid_keeps_blank_cells_in_place():
+    rows = [
+        ["行政复议", N, N, N, N, "行政诉讼", N, N, N, N, N, N, N, N, N],
+        ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", N, N, N, N, "复议后起诉", N, N, N, N],
+        [N, N, N, N, N, "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计"],
+        ["", "", "", "2", "7", "6", "\xa0", "", "1", "7", "2", "", "", "", "2"],
+    ]
+    r = interpret(Document(blocks=[Paragraph("四、政府信息公开行政复议、行政诉讼情况"), Grid(rows, exact=True)]))
+    t4 = r.tables["review_litigation"]
+    assert values(t4, "admin_review") == ["blank", "blank", "blank", 2, 7]
+    assert values(t4, "litigation_direct") == [6, "blank", "blank", 1, 7]
+    assert values(t4, "litigation_after_review") == [2, "blank", "blank", "blank", 2]
+
+
+# --- text rows short of values, extra rows, single （六） ---------------------------------------------
+
+def test_a_text_row_short_of_values_gets_a_missing_tail_and_never_shifts_the_next_row():
+    text = ("三、收到和处理政府信息公开申请情况\n"
+            "一、本年新收政府信息公开申请数量 | 9 | 1 | 0 | 0 | 0 |\n"
+            "二、上年结转政府信息公开申请数量 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |\n")
+    r = from_text(text)
+    t3 = r.tables["applications"]
+    assert values(t3, "new_received") == [9, 1, 0, 0, 0, "missing", "missing"]
+    assert values(t3, "carried_over_in") == [2, 0, 0, 0, 0, 0, 2]
+    (note,) = notes(r, "unsure_cell")
+    assert note.cells == ["applications.new_received.other_org", "applications.new_received.total"]
+
+
+def test_pipe_rows_with_colspan_artefacts():
+    text = ("二、主动公开政府信息情况\n第二十条第(一)项 | |||\n信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n"
+            "| 规章 | 2 | 0 | 2 |\n| 行政规范性文件 | 4 | 1 | 17 |\n第二十条第(五)项 | |||\n行政许可 | 32 | ||\n"
+            "第二十条第(八)项 | |||\n行政事业性收费 | |||||\n")
+    r = from_text(text)
+    t2 = r.tables["active_disclosure"]
+    assert values(t2, "regulations") == [2, 0, 2]
+    assert values(t2, "normative_documents") == [4, 1, 17]
+    assert values(t2, "administrative_licensing") == [32]
+    assert values(t2, "administrative_fees") == ["missing"]
+    assert values(t2, "administrative_penalty") == ["missing"]
+    assert any(n.cells == ["active_disclosure.administrative_fees.fee_amount_wan_yuan"] for n in notes(r, "unsure_cell"))
+
+
+def test_a_2021_report_printing_a_single_other_handling_row_keeps_it_as_extra_cells():
+    text = ("某某区民政局2023年政府信息公开工作年度报告\n本年制发件数\n三、收到和处理政府信息公开申请情况\n"
+            "（五）不予处理 | 5.要求行政机关确认或重新出具已获取信息 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\n"
+            "（六）其他处理 | 3 | 0 | 0 | 0 | 1 | 0 | 4 |\n"
+            "（七）总计 | 40 | 2 | 0 | 0 | 1 | 0 | 43 |\n")
+    r = from_text(text)
+    assert r.format_version == "2021"
+    t3 = r.tables["applications"]
+    for row in ("other_no_correction", "other_fee_unpaid", "other_other"):
+        assert values(t3, row) == ["missing"] * 7
+    assert r.extra_cells["applications.other_handling.natural_person"].value == 3
+    assert r.extra_cells["applications.other_handling.legal_service_org"].value == 1
+    assert r.extra_cells["applications.other_handling.total"].value == 4
+    assert values(t3, "results_total") == [40, 2, 0, 0, 1, 0, 43]
+    (note,) = notes(r, "single_other_handling")
+    assert "applications.other_other.total" in note.cells
+
+
+def test_2019_single_other_handling_row_is_a_row_of_its_own():
+    text = ("某某局2020年政府信息公开工作年度报告\n本年新制作数量\n三、收到和处理政府信息公开申请情况\n"
+            "\t（六）其他处理\t2\t0\t0\t0\t0\t0\t2\n\t（七）总计\t30\t1\t0\t0\t0\t0\t31\n")
+    r = from_text(text)
+    assert r.format_version == "2019"
+    t3 = r.tables["applications"]
+    assert values(t3, "other_handling") == [2, 0, 0, 0, 0, 0, 2]
+    assert values(t3, "results_total") == [30, 1, 0, 0, 0, 0, 31]
+    assert "other_other" not in t3
+
+
+def test_provincial_extra_t3_row_is_dropped_with_a_note():
+    text = ("三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量 | 3 | 0 | 0 | 0 | 0 | 0 | 3 |\n"
+            "其中：依申请公开网上受理 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |\n"
+            "二、上年结转政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n")
+    r = from_text(text)
+    assert values(r.tables["applications"], "carried_over_in") == [1, 0, 0, 0, 0, 0, 1]
+    (note,) = notes(r, "unknown_row")
+    assert "依申请公开网上受理" in note.message
+
+
+def test_tables_absent_from_the_document_are_null():
+    text = "某某局2022年政府信息公开工作年度报告\n二、主动公开政府信息情况\n第二十条第（一）项\n规章 0 0 0\n行政规范性文件 1 0 1\n"
+    r = from_text(text)
+    assert r.tables["active_disclosure"] is not None
+    assert r.tables["applications"] is None
+    assert r.tables["review_litigation"] is None
+
+
+def test_t4_given_as_one_row_per_group():
+    text = ("本年制发件数\n四、政府信息公开行政复议、行政诉讼情况\n行政复议 | 1 | 0 | 0 | 0 | 1 |\n未经复议直接起诉 | 0 | 1 | 0 | 0 | 1 |\n"
+            "复议后起诉 | 0 | 0 | 0 | 1 | 1 |\n")
+    t4 = from_text(text).tables["review_litigation"]
+    assert values(t4, "admin_review") == [1, 0, 0, 0, 1]
+    assert values(t4, "litigation_direct") == [0, 1, 0, 0, 1]
+    assert values(t4, "litigation_after_review") == [0, 0, 0, 1, 1]
+
+
+def test_narrative_numbers_outside_tables_are_not_read_as_rows():
+    text = ("某某局2021年政府信息公开工作年度报告\n一、总体情况\n本年度主动公开规章 3 件，行政许可 120 件。\n"
+            "二、主动公开政府信息情况\n第二十条第（一）项\n规章 0 0 0\n")
+    r = from_text(text)
+    assert values(r.tables["active_disclosure"], "regulations") == [0, 0, 0]
+    assert values(r.tables["active_disclosure"], "administrative_licensing") == ["missing"]
