@@ -1,0 +1,95 @@
+"""The event contract (shared/events.py) may only change additively.
+
+`events_schema.json` is the committed JSON schema of the event union. A field removed, retyped or
+newly required, a tag renamed, or an event dropped fails here; added optional fields and new
+events pass (refresh the snapshot with `python -m tests.unit.test_events` when adding them).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from shared.events import AnyEvent, CrawlDue, DocFetched, DocRef, DocRejected, decode, encode
+
+SNAPSHOT = Path(__file__).with_name("events_schema.json")
+
+
+def current_schema() -> dict:
+    return msgspec.json.schema(AnyEvent)
+
+
+def breaking_changes(old: dict, new: dict) -> list[str]:
+    problems: list[str] = []
+    old_defs, new_defs = old.get("$defs", {}), new.get("$defs", {})
+    for name, od in old_defs.items():
+        nd = new_defs.get(name)
+        if nd is None:
+            problems.append(f"{name}: removed")
+            continue
+        for prop, oschema in od.get("properties", {}).items():
+            nschema = nd.get("properties", {}).get(prop)
+            if nschema is None:
+                problems.append(f"{name}.{prop}: removed")
+            elif {k: v for k, v in nschema.items() if k != "default"} != {
+                    k: v for k, v in oschema.items() if k != "default"}:
+                problems.append(f"{name}.{prop}: changed from {oschema} to {nschema}")
+        for prop in set(nd.get("required", [])) - set(od.get("required", [])):
+            problems.append(f"{name}.{prop}: newly required")
+        if od.get("enum") and not set(od["enum"]) <= set(nd.get("enum", [])):
+            problems.append(f"{name}: enum values removed")
+    old_tags = old.get("discriminator", {}).get("mapping", {})
+    new_tags = new.get("discriminator", {}).get("mapping", {})
+    for tag, ref in old_tags.items():
+        if new_tags.get(tag) != ref:
+            problems.append(f"tag {tag!r}: was {ref}, now {new_tags.get(tag)}")
+    return problems
+
+
+def test_the_event_schema_changed_only_additively_since_the_snapshot():
+    assert breaking_changes(json.loads(SNAPSHOT.read_text()), current_schema()) == []
+
+
+def test_a_removed_field_is_detected_as_breaking():
+    old = json.loads(SNAPSHOT.read_text())
+    new = json.loads(SNAPSHOT.read_text())
+    del new["$defs"]["DocFetched"]["properties"]["etag"]
+    new["$defs"]["DocRejected"]["required"].append("detail")
+    assert breaking_changes(old, new) == ["DocFetched.etag: removed", "DocRejected.detail: newly required"]
+
+
+def _ref() -> DocRef:
+    return DocRef(doc_id="d", version="v", portal="p", url="http://x/a.html", object_key="raw/v")
+
+
+def test_an_older_payload_without_the_optional_fields_still_decodes():
+    minimal = {"type": "doc.fetched", "ref": msgspec.to_builtins(_ref()), "size": 3}
+    event = decode(json.dumps(minimal).encode())
+    assert isinstance(event, DocFetched)
+    assert (event.size, event.content_type, event.schema_version, event.companion) == (3, None, 1, None)
+
+
+def test_a_newer_payload_with_extra_fields_still_decodes():
+    payload = json.loads(encode(CrawlDue(portal="p", slot="2026-01-01T00:00:00+00:00")))
+    payload["priority"] = 5
+    payload["hints"] = {"x": [1, 2]}
+    event = decode(json.dumps(payload).encode())
+    assert event == CrawlDue(portal="p", slot="2026-01-01T00:00:00+00:00")
+
+
+def test_an_unknown_tag_is_a_decode_error_the_acking_layer_treats_as_poison():
+    with pytest.raises(msgspec.ValidationError):
+        decode(b'{"type": "doc.summarised", "ref": null}')
+
+
+def test_events_round_trip_through_json():
+    rejected = DocRejected(stage="parser", reason="not_a_report", ref=_ref(), original_seq=7)
+    assert decode(encode(rejected)) == rejected
+
+
+if __name__ == "__main__":
+    SNAPSHOT.write_text(json.dumps(current_schema(), ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {SNAPSHOT}")
