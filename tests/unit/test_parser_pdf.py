@@ -1,0 +1,99 @@
+"""PDF extraction: ruled tables as grids stitched across pages, wrapped lines rejoined, scans flagged."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from services.parser.document import Grid, Paragraph
+from services.parser.extract import DEFAULT_LIMITS, Limits
+from services.parser.pdf import extract_pdf
+from shared.errors import TooLarge, UnreadableDocument
+from shared.samples.render import cjk_font_path, render_pdf
+from shared.samples.synth import synth_report
+
+pytestmark = pytest.mark.skipif(
+    cjk_font_path() is None, reason="needs a CJK font (fonts-wqy-zenhei)"
+)
+
+
+@pytest.fixture(scope="module")
+def report():
+    return synth_report("2021", 1)
+
+
+@pytest.fixture(scope="module")
+def pdf_bytes(report):
+    return render_pdf(report)
+
+
+def _grids(doc):
+    return [b for b in doc.blocks if isinstance(b, Grid)]
+
+
+def test_t3_split_across_pages_comes_back_as_one_grid_without_the_repeated_header(
+    report, pdf_bytes
+):
+    doc = extract_pdf(pdf_bytes, DEFAULT_LIMITS)
+    t3 = _grids(doc)[1]
+    assert len(t3.rows) == 28 and all(len(r) == 10 for r in t3.rows)
+    assert t3.rows[3][0] == "一、本年新收政府信息公开申请数量" and t3.rows[3][1:3] == [None, None]
+    apps = report.tables["applications"]
+    assert t3.rows[3][3:] == [apps["new_received"][c].raw for c in apps["new_received"]]
+    assert t3.rows[27][3:] == [apps["carried_over_out"][c].raw for c in apps["carried_over_out"]]
+    assert {b.page for b in doc.blocks if isinstance(b, Paragraph)} == {1, 2}
+
+
+def test_wrapped_narrative_lines_are_joined_into_one_paragraph(report, pdf_bytes):
+    doc = extract_pdf(pdf_bytes, DEFAULT_LIMITS)
+    overview_line = next(
+        line for line in report.sections["overview"].text.split("\n") if line.startswith("（二）")
+    )
+    assert overview_line in [b.text for b in doc.blocks if isinstance(b, Paragraph)]
+    assert doc.title == report.title and not doc.image_only
+
+
+def test_vertical_t4_header_characters_stay_in_their_cells(report):
+    doc = extract_pdf(render_pdf(report, vertical_t4=True), DEFAULT_LIMITS)
+    t4 = _grids(doc)[2]
+    assert t4.rows[2][0].replace("\n", "") == "结果维持"
+    assert t4.rows[3][4] == report.tables["review_litigation"]["admin_review"]["total"].raw
+
+
+def _scanned_pdf(pages: int = 2) -> bytes:
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    img = Image.new("L", (200, 280), 255)
+    for x in range(20, 180):
+        img.putpixel((x, 40), 0)
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    for _ in range(pages):
+        c.drawImage(ImageReader(img), 50, 200, 400, 560)
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_a_scan_without_text_layer_is_image_only():
+    doc = extract_pdf(_scanned_pdf(), DEFAULT_LIMITS)
+    assert doc.image_only and doc.blocks == []
+    assert "almost no text layer" in doc.notes[0]
+
+
+def test_truncated_pdf_is_unreadable(pdf_bytes):
+    with pytest.raises(UnreadableDocument, match="truncated"):
+        extract_pdf(pdf_bytes[: len(pdf_bytes) // 2], DEFAULT_LIMITS)
+
+
+def test_pdf_with_garbage_after_the_header_is_unreadable():
+    with pytest.raises(UnreadableDocument):
+        extract_pdf(b"%PDF-1.7\n" + b"\x00garbage" * 100 + b"\n%%EOF\n", DEFAULT_LIMITS)
+
+
+def test_more_pages_than_the_limit_is_refused_with_the_count(pdf_bytes):
+    with pytest.raises(TooLarge, match="3 pages|2 pages"):
+        extract_pdf(_scanned_pdf(3), Limits(max_pdf_pages=2))
