@@ -274,17 +274,19 @@ def render_docx(report: ParsedReport) -> bytes:
         else:
             layout: list[LayoutRow] = value  # type: ignore[assignment]
             grid = expand(layout)
-            table = document.add_table(rows=len(grid), cols=width(layout))
+            w = width(layout)
+            table = document.add_table(rows=len(grid), cols=w)
             table.style = "Table Grid"
+            # table.cell() rescans the whole table on each call; take the cells once (merges
+            # of non-overlapping ranges leave the other cells' elements in place).
+            cells = table._cells
             for r, row in enumerate(grid):
                 for c, cell in enumerate(row):
                     if cell is None:
                         continue
-                    target = table.cell(r, c)
+                    target = cells[r * w + c]
                     if cell.rowspan > 1 or cell.colspan > 1:
-                        target = target.merge(
-                            table.cell(r + cell.rowspan - 1, c + cell.colspan - 1)
-                        )
+                        target.merge(cells[(r + cell.rowspan - 1) * w + c + cell.colspan - 1])
                     target.text = cell.text
                     for p in target.paragraphs:
                         for run in p.runs:
