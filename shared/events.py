@@ -135,6 +135,19 @@ def msg_id(stage: str, ref: DocRef) -> str:
     return f"{stage}:{ref.doc_id}:{ref.version}"
 
 
+# Headers of a re-published message (nianbao replay / dlq redrive). `REPLAY_HEADER` carries the
+# token (`replay:<run>` or `redrive:<stream_seq>:<n>`) that every stage appends to the Msg-Ids of
+# the events it derives, so a replay's downstream events are not swallowed by the dedup window
+# (a changed parser must reach the index) while one replay still yields one event per stage.
+REPLAY_HEADER = "Nianbao-Replay"
+REPLAY_OF_HEADER = "Replay-Of"  # <stream>:<seq> of the original message
+
+
+def replay_msg_id(base: str, token: str) -> str:
+    """Msg-Id of an event derived while handling a replayed message."""
+    return f"{base}|{token}"
+
+
 def subject_token(portal: str) -> str:
     """Portal ids become one subject token: no dots, spaces or wildcards."""
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in portal) or "_"

@@ -27,8 +27,8 @@ import msgspec
 from shared import metrics
 from shared.config import Settings
 from shared.errors import PermanentError, TransientError
-from shared.events import DocRejected, Event, decode
-from shared.runtime.publish import Outgoing, Publisher
+from shared.events import REPLAY_HEADER, DocRejected, Event, decode
+from shared.runtime.publish import Outgoing, Publisher, as_replay
 from shared.topology import Stage, subject
 
 log = logging.getLogger("nianbao.acking")
@@ -120,8 +120,10 @@ class Acker:
             if tag != self.stage.input_tag:
                 raise WrongEvent(f"{self.stage.name} consumes {self.stage.input_tag}, got {tag}")
             outs = await self.handler(event)
+            # A replayed/redriven message passes its token on (see shared.events.REPLAY_HEADER).
+            token = (msg.headers or {}).get(REPLAY_HEADER)
             for out in outs:
-                await self.publisher.publish(out)
+                await self.publisher.publish(as_replay(out, token) if token else out)
         except PermanentError as exc:
             return await self._reject(msg, event, exc.reason, str(exc) or type(exc).__name__)
         except TransientError as exc:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import msgspec
 
-from shared.events import DocRef, Event, encode, msg_id
+from shared.events import REPLAY_HEADER, DocRef, Event, encode, msg_id, replay_msg_id
 
 MSG_ID_HEADER = "Nats-Msg-Id"
 
@@ -23,10 +23,18 @@ class Outgoing:
     subject: str
     event: Event
     msg_id: str
+    headers: dict[str, str] | None = None  # extra headers (the replay token, see as_replay)
 
 
 def outgoing(subject: str, event: Event, stage: str, ref: DocRef) -> Outgoing:
     return Outgoing(subject, event, msg_id(stage, ref))
+
+
+def as_replay(out: Outgoing, token: str) -> Outgoing:
+    """The same event derived from a replayed message: Msg-Id made unique to the replay and the
+    token passed on, so the next stage does the same (shared/ops/replay.py)."""
+    return Outgoing(out.subject, out.event, replay_msg_id(out.msg_id, token),
+                    {**(out.headers or {}), REPLAY_HEADER: token})
 
 
 def stamped(event: Event) -> Event:
@@ -47,7 +55,7 @@ class Publisher:
     async def publish(self, out: Outgoing, stream: str | None = None):
         """Publish and wait for the PubAck (raises on failure, so the caller does not ack)."""
         data = encode(stamped(out.event))
-        headers = {MSG_ID_HEADER: out.msg_id}
+        headers = {**(out.headers or {}), MSG_ID_HEADER: out.msg_id}
         if self._js is not None:
             return await self._js.publish(out.subject, data, headers=headers, timeout=self._timeout)
         return await self._broker.publish(data, out.subject, headers=headers, stream=stream,
