@@ -27,6 +27,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--http-port", type=int, help="port of /metrics, /healthz, /readyz")
 
 
+async def _always_ready() -> list[str]:
+    return []
+
+
 async def serve(stage: str, settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -35,8 +39,15 @@ async def serve(stage: str, settings) -> None:
             loop.add_signal_handler(sig, stop.set)
     if stage == "scheduler":
         from services.fetcher.schedule import serve as scheduler
+        from shared.runtime.health import HealthServer
 
-        await scheduler(settings, stop)
+        # No consumer, but a pod like the others: /metrics, /healthz and /readyz for its probes
+        # and Prometheus (readiness = the process runs; it takes no inbound traffic).
+        health = await HealthServer(_always_ready, settings.http_host, settings.http_port).start()
+        try:
+            await scheduler(settings, stop)
+        finally:
+            await health.stop()
         return
     service = importlib.import_module(f"services.{stage}.app").create(settings)
     await service.start()
