@@ -34,6 +34,7 @@ from services.fetcher.discovery import (
     pagination_urls,
     parse_html,
     report_links,
+    url_date,
 )
 from services.fetcher.encoding import decode_html
 from services.fetcher.http import HttpFetcher, Response
@@ -202,6 +203,7 @@ class Crawler:
         rec = await self.state.get(key) or UrlRecord(url=link.url, portal=portal.id, first_seen=now)
         rec.title = link.title or rec.title
         rec.report_year = link.year or rec.report_year
+        rec.published = url_date(link.url) or rec.published
         rec.companion = link.companion or rec.companion
         rec.kind, rec.parent_url, rec.portal = link.kind, parent or rec.parent_url, portal.id
         resp = await self.get(link.url, conditional_headers(rec))

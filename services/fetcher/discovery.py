@@ -22,7 +22,7 @@ import lxml.html
 
 from services.fetcher.canonical import canonical_url
 
-REPORT_TITLE = re.compile(r"(年度报告|年报|年度工作报告)")
+REPORT_TITLE = re.compile(r"(年度报告|年报|信息公开.{0,4}工作.{0,2}报告)")
 # Link texts of the column itself / navigation, which mention 年报 but are not a report.
 NAV_TITLE = re.compile(r"^\s*(政府)?信息公开(工作)?年(度报告|报)\s*$")
 COMPANIONS = (
@@ -84,6 +84,24 @@ def report_year(title: str) -> int | None:
     match = _CN_YEAR.search(title)
     if match:
         return int("".join(_CN_DIGITS[c] for c in match.group(1)))
+    return None
+
+
+_URL_DATE = (
+    re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_\d+"),  # TRS t20220128_100001.html
+    re.compile(r"/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),  # Hanweb /art/2024/1/16/
+    re.compile(r"/((?:19|20)\d{2})(\d{2})(\d{2})/"),  # 上海 /nw12344/20230331/
+)
+
+
+def url_date(url: str) -> str | None:
+    """Publication date a CMS encodes in an article URL (YYYY-MM-DD), or None."""
+    for pattern in _URL_DATE:
+        match = pattern.search(url)
+        if match:
+            y, m, d = (int(g) for g in match.groups())
+            if 1 <= m <= 12 and 1 <= d <= 31:
+                return f"{y:04d}-{m:02d}-{d:02d}"
     return None
 
 

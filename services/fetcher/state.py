@@ -26,6 +26,7 @@ class UrlRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
     kind: str = "page"  # page | pdf | docx | … (discovery.Link.kind)
     title: str | None = None  # link text where the URL was found
     report_year: int | None = None
+    published: str | None = None  # YYYY-MM-DD publication date read from the URL (TRS tYYYYMMDD_)
     companion: str | None = None  # 图片版 / 解读
     parent_url: str | None = None  # the report page an attachment hangs off
     etag: str | None = None
@@ -99,6 +100,8 @@ class UrlState:
         except NoKeysError:
             return
         for key in keys:
+            if "." in key:
+                continue  # other entries of the bucket (the scheduler's `slot.<portal>`)
             rec = await self.get(key)
             if rec is not None:
                 yield key, rec

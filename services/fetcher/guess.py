@@ -1,0 +1,98 @@
+"""Guess a registry entry from a 年报 list page (`nianbao portals add URL`). Pure functions.
+
+The operator confirms what is shown; guesses are conservative: a link pattern is proposed only
+when every report link shares a path prefix below the site root, the agency name comes from the
+page title with column words removed, level and kind from the name's suffix.
+
+Reads no settings.
+"""
+
+from __future__ import annotations
+
+import os.path
+import re
+from urllib.parse import urlsplit
+
+import lxml.html
+
+from services.fetcher.discovery import Link
+
+_COLUMN_WORDS = re.compile(
+    r"(政府信息公开|信息公开|工作)?(年度报告|年报)|政府信息公开|信息公开|专栏|首页|门户网站|网站|[-_|｜—–·>＞]+"
+)
+_KIND_BY_SUFFIX = (("人民政府", "government"), ("政府", "government"), ("办事处", "government"))
+_LEVELS = (
+    (re.compile(r"^(国家|国务院|中华人民共和国)"), "central"),
+    (re.compile(r"(国务院|部|总局|署|委员会)$"), "central"),
+    (re.compile(r"(省|自治区)(人民政府)?$"), "province"),
+    (re.compile(r"(镇|乡|街道|街道办事处)(人民政府)?$"), "township"),
+    (re.compile(r"(县|区|旗|县级市)(人民政府)?$"), "county"),
+    (re.compile(r"市(人民政府)?$"), "prefecture"),
+)
+
+
+def guess_name(tree: lxml.html.HtmlElement | None) -> str:
+    """Agency name from <title> / meta SiteName, minus column words ('' if nothing useful)."""
+    if tree is None:
+        return ""
+    candidates = [
+        m.get("content", "")
+        for m in tree.iter("meta")
+        if (m.get("name") or "").lower() in ("sitename", "site_name", "contentsource")
+    ]
+    candidates += [t.text_content() for t in tree.iter("title")]
+    for text in candidates:
+        parts = [p.strip() for p in _COLUMN_WORDS.split(text or "") if p and p.strip()]
+        named = [
+            p for p in parts if re.search(r"(政府|局|委|办|厅|院|中心|街道|镇|乡|区|县|市)$", p)
+        ]
+        if named:
+            return named[-1]
+    return ""
+
+
+def guess_kind(name: str) -> str:
+    for suffix, kind in _KIND_BY_SUFFIX:
+        if name.endswith(suffix):
+            return kind
+    return "department" if name else "government"
+
+
+def guess_level(name: str) -> str:
+    core = re.sub(r"(人民政府|政府)$", "", name)
+    for pattern, level in _LEVELS:
+        if pattern.search(core) or pattern.search(name):
+            return level
+    # a department: the level of the government it belongs to (深圳市财政局 → 市)
+    for marker, level in (
+        ("县", "county"),
+        ("区", "county"),
+        ("市", "prefecture"),
+        ("省", "province"),
+    ):
+        if marker in name:
+            return level
+    return "county"
+
+
+def guess_link_pattern(list_url: str, links: list[Link]) -> str:
+    """A regex every report link matches when they all sit below one directory deeper than '/'."""
+    pages = [urlsplit(link.url) for link in links if link.kind == "page"]
+    if len(pages) < 2:
+        return ""
+    netlocs = {p.netloc for p in pages}
+    common = os.path.commonpath([p.path for p in pages])
+    if len(netlocs) != 1 or common in ("", "/"):
+        return ""
+    return "^" + re.escape(f"{pages[0].scheme}://{pages[0].netloc}{common.rstrip('/')}/")
+
+
+def guess_id(name: str, list_url: str) -> str:
+    """An ASCII id: the host's first label that is not www/gov (bjdch.gov.cn → bjdch)."""
+    parts = urlsplit(list_url)
+    host = (parts.hostname or "portal").lower()
+    if re.fullmatch(r"[\d.]+|[0-9a-f:]+", host):  # an address, not a name: keep it whole
+        return re.sub(r"[^a-z0-9]+", "-", f"p-{host}-{parts.port or ''}").strip("-")
+    labels = [x for x in host.split(".") if x not in ("www", "gov", "cn", "com", "org", "net")]
+    base = "-".join(labels[:2]) or "portal"
+    return re.sub(r"[^a-z0-9_-]", "-", base)[:48] or "portal"

@@ -1,0 +1,119 @@
+"""`nianbao missing --year 2025 [--json] [--all] [--source state|search]`: registered agencies
+whose report for a year was not found, or was found after the legal deadline.
+
+Statuses: `missing` (deadline passed, nothing found), `late` (found, published after the
+deadline), `not_due` (nothing yet, deadline ahead), `on_time` (shown with --all). The metric
+`nianbao_reports_missing{year,late}` is set from the same rows.
+
+Settings read: nats_url (source state), search (source search), portals, sample_portal_url.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+
+import msgspec
+
+from services.fetcher.missing import (
+    AuditRow,
+    audit,
+    export_metric,
+    sightings_from_search,
+    sightings_from_state,
+)
+from services.fetcher.registry import RegistryError, load_registry
+from shared.config import load
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--year", type=int, required=True, help="report year (the year the report is about)"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
+    parser.add_argument(
+        "--all", action="store_true", help="include agencies that published on time"
+    )
+    parser.add_argument(
+        "--source",
+        choices=("state", "search"),
+        default=None,
+        help="fetch state (NATS KV; default when NIANBAO_NATS_URL is set) or the search store",
+    )
+    parser.add_argument(
+        "--portals",
+        default=None,
+        help="registry file (default: NIANBAO_PORTALS or the sample portal)",
+    )
+    parser.add_argument("--search-url", default=None, help="search store URL (source search)")
+
+
+async def collect(args: argparse.Namespace) -> list[AuditRow]:
+    settings = load()
+    registry = load_registry(args.portals, settings)
+    source = args.source or ("state" if settings.nats_url else "search")
+    if source == "state":
+        if not settings.nats_url:
+            raise SystemExit(
+                "nianbao missing: --source state needs NIANBAO_NATS_URL (the broker holding fetch_state)"
+            )
+        import nats
+
+        from services.fetcher.state import UrlState
+
+        nc = await nats.connect(settings.nats_url, connect_timeout=5, max_reconnect_attempts=1)
+        try:
+            sightings = await sightings_from_state(UrlState(nc.jetstream()), args.year)
+        finally:
+            await nc.close()
+    else:
+        from shared.storage.factory import open_search_store
+
+        store = await open_search_store(args.search_url, settings)
+        try:
+            sightings = await sightings_from_search(store, registry, args.year)
+        finally:
+            await store.close()
+    rows = audit(registry, sightings, args.year, datetime.now(UTC))
+    export_metric(rows, args.year)
+    return rows
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        rows = asyncio.run(collect(args))
+    except RegistryError as exc:
+        print(f"nianbao missing: {exc}", file=sys.stderr)
+        return 2
+    shown = [r for r in rows if args.all or r.status != "on_time"]
+    if args.json:
+        print(json.dumps(msgspec.to_builtins(shown), ensure_ascii=False, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    counts = {
+        s: sum(r.status == s for r in rows) for s in ("missing", "late", "not_due", "on_time")
+    }
+    table = Table(
+        title=f"Report year {args.year}: " + ", ".join(f"{n} {s}" for s, n in counts.items())
+    )
+    for col in ("agency", "division", "level", "kind", "deadline", "status", "published", "url"):
+        table.add_column(col)
+    style = {"missing": "red", "late": "yellow", "not_due": "dim", "on_time": "green"}
+    for r in shown:
+        table.add_row(
+            r.agency,
+            r.division_code,
+            r.level,
+            r.kind,
+            r.deadline,
+            f"[{style[r.status]}]{r.status}[/]",
+            r.published or "",
+            r.url or "",
+        )
+    Console().print(table)
+    return 0

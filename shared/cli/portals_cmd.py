@@ -1,0 +1,240 @@
+"""`nianbao portals list|check|add`: the portal registry.
+
+- `list` — the registered portals (from NIANBAO_PORTALS, or the bundled sample portal);
+- `check [ID ...]` — fetch each portal's list pages (robots.txt and politeness apply) and show the
+  reports found by year; exit 1 when a portal's column cannot be read (path drift);
+- `add URL [--file F]` — fetch a 年报 list page, guess the agency, level, kind and hints, show the
+  reports found, and append the entry to the registry file (validated first; `--dry-run` only
+  shows it).
+
+Settings read: portals, sample_portal_url, user_agent, allow_private_hosts, max_doc_bytes,
+fetch_deadline_s, per_host_concurrency, min_delay_s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections import Counter
+from pathlib import Path
+
+from services.fetcher.registry import (
+    Portal,
+    Registry,
+    RegistryError,
+    load_registry,
+    portal_problems,
+    to_toml,
+)
+from shared.config import load
+from shared.errors import NianbaoError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--file", default=None, help="registry file (default: NIANBAO_PORTALS)")
+    sub = parser.add_subparsers(dest="action", required=True)
+    sub.add_parser("list", help="show the registered portals")
+    check = sub.add_parser("check", help="read each portal's list pages and show the reports found")
+    check.add_argument("ids", nargs="*", help="portal ids (default: all)")
+    add = sub.add_parser("add", help="add a portal from its 年报 list URL")
+    add.add_argument("url", help="the 政府信息公开年报 list page")
+    add.add_argument("--id", default=None)
+    add.add_argument(
+        "--name", default=None, help="agency name (default: guessed from the page title)"
+    )
+    add.add_argument("--division-code", default="")
+    add.add_argument(
+        "--level", default=None, choices=("central", "province", "prefecture", "county", "township")
+    )
+    add.add_argument("--kind", default=None, choices=("government", "department"))
+    add.add_argument("--dry-run", action="store_true", help="show the entry without writing it")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load()
+    path = args.file or settings.portals or None
+    try:
+        if args.action == "list":
+            return _list(load_registry(path, settings))
+        if args.action == "check":
+            return asyncio.run(_check(settings, load_registry(path, settings), args.ids))
+        return _add(settings, args, path)
+    except RegistryError as exc:
+        print(f"nianbao portals: {exc}", file=sys.stderr)
+        return 2
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+def _list(registry: Registry) -> int:
+    from rich.table import Table
+
+    table = Table(title=f"{len(registry)} portal(s) from {registry.source}")
+    for col in ("id", "agency", "division", "level", "kind", "list URL(s)", "every (h)"):
+        table.add_column(col)
+    for p in registry:
+        table.add_row(
+            p.id,
+            p.name,
+            p.division_code,
+            p.level,
+            p.kind,
+            "\n".join(p.list_urls),
+            f"{p.recrawl_hours:g} / {p.dense_recrawl_hours:g}",
+        )
+    _console().print(table)
+    return 0
+
+
+def _crawler(settings, registry: Registry):
+    from services.fetcher.crawl import Crawler
+    from services.fetcher.state import MemoryUrlState
+
+    return Crawler(settings, None, MemoryUrlState(), registry)  # discovery only: no object store
+
+
+async def _check(settings, registry: Registry, ids: list[str]) -> int:
+    unknown = [i for i in ids if registry.get(i) is None]
+    if unknown:
+        print(f"nianbao portals check: unknown portal id(s) {unknown}", file=sys.stderr)
+        return 2
+    crawler = _crawler(settings, registry)
+    failed = 0
+    try:
+        for portal in registry:
+            if ids and portal.id not in ids:
+                continue
+            try:
+                links = await crawler.discover(portal, portal.list_urls)
+            except NianbaoError as exc:
+                failed += 1
+                _console().print(f"[red]✗ {portal.id}[/] {portal.name}: {exc.reason}: {exc}")
+                continue
+            years = Counter(link.year for link in links if not link.companion)
+            summary = (
+                ", ".join(
+                    f"{y}: {n}"
+                    for y, n in sorted(years.items(), key=lambda kv: kv[0] or 0, reverse=True)
+                )
+                or "no reports found"
+            )
+            _console().print(
+                f"[green]✓ {portal.id}[/] {portal.name}: {len(links)} link(s) — {summary}"
+            )
+    finally:
+        await crawler.close()
+    return 1 if failed else 0
+
+
+class _Probe:
+    """What a list URL shows: final URL, encoding, parsed page, links, more pages."""
+
+    def __init__(self, url, encoding, tree, first_links, more_pages, links):
+        self.url, self.encoding, self.tree = url, encoding, tree
+        self.first_links, self.more_pages, self.links = first_links, more_pages, links
+
+
+async def _probe(settings, url: str) -> _Probe:
+    from services.fetcher.discovery import pagination_urls, parse_html, report_links
+    from services.fetcher.encoding import decode_html
+
+    probe = Portal(id="probe", name="probe", list_urls=[url])
+    crawler = _crawler(settings, Registry([probe]))
+    try:
+        resp = await crawler.get(url)
+        if resp.status != 200:
+            raise _AddFailed(f"{url} answers HTTP {resp.status}")
+        text, encoding = decode_html(resp.body, resp.content_type)
+        tree = parse_html(text)
+        links = await crawler.discover(probe, [url])
+        return _Probe(
+            resp.url,
+            encoding,
+            tree,
+            report_links(tree, resp.url),
+            pagination_urls(tree, resp.url, text),
+            links,
+        )
+    except NianbaoError as exc:
+        raise _AddFailed(f"cannot read {url}: {exc.reason}: {exc}") from None
+    finally:
+        await crawler.close()
+
+
+class _AddFailed(Exception):
+    pass
+
+
+def _add(settings, args: argparse.Namespace, path: str | None) -> int:
+    from services.fetcher.guess import (
+        guess_id,
+        guess_kind,
+        guess_level,
+        guess_link_pattern,
+        guess_name,
+    )
+
+    if path is None and not args.dry_run:
+        print(
+            "nianbao portals add: no registry file; pass --file portals.toml or set NIANBAO_PORTALS",
+            file=sys.stderr,
+        )
+        return 2
+    target = Path(path) if path else None
+    existing = (
+        load_registry(target, settings)
+        if target and target.exists()
+        else Registry([], source=str(path))
+    )
+    try:
+        found = asyncio.run(_probe(settings, args.url))
+    except _AddFailed as exc:
+        print(f"nianbao portals add: {exc}", file=sys.stderr)
+        return 1
+    name = args.name or guess_name(found.tree)
+    portal = Portal(
+        id=args.id or guess_id(name, args.url),
+        name=name or "(unknown agency: pass --name)",
+        list_urls=[found.url],
+        division_code=args.division_code,
+        level=args.level or guess_level(name),
+        kind=args.kind or guess_kind(name),
+        link_pattern=guess_link_pattern(found.url, found.links),
+        pagination="auto" if found.more_pages else "none",
+    )
+    console = _console()
+    console.print(
+        f"{args.url} ({found.encoding}): {len(found.first_links)} report link(s) on the first page, "
+        f"{len(found.more_pages)} more page(s), {len(found.links)} in all",
+        markup=False,
+    )
+    for link in found.links[:20]:
+        companion = f"[{link.companion}] " if link.companion else ""
+        console.print(f"  {link.year or '????'} {companion}{link.title}  {link.url}", markup=False)
+    if len(found.links) > 20:
+        console.print(f"  … and {len(found.links) - 20} more")
+    problems = portal_problems(portal)
+    if existing.get(portal.id):
+        problems.append(f"id {portal.id!r} already in {path}: pass --id")
+    if not name:
+        problems.append("agency name not found on the page: pass --name")
+    entry = to_toml(portal)
+    console.print(entry, markup=False, highlight=False)
+    if problems:
+        print("nianbao portals add: not added: " + "; ".join(problems), file=sys.stderr)
+        return 2
+    if target is None:
+        return 0
+    if args.dry_run:
+        return 0
+    prefix = "\n" if target.exists() and target.read_text(encoding="utf-8").strip() else ""
+    with target.open("a", encoding="utf-8") as fh:
+        fh.write(prefix + entry)
+    load_registry(target, settings)  # the file still loads, or this raises with the problems
+    console.print(f"added portal {portal.id!r} to {target}")
+    return 0

@@ -1,0 +1,50 @@
+"""services/fetcher/guess.py: a registry entry guessed from a list page."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from services.fetcher.discovery import Link
+from services.fetcher.guess import guess_id, guess_kind, guess_level, guess_link_pattern, guess_name
+
+
+def page(title: str):
+    return lxml.html.fromstring(f"<html><head><title>{title}</title></head><body></body></html>")
+
+
+@pytest.mark.parametrize(
+    ("title", "name", "kind", "level"),
+    [
+        ("政府信息公开年报_北京市东城区人民政府", "北京市东城区人民政府", "government", "county"),
+        ("深圳市财政局-政府信息公开年报", "深圳市财政局", "department", "prefecture"),
+        ("某某镇人民政府 | 年报", "某某镇人民政府", "government", "township"),
+        ("浙江省人民政府 政府信息公开", "浙江省人民政府", "government", "province"),
+        ("国家统计局 政府信息公开年报", "国家统计局", "department", "central"),
+    ],
+)
+def test_agency_kind_and_level_from_the_page_title(title, name, kind, level):
+    guessed = guess_name(page(title))
+    assert (guessed, guess_kind(guessed), guess_level(guessed)) == (name, kind, level)
+
+
+def test_no_agency_in_the_title_gives_an_empty_name():
+    assert guess_name(page("政府信息公开年报")) == ""
+
+
+def test_a_link_pattern_is_proposed_only_for_a_shared_directory():
+    links = [
+        Link("http://x.gov.cn/zwgk/nb/2022/t1.html", "a"),
+        Link("http://x.gov.cn/zwgk/nb/2021/t2.html", "b"),
+    ]
+    assert (
+        guess_link_pattern("http://x.gov.cn/zwgk/nb/index.html", links)
+        == r"^http://x\.gov\.cn/zwgk/nb/"
+    )
+    spread = [Link("http://x.gov.cn/a/t1.html", "a"), Link("http://x.gov.cn/b/t2.html", "b")]
+    assert guess_link_pattern("http://x.gov.cn/", spread) == ""
+
+
+def test_the_id_comes_from_the_host():
+    assert guess_id("", "https://www.bjdch.gov.cn/zwgk/") == "bjdch"
+    assert guess_id("", "http://127.0.0.1:8080/") == "p-127-0-0-1-8080"
