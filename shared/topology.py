@@ -67,6 +67,23 @@ KV_BUCKETS: dict[str, KeyValueConfig] = {
 }
 
 
+# Buckets of the operator tools, declared here but created on first use by shared/ops (services
+# never read them, so they are not part of `check` and a missing one never fails /readyz).
+OPS_BUCKETS: dict[str, KeyValueConfig] = {
+    # nianbao replay: one checkpoint per run id (selection, upper bound, last published seq), so an
+    # interrupted replay (Ctrl-C, a Job pod restarted) resumes where it stopped.
+    "replay_state": KeyValueConfig(
+        bucket="replay_state", history=1, storage=StorageType.FILE,
+        description="replay: checkpoint per run id",
+    ),
+    # nianbao dlq: redrive records keyed by DLQ advisory sequence (the backlog is what has none).
+    "dlq_state": KeyValueConfig(
+        bucket="dlq_state", history=1, storage=StorageType.FILE,
+        description="dlq: redrives per dead-letter entry",
+    ),
+}
+
+
 def subject(kind: str, token: str) -> str:
     """`doc.fetched.<portal>`, `doc.rejected.<stage>`, `crawl.due.<portal>`."""
     return f"{kind}.{token}"
