@@ -14,7 +14,7 @@ import unicodedata
 from shared.report import Cell
 
 _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
-_NUMBER = re.compile(r"^([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)(万元|元|件|个|项|条|次)?$")
+_NUMBER = re.compile(r"^([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)(万元|万|元|件|个|项|条|次|宗|起)?$")
 _DASHES = frozenset({"-", "—", "–", "－", "——", "--", "―", "─", "一"})
 _SLASHES = frozenset({"/", "／", "\\", "无", "不适用", "N/A", "n/a", "NA", "na", "暂无"})
 _DASH_CHARS = "-—–－―─"

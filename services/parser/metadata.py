@@ -59,25 +59,41 @@ def _clean_title(text: str) -> str:
     return _WS.sub("", t)
 
 
+def _title_like(t: str) -> bool:
+    return len(t) <= _MAX_TITLE and bool(_REPORT_WORD.search(t)) and ("公开" in t or "年报" in t)
+
+
 def find_title(doc: Document) -> str | None:
+    """A report title near the top; one naming a year wins over a breadcrumb like 「政府信息公开年报」."""
     paras = [b.text for b in doc.blocks[:40] if isinstance(b, Paragraph) and b.text.strip()]
+    weak: str | None = None
     for i, raw in enumerate(paras[:25]):
         t = _clean_title(raw)
-        if len(t) > _MAX_TITLE or not _REPORT_WORD.search(t) or "公开" not in t and "年报" not in t:
+        if not _title_like(t):
             continue
-        agency, _ = split_title(t)
+        agency, year = split_title(t)
+        if year is None:
+            weak = weak or t
+            continue
         if not agency and i > 0:
             prev = _clean_title(paras[i - 1])
-            if 2 <= len(prev) <= 40 and not re.search(r"[，。,:：;；]", prev) and not _YEAR_IN_TITLE.search(prev):
+            if 2 <= len(prev) <= 40 and not re.search(r"[，。,:：;；>»]", prev) and not _YEAR_IN_TITLE.search(prev):
                 t = prev + t
         return t
-    if doc.title:
-        parts = re.split(r"\s*[_|｜]\s*|\s+-\s+", doc.title)
-        for p in parts:
-            if _REPORT_WORD.search(p):
-                return _clean_title(p)
-        return _clean_title(doc.title)
-    return None
+    container = _container_title(doc.title)
+    if container and _YEAR_IN_TITLE.search(container):
+        return container
+    return weak or container
+
+
+def _container_title(title: str | None) -> str | None:
+    if not title:
+        return None
+    parts = re.split(r"\s*[_|｜]\s*|\s+-\s+", title)
+    for p in parts:
+        if _REPORT_WORD.search(p):
+            return _clean_title(p)
+    return _clean_title(title)
 
 
 def split_title(title: str) -> tuple[str | None, int | None]:

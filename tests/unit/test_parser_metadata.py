@@ -88,3 +88,8 @@ def test_publish_date_in_chinese_form_and_from_the_container():
 def test_cited_notices_are_collected_once_each_in_canonical_brackets():
     text = "按照（国办公开办函〔2021〕30号）和国办公开办函[2019]60号、国办公开办函〔2021〕30号的要求"
     assert find_notices(text) == ["国办公开办函〔2021〕30号", "国办公开办函〔2019〕60号"]
+
+
+def test_a_breadcrumb_naming_the_column_is_not_taken_for_the_title():
+    md = md_of("首页 > 政府信息公开 > 政府信息公开年报", "某某县水利局2022年政府信息公开工作年度报告", "一、总体情况")
+    assert md.title == "某某县水利局2022年政府信息公开工作年度报告"
