@@ -1,8 +1,9 @@
 """Zip containers (DOCX/XLSX/ODT) are checked before anything decompresses them.
 
 A zip bomb is a small file that inflates to gigabytes; python-docx and openpyxl would inflate it
-into memory. The central directory states every member's sizes, so they are checked first, and
-members are then read with a hard cap in case the directory lies. Settings read: none (limits are
+into memory. The central directory states every member's sizes, so they are checked first. A
+directory that understates a size does not help an attacker: Python's zipfile stops a member at
+its stated size (and then fails the CRC check → UnreadableDocument). Settings read: none (limits are
 passed in by services/parser/extract.py).
 """
 
@@ -39,12 +40,3 @@ def check_zip(data: bytes, *, max_total: int, max_ratio: float, max_members: int
         raise DecompressionBomb(
             f"zip container compression ratio {total / max(1, packed):.0f} > {max_ratio:.0f}"
         )
-
-
-def read_member(z: zipfile.ZipFile, name: str, cap: int) -> bytes:
-    """A member's bytes, never more than `cap` (the central directory may understate sizes)."""
-    with z.open(name) as f:
-        data = f.read(cap + 1)
-    if len(data) > cap:
-        raise DecompressionBomb(f"zip member {name!r} inflates beyond {cap} bytes")
-    return data
