@@ -115,5 +115,6 @@ def run(args: argparse.Namespace) -> int:
             r.published or "",
             r.url or "",
         )
-    Console().print(table)
+    # piped output (scripts, CI logs) must not be cut at 80 columns
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
     return 0

@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
 def _console():
     from rich.console import Console
 
-    return Console()
+    # piped output (scripts, CI logs) must not be cut at 80 columns
+    return Console(width=None if sys.stdout.isatty() else 200)
 
 
 def _list(registry: Registry) -> int:

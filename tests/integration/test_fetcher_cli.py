@@ -1,0 +1,156 @@
+"""`nianbao portals list|check|add` against a loopback portal, and `nianbao missing` from the
+fetch state on a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import nats
+import pytest
+
+from services.fetcher.registry import load_registry
+from services.fetcher.state import UrlRecord, UrlState
+from shared import topology
+from shared.cli.main import main
+from shared.config import load
+from tests.fakeportal import FakePortal, Reply, list_page
+
+COLUMN = "/zwgk/zfxxgk/zfxxgknb"
+
+
+@pytest.fixture
+def column():
+    """A two-page column of 某某区人民政府 with three reports and a 解读."""
+    with FakePortal() as portal:
+        portal.add("/robots.txt", Reply(404))
+        first = [
+            ("./2023/t20230128_1.html", "某某区人民政府2022年政府信息公开工作年度报告"),
+            ("./2022/t20220120_2.html", "某某区人民政府2021年政府信息公开工作年度报告"),
+        ]
+        page = list_page(first, count_page=2).replace(
+            b"<title>",
+            b"<title>\xe6\x9f\x90\xe6\x9f\x90\xe5\x8c\xba\xe4\xba\xba\xe6\xb0\x91\xe6\x94\xbf\xe5\xba\x9c_",
+        )
+        portal.add(f"{COLUMN}/index.html", Reply(body=page))
+        portal.add(
+            f"{COLUMN}/index_1.html",
+            Reply(
+                body=list_page(
+                    [
+                        ("./2021/t20210125_3.html", "某某区人民政府2020年政府信息公开工作年度报告"),
+                        ("./2021/t20210126_4.html", "2020年年报解读"),
+                    ],
+                    count_page=2,
+                )
+            ),
+        )
+        yield portal
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    monkeypatch.setenv("NIANBAO_ALLOW_PRIVATE_HOSTS", "127.0.0.1")
+    monkeypatch.setenv("NIANBAO_MIN_DELAY_S", "0")
+    monkeypatch.setenv("NIANBAO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("NIANBAO_PORTALS", raising=False)
+    monkeypatch.delenv("NIANBAO_NATS_URL", raising=False)
+    return tmp_path
+
+
+def test_portals_add_guesses_the_entry_shows_the_reports_and_appends_it(column, env, capsys):
+    registry_file = env / "portals.toml"
+    url = column.url + COLUMN + "/index.html"
+
+    assert (
+        main(["portals", "--file", str(registry_file), "add", url, "--division-code", "110101"])
+        == 0
+    )
+
+    out = capsys.readouterr().out
+    assert "4 in all" in out and "某某区人民政府2020年政府信息公开工作年度报告" in out
+    portal = load_registry(registry_file).portals[0]
+    assert (portal.name, portal.kind, portal.level, portal.division_code) == (
+        "某某区人民政府",
+        "government",
+        "county",
+        "110101",
+    )
+    assert portal.list_urls == [url] and portal.pagination == "auto"
+    assert main(["portals", "--file", str(registry_file), "add", url]) == 2, (
+        "the same id twice is refused"
+    )
+    assert len(load_registry(registry_file)) == 1
+
+
+def test_portals_add_without_a_registry_file_refuses_unless_dry_run(column, env, capsys):
+    url = column.url + COLUMN + "/index.html"
+    assert main(["portals", "add", url]) == 2
+    assert main(["portals", "add", url, "--dry-run"]) == 0
+    assert 'name = "某某区人民政府"' in capsys.readouterr().out
+
+
+def test_portals_check_reports_years_found_and_fails_on_a_vanished_column(column, env, capsys):
+    registry_file = env / "portals.toml"
+    registry_file.write_text(
+        f'[[portal]]\nid = "ok"\nname = "某某区人民政府"\nlist_urls = ["{column.url}{COLUMN}/index.html"]\n\n'
+        f'[[portal]]\nid = "moved"\nname = "别的区人民政府"\nlist_urls = ["{column.url}/old/zfxxgknb/index.html"]\n',
+        encoding="utf-8",
+    )
+    assert main(["portals", "--file", str(registry_file), "check"]) == 1
+    out = capsys.readouterr().out
+    assert "✓ ok" in out and "2022: 1, 2021: 1, 2020: 1" in out
+    assert "✗ moved" in out and "list_gone" in out
+    assert main(["portals", "--file", str(registry_file), "check", "ok"]) == 0
+
+
+def test_portals_list_shows_the_sample_portal_by_default(env, capsys):
+    assert main(["portals", "list"]) == 0
+    assert "sample" in capsys.readouterr().out
+
+
+def test_a_broken_registry_file_is_a_clear_error(env, capsys):
+    (env / "bad.toml").write_text('[[portal]]\nid = "x"\n', encoding="utf-8")
+    assert main(["portals", "--file", str(env / "bad.toml"), "list"]) == 2
+    assert "bad.toml: portal #1 (id='x')" in capsys.readouterr().err
+
+
+@pytest.mark.nats
+def test_missing_lists_agencies_without_a_report_from_the_fetch_state(
+    nats_server, env, monkeypatch, capsys
+):
+    registry_file = env / "portals.toml"
+    registry_file.write_text(
+        '[[portal]]\nid = "a"\nname = "甲县人民政府"\nlist_urls = ["http://a.gov.cn/"]\n\n'
+        '[[portal]]\nid = "b"\nname = "乙县财政局"\nkind = "department"\nlist_urls = ["http://b.gov.cn/"]\n',
+        encoding="utf-8",
+    )
+
+    async def seed():
+        nc = await nats.connect(nats_server.url)
+        js = nc.jetstream()
+        await topology.apply(js, load(env={}))
+        await UrlState(js).put(
+            "1" * 64,
+            UrlRecord(
+                url="http://a.gov.cn/t20240301_1.html",
+                portal="a",
+                report_year=2023,
+                first_found=1.7e9,
+                published="2024-03-01",
+                status="emitted",
+            ),
+        )
+        await nc.close()
+
+    asyncio.run(seed())
+    monkeypatch.setenv("NIANBAO_NATS_URL", nats_server.url)
+    monkeypatch.setenv("NIANBAO_PORTALS", str(registry_file))
+
+    assert main(["missing", "--year", "2023", "--json", "--all"]) == 0
+    rows = {r["portal"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["a"]["status"] == "on_time" and rows["a"]["published"] == "2024-03-01"
+    assert rows["b"]["status"] == "missing" and rows["b"]["deadline"] == "2024-01-31"
+    assert main(["missing", "--year", "2023"]) == 0
+    out = capsys.readouterr().out
+    assert "乙县财政局" in out and "甲县人民政府" not in out
