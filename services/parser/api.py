@@ -56,12 +56,7 @@ def interpret(doc: Document) -> ParsedReport:
         tables={k: None for k in TABLE_KEYS},
         notes=[],
     )
-    if doc.image_only:
-        report.source_modality = "image"
-        report.notes.append(ParseNote("image_only", "tables are only present as images; they need OCR"))
-        report.sections = find_sections(doc, fmt)
-        return report
-    if fmt == "unknown":
+    if fmt == "unknown" and not doc.image_only:
         raise NotAReport(
             "no national report table, no report title and no report sections found"
             + (f" (title: {md.title!r})" if md.title else "")
@@ -71,7 +66,12 @@ def interpret(doc: Document) -> ParsedReport:
         report.tables = tables
         report.extra_cells = extra
         report.notes.extend(notes)
-        if all(t is None for t in tables.values()):
+        if all(t is None for t in tables.values()) and not doc.image_only:
             report.notes.append(ParseNote("no_tables", f"{fmt} labels found but no table could be read"))
+    if doc.image_only:
+        # scans and pictures of tables: whatever text there is still gives metadata (S-006 follows)
+        readable = any(t is not None for t in report.tables.values())
+        report.source_modality = "mixed" if readable else "image"
+        report.notes.append(ParseNote("image_only", "tables are only present as images; they need OCR"))
     report.sections = find_sections(doc, fmt)
     return report
