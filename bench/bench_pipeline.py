@@ -1,0 +1,262 @@
+"""End-to-end pipeline throughput, doc.fetched → doc.indexed, on a real nats-server.
+
+5,000 reports are generated from the five seeds with varied numbers (every number in a table line
+replaced by a random one, the agency renamed so each report is distinct), stored in a file object
+store and published as doc.fetched. The stages run as separate processes (`nianbao serve`), as
+on Kubernetes: `--parsers` parser replicas share the parser durable, one validator, one indexer
+(SQLite). Prints:
+
+- throughput: reports/s from the first publish to the last doc.indexed;
+- per stage: messages, mean / p50 / p99 handler seconds (from each process's
+  nianbao_processing_seconds histogram), and the in-process cost of parse() and validate();
+- latency of a report through each stage hop (emitted_at differences; under a backlog this is
+  mostly queueing).
+
+Usage: python -m bench.bench_pipeline [--reports 5000] [--parsers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import nats
+
+from shared import topology
+from shared.config import load
+from shared.events import decode, encode
+from shared.runtime.feed import fetched_event, fetched_outgoing, store_bytes
+from shared.runtime.natsd import NatsServer, free_port
+from shared.runtime.publish import MSG_ID_HEADER, stamped
+from shared.storage.factory import open_object_store
+
+SEEDS = Path(__file__).resolve().parent.parent / "shared" / "samples" / "seeds"
+_TABLE_LINE = re.compile(r"[\t|]")
+LOGS: Path | None = None
+_NUMBER = re.compile(r"(?<![\d.])\d{1,4}(?![\d.年月日号])")
+
+
+def vary(text: str, rng: random.Random, i: int) -> str:
+    """The seed with table numbers varied and the agency renamed (report i)."""
+    lines = []
+    for line in text.splitlines():
+        if _TABLE_LINE.search(line) or line.strip().isdigit():
+            line = _NUMBER.sub(lambda m: str(rng.randint(0, 60)), line)
+        lines.append(line)
+    out = "\n".join(lines)
+    return out.replace("局", f"第{i}局", 1)
+
+
+def generate(n: int, seed: int = 7) -> list[bytes]:
+    rng = random.Random(seed)
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    return [vary(texts[i % len(texts)], rng, i).encode("utf-8") for i in range(n)]
+
+
+def _quantile(buckets: list[tuple[float, float]], q: float) -> float:
+    """Quantile from cumulative Prometheus buckets [(le, count)], linear inside a bucket."""
+    total = buckets[-1][1]
+    if total == 0:
+        return 0.0
+    rank, prev_le, prev_c = q * total, 0.0, 0.0
+    for le, c in buckets:
+        if c >= rank:
+            if le == float("inf"):
+                return prev_le
+            return prev_le + (le - prev_le) * ((rank - prev_c) / max(c - prev_c, 1e-9))
+        prev_le, prev_c = le, c
+    return prev_le
+
+
+def scrape(port: int, stage: str) -> dict:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    buckets, total, count = [], 0.0, 0.0
+    for line in text.splitlines():
+        if not line.startswith("nianbao_processing_seconds") or f'stage="{stage}"' not in line:
+            continue
+        value = float(line.rsplit(" ", 1)[1])
+        if "_bucket" in line:
+            le = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets.append((float("inf") if le == "+Inf" else float(le), value))
+        elif "_sum" in line:
+            total = value
+        elif "_count" in line:
+            count = value
+    return {"buckets": buckets, "sum": total, "count": count}
+
+
+def merge(scrapes: list[dict]) -> dict:
+    les = [le for le, _ in scrapes[0]["buckets"]]
+    return {"buckets": [(le, sum(s["buckets"][i][1] for s in scrapes)) for i, le in enumerate(les)],
+            "sum": sum(s["sum"] for s in scrapes), "count": sum(s["count"] for s in scrapes)}
+
+
+def inprocess_costs(docs: list[bytes], k: int = 50) -> dict[str, float]:
+    from services.parser import parse
+    from services.validator import validate
+
+    t0 = time.perf_counter()
+    reports = [parse(d, source_url=None, content_type="text/plain") for d in docs[:k]]
+    t1 = time.perf_counter()
+    for r in reports:
+        validate(r)
+    t2 = time.perf_counter()
+    from shared.events import DocParsed
+    ev = [encode(DocParsed(ref=fetched_event(d, f"http://b/{i}").ref, report=r)) for i, (d, r) in
+          enumerate(zip(docs[:k], reports, strict=True))]
+    t3 = time.perf_counter()
+    for e in ev:
+        decode(e)
+    t4 = time.perf_counter()
+    return {"parse": (t1 - t0) / k, "validate": (t2 - t1) / k, "encode DocParsed": (t3 - t2) / k,
+            "decode DocParsed": (t4 - t3) / k, "DocParsed bytes": sum(map(len, ev)) / k}
+
+
+async def run(n: int, parsers: int) -> None:
+    global LOGS
+    work = LOGS = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
+    server = NatsServer(store_dir=work / "nats", port=free_port()).start()
+    procs: list[tuple[str, int, subprocess.Popen]] = []
+    try:
+        settings = load(env={}, nats_url=server.url, data_dir=str(work / "data"))
+        nc = await nats.connect(server.url)
+        js = nc.jetstream()
+        await topology.apply(js, settings)
+        docs = generate(n)
+        print(f"generated {n} reports from {len(list(SEEDS.glob('*.txt')))} seeds "
+              f"({sum(map(len, docs)) / n / 1024:.1f} KiB each)")
+        costs = inprocess_costs(docs)
+        objects = await open_object_store(settings=settings)
+        events = [fetched_event(d, f"http://bench.local/nb/{i}.txt", "bench", "text/plain")
+                  for i, d in enumerate(docs)]
+        for e, d in zip(events, docs, strict=True):
+            await store_bytes(objects, e, d)
+        env = {**os.environ, "NIANBAO_NATS_URL": server.url, "NIANBAO_DATA_DIR": str(work / "data"),
+               "NIANBAO_MAX_WORKERS": "4", "NIANBAO_LOG_LEVEL": "WARNING"}
+        for stage in ["parser"] * parsers + ["validator", "indexer"]:
+            port = free_port()
+            p = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "serve", stage],
+                                 env={**env, "NIANBAO_HTTP_PORT": str(port)},
+                                 stdout=subprocess.DEVNULL, stderr=(work / f"{stage}-{port}.log").open("w"))
+            procs.append((stage, port, p))
+        await _wait_ready([port for _, port, _ in procs])
+
+        started = time.time()
+        outs = list(map(fetched_outgoing, events))
+        for i in range(0, len(outs), 500):
+            await asyncio.gather(*(js.publish(o.subject, encode(stamped(o.event)), headers={MSG_ID_HEADER: o.msg_id})
+                                   for o in outs[i:i + 500]))
+        published = time.time()
+        deadline = time.monotonic() + 900
+        while (indexed := await _count(js, "doc.indexed.>")) + (rejected := await _count(js, "doc.rejected.>")) < n:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"only {indexed} indexed and {rejected} rejected after 900 s")
+            await asyncio.sleep(0.25)
+        done = time.time()
+        hops = await _hops(js)
+        scraped = {stage: [] for stage in ("parser", "validator", "indexer")}
+        for stage, port, _ in procs:
+            scraped[stage].append(scrape(port, stage))
+        await objects.close()
+        await nc.close()
+    finally:
+        for _, _, p in procs:
+            p.terminate()
+        for _, _, p in procs:
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    elapsed = done - started
+    print(f"\nindexed {indexed}, rejected {rejected}")
+    print(f"throughput: {n} reports in {elapsed:.1f} s = {n / elapsed:.0f} reports/s end to end "
+          f"({parsers} parser process(es), 1 validator, 1 indexer; publishing took {published - started:.1f} s)")
+    print("\nper stage, handler time (from nianbao_processing_seconds):")
+    print(f"  {'stage':<10}{'messages':>9}{'mean ms':>9}{'p50 ms':>9}{'p99 ms':>9}")
+    for stage, scrapes in scraped.items():
+        h = merge(scrapes)
+        mean = h["sum"] / h["count"] * 1000 if h["count"] else 0
+        print(f"  {stage:<10}{int(h['count']):>9}{mean:>9.2f}{_quantile(h['buckets'], .5) * 1000:>9.2f}"
+              f"{_quantile(h['buckets'], .99) * 1000:>9.2f}")
+    print("\nin-process cost per report (one core):")
+    for k, v in costs.items():
+        print(f"  {k:<18}{v:>10.0f} B" if k.endswith("bytes") else f"  {k:<18}{v * 1000:>10.2f} ms")
+    print("\nlatency per hop under the 5k backlog (emitted_at differences, queueing included):")
+    for hop, values in hops.items():
+        values.sort()
+        print(f"  {hop:<22} p50 {statistics.median(values) * 1000:8.0f} ms   "
+              f"p99 {values[int(len(values) * .99) - 1] * 1000:8.0f} ms")
+
+
+async def _wait_ready(ports: list[int], timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    for port in ports:
+        while True:
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2).status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the service on port {port} did not become ready (logs in {LOGS})")
+            await asyncio.sleep(0.2)
+
+
+async def _count(js, subject: str) -> int:
+    info = await js.stream_info("DOCS", subjects_filter=subject)
+    return sum((info.state.subjects or {}).values())
+
+
+async def _hops(js) -> dict[str, list[float]]:
+    """emitted_at per doc and stage, read back from the stream with an ephemeral consumer."""
+    stamps: dict[str, dict[str, float]] = {}
+    sub = await js.pull_subscribe("doc.>", stream="DOCS")
+    try:
+        while True:
+            try:
+                msgs = await sub.fetch(500, timeout=1)
+            except (TimeoutError, nats.errors.TimeoutError):
+                break
+            for m in msgs:
+                ev = decode(m.data)
+                ref = getattr(ev, "ref", None)
+                if ref is not None:
+                    stamps.setdefault(ref.doc_id, {})[m.subject.split(".")[1]] = ev.emitted_at
+                await m.ack()
+    finally:
+        await sub.unsubscribe()
+    hops: dict[str, list[float]] = {"fetched → parsed": [], "parsed → validated": [],
+                                    "validated → indexed": [], "fetched → indexed": []}
+    pairs = {"fetched → parsed": ("fetched", "parsed"), "parsed → validated": ("parsed", "validated"),
+             "validated → indexed": ("validated", "indexed"), "fetched → indexed": ("fetched", "indexed")}
+    for st in stamps.values():
+        for hop, (a, b) in pairs.items():
+            if a in st and b in st:
+                hops[hop].append(st[b] - st[a])
+    return hops
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=5000)
+    parser.add_argument("--parsers", type=int, default=2)
+    args = parser.parse_args(argv if argv is not None else [])
+    asyncio.run(run(args.reports, args.parsers))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
