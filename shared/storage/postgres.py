@@ -232,10 +232,19 @@ class PostgresSearchStore:
         matching = self._matching(query, filters, args)
 
         async def run(conn: asyncpg.Connection) -> dict[str, dict]:
-            out: dict[str, dict] = {}
-            for name in ("year", "agency", "status", "format"):
-                sql = f"WITH m AS ({matching}) SELECT {name} AS k, count(*) AS n FROM m GROUP BY k ORDER BY n DESC, k"
-                out[name] = {r["k"]: r["n"] for r in await conn.fetch(sql, *args)}
+            out: dict[str, dict] = {name: {} for name in ("year", "agency", "status", "format")}
+            # one pass over the matches for the four plain facets
+            sql = (
+                f"WITH m AS ({matching}) SELECT year, agency, status, format,"
+                " GROUPING(year) = 0 AS by_year, GROUPING(agency) = 0 AS by_agency,"
+                " GROUPING(status) = 0 AS by_status, count(*) AS n FROM m"
+                " GROUP BY GROUPING SETS ((year), (agency), (status), (format)) ORDER BY n DESC"
+            )
+            for r in await conn.fetch(sql, *args):
+                name = "year" if r["by_year"] else "agency" if r["by_agency"] else "status" if r["by_status"] else "format"
+                out[name][r[name]] = r["n"]
+            for name in out:  # same order as SQLite: count desc, then key
+                out[name] = dict(sorted(out[name].items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0])))
             sql = (
                 f"WITH m AS ({matching}) SELECT f.rule AS k, count(DISTINCT f.doc_id) AS n"
                 " FROM findings f JOIN m ON m.doc_id = f.doc_id GROUP BY k ORDER BY n DESC, k"

