@@ -1,0 +1,35 @@
+# One image for every nianbao service; the Kubernetes manifests choose the command
+# (`nianbao serve parser`, `nianbao topology apply`, `nianbao migrate`, …).
+#   docker build -t ghcr.io/nianbao/nianbao:0.1.0 .
+# Small base (python:3.11-slim), dependencies built in a throwaway stage, runs as a non-root user
+# with a read-only root filesystem (writable: /tmp and NIANBAO_DATA_DIR, both volumes on k8s).
+
+FROM python:3.11-slim-bookworm AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/nianbao
+COPY pyproject.toml README.md /src/
+COPY shared /src/shared
+COPY services /src/services
+# Pinned dependencies from pyproject.toml, then the package itself (not editable).
+RUN /opt/nianbao/bin/pip install /src
+
+FROM python:3.11-slim-bookworm
+# fonts-wqy-zenhei: CJK glyphs for the PDFs the sample portal renders (`nianbao run` in a pod).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-wqy-zenhei \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --gid 10001 nianbao \
+ && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /var/lib/nianbao --shell /usr/sbin/nologin nianbao \
+ && install -d -o 10001 -g 10001 /var/lib/nianbao
+COPY --from=build /opt/nianbao /opt/nianbao
+ENV PATH=/opt/nianbao/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    NIANBAO_DATA_DIR=/var/lib/nianbao \
+    NIANBAO_HTTP_HOST=0.0.0.0 \
+    NIANBAO_HTTP_PORT=8080
+USER 10001:10001
+WORKDIR /var/lib/nianbao
+EXPOSE 8080
+ENTRYPOINT ["nianbao"]
+CMD ["--help"]

