@@ -146,6 +146,14 @@ class Launcher:
             portals.append(portal.id)
         return portals
 
+    async def schedule_forever(self) -> None:
+        """--follow: F's scheduler publishes the registry's recrawls as they fall due."""
+        from services.fetcher.registry import load_registry
+        from services.fetcher.schedule import Scheduler
+
+        kv = await self.js.key_value("fetch_state")
+        await Scheduler(self.js, load_registry(settings=self.settings), kv=kv).run(self.stop_event)
+
     # --- watch ----------------------------------------------------------------------------------
     async def wait_idle(self, on_tick=None) -> bool:
         """Wait until every consumer is idle for `idle_polls` polls; False on timeout or stop."""
@@ -183,9 +191,8 @@ class Launcher:
 
     # --- stop -----------------------------------------------------------------------------------
     async def stop(self) -> None:
-        for service in reversed(self.services):
-            with contextlib.suppress(Exception):
-                await service.stop()
+        # Concurrently: each waits up to graceful_timeout_s for its in-flight handlers.
+        await asyncio.gather(*(s.stop() for s in self.services), return_exceptions=True)
         self.services.clear()
         if self.nc is not None:
             with contextlib.suppress(Exception):
@@ -214,10 +221,17 @@ async def run(settings: Settings, options: RunOptions | None = None, out=None) -
     try:
         await launcher.start()
         progress.header(launcher)
-        if options.crawl:
+        if options.crawl and not options.follow:  # with --follow the scheduler publishes them
             progress.note(f"crawling: {', '.join(await launcher.publish_crawls())}")
-        with progress:
-            idle = await launcher.wait_idle(progress.update)
+        scheduler = asyncio.create_task(launcher.schedule_forever()) if options.follow else None
+        try:
+            with progress:
+                idle = await launcher.wait_idle(progress.update)
+        finally:
+            if scheduler is not None:
+                launcher.stop_event.set()
+                with contextlib.suppress(Exception):
+                    await scheduler
         result = await launcher.summary(idle, time.monotonic() - started)
         progress.summary(result, interrupted=launcher.stop_event.is_set())
         return result
