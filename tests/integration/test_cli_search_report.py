@@ -8,6 +8,7 @@ import json
 import pytest
 
 from shared.cli.main import main
+from shared.config import load
 from shared.storage.base import ObjectMeta
 from shared.storage.factory import open_object_store, open_search_store
 from tests.integration.test_storage_contract import AGENCY, T3_ERROR, cell, event
@@ -93,3 +94,25 @@ def test_migrate_applies_then_reports_nothing_pending(postgres_url, capsys):
     assert main(["migrate", "--check", "--search-url", postgres_url]) == 0
     assert main(["migrate", "--search-url", postgres_url]) == 0
     assert "applied nothing" in capsys.readouterr().out
+
+
+@pytest.mark.s3
+def test_report_shows_a_presigned_link_for_s3(indexed, s3_endpoint, monkeypatch, capsys):
+    import urllib.request
+
+    url = f"s3://cli-links?endpoint={s3_endpoint}&secure=false"
+    monkeypatch.setenv("NIANBAO_OBJECT_STORE", url)
+    monkeypatch.setenv("NIANBAO_S3_ACCESS_KEY", "cli-key")
+    monkeypatch.setenv("NIANBAO_S3_SECRET_KEY", "cli-secret")
+
+    async def put() -> None:
+        objects = await open_object_store(url, load())
+        await objects.put_if_absent("raw/v1", b"original from s3", ObjectMeta(key="", size=0))
+        await objects.close()
+
+    asyncio.run(put())
+    assert main(["report", "bbbb2222", "--json"]) == 0
+    link = json.loads(capsys.readouterr().out)["download_url"]
+    assert link.startswith(f"http://{s3_endpoint}/cli-links/raw/v1?") and "X-Amz-Signature=" in link
+    with urllib.request.urlopen(link, timeout=10) as resp:
+        assert resp.read() == b"original from s3"

@@ -374,3 +374,15 @@ async def test_bulk_upsert_reports_each_change_like_single_upserts(search_store)
     assert report["tables"]["applications"]["new_received"]["total"]["value"] == 20
     sums = await search_store.sum_cells("applications", "new_received", "total", group_by=None)
     assert sums["all"]["sum"] == 3 + 1 + 20
+
+
+@pytest.mark.s3
+async def test_s3_credentials_never_appear_in_repr_or_errors(s3_endpoint):
+    store = await open_object_store(f"s3://creds-{uuid.uuid4().hex[:8]}?endpoint={s3_endpoint}&secure=false", SETTINGS)
+    try:
+        assert "testing-secret" not in repr(store) and "testing-key" not in repr(store)
+        with pytest.raises(ObjectMissing) as err:
+            await store.get("raw/absent")
+        assert "testing-secret" not in str(err.value)
+    finally:
+        await store.close()
