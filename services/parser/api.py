@@ -9,6 +9,8 @@ Reads no settings.
 
 from __future__ import annotations
 
+import unicodedata
+
 from services.parser.detect import detect
 from services.parser.document import Document
 from services.parser.metadata import read_metadata
@@ -38,7 +40,7 @@ def parse(data: bytes, *, source_url: str | None = None, content_type: str | Non
 
 def interpret(doc: Document) -> ParsedReport:
     """Read a `Document` into a `ParsedReport` (format, tables, metadata, sections, notes)."""
-    text = doc.text()
+    text = unicodedata.normalize("NFKC", doc.text())  # once; later NFKC calls take the quick path
     md = read_metadata(doc, text)
     fmt = detect(text, title=md.title, year=md.report_year)
     report = ParsedReport(

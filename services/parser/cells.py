@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from shared.report import Cell
 
@@ -20,11 +21,13 @@ _SLASHES = frozenset({"/", "／", "\\", "无", "不适用", "N/A", "n/a", "NA", 
 _DASH_CHARS = "-—–－―─"
 
 
+@lru_cache(maxsize=16384)
 def clean(raw: str) -> str:
     """NFKC and no whitespace: the form numbers are read from."""
     return _WS.sub("", unicodedata.normalize("NFKC", raw))
 
 
+@lru_cache(maxsize=16384)
 def is_value_like(raw: str | None) -> bool:
     """True when the text reads as a cell value (number or NA marker), not as a label."""
     if raw is None:
@@ -41,10 +44,16 @@ def parse_cell(raw: str | None, *, signed: bool = False) -> Cell:
     """Read one cell. `raw` keeps the text as found (stripped of surrounding whitespace)."""
     if raw is None:
         return Cell(raw="", kind="blank")
+    value, shown, kind, unit, note = _read(raw, signed)
+    return Cell(value=value, raw=shown, kind=kind, unit=unit, note=note)
+
+
+@lru_cache(maxsize=16384)
+def _read(raw: str, signed: bool) -> tuple:
     shown = raw.strip()
     s = clean(raw).replace("，", ",")
     if not s:
-        return Cell(raw=shown, kind="blank")
+        return None, shown, "blank", None, None
     m = _NUMBER.match(s)
     if m:
         sign, digits, unit = m.groups()
@@ -54,9 +63,9 @@ def parse_cell(raw: str | None, *, signed: bool = False) -> Cell:
             value = -value
         # a sign where the column has none is kept as written (V-001 judges it), but marked
         note = "sign in an unsigned column" if sign and not signed and value != 0 else None
-        return Cell(value=value, raw=shown, kind="number", unit=unit, note=note)
+        return value, shown, "number", unit, note
     if s in _DASHES or (len(s) <= 3 and all(ch in _DASH_CHARS for ch in s)):
-        return Cell(raw=shown, kind="na_dash")
+        return None, shown, "na_dash", None, None
     if s in _SLASHES:
-        return Cell(raw=shown, kind="na_slash")
-    return Cell(raw=shown, kind="text")
+        return None, shown, "na_slash", None, None
+    return None, shown, "text", None, None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from services.parser.labels import norm
+from services.parser.labels import norm, norm_text
 
 _MARKERS_2021 = tuple(norm(m) for m in ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额"))
 _MARKERS_2019 = tuple(
@@ -44,9 +44,13 @@ _PRE2019_SECTIONS = tuple(
 
 def detect(text: str, *, title: str | None = None, year: int | None = None) -> str:
     """Format of a document given its whole text (any order) and, if known, its title/year."""
-    n = norm(text)
+    n = norm_text(text, traditional=False)
     h21 = sum(1 for m in _MARKERS_2021 if m in n)
     h19 = sum(1 for m in _MARKERS_2019 if m in n)
+    if not (h21 or h19):  # a mirror in traditional characters: map them and look again
+        n = norm_text(text)
+        h21 = sum(1 for m in _MARKERS_2021 if m in n)
+        h19 = sum(1 for m in _MARKERS_2019 if m in n)
     if h21 or h19:
         if h21 != h19:
             return "2021" if h21 > h19 else "2019"
@@ -70,7 +74,7 @@ def looks_like_report(normalised_text: str, title: str | None) -> bool:
     """An annual report without national tables: report title, or several free-form section titles."""
     if title and _REPORT_TITLE.search(norm(title)):
         return True
-    head = normalised_text[:400]
+    head = normalised_text[:400]  # the document start, where a title sits
     if _REPORT_TITLE.search(head):
         return True
     return sum(1 for m in _PRE2019_SECTIONS if m in normalised_text) >= 2

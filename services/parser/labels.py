@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 from shared.schema import Label
 
@@ -36,15 +37,27 @@ _NOTE = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]")
 _UNCLOSED = re.compile(r"[(\[【][^()\[\]【】]*$")
 
 
+_CACHE = 16384  # labels repeat across reports: normalise each distinct label once
+
+
+@lru_cache(maxsize=_CACHE)
 def norm(text: str | None) -> str:
     """NFKC, traditional→simplified (label characters), no whitespace, no quotes."""
+    return norm_text(text)
+
+
+def norm_text(text: str | None, *, traditional: bool = True) -> str:
+    """`norm` without the cache, for whole documents (never cache megabytes of text)."""
     if not text:
         return ""
+    if not traditional:
+        return _QUOTES.sub("", _WS.sub("", unicodedata.normalize("NFKC", text)))
     s = unicodedata.normalize("NFKC", text).translate(_TRAD)
     s = _WS.sub("", s)
     return _QUOTES.sub("", s)
 
 
+@lru_cache(maxsize=_CACHE)
 def strip_marker(s: str) -> str:
     """Remove leading item markers, repeatedly (`三、(一)予以公开` → `予以公开`)."""
     while True:
@@ -54,6 +67,7 @@ def strip_marker(s: str) -> str:
         s = s[m.end() :]
 
 
+@lru_cache(maxsize=_CACHE)
 def strip_notes(s: str) -> str:
     """Remove bracketed notes (nested one level) and an unclosed trailing bracket."""
     prev = None
@@ -63,6 +77,7 @@ def strip_notes(s: str) -> str:
     return _UNCLOSED.sub("", s)
 
 
+@lru_cache(maxsize=_CACHE)
 def core(text: str | None) -> str:
     """The comparable form of a label: normalised, without item markers and notes."""
     return strip_notes(strip_marker(norm(text)))

@@ -40,6 +40,9 @@ _ISO = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2
 _PAGE_AGENCY = re.compile(r"(?:信息来源|发布机构|来源|发文机关|发布单位)[:：]\s*([^\s|｜:：,，]{2,40})")
 _NOTICE = re.compile(r"((?:国办|国务院办公厅|国务院|国办公开办)[\u4e00-\u9fff]{0,6}?[函发令字])\s*[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*(\d{1,4})\s*号")
 _MAX_TITLE = 80
+_CONTAINER_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+-\s+")
+_TITLE_PUNCT = re.compile(r"[，。,:：;；>»]")
+_COMPANION = re.compile(r"^(?:文字解读|图解|解读)[:：]")
 
 
 @dataclass
@@ -77,7 +80,7 @@ def find_title(doc: Document) -> str | None:
             continue
         if not agency and i > 0:
             prev = _clean_title(paras[i - 1])
-            if 2 <= len(prev) <= 40 and not re.search(r"[，。,:：;；>»]", prev) and not _YEAR_IN_TITLE.search(prev):
+            if 2 <= len(prev) <= 40 and not _TITLE_PUNCT.search(prev) and not _YEAR_IN_TITLE.search(prev):
                 t = prev + t
         return t
     container = _container_title(doc.title)
@@ -89,7 +92,7 @@ def find_title(doc: Document) -> str | None:
 def _container_title(title: str | None) -> str | None:
     if not title:
         return None
-    parts = re.split(r"\s*[_|｜]\s*|\s+-\s+", title)
+    parts = _CONTAINER_SPLIT.split(title)
     for p in parts:
         if _REPORT_WORD.search(p):
             return _clean_title(p)
@@ -99,7 +102,7 @@ def _container_title(title: str | None) -> str | None:
 def split_title(title: str) -> tuple[str | None, int | None]:
     """(agency_name, year) from a normalised title."""
     t = _SUFFIX.sub("", title)
-    t = re.sub(r"^(?:文字解读|图解|解读)[:：]", "", t)
+    t = _COMPANION.sub("", t)
     m = _YEAR_IN_TITLE.search(t)
     year = int(m.group(1)) if m else None
     if m:

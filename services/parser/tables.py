@@ -43,6 +43,7 @@ _T3_HEADER_WORDS = frozenset(norm(w) for w in ("申请人情况", "自然人", "
                                                  "社会公益组织", "法律服务机构", "其他", "总计"))
 _T4_HEADER_WORDS = frozenset(norm(w) for w in ("行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果",
                                                  "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"))
+_PAGE_MARK = re.compile(r"^(?:[-—－–]\s*\d{1,4}\s*[-—－–]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4})$")
 _MAX_ROW_LABEL = 80  # normalised characters; longer text in a table context is prose
 _HEADING_TABLE = {"active_disclosure": "T2", "applications": "T3", "review_litigation": "T4"}
 
@@ -161,6 +162,8 @@ class TableReader:
             st.t3_group = None
             st.pending_labels.clear()
             return
+        if _PAGE_MARK.match(text.strip()):
+            return  # page number of a PDF page inside a table: never a value
         n = norm(text)
         if st.ctx is None and not _CAPTION.search(n) and "勾稽" not in n:
             # outside a table only a caption or the T3 corner note opens one; prose stays prose
@@ -524,6 +527,12 @@ class TableReader:
                                       f"columns; extra ignored: {' '.join(vals[len(cols):])[:100]}"))
 
 
+_READERS: dict[str, TableReader] = {}
+
+
 def read_tables(doc: Document, format_version: str) -> tuple[dict[str, Table | None], dict[str, Cell], list[ParseNote]]:
     """The three tables of `doc` in `format_version` ("2021" or "2019"), extra cells, and notes."""
-    return TableReader(format_version).read(doc)
+    reader = _READERS.get(format_version)
+    if reader is None:  # label indexes are built once per format; reading state lives in read()
+        reader = _READERS[format_version] = TableReader(format_version)
+    return reader.read(doc)

@@ -43,3 +43,7 @@ def test_news_and_error_pages_are_unknown():
 def test_t2_captions_alone_make_a_tabled_report_and_item_nine_means_2019():
     assert detect("第二十条第（一）项 规章 0 0 0", year=2022) == "2021"
     assert detect("第二十条第（一）项 … 第二十条第(九)项 政府集中采购", year=2022) == "2019"
+
+
+def test_a_mirror_in_traditional_characters_is_detected():
+    assert detect("信息內容 本年新製作數量 本年新公開數量 對外公開總數量 上一年項目數量") == "2019"

@@ -330,3 +330,10 @@ def test_narrative_numbers_outside_tables_are_not_read_as_rows():
     r = from_text(text)
     assert values(r.tables["active_disclosure"], "regulations") == [0, 0, 0]
     assert values(r.tables["active_disclosure"], "administrative_licensing") == ["missing"]
+
+
+def test_page_numbers_between_pdf_pages_are_not_read_as_values():
+    text = ("本年制发件数\n四、政府信息公开行政复议、行政诉讼情况\n行政复议 行政诉讼\n结果 结果 其他 尚未 总\n维持 纠正 结果 审结 计\n"
+            "- 7 -\n第 8 页 共 9 页\n1 0 0 0 1 0 0 0 0 0 0 0 0 0 0\n")
+    t4 = from_text(text).tables["review_litigation"]
+    assert values(t4, "admin_review") == [1, 0, 0, 0, 1]
