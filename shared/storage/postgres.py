@@ -47,6 +47,8 @@ _UNAVAILABLE = (
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.InsufficientResourcesError,
     asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.TransactionRollbackError,  # deadlock / serialization: retrying is the cure
+    asyncpg.exceptions.ReadOnlySQLTransactionError,  # connected to a standby during a failover
 )
 
 
