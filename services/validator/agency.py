@@ -10,6 +10,7 @@ Kinds: government (人民政府 itself, 乡镇/街道) | department (any 部门/
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Literal
@@ -59,6 +60,7 @@ def _gov_level(place: str) -> Level:
     return "unknown"
 
 
+@functools.lru_cache(maxsize=4096)
 def kind_of(name: str | None) -> Kind:
     s = normalise(name)
     if not s:
@@ -68,6 +70,7 @@ def kind_of(name: str | None) -> Kind:
     return "department"
 
 
+@functools.lru_cache(maxsize=4096)
 def level_of(name: str | None) -> Level:
     s = normalise(name)
     if not s:

@@ -22,6 +22,7 @@ from shared.schema import SCHEMAS
 
 T2, T3, T4 = "active_disclosure", "applications", "review_litigation"
 _UNIT = r"(\d+)(?:件|个|项|条|份|起|宗)"
+_KEYWORD_DIGIT = re.compile(r"\d(?:件|个|项|条|份|起|宗)")  # no counted number at all: nothing to compare
 _GAP = r"[^。；;，,\d]{0,8}?"
 
 Reading = Callable[[ParsedReport], dict[str, float]]  # label → value; empty when not readable
@@ -47,7 +48,7 @@ def _mentions(pattern: re.Pattern[str], text: str) -> list[tuple[str, int]]:
 
 
 def _compare(rule: str, text: str, pattern: re.Pattern[str], readings: dict[str, float], cells: list[str]) -> list[Finding]:
-    if not readings:
+    if not readings or not _KEYWORD_DIGIT.search(text):
         return []
     out = []
     for quote, n in _mentions(pattern, text):
@@ -69,14 +70,18 @@ _T2_KEYWORDS = {
 }
 
 
+_T2_PATTERNS = {row: re.compile(kw + _GAP + _UNIT) for row, kw in _T2_KEYWORDS.items()}
+
+
 def t2_005(report: ParsedReport, text: str) -> list[Finding]:
     t = report.tables.get(T2) or {}
     out: list[Finding] = []
     for row, kw in _T2_KEYWORDS.items():
+        if kw not in text:
+            continue
         cells = t.get(row) or {}
         readings = {f"{row}.{c}": cell.value for c, cell in cells.items() if cell.kind == "number" and cell.value is not None}
-        pattern = re.compile(kw + _GAP + _UNIT)
-        out += _compare("T2-005", text, pattern, readings, [f"{T2}.{row}.{c}" for c in readings])
+        out += _compare("T2-005", text, _T2_PATTERNS[row], readings, [f"{T2}.{row}.{c}" for c in readings])
     return out
 
 

@@ -13,6 +13,7 @@ Parse notes surface here so that nothing the parser was unsure of stays invisibl
 
 from __future__ import annotations
 
+import functools
 import re
 
 from services.validator.rules import W, finding
@@ -33,13 +34,14 @@ _CANONICAL = {
 }
 
 
-def expected_cells(fmt: str) -> dict[str, list[tuple[str, str]]]:
-    """table → every (row, col) the format has."""
+@functools.cache
+def expected_cells(fmt: str) -> dict[str, tuple[tuple[str, str], ...]]:
+    """table → every (row, col) the format has (computed once per format)."""
     s = SCHEMAS[fmt]
     return {
-        "active_disclosure": [(r, c) for r, c, _ in s.t2_cells()],
-        "applications": [(r.key, c.key) for r in s.t3_rows for c in s.t3_cols],
-        "review_litigation": [(g.key, c.key) for g in s.t4_groups for c in s.t4_cols],
+        "active_disclosure": tuple((r, c) for r, c, _ in s.t2_cells()),
+        "applications": tuple((r.key, c.key) for r in s.t3_rows for c in s.t3_cols),
+        "review_litigation": tuple((g.key, c.key) for g in s.t4_groups for c in s.t4_cols),
     }
 
 
@@ -83,6 +85,9 @@ def s002_titles(report: ParsedReport) -> list[Finding]:
     return out
 
 
+_NO_ROW: dict = {}
+
+
 def _missing_paths(report: ParsedReport) -> dict[str, list[str]]:
     """table → paths of expected cells that are absent or `missing`."""
     out: dict[str, list[str]] = {}
@@ -93,17 +98,17 @@ def _missing_paths(report: ParsedReport) -> dict[str, list[str]]:
         missing = [
             cell_path(table, r, c)
             for r, c in cells
-            if (cell := t.get(r, {}).get(c)) is None or cell.kind == "missing"
+            if (cell := t.get(r, _NO_ROW).get(c)) is None or cell.kind == "missing"
         ]
         if missing:
             out[table] = missing
     return out
 
 
-def s003_grid(report: ParsedReport) -> list[Finding]:
+def s003_grid(report: ParsedReport, missing_by_table: dict[str, list[str]]) -> list[Finding]:
     out: list[Finding] = []
     counts = {k: len(v) for k, v in expected_cells(report.format_version).items()}
-    for table, missing in _missing_paths(report).items():
+    for table, missing in missing_by_table.items():
         said = [n.message for n in report.notes if n.cells and set(n.cells) <= set(missing)]
         why = f" (parser: {'; '.join(said)})" if said else ""
         out.append(
@@ -132,10 +137,10 @@ def _noted_cells(report: ParsedReport) -> dict[str, str]:
 _S002_NOTES = {"unknown_row": "row not in the format, dropped", "alias_label": "label matched through an alias"}
 
 
-def notes(report: ParsedReport) -> list[Finding]:
+def notes(report: ParsedReport, missing_by_table: dict[str, list[str]] | None = None) -> list[Finding]:
     """Parse notes and unsure cells as findings (see module docstring)."""
     out: list[Finding] = []
-    missing = {p for paths in _missing_paths(report).values() for p in paths} if report.format_version in SCHEMAS else set()
+    missing = {p for paths in (missing_by_table or {}).values() for p in paths}
     covered: set[str] = set()
     for note in report.notes:
         if note.code == "image_only":
@@ -227,11 +232,12 @@ def check(report: ParsedReport) -> list[Finding]:
     """Structure rules for a 2019/2021 report (pre2019: only S-006 and the notes apply)."""
     if report.format_version not in SCHEMAS:
         return [*notes(report), *s006_modality(report)]
+    missing = _missing_paths(report)
     return [
         *s001_sections_and_tables(report),
         *s002_titles(report),
-        *s003_grid(report),
-        *notes(report),
+        *s003_grid(report, missing),
+        *notes(report, missing),
         *s004_format_year(report),
         *s005_notice(report),
         *s006_modality(report),

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from services.validator.rules import finding
 from shared.report import Cell, Finding, ParsedReport
-from shared.schema import cell_path
 
 BLANKISH = frozenset({"blank", "na_dash", "na_slash"})
 UNKNOWN = frozenset({"missing", "text", "unreadable"})
@@ -23,8 +22,9 @@ UNKNOWN = frozenset({"missing", "text", "unreadable"})
 State = Literal["number", "blank", "unknown"]
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
+class Term(NamedTuple):
+    """One cell in a sum. A NamedTuple, not a dataclass: hundreds are built per report."""
+
     path: str
     value: float
     state: State
@@ -39,15 +39,32 @@ def cell_of(report: ParsedReport, table: str, row: str, col: str) -> Cell | None
 
 
 def term_of(cell: Cell | None, path: str) -> Term:
-    if cell is None or cell.kind in UNKNOWN:
+    if cell is None:
         return Term(path, 0, "unknown")
-    if cell.kind in BLANKISH or cell.value is None:
-        return Term(path, 0, "blank")
-    return Term(path, cell.value, "number")
+    kind = cell.kind
+    if kind == "number" and cell.value is not None:
+        return Term(path, cell.value, "number")
+    if kind in UNKNOWN:
+        return Term(path, 0, "unknown")
+    return Term(path, 0, "blank")
 
 
 def term(report: ParsedReport, table: str, row: str, col: str) -> Term:
-    return term_of(cell_of(report, table, row, col), cell_path(table, row, col))
+    return term_of(cell_of(report, table, row, col), f"{table}.{row}.{col}")
+
+
+def all_numbers(row: dict[str, Cell] | None, cols) -> list[float] | None:
+    """The values of `cols` in `row` when every one is a number — the fast path of the hot
+    identities (most reports are consistent: no Term is built for them)."""
+    if not row:
+        return None
+    out = []
+    for c in cols:
+        cell = row.get(c)
+        if cell is None or cell.kind != "number" or cell.value is None:
+            return None
+        out.append(cell.value)
+    return out
 
 
 def total(terms: Sequence[Term]) -> float:

@@ -8,10 +8,11 @@ uses the extra cell in place of the three rows, so the sum is still checked.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from services.validator.rules import finding
-from services.validator.sums import Term, check_identity, fmt, term, term_of, total
+from services.validator.sums import Term, all_numbers, check_identity, fmt, term, term_of, total
 from services.validator.text import norm, section_text
 from shared.report import Finding, ParsedReport
 from shared.schema import SCHEMAS, cell_path
@@ -25,13 +26,18 @@ def _cols(fmt_version: str) -> list[str]:
     return [c.key for c in SCHEMAS[fmt_version].t3_cols]
 
 
-def result_rows(fmt_version: str) -> list[str]:
-    return [r.key for r in SCHEMAS[fmt_version].t3_rows if r.key not in NOT_RESULTS]
+@functools.cache
+def result_rows(fmt_version: str) -> tuple[str, ...]:
+    return tuple(r.key for r in SCHEMAS[fmt_version].t3_rows if r.key not in NOT_RESULTS)
 
 
 def t3_001_columns(report: ParsedReport) -> list[Finding]:
     out = []
+    t = report.tables[T] or {}
     for c in _cols(report.format_version):
+        vals = [all_numbers(t.get(r), (c,)) for r in ("new_received", "carried_over_in", "results_total", "carried_over_out")]
+        if all(v is not None for v in vals) and vals[0][0] + vals[1][0] == vals[2][0] + vals[3][0]:  # type: ignore[index]
+            continue
         f = check_identity(
             "T3-001",
             [term(report, T, "new_received", c), term(report, T, "carried_over_in", c)],
@@ -45,7 +51,11 @@ def t3_001_columns(report: ParsedReport) -> list[Finding]:
 
 def t3_002_rows(report: ParsedReport) -> list[Finding]:
     out = []
+    t = report.tables[T] or {}
     for r in (r.key for r in SCHEMAS[report.format_version].t3_rows):
+        vals = all_numbers(t.get(r), (*PARTS, "total"))
+        if vals is not None and sum(vals[:-1]) == vals[-1]:
+            continue
         f = check_identity(
             "T3-002",
             [term(report, T, r, "total")],
@@ -70,7 +80,13 @@ def _results_terms(report: ParsedReport, c: str) -> list[Term]:
 
 def t3_003_results(report: ParsedReport) -> list[Finding]:
     out = []
+    t = report.tables[T] or {}
+    rows = result_rows(report.format_version)
     for c in _cols(report.format_version):
+        parts = [all_numbers(t.get(r), (c,)) for r in rows]
+        whole = all_numbers(t.get("results_total"), (c,))
+        if whole is not None and all(p is not None for p in parts) and sum(p[0] for p in parts) == whole[0]:  # type: ignore[index]
+            continue
         f = check_identity(
             "T3-003",
             [term(report, T, "results_total", c)],

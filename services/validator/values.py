@@ -26,16 +26,23 @@ FEE_LIMIT_DEFAULT = 1_000_000
 _UNBOUNDED = ("provincial", "central")
 
 
-def _cells(report: ParsedReport):
-    """(table, row, col, cell) for every located cell of the format, in table order."""
+Located = list[tuple[str, str, str, Cell]]
+
+
+def located(report: ParsedReport) -> Located:
+    """(table, row, col, cell) for every located cell of the format, in table order (one pass,
+    shared by the V rules)."""
+    out: Located = []
+    no_row: dict[str, Cell] = {}
     for table, cells in expected_cells(report.format_version).items():
         t = report.tables.get(table)
         if not t:
             continue
         for r, c in cells:
-            cell = t.get(r, {}).get(c)
+            cell = t.get(r, no_row).get(c)
             if cell is not None:
-                yield table, r, c, cell
+                out.append((table, r, c, cell))
+    return out
 
 
 def _money_and_signed(fmt_version: str) -> tuple[set[str], set[str]]:
@@ -49,15 +56,18 @@ def _money_and_signed(fmt_version: str) -> tuple[set[str], set[str]]:
     return money, signed
 
 
-def v001_counts(report: ParsedReport) -> list[Finding]:
+def v001_counts(report: ParsedReport, cells: Located | None = None) -> list[Finding]:
+    cells = located(report) if cells is None else cells
     out: list[Finding] = []
     money, signed = _money_and_signed(report.format_version)
-    for table, r, c, cell in _cells(report):
+    for table, r, c, cell in cells:
         if cell.kind != "number" or cell.value is None:
             continue
         if table == "active_disclosure" and c in money:
             continue  # V-004
         v = cell.value
+        if type(v) is int and v >= 0:
+            continue  # the common case, decided without float conversion
         is_int = float(v).is_integer()
         may_be_negative = table == "active_disclosure" and c in signed
         if not is_int or (v < 0 and not may_be_negative):
@@ -84,16 +94,19 @@ def _total_derivation(report: ParsedReport, table: str, row: str, col: str) -> s
     return f"{cell_path(table, row, col)} blank, derived {terms} = {fmt(sum(nums))}"
 
 
-def v002_blanks(report: ParsedReport) -> list[Finding]:
+def v002_blanks(report: ParsedReport, cells: Located | None = None) -> list[Finding]:
+    cells = located(report) if cells is None else cells
+    if not any(cell.kind == "blank" for *_, cell in cells):
+        return []
     out: list[Finding] = []
-    by_table: dict[str, list[tuple[str, str, str, Cell]]] = {}
-    for table, r, c, cell in _cells(report):
+    by_table: dict[str, Located] = {}
+    for table, r, c, cell in cells:
         by_table.setdefault(table, []).append((table, r, c, cell))
-    for table, cells in by_table.items():
-        blanks = [(r, c) for _, r, c, cell in cells if cell.kind == "blank"]
-        numbers = [cell for *_, cell in cells if cell.kind == "number"]
+    for table, in_table in by_table.items():
+        blanks = [(r, c) for _, r, c, cell in in_table if cell.kind == "blank"]
         if not blanks:
             continue
+        numbers = [cell for *_, cell in in_table if cell.kind == "number"]
         paths = [cell_path(table, r, c) for r, c in blanks]
         if not numbers:
             out.append(
@@ -108,10 +121,11 @@ def v002_blanks(report: ParsedReport) -> list[Finding]:
     return out
 
 
-def v003_na(report: ParsedReport) -> list[Finding]:
+def v003_na(report: ParsedReport, cells: Located | None = None) -> list[Finding]:
+    cells = located(report) if cells is None else cells
     out: list[Finding] = []
     by_table: dict[str, list[str]] = {}
-    for table, r, c, cell in _cells(report):
+    for table, r, c, cell in cells:
         if cell.kind in ("na_dash", "na_slash"):
             by_table.setdefault(table, []).append(f"{cell_path(table, r, c)}={cell.raw.strip()}")
     for table, items in by_table.items():
@@ -167,10 +181,11 @@ def v005_fee_decimals(report: ParsedReport, settings: Settings) -> list[Finding]
     return [finding("V-005", f"{path} = {cell.raw.strip()} has {n} decimals (more than {settings.fee_decimals})", [path])]
 
 
-def v006_text(report: ParsedReport) -> list[Finding]:
+def v006_text(report: ParsedReport, cells: Located | None = None) -> list[Finding]:
+    cells = located(report) if cells is None else cells
     bad = [
         (cell_path(t, r, c), cell)
-        for t, r, c, cell in _cells(report)
+        for t, r, c, cell in cells
         if cell.kind in ("text", "unreadable")
     ]
     if not bad:
@@ -182,12 +197,13 @@ def v006_text(report: ParsedReport) -> list[Finding]:
 def check(report: ParsedReport, settings: Settings) -> list[Finding]:
     if report.format_version not in SCHEMAS:
         return []
+    cells = located(report)
     return [
-        *v001_counts(report),
-        *v002_blanks(report),
-        *v003_na(report),
+        *v001_counts(report, cells),
+        *v002_blanks(report, cells),
+        *v003_na(report, cells),
         *v004_fee_unit(report),
         *v005_fee_decimals(report, settings),
-        *v006_text(report),
+        *v006_text(report, cells),
     ]
 

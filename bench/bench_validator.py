@@ -1,0 +1,75 @@
+"""Validator throughput on one core: `validate()` per report, `validate_pair()`, and
+`find_duplicates()` over a batch (MinHash candidates), on synthetic non-zero reports and the seeds.
+
+    .venv/bin/python -m bench bench_validator
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+from services.validator import find_duplicates, validate, validate_pair
+from shared.config import Settings
+from shared.report import Section
+
+
+def _rate(n: int, seconds: float) -> str:
+    return f"{n / seconds:,.0f}/s ({seconds * 1000 / n:.3f} ms each)"
+
+
+def _reports(n: int):
+    from shared.samples.synth import synth_report
+
+    return [synth_report("2021" if i % 2 else "2019", i) for i in range(n)]
+
+
+def main() -> None:
+    settings = Settings()
+    reports = _reports(400)
+    for r in reports[:20]:
+        validate(r, settings=settings)  # warm caches / regex compilation
+    t = time.perf_counter()
+    rounds = 5
+    for _ in range(rounds):
+        for r in reports:
+            validate(r, settings=settings)
+    print(f"validate (synthetic, 2019+2021): {_rate(rounds * len(reports), time.perf_counter() - t)}")
+
+    try:
+        from services.parser.api import parse
+    except ImportError:
+        parse = None
+    if parse is not None:
+        from pathlib import Path
+
+        seed_dir = Path(__file__).resolve().parent.parent / "shared" / "samples" / "seeds"
+        parsed = [parse(p.read_bytes()) for p in sorted(seed_dir.glob("*.txt"))]
+        t = time.perf_counter()
+        for _ in range(200):
+            for r in parsed:
+                validate(r, settings=settings)
+        print(f"validate (parsed seeds): {_rate(200 * len(parsed), time.perf_counter() - t)}")
+
+    pairs = []
+    for a, b in zip(reports[1::2], reports[3::2], strict=False):
+        b.report_year = (a.report_year or 2021) + 1
+        pairs.append((a, b))
+    t = time.perf_counter()
+    for a, b in pairs:
+        validate_pair(a, b)
+    print(f"validate_pair: {_rate(len(pairs), time.perf_counter() - t)}")
+
+    rng = random.Random(1)
+    batch = _reports(2000)
+    for i, r in enumerate(batch):  # distinct agencies and narratives (synthetic text is one template: all 雷同)
+        r.agency_name = f"测试市第{i}区财政局"
+        for key in ("overview", "problems", "other_matters"):
+            r.sections[key] = Section(key, "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(600)))
+    t = time.perf_counter()
+    found = find_duplicates(batch)
+    print(f"find_duplicates over {len(batch)} reports: {time.perf_counter() - t:.2f} s, {len(found)} pairs flagged")
+
+
+if __name__ == "__main__":
+    main()
