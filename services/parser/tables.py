@@ -106,6 +106,7 @@ class _State:
     last_t3_row: str | None = None
     first_data: int | None = None  # data column of the last exact grid's header, and that grid's width
     first_data_width: int = -1
+    t4_first: int | None = None
 
 
 def _empty(rows: list[Label], cols: list[Label] | tuple[Label, ...]) -> dict[str, dict[str, Cell]]:
@@ -186,9 +187,11 @@ class TableReader:
     def _grid(self, st: _State, grid: Grid) -> None:
         width = max((len(r) for r in grid.rows), default=0)
         # a continuation page of the same table (same width) keeps the header's data column
-        first_data = st.first_data if grid.exact and st.first_data_width == width else None
+        same = grid.exact and st.first_data_width == width
+        first_data = st.first_data if same else None
+        t4_first = st.t4_first if same else None  # column of the first 结果维持 of the T4 header
         for row in grid.rows:
-            cells = [c for c in row]
+            cells = list(row)
             n_cells = [norm(c) for c in cells if c]
             joined = "".join(n_cells)
             present = [c for c in cells if c is not None]
@@ -197,7 +200,15 @@ class TableReader:
                 if fd is not None:
                     first_data = fd
                 elif "结果维持" in joined or core(present[0] if present else "") == "行政复议":
-                    first_data = None  # T4 header: its data rows are read in order
+                    first_data = None  # T4 header: its data rows are read from t4_first on
+                    cores = [core(c) if c else "" for c in cells]
+                    if "结果维持" in cores:
+                        i = cores.index("结果维持")
+                        t4_first = i if t4_first is None else min(t4_first, i)
+                if st.ctx == "T4" and t4_first is not None and first_data is None:
+                    tail = [c for c in cells[t4_first:] if c is not None]
+                    if tail and all(is_value_like(c) or not clean(c) for c in tail):
+                        present = tail  # a row label left of the T4 columns is not a value
                 if present and all(is_value_like(c) or not clean(c) for c in present):
                     # a row of values only (T4 data row): every cell counts, blanks in place
                     if any(clean(c) for c in present) or (st.ctx == "T4" and len(present) >= 5):
@@ -210,7 +221,7 @@ class TableReader:
             for seg in segs:
                 self._segment(st, seg, row_cells=n_cells)
         if grid.exact:
-            st.first_data, st.first_data_width = first_data, width
+            st.first_data, st.first_data_width, st.t4_first = first_data, width, t4_first
 
     def _header_first_data(self, st: _State, cells: list[str | None], joined: str) -> int | None:
         """Column index where data starts, when this exact row is a header row."""
@@ -237,6 +248,11 @@ class TableReader:
 
     def _segment(self, st: _State, seg: Segment, row_cells: list[str] | None) -> None:
         label_text = "".join(norm(x) for x in seg.labels)
+        if seg.labels and seg.values and not any(clean(v) for v in seg.values):
+            # only blanks after a label: a data row with nothing filled in, or a group label row
+            # (「三、本年度办理结果」) — which one is decided by whether the label names a row
+            if not self._names_row(st, seg):
+                seg = Segment(seg.labels, [], seg.exact, seg.from_text_line)
         if seg.labels:
             if self._switch_context(st, seg, label_text, row_cells):
                 return
@@ -248,6 +264,14 @@ class TableReader:
             self._t3(st, seg, label_text)
         elif st.ctx == "T4":
             self._t4(st, seg, label_text)
+
+    def _names_row(self, st: _State, seg: Segment) -> bool:
+        index = {"T2": self.t2_index, "T3": self.t3_index}.get(st.ctx or "")
+        if index is None:
+            return st.ctx == "T4"
+        if st.ctx == "T3" and core(seg.labels[-1]) in ("其他", "总计"):
+            return True
+        return self._match_row(st, seg, index) is not None
 
     def _switch_context(self, st: _State, seg: Segment, label_text: str, row_cells: list[str] | None) -> bool:
         """Handle captions and header rows; True when the segment was only that."""

@@ -337,3 +337,31 @@ def test_page_numbers_between_pdf_pages_are_not_read_as_values():
             "- 7 -\n第 8 页 共 9 页\n1 0 0 0 1 0 0 0 0 0 0 0 0 0 0\n")
     t4 = from_text(text).tables["review_litigation"]
     assert values(t4, "admin_review") == [1, 0, 0, 0, 1]
+
+
+def test_a_group_label_row_with_empty_cells_is_a_group_not_an_unknown_row():
+    rows = T3_HEADER + [
+        ["三、本年度办理结果", N, N, "", "", "", "", "", "", ""],
+        ["（一）予以公开", N, N, "4", "0", "0", "0", "0", "0", "4"],
+        ["（五）不予处理", N, N, "", "", "", "", "", "", ""],
+        ["5.要求行政机关确认或重新出具已获取信息", N, N, "", "", "", "", "", "", ""],
+    ]
+    r = interpret(Document(blocks=[Paragraph("本年制发件数"), Grid(rows, exact=True)]))
+    t3 = r.tables["applications"]
+    assert values(t3, "granted") == [4, 0, 0, 0, 0, 0, 4]
+    assert values(t3, "not_processed_confirm_reissue") == ["blank"] * 7
+    assert notes(r, "unknown_row") == []
+
+
+def test_t4_grid_with_a_corner_column_reads_the_fifteen_columns_after_it():
+    rows = [
+        ["", "行政复议", N, N, N, N, "行政诉讼", N, N, N, N, N, N, N, N, N],
+        [N, "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", N, N, N, N, "复议后起诉", N, N, N, N],
+        [N, N, N, N, N, N, "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计"],
+        ["", "", "1", "", "", "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"],
+    ]
+    r = interpret(Document(blocks=[Paragraph("本年制发件数"), Paragraph("四、政府信息公开行政复议、行政诉讼情况"), Grid(rows, exact=True)]))
+    t4 = r.tables["review_litigation"]
+    assert values(t4, "admin_review") == ["blank", 1, "blank", "blank", 1]
+    assert values(t4, "litigation_after_review") == [0, 0, 0, 0, 0]
+    assert notes(r, "extra_values") == []
