@@ -4,7 +4,7 @@ Services never declare anything (FastStream's auto-declare overwrites stream con
 silently keeps an existing durable's old config); `nianbao topology apply` creates or updates,
 `check` lists drift, and /readyz fails while there is any.
 
-Settings read: max_deliver, ack_wait_s (per-stage consumers).
+Settings read: max_deliver, ack_wait_s (per-stage consumers), stream_replicas (streams, KV).
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ def subject(kind: str, token: str) -> str:
     return f"{kind}.{token}"
 
 
-def streams() -> list[StreamConfig]:
+def streams(replicas: int = 1) -> list[StreamConfig]:
+    """`replicas`: Settings.stream_replicas (3 on a 3-node cluster, so one server may be lost)."""
     return [
         StreamConfig(
             name=DOCS,
@@ -97,6 +98,7 @@ def streams() -> list[StreamConfig]:
             subjects=["doc.>"],
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
+            num_replicas=replicas,
             max_age=30 * DAY,
             duplicate_window=300.0,
             discard=DiscardPolicy.OLD,
@@ -108,6 +110,7 @@ def streams() -> list[StreamConfig]:
             subjects=["crawl.>"],
             retention=RetentionPolicy.WORK_QUEUE,
             storage=StorageType.FILE,
+            num_replicas=replicas,
             max_age=DAY,
             duplicate_window=300.0,
             discard=DiscardPolicy.OLD,
@@ -124,6 +127,7 @@ def streams() -> list[StreamConfig]:
             ],
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
+            num_replicas=replicas,
             # Longer than DOCS keeps nothing extra (the original would be gone), so equal it.
             max_age=30 * DAY,
             duplicate_window=120.0,
@@ -146,14 +150,15 @@ def consumer(stage: Stage, settings: Settings) -> ConsumerConfig:
 
 
 # Fields compared by `check`: the ones we set on purpose (the server fills in the rest).
-_STREAM_FIELDS = ("subjects", "retention", "storage", "max_age", "duplicate_window", "discard", "max_msg_size")
+_STREAM_FIELDS = ("subjects", "retention", "storage", "max_age", "duplicate_window", "discard", "max_msg_size",
+                  "num_replicas")
 _CONSUMER_FIELDS = ("filter_subject", "deliver_policy", "ack_policy", "ack_wait", "max_deliver")
 
 
 async def apply(js, settings: Settings) -> list[str]:
     """Create or update every stream and consumer; return what was done (one line each)."""
     done: list[str] = []
-    for cfg in streams():
+    for cfg in streams(settings.stream_replicas):
         try:
             await js.stream_info(cfg.name)
         except NotFoundError:
@@ -167,7 +172,8 @@ async def apply(js, settings: Settings) -> list[str]:
             await js.key_value(bucket)
         except (BucketNotFoundError, NotFoundError):
             await js.create_key_value(KeyValueConfig(bucket=bucket, history=1,
-                                                     storage=StorageType.FILE))
+                                                     storage=StorageType.FILE,
+                                                     replicas=settings.stream_replicas))
             done.append(f"created kv bucket {bucket}")
     for stage in STAGES.values():
         cfg = consumer(stage, settings)
@@ -195,7 +201,7 @@ def _same(want, have) -> bool:
 async def check(js, settings: Settings) -> list[str]:
     """Drift descriptions; an empty list means the broker matches this code."""
     drift: list[str] = []
-    for cfg in streams():
+    for cfg in streams(settings.stream_replicas):
         try:
             have = (await js.stream_info(cfg.name)).config
         except NotFoundError:
