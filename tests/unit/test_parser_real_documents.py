@@ -166,3 +166,11 @@ def test_an_image_is_a_report_with_image_modality_and_an_image_only_note():
     assert r.source_modality == "image"
     assert [n.code for n in r.notes] == ["image_only"]
     assert r.tables == {"active_disclosure": None, "applications": None, "review_litigation": None}
+
+
+def test_an_article_page_that_only_links_the_report_attachment_is_not_a_report():
+    page = ("<html><head><title>某某局2021年政府信息公开工作年度报告</title></head><body>"
+            "<h1>某某局2021年政府信息公开工作年度报告</h1><p>某某局2021年政府信息公开工作年度报告全文详见附件。</p>"
+            "<p>附件：<a href='a.pdf'>年度报告.pdf</a></p></body></html>")
+    with pytest.raises(NotAReport, match="no report content"):
+        parse(page.encode("utf-8"), content_type="text/html")
