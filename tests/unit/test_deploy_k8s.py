@@ -388,6 +388,8 @@ def test_nats_is_a_three_node_jetstream_cluster_on_persistent_volumes():
     routes = re.findall(r"nats://(nats-\d)\.(\S+):6222", conf)
     assert [r[0] for r in routes] == ["nats-0", "nats-1", "nats-2"]
     assert {r[1] for r in routes} == {sts["spec"]["serviceName"]}
+    replicas = config.load(env=_settings_env()).stream_replicas
+    assert replicas == 3 and replicas <= sts["spec"]["replicas"], "R3 streams need three servers"
     (claim,) = sts["spec"]["volumeClaimTemplates"]
     volume_gi = int(claim["spec"]["resources"]["requests"]["storage"].removesuffix("Gi"))
     store_gb = int(re.search(r"max_file_store:\s*(\d+)GB", conf).group(1))
