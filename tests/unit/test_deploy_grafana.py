@@ -200,3 +200,46 @@ def test_every_sql_panel_runs_against_a_migrated_postgresql(postgres_url):
             await conn.close()
 
     asyncio.run(run())
+
+
+@pytest.mark.postgres
+def test_grafana_reader_role_from_the_postgres_init_script_reads_every_view_and_nothing_else(fresh_pg, tmp_path):
+    """deploy/k8s/base/postgres.yaml's init script, run as the postgres image runs it, gives
+    Grafana's data-source user read access to the views the migrations create later."""
+    import os
+    import subprocess
+
+    import asyncpg
+
+    from shared.storage.postgres import PostgresSearchStore
+
+    objects = [d for d in yaml.safe_load_all((ROOT / "deploy/k8s/base/postgres.yaml").read_text()) if d]
+    script = next(o for o in objects if o["metadata"]["name"] == "postgres-init")["data"]["10-grafana-reader.sh"]
+    (tmp_path / "init.sh").write_text(script)
+    bin_dir = "/usr/lib/postgresql/15/bin"
+    psql = [f"{bin_dir}/psql", "-h", "127.0.0.1", "-p", str(fresh_pg.port), "-U", "postgres", "-d", "postgres", "-qc"]
+    # the postgres image makes POSTGRES_USER the superuser that owns POSTGRES_DB
+    subprocess.run([*psql, "CREATE ROLE nianbao SUPERUSER LOGIN"], check=True, capture_output=True)
+    subprocess.run([*psql, "CREATE DATABASE nianbao OWNER nianbao"], check=True, capture_output=True)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PGHOST": "127.0.0.1",
+           "PGPORT": str(fresh_pg.port), "POSTGRES_USER": "nianbao", "POSTGRES_DB": "nianbao",
+           "GRAFANA_READER_PASSWORD": "s3cret"}
+    done = subprocess.run(["sh", str(tmp_path / "init.sh")], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+    owner = f"postgresql://nianbao@127.0.0.1:{fresh_pg.port}/nianbao"
+    reader = f"postgresql://nianbao_grafana@127.0.0.1:{fresh_pg.port}/nianbao"
+
+    async def run() -> None:
+        store = await PostgresSearchStore.connect(owner, migrate=True)  # after the init script, as on k8s
+        await store.close()
+        conn = await asyncpg.connect(reader)
+        try:
+            for _, _, target in _targets("grafana-postgresql-datasource"):
+                await conn.fetch(target["rawSql"])  # raises InsufficientPrivilegeError if not granted
+            with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+                await conn.execute("DELETE FROM reports")
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
