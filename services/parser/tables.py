@@ -107,6 +107,7 @@ class _State:
     first_data: int | None = None  # data column of the last exact grid's header, and that grid's width
     first_data_width: int = -1
     t4_first: int | None = None
+    started: bool = False  # a caption, header row or grid of the current table has been seen
 
 
 def _empty(rows: list[Label], cols: list[Label] | tuple[Label, ...]) -> dict[str, dict[str, Cell]]:
@@ -160,6 +161,7 @@ class TableReader:
         if hk is not None:
             self._flush_pending(st)
             st.ctx = _HEADING_TABLE.get(hk[0])
+            st.started = False  # a heading only arms the table; prose under it is not a row
             st.t3_group = None
             st.pending_labels.clear()
             return
@@ -254,10 +256,26 @@ class TableReader:
             if not self._names_row(st, seg):
                 seg = Segment(seg.labels, [], seg.exact, seg.from_text_line)
         if seg.labels:
-            if self._switch_context(st, seg, label_text, row_cells):
+            ctx_before = st.ctx
+            switched = self._switch_context(st, seg, label_text, row_cells)
+            if switched or st.ctx != ctx_before:
+                st.started = True
+            if switched:
                 return
         if st.ctx is None:
             return
+        if not seg.from_text_line:
+            st.started = True
+        elif not st.started:
+            # text under a section heading before the table starts: only an exact row label
+            # (or a full T4 line) starts reading, so 「本年度办理行政许可 1203 件」 stays prose
+            index = {"T2": self.t2_index, "T3": self.t3_index}.get(st.ctx)
+            if index is not None and seg.labels and seg.values and index.exact(seg.labels[-1]):
+                st.started = True
+            elif st.ctx == "T4" and not seg.labels and len(seg.values) >= 5:
+                st.started = True
+            else:
+                return
         if st.ctx == "T2":
             self._t2(st, seg, label_text)
         elif st.ctx == "T3":
@@ -278,6 +296,7 @@ class TableReader:
         m = _CAPTION.search(label_text)
         if m:
             self._flush_pending(st)
+            st.started = True
             st.ctx = "T2"
             st.t2.seen = True
             st.pending_labels.clear()

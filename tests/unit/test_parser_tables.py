@@ -365,3 +365,13 @@ def test_t4_grid_with_a_corner_column_reads_the_fifteen_columns_after_it():
     assert values(t4, "admin_review") == ["blank", 1, "blank", "blank", 1]
     assert values(t4, "litigation_after_review") == [0, 0, 0, 0, 0]
     assert notes(r, "extra_values") == []
+
+
+def test_prose_under_a_section_heading_before_the_table_is_not_a_row():
+    text = ("某某局2021年政府信息公开工作年度报告\n二、主动公开政府信息情况\n本年度办理行政许可 1203 件，行政处罚 56 件。\n"
+            "第二十条第（一）项\n信息内容 本年制发件数 本年废止件数 现行有效件数\n规章 0 0 0\n第二十条第（五）项\n"
+            "信息内容 本年处理决定数量\n行政许可 1200\n")
+    r = from_text(text)
+    assert values(r.tables["active_disclosure"], "administrative_licensing") == [1200]
+    assert values(r.tables["active_disclosure"], "administrative_penalty") == ["missing"]
+    assert notes(r, "duplicate_row") == []
