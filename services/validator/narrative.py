@@ -1,7 +1,7 @@
 """T2-005, T3-005, T4-004: numbers stated in 一、总体情况 against the tables. Always warnings.
 
-Matching is deliberately narrow: a keyword, a short gap without sentence breaks or digits, then an
-Arabic number with a counting unit (件/个/项/条/份/起). A stated number is accepted when it equals
+Matching is deliberately narrow: a keyword, at most filler words (事项/决定/案件/共计…), then an
+Arabic number with a counting unit (件/个/项; also 条/份/起/宗 for applications and cases). A stated number is accepted when it equals
 any reasonable reading of the table (e.g. 收到申请 N件 = new_received or new_received +
 carried_over_in; 予以公开 N件 = granted or granted + partially_granted), because narratives
 round, group and re-word; only a number that matches none of them is reported. Negations
@@ -23,7 +23,13 @@ from shared.schema import SCHEMAS
 T2, T3, T4 = "active_disclosure", "applications", "review_litigation"
 _UNIT = r"(\d+)(?:件|个|项|条|份|起|宗)"
 _KEYWORD_DIGIT = re.compile(r"\d(?:件|个|项|条|份|起|宗)")  # no counted number at all: nothing to compare
-_GAP = r"[^。；;，,\d]{0,8}?"
+# between keyword and number only filler words may stand: 「行政许可事项120件」, 「规范性文件共3件」;
+# anything else (「行政许可信息256条」, 「规章、规范性文件3件」, 「行政复议和行政诉讼共3件」) says the number
+# counts something other than the table cell, so it is not compared
+_GAP = r"(?:决定|事项|案件|申请|共计|合计|总计|共|计|为|达|数量)*?"
+_DOC_UNIT = r"(\d+)(?:件|个|项)"
+# a keyword joined to another one (「规章、规范性文件共9件」, 「行政复议和行政诉讼共3件」) counts both
+_JOINED = r"(?<![、和及与])(?<![、和及与]行政)"
 
 Reading = Callable[[ParsedReport], dict[str, float]]  # label → value; empty when not readable
 
@@ -70,7 +76,7 @@ _T2_KEYWORDS = {
 }
 
 
-_T2_PATTERNS = {row: re.compile(kw + _GAP + _UNIT) for row, kw in _T2_KEYWORDS.items()}
+_T2_PATTERNS = {row: re.compile(_JOINED + kw + _GAP + _DOC_UNIT) for row, kw in _T2_KEYWORDS.items()}
 
 
 def t2_005(report: ParsedReport, text: str) -> list[Finding]:
@@ -79,21 +85,21 @@ def t2_005(report: ParsedReport, text: str) -> list[Finding]:
     for row, kw in _T2_KEYWORDS.items():
         if kw not in text:
             continue
-        cells = t.get(row) or {}
-        readings = {f"{row}.{c}": cell.value for c, cell in cells.items() if cell.kind == "number" and cell.value is not None}
-        out += _compare("T2-005", text, _T2_PATTERNS[row], readings, [f"{T2}.{row}.{c}" for c in readings])
+        cols = {c: cell.value for c, cell in (t.get(row) or {}).items() if cell.kind == "number" and cell.value is not None}
+        readings = {f"{row}.{c}": v for c, v in cols.items()}
+        out += _compare("T2-005", text, _T2_PATTERNS[row], readings, [f"{T2}.{row}.{c}" for c in cols])
     return out
 
 
 # --- T3 -------------------------------------------------------------------------------------------
 
-_RECEIVED = re.compile(r"(?:收到|受理|接到|接收|新收)[^。；;，,]{0,12}?申请[^。；;，,\d公开理供复]{0,6}?" + _UNIT + r"|依申请公开" + _GAP + _UNIT)
+_RECEIVED = re.compile(r"(?:收到|受理|接到|接收|新收)[^。；;，,、\d]{0,12}?申请" + _GAP + _UNIT + r"|依申请公开" + _GAP + _UNIT)
 _ANSWERED = re.compile(r"(?:答复|办结|办理完毕)" + _GAP + _UNIT)
-_GRANTED = re.compile(r"(?<!不)予以公开" + _GAP + _UNIT)
+_GRANTED = re.compile(r"(?<!不)予以公开(?:(?:及|和|与|、)部分公开)?" + _GAP + _UNIT)
 _DENIED = re.compile(r"不予公开" + _GAP + _UNIT)
 _UNABLE = re.compile(r"无法提供" + _GAP + _UNIT)
 _NOT_PROCESSED = re.compile(r"不予处理" + _GAP + _UNIT)
-_NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|接到|接收|产生)[^。；;，,\d]{0,12}?申请")
+_NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|接到|接收)[^。；;，,\d的补]{0,12}?申请")
 
 
 def t3_005(report: ParsedReport, text: str) -> list[Finding]:
@@ -126,8 +132,8 @@ def t3_005(report: ParsedReport, text: str) -> list[Finding]:
 
 # --- T4 -------------------------------------------------------------------------------------------
 
-_REVIEW = re.compile(r"行政复议" + _GAP + _UNIT)
-_LITIGATION = re.compile(r"诉讼" + _GAP + _UNIT)
+_REVIEW = re.compile(_JOINED + r"行政复议" + _GAP + _UNIT)
+_LITIGATION = re.compile(_JOINED + r"诉讼" + _GAP + _UNIT)
 _NONE_CASES = re.compile(r"(?:未|没有)(?:发生|收到|出现|被|有)[^。；;，,]{0,24}?(?:行政复议|诉讼)[^。；;，]{0,12}")
 _ALL_UPHELD = re.compile(r"(?:行政复议|诉讼)[^。]{0,30}?均(?:获|被|予以|得到)?维持")
 

@@ -109,3 +109,19 @@ def test_narrative_is_not_checked_for_pre2019_reports():
     r = with_overview("收到申请99件。")
     r.format_version = "pre2019"
     assert check(r) == []
+
+
+def test_numbers_that_count_something_else_are_not_compared():
+    text = (
+        "公开行政许可信息256条，行政处罚信息31条。"
+        "制定规章、规范性文件共9件。"
+        "全年收到政府信息公开申请28件，其中当面申请3件，网上申请25件。"
+        "对于未收到补正材料的申请，不再处理。"
+        "本年度行政复议和行政诉讼共3件。"
+    )
+    assert check(with_overview(text)) == []
+
+
+def test_filler_words_between_keyword_and_number_are_allowed():
+    r = with_overview("办理行政许可事项121件，作出行政处罚决定9件。")
+    assert sorted(f.message.split("「")[1].split("」")[0] for f in check(r)) == ["行政处罚决定9件", "行政许可事项121件"]
