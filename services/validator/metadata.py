@@ -104,8 +104,20 @@ def same_agency(a: str | None, b: str | None) -> bool:
     return sum(c in long_ for c in chars) / len(chars) >= 0.75
 
 
+# a publisher field names an agency when it ends like one; 「本网」「原创」「区政府办」 say nothing
+_AGENCY_END = re.compile(r"(局|委|委员会|办|办公室|办公厅|厅|政府|院|会|中心|所|处|室|部|署|镇|乡|街道|办事处)$")
+
+
+def _names_an_agency(name: str) -> bool:
+    core = agency_core(name)
+    return bool(_AGENCY_END.search(norm(name))) and any(c not in _GENERIC_CHARS for c in core)
+
+
 def m003_publisher(report: ParsedReport) -> list[Finding]:
-    if not report.page_agency or not report.agency_name or same_agency(report.agency_name, report.page_agency):
+    page = report.page_agency
+    if not page or not report.agency_name or not _names_an_agency(page):
+        return []
+    if same_agency(report.agency_name, page):
         return []
     return [
         finding(

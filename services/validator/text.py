@@ -24,7 +24,7 @@ def norm(text: str | None) -> str:
 
 def norm_title(text: str | None) -> str:
     """A section title compared as the format prints it: §5 steps 1–4."""
-    s = norm(text)
+    s = norm(text).rstrip("。.:：;；")
     while True:
         t = _MARKER.sub("", s, count=1)
         if t == s:

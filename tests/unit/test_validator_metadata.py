@@ -133,3 +133,10 @@ def test_m007_accepts_seed_002s_wording_and_ignores_2019_reports():
 def test_metadata_rules_apply_to_pre2019_reports():
     r = ParsedReport(format_version="pre2019", report_year=2016, agency_name="福州市晋安区人民政府", title="福州市晋安区2016年政务信息公开年度报告", publish_date="2016-12-01")
     assert sorted(f.rule for f in check(r)) == ["M-002", "M-004"]
+
+
+def test_m003_ignores_publisher_fields_that_name_no_agency():
+    r = consistent_report(agency="温州市鹿城区经济和信息化局")
+    for page in ("本网", "原创", "区政府办", "人民政府"):
+        r.page_agency = page
+        assert only(check(r), "M-003") == [], page
