@@ -77,9 +77,8 @@ _VALUES = st.one_of(st.none(), st.integers(-5, 10**7), st.floats(-1e6, 1e9, allo
     drop_table=st.sampled_from([None, "active_disclosure", "applications", "review_litigation"]),
 )
 def test_any_mix_of_cell_kinds_and_values_gives_findings_not_exceptions(fmt, data, drop_rows, drop_table):
-    from shared.report import Cell
-
     from services.validator import RULES
+    from shared.report import Cell
 
     r = consistent_report(fmt)
     paths = _numeric_paths(fmt) + [f"active_disclosure.{row}.{col}" for row, cols in r.tables["active_disclosure"].items() for col in cols]
