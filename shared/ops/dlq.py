@@ -1,0 +1,220 @@
+"""Dead letters: the DLQ stream holds JetStream's MAX_DELIVERIES and MSG_TERMINATED advisories
+(shared/topology.py); the originals stay in their stream and are fetched by `stream_seq`.
+
+- `entries` lists them with stage, kind, delivery count, reason (a terminated message's
+  `doc.rejected` event carries the reason and detail; an exhausted one is `max_deliveries`) and
+  what the original is (subject, doc id, url) — or that it has expired;
+- `redrive` re-publishes originals to their subject with `Nats-Msg-Id = redrive:<stream_seq>:<n>`
+  (n counts redrives of that entry, so a second attempt after another fix is not deduplicated)
+  and the replay headers, so the stage's ordinary consumer handles it and its derived events pass
+  the dedup window; each redrive is recorded in the KV bucket `dlq_state`;
+- `dismiss` records that an entry needs no redrive (a page that is not a report);
+- the backlog (entries neither redriven nor dismissed) is the `nianbao_dlq_backlog{stage}` gauge.
+
+Settings read: none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import msgspec
+from nats.errors import Error as NatsError
+from nats.js.errors import KeyNotFoundError, NotFoundError
+
+from shared import metrics
+from shared.events import REPLAY_HEADER, REPLAY_OF_HEADER, DocRejected, decode
+from shared.ops.checkpoint import ensure_bucket
+from shared.ops.scan import Window
+from shared.runtime.publish import MSG_ID_HEADER
+from shared.topology import ADVISORY, DLQ, DOCS, STAGES
+
+BUCKET = "dlq_state"
+_KINDS = {"io.nats.jetstream.advisory.v1.terminated": "terminated",
+          "io.nats.jetstream.advisory.v1.max_deliver": "max_deliveries"}
+
+
+@dataclass
+class DeadLetter:
+    dlq_seq: int  # the entry's id: its sequence in the DLQ stream
+    kind: str  # terminated | max_deliveries
+    stream: str
+    stage: str  # the consumer that gave up
+    stream_seq: int  # the original, in `stream`
+    deliveries: int
+    at: float  # unix seconds of the advisory
+    reason: str = "max_deliveries"
+    detail: str = ""
+    subject: str | None = None  # the original's subject; None when it has expired
+    doc_id: str | None = None
+    url: str | None = None
+    record: dict = field(default_factory=dict)  # dlq_state: redrives, dismissed, …
+
+    @property
+    def state(self) -> str:
+        if self.record.get("dismissed"):
+            return "dismissed"
+        return "redriven" if self.record.get("redrives") else "waiting"
+
+
+def parse_advisory(dlq_seq: int, data: bytes, at: float) -> DeadLetter | None:
+    """One DLQ message → an entry (None for an advisory type this code does not know)."""
+    try:
+        adv = json.loads(data)
+    except ValueError:
+        return None
+    kind = _KINDS.get(adv.get("type", ""))
+    if kind is None:
+        return None
+    return DeadLetter(dlq_seq=dlq_seq, kind=kind, stream=adv.get("stream", ""),
+                      stage=adv.get("consumer", ""), stream_seq=int(adv.get("stream_seq", 0)),
+                      deliveries=int(adv.get("deliveries", 0)), at=at,
+                      reason="max_deliveries" if kind == "max_deliveries" else "terminated")
+
+
+async def _last_seq(js, stream: str) -> int:
+    try:
+        return (await js.stream_info(stream)).state.last_seq
+    except NotFoundError:
+        return 0
+
+
+async def _advisories(js) -> list[DeadLetter]:
+    out: list[DeadLetter] = []
+    async with Window(js, DLQ, f"{ADVISORY}.>", await _last_seq(js, DLQ), batch=512) as window:
+        async for batch in window:
+            out += [e for m in batch if (e := parse_advisory(m.seq, m.data, m.ts)) is not None]
+    return out
+
+
+async def _rejections(js) -> dict[tuple[str, int], DocRejected]:
+    """(stage, original seq) → the doc.rejected event the acking layer published before term."""
+    out: dict[tuple[str, int], DocRejected] = {}
+    async with Window(js, DOCS, "doc.rejected.>", await _last_seq(js, DOCS), batch=512) as window:
+        async for batch in window:
+            for m in batch:
+                with contextlib.suppress(msgspec.DecodeError, msgspec.ValidationError):
+                    ev = decode(m.data)
+                    if isinstance(ev, DocRejected) and ev.original_seq is not None:
+                        out[(ev.stage, ev.original_seq)] = ev
+    return out
+
+
+async def _original(js, entry: DeadLetter):
+    try:
+        return await js.get_msg(entry.stream, entry.stream_seq)
+    except NotFoundError:
+        return None
+
+
+def _describe(entry: DeadLetter, raw) -> None:
+    if raw is None:
+        return
+    entry.subject = raw.subject
+    with contextlib.suppress(msgspec.DecodeError, msgspec.ValidationError):
+        ev = decode(raw.data or b"")
+        ref = getattr(ev, "ref", None)
+        entry.doc_id, entry.url = (ref.doc_id, ref.url) if ref else (None, None)
+
+
+class DeadLetters:
+    def __init__(self, js, kv) -> None:
+        self.js, self.kv = js, kv
+
+    @classmethod
+    async def open(cls, js) -> DeadLetters:
+        return cls(js, await ensure_bucket(js, BUCKET))
+
+    async def _records(self) -> dict[int, dict]:
+        try:
+            keys = await self.kv.keys()
+        except Exception:  # noqa: BLE001 - nats-py raises NoKeysError for an empty bucket
+            return {}
+        out = {}
+        for k in keys:
+            with contextlib.suppress(KeyNotFoundError, NotFoundError):
+                entry = await self.kv.get(k)
+                out[int(k)] = json.loads(entry.value)
+        return out
+
+    async def entries(self, *, stage: str | None = None, reason: str | None = None,
+                      states: tuple[str, ...] = ("waiting",), originals: bool = True) -> list[DeadLetter]:
+        """Entries oldest first, filtered by stage, reason and state (waiting/redriven/dismissed)."""
+        found = await _advisories(self.js)
+        rejections = await _rejections(self.js) if any(e.kind == "terminated" for e in found) else {}
+        records = await self._records()
+        out = []
+        for e in found:
+            e.record = records.get(e.dlq_seq, {})
+            rej = rejections.get((e.stage, e.stream_seq))
+            if rej is not None:
+                e.reason, e.detail = rej.reason, rej.detail
+                if rej.ref is not None:
+                    e.doc_id, e.url = rej.ref.doc_id, rej.ref.url
+            if (stage and e.stage != stage) or (reason and e.reason != reason) or e.state not in states:
+                continue
+            out.append(e)
+        if originals:
+            for e in out:
+                _describe(e, await _original(self.js, e))
+        return out
+
+    async def show(self, dlq_seq: int) -> tuple[DeadLetter, object | None]:
+        """One entry (any state) and its original message (None when it has expired)."""
+        for e in await self.entries(states=("waiting", "redriven", "dismissed"), originals=False):
+            if e.dlq_seq == dlq_seq:
+                raw = await _original(self.js, e)
+                _describe(e, raw)
+                return e, raw
+        raise KeyError(f"no dead letter {dlq_seq}")
+
+    async def redrive(self, entries: list[DeadLetter], rate: float | None = None) -> list[tuple[DeadLetter, int | None, str]]:
+        """Re-publish each original; (entry, new stream seq or None, "" or the error)."""
+        out = []
+        for e in entries:
+            raw = await _original(self.js, e)
+            if raw is None:
+                out.append((e, None, f"original {e.stream}:{e.stream_seq} has expired"))
+                continue
+            n = int(e.record.get("redrives", 0)) + 1
+            token = f"redrive:{e.stream_seq}:{n}"
+            headers = {MSG_ID_HEADER: token, REPLAY_HEADER: token, REPLAY_OF_HEADER: f"{e.stream}:{e.stream_seq}"}
+            ack = await self.js.publish(raw.subject, raw.data or b"", headers=headers)
+            e.record = {**e.record, "redrives": n, "at": time.time(), "seq": ack.seq}
+            await self.kv.put(str(e.dlq_seq), json.dumps(e.record).encode())
+            out.append((e, ack.seq, ""))
+            if rate:
+                await asyncio.sleep(1 / rate)
+        return out
+
+    async def dismiss(self, entries: list[DeadLetter], note: str = "") -> int:
+        for e in entries:
+            e.record = {**e.record, "dismissed": True, "at": time.time(), "note": note}
+            await self.kv.put(str(e.dlq_seq), json.dumps(e.record).encode())
+        return len(entries)
+
+    async def backlog(self) -> dict[str, int]:
+        """Waiting entries per stage; sets the DLQ_BACKLOG gauge (0 for stages with none)."""
+        counts = Counter(e.stage for e in await self.entries(originals=False))
+        for stage in STAGES:
+            metrics.DLQ_BACKLOG.labels(stage).set(counts.get(stage, 0))
+        return {stage: counts.get(stage, 0) for stage in STAGES}
+
+
+async def export_backlog_forever(js, interval: float = 30.0) -> None:
+    """Refresh the backlog gauge until cancelled (for a service's or the launcher's loop)."""
+    dead = await DeadLetters.open(js)
+    while True:
+        with contextlib.suppress(NatsError, TimeoutError, asyncio.TimeoutError):
+            await dead.backlog()
+        await asyncio.sleep(interval)
+
+
+def when(ts: float) -> str:
+    return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S")
