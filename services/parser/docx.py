@@ -1,6 +1,7 @@
 """DOCX → Document: paragraphs and tables in body order, merged cells expanded.
 
-Read straight from the WordprocessingML body (python-docx opens the package): `w:gridSpan`
+Read straight from the WordprocessingML body (the main part found through `_rels/.rels`, parsed
+with DTDs refused and entities unresolved — the protections defusedxml gives): `w:gridSpan`
 widens a cell over several grid columns (the extra positions are None), `w:vMerge` without
 `restart` continues the cell above (None), `w:gridBefore` leaves leading positions empty ("").
 Content controls (`w:sdt`) are read through. Text inside a table cell keeps its paragraph breaks
@@ -11,6 +12,9 @@ Settings read: none (limits come from services/parser/extract.py).
 from __future__ import annotations
 
 import io
+import zipfile
+
+from lxml import etree
 
 from services.parser.document import Block, Document, Grid, Paragraph
 from services.parser.zipguard import check_zip
@@ -19,20 +23,54 @@ from shared.errors import UnreadableDocument
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def extract_docx(data: bytes, limits) -> Document:
-    check_zip(data, max_total=limits.max_unzipped, max_ratio=limits.max_ratio)
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
+_SAFE_XML = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+)
+_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_OFFICE_DOCUMENT = "/officeDocument"
+_DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
 
+
+def _xml(z: zipfile.ZipFile, name: str):
+    """A package part parsed safely: no DTDs (entity bombs), no network, no huge trees."""
     try:
-        document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as e:
+        root = etree.fromstring(z.read(name), _SAFE_XML)
+    except KeyError as e:
+        raise UnreadableDocument(f"DOCX package has no part {name!r}") from e
+    except (etree.XMLSyntaxError, zipfile.BadZipFile, OSError, EOFError) as e:
+        raise UnreadableDocument(f"DOCX part {name!r} is corrupt: {e}") from e
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise UnreadableDocument(f"DOCX part {name!r} declares a DTD (entity expansion is refused)")
+    return root
+
+
+def _main_part(z: zipfile.ZipFile) -> str:
+    names = set(z.namelist())
+    if "_rels/.rels" in names:
+        for rel in _xml(z, "_rels/.rels").iter(_REL_NS + "Relationship"):
+            if rel.get("Type", "").endswith(_OFFICE_DOCUMENT):
+                return rel.get("Target", "").lstrip("/")
+    return "word/document.xml"
+
+
+def extract_docx(data: bytes, limits) -> Document:
+    """Read word/document.xml directly (python-docx would also parse styles, numbering, theme…)."""
+    check_zip(data, max_total=limits.max_unzipped, max_ratio=limits.max_ratio)
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError) as e:
         raise UnreadableDocument(f"DOCX package could not be opened: {e}") from e
-    except Exception as e:  # lxml XMLSyntaxError on a corrupt part, among others
-        raise UnreadableDocument(f"DOCX content is corrupt: {type(e).__name__}: {e}") from e
+    with z:
+        root = _xml(z, _main_part(z))
+        title = None
+        if "docProps/core.xml" in z.namelist():
+            node = _xml(z, "docProps/core.xml").find(_DC_TITLE)
+            title = (node.text or "").strip() or None if node is not None else None
+    body = root.find(W + "body")
+    if body is None:
+        raise UnreadableDocument("DOCX main part has no w:body")
     blocks: list[Block] = []
-    _body(document.element.body, blocks)
-    title = (document.core_properties.title or "").strip() or None
+    _body(body, blocks)
     return Document(kind="docx", blocks=blocks, title=title)
 
 
