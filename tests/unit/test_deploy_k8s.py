@@ -551,3 +551,17 @@ def test_prometheus_keda_and_grafana_get_in_from_their_namespaces_only():
     assert not _allowed(policies, None, pods["nats"], 4222, src_namespace="keda")
     assert _allowed(policies, None, pods["postgres"], 5432, src_namespace="monitoring")
     assert not _allowed(policies, None, pods["minio"], 9000, src_namespace="monitoring")
+
+
+def test_every_nianbao_pod_can_write_its_data_dir_and_tmp_despite_a_read_only_root():
+    data_dir = config.load(env=_settings_env()).data_dir
+    for path in _manifest_files():
+        for obj in _docs(path):
+            pod = _pod_spec(obj)
+            if pod is None:
+                continue
+            for c in pod.get("initContainers", []) + pod["containers"]:
+                if "/nianbao" not in c["image"]:
+                    continue
+                mounts = {m["mountPath"] for m in c.get("volumeMounts", [])}
+                assert {data_dir, "/tmp"} <= mounts, f"{path.name}: {c['name']}"
