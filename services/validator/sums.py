@@ -67,6 +67,18 @@ def all_numbers(row: dict[str, Cell] | None, cols) -> list[float] | None:
     return out
 
 
+def column_sum(table: dict[str, dict[str, Cell]], rows, col: str) -> float | None:
+    """Σ table[row][col] over `rows` when every cell is a number, else None (fast path)."""
+    s: float = 0
+    for r in rows:
+        row = table.get(r)
+        cell = row.get(col) if row else None
+        if cell is None or cell.kind != "number" or cell.value is None:
+            return None
+        s += cell.value
+    return s
+
+
 def total(terms: Sequence[Term]) -> float:
     return sum(t.value for t in terms)
 

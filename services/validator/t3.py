@@ -12,7 +12,16 @@ import functools
 import re
 
 from services.validator.rules import finding
-from services.validator.sums import Term, all_numbers, check_identity, fmt, term, term_of, total
+from services.validator.sums import (
+    Term,
+    all_numbers,
+    check_identity,
+    column_sum,
+    fmt,
+    term,
+    term_of,
+    total,
+)
 from services.validator.text import norm, section_text
 from shared.report import Finding, ParsedReport
 from shared.schema import SCHEMAS, cell_path
@@ -20,6 +29,7 @@ from shared.schema import SCHEMAS, cell_path
 T = "applications"
 PARTS = ("natural_person", "commercial_enterprise", "research_institution", "public_welfare_org", "legal_service_org", "other_org")
 NOT_RESULTS = ("new_received", "carried_over_in", "results_total", "carried_over_out")
+_INTAKE, _OUTCOME, _RESULTS_TOTAL = ("new_received", "carried_over_in"), ("results_total", "carried_over_out"), ("results_total",)
 
 
 def _cols(fmt_version: str) -> list[str]:
@@ -35,8 +45,8 @@ def t3_001_columns(report: ParsedReport) -> list[Finding]:
     out = []
     t = report.tables[T] or {}
     for c in _cols(report.format_version):
-        vals = [all_numbers(t.get(r), (c,)) for r in ("new_received", "carried_over_in", "results_total", "carried_over_out")]
-        if all(v is not None for v in vals) and vals[0][0] + vals[1][0] == vals[2][0] + vals[3][0]:  # type: ignore[index]
+        lhs, rhs = column_sum(t, _INTAKE, c), column_sum(t, _OUTCOME, c)
+        if lhs is not None and lhs == rhs:
             continue
         f = check_identity(
             "T3-001",
@@ -83,9 +93,8 @@ def t3_003_results(report: ParsedReport) -> list[Finding]:
     t = report.tables[T] or {}
     rows = result_rows(report.format_version)
     for c in _cols(report.format_version):
-        parts = [all_numbers(t.get(r), (c,)) for r in rows]
-        whole = all_numbers(t.get("results_total"), (c,))
-        if whole is not None and all(p is not None for p in parts) and sum(p[0] for p in parts) == whole[0]:  # type: ignore[index]
+        parts = column_sum(t, rows, c)
+        if parts is not None and parts == column_sum(t, _RESULTS_TOTAL, c):
             continue
         f = check_identity(
             "T3-003",
