@@ -23,11 +23,14 @@ fetch_deadline_s, per_host_concurrency, min_delay_s, sample_portal_url.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-from services.fetcher.canonical import canonical_url, doc_id, host_key
+from services.fetcher.canonical import canonical_url, doc_id
+from services.fetcher.client import PoliteClient
 from services.fetcher.discovery import (
     Link,
     attachment_links,
@@ -38,9 +41,9 @@ from services.fetcher.discovery import (
 )
 from services.fetcher.encoding import decode_html
 from services.fetcher.http import HttpFetcher, Response
-from services.fetcher.politeness import MAX_INLINE_WAIT_S, Politeness, RetryLater
+from services.fetcher.politeness import RetryLater
 from services.fetcher.registry import Portal, Registry
-from services.fetcher.robots import RobotsCache, RobotsDenied
+from services.fetcher.robots import RobotsDenied
 from services.fetcher.state import UrlRecord
 from shared import metrics
 from shared.config import Settings
@@ -50,7 +53,6 @@ from shared.storage.base import ObjectMeta
 
 Rejected = Callable[[DocRejected], Awaitable[None]]
 HTML_TYPES = ("text/html", "application/xhtml")
-RETRY_INLINE = 2  # short Retry-After waits retried within the job before giving up to a nak
 
 
 class UnknownPortal(PermanentError):
@@ -90,13 +92,13 @@ class Crawler:
         self.objects = objects
         self.state = state
         self.registry = registry
-        self.http = http or HttpFetcher(settings)
-        self.robots = RobotsCache(self.http)
-        self.politeness = Politeness(settings)
+        self.client = PoliteClient(settings, http=http)
+        self.politeness = self.client.politeness
+        self.get = self.client.get  # robots.txt + SSRF guard + politeness + Retry-After
         self.on_rejected = on_rejected
 
     async def close(self) -> None:
-        await self.http.close()
+        await self.client.close()
 
     # --- one job -------------------------------------------------------------------------------
     async def crawl(self, job: CrawlDue) -> AsyncIterator[DocFetched]:
@@ -116,9 +118,8 @@ class Crawler:
             metrics.PORTAL_FAILURES.labels(portal.id, exc.reason).inc()
             raise
         job_ctx = _Job()
-        for link in links:
-            async for event in self._guarded(portal, link, None, job_ctx):
-                yield event
+        async for event in self._fan_out(portal, links, job_ctx):
+            yield event
         failures = job_ctx.failures
         if failures:
             metrics.PORTAL_FAILURES.labels(portal.id, "incomplete").inc()
@@ -158,6 +159,52 @@ class Crawler:
             if portal.pagination == "auto":
                 queue.extend(u for u in pagination_urls(tree, resp.url, text) if u not in seen)
         return list(links.values())
+
+    async def _fan_out(
+        self, portal: Portal, links: list[Link], job: _Job
+    ) -> AsyncIterator[DocFetched]:
+        """Work through `links` with as many workers as a host has slots (1–2), yielding events
+        one at a time. A worker waits until its event has been consumed (published) before it
+        records the new version, exactly as in a sequential loop."""
+        pending = deque(links)
+        queue: asyncio.Queue = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+
+        async def worker() -> None:
+            error: BaseException | None = None
+            try:
+                while pending:
+                    link = pending.popleft()
+                    async for event in self._guarded(portal, link, None, job):
+                        consumed = loop.create_future()
+                        await queue.put((event, consumed))
+                        await consumed
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - handed to the consumer below
+                error = exc
+            finally:
+                queue.put_nowait((None, error))
+
+        tasks = [
+            asyncio.create_task(worker())
+            for _ in range(max(1, min(self.politeness.concurrency, len(links))))
+        ]
+        running = len(tasks)
+        try:
+            while running:
+                event, extra = await queue.get()
+                if event is None:
+                    running -= 1
+                    if extra is not None:
+                        raise extra
+                    continue
+                yield event
+                extra.set_result(None)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     # --- one URL -------------------------------------------------------------------------------
     async def _guarded(
@@ -242,19 +289,23 @@ class Crawler:
             etag=rec.etag,
             last_modified=rec.last_modified,
         )
-        if await self.objects.put_if_absent(object_key, resp.body, meta):
-            metrics.STORED_BYTES.inc(len(resp.body))
-        else:
-            holder = await self.objects.head(object_key)
-            if (
-                holder is not None
-                and holder.source_url
-                and canonical_url(holder.source_url) != link.url
-            ):
-                metrics.NOT_MODIFIED.labels("duplicate").inc()
-                rec.duplicate_of, rec.version = canonical_url(holder.source_url), version
-                await self._settle(rec, key, "duplicate")
-                return
+        # Same bytes under another URL: first within this job (two workers may race on the
+        # put, before the winner's metadata is readable), then across jobs via the object's
+        # recorded source URL.
+        holder = job.versions.setdefault(version, link.url)
+        if holder == link.url:
+            if await self.objects.put_if_absent(object_key, resp.body, meta):
+                metrics.STORED_BYTES.inc(len(resp.body))
+            else:
+                stored = await self.objects.head(object_key)
+                holder = (
+                    canonical_url(stored.source_url) if stored and stored.source_url else link.url
+                )
+        if holder != link.url:
+            metrics.NOT_MODIFIED.labels("duplicate").inc()
+            rec.duplicate_of, rec.version = holder, version
+            await self._settle(rec, key, "duplicate")
+            return
         if tree is not None and link.kind == "page":
             rec.children = [a.url for a in attachment_links(tree, resp.url) if a.url != link.url]
         outcome = "changed" if rec.version else "new"
@@ -334,35 +385,6 @@ class Crawler:
         rec.status, rec.reason, rec.last_checked = status, exc.reason, time.time()
         await self.state.put(key, rec)
 
-    # --- HTTP with robots and politeness --------------------------------------------------------
-    async def get(self, url: str, headers: dict[str, str] | None = None) -> Response:
-        """GET after robots.txt, inside the host's politeness slot; honours Retry-After."""
-        host = host_key(url)
-        await self.http.check_address(url)  # a private address is refused before even robots.txt
-        rules = await self.robots.check(url)
-        self.politeness.set_crawl_delay(host, rules.crawl_delay(self.robots.agent))
-        for attempt in range(RETRY_INLINE + 1):
-            async with self.politeness.slot(host):
-                started = time.monotonic()
-                try:
-                    resp = await self.http.get(url, headers=headers, before_hop=self._hop_allowed)
-                except TransientError:
-                    self.politeness.observe(host, time.monotonic() - started, 599)
-                    raise
-            wait = self.politeness.observe(
-                host, resp.elapsed, resp.status, resp.headers.get("retry-after")
-            )
-            if wait is None:
-                return resp
-            if wait > MAX_INLINE_WAIT_S or attempt == RETRY_INLINE:
-                raise RetryLater(
-                    f"{host} answered {resp.status} with Retry-After {wait:.0f}s", wait
-                )
-        raise AssertionError("unreachable")
-
-    async def _hop_allowed(self, url: str) -> None:
-        await self.robots.check(url)
-
 
 @dataclass(slots=True)
 class _Job:
@@ -370,6 +392,7 @@ class _Job:
 
     failures: list[str] = field(default_factory=list)
     visited: set[str] = field(default_factory=set)
+    versions: dict[str, str] = field(default_factory=dict)  # sha256 → first URL that had it
 
 
 class EmptyBody(PermanentError):
