@@ -10,12 +10,14 @@ Reads no settings.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 
 from services.parser.detect import detect
 from services.parser.document import Document
 from services.parser.metadata import read_metadata
 from services.parser.sections import find_sections
 from services.parser.tables import read_tables
+from services.parser.textgrid import unglue
 from shared.errors import NotAReport
 from shared.report import ParsedReport, ParseNote
 from shared.schema import TABLE_KEYS, TABLED_FORMATS
@@ -40,6 +42,7 @@ def parse(data: bytes, *, source_url: str | None = None, content_type: str | Non
 
 def interpret(doc: Document) -> ParsedReport:
     """Read a `Document` into a `ParsedReport` (format, tables, metadata, sections, notes)."""
+    doc = replace(doc, blocks=unglue(doc.blocks))  # PDF lines joined across table rows, split again
     text = unicodedata.normalize("NFKC", doc.text())  # once; later NFKC calls take the quick path
     md = read_metadata(doc, text)
     fmt = detect(text, title=md.title, year=md.report_year)

@@ -48,6 +48,33 @@ _MAX_ROW_LABEL = 80  # normalised characters; longer text in a table context is 
 _HEADING_TABLE = {"active_disclosure": "T2", "applications": "T3", "review_litigation": "T4"}
 
 
+_LEAD_NUMBER = re.compile(r"^([+-]?\d[\d,]*(?:\.\d+)?(?:万元|元|件|个)?)(?=[^\d.,%])(.+)$")
+_TRAIL_NUMBER = re.compile(r"^(.*[\u4e00-\u9fff）)])(\d[\d,]*(?:\.\d+)?)$")
+
+
+def _tokens(line: str) -> list[str]:
+    """Whitespace tokens of a text line, with numbers glued to stacked label characters split off.
+
+    In PDF text a table's stacked row-group label (本/年/度…) or a wrapped label often sticks to a
+    number: `1年`, `0办`, `16形，不计其他情形）`, `只计这一情15`. Within a table line the only units a
+    count or amount carries are 件/个/元/万元, so anything else glued to a number is label text.
+    """
+    out: list[str] = []
+    for tok in line.split():
+        while True:
+            m = _LEAD_NUMBER.match(tok)
+            if not m:
+                break
+            out.append(m.group(1))
+            tok = m.group(2)
+        m = _TRAIL_NUMBER.match(tok)
+        if m and not m.group(1).endswith(("第", "保留")):
+            out.extend((m.group(1), m.group(2)))
+        else:
+            out.append(tok)
+    return out
+
+
 @dataclass
 class Segment:
     labels: list[str]
@@ -172,7 +199,7 @@ class TableReader:
             # outside a table only a caption or the T3 corner note opens one; prose stays prose
             if not self._opens_table(n):
                 return
-        tokens = text.split()
+        tokens = _tokens(text)
         segs = _split_cells(tokens, exact=False, from_line=True)
         # merge adjacent label tokens back into one label (a label may contain spaces)
         for seg in segs:
@@ -407,7 +434,8 @@ class TableReader:
         if seg.labels:
             last = core(seg.labels[-1])
             if last == "其他":
-                if self.format == "2021" and (st.t3_group == "other" or (st.last_t3_row or "").startswith("other_")):
+                after = (st.last_t3_row or "").startswith(("other_", "not_processed_"))
+                if self.format == "2021" and (st.t3_group == "other" or after):
                     return "other_other"
                 return None
             if last == "总计":

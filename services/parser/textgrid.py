@@ -21,6 +21,11 @@ import re
 from services.parser.document import Block, Grid, Paragraph
 
 _SECTION_HEAD = re.compile(r"^\s*#*\s*[一二三四五六七八九十]+、")
+# a number token glued to the start of the next row or heading: 「131二、上年结转…」「12.5三、收到和处理…」
+_GLUED_MARKER = re.compile(
+    r"(?:(?<=\s)|^)([+-]?\d[\d,]*(?:\.\d+)?|[-—－/])"
+    r"(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|第二十条|\d{1,2}[.．、][^\d])"
+)
 _MD_SEP = re.compile(r"^\s*\|?\s*:?-{2,}")
 _MAX_CONTINUATION = 40  # a wrapped cell fragment is short; longer lines are new paragraphs
 
@@ -94,6 +99,31 @@ def _tab_rows(lines: list[str]) -> list[list[str]]:
 def _continues_cell(line: str) -> bool:
     s = line.strip()
     return bool(s) and len(s) <= _MAX_CONTINUATION and not _SECTION_HEAD.match(line)
+
+
+def unglue(blocks: list[Block]) -> list[Block]:
+    """Split paragraphs where a table row's last number runs into the next row or heading.
+
+    PDF text extraction may join lines that reach the right margin — and a table's number
+    columns do — into one paragraph (`… 3 1 131二、上年结转… 4`, `… 0五、存在的主要问题…`). A
+    number token standing on its own (after a space) and directly followed by an item marker
+    (`二、` `（一）` `1.` `第二十条`) ends a line there. Prose numbers (`共受理2件`) follow no space
+    and are never split.
+    """
+    out: list[Block] = []
+    for b in blocks:
+        if isinstance(b, Paragraph) and _GLUED_MARKER.search(b.text):
+            cuts = [m.end() for m in _GLUED_MARKER.finditer(b.text)]
+            start = 0
+            for c in cuts:
+                if b.text[start:c].strip():
+                    out.append(Paragraph(b.text[start:c].strip(), page=b.page))
+                start = c
+            if b.text[start:].strip():
+                out.append(Paragraph(b.text[start:].strip(), page=b.page))
+        else:
+            out.append(b)
+    return out
 
 
 def text_blocks(text: str) -> list[Block]:

@@ -1,7 +1,6 @@
 """Blocks → T2/T3/T4: real-world layouts (report-format.md §7) with non-zero numbers, exact values.
 
-Fixtures are small inline copies of the layouts seen in real reports (numbers made up but
-consistent): PDF plain text with stacked row-group labels, HTML grids with blank cells,
+Fixtures are small inline copies of the layouts seen in real reports (numbers made up): PDF plain text with stacked row-group labels, HTML grids with blank cells,
 2019 tables with signs, dashes, units and template notes, a 2021 report printing the 2019
 （六）其他处理 row, tables split over pages, rows short of values.
 """
@@ -375,3 +374,40 @@ def test_prose_under_a_section_heading_before_the_table_is_not_a_row():
     assert values(r.tables["active_disclosure"], "administrative_licensing") == [1200]
     assert values(r.tables["active_disclosure"], "administrative_penalty") == ["missing"]
     assert notes(r, "duplicate_row") == []
+
+
+def test_pdf_lines_joined_across_rows_and_stacked_characters_glued_to_numbers():
+    # what a PDF text layer gives when lines reaching the right margin are joined (numbers sit there)
+    paras = [
+        "某某市某某区财政局2021年政府信息公开工作年度报告", "二、主动公开政府信息情况", "第二十条第（一）项",
+        "信息内容 本年制发件数 本年废止件数 现行有效件数", "规章 0 0 0行政规范性文件 5 2 31第二十条第（五）项",
+        "信息内容 本年处理决定数量", "行政许可 1,203第二十条第（六）项", "行政处罚 56行政强制 3第二十条第（八）项",
+        "信息内容 本年收费金额（单位：万元）", "行政事业性收费 12.5三、收到和处理政府信息公开申请情况",
+        "（本列数据的勾稽关系为：第一项加第二项之和， 法人或其他组织",
+        "一、本年新收政府信息公开申请数量 120 7 0 0 3 1 131二、上年结转政府信息公开申请数量 4 0 0 0 0 0 4"
+        "（一）予以公开 61 2 0 0 1 0 64（二）部分公开（区分处理的，只计这一情",
+        "15 1 0 0 0 0 16形，不计其他情形）", "1.属于国家秘密 0 0 0 0 0 0 0三、",
+        "本 2.其他法律行政法规禁止公开 1 0 0 0 0 0 1年",
+        "度 3.危及“三安全一稳定” 0 0 0 0 0 0 0办 （三）不 4.保护第三方合法权益 2 0 0 0 0 0 2理 予公开 "
+        "5.属于三类内部事务信息 0 0 0 0 0 0 0结 6.属于四类过程性信息 3 0 0 0 0 0 3果",
+        "（六）其 1.申请人无正当理由逾期不补正、行政机关不再处理 2 0 0 0 0 1 3他处理 其政府信息公开申请",
+        "3.其他 1 0 0 0 0 0 1（七）总计 118 6 0 0 1 1 126四、结转下年度继续办理 6 1 0 0 2 0 9"
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "行政复议 行政诉讼", "结 结 其 尚", "2 1 0 1 4 1 0 0 0 1 0 0 0 0 0五、存在的主要问题及改进情况", "一是公开不够及时。",
+    ]
+    r = interpret(Document(blocks=[Paragraph(p, page=1) for p in paras], kind="pdf"))
+    t2, t3, t4 = (r.tables[k] for k in ("active_disclosure", "applications", "review_litigation"))
+    assert values(t2, "normative_documents") == [5, 2, 31]
+    assert values(t2, "administrative_licensing") == [1203]
+    assert values(t2, "administrative_coercion") == [3]
+    assert values(t2, "administrative_fees") == [12.5]
+    assert values(t3, "carried_over_in") == [4, 0, 0, 0, 0, 0, 4]
+    assert values(t3, "partially_granted") == [15, 1, 0, 0, 0, 0, 16]
+    assert values(t3, "denied_prohibited_by_law") == [1, 0, 0, 0, 0, 0, 1]
+    assert values(t3, "denied_process_info") == [3, 0, 0, 0, 0, 0, 3]
+    assert values(t3, "other_no_correction") == [2, 0, 0, 0, 0, 1, 3]
+    assert values(t3, "other_other") == [1, 0, 0, 0, 0, 0, 1]
+    assert values(t3, "results_total") == [118, 6, 0, 0, 1, 1, 126]
+    assert values(t3, "carried_over_out") == [6, 1, 0, 0, 2, 0, 9]
+    assert values(t4, "admin_review") == [2, 1, 0, 1, 4]
+    assert "problems" in r.sections and "applications" in r.sections

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.parser.document import Grid, Paragraph
-from services.parser.textgrid import text_blocks
+from services.parser.textgrid import text_blocks, unglue
 
 
 def grids(blocks):
@@ -55,3 +55,20 @@ def test_space_separated_pdf_lines_stay_paragraphs_for_the_interpreter():
 
 def test_crlf_text_is_read_like_lf_text():
     assert text_blocks("a\r\n\tb\r\n\tc\r\n") == text_blocks("a\n\tb\n\tc\n")
+
+
+def test_unglue_splits_rows_and_headings_joined_after_a_number():
+    joined = Paragraph("一、本年新收政府信息公开申请数量 120 7 0 0 3 1 131二、上年结转政府信息公开申请数量 4 0 0 0 0 0 4"
+                       "（一）予以公开 61 2 0 0 1 0 64", page=3)
+    assert [p.text for p in unglue([joined])] == [
+        "一、本年新收政府信息公开申请数量 120 7 0 0 3 1 131",
+        "二、上年结转政府信息公开申请数量 4 0 0 0 0 0 4",
+        "（一）予以公开 61 2 0 0 1 0 64",
+    ]
+    assert [p.text for p in unglue([Paragraph("2 1 0 1 4 1 0 0 0 1 0 0 0 0 0五、存在的主要问题及改进情况")])] == [
+        "2 1 0 1 4 1 0 0 0 1 0 0 0 0 0", "五、存在的主要问题及改进情况"]
+
+
+def test_unglue_leaves_prose_numbers_alone():
+    p = Paragraph("2021年共受理申请2件（一）类，统计期限自2021年1月1日至12月31日。")
+    assert unglue([p]) == [p]
