@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -54,8 +54,7 @@ class ReportRow:
     report_json: bytes  # the ParsedReport, for previous_report and re-validation
 
 
-@dataclass(frozen=True)
-class CellRow:
+class CellRow(NamedTuple):  # a tuple: a report has ~200 of them and dataclasses cost 5× more
     tbl: str
     row: str
     col: str
@@ -132,8 +131,9 @@ def rows_of(event: DocValidated, *, now: float | None = None) -> Rows:
 
 
 def _cell_row(tbl: str, row: str, col: str, cell: Any) -> CellRow:
-    value = float(cell.value) if cell.kind == "number" and cell.value is not None else None
-    return CellRow(tbl, row, col, value, cell.kind, cell.raw.replace("\x00", ""), cell.unit, cell.note)
+    kind, value, raw = cell.kind, cell.value, cell.raw
+    value = float(value) if kind == "number" and value is not None else None
+    return CellRow(tbl, row, col, value, kind, raw.replace("\x00", "") if "\x00" in raw else raw, cell.unit, cell.note)
 
 
 def is_noop(stored: dict | None, rows: Rows) -> bool:
