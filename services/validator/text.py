@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -13,8 +14,9 @@ _QUOTES = re.compile(r"[“”\"‘’'「」]")
 _MARKER = re.compile(r"^(?:#+|[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、．])")
 
 
+@functools.lru_cache(maxsize=512)
 def norm(text: str | None) -> str:
-    """NFKC, no whitespace, no quotes (§5 steps 1–3)."""
+    """NFKC, no whitespace, no quotes (§5 steps 1–3). Cached: several rules read the same section."""
     if not text:
         return ""
     s = unicodedata.normalize("NFKC", text)
