@@ -40,6 +40,7 @@ _ISO = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2
 _PAGE_AGENCY = re.compile(r"(?:信息来源|发布机构|来源|发文机关|发布单位)[:：]\s*([^\s|｜:：,，]{2,40})")
 _NOTICE = re.compile(r"((?:国办|国务院办公厅|国务院|国办公开办)[\u4e00-\u9fff]{0,6}?[函发令字])\s*[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*(\d{1,4})\s*号")
 _MAX_TITLE = 80
+_YEAR_NEAR_REPORT = re.compile(r"((?:19|20)\d{2})\s*年度?\s*(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)")
 _CONTAINER_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+-\s+")
 _TITLE_PUNCT = re.compile(r"[，。,:：;；>»]")
 _COMPANION = re.compile(r"^(?:文字解读|图解|解读)[:：]")
@@ -168,6 +169,9 @@ def read_metadata(doc: Document, text: str) -> Metadata:
     md.stat_period = find_stat_period(text)
     if md.report_year is None and md.stat_period is not None:
         md.report_year = int(md.stat_period.start[:4])
+    if md.report_year is None:
+        m = _YEAR_NEAR_REPORT.search(text[:3000])
+        md.report_year = int(m.group(1)) if m else None
     md.publish_date = find_publish_date(text, doc.publish_date)
     md.page_agency = find_page_agency(text, doc.page_agency)
     md.cited_notices = find_notices(text)

@@ -47,7 +47,7 @@ def _title_part(n: str) -> tuple[str, bool]:
 
 def heading_key(text: str) -> tuple[str, str] | None:
     """(section key, normalised title) when `text` is a section heading, else None."""
-    n = norm(text).rstrip("。.:")
+    n = norm(text).strip("*").rstrip("。.:*")
     if not n or len(n) > _MAX_HEADING or _TRAILING_NUMBER.search(n):
         return None
     title, numbered = _title_part(n)

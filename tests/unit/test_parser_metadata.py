@@ -93,3 +93,8 @@ def test_cited_notices_are_collected_once_each_in_canonical_brackets():
 def test_a_breadcrumb_naming_the_column_is_not_taken_for_the_title():
     md = md_of("首页 > 政府信息公开 > 政府信息公开年报", "某某县水利局2022年政府信息公开工作年度报告", "一、总体情况")
     assert md.title == "某某县水利局2022年政府信息公开工作年度报告"
+
+
+def test_year_from_the_text_when_neither_title_nor_period_has_it():
+    md = md_of("政府信息公开工作年度报告", "现将本局2020年度政府信息公开工作年度报告公布如下。")
+    assert md.report_year == 2020

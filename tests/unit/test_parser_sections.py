@@ -58,3 +58,7 @@ def test_markdown_and_unnumbered_exact_titles_are_headings():
 def test_grid_rows_are_part_of_the_section_text():
     d = Document(blocks=[Paragraph("二、主动公开政府信息情况"), Grid([["规章", "1"]], exact=True)])
     assert find_sections(d, "2021")["active_disclosure"].text == "规章\t1"
+
+
+def test_bold_markdown_headings_are_headings():
+    assert heading_key("**一、总体情况**") == ("overview", "总体情况")
