@@ -71,7 +71,15 @@ def extract_docx(data: bytes, limits) -> Document:
         raise UnreadableDocument("DOCX main part has no w:body")
     blocks: list[Block] = []
     _body(body, blocks)
-    return Document(kind="docx", blocks=blocks, title=title)
+    doc = Document(kind="docx", blocks=blocks, title=title)
+    pictures = len(body.xpath(".//w:drawing | .//w:pict", namespaces={"w": W[1:-1]}))
+    text = sum(len(b.text) for b in blocks if isinstance(b, Paragraph))
+    if pictures and not any(isinstance(b, Grid) for b in blocks) and text <= 300:
+        doc.image_only = True  # a scan pasted into Word
+        doc.notes.append(
+            f"document has {pictures} pictures, no tables and {text} characters of text"
+        )
+    return doc
 
 
 def _body(parent, blocks: list[Block]) -> None:

@@ -77,7 +77,37 @@ def extract(
     declared = _DECLARED.get((content_type or "").split(";")[0].strip().lower())
     if declared and declared != kind and not (declared == "text" and kind == "html"):
         doc.notes.append(f"declared content type {content_type!r} but the bytes are {kind}")
+    ext = _extension(source_url)
+    if (
+        ext
+        and _EXTENSIONS.get(ext, kind) != kind
+        and not (kind == "image" and ext in sniffing.IMAGE_KINDS)
+    ):
+        doc.notes.append(f"URL ends in .{ext} but the bytes are {kind}")
     return doc
+
+
+_EXTENSIONS = {
+    "pdf": "pdf",
+    "doc": "doc",
+    "docx": "docx",
+    "xls": "xls",
+    "xlsx": "xlsx",
+    "wps": "wps",
+    "rtf": "rtf",
+    "odt": "odt",
+    "html": "html",
+    "htm": "html",
+    "shtml": "html",
+    "txt": "text",
+}
+
+
+def _extension(url: str | None) -> str | None:
+    if not url:
+        return None
+    path = url.split("?", 1)[0].split("#", 1)[0].rsplit("/", 1)[-1]
+    return path.rsplit(".", 1)[-1].lower() if "." in path else None
 
 
 def _dispatch(kind: str, data: bytes, content_type: str | None, limits: Limits) -> Document:

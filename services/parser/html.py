@@ -135,12 +135,29 @@ def extract_html(text: str) -> Document:
         m = _SOURCE_RE.search(page_text)
         doc.page_agency = m.group(1) if m else None
     body = _article_body(root)
+    images = len(body.xpath(".//img"))
     blocks = _blocks(body)
+    _mark_picture_report(doc, blocks, images)
     head = "".join(b.text for b in blocks[:5] if isinstance(b, Paragraph)).replace(" ", "")
     if doc.title and doc.title.replace(" ", "") not in head:
         blocks.insert(0, Paragraph(doc.title))  # TRS pages print the title outside the body
     doc.blocks = blocks
     return doc
+
+
+IMAGE_ONLY_MAX_CHARS = 300  # a 图片版 page: pictures of the report, a caption or two of text
+
+
+def _mark_picture_report(doc: Document, blocks: list[Block], images: int) -> None:
+    """Flag pages whose report is published as pictures (「图片版」): images, no tables, little text."""
+    if not images or any(isinstance(b, Grid) for b in blocks):
+        return
+    chars = sum(len(b.text) for b in blocks if isinstance(b, Paragraph))
+    if chars <= IMAGE_ONLY_MAX_CHARS:
+        doc.image_only = True
+        doc.notes.append(
+            f"article body has {images} images, no tables and {chars} characters of text"
+        )
 
 
 def _remove(el) -> None:
@@ -208,7 +225,9 @@ def _selector_xpath(sel: str) -> str:
 def _article_body(root):
     for sel in _BODY_SELECTORS:
         found = [
-            f for f in root.xpath(_selector_xpath(sel)) if _text_len(f) >= 50 or f.xpath(".//table")
+            f
+            for f in root.xpath(_selector_xpath(sel))
+            if _text_len(f) >= 50 or f.xpath(".//table|.//img")
         ]
         if found:
             return max(found, key=_text_len)

@@ -236,9 +236,26 @@ def _stitch(items: list) -> list[Block]:
     return [(_merge(tables[b.idx]) if isinstance(b, _Placeholder) else b) for b in blocks]
 
 
+_STANDALONE_NUMBER = re.compile(r"(^|\s)[-+]?\d[\d,.]*(\s|$)")
+_ITEM_START = re.compile(
+    r"^\s*([一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|\d{1,2}[.．、]|第二十条)"
+)
+
+
 def _continues(prev: _Line, line: _Line, right: float) -> bool:
-    """`line` is the wrapped rest of `prev`: prev ran (nearly) to the right edge, line follows it."""
+    """`line` is the wrapped rest of `prev`: prev ran (nearly) to the right edge, line follows it.
+
+    Rows of an unruled table also reach the right edge: a line holding a number standing on its
+    own (between spaces) is a table row, not prose, and a line opening with an item marker
+    (二、 （一） 1. 第二十条) starts something new.
+    """
     if line.page != prev.page or not 0 < line.top - prev.top < 2.5 * prev.height:
+        return False
+    if (
+        _STANDALONE_NUMBER.search(prev.text)
+        or _STANDALONE_NUMBER.search(line.text)
+        or _ITEM_START.match(line.text)
+    ):
         return False
     # CJK line breaking moves closing punctuation to the next line, so a full line can end ~2 chars short
     return prev.x1 >= right - 2.5 * prev.height or line.text[:1] in "，。；：、）」』”,.;:)"

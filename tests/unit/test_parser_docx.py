@@ -80,3 +80,16 @@ def test_corrupt_document_xml_is_unreadable():
             )
     with pytest.raises(UnreadableDocument):
         extract_docx(out.getvalue(), DEFAULT_LIMITS)
+
+
+def test_a_scan_pasted_into_word_is_image_only():
+    from PIL import Image
+
+    d = docx.Document()
+    d.add_paragraph("2021年度报告")
+    img = io.BytesIO()
+    Image.new("L", (40, 40), 255).save(img, format="PNG")
+    img.seek(0)
+    d.add_picture(img)
+    doc = extract_docx(_save(d), DEFAULT_LIMITS)
+    assert doc.image_only and "1 pictures" in doc.notes[0]

@@ -79,3 +79,9 @@ def test_other_zip_archives_are_refused_by_name():
         z.writestr("report.txt", "hi")
     with pytest.raises(UnreadableDocument, match="zip archive"):
         extract(buf.getvalue())
+
+
+def test_an_extension_that_lies_is_noted(report):
+    doc = extract(render_html(report), source_url="http://x.gov.cn/P020220128.doc?id=1")
+    assert "URL ends in .doc but the bytes are html" in doc.notes
+    assert not extract(render_html(report), source_url="http://x.gov.cn/t20220128_1.shtml").notes

@@ -94,3 +94,18 @@ def test_text_after_a_removed_script_is_kept():
         "<div id='zoom'><p>开头文字较长较长较长较长较长较长较长较长较长较长较长较长较长较长较长<script>x()</script>结尾</p></div>"
     )
     assert _texts(doc)[-1].endswith("结尾")
+
+
+def test_picture_version_page_is_image_only():
+    doc = extract_html(
+        "<div id='zoom'><p>某县2021年政府信息公开工作年度报告（图片版）</p>"
+        "<p><img src='1.jpg'></p><p><img src='2.jpg'></p></div>"
+    )
+    assert doc.image_only and "2 images" in doc.notes[0]
+
+
+def test_page_with_images_and_tables_is_not_image_only():
+    doc = extract_html(
+        "<div id='zoom'><img src='logo.png'><table><tr><td>规章</td><td>1</td></tr></table></div>"
+    )
+    assert not doc.image_only

@@ -97,3 +97,39 @@ def test_pdf_with_garbage_after_the_header_is_unreadable():
 def test_more_pages_than_the_limit_is_refused_with_the_count(pdf_bytes):
     with pytest.raises(TooLarge, match="3 pages|2 pages"):
         extract_pdf(_scanned_pdf(3), Limits(max_pdf_pages=2))
+
+
+def _unruled_pdf() -> bytes:
+    """A table drawn as text only (no rules), rows running to the right margin, then prose."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    if "NianbaoCJK" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("NianbaoCJK", cjk_font_path(), subfontIndex=0))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
+    c.setFont("NianbaoCJK", 10)
+    y = 780
+    for label, nums in (
+        ("一、本年新收政府信息公开申请数量", "120 7 0 0 3 1 131"),
+        ("二、上年结转政府信息公开申请数量", "4 0 0 0 0 0 4"),
+    ):
+        c.drawString(50, y, label)
+        c.drawRightString(545, y, nums)
+        y -= 14
+    prose = "本机关全年共收到政府信息公开申请一百三十一件，均已按期答复，答复率百分之百，本年度未发生因政府信息"
+    assert len(prose) == 49  # 490 pt at 10 pt: the line reaches the right margin like the rows
+    c.drawString(50, y, prose)
+    c.drawString(50, y - 14, "公开工作被申请行政复议的情况。")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_unruled_table_rows_stay_separate_lines_while_prose_is_rejoined():
+    texts = [b.text for b in extract_pdf(_unruled_pdf(), DEFAULT_LIMITS).blocks]
+    assert texts[0] == "一、本年新收政府信息公开申请数量 120 7 0 0 3 1 131"
+    assert texts[1] == "二、上年结转政府信息公开申请数量 4 0 0 0 0 0 4"
+    assert texts[2].endswith("未发生因政府信息公开工作被申请行政复议的情况。")
