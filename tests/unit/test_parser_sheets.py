@@ -66,3 +66,24 @@ def test_corrupt_workbook_is_unreadable():
 def test_xls_garbage_is_unreadable():
     with pytest.raises(UnreadableDocument, match="XLS"):
         extract_sheets(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "xls", DEFAULT_LIMITS)
+
+
+def test_legacy_xls_merged_ranges_and_numbers():
+    xlwt = pytest.importorskip("xlwt", reason="xlwt writes the .xls fixture (dev dependency)")
+    from services.parser.extract import extract
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("T4")
+    sheet.write(0, 0, "四、政府信息公开行政复议、行政诉讼情况")
+    sheet.write_merge(2, 3, 0, 1, "行政复议")  # rows 2–3, columns 0–1
+    sheet.write(2, 2, "行政诉讼")
+    sheet.write(4, 0, 3)
+    sheet.write(4, 1, 2.5)
+    buf = io.BytesIO()
+    book.save(buf)
+    doc = extract(buf.getvalue(), source_url="http://x.gov.cn/nb.xls")
+    assert doc.kind == "xls" and not doc.notes
+    assert doc.blocks == [
+        Paragraph("四、政府信息公开行政复议、行政诉讼情况"),
+        Grid(rows=[["行政复议", None, "行政诉讼"], [None, None, ""], ["3", "2.5", ""]]),
+    ]
