@@ -25,6 +25,7 @@ Settings:
     store_timeout_s: how long a store call waits for a lock / connection before StoreUnavailable
     sample_portal_url: base URL of the bundled sample portal (the launcher fills it in)
     lag_interval_s: how often a service refreshes its consumer-lag gauges
+    dlq_interval_s: how often a service refreshes the dead-letter backlog gauge (0: never)
     stream_replicas: JetStream replicas of DOCS, CRAWL, DLQ and fetch_state (3 on a 3-node cluster)
 """
 
@@ -68,6 +69,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     store_timeout_s: float = 5.0
     sample_portal_url: str = ""
     lag_interval_s: float = 5.0
+    dlq_interval_s: float = 30.0
     stream_replicas: int = 1  # JetStream replicas of the streams and KV buckets
 
     @property

@@ -101,7 +101,8 @@ def result_dict(r: ReplayResult) -> dict:
             "by_subject": dict(sorted(r.by_subject.items()))}
 
 
-def print_result(r: ReplayResult, as_json: bool, out=sys.stdout) -> None:
+def print_result(r: ReplayResult, as_json: bool, out=None) -> None:
+    out = out or sys.stdout  # looked up per call: sys.stdout may be replaced (tests, redirects)
     if as_json:
         print(json.dumps(result_dict(r), ensure_ascii=False), file=out)
         return

@@ -26,7 +26,7 @@ from datetime import datetime
 
 import msgspec
 from nats.errors import Error as NatsError
-from nats.js.errors import KeyNotFoundError, NotFoundError
+from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NotFoundError
 
 from shared import metrics
 from shared.events import REPLAY_HEADER, REPLAY_OF_HEADER, DocRejected, decode
@@ -87,7 +87,10 @@ async def _last_seq(js, stream: str) -> int:
 
 async def _advisories(js) -> list[DeadLetter]:
     out: list[DeadLetter] = []
-    async with Window(js, DLQ, f"{ADVISORY}.>", await _last_seq(js, DLQ), batch=512) as window:
+    upper = await _last_seq(js, DLQ)
+    if upper == 0:
+        return out
+    async with Window(js, DLQ, f"{ADVISORY}.>", upper, batch=512) as window:
         async for batch in window:
             out += [e for m in batch if (e := parse_advisory(m.seq, m.data, m.ts)) is not None]
     return out
@@ -128,10 +131,18 @@ class DeadLetters:
         self.js, self.kv = js, kv
 
     @classmethod
-    async def open(cls, js) -> DeadLetters:
-        return cls(js, await ensure_bucket(js, BUCKET))
+    async def open(cls, js, create: bool = True) -> DeadLetters:
+        """With `create=False` (services) a missing `dlq_state` bucket means no records yet."""
+        if create:
+            return cls(js, await ensure_bucket(js, BUCKET))
+        try:
+            return cls(js, await js.key_value(BUCKET))
+        except (BucketNotFoundError, NotFoundError):
+            return cls(js, None)
 
     async def _records(self) -> dict[int, dict]:
+        if self.kv is None:
+            return {}
         try:
             keys = await self.kv.keys()
         except Exception:  # noqa: BLE001 - nats-py raises NoKeysError for an empty bucket
@@ -144,10 +155,16 @@ class DeadLetters:
         return out
 
     async def entries(self, *, stage: str | None = None, reason: str | None = None,
-                      states: tuple[str, ...] = ("waiting",), originals: bool = True) -> list[DeadLetter]:
-        """Entries oldest first, filtered by stage, reason and state (waiting/redriven/dismissed)."""
+                      states: tuple[str, ...] = ("waiting",), originals: bool = True,
+                      reasons: bool = True) -> list[DeadLetter]:
+        """Entries oldest first, filtered by stage, reason and state (waiting/redriven/dismissed).
+
+        `originals` looks each original up (subject, doc id); `reasons` joins the doc.rejected
+        events (reason, detail) — both skipped when only counting.
+        """
         found = await _advisories(self.js)
-        rejections = await _rejections(self.js) if any(e.kind == "terminated" for e in found) else {}
+        wanted = (reasons or reason) and any(e.kind == "terminated" for e in found)
+        rejections = await _rejections(self.js) if wanted else {}
         records = await self._records()
         out = []
         for e in found:
@@ -201,7 +218,7 @@ class DeadLetters:
 
     async def backlog(self) -> dict[str, int]:
         """Waiting entries per stage; sets the DLQ_BACKLOG gauge (0 for stages with none)."""
-        counts = Counter(e.stage for e in await self.entries(originals=False))
+        counts = Counter(e.stage for e in await self.entries(originals=False, reasons=False))
         for stage in STAGES:
             metrics.DLQ_BACKLOG.labels(stage).set(counts.get(stage, 0))
         return {stage: counts.get(stage, 0) for stage in STAGES}
@@ -209,9 +226,11 @@ class DeadLetters:
 
 async def export_backlog_forever(js, interval: float = 30.0) -> None:
     """Refresh the backlog gauge until cancelled (for a service's or the launcher's loop)."""
-    dead = await DeadLetters.open(js)
+    dead = DeadLetters(js, None)
     while True:
         with contextlib.suppress(NatsError, TimeoutError, asyncio.TimeoutError):
+            if dead.kv is None:  # the bucket appears with the first `nianbao dlq` redrive/dismiss
+                dead = await DeadLetters.open(js, create=False)
             await dead.backlog()
         await asyncio.sleep(interval)
 

@@ -6,7 +6,7 @@ module runs under `faststream run services.parser.app:app`, `nianbao serve parse
 stages inside `nianbao run`.
 
 Readiness (/readyz): broker connected + store pings + topology check (drift fails it).
-Settings read: http_host, http_port, plus those of shared.runtime.broker / acking.
+Settings read: http_host, http_port, dlq_interval_s, plus those of shared.runtime.broker / acking.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ class Service:
         port = settings.http_port if http_port is None else http_port
         self.health = HealthServer(self.ready, settings.http_host, port)
         self._lag_task: asyncio.Task | None = None
+        self._dlq_task: asyncio.Task | None = None
 
         @stage_subscriber(self.broker, self.stage, settings)
         async def on_message(msg: NatsMessage) -> None:
@@ -82,8 +83,17 @@ class Service:
         self.acker = Acker(self.stage, self.settings, self.deps.handler, self.publisher, self.heartbeat)
         await self.health.start()
         self._lag_task = asyncio.create_task(export_forever(self.js, [self.stage], self.settings.lag_interval_s))
+        if self.settings.dlq_interval_s > 0:
+            from shared.ops.dlq import export_backlog_forever  # nianbao_dlq_backlog{stage}
+
+            self._dlq_task = asyncio.create_task(export_backlog_forever(self.js, self.settings.dlq_interval_s))
 
     async def close(self) -> None:
+        if self._dlq_task is not None:
+            self._dlq_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dlq_task
+            self._dlq_task = None
         if self._lag_task is not None:
             self._lag_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

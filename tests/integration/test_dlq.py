@@ -103,7 +103,10 @@ async def test_an_exhausted_message_is_redriven_by_stage_filter_once_the_store_i
         await until(handled)
         # a second redrive of the same entry gets a new Msg-Id: not swallowed as a duplicate
         again = await dead.redrive(entries[:1])
-        await until(lambda: asyncio.sleep(0, len(state["handled"]) == 4))
+
+        async def handled_again():
+            return len(state["handled"]) == 4
+        await until(handled_again)
         counts = await dead.backlog()
         dismissed_before = await dead.entries(states=("dismissed",))
     finally:
@@ -118,7 +121,7 @@ async def test_an_exhausted_message_is_redriven_by_stage_filter_once_the_store_i
 
 
 async def test_dismissed_entries_leave_the_backlog_and_an_expired_original_is_reported(nats_server):
-    settings = load(env={}, nats_url=nats_server.url)
+    settings = load(env={}, nats_url=nats_server.url, dlq_interval_s=0.2)
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
     await topology.apply(js, settings)
@@ -139,6 +142,10 @@ async def test_dismissed_entries_leave_the_backlog_and_an_expired_original_is_re
         async def two():
             return len(await dead.entries()) == 2
         await until(two)
+
+        async def exported():  # the running service refreshes the gauge by itself
+            return backlog("parser") == 2
+        await until(exported)
         first, second = await dead.entries()
         await dead.dismiss([first], "not a report")
         await js.delete_msg("DOCS", second.stream_seq)  # the original expires
