@@ -11,6 +11,7 @@ report gives the same bytes. Tables come from shared/samples/layout.py (one layo
 - `render_docx`, `render_pdf(vertical_t4=False)` (reportlab, CJK TTF, ruled tables, T3 header
   rows repeated when it splits across pages), `render_xlsx`.
 - `render_text(report, style)`: "cell_per_line" (seed 000), "tabs" (001), "pipes" (004), "markdown".
+- `render(report, kind)` → (bytes, content type) for kind in CONTENT_TYPES (sample portals).
 Settings read: none.
 """
 
@@ -170,6 +171,35 @@ def render_html(
 </body></html>
 """
     return page.encode(encoding, errors="xmlcharrefreplace")
+
+
+# --- by kind -----------------------------------------------------------------------------------
+
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "html-gbk": "text/html",  # old portals: GBK bytes, charset only in the page (or nowhere)
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "text": "text/plain; charset=utf-8",
+}
+
+
+def render(report: ParsedReport, kind: str) -> tuple[bytes, str]:
+    """(bytes, content type) of the report as `kind`: one of CONTENT_TYPES (for sample portals)."""
+    if kind == "html":
+        return render_html(report), CONTENT_TYPES[kind]
+    if kind == "html-gbk":
+        return render_html(report, encoding="gbk", declared="gb2312"), CONTENT_TYPES[kind]
+    if kind == "docx":
+        return render_docx(report), CONTENT_TYPES[kind]
+    if kind == "pdf":
+        return render_pdf(report), CONTENT_TYPES[kind]
+    if kind == "xlsx":
+        return render_xlsx(report), CONTENT_TYPES[kind]
+    if kind == "text":
+        return render_text(report, "cell_per_line").encode("utf-8"), CONTENT_TYPES[kind]
+    raise ValueError(f"unknown kind {kind!r}; one of {sorted(CONTENT_TYPES)}")
 
 
 # --- text ---------------------------------------------------------------------------------------

@@ -105,3 +105,14 @@ def test_linearised_table_copies_in_section_text_are_not_drawn_twice():
     text = "该部分以表格形式报告。\n\t第二十条第（一）项\n\t信息内容\n规章"
     assert narrative_lines("active_disclosure", text) == ["该部分以表格形式报告。"]
     assert narrative_lines("overview", "a\n\tb") == ["a", "b"]
+
+
+@pytest.mark.parametrize("kind", ["html", "html-gbk", "docx", "xlsx", "text"])
+def test_render_by_kind_gives_bytes_that_sniff_as_that_kind(report, kind):
+    from services.parser.sniff import sniff
+    from shared.samples.render import render
+
+    data, content_type = render(report, kind)
+    assert sniff(data) == kind.split("-")[0] and content_type
+    with pytest.raises(ValueError, match="unknown kind"):
+        render(report, "pptx")
