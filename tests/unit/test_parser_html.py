@@ -109,3 +109,13 @@ def test_page_with_images_and_tables_is_not_image_only():
         "<div id='zoom'><img src='logo.png'><table><tr><td>规章</td><td>1</td></tr></table></div>"
     )
     assert not doc.image_only
+
+
+def test_aspx_page_wrapped_in_a_form_keeps_its_content():
+    doc = extract_html(
+        "<html><body><form id='form1' method='post'><input type='hidden' name='__VIEWSTATE' value='x'>"
+        "<div class='article'><p>一、总体情况</p><p>" + "本机关认真贯彻落实条例。" * 8 + "</p>"
+        "<table><tr><td>规章</td><td>0</td></tr></table></div></form></body></html>"
+    )
+    assert "一、总体情况" in _texts(doc)
+    assert _grids(doc)[0].rows == [["规章", "0"]]
