@@ -254,6 +254,8 @@ class TableReader:
 
     def _header_first_data(self, st: _State, cells: list[str | None], joined: str) -> int | None:
         """Column index where data starts, when this exact row is a header row."""
+        if "自然人" not in joined and "信息内容" not in joined:
+            return None
         cores = [core(c) if c else "" for c in cells]
         if "自然人" in cores:
             return cores.index("自然人")
