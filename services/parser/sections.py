@@ -63,6 +63,27 @@ def heading_key(text: str) -> tuple[str, str] | None:
     return None
 
 
+_KNOWN_LONGEST = sorted(_KNOWN, key=len, reverse=True)
+
+
+def run_in_heading(text: str) -> tuple[str, str, str] | None:
+    """(key, heading as written, rest) for 「一、总体情况2021年，我局…」: a numbered known title
+    that runs straight into its first paragraph (heading and text in one HTML <p>)."""
+    n = norm(text).strip("*")
+    m = _NUMBERED.match(n)
+    if not m or len(n) <= _MAX_HEADING:
+        return None
+    after = n[m.end() :].lstrip("*")
+    title = next((t for t in _KNOWN_LONGEST if after.startswith(t)), None)
+    if title is None:
+        return None
+    for i in range(1, min(len(text), 80) + 1):  # where the title ends in the raw text
+        head = norm(text[:i]).strip("*")
+        if _title_part(head)[0].strip("*") == title:
+            return _KNOWN[title], text[:i].strip(), text[i:].lstrip(" *:：。.\u3000")
+    return None
+
+
 def find_sections(doc: Document, format_version: str) -> dict[str, Section]:
     """First heading of each section wins; its text runs to the next heading."""
     canonical = _CANONICAL_2019 if format_version == "2019" else _CANONICAL
@@ -77,17 +98,23 @@ def find_sections(doc: Document, format_version: str) -> dict[str, Section]:
     for block in doc.blocks:
         if isinstance(block, Paragraph):
             hk = heading_key(block.text)
+            title_raw, rest = block.text.strip().lstrip("#").strip(), ""
+            if hk is None:
+                run = run_in_heading(block.text)
+                if run is not None:
+                    hk, title_raw, rest = (run[0], norm(run[1])), run[1], run[2]
+                    hk = (hk[0], _title_part(hk[1])[0].strip("*"))
             if hk is not None and hk[0] not in found:
                 close()
                 key, title = hk
                 found[key] = Section(
-                    title_raw=block.text.strip().lstrip("#").strip(),
+                    title_raw=title_raw,
                     text="",
                     title_canonical=SECTION_TITLES[key][0] if format_version != "2019" or key != "problems"
                     else "政府信息公开工作存在的主要问题及改进情况",
                     alias=title != canonical[key],
                 )
-                current, buf = key, []
+                current, buf = key, ([rest] if rest else [])
                 continue
             buf.append(block.text)
         elif isinstance(block, Grid):

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from services.parser.cells import clean, is_value_like, parse_cell
 from services.parser.document import Document, Grid, Paragraph
 from services.parser.labels import LabelIndex, core, norm
-from services.parser.sections import heading_key
+from services.parser.sections import heading_key, run_in_heading
 from shared.report import Cell, ParseNote, Table
 from shared.schema import SCHEMAS, T3_COLS, T4_COLS, T4_GROUPS, FormatSchema, Label, cell_path
 
@@ -185,6 +185,9 @@ class TableReader:
 
     def _paragraph(self, st: _State, text: str) -> None:
         hk = heading_key(text)
+        if hk is None and len(text) > 30:
+            run = run_in_heading(text)
+            hk = (run[0], run[1]) if run else None
         if hk is not None:
             self._flush_pending(st)
             st.ctx = _HEADING_TABLE.get(hk[0])

@@ -62,3 +62,12 @@ def test_grid_rows_are_part_of_the_section_text():
 
 def test_bold_markdown_headings_are_headings():
     assert heading_key("**一、总体情况**") == ("overview", "总体情况")
+
+
+def test_a_heading_running_into_its_first_paragraph_is_split_off():
+    d = doc("一、总体情况2021年，我局认真贯彻落实《条例》，全年主动公开信息120条，依申请公开工作平稳有序。",
+            "二、主动公开政府信息情况")
+    s = find_sections(d, "2021")
+    assert s["overview"].title_raw == "一、总体情况"
+    assert s["overview"].text.startswith("2021年，我局认真贯彻落实")
+    assert s["overview"].alias is False
