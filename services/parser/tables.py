@@ -176,10 +176,27 @@ class TableReader:
                 self._paragraph(st, block.text)
         self._flush_pending(st)
         self._finish_t4(st)
+        self._note_missing_rows(st)
         tables: dict[str, Table | None] = {
             t.name: (t.rows if t.seen else None) for t in (st.t2, st.t3, st.t4)
         }
         return tables, st.extra, st.notes
+
+    @staticmethod
+    def _note_missing_rows(st: _State) -> None:
+        """Rows of a table found in the document that never showed up: say which, once per table."""
+        named = {c for n in st.notes for c in n.cells}
+        for t in (st.t2, st.t3, st.t4):
+            if not t.seen:
+                continue
+            rows = [
+                k for k, cols in t.rows.items()
+                if all(c.kind == "missing" and c.note is None for c in cols.values())
+                and not all(cell_path(t.name, k, c) in named for c in cols)
+            ]
+            if rows:
+                st.notes.append(ParseNote("missing_row", f"{t.name}: rows not found: {', '.join(rows)}",
+                                          [cell_path(t.name, r, c) for r in rows for c in t.rows[r]]))
 
     # --- blocks ---------------------------------------------------------------------------
 

@@ -411,3 +411,12 @@ def test_pdf_lines_joined_across_rows_and_stacked_characters_glued_to_numbers():
     assert values(t3, "carried_over_out") == [6, 1, 0, 0, 2, 0, 9]
     assert values(t4, "admin_review") == [2, 1, 0, 1, 4]
     assert "problems" in r.sections and "applications" in r.sections
+
+
+def test_rows_that_never_appear_are_missing_and_named_in_one_note():
+    text = ("某某局2021年政府信息公开工作年度报告\n第二十条第（一）项\n信息内容 本年制发件数 本年废止件数 现行有效件数\n"
+            "行政规范性文件 1 0 1\n")
+    r = from_text(text)
+    assert values(r.tables["active_disclosure"], "regulations") == ["missing"] * 3
+    (note,) = notes(r, "missing_row")
+    assert "regulations" in note.message and "active_disclosure.administrative_fees.fee_amount_wan_yuan" in note.cells
