@@ -69,6 +69,7 @@ class Family:
     type: str
     labels: tuple[str, ...]
     help: str
+    attr: str = ""  # the constant in shared/metrics.py (e.g. MESSAGES)
 
     @property
     def series(self) -> tuple[str, ...]:
@@ -92,12 +93,11 @@ def families() -> list[Family]:
     """Every metric defined in shared/metrics.py, in definition order."""
     import shared.metrics as m
 
-    found = [
-        Family(v._name, v._type, tuple(v._labelnames), v._documentation)
-        for v in vars(m).values()
+    return [
+        Family(v._name, v._type, tuple(v._labelnames), v._documentation, attr)
+        for attr, v in vars(m).items()
         if isinstance(v, MetricWrapperBase)
     ]
-    return found
 
 
 def exported_series() -> set[str]:

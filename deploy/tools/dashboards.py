@@ -173,7 +173,8 @@ def pipeline() -> dict:
          "{{store}} {{op}}")], unit="s"), w=8)
     b.add(prom("Index rows written/s", [(f"sum by (table) (rate(nianbao_index_rows_written_total[{RATE}]))",
                                          "{{table}}")], unit="ops"), w=8)
-    b.add(prom("Reports indexed", [("max(nianbao_reports_indexed)", "reports")], kind="stat"), w=4)
+    b.add(sql("Reports indexed", "SELECT sum(reports) AS reports FROM v_reports_per_year_region", kind="stat",
+              description="Reports in the search store (PostgreSQL)."), w=4)
     b.add(prom("Object store growth", [(f"sum(rate(nianbao_stored_bytes_total[{RATE}]))", "stored")],
                kind="stat", unit="Bps"), w=4)
     return b.render()
