@@ -124,17 +124,18 @@ def extract_html(text: str) -> Document:
     doc.title = metas.get("articletitle") or _title(root)
     doc.publish_date = _iso_date(metas.get("pubdate") or metas.get("firstpublishedtime") or "")
     doc.page_agency = metas.get("contentsource") or None
-    for el in root.xpath("//comment() | //processing-instruction()"):
-        _remove(el)
     for el in root.xpath("|".join(f"//{t}" for t in _DROP_TAGS)):
         _remove(el)
-    page_text = " ".join(root.itertext())
-    if not doc.publish_date:
-        m = _DATE_RE.search(page_text)
-        doc.publish_date = _iso(m.groups()) if m else None
-    if not doc.page_agency:
-        m = _SOURCE_RE.search(page_text)
-        doc.page_agency = m.group(1) if m else None
+    if (
+        not doc.publish_date or not doc.page_agency
+    ):  # no meta tags: look for 「发布日期：… 来源：…」
+        page_text = " ".join(root.itertext())  # a space between elements ends 「来源：X」
+        if not doc.publish_date:
+            m = _DATE_RE.search(page_text)
+            doc.publish_date = _iso(m.groups()) if m else None
+        if not doc.page_agency:
+            m = _SOURCE_RE.search(page_text)
+            doc.page_agency = m.group(1) if m else None
     body = _article_body(root)
     images = len(body.xpath(".//img"))
     blocks = _blocks(body)
