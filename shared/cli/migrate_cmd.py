@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
         if not hasattr(store, "migrate"):
             print(f"{store!r}: schema is created on open; nothing to migrate")
             return EXIT_OK
-        from shared.storage.postgres import latest_version
+        from shared.storage.migrate import latest_version
 
         have, need = await store.schema_version(), latest_version()
         if args.check:

@@ -3,7 +3,7 @@
 Same facts and the same query API as the SQLite store (rows come from queries.rows_of): full text
 as `tsvector` = to_tsvector('simple', rjieba-segmented text) under a GIN index, cells in a typed
 long table (`value numeric`, exact sums of 万元 amounts), findings, versions, the ParsedReport as
-JSONB. The schema is versioned SQL under migrations/ (see migrate.py logic below), applied by
+JSONB. The schema is versioned SQL under migrations/ (applied by migrate.py), run by
 `nianbao migrate` or at open time when asked; an unmigrated database fails ping().
 
 An upsert is one transaction under a per-doc advisory lock (two indexer replicas on the same doc
@@ -23,7 +23,6 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from importlib import resources
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -33,12 +32,12 @@ from shared import metrics
 from shared.errors import StoreUnavailable
 from shared.events import DocValidated
 from shared.report import ParsedReport
+from shared.storage import migrate
 from shared.storage import queries as q
 from shared.storage.segment import query_tokens
 
 T = TypeVar("T")
 _NUL = re.compile(r"(?<!\\)\\u0000")  # jsonb refuses NUL; the report keeps everything else
-MIGRATION_LOCK = 0x6E69616E62616F  # "nianbao": one migrator at a time
 
 _UNAVAILABLE = (
     OSError,
@@ -50,20 +49,6 @@ _UNAVAILABLE = (
     asyncpg.exceptions.TransactionRollbackError,  # deadlock / serialization: retrying is the cure
     asyncpg.exceptions.ReadOnlySQLTransactionError,  # connected to a standby during a failover
 )
-
-
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every migration file, in order."""
-    out = []
-    for f in resources.files("shared.storage.migrations").iterdir():
-        if f.name.endswith(".sql"):
-            num, _, rest = f.name.partition("_")
-            out.append((int(num), rest.removesuffix(".sql"), f.read_text(encoding="utf-8")))
-    return sorted(out)
-
-
-def latest_version() -> int:
-    return migrations()[-1][0]
 
 
 def _split_url(url: str) -> tuple[str, int]:
@@ -124,38 +109,10 @@ class PostgresSearchStore:
     # --- schema --------------------------------------------------------------------------------
     async def migrate(self) -> list[int]:
         """Apply pending migrations (each in its own transaction); return the versions applied."""
-
-        async def run(conn: asyncpg.Connection) -> list[int]:
-            applied: list[int] = []
-            await conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
-                " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
-            )
-            await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
-            try:
-                done = {r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")}
-                for version, name, sql in migrations():
-                    if version in done:
-                        continue
-                    async with conn.transaction():
-                        await conn.execute(sql)
-                        await conn.execute(
-                            "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", version, name
-                        )
-                    applied.append(version)
-            finally:
-                await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
-            return applied
-
-        return await self._run("migrate", run)
+        return await self._run("migrate", migrate.apply)
 
     async def schema_version(self) -> int:
-        async def run(conn: asyncpg.Connection) -> int:
-            if await conn.fetchval("SELECT to_regclass('schema_migrations')") is None:
-                return 0
-            return await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations")
-
-        return await self._run("schema_version", run)
+        return await self._run("schema_version", migrate.current)
 
     # --- writing -------------------------------------------------------------------------------
     async def upsert(self, event: DocValidated) -> bool:
@@ -300,7 +257,7 @@ class PostgresSearchStore:
 
     async def ping(self) -> None:
         have = await self.schema_version()
-        need = latest_version()
+        need = migrate.latest_version()
         if have < need:
             raise StoreUnavailable(f"postgres schema is at migration {have}, code needs {need}: run `nianbao migrate`")
 

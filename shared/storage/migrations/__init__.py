@@ -1,0 +1,1 @@
+"""Versioned SQL migrations of the PostgreSQL search store (applied by shared/storage/migrate.py)."""
