@@ -40,6 +40,7 @@ _ISO = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2
 _PAGE_AGENCY = re.compile(r"(?:信息来源|发布机构|来源|发文机关|发布单位)[:：]\s*([^\s|｜:：,，]{2,40})")
 _NOTICE = re.compile(r"((?:国办|国务院办公厅|国务院|国办公开办)[\u4e00-\u9fff]{0,6}?[函发令字])\s*[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*(\d{1,4})\s*号")
 _MAX_TITLE = 80
+_AGENCY_TAIL = re.compile(r"(?:关于)?(?:政府信息公开|政务信息公开|政务公开|信息公开)(?:工作)?(?:年度报告)?$")
 _YEAR_NEAR_REPORT = re.compile(r"((?:19|20)\d{2})\s*年度?\s*(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)")
 _CONTAINER_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+-\s+")
 _TITLE_PUNCT = re.compile(r"[，。,:：;；>»]")
@@ -108,7 +109,7 @@ def split_title(title: str) -> tuple[str | None, int | None]:
     year = int(m.group(1)) if m else None
     if m:
         before, after = t[: m.start()], t[m.end() :]
-        agency = before.removesuffix("关于").strip(" -—_:：")
+        agency = _AGENCY_TAIL.sub("", before.removesuffix("关于")).strip(" -—_:：")
         if not agency:
             agency = _TITLE_TAIL.sub("", after)
     else:
