@@ -420,3 +420,30 @@ def test_rows_that_never_appear_are_missing_and_named_in_one_note():
     assert values(r.tables["active_disclosure"], "regulations") == ["missing"] * 3
     (note,) = notes(r, "missing_row")
     assert "regulations" in note.message and "active_disclosure.administrative_fees.fee_amount_wan_yuan" in note.cells
+
+
+def _one_grid(report) -> Grid:
+    """T2, T3 and T4 of a synthetic report laid out officially (merged cells) in ONE exact grid."""
+    from shared.samples.layout import expand, table_layouts
+
+    rows: list[list[str | None]] = []
+    layouts = table_layouts(report)
+    width = max(len(r) for lay in layouts.values() for r in expand(lay))
+    for name in ("active_disclosure", "applications", "review_litigation"):
+        for r in expand(layouts[name]):
+            cells = [None if c is None else c.text for c in r]
+            rows.append(cells + [None] * (width - len(cells)))
+    return Grid(rows, exact=True)
+
+
+def test_all_three_tables_in_one_exact_grid_of_the_official_layout():
+    from shared.samples.synth import synth_report
+
+    for fmt, seed in (("2021", 11), ("2019", 12)):
+        expected = synth_report(fmt, seed)
+        r = interpret(Document(blocks=[Paragraph(expected.title), _one_grid(expected)]))
+        assert r.format_version == fmt
+        for name, table in expected.tables.items():
+            for row, cols in table.items():
+                assert values(r.tables[name], row) == values(table, row), (fmt, name, row)
+        assert r.notes == []
