@@ -212,11 +212,12 @@ def portals() -> dict:
     b.add(prom("Crawl backlog", [('consumer:nianbao_consumer_pending:max{consumer="fetcher"}', "crawl jobs waiting")]),
           w=12)
     b.row("Who has not published")
-    b.add(prom("Agencies without a report, by year", [
-        ('sum by (year) (nianbao_reports_missing{late="true"})', "{{year}} late"),
-        ('sum by (year) (nianbao_reports_missing{late="false"})', "{{year}} not yet due"),
+    b.add(prom("Overdue reports, by year", [
+        ('sum by (year) (nianbao_reports_missing{late="false"})', "{{year}} missing after the deadline"),
+        ('sum by (year) (nianbao_reports_missing{late="true"})', "{{year}} published late"),
     ], kind="bargauge", instant=True, thresholds=[(1, "red")],
-        description="`nianbao missing --year Y` lists them. Reports are due by 31 January of Y+1."), w=12)
+        description="Registered agencies whose report is overdue and not found, or was found after the "
+                    "deadline. `nianbao missing --year Y` lists them."), w=12)
     b.add(sql("Publication timeliness by year and level",
               "SELECT year, level, reports, on_time, late, unknown, round(avg_days_late::numeric, 1) AS avg_days_late "
               "FROM v_timeliness_by_year ORDER BY year DESC, level"), w=12)
