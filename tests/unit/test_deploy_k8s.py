@@ -319,11 +319,14 @@ def test_every_pod_is_non_root_and_bounded_and_replicated_ones_have_a_pdb():
         if pod is None:
             continue
         name = obj["metadata"]["name"]
+        # what the namespace's `restricted` Pod Security Standard demands, plus our own bounds
         assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name
         assert pod["automountServiceAccountToken"] is False, name
         for c in pod.get("initContainers", []) + pod["containers"]:
             assert c["resources"]["requests"] and c["resources"]["limits"]["memory"], (name, c["name"])
             assert c["securityContext"]["allowPrivilegeEscalation"] is False, (name, c["name"])
+            assert c["securityContext"]["capabilities"] == {"drop": ["ALL"]}, (name, c["name"])
             assert c["securityContext"]["readOnlyRootFilesystem"] is True, (name, c["name"])
         # single-instance MinIO/PostgreSQL get none: a PDB there would only block node drains
         if obj["kind"] == "Deployment" or obj["spec"].get("replicas", 1) > 1:
