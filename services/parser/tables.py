@@ -128,7 +128,7 @@ class _State:
     ctx: str | None = None  # "T2" | "T3" | "T4"
     t3_group: str | None = None
     pending_labels: list[str] = field(default_factory=list)
-    pending_row: tuple[str, str] | None = None  # (table ctx, row key) waiting for its values
+    pending_row: tuple[str, str, list[str], bool] | None = None  # (ctx, row key, values so far, exact)
     t4_buffer: list[tuple[list[str], bool]] = field(default_factory=list)  # value rows, exact?
     last_t3_row: str | None = None
     first_data: int | None = None  # data column of the last exact grid's header, and that grid's width
@@ -392,16 +392,7 @@ class TableReader:
             elif seg.values:
                 self._unmatched_values(st, "active_disclosure", seg)
             return
-        if not seg.values:
-            self._flush_pending(st)
-            st.pending_row = ("T2", key)
-            return
-        self._assign_t2(st, key, seg.values, seg.exact)
-
-    def _assign_t2(self, st: _State, key: str, values: list[str], exact: bool) -> None:
-        block, _ = self.t2_rows[key]
-        st.t2.seen = True
-        self._assign(st, st.t2, key, list(block.cols), values, exact)
+        self._row_values(st, "T2", key, seg)
 
     # T3 --------------------------------------------------------------------------------------
 
@@ -430,16 +421,8 @@ class TableReader:
                 st.pending_labels.extend(seg.labels)
                 del st.pending_labels[:-3]
             return
-        if not seg.values:
-            self._flush_pending(st)
-            st.pending_row = ("T3", key)
-            st.pending_labels.clear()
-            return
-        st.t3.seen = True
-        self._assign(st, st.t3, key, list(T3_COLS), seg.values, seg.exact)
-        st.last_t3_row = key
-        if key == "carried_over_out":
-            st.t3_group = None
+        st.pending_labels.clear()
+        self._row_values(st, "T3", key, seg)
 
     @staticmethod
     def _t3_done(st: _State) -> bool:
@@ -548,17 +531,38 @@ class TableReader:
             return index.match("".join(st.pending_labels))
         return None
 
+    def _cols(self, ctx: str, key: str) -> list[Label]:
+        return list(self.t2_rows[key][0].cols) if ctx == "T2" else list(T3_COLS)
+
+    def _row_values(self, st: _State, ctx: str, key: str, seg: Segment) -> None:
+        """Values for a matched row. A text line short of values stays open: in PDF text the
+        numbers of a row may continue on the next line, or come after a wrapped label."""
+        self._flush_pending(st)
+        vals = list(seg.values)
+        filled = vals if seg.exact else [v for v in vals if clean(v)]
+        if (not seg.values or seg.from_text_line) and len(filled) < len(self._cols(ctx, key)):
+            st.pending_row = (ctx, key, vals, seg.exact)
+            return
+        self._store(st, ctx, key, vals, seg.exact)
+
+    def _store(self, st: _State, ctx: str, key: str, values: list[str], exact: bool) -> None:
+        table = st.t2 if ctx == "T2" else st.t3
+        table.seen = True
+        self._assign(st, table, key, self._cols(ctx, key), values, exact)
+        if ctx == "T3":
+            st.last_t3_row = key
+            if key == "carried_over_out":
+                st.t3_group = None
+
     def _unmatched_values(self, st: _State, table: str, seg: Segment) -> None:
         pr = st.pending_row
         if pr is not None:
-            st.pending_row = None
-            ctx, key = pr
-            if ctx == "T2":
-                self._assign_t2(st, key, seg.values, seg.exact)
-            else:
-                st.t3.seen = True
-                self._assign(st, st.t3, key, list(T3_COLS), seg.values, seg.exact)
-                st.last_t3_row = key
+            ctx, key, vals, exact = pr
+            vals.extend(seg.values)
+            filled = vals if exact and seg.exact else [v for v in vals if clean(v)]
+            if len(filled) >= len(self._cols(ctx, key)):
+                st.pending_row = None
+                self._store(st, ctx, key, vals, exact and seg.exact)
             st.pending_labels.clear()
             return
         if len(seg.values) >= 2 and not seg.from_text_line:
@@ -569,10 +573,13 @@ class TableReader:
         """A row label that never got values: its cells stay missing, and say so."""
         if st.pending_row is None:
             return
-        ctx, key = st.pending_row
+        ctx, key, vals, exact = st.pending_row
         st.pending_row = None
         table = st.t2 if ctx == "T2" else st.t3
         table.seen = True
+        if vals:
+            self._store(st, ctx, key, vals, exact)  # fewer values than columns: tail missing, noted
+            return
         if all(c.kind == "missing" for c in table.rows[key].values()):
             st.notes.append(ParseNote("unsure_cell", f"{table.name}.{key}: row label without values",
                                       [cell_path(table.name, key, c) for c in table.rows[key]]))

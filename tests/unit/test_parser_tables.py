@@ -447,3 +447,24 @@ def test_all_three_tables_in_one_exact_grid_of_the_official_layout():
             for row, cols in table.items():
                 assert values(r.tables[name], row) == values(table, row), (fmt, name, row)
         assert r.notes == []
+
+
+def test_values_continuing_on_the_next_text_line_complete_the_row():
+    text = ("本年制发件数\n三、收到和处理政府信息公开申请情况\n（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\n"
+            "一、本年新收政府信息公开申请数量 120 7 0 0\n3 1 131\n二、上年结转政府信息公开申请数量 4 0 0 0 0 0\n"
+            "（一）予以公开 61 2 0 0 1 0 64\n")
+    r = from_text(text)
+    t3 = r.tables["applications"]
+    assert values(t3, "new_received") == [120, 7, 0, 0, 3, 1, 131]
+    assert values(t3, "carried_over_in") == [4, 0, 0, 0, 0, 0, "missing"]
+    assert values(t3, "granted") == [61, 2, 0, 0, 1, 0, 64]
+    (note,) = notes(r, "unsure_cell")
+    assert note.cells == ["applications.carried_over_in.total"]
+
+
+def test_cells_one_per_line_without_tabs():
+    text = "本年制发件数\n第二十条第（一）项\n规章\n0\n0\n0\n行政规范性文件\n2\n1\n9\n第二十条第（五）项\n行政许可\n17\n"
+    t2 = from_text(text).tables["active_disclosure"]
+    assert values(t2, "regulations") == [0, 0, 0]
+    assert values(t2, "normative_documents") == [2, 1, 9]
+    assert values(t2, "administrative_licensing") == [17]
