@@ -112,13 +112,9 @@ async def _main(args, settings) -> int:
             await dead.backlog()
             return EXIT_OK
         if args.action == "show":
-            if len(args.ids) != 1:
-                raise ValueError("dlq show takes one entry id")
             e, raw = await dead.show(args.ids[0])
             _show(e, raw, args.json)
             return EXIT_OK
-        if not (args.ids or args.stage or args.reason or args.all_waiting):
-            raise ValueError(f"dlq {args.action}: name entry ids, a --stage/--reason filter, or --all-waiting")
         entries = await _select(dead, args)
         if args.action == "dismiss":
             n = await dead.dismiss(entries, args.note)
@@ -141,8 +137,20 @@ async def _main(args, settings) -> int:
         return EXIT_FAILED if failed else EXIT_OK
 
 
+def usage_error(args) -> str | None:
+    """What is wrong with the arguments, found before connecting to anything."""
+    if args.action == "show" and len(args.ids) != 1:
+        return "dlq show takes one entry id"
+    if args.action in ("redrive", "dismiss") and not (args.ids or args.stage or args.reason or args.all_waiting):
+        return f"dlq {args.action}: name entry ids, a --stage/--reason filter, or --all-waiting"
+    return None
+
+
 def run(args) -> int:
-    args.search_url = getattr(args, "search_url", None)
+    error = usage_error(args)
+    if error:
+        print(f"nianbao {error}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         return run_async(_main, args)
     except KeyError as exc:

@@ -15,7 +15,7 @@ from shared import metrics, topology
 from shared.config import load
 from shared.errors import StoreUnavailable
 from shared.events import REPLAY_HEADER, decode
-from shared.ops.dlq import DeadLetters, parse_advisory
+from shared.ops.dlq import DeadLetters
 from shared.runtime.feed import fetched_event, fetched_outgoing, store_bytes
 from shared.runtime.publish import Publisher
 from shared.runtime.service import Service, StageDeps
@@ -161,7 +161,3 @@ async def test_dismissed_entries_leave_the_backlog_and_an_expired_original_is_re
     assert results[0][1] is None and "expired" in results[0][2]
     assert gone is None and waiting[0].subject is None
 
-
-def test_an_unknown_advisory_type_is_not_an_entry():
-    assert parse_advisory(1, b'{"type": "io.nats.jetstream.advisory.v1.nak"}', 0.0) is None
-    assert parse_advisory(1, b"not json", 0.0) is None
