@@ -30,6 +30,7 @@ _PAGE_NUMBER = re.compile(
     r"^[-—–－\s]*(\d{1,4}|第\s*\d+\s*页(\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)[-—–－\s]*$"
 )
 MIN_CHARS_PER_PAGE = 20  # below this on average the PDF is a scan with stray text
+MARGIN_BAND = 60.0  # points from the top/bottom edge
 X_TOL = 2.5  # points: column boundaries closer than this are the same line
 
 
@@ -56,6 +57,7 @@ class _Line:
     x1: float
     page: int
     height: float = 10.0
+    margin: bool = False  # in the top or bottom band of the page, where running heads live
 
 
 def extract_pdf(data: bytes, limits) -> Document:
@@ -105,6 +107,14 @@ def extract_pdf(data: bytes, limits) -> Document:
         doc.notes.append(
             f"PDF has almost no text layer ({chars} characters on {n_pages} pages, {images} images)"
         )
+    running = _running_heads(items, n_pages)
+    if running:
+        items = [
+            it
+            for it in items
+            if not (isinstance(it, _Line) and (it.text, round(it.top / 4)) in running)
+        ]
+        doc.notes.append(f"dropped running header/footer lines: {sorted({t for t, _ in running})}")
     doc.blocks = _stitch(items)
     if dropped:
         doc.notes.append(f"dropped {dropped} page-number lines")
@@ -134,6 +144,8 @@ def _page(page: PdfiumPage) -> tuple[list, int]:
 
     words = extract_words([c for c in page.chars if outside(c)])
     lines, dropped = _lines(words, page.page_number)
+    for line in lines:
+        line.margin = line.top < MARGIN_BAND or line.top > page.height - MARGIN_BAND
     items: list = sorted([*tables, *lines], key=lambda it: it.top)
     return items, dropped
 
@@ -179,6 +191,20 @@ def _chars_text(chars: list[dict]) -> str:
             text += (" " if gap > 0.25 * max(1.0, ch["bottom"] - ch["top"]) else "") + ch["text"]
         out.append(text.strip())
     return "\n".join(t for t in out if t)
+
+
+def _running_heads(items: list, n_pages: int) -> set[tuple[str, int]]:
+    """Lines repeated in the page margins of at least half the pages (and two): running heads/feet.
+
+    They would otherwise sit between the two halves of a table split across pages.
+    """
+    if n_pages < 2:
+        return set()
+    pages: dict[tuple[str, int], set[int]] = {}
+    for it in items:
+        if isinstance(it, _Line) and it.margin:
+            pages.setdefault((it.text, round(it.top / 4)), set()).add(it.page)
+    return {key for key, seen in pages.items() if len(seen) >= max(2, n_pages // 2)}
 
 
 def _lines(words: list[dict], page: int) -> tuple[list[_Line], int]:

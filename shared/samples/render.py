@@ -391,9 +391,13 @@ def cjk_font_path() -> str | None:
     return next((p for p in CJK_FONT_PATHS if os.path.exists(p)), None)
 
 
-def render_pdf(report: ParsedReport, *, vertical_t4: bool = False) -> bytes:
+def render_pdf(
+    report: ParsedReport, *, vertical_t4: bool = False, running_head: str | None = None
+) -> bytes:
     """The report as an A4 PDF with a text layer; ruled tables, T3 header repeated across pages.
 
+    Every page carries a centred page number 「- N -」 at the bottom; `running_head` adds a line of
+    text at the top of every page (as Word exports of reports often have).
     Needs a CJK TrueType font (Debian fonts-wqy-zenhei); raises RuntimeError naming it otherwise.
     """
     from reportlab.lib import colors
@@ -444,7 +448,16 @@ def render_pdf(report: ParsedReport, *, vertical_t4: bool = False) -> bytes:
         creator="nianbao",
         producer="nianbao",
     )
-    doc.build(story)
+
+    def decorate(canvas, _doc) -> None:
+        canvas.saveState()
+        canvas.setFont("NianbaoCJK", 9)
+        canvas.drawCentredString(A4[0] / 2, 1.0 * cm, f"- {canvas.getPageNumber()} -")
+        if running_head:
+            canvas.drawCentredString(A4[0] / 2, A4[1] - 1.1 * cm, running_head)
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buf.getvalue()
 
 

@@ -133,3 +133,15 @@ def test_unruled_table_rows_stay_separate_lines_while_prose_is_rejoined():
     assert texts[0] == "一、本年新收政府信息公开申请数量 120 7 0 0 3 1 131"
     assert texts[1] == "二、上年结转政府信息公开申请数量 4 0 0 0 0 0 4"
     assert texts[2].endswith("未发生因政府信息公开工作被申请行政复议的情况。")
+
+
+def test_running_heads_and_page_numbers_do_not_split_a_table(report):
+    doc = extract_pdf(
+        render_pdf(report, running_head="某某局政府信息公开工作年度报告"), DEFAULT_LIMITS
+    )
+    texts = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
+    assert "某某局政府信息公开工作年度报告" not in texts and "- 1 -" not in texts
+    assert [len(g.rows) for g in _grids(doc)] == [14, 28, 4]
+    assert any("running header" in n for n in doc.notes) and any(
+        "page-number" in n for n in doc.notes
+    )
