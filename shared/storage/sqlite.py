@@ -35,7 +35,7 @@ from shared.storage import queries as q
 from shared.storage.segment import fts5_match
 
 T = TypeVar("T")
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reports (
@@ -60,7 +60,11 @@ CREATE TABLE IF NOT EXISTS reports (
     validator_version TEXT NOT NULL,
     source_modality TEXT NOT NULL,
     content_type TEXT,
-    n_findings INTEGER NOT NULL,
+    n_findings INTEGER NOT NULL
+);
+-- the bulky part of a report, apart: scans over `reports` (facets, sums by year) stay on small rows
+CREATE TABLE IF NOT EXISTS report_docs (
+    id INTEGER PRIMARY KEY,  -- reports.id
     body TEXT NOT NULL,
     report_json BLOB NOT NULL
 );
@@ -206,24 +210,23 @@ class SqliteSearchStore:
         cols = "r.doc_id, r.version, r.title, r.agency, r.agency_name, r.year, r.status, r.format, r.url, r.n_findings"
         if match:
             sql = (
-                f"SELECT {cols}, r.body, -bm25(reports_fts) AS score FROM reports_fts"
+                f"SELECT {cols}, r.id, -bm25(reports_fts) AS score FROM reports_fts"
                 " JOIN reports r ON r.id = reports_fts.rowid"
                 f" WHERE reports_fts MATCH ? {where} ORDER BY bm25(reports_fts), r.doc_id LIMIT ? OFFSET ?"
             )
             params = [match, *params, limit, offset]
         else:
             sql = (
-                f"SELECT {cols}, r.body, NULL AS score FROM reports r WHERE 1=1 {where}"
+                f"SELECT {cols}, r.id, NULL AS score FROM reports r WHERE 1=1 {where}"
                 " ORDER BY r.year DESC, r.agency, r.doc_id LIMIT ? OFFSET ?"
             )
             params = [*params, limit, offset]
 
         def run(conn: sqlite3.Connection) -> list[dict]:
-            out = []
-            for r in conn.execute(sql, params):
-                d = dict(r)
-                d["snippet"] = q.snippet(d.pop("body"), query)
-                out.append(d)
+            out = [dict(r) for r in conn.execute(sql, params)]
+            for d in out:  # bodies of the page only, not of every match
+                body = conn.execute("SELECT body FROM report_docs WHERE id = ?", (d.pop("id"),)).fetchone()
+                d["snippet"] = q.snippet(body[0] if body else "", query)
             return out
 
         return await self._run("search", run)
@@ -279,8 +282,9 @@ class SqliteSearchStore:
     async def previous_report(self, agency: str, year: int) -> ParsedReport | None:
         """The report of `agency` (registry or printed name) for `year - 1`, if indexed."""
         sql = (
-            "SELECT report_json FROM reports WHERE year = ? AND (agency = ? OR agency_name = ?)"
-            " ORDER BY (agency = ?) DESC, fetched_at DESC, doc_id LIMIT 1"
+            "SELECT d.report_json FROM reports r JOIN report_docs d ON d.id = r.id"
+            " WHERE r.year = ? AND (r.agency = ? OR r.agency_name = ?)"
+            " ORDER BY (r.agency = ?) DESC, r.fetched_at DESC, r.doc_id LIMIT 1"
         )
         args = (year - 1, agency, agency, agency)
         row = await self._run("previous_report", lambda conn: conn.execute(sql, args).fetchone())
@@ -360,7 +364,6 @@ def _write(conn: sqlite3.Connection, keys: dict, rows: q.Rows) -> bool:
         r.doc_id, r.version, r.portal, r.url, r.object_key, r.agency, r.agency_name, r.division_code,
         r.level, r.year, r.format, r.status, r.title, r.publish_date, r.fetched_at, r.indexed_at,
         r.parser_version, r.validator_version, r.source_modality, r.content_type, r.n_findings,
-        r.body, r.report_json,
     )  # fmt: skip
     if stored:
         rid = stored["id"]
@@ -370,6 +373,7 @@ def _write(conn: sqlite3.Connection, keys: dict, rows: q.Rows) -> bool:
         conn.execute(f"UPDATE reports SET ({_REPORT_COLS}) = ({_QMARKS}) WHERE id = ?", (*values, rid))
     else:
         rid = conn.execute(f"INSERT INTO reports ({_REPORT_COLS}) VALUES ({_QMARKS})", values).lastrowid
+    conn.execute("INSERT OR REPLACE INTO report_docs VALUES (?, ?, ?)", (rid, r.body, r.report_json))
     conn.execute("INSERT INTO reports_fts (rowid, segmented) VALUES (?, ?)", (rid, r.segmented))
     conn.executemany(
         "INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -404,7 +408,7 @@ def _key_id(conn: sqlite3.Connection, cache: dict, tbl: str, row: str, col: str)
 _REPORT_FIELDS = (
     "doc_id version portal url object_key agency agency_name division_code level year format status"
     " title publish_date fetched_at indexed_at parser_version validator_version source_modality"
-    " content_type n_findings body report_json"
+    " content_type n_findings"
 ).split()
 _REPORT_COLS = ", ".join(_REPORT_FIELDS)
 _QMARKS = ", ".join("?" for _ in _REPORT_FIELDS)
@@ -435,4 +439,5 @@ def _get_report(conn: sqlite3.Connection, doc_id: str) -> dict | None:
             (doc_id,),
         )
     ]
-    return q.report_dict(meta, cells, findings, versions, row["report_json"])
+    doc = conn.execute("SELECT report_json FROM report_docs WHERE id = ?", (row["id"],)).fetchone()
+    return q.report_dict(meta, cells, findings, versions, doc[0])
