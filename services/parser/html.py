@@ -289,6 +289,9 @@ def _walk(el, flow: _Flow) -> None:
                 flow.flush()
         else:
             flow.flush()
+            caption = el.find("caption")
+            if caption is not None and cell_text(caption):
+                flow.blocks.append(Paragraph(cell_text(caption)))
             grid = table_grid(el)
             if grid.rows:
                 flow.blocks.append(grid)
@@ -382,7 +385,9 @@ def table_grid(table) -> Grid:
                     _put(grid[r + dr], c + dc, None)
             grid[r][c] = cell_text(cell)
             c += colspan
-    return Grid(rows=[row for row in grid if row], exact=True)
+    # Rows without any text carry nothing (Word's HTML export ends tables with a row of empty
+    # width-setting cells); rows are found by their labels, so dropping them shifts nothing.
+    return Grid(rows=[row for row in grid if any(row)], exact=True)
 
 
 def _put(row: list[str | None], idx: int, value: str | None) -> None:

@@ -119,3 +119,17 @@ def test_aspx_page_wrapped_in_a_form_keeps_its_content():
     )
     assert "一、总体情况" in _texts(doc)
     assert _grids(doc)[0].rows == [["规章", "0"]]
+
+
+def test_word_exported_html_keeps_caption_and_drops_the_empty_width_row():
+    page = (
+        "<html><body><div class=WordSection1><p class=MsoNormal><span>一、总体情况<o:p></o:p></span></p>"
+        "<!--[if gte mso 9]><xml><o:shapedefaults/></xml><![endif]-->"
+        "<table class=MsoNormalTable border=1><caption>表一 主动公开情况</caption>"
+        "<tr><td><p class=MsoNormal><span>规章<o:p></o:p></span></p></td><td><p><span>0<o:p>&nbsp;</o:p></span></p></td></tr>"
+        "<![if !supportMisalignedColumns]><tr height=0><td width=100></td><td width=50></td></tr><![endif]>"
+        "</table></div></body></html>"
+    )
+    doc = extract_html(page)
+    assert _texts(doc) == ["一、总体情况", "表一 主动公开情况"]
+    assert _grids(doc)[0].rows == [["规章", "0"]]
