@@ -1,9 +1,8 @@
 """Document blocks → the three national tables T2/T3/T4 of a known format (report-format.md §2–§4, §7).
 
-The blocks are read as one stream of *segments*: a segment is a run of label cells followed by a
-run of value cells (a grid row, or a text line split on whitespace; a row that holds a label
-again after its values — `行政规范性文件 1 2 第二十条第（五）项` — is split in two, so a
-short row never swallows the next one). A small state machine follows the tables:
+The blocks are read as one stream of *segments* (services/parser/segments.py: label cells, then
+value cells; a row holding a label again after its values is cut in two, so a short row never
+swallows the next one). A small state machine follows the tables:
 
 - context (T2 / T3 / T4) switches on section headings, T2 captions (第二十条第（一）项), header
   rows (勾稽 note, 自然人…, 结果维持…) and on the first row a table's labels match;
@@ -27,6 +26,8 @@ from services.parser.cells import clean, is_value_like, parse_cell
 from services.parser.document import Document, Grid, Paragraph
 from services.parser.labels import LabelIndex, core, norm
 from services.parser.sections import heading_key, run_in_heading
+from services.parser.segments import Segment, split_cells
+from services.parser.segments import tokens as line_tokens
 from shared.report import Cell, ParseNote, Table
 from shared.schema import SCHEMAS, T3_COLS, T4_COLS, T4_GROUPS, FormatSchema, Label, cell_path
 
@@ -44,70 +45,9 @@ _T3_HEADER_WORDS = frozenset(norm(w) for w in ("申请人情况", "自然人", "
 _T4_HEADER_WORDS = frozenset(norm(w) for w in ("行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果",
                                                  "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"))
 _PAGE_MARK = re.compile(r"^(?:[-—－–]\s*\d{1,4}\s*[-—－–]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4})$")
+_FIRST_T3_ROW = re.compile(r"^(?:一[、.])?本年新收政府信息公开申请")
 _MAX_ROW_LABEL = 80  # normalised characters; longer text in a table context is prose
 _HEADING_TABLE = {"active_disclosure": "T2", "applications": "T3", "review_litigation": "T4"}
-
-
-_LEAD_NUMBER = re.compile(r"^([+-]?\d[\d,]*(?:\.\d+)?(?:万元|元|件|个)?)(?=[^\d.,%])(.+)$")
-_TRAIL_NUMBER = re.compile(r"^(.*[\u4e00-\u9fff）)])(\d[\d,]*(?:\.\d+)?)$")
-
-
-def _tokens(line: str) -> list[str]:
-    """Whitespace tokens of a text line, with numbers glued to stacked label characters split off.
-
-    In PDF text a table's stacked row-group label (本/年/度…) or a wrapped label often sticks to a
-    number: `1年`, `0办`, `16形，不计其他情形）`, `只计这一情15`. Within a table line the only units a
-    count or amount carries are 件/个/元/万元, so anything else glued to a number is label text.
-    """
-    out: list[str] = []
-    for tok in line.split():
-        while True:
-            m = _LEAD_NUMBER.match(tok)
-            if not m:
-                break
-            out.append(m.group(1))
-            tok = m.group(2)
-        m = _TRAIL_NUMBER.match(tok)
-        if m and not m.group(1).endswith(("第", "保留")):
-            out.extend((m.group(1), m.group(2)))
-        else:
-            out.append(tok)
-    return out
-
-
-@dataclass
-class Segment:
-    labels: list[str]
-    values: list[str]
-    exact: bool
-    from_text_line: bool = False
-
-
-def _split_cells(cells: list[str], exact: bool, *, from_line: bool = False) -> list[Segment]:
-    """Cut a row into label→value segments. Inexact rows drop empty cells (padding)."""
-    segs: list[Segment] = []
-    labels: list[str] = []
-    values: list[str] = []
-    blanks: list[str] = []  # exact blanks after a label: values if a value follows, padding if a label does
-    for c in cells:
-        if not clean(c):
-            if exact:
-                (values if values else blanks).append("")
-            continue
-        if is_value_like(c):
-            if blanks:
-                values.extend(blanks)
-                blanks = []
-            values.append(c)
-        else:
-            blanks = []
-            if values:
-                segs.append(Segment(labels, values, exact, from_line))
-                labels, values = [], []
-            labels.append(c)
-    if labels or values:
-        segs.append(Segment(labels, values, exact, from_line))
-    return segs
 
 
 @dataclass
@@ -219,8 +159,8 @@ class TableReader:
             # outside a table only a caption or the T3 corner note opens one; prose stays prose
             if not self._opens_table(n):
                 return
-        tokens = _tokens(text)
-        segs = _split_cells(tokens, exact=False, from_line=True)
+        tokens = line_tokens(text)
+        segs = split_cells(tokens, exact=False, from_line=True)
         # merge adjacent label tokens back into one label (a label may contain spaces)
         for seg in segs:
             if len(seg.labels) > 1:
@@ -230,8 +170,9 @@ class TableReader:
                 continue
             self._segment(st, seg, row_cells=None)
 
-    def _opens_table(self, n: str) -> bool:
-        return n.startswith(("信息内容", "申请人情况")) or self.t3_index.exact(n) == "new_received"
+    @staticmethod
+    def _opens_table(n: str) -> bool:
+        return n.startswith(("信息内容", "申请人情况")) or _FIRST_T3_ROW.match(n) is not None
 
     def _grid(self, st: _State, grid: Grid) -> None:
         width = max((len(r) for r in grid.rows), default=0)
@@ -266,7 +207,7 @@ class TableReader:
             if grid.exact and first_data is not None and not _CAPTION.search(joined):
                 segs = self._exact_segments(cells, first_data)
             else:
-                segs = _split_cells(present, exact=grid.exact)
+                segs = split_cells(present, exact=grid.exact)
             for seg in segs:
                 self._segment(st, seg, row_cells=n_cells)
         if grid.exact:
@@ -292,7 +233,7 @@ class TableReader:
         tail = [c for c in cells[first_data:] if c is not None]
         if any(is_value_like(c) for c in head) or any(clean(c) and not is_value_like(c) for c in tail):
             # the row does not follow the header's columns: fall back to reading it in order
-            return _split_cells([c for c in cells if c is not None], exact=True)
+            return split_cells([c for c in cells if c is not None], exact=True)
         return [Segment(head, tail, True)]
 
     # --- segments -------------------------------------------------------------------------
@@ -593,7 +534,7 @@ class TableReader:
 
     def _extra_row(self, st: _State, table: str, key: str, cols: tuple[Label, ...], seg: Segment) -> None:
         vals = seg.values if seg.exact else [v for v in seg.values if clean(v)]
-        for col, raw in zip(cols, vals):
+        for col, raw in zip(cols, vals, strict=False):
             st.extra[cell_path(table, key, col.key)] = parse_cell(raw)
         if key != "other_handling":
             st.notes.append(ParseNote("unknown_row", f"{table}: row {key} belongs to the other format; kept in "
@@ -613,7 +554,7 @@ class TableReader:
                 vals.pop(0)
             while len(vals) > len(cols) and not clean(vals[-1]):
                 vals.pop()
-        for col, raw in zip(cols, vals):
+        for col, raw in zip(cols, vals, strict=False):
             row[col.key] = parse_cell(raw, signed=col.signed)
         if len(vals) < len(cols):
             missing = [cell_path(table.name, key, c.key) for c in cols[len(vals):]]

@@ -1,0 +1,78 @@
+"""Rows → segments: a run of label cells followed by a run of value cells.
+
+A grid row or a text line is cut wherever a label follows values, so a row that runs into the
+next one (`行政规范性文件 1 2 第二十条第（五）项`) becomes two segments and a short row never
+swallows the next. Text lines are tokenised on whitespace, with numbers glued to stacked label
+characters split off. Exact grids keep blank cells among the values; text drops them (padding).
+Reads no settings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from services.parser.cells import clean, is_value_like
+
+_LEAD_NUMBER = re.compile(r"^([+-]?\d[\d,]*(?:\.\d+)?(?:万元|元|件|个)?)(?=[^\d.,%])(.+)$")
+_TRAIL_NUMBER = re.compile(r"^(.*[\u4e00-\u9fff）)])(\d[\d,]*(?:\.\d+)?)$")
+
+
+def tokens(line: str) -> list[str]:
+    """Whitespace tokens of a text line, with numbers glued to stacked label characters split off.
+
+    In PDF text a table's stacked row-group label (本/年/度…) or a wrapped label often sticks to a
+    number: `1年`, `0办`, `16形，不计其他情形）`, `只计这一情15`. Within a table line the only units a
+    count or amount carries are 件/个/元/万元, so anything else glued to a number is label text.
+    """
+    out: list[str] = []
+    for tok in line.split():
+        while True:
+            m = _LEAD_NUMBER.match(tok)
+            if not m:
+                break
+            out.append(m.group(1))
+            tok = m.group(2)
+        m = _TRAIL_NUMBER.match(tok)
+        if m and not m.group(1).endswith(("第", "保留")):
+            out.extend((m.group(1), m.group(2)))
+        else:
+            out.append(tok)
+    return out
+
+
+@dataclass
+class Segment:
+    labels: list[str]
+    values: list[str]
+    exact: bool
+    from_text_line: bool = False
+
+
+def split_cells(cells: list[str], exact: bool, *, from_line: bool = False) -> list[Segment]:
+    """Cut a row into label→value segments. Inexact rows drop empty cells (padding)."""
+    segs: list[Segment] = []
+    labels: list[str] = []
+    values: list[str] = []
+    blanks: list[str] = []  # exact blanks after a label: values if a value follows, padding if a label does
+    for c in cells:
+        if not clean(c):
+            if exact:
+                (values if values else blanks).append("")
+            continue
+        if is_value_like(c):
+            if blanks:
+                values.extend(blanks)
+                blanks = []
+            values.append(c)
+        else:
+            blanks = []
+            if values:
+                segs.append(Segment(labels, values, exact, from_line))
+                labels, values = [], []
+            labels.append(c)
+    if labels or values:
+        segs.append(Segment(labels, values, exact, from_line))
+    return segs
+
+
