@@ -62,7 +62,8 @@ def render(directory: str | Path) -> list[dict]:
             objects.extend(load_objects(target))
         else:
             raise KustomizeError(f"{directory}: resource {entry} does not exist")
-    objects = _transform(directory, k, objects)
+    # As kustomize does: resources, then each component (its resources, then its transformers
+    # over everything so far), then this kustomization's own transformers.
     for entry in k.get("components", []):
         target = (directory / entry).resolve()
         comp = load_kustomization(target)
@@ -70,10 +71,8 @@ def render(directory: str | Path) -> list[dict]:
             raise KustomizeError(f"{target}: not a kustomize Component")
         for res in comp.get("resources", []):
             objects.extend(load_objects(target / res))
-        objects = _transform(target, {**comp, "resources": []}, objects)
-    if "namespace" in k:  # the overlay's namespace wins, also over components' objects
-        _set_namespace(objects, k["namespace"])
-    return objects
+        objects = _transform(target, comp, objects)
+    return _transform(directory, k, objects)
 
 
 def _transform(directory: Path, k: dict, objects: list[dict]) -> list[dict]:

@@ -115,3 +115,17 @@ def test_scrape_config_discovers_every_stage_that_serves_metrics():
     names = {n.split(".")[0] for sd in job["dns_sd_configs"] for n in sd["names"]}
     assert names == {f"nianbao-{s}" for s in ("fetcher", "scheduler", "parser", "validator", "indexer")}
     assert {sd["port"] for sd in job["dns_sd_configs"]} == {8080}
+
+
+def test_relabelling_turns_the_service_dns_name_into_stage_and_namespace_labels():
+    """Prometheus regexes are RE2 and anchored at both ends: re.fullmatch behaves the same here."""
+    import re
+
+    config = yaml.safe_load((PROM / "prometheus.yml").read_text())
+    job = next(j for j in config["scrape_configs"] if j["job_name"] == "nianbao")
+    labels = {}
+    for rule in job["relabel_configs"]:
+        assert rule["source_labels"] == ["__meta_dns_name"]
+        m = re.fullmatch(rule["regex"], "nianbao-validator.nianbao.svc.cluster.local")
+        labels[rule["target_label"]] = m.expand(rule.get("replacement", r"\1").replace("$", "\\")) if m else None
+    assert labels == {"stage": "validator", "namespace": "nianbao"}
