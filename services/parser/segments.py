@@ -27,7 +27,7 @@ def tokens(line: str) -> list[str]:
     """
     out: list[str] = []
     for tok in line.split():
-        while True:
+        while not is_value_like(tok):  # 「251000元」「12件」 are whole values
             m = _LEAD_NUMBER.match(tok)
             if not m:
                 break
