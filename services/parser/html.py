@@ -17,6 +17,7 @@ import re
 from lxml import etree
 
 from services.parser.document import Block, Document, Grid, Paragraph
+from services.parser.pictures import pictures_only
 from shared.errors import UnreadableDocument
 
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True)
@@ -147,19 +148,12 @@ def extract_html(text: str) -> Document:
     return doc
 
 
-IMAGE_ONLY_MAX_CHARS = 300  # a 图片版 page: pictures of the report, a caption or two of text
-
-
 def _mark_picture_report(doc: Document, blocks: list[Block], images: int) -> None:
-    """Flag pages whose report is published as pictures (「图片版」): images, no tables, little text."""
-    if not images or any(isinstance(b, Grid) for b in blocks):
-        return
-    chars = sum(len(b.text) for b in blocks if isinstance(b, Paragraph))
-    if chars <= IMAGE_ONLY_MAX_CHARS:
+    """Flag pages whose report (or its tables) is published as pictures (「图片版」)."""
+    reason = pictures_only(blocks, images)
+    if reason:
         doc.image_only = True
-        doc.notes.append(
-            f"article body has {images} images, no tables and {chars} characters of text"
-        )
+        doc.notes.append(f"article body has {reason}")
 
 
 def _remove(el) -> None:

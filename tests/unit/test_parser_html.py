@@ -101,7 +101,7 @@ def test_picture_version_page_is_image_only():
         "<div id='zoom'><p>某县2021年政府信息公开工作年度报告（图片版）</p>"
         "<p><img src='1.jpg'></p><p><img src='2.jpg'></p></div>"
     )
-    assert doc.image_only and "2 images" in doc.notes[0]
+    assert doc.image_only and "2 pictures" in doc.notes[0]
 
 
 def test_page_with_images_and_tables_is_not_image_only():
@@ -133,3 +133,19 @@ def test_word_exported_html_keeps_caption_and_drops_the_empty_width_row():
     doc = extract_html(page)
     assert _texts(doc) == ["一、总体情况", "表一 主动公开情况"]
     assert _grids(doc)[0].rows == [["规章", "0"]]
+
+
+def test_narrative_as_text_with_tables_as_pictures_is_image_only():
+    narrative = "本机关认真贯彻落实《中华人民共和国政府信息公开条例》，持续推进政务公开。" * 10
+    doc = extract_html(
+        f"<div id='zoom'><p>一、总体情况</p><p>{narrative}</p><p>二、主动公开政府信息情况</p><p><img src='t2.png'></p>"
+        "<p>三、收到和处理政府信息公开申请情况</p><p><img src='t3.png'></p></div>"
+    )
+    assert doc.image_only and "no table labels" in doc.notes[0]
+
+
+def test_narrative_report_with_a_logo_is_not_image_only():
+    doc = extract_html(
+        "<div id='zoom'><img src='logo.png'><p>" + "本机关概述。" * 100 + "</p></div>"
+    )
+    assert not doc.image_only
