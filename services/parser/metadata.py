@@ -27,7 +27,9 @@ _TITLE_TAIL = re.compile(
     r"(?:关于)?(?:本机关|本单位)?(?:的)?(?:政府信息公开|政务信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:工作)?(?:年度报告|年报|工作报告|报告).*$"
 )
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度?")
-_SUFFIX = re.compile(r"[(（【\[](?:图片版|超链版|文字版|全文|修订版|更正版|附件)[)）】\]]$")
+_SUFFIX = re.compile(
+    r"(?:[(（【\[](?:图片版|超链版|文字版|全文|修订版|更正版|附件)[)）】\]]|\.(?:pdf|docx?|wps|xlsx?|html?))$", re.I
+)
 _STAT = re.compile(
     r"(?:统计期限|统计时限|统计时间|统计期间|统计区间|统计周期|统计范围|数据统计|所列数据|统计数据)"
     r"[^。;；]{0,30}?((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日[起]?(?:至|到|—|－|-|~|～)+"
@@ -40,6 +42,7 @@ _ISO = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2
 _PAGE_AGENCY = re.compile(r"(?:信息来源|发布机构|来源|发文机关|发布单位)[:：]\s*([^\s|｜:：,，]{2,40})")
 _NOTICE = re.compile(r"((?:国办|国务院办公厅|国务院|国办公开办)[\u4e00-\u9fff]{0,6}?[函发令字])\s*[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*(\d{1,4})\s*号")
 _MAX_TITLE = 80
+_SENTENCE = re.compile(r"[,。;]|^(?:现将|根据|按照|依据|为了|本报告)|如下")
 _AGENCY_TAIL = re.compile(r"(?:关于)?(?:政府信息公开|政务信息公开|政务公开|信息公开)(?:工作)?(?:年度报告)?$")
 _YEAR_NEAR_REPORT = re.compile(r"((?:19|20)\d{2})\s*年度?\s*(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)")
 _CONTAINER_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+-\s+")
@@ -65,7 +68,12 @@ def _clean_title(text: str) -> str:
 
 
 def _title_like(t: str) -> bool:
-    return len(t) <= _MAX_TITLE and bool(_REPORT_WORD.search(t)) and ("公开" in t or "年报" in t)
+    return (
+        len(t) <= _MAX_TITLE
+        and bool(_REPORT_WORD.search(t))
+        and ("公开" in t or "年报" in t)
+        and not _SENTENCE.search(t)  # 「现将…年度报告公布如下：」 is a sentence about the report
+    )
 
 
 def find_title(doc: Document) -> str | None:

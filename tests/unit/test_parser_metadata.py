@@ -100,3 +100,12 @@ def test_a_breadcrumb_naming_the_column_is_not_taken_for_the_title():
 def test_year_from_the_text_when_neither_title_nor_period_has_it():
     md = md_of("政府信息公开工作年度报告", "现将本局2020年度政府信息公开工作年度报告公布如下。")
     assert md.report_year == 2020
+
+
+def test_a_sentence_about_the_report_is_not_its_title():
+    md = md_of("现将某某局2021年政府信息公开工作年度报告公布如下：", "某某局2021年政府信息公开工作年度报告")
+    assert md.title == "某某局2021年政府信息公开工作年度报告"
+
+
+def test_a_file_extension_is_not_part_of_the_agency():
+    assert split_title("某某区审计局2022年政府信息公开工作年度报告.pdf") == ("某某区审计局", 2022)
