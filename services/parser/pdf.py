@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from services.parser.document import Block, Document, Grid, Paragraph
 from services.parser.pdfpage import PdfiumPage, read_page
+from services.parser.pictures import pictures_only
 from shared.errors import TooLarge, UnreadableDocument
 
 _PAGE_NUMBER = re.compile(
@@ -116,6 +117,10 @@ def extract_pdf(data: bytes, limits) -> Document:
         ]
         doc.notes.append(f"dropped running header/footer lines: {sorted({t for t, _ in running})}")
     doc.blocks = _stitch(items)
+    reason = None if doc.image_only else pictures_only(doc.blocks, images)
+    if reason:
+        doc.image_only = True  # text pages with the tables pasted in as images
+        doc.notes.append(f"PDF has {reason}")
     if dropped:
         doc.notes.append(f"dropped {dropped} page-number lines")
     return doc
