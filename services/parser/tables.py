@@ -417,8 +417,8 @@ class TableReader:
                 st.t4.seen = True
                 self._assign(st, st.t4, g, list(T4_COLS), seg.values, seg.exact)
                 return
-            if len(label_text) > 20 and len(seg.values) < 5:
-                return  # prose with a number in it
+            if (len(label_text) > 20 or seg.from_text_line) and len(seg.values) < 5:
+                return  # prose with a number in it (「共发生行政复议 1 件」)
         st.t4.seen = True
         vals = seg.values if seg.exact else [v for v in seg.values if clean(v)]
         st.t4_buffer.append((vals, seg.exact))
