@@ -146,7 +146,7 @@ async def run(n: int, parsers: int) -> None:
                "NIANBAO_MAX_WORKERS": "4", "NIANBAO_LOG_LEVEL": "WARNING"}
         for stage in ["parser"] * parsers + ["validator", "indexer"]:
             port = free_port()
-            p = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "serve", stage],
+            p = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "serve", stage],  # noqa: ASYNC220
                                  env={**env, "NIANBAO_HTTP_PORT": str(port)},
                                  stdout=subprocess.DEVNULL, stderr=(work / f"{stage}-{port}.log").open("w"))
             procs.append((stage, port, p))
@@ -202,12 +202,12 @@ async def run(n: int, parsers: int) -> None:
               f"p99 {values[int(len(values) * .99) - 1] * 1000:8.0f} ms")
 
 
-async def _wait_ready(ports: list[int], timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
+async def _wait_ready(ports: list[int], within: float = 180) -> None:
+    deadline = time.monotonic() + within
     for port in ports:
         while True:
             try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2).status == 200:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2).status == 200:  # noqa: ASYNC210
                     break
             except OSError:
                 pass

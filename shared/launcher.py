@@ -32,7 +32,7 @@ from shared.config import Settings
 from shared.events import CrawlDue, subject_token
 from shared.runtime.lag import read_lag
 from shared.runtime.natsd import NatsServer, free_port
-from shared.runtime.publish import MSG_ID_HEADER, Outgoing, Publisher
+from shared.runtime.publish import Outgoing, Publisher
 from shared.samples.portal import SamplePortal
 
 log = logging.getLogger("nianbao.launcher")
@@ -88,7 +88,7 @@ class Launcher:
     # --- start ----------------------------------------------------------------------------------
     async def start(self) -> None:
         data = Path(self.settings.data_dir)
-        data.mkdir(parents=True, exist_ok=True)
+        data.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before anything runs
         updates: dict = {}
         if not self.settings.nats_url:
             self.nats = await asyncio.to_thread(

@@ -18,7 +18,6 @@ from nats.js.api import (
     DeliverPolicy,
     DiscardPolicy,
     KeyValueConfig,
-    KeyValueConfig,
     RetentionPolicy,
     StorageType,
     StreamConfig,

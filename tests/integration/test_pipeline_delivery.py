@@ -65,8 +65,8 @@ async def _publish(js, event):
                      headers={MSG_ID_HEADER: f"test:{event.ref.doc_id}"})
 
 
-async def _wait(pred, timeout=30.0):
-    deadline = time.monotonic() + timeout
+async def _wait(pred, within=30.0):
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if await pred():
             return

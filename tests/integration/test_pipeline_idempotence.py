@@ -17,7 +17,7 @@ import pytest
 from shared import topology
 from shared.config import load
 from shared.events import decode
-from shared.runtime.feed import fetched_event, fetched_outgoing, feed, store_bytes
+from shared.runtime.feed import feed, fetched_event, fetched_outgoing, store_bytes
 from shared.runtime.publish import MSG_ID_HEADER, Publisher
 from shared.storage.factory import open_object_store, open_search_store
 
@@ -48,8 +48,8 @@ async def _subjects(js) -> list[str]:
     return [(await js.get_msg("DOCS", s)).subject for s in range(info.state.first_seq, info.state.last_seq + 1)]
 
 
-async def _until(pred, timeout=30.0):
-    deadline = time.monotonic() + timeout
+async def _until(pred, within=30.0):
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if await pred():
             return
@@ -119,7 +119,7 @@ async def test_a_parser_killed_mid_message_is_redelivered_without_duplicate_effe
     os.mkfifo(fifo)
     env = {**os.environ, "NIANBAO_NATS_URL": nats_server.url, "NIANBAO_DATA_DIR": str(tmp_path / "data"),
            "NIANBAO_ACK_WAIT_S": "2.0", "NIANBAO_HTTP_PORT": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "serve", "parser"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "serve", "parser"], env=env,  # noqa: ASYNC220
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     services = []
     try:
