@@ -31,7 +31,7 @@ from services.parser.segments import tokens as line_tokens
 from shared.report import Cell, ParseNote, Table
 from shared.schema import SCHEMAS, T3_COLS, T4_COLS, T4_GROUPS, FormatSchema, Label, cell_path
 
-_CAPTION = re.compile(r"第二十条第?\(([一五六八九])\)项")
+_CAPTION = re.compile(r"第二十条第?\(?([一五六八九])\)?项")
 _CAPTION_BLOCK = {"一": "art20_1", "五": "art20_5", "六": "art20_6", "八": "art20_8", "九": "art20_9"}
 _T3_GROUP = {
     "不予公开": "denied",

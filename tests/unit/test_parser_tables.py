@@ -468,3 +468,10 @@ def test_cells_one_per_line_without_tabs():
     assert values(t2, "regulations") == [0, 0, 0]
     assert values(t2, "normative_documents") == [2, 1, 9]
     assert values(t2, "administrative_licensing") == [17]
+
+
+def test_captions_without_brackets_switch_the_t2_block():
+    text = "本年制发件数\n第二十条第一项\n规章 1 0 1\n第二十条第五项\n行政许可 8\n"
+    t2 = from_text(text).tables["active_disclosure"]
+    assert values(t2, "regulations") == [1, 0, 1]
+    assert values(t2, "administrative_licensing") == [8]
