@@ -475,3 +475,29 @@ def test_captions_without_brackets_switch_the_t2_block():
     t2 = from_text(text).tables["active_disclosure"]
     assert values(t2, "regulations") == [1, 0, 1]
     assert values(t2, "administrative_licensing") == [8]
+
+
+_PIECES = ["规章", "行政许可", "第二十条第（一）项", "信息内容", "本年制发件数", "自然人", "总计", "其他", "（六）其他处理",
+           "一、本年新收政府信息公开申请数量", "（七）总计", "结果维持", "行政复议", "0", "12", "-", "/", "", "\xa0", "3.其他",
+           "四、政府信息公开行政复议、行政诉讼情况", "1 2 3", "5.5万元", "无", None]
+
+
+def test_arbitrary_blocks_never_crash_and_always_give_complete_tables():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as hs
+
+    cell = hs.sampled_from(_PIECES)
+    grid = hs.builds(lambda rows, exact: Grid([[c if exact else (c or "") for c in r] for r in rows], exact=exact),
+                     hs.lists(hs.lists(cell, max_size=12), max_size=12), hs.booleans())
+    para = hs.builds(lambda ps: Paragraph(" ".join(p or "" for p in ps)), hs.lists(cell, max_size=10))
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(hs.lists(hs.one_of(grid, para), max_size=8))
+    def check(blocks):
+        r = interpret(Document(blocks=[Paragraph("本年制发件数")] + blocks))
+        for name, table in r.tables.items():
+            if table is not None:
+                assert all(c.kind in ("number", "blank", "na_dash", "na_slash", "text", "missing")
+                           for cols in table.values() for c in cols.values()), name
+
+    check()
