@@ -2,13 +2,12 @@
 
 - Ruled tables: pdfplumber's table finder (line strategy) → `Grid(exact=True)`, covered positions
   None. Characters and ruling lines are read with PDFium (services/parser/pdfpage.py), ~10× faster
-  than pdfplumber's own pdfminer backend; the table and word algorithms are pdfplumber's. A table that continues on the next page (same left/right edges, nothing but page numbers
-  in between) is stitched into one grid: both parts are re-gridded on the union of their column
-  boundaries (a part whose label cells all span three columns shows fewer vertical lines), and a
-  repeated header at the top of the continuation is dropped.
+  than pdfplumber's own pdfminer backend; the table and word algorithms are pdfplumber's. A table
+  that continues on the next page (same left/right edges, nothing but page numbers or running
+  heads in between) is stitched into one grid (services/parser/pdf_table.py).
 - Text outside tables: words with x/y → lines (→ `Paragraph`); a line that runs to the right
   edge continues on the next line, so wrapped paragraphs come back whole. Page-number lines are
-  dropped (counted in `Document.notes`).
+  dropped (counted in `Document.notes`), and so are running heads/feet repeated in the margins.
 - No text layer, or almost none (scans): `Document(image_only=True)`.
 - Truncated or corrupt files → UnreadableDocument; more than `limits.max_pdf_pages` pages or more
   than `limits.max_seconds` of work → TooLarge (a clear error, never a silently partial report).
@@ -19,10 +18,10 @@ from __future__ import annotations
 
 import re
 import time
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from services.parser.document import Block, Document, Grid, Paragraph
+from services.parser.document import Block, Document, Paragraph
+from services.parser.pdf_table import PageTable, cell_texts, merge_parts
 from services.parser.pdfpage import PdfiumPage, read_page
 from services.parser.pictures import pictures_only
 from shared.errors import TooLarge, UnreadableDocument
@@ -32,22 +31,6 @@ _PAGE_NUMBER = re.compile(
 )
 MIN_CHARS_PER_PAGE = 20  # below this on average the PDF is a scan with stray text
 MARGIN_BAND = 60.0  # points from the top/bottom edge
-X_TOL = 2.5  # points: column boundaries closer than this are the same line
-
-
-@dataclass
-class _Table:
-    """A table found on a page: rows of (text, x0, x1) or None per pdfplumber row cell."""
-
-    top: float
-    bottom: float
-    x0: float
-    x1: float
-    rows: list[list[tuple[str, float, float] | None]]
-    page: int
-
-    def bounds(self) -> list[float]:
-        return [x for row in self.rows for cell in row if cell for x in (cell[1], cell[2])]
 
 
 @dataclass
@@ -75,7 +58,7 @@ def extract_pdf(data: bytes, limits) -> Document:
         n_pages = len(pdf)
         if n_pages > limits.max_pdf_pages:
             raise TooLarge(f"PDF has {n_pages} pages (limit {limits.max_pdf_pages})")
-        items: list[_Table | _Line] = []
+        items: list[PageTable | _Line] = []
         chars = images = dropped = 0
         for number in range(1, n_pages + 1):
             try:
@@ -132,7 +115,7 @@ def _page(page: PdfiumPage) -> tuple[list, int]:
 
     tables = []
     for t in TableFinder(page).tables:  # type: ignore[arg-type]  # duck-typed page: chars, edges, bbox
-        texts = _cell_texts(t.cells, page.chars)
+        texts = cell_texts(t.cells, page.chars)
         rows = [
             [
                 None if bbox is None else (texts.get(bbox, ""), bbox[0], bbox[2])
@@ -141,7 +124,7 @@ def _page(page: PdfiumPage) -> tuple[list, int]:
             for row in t.rows
         ]
         x0, top, x1, bottom = t.bbox
-        tables.append(_Table(top, bottom, x0, x1, rows, page.page_number))
+        tables.append(PageTable(top, bottom, x0, x1, rows, page.page_number))
 
     def outside(obj) -> bool:
         cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
@@ -153,49 +136,6 @@ def _page(page: PdfiumPage) -> tuple[list, int]:
         line.margin = line.top < MARGIN_BAND or line.top > page.height - MARGIN_BAND
     items: list = sorted([*tables, *lines], key=lambda it: it.top)
     return items, dropped
-
-
-def _cell_texts(cells: list[tuple], chars: list[dict]) -> dict[tuple, str]:
-    """Text of each cell from the characters whose centre lies in it.
-
-    (pdfplumber's Table.extract tests every character against every row and cell; bucketing the
-    cells by column makes this ~10× cheaper for a 28×10 table.)
-    """
-    xs = sorted({c[0] for c in cells} | {c[2] for c in cells})
-    buckets: list[list[tuple]] = [[] for _ in xs]
-    for cell in cells:
-        for i in range(bisect_left(xs, cell[0]), bisect_left(xs, cell[2])):
-            buckets[i].append(cell)
-    found: dict[tuple, list[dict]] = {}
-    for ch in chars:
-        mx, my = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-        i = bisect_right(xs, mx) - 1
-        if not 0 <= i < len(xs):
-            continue
-        for cell in buckets[i]:
-            if cell[1] <= my < cell[3] and cell[0] <= mx < cell[2]:
-                found.setdefault(cell, []).append(ch)
-                break
-    return {cell: _chars_text(chs) for cell, chs in found.items()}
-
-
-def _chars_text(chars: list[dict]) -> str:
-    """Characters → lines (by top) → text; a gap wider than a quarter em is a space."""
-    lines: list[list[dict]] = []
-    for ch in sorted(chars, key=lambda c: (c["top"], c["x0"])):
-        if lines and ch["top"] - lines[-1][0]["top"] < 0.5 * max(1.0, ch["bottom"] - ch["top"]):
-            lines[-1].append(ch)
-        else:
-            lines.append([ch])
-    out = []
-    for line in lines:
-        line.sort(key=lambda c: c["x0"])
-        text = line[0]["text"]
-        for prev, ch in zip(line, line[1:], strict=False):
-            gap = ch["x0"] - prev["x1"]
-            text += (" " if gap > 0.25 * max(1.0, ch["bottom"] - ch["top"]) else "") + ch["text"]
-        out.append(text.strip())
-    return "\n".join(t for t in out if t)
 
 
 def _running_heads(items: list, n_pages: int) -> set[tuple[str, int]]:
@@ -238,10 +178,10 @@ def _stitch(items: list) -> list[Block]:
     """Lines → paragraphs (joining wrapped lines), tables → grids (joining page continuations)."""
     right = max((it.x1 for it in items if isinstance(it, _Line)), default=0.0)
     blocks: list[Block] = []
-    tables: list[list[_Table]] = []  # groups of parts; blocks hold a placeholder index
+    tables: list[list[PageTable]] = []  # groups of parts; blocks hold a placeholder index
     prev_line: _Line | None = None
     for it in items:
-        if isinstance(it, _Table):
+        if isinstance(it, PageTable):
             last = blocks[-1] if blocks else None
             if (
                 isinstance(last, _Placeholder)
@@ -264,7 +204,7 @@ def _stitch(items: list) -> list[Block]:
         else:
             blocks.append(Paragraph(it.text, page=it.page))
         prev_line = it
-    return [(_merge(tables[b.idx]) if isinstance(b, _Placeholder) else b) for b in blocks]
+    return [(merge_parts(tables[b.idx]) if isinstance(b, _Placeholder) else b) for b in blocks]
 
 
 _STANDALONE_NUMBER = re.compile(r"(^|\s)[-+]?\d[\d,.]*(\s|$)")
@@ -295,44 +235,3 @@ def _continues(prev: _Line, line: _Line, right: float) -> bool:
 @dataclass
 class _Placeholder:
     idx: int
-
-
-def _boundaries(parts: list[_Table]) -> list[float]:
-    xs = sorted(x for p in parts for x in p.bounds())
-    out: list[float] = []
-    for x in xs:
-        if not out or x - out[-1] > X_TOL:
-            out.append(x)
-    return out
-
-
-def _regrid(part: _Table, bounds: list[float]) -> list[list[str | None]]:
-    def index(x: float) -> int:
-        return min(range(len(bounds)), key=lambda i: abs(bounds[i] - x))
-
-    n = len(bounds) - 1
-    rows = []
-    for row in part.rows:
-        out: list[str | None] = [None] * n
-        for cell in row:
-            if cell is None:
-                continue
-            a, b = index(cell[1]), index(cell[2])
-            if a < n:
-                out[a] = cell[0]
-            for i in range(a + 1, min(b, n)):
-                out[i] = None
-        rows.append(out)
-    return rows
-
-
-def _merge(parts: list[_Table]) -> Grid:
-    bounds = _boundaries(parts)
-    rows = _regrid(parts[0], bounds)
-    for part in parts[1:]:
-        more = _regrid(part, bounds)
-        header = 0
-        while header < len(more) and header < len(rows) and more[header] == rows[header]:
-            header += 1  # the continuation repeats the header rows: drop them
-        rows.extend(more[header:])
-    return Grid(rows=rows, exact=True, page=parts[0].page)
