@@ -13,6 +13,18 @@ from rich.table import Table
 ORDER = ("fetcher", "parser", "validator", "indexer")
 
 
+def rejection_reasons() -> dict[tuple[str, str], int]:
+    """This process's rejections by (stage, reason), from the metrics catalogue."""
+    from shared import metrics
+
+    out = {}
+    for family in metrics.REJECTIONS.collect():
+        for sample in family.samples:
+            if sample.name.endswith("_total") and sample.value:
+                out[(sample.labels["stage"], sample.labels["reason"])] = int(sample.value)
+    return dict(sorted(out.items()))
+
+
 class Progress:
     def __init__(self, out, live: bool | None = None) -> None:
         self.console = Console(file=out, highlight=False)
@@ -79,6 +91,9 @@ class Progress:
                 + ", ".join(f"{s} {done[s]['ok']}" for s in ORDER)
                 + f"; rejected {sum(done[s]['rejected'] for s in ORDER)}"
                 + f"; dead-lettered {sum(done[s]['dead_lettered'] for s in ORDER)}")
+        reasons = rejection_reasons()
+        if reasons:
+            c.print("rejected by reason: " + ", ".join(f"{stage} {reason} {n}" for (stage, reason), n in reasons.items()))
         status = ", ".join(f"{k} {v}" for k, v in sorted(result.status.items()))
         c.print(f"reports indexed: {result.indexed}" + (f" ({status})" if status else ""))
         if result.rules:
