@@ -384,8 +384,8 @@ class TableReader:
                 if self.format == "2021" and (st.t3_group == "other" or after):
                     return "other_other"
                 return None
-            if last == "总计":
-                return "results_total"
+            if last == "总计":  # the row （七）总计, unless it is the column header before any row
+                return "results_total" if seg.values or st.last_t3_row else None
             if last == "其他处理" and self.format == "2021":
                 return None
         return self._match_row(st, seg, self.t3_index)

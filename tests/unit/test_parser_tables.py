@@ -501,3 +501,18 @@ def test_arbitrary_blocks_never_crash_and_always_give_complete_tables():
                            for cols in table.values() for c in cols.values()), name
 
     check()
+
+
+def test_every_cell_on_its_own_line_separated_by_blank_lines():
+    # HTML copied as text: 「…总计\n\n商业\n\n企业…」 and 「(三)\n\n不予公开\n\n1.属于国家秘密」 (report-format.md §7 ex. 1)
+    cells = ["三、收到和处理政府信息公开申请情况", "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+             "申请人情况", "自然人", "法人或其他组织", "总计", "商业", "企业", "科研", "机构", "社会公益组织", "法律服务机构", "其他",
+             "一、本年新收政府信息公开申请数量", "3", "1", "0", "0", "0", "0", "4",
+             "(三)", "不予公开", "1.属于国家秘密", "1", "0", "0", "0", "0", "0", "1",
+             "(七)总计", "2", "1", "0", "0", "0", "0", "3"]
+    r = from_text("本年制发件数\n\n" + "\n\n".join(cells))
+    t3 = r.tables["applications"]
+    assert values(t3, "new_received") == [3, 1, 0, 0, 0, 0, 4]
+    assert values(t3, "denied_state_secret") == [1, 0, 0, 0, 0, 0, 1]
+    assert values(t3, "results_total") == [2, 1, 0, 0, 0, 0, 3]
+    assert notes(r, "unsure_cell") == []
