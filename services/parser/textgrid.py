@@ -153,7 +153,10 @@ def text_blocks(text: str) -> list[Block]:
                     break
                 j += 1
             rows = _tab_rows(lines[i : last_tab + 1])
-            if rows:
+            filled = [c for r in rows for c in r if c.strip()]
+            if len(filled) == 1 and len(rows) == 1:
+                blocks.append(Paragraph(text=filled[0].strip()))  # an indented line, not a table
+            elif rows:
                 blocks.append(Grid(rows=rows, exact=False))
             i = last_tab + 1
             continue

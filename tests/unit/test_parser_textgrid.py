@@ -72,3 +72,8 @@ def test_unglue_splits_rows_and_headings_joined_after_a_number():
 def test_unglue_leaves_prose_numbers_alone():
     p = Paragraph("2021年共受理申请2件（一）类，统计期限自2021年1月1日至12月31日。")
     assert unglue([p]) == [p]
+
+
+def test_a_lone_indented_line_is_a_paragraph_not_a_table():
+    blocks = text_blocks("\t某某局2021年政府信息公开工作年度报告\n\n一、总体情况\n")
+    assert blocks == [Paragraph("某某局2021年政府信息公开工作年度报告"), Paragraph("一、总体情况")]
