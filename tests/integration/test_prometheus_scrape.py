@@ -107,29 +107,37 @@ def parser_service(nats_server, tmp_path):
         assert service.stop() == 0, (tmp_path / "parser.log").read_text()
 
 
-@pytest.fixture
-def prometheus(tmp_path, parser_service):
-    """Debian's Prometheus with our rule files, scraping the parser every second."""
+def _start_prometheus(tmp_path: Path, target: str) -> tuple[Process, str]:
+    """Debian's Prometheus with our rule files, scraping `target` (host:port) every second."""
     if not Path(PROMETHEUS).exists():
         pytest.fail("prometheus not installed: .ci/run installs Debian's prometheus package")
-    env, service_url = parser_service
     rules = tmp_path / "rules"
     shutil.copytree(ROOT / "deploy" / "prometheus" / "rules", rules)
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "rule_files": [str(rules / "*.yml")],
-        # Same job name and target labels as deploy/prometheus/prometheus.yml, by static config.
-        "scrape_configs": [{"job_name": "nianbao", "static_configs": [
-            {"targets": [service_url.removeprefix("http://")], "labels": {"stage": "parser"}}]}],
+        # Same job name as deploy/prometheus/prometheus.yml, by static config.
+        "scrape_configs": [{"job_name": "nianbao", "static_configs": [{"targets": [target]}]}],
     }
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
     port = free_port()
     server = Process([PROMETHEUS, f"--config.file={tmp_path / 'prometheus.yml'}",
                       f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{port}"],
                      {}, tmp_path / "prometheus.log")
+    url = f"http://127.0.0.1:{port}"
     try:
-        url = f"http://127.0.0.1:{port}"
         _wait_for("Prometheus /-/ready", lambda: _get(f"{url}/-/ready")[0] == 200)
+    except BaseException:
+        server.stop()
+        raise
+    return server, url
+
+
+@pytest.fixture
+def prometheus(tmp_path, parser_service):
+    _, service_url = parser_service
+    server, url = _start_prometheus(tmp_path, service_url.removeprefix("http://"))
+    try:
         yield url
     finally:
         server.stop()
@@ -178,3 +186,54 @@ def test_prometheus_scrapes_the_parser_and_sees_its_message_counter_move(prometh
     assert {g["name"] for g in groups} == {"nianbao.recording", "nianbao.pipeline", "nianbao.portals",
                                            "nianbao.quality"}
     assert all(r["health"] in ("ok", "unknown") for g in groups for r in g["rules"])
+
+
+def _free_port_run(n: int) -> int:
+    """A base port with `n` consecutive free ports (`nianbao run` serves stage i on base + i)."""
+    import socket
+
+    for _ in range(50):
+        base = free_port()
+        try:
+            socks = []
+            for i in range(n):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", base + i))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    pytest.fail("no run of free ports")
+
+
+def test_prometheus_scrapes_the_whole_pipeline_of_nianbao_run(tmp_path):
+    """`nianbao run` crawls the bundled sample portal through all four stages; every stage's
+    counters, the fetcher's portal gauge and the findings reach Prometheus."""
+    base = _free_port_run(4)
+    env = {"NIANBAO_DATA_DIR": str(tmp_path / "data"), "NIANBAO_HTTP_HOST": "127.0.0.1",
+           "NIANBAO_HTTP_PORT": str(base)}
+    pipeline = Process([sys.executable, "-m", "shared.cli.main", "run", "--follow", "--plain"], env,
+                       tmp_path / "run.log")
+    server = None
+    try:
+        # the four stages share this process's registry: one target sees them all
+        _wait_for("the pipeline's /readyz", lambda: _get(f"http://127.0.0.1:{base}/readyz")[0] == 200)
+        server, prom = _start_prometheus(tmp_path, f"127.0.0.1:{base}")
+        indexed = 'sum(nianbao_messages_total{job="nianbao", stage="indexer", outcome="ok"})'
+        _wait_for("five seed reports indexed, seen by Prometheus", lambda: _value(_query(prom, indexed)) == 5.0)
+        moved = _query(prom, 'sum by (stage) (nianbao_messages_total{job="nianbao", outcome="ok"}) > 0')
+        assert {r["metric"]["stage"] for r in moved} == {"fetcher", "parser", "validator", "indexer"}
+        portals = _query(prom, "nianbao_portal_last_success_timestamp_seconds")
+        assert len(portals) == 1 and float(portals[0]["value"][1]) > time.time() - 3600
+        validated = _query(prom, "sum(nianbao_reports_validated_total)")
+        assert _value(validated) == 5.0
+        fetched = _query(prom, 'sum(nianbao_fetch_requests_total{status_class="2xx"})')
+        assert _value(fetched) > 0
+    finally:
+        if server is not None:
+            server.stop()
+        code = pipeline.stop()
+    assert code == 0, (tmp_path / "run.log").read_text()[-2000:]
