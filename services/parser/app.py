@@ -21,7 +21,7 @@ async def build(settings: Settings, service: Service) -> StageDeps:
 
 
 def create(settings: Settings | None = None, http_port: int | None = None) -> Service:
-    return Service("parser", settings or load(), build, http_port=http_port, heartbeat=True)
+    return Service("parser", settings or load(), build, http_port=http_port, heartbeat=True, pure=True)
 
 
 service = create()

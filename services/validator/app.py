@@ -22,7 +22,7 @@ async def build(settings: Settings, service: Service) -> StageDeps:
 
 
 def create(settings: Settings | None = None, http_port: int | None = None) -> Service:
-    return Service("validator", settings or load(), build, http_port=http_port)
+    return Service("validator", settings or load(), build, http_port=http_port, pure=True)
 
 
 service = create()

@@ -7,10 +7,13 @@ message goes through `process`:
 - success → publish the handler's outgoing events (derived Msg-Ids) → ack;
 - decode error, unknown tag, wrong event for the stage, PermanentError → publish DocRejected on
   `doc.rejected.<stage>` with the reason → term (the MSG_TERMINATED advisory lands in DLQ);
-- TransientError (and any unexpected exception, which may be a blip) → nak with
+- TransientError (and, in I/O stages, any unexpected exception, which may be a blip) → nak with
   `nak_delays_s[num_delivered-1]`; at `max_deliver` the server stops and its MAX_DELIVERIES
   advisory lands in DLQ while the original stays in its stream (limits / unacked work-queue);
-- cancellation (shutdown past graceful_timeout) → nothing: redelivered after ack_wait.
+- cancellation (shutdown past graceful_timeout) → nothing: redelivered after ack_wait;
+- an unexpected exception in a pure stage (`unexpected_is_permanent`: parser, validator) is a
+  bug that retrying cannot fix: rejected with reason `internal_error` (replayable once fixed);
+  OSError stays transient there too.
 
 Settings read: max_deliver, nak_delays_s.
 """
@@ -64,8 +67,9 @@ class Acker:
     """Runs one stage's handler on raw nats messages and settles each one exactly once."""
 
     def __init__(self, stage: Stage, settings: Settings, handler: Handler, publisher: Publisher,
-                 heartbeat: bool = False) -> None:
+                 heartbeat: bool = False, unexpected_is_permanent: bool = False) -> None:
         self.heartbeat = heartbeat
+        self.unexpected_is_permanent = unexpected_is_permanent
         self.stage = stage
         self.settings = settings
         self.handler = handler
@@ -132,6 +136,8 @@ class Acker:
             raise  # left unacked on purpose: redelivered after ack_wait
         except Exception as exc:  # noqa: BLE001 - unknown failures may be blips: retry, then DLQ
             log.exception("%s: unexpected error on %s", self.stage.name, msg.subject)
+            if self.unexpected_is_permanent and not isinstance(exc, OSError):
+                return await self._reject(msg, event, "internal_error", f"{type(exc).__name__}: {exc}")
             return await self._retry(msg, "unexpected", exc)
         await msg.ack()
         return "ok"

@@ -46,8 +46,9 @@ Build = Callable[[Settings, "Service"], Awaitable[StageDeps]]
 
 class Service:
     def __init__(self, stage: str, settings: Settings, build: Build, http_port: int | None = None,
-                 heartbeat: bool = False) -> None:
+                 heartbeat: bool = False, pure: bool = False) -> None:
         self.heartbeat = heartbeat
+        self.pure = pure  # a pure stage's unexpected exceptions are bugs: rejected, not retried
         self.stage = topology.STAGES[stage]
         self.settings = settings
         self._build = build
@@ -80,7 +81,8 @@ class Service:
                 f"consumer {self.stage.stream}/{self.stage.name} is missing: run `nianbao topology apply`"
             ) from exc
         self.deps = await self._build(self.settings, self)
-        self.acker = Acker(self.stage, self.settings, self.deps.handler, self.publisher, self.heartbeat)
+        self.acker = Acker(self.stage, self.settings, self.deps.handler, self.publisher, self.heartbeat,
+                           unexpected_is_permanent=self.pure)
         await self.health.start()
         self._lag_task = asyncio.create_task(export_forever(self.js, [self.stage], self.settings.lag_interval_s))
         if self.settings.dlq_interval_s > 0:

@@ -39,6 +39,8 @@ class Script:
         self.calls.append((name, time.monotonic()))
         if name.startswith("bad"):
             raise NotAReport("no tables here")
+        if name.startswith("bug"):
+            raise ZeroDivisionError("division by zero")
         if name.startswith("down") or (name.startswith("flaky") and self.count(name) == 1):
             raise StoreUnavailable("object store down")
         return []
@@ -47,7 +49,7 @@ class Script:
         return sum(1 for n, _ in self.calls if n == name)
 
 
-async def _run(server, script, settings):
+async def _run(server, script, settings, pure=False):
     nc = await nats.connect(server.url)
     js = nc.jetstream()
     await topology.apply(js, settings)
@@ -55,7 +57,7 @@ async def _run(server, script, settings):
     async def build(_settings, _service):
         return StageDeps(handler=script)
 
-    service = Service("parser", settings, build, http_port=0)
+    service = Service("parser", settings, build, http_port=0, pure=pure)
     await service.start()
     return nc, js, service
 
@@ -167,3 +169,39 @@ async def test_exhausted_transient_is_dead_lettered_with_the_original_still_in_d
     assert script.count("down-1") == 3
     assert advisory["consumer"] == "parser" and advisory["deliveries"] == 3
     assert decode(original.data).ref.doc_id == "id-down-1"
+
+
+async def test_a_bug_in_a_pure_stage_is_rejected_as_internal_error_not_retried(nats_server):
+    settings = load(env={}, nats_url=nats_server.url, nak_delays_s=[0.2])
+    script = Script()
+    nc, js, service = await _run(nats_server, script, settings, pure=True)
+    try:
+        await _publish(js, fetched("bug-1"))
+        await _publish(js, fetched("good-1"))
+
+        async def settled():
+            return len(await _rejections(js)) == 1 and script.count("good-1") == 1
+        await _wait(settled)
+        await asyncio.sleep(0.5)  # a retry, if there were one, would come after 0.2 s
+        (rejected,) = await _rejections(js)
+    finally:
+        await service.stop()
+        await nc.close()
+    assert script.count("bug-1") == 1
+    assert (rejected.reason, rejected.detail) == ("internal_error", "ZeroDivisionError: division by zero")
+
+
+async def test_a_bug_in_an_io_stage_is_retried_like_a_blip(nats_server):
+    settings = load(env={}, nats_url=nats_server.url, nak_delays_s=[0.2], max_deliver=2)
+    script = Script()
+    nc, js, service = await _run(nats_server, script, settings, pure=False)
+    try:
+        await _publish(js, fetched("bug-2"))
+
+        async def twice():
+            return script.count("bug-2") == 2
+        await _wait(twice)
+    finally:
+        await service.stop()
+        await nc.close()
+    assert service.acker.awaiting_retry == set()  # dead-lettered after max_deliver, not pending
