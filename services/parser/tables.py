@@ -75,6 +75,7 @@ class _State:
     first_data_width: int = -1
     t4_first: int | None = None
     started: bool = False  # a caption, header row or grid of the current table has been seen
+    text_rows: set[str] = field(default_factory=set)  # rows filled from inexact (text) sources
 
 
 def _empty(rows: list[Label], cols: list[Label] | tuple[Label, ...]) -> dict[str, dict[str, Cell]]:
@@ -155,7 +156,7 @@ class TableReader:
         if _PAGE_MARK.match(text.strip()):
             return  # page number of a PDF page inside a table: never a value
         n = norm(text)
-        if st.ctx is None and not _CAPTION.search(n) and "勾稽" not in n:
+        if st.ctx is None and not _CAPTION.match(n) and "勾稽" not in n:
             # outside a table only a caption or the T3 corner note opens one; prose stays prose
             if not self._opens_table(n):
                 return
@@ -284,7 +285,7 @@ class TableReader:
     def _switch_context(self, st: _State, seg: Segment, label_text: str, row_cells: list[str] | None) -> bool:
         """Handle captions and header rows; True when the segment was only that."""
         m = _CAPTION.search(label_text)
-        if m:
+        if m and (m.start() <= 2 or len(label_text) <= 24):  # a caption, not prose citing 第二十条
             self._flush_pending(st)
             st.started = True
             st.ctx = "T2"
@@ -543,9 +544,17 @@ class TableReader:
     def _assign(self, st: _State, table: _Table, key: str, cols: list[Label], values: list[str], exact: bool,
                 *, quiet: bool = False) -> None:
         row = table.rows[key]
+        path = f"{table.name}.{key}"
         if any(c.kind != "missing" for c in row.values()):
-            st.notes.append(ParseNote("duplicate_row", f"{table.name}.{key} appears twice; the first is kept"))
-            return
+            if path in st.text_rows and exact:
+                # a table cell beats a text line read earlier (prose that looked like a row)
+                st.text_rows.discard(path)
+                st.notes.append(ParseNote("duplicate_row", f"{path} appears twice; the table's row is kept"))
+            else:
+                st.notes.append(ParseNote("duplicate_row", f"{path} appears twice; the first is kept"))
+                return
+        elif not exact:
+            st.text_rows.add(path)
         vals = values if exact else [v for v in values if clean(v)]
         if exact:
             # blanks beyond the columns are padding (label columns left empty, merged-cell artefacts)

@@ -516,3 +516,19 @@ def test_every_cell_on_its_own_line_separated_by_blank_lines():
     assert values(t3, "denied_state_secret") == [1, 0, 0, 0, 0, 0, 1]
     assert values(t3, "results_total") == [2, 1, 0, 0, 0, 0, 3]
     assert notes(r, "unsure_cell") == []
+
+
+def test_prose_citing_article_twenty_does_not_open_t2():
+    text = ("某某局2021年政府信息公开工作年度报告\n一、总体情况\n依据条例第二十条第（一）项规定，本年度办理行政许可 1203 件，行政处罚 56 件。\n"
+            "二、主动公开政府信息情况\n第二十条第（五）项\n信息内容 本年处理决定数量\n行政许可 1200\n")
+    r = from_text(text)
+    assert values(r.tables["active_disclosure"], "administrative_licensing") == [1200]
+    assert notes(r, "duplicate_row") == []
+
+
+def test_a_table_row_beats_an_earlier_text_line_for_the_same_row():
+    blocks = [Paragraph("第二十条第（五）项"), Paragraph("行政许可 9"),
+              Grid([["信息内容", "本年处理决定数量"], ["行政许可", "1200"]], exact=True), Paragraph("本年制发件数")]
+    r = interpret(Document(blocks=blocks))
+    assert values(r.tables["active_disclosure"], "administrative_licensing") == [1200]
+    assert "the table's row is kept" in notes(r, "duplicate_row")[0].message
