@@ -105,7 +105,7 @@ def decode(data: bytes, *, http_charset: str | None = None, html: bool = False) 
     declared = [(http_charset, "http")]
     if html:
         declared.append((meta_charset(data), "meta"))
-    has_high = any(b >= 0x80 for b in data[:DETECT_SAMPLE_BYTES]) or not data.isascii()
+    has_high = not data.isascii()
     for name, source in declared:
         if not name:
             continue
