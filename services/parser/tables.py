@@ -8,8 +8,10 @@ swallows the next one). A small state machine follows the tables:
   rows (勾稽 note, 自然人…, 结果维持…) and on the first row a table's labels match;
 - a labelled segment is matched to a row key (services/parser/labels.py), with the T3 group
   (（三）不予公开 … （六）其他处理) as context for the ambiguous 其他 / 总计;
-- a label-only segment that matches a row waits for values on the next line (PDF text wraps long
-  labels: the numbers come on their own line);
+- a label-only segment that matches a row, or a text line short of values, waits for values on
+  the next line (PDF text wraps long labels and long rows);
+- a section heading only arms its table: prose lines under it are not rows until a caption,
+  header row, grid or exactly labelled row starts the table;
 - values are mapped to columns in order. Exact grids (HTML/DOCX/XLSX) keep blank cells in place
   and use the header's first data column; text grids drop padding, and when a row has fewer values
   than columns the tail is `missing` with an `unsure_cell` note — later numbers never shift.
@@ -32,7 +34,6 @@ from shared.report import Cell, ParseNote, Table
 from shared.schema import SCHEMAS, T3_COLS, T4_COLS, T4_GROUPS, FormatSchema, Label, cell_path
 
 _CAPTION = re.compile(r"第二十条第?\(?([一五六八九])\)?项")
-_CAPTION_BLOCK = {"一": "art20_1", "五": "art20_5", "六": "art20_6", "八": "art20_8", "九": "art20_9"}
 _T3_GROUP = {
     "不予公开": "denied",
     "无法提供": "unable",
