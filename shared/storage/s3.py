@@ -55,7 +55,7 @@ class S3ObjectStore:
     ) -> None:
         self.bucket = bucket
         self.endpoint = endpoint
-        http = urllib3.PoolManager(
+        self._http = http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=timeout_s, read=max(timeout_s, 30.0)),
             retries=urllib3.Retry(total=1, backoff_factor=0.1, status_forcelist=[500, 502, 503, 504]),
             maxsize=16,
@@ -207,7 +207,7 @@ class S3ObjectStore:
         await self._run("ping", lambda: self._ensure_bucket_sync(check=True))
 
     async def close(self) -> None:
-        self.client._http.clear()
+        self._http.clear()
 
 
 def _meta_headers(meta: ObjectMeta) -> dict[str, str]:
