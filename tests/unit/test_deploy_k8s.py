@@ -568,3 +568,15 @@ def test_every_nianbao_pod_can_write_its_data_dir_and_tmp_despite_a_read_only_ro
                     continue
                 mounts = {m["mountPath"] for m in c.get("volumeMounts", [])}
                 assert {data_dir, "/tmp"} <= mounts, f"{path.name}: {c['name']}"
+
+
+# Environment variables of the shared ConfigMap that are not nianbao settings: who reads them.
+LIBRARY_ENV = {"PROMETHEUS_DISABLE_CREATED_SERIES": "prometheus_client.metrics"}
+
+
+def test_every_other_env_var_of_the_configmap_is_read_by_the_library_it_is_meant_for():
+    other = {k for k in _settings_env() if not k.startswith(config.ENV_PREFIX)}
+    assert other <= set(LIBRARY_ENV), "an env var nothing reads"
+    for name in other:
+        source = Path(importlib.util.find_spec(LIBRARY_ENV[name]).origin).read_text(encoding="utf-8")
+        assert f'"{name}"' in source, name
