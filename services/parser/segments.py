@@ -71,6 +71,8 @@ def split_cells(cells: list[str], exact: bool, *, from_line: bool = False) -> li
                 segs.append(Segment(labels, values, exact, from_line))
                 labels, values = [], []
             labels.append(c)
+    if labels and not values and blanks:
+        values = blanks  # exact: a label followed only by empty cells is a row left blank
     if labels or values:
         segs.append(Segment(labels, values, exact, from_line))
     return segs

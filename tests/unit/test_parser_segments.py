@@ -30,3 +30,8 @@ def test_tokens_split_numbers_glued_to_stacked_label_characters():
 def test_tokens_keep_units_dates_and_item_numbers():
     assert tokens("采购总金额 251000元 12件") == ["采购总金额", "251000元", "12件"]
     assert tokens("1.属于国家秘密 2021年 保留4") == ["1.属于国家秘密", "2021", "年", "保留4"]
+
+
+def test_exact_label_followed_only_by_empty_cells_is_a_blank_row():
+    assert split_cells(["行政事业性收费", "", ""], exact=True) == [Segment(["行政事业性收费"], ["", ""], True)]
+    assert split_cells(["行政事业性收费", "", ""], exact=False) == [Segment(["行政事业性收费"], [], False)]

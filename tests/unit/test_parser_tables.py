@@ -532,3 +532,9 @@ def test_a_table_row_beats_an_earlier_text_line_for_the_same_row():
     r = interpret(Document(blocks=blocks))
     assert values(r.tables["active_disclosure"], "administrative_licensing") == [1200]
     assert "the table's row is kept" in notes(r, "duplicate_row")[0].message
+
+
+def test_exact_t2_row_with_empty_cells_and_no_header_is_blank_not_missing():
+    grid = Grid([["第二十条第（八）项", N], ["行政事业性收费", ""]], exact=True)
+    r = interpret(Document(blocks=[Paragraph("本年制发件数"), grid]))
+    assert values(r.tables["active_disclosure"], "administrative_fees") == ["blank"]
