@@ -276,6 +276,9 @@ class TableReader:
             self._t4(st, seg, label_text)
 
     def _names_row(self, st: _State, seg: Segment) -> bool:
+        words = {core(x) for x in seg.labels}
+        if len(words & (_T3_HEADER_WORDS | _T4_HEADER_WORDS)) >= 2:
+            return False  # a header row (「商业企业 … 其他」) with an empty cell at its end
         index = {"T2": self.t2_index, "T3": self.t3_index}.get(st.ctx or "")
         if index is None:
             return st.ctx == "T4"

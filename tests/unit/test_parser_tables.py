@@ -538,3 +538,13 @@ def test_exact_t2_row_with_empty_cells_and_no_header_is_blank_not_missing():
     grid = Grid([["第二十条第（八）项", N], ["行政事业性收费", ""]], exact=True)
     r = interpret(Document(blocks=[Paragraph("本年制发件数"), grid]))
     assert values(r.tables["active_disclosure"], "administrative_fees") == ["blank"]
+
+
+def test_header_rows_ending_in_an_empty_cell_are_headers():
+    rows = [["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "", "申请人情况", "", "", "", "", "", ""],
+            ["", "", "自然人", "法人或其他组织", "", "", "", "", "总计"],
+            ["", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""],
+            ["一、本年新收政府信息公开申请数量", "", "2", "0", "0", "0", "0", "0", "2"]]
+    r = interpret(Document(blocks=[Paragraph("本年制发件数"), Grid(rows, exact=True)]))
+    assert values(r.tables["applications"], "new_received") == [2, 0, 0, 0, 0, 0, 2]
+    assert notes(r, "unknown_row") == []
