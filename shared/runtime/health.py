@@ -52,7 +52,10 @@ class HealthServer:
 
     async def respond(self, path: str) -> bytes:
         if path == "/metrics":
-            return _response("200 OK", generate_latest(), CONTENT_TYPE_LATEST)
+            # Rendering grows with the portal registry (bench/bench_metrics.py: ~1 s at 5000
+            # portals): off the event loop, so scrapes never stall handlers and heartbeats.
+            body = await asyncio.to_thread(generate_latest)
+            return _response("200 OK", body, CONTENT_TYPE_LATEST)
         if path == "/healthz":
             return _response("200 OK", b"ok\n")
         if path == "/readyz":
