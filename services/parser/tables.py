@@ -561,12 +561,13 @@ class TableReader:
             st.text_rows.add(path)
         vals = values if exact else [v for v in values if clean(v)]
         if exact:
-            # blanks beyond the columns are padding (label columns left empty, merged-cell artefacts)
+            # blanks beyond the columns are padding: first at the end (cells right of the table,
+            # colspan artefacts), then at the start (label columns left empty)
             vals = list(vals)
-            while len(vals) > len(cols) and not clean(vals[0]):
-                vals.pop(0)
             while len(vals) > len(cols) and not clean(vals[-1]):
                 vals.pop()
+            while len(vals) > len(cols) and not clean(vals[0]):
+                vals.pop(0)
         for col, raw in zip(cols, vals, strict=False):
             row[col.key] = parse_cell(raw, signed=col.signed)
         if len(vals) < len(cols):

@@ -548,3 +548,17 @@ def test_header_rows_ending_in_an_empty_cell_are_headers():
     r = interpret(Document(blocks=[Paragraph("本年制发件数"), Grid(rows, exact=True)]))
     assert values(r.tables["applications"], "new_received") == [2, 0, 0, 0, 0, 0, 2]
     assert notes(r, "unknown_row") == []
+
+
+def test_one_grid_with_blank_cells_and_merged_cells_given_as_empty_text_keeps_every_column():
+    from shared.samples.synth import synth_report
+
+    expected = synth_report("2021", 5)
+    g = _one_grid(expected)
+    # sloppy HTML: covered positions are plain empty cells, and zeros are left blank
+    sloppy = Grid([["" if c is None or c == "0" else c for c in row] for row in g.rows], exact=True)
+    r = interpret(Document(blocks=[Paragraph(expected.title), sloppy]))
+    for name, table in expected.tables.items():
+        for row in table:
+            want = ["blank" if v == 0 else v for v in values(table, row)]
+            assert values(r.tables[name], row) == want, (name, row)
