@@ -580,3 +580,21 @@ def test_every_other_env_var_of_the_configmap_is_read_by_the_library_it_is_meant
     for name in other:
         source = Path(importlib.util.find_spec(LIBRARY_ENV[name]).origin).read_text(encoding="utf-8")
         assert f'"{name}"' in source, name
+
+
+def _readme_sections(*titles: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    parts = re.split(r"^(## .+)$", text, flags=re.M)
+    return "\n".join(body for head, body in zip(parts[1::2], parts[2::2], strict=True) if head[3:] in titles)
+
+
+def test_the_readme_deploy_sections_name_only_files_and_commands_that_exist():
+    text = _readme_sections("Observability", "Deploying on Kubernetes")
+    assert text, "README sections missing"
+    paths = set(re.findall(r"\b((?:deploy|docs|tests|shared|services)/[\w./-]*\w)", text))
+    assert len(paths) > 10
+    for path in paths - {p for p in paths if p.startswith("deploy/nianbao-")}:  # kubectl's deploy/<name>
+        assert (ROOT / path).exists(), path
+    commands = set(re.findall(r"(?:`|-- |… )nianbao ([a-z]+)\b", text))  # not `kubectl -n nianbao …`
+    assert {"serve", "topology", "migrate", "dlq"} <= commands
+    assert commands <= set(COMMANDS)
