@@ -42,6 +42,11 @@ _DROP_TAGS = (
     "canvas",
     "map",
 )
+_DROP = etree.XPath("|".join(f"//{t}" for t in _DROP_TAGS))
+_COUNT_IMG = etree.XPath("count(.//img)")
+_METAS = etree.XPath("//meta[@name and @content]")
+_TITLE = etree.XPath("string(//title)")
+_HAS_TABLE = etree.XPath("boolean(.//table)")
 _DATE_RE = re.compile(
     r"(?:发布日期|发布时间|成文日期|日期)\s*[:：]?\s*(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})"
 )
@@ -65,7 +70,7 @@ def extract_html(text: str) -> Document:
     doc.title = metas.get("articletitle") or _title(root)
     doc.publish_date = _iso_date(metas.get("pubdate") or metas.get("firstpublishedtime") or "")
     doc.page_agency = metas.get("contentsource") or None
-    for el in root.xpath("|".join(f"//{t}" for t in _DROP_TAGS)):
+    for el in _DROP(root):
         remove(el)
     if (
         not doc.publish_date or not doc.page_agency
@@ -78,7 +83,7 @@ def extract_html(text: str) -> Document:
             m = _SOURCE_RE.search(page_text)
             doc.page_agency = m.group(1) if m else None
     body = article_body(root)
-    images = len(body.xpath(".//img"))
+    images = int(_COUNT_IMG(body))
     blocks = _blocks(body)
     _mark_picture_report(doc, blocks, images)
     head = "".join(b.text for b in blocks[:5] if isinstance(b, Paragraph)).replace(" ", "")
@@ -98,13 +103,13 @@ def _mark_picture_report(doc: Document, blocks: list[Block], images: int) -> Non
 
 def _metas(root) -> dict[str, str]:
     out = {}
-    for m in root.xpath("//meta[@name and @content]"):
+    for m in _METAS(root):
         out.setdefault(m.get("name").strip().lower(), m.get("content").strip())
     return out
 
 
 def _title(root) -> str | None:
-    t = root.xpath("string(//title)").strip()
+    t = _TITLE(root).strip()
     if not t:
         return None
     # "报告标题_栏目_网站名" → the first part
@@ -154,7 +159,7 @@ def _blocks(body) -> list[Block]:
 def _walk(el, flow: _Flow) -> None:
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag == "table":
-        if el.xpath(".//table"):
+        if _HAS_TABLE(el):
             for cell in own_cells(el):
                 flow.flush()
                 _walk_children(cell, flow)

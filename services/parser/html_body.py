@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 _BODY_SELECTORS = (
     ".trs_editor_view",
     ".TRS_Editor",
@@ -57,8 +59,8 @@ def _is_chrome(el) -> bool:
 
 def _text_len(el) -> int:
     """Length of the text under `el` that is not link text (menus are mostly links)."""
-    total = int(el.xpath("string-length(normalize-space(.))"))
-    links = sum(int(a.xpath("string-length(normalize-space(.))")) for a in el.iter("a"))
+    total = int(_STRLEN(el))
+    links = sum(int(_STRLEN(a)) for a in el.iter("a"))
     return total - links
 
 
@@ -71,13 +73,15 @@ def _selector_xpath(sel: str) -> str:
     return f"//{sel}"
 
 
+# compiled once: XPath compilation cost more than the queries themselves
+_SELECTORS = [etree.XPath(_selector_xpath(sel)) for sel in _BODY_SELECTORS]
+_STRLEN = etree.XPath("string-length(normalize-space(.))")
+_HAS_TABLE_OR_IMG = etree.XPath("boolean(.//table|.//img)")
+
+
 def article_body(root):
-    for sel in _BODY_SELECTORS:
-        found = [
-            f
-            for f in root.xpath(_selector_xpath(sel))
-            if _text_len(f) >= 50 or f.xpath(".//table|.//img")
-        ]
+    for select in _SELECTORS:
+        found = [f for f in select(root) if _text_len(f) >= 50 or _HAS_TABLE_OR_IMG(f)]
         if found:
             return max(found, key=_text_len)
     body = root.find("body")
