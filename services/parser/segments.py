@@ -44,37 +44,46 @@ def tokens(line: str) -> list[str]:
 @dataclass
 class Segment:
     labels: list[str]
-    values: list[str]
+    values: list[str]  # exact: every cell after the labels; text: only the non-empty ones
     exact: bool
     from_text_line: bool = False
+    slots: list[str] | None = None  # text rows: every cell after the labels, empty ones included
 
 
 def split_cells(cells: list[str], exact: bool, *, from_line: bool = False) -> list[Segment]:
-    """Cut a row into label→value segments. Inexact rows drop empty cells (padding)."""
+    """Cut a row into label→value segments.
+
+    Exact rows keep empty cells among the values. Text rows drop them from `values` (they may be
+    padding) but keep them in `slots`, so a row whose slots match the columns one to one (a clean
+    pipe or TAB export with blank cells) can still be read in place.
+    """
     segs: list[Segment] = []
     labels: list[str] = []
-    values: list[str] = []
-    blanks: list[str] = []  # exact blanks after a label: values if a value follows, padding if a label does
+    slots: list[str] = []
+    blanks: list[str] = []  # empty cells after a label: slots if a value follows, padding if a label does
     for c in cells:
         if not clean(c):
-            if exact:
-                (values if values else blanks).append("")
+            (slots if slots else blanks).append("")
             continue
         if is_value_like(c):
             if blanks:
-                values.extend(blanks)
+                slots.extend(blanks)
                 blanks = []
-            values.append(c)
+            slots.append(c)
         else:
             blanks = []
-            if values:
-                segs.append(Segment(labels, values, exact, from_line))
-                labels, values = [], []
+            if slots:
+                segs.append(_segment(labels, slots, exact, from_line))
+                labels, slots = [], []
             labels.append(c)
-    if labels and not values and blanks:
-        values = blanks  # exact: a label followed only by empty cells is a row left blank
-    if labels or values:
-        segs.append(Segment(labels, values, exact, from_line))
+    if labels and not slots and blanks:
+        slots = blanks  # a label followed only by empty cells: a row left blank (exact) or padding
+    if labels or slots:
+        segs.append(_segment(labels, slots, exact, from_line))
     return segs
 
 
+def _segment(labels: list[str], slots: list[str], exact: bool, from_line: bool) -> Segment:
+    if exact:
+        return Segment(labels, slots, True, from_line)
+    return Segment(labels, [v for v in slots if clean(v)], False, from_line, slots)

@@ -425,6 +425,9 @@ class TableReader:
             if (len(label_text) > 20 or seg.from_text_line) and len(seg.values) < 5:
                 return  # prose with a number in it (「共发生行政复议 1 件」)
         st.t4.seen = True
+        if not seg.exact and seg.slots and len(seg.slots) == len(T4_COLS) * len(T4_GROUPS):
+            st.t4_buffer.append((seg.slots, True))  # one cell per column: blanks in place
+            return
         vals = seg.values if seg.exact else [v for v in seg.values if clean(v)]
         st.t4_buffer.append((vals, seg.exact))
 
@@ -484,6 +487,10 @@ class TableReader:
         """Values for a matched row. A text line short of values stays open: in PDF text the
         numbers of a row may continue on the next line, or come after a wrapped label."""
         self._flush_pending(st)
+        if not seg.exact and seg.slots and len(seg.slots) == len(self._cols(ctx, key)):
+            # a clean pipe/TAB export: one cell per column, so an empty one is a blank in place
+            self._store(st, ctx, key, seg.slots, True, text=True)
+            return
         vals = list(seg.values)
         filled = vals if seg.exact else [v for v in vals if clean(v)]
         if (not seg.values or seg.from_text_line) and len(filled) < len(self._cols(ctx, key)):
@@ -491,10 +498,10 @@ class TableReader:
             return
         self._store(st, ctx, key, vals, seg.exact)
 
-    def _store(self, st: _State, ctx: str, key: str, values: list[str], exact: bool) -> None:
+    def _store(self, st: _State, ctx: str, key: str, values: list[str], exact: bool, *, text: bool | None = None) -> None:
         table = st.t2 if ctx == "T2" else st.t3
         table.seen = True
-        self._assign(st, table, key, self._cols(ctx, key), values, exact)
+        self._assign(st, table, key, self._cols(ctx, key), values, exact, text=text)
         if ctx == "T3":
             st.last_t3_row = key
             if key == "carried_over_out":
@@ -546,18 +553,19 @@ class TableReader:
                                       "extra_cells", [cell_path(table, key, c.key) for c in cols]))
 
     def _assign(self, st: _State, table: _Table, key: str, cols: list[Label], values: list[str], exact: bool,
-                *, quiet: bool = False) -> None:
+                *, quiet: bool = False, text: bool | None = None) -> None:
+        text = (not exact) if text is None else text  # values came from a text rendition
         row = table.rows[key]
         path = f"{table.name}.{key}"
         if any(c.kind != "missing" for c in row.values()):
-            if path in st.text_rows and exact:
+            if path in st.text_rows and not text:
                 # a table cell beats a text line read earlier (prose that looked like a row)
                 st.text_rows.discard(path)
                 st.notes.append(ParseNote("duplicate_row", f"{path} appears twice; the table's row is kept"))
             else:
                 st.notes.append(ParseNote("duplicate_row", f"{path} appears twice; the first is kept"))
                 return
-        elif not exact:
+        elif text:
             st.text_rows.add(path)
         vals = values if exact else [v for v in values if clean(v)]
         if exact:

@@ -7,11 +7,12 @@ from services.parser.segments import Segment, split_cells, tokens
 
 def test_a_row_that_runs_into_the_next_is_cut_where_a_label_follows_values():
     segs = split_cells(["行政规范性文件", "1", "2", "第二十条第（五）项"], exact=False)
-    assert segs == [Segment(["行政规范性文件"], ["1", "2"], False), Segment(["第二十条第（五）项"], [], False)]
+    assert [(x.labels, x.values) for x in segs] == [(["行政规范性文件"], ["1", "2"]), (["第二十条第（五）项"], [])]
 
 
 def test_text_rows_drop_padding_and_exact_rows_keep_blanks_among_values():
-    assert split_cells(["规章", "", "0", "", "0"], exact=False) == [Segment(["规章"], ["0", "0"], False)]
+    (text,) = split_cells(["规章", "", "0", "", "0"], exact=False)
+    assert (text.values, text.slots) == (["0", "0"], ["", "0", "", "0"])
     assert split_cells(["规章", "", "0", "", "0"], exact=True) == [Segment(["规章"], ["", "0", "", "0"], True)]
 
 
@@ -34,4 +35,5 @@ def test_tokens_keep_units_dates_and_item_numbers():
 
 def test_exact_label_followed_only_by_empty_cells_is_a_blank_row():
     assert split_cells(["行政事业性收费", "", ""], exact=True) == [Segment(["行政事业性收费"], ["", ""], True)]
-    assert split_cells(["行政事业性收费", "", ""], exact=False) == [Segment(["行政事业性收费"], [], False)]
+    (text,) = split_cells(["行政事业性收费", "", ""], exact=False)
+    assert (text.values, text.slots) == ([], ["", ""])

@@ -562,3 +562,17 @@ def test_one_grid_with_blank_cells_and_merged_cells_given_as_empty_text_keeps_ev
         for row in table:
             want = ["blank" if v == 0 else v for v in values(table, row)]
             assert values(r.tables[name], row) == want, (name, row)
+
+
+def test_a_clean_pipe_export_with_one_cell_per_column_keeps_blank_cells_in_place():
+    text = ("本年新制作数量\n三、收到和处理政府信息公开申请情况\n"
+            "| （一）予以公开 | 258 | 12 | | | 1 | 1 | |\n"
+            "| 二、上年结转政府信息公开申请数量 | 18 | | | | | | 18 |\n"
+            "四、政府信息公开行政复议、行政诉讼情况\n| 5 | | | 2 | 7 | 6 | | | 1 | 7 | 2 | | | | 2 |\n")
+    r = from_text(text)
+    t3 = r.tables["applications"]
+    assert values(t3, "granted") == [258, 12, "blank", "blank", 1, 1, "blank"]
+    assert values(t3, "carried_over_in") == [18, "blank", "blank", "blank", "blank", "blank", 18]
+    t4 = r.tables["review_litigation"]
+    assert values(t4, "admin_review") == [5, "blank", "blank", 2, 7]
+    assert values(t4, "litigation_after_review") == [2, "blank", "blank", "blank", 2]
