@@ -205,3 +205,33 @@ async def test_a_bug_in_an_io_stage_is_retried_like_a_blip(nats_server):
         await service.stop()
         await nc.close()
     assert service.acker.awaiting_retry == set()  # dead-lettered after max_deliver, not pending
+
+
+async def test_graceful_shutdown_lets_the_in_flight_handler_finish_and_ack(nats_server):
+    settings = load(env={}, nats_url=nats_server.url, graceful_timeout_s=10.0)
+    started, finished = asyncio.Event(), []
+
+    async def slow(event):
+        started.set()
+        await asyncio.sleep(1.5)
+        finished.append(event.ref.doc_id)
+        return []
+
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await topology.apply(js, settings)
+
+    async def build(_settings, _service):
+        return StageDeps(handler=slow)
+
+    service = Service("parser", settings, build, http_port=0)
+    await service.start()
+    try:
+        await _publish(js, fetched("slow-1"))
+        await asyncio.wait_for(started.wait(), 20)
+        await service.stop()  # while the handler sleeps
+        info = await js.consumer_info("DOCS", "parser")
+    finally:
+        await nc.close()
+    assert finished == ["id-slow-1"]
+    assert (info.num_ack_pending, info.num_pending, info.delivered.consumer_seq) == (0, 0, 1)
