@@ -14,7 +14,8 @@ swallows the next one). A small state machine follows the tables:
   header row, grid or exactly labelled row starts the table;
 - values are mapped to columns in order. Exact grids (HTML/DOCX/XLSX) keep blank cells in place
   and use the header's first data column; text grids drop padding, and when a row has fewer values
-  than columns the tail is `missing` with an `unsure_cell` note — later numbers never shift.
+  than columns the tail is `missing` with an `unsure_cell` note — later numbers never shift (a
+  text row with exactly one cell per column, empty ones included, is read in place).
 
 Reads no settings.
 """
