@@ -69,6 +69,7 @@ def _epoch(value: datetime | None) -> float | None:
 class PostgresSearchStore:
     def __init__(self, pool: asyncpg.Pool, *, timeout_s: float, label: str) -> None:
         self.pool = pool
+        self._keys: dict[tuple[str, str, str], int] = {}  # cell_keys, only ids already committed
         self.timeout_s = timeout_s
         self._label = label
 
@@ -115,12 +116,28 @@ class PostgresSearchStore:
         return await self._run("schema_version", migrate.current)
 
     # --- writing -------------------------------------------------------------------------------
+    async def _ensure_keys(self, conn: asyncpg.Connection, batch: list[q.Rows]) -> dict:
+        """cell_keys ids for every cell of `batch`, creating new ones in their own (committed)
+        statement so that the cache never holds an id of a rolled-back transaction."""
+        missing = {(c.tbl, c.row, c.col) for rows in batch for c in rows.cells} - self._keys.keys()
+        if missing:
+            tbls, rws, cols = (list(x) for x in zip(*missing, strict=True))
+            await conn.execute(
+                "INSERT INTO cell_keys (tbl, row, col) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])"
+                " ON CONFLICT DO NOTHING",
+                tbls, rws, cols,
+            )  # fmt: skip
+            for r in await conn.fetch("SELECT id, tbl, row, col FROM cell_keys"):
+                self._keys[(r["tbl"], r["row"], r["col"])] = r["id"]
+        return self._keys
+
     async def upsert(self, event: DocValidated) -> bool:
         rows = q.rows_of(event)
 
         async def run(conn: asyncpg.Connection) -> bool:
+            keys = await self._ensure_keys(conn, [rows])
             async with conn.transaction():
-                return await _upsert(conn, rows)
+                return await _upsert(conn, keys, rows)
 
         changed = await self._run("upsert", run)
         if changed:
@@ -135,9 +152,10 @@ class PostgresSearchStore:
         batch = [q.rows_of(e) for e in events]
 
         async def run(conn: asyncpg.Connection) -> list[bool]:
+            keys = await self._ensure_keys(conn, batch)
             async with conn.transaction():
                 changed = [await _write_report(conn, rows) for rows in batch]
-                await _copy_children(conn, [rows for rows, c in zip(batch, changed, strict=True) if c])
+                await _copy_children(conn, keys, [rows for rows, c in zip(batch, changed, strict=True) if c])
                 return changed
 
         changed = await self._run("upsert_many", run)
@@ -220,7 +238,8 @@ class PostgresSearchStore:
         key = f"r.{group}" if group else "'all'"
         sql = (
             f"SELECT {key} AS k, count(*) AS reports, count(c.value) AS numbers, sum(c.value) AS total"
-            " FROM reports r LEFT JOIN cells c ON c.doc_id = r.doc_id AND c.tbl = $1 AND c.row = $2 AND c.col = $3"
+            " FROM reports r LEFT JOIN cells c ON c.doc_id = r.doc_id"
+            " AND c.key = (SELECT id FROM cell_keys WHERE tbl = $1 AND row = $2 AND col = $3)"
             f" WHERE true {where} GROUP BY k ORDER BY k"
         )
 
@@ -303,10 +322,10 @@ _INSERT = (
 )
 
 
-async def _upsert(conn: asyncpg.Connection, rows: q.Rows) -> bool:
+async def _upsert(conn: asyncpg.Connection, keys: dict, rows: q.Rows) -> bool:
     changed = await _write_report(conn, rows)
     if changed:
-        await _copy_children(conn, [rows])
+        await _copy_children(conn, keys, [rows])
     return changed
 
 
@@ -340,11 +359,11 @@ async def _write_report(conn: asyncpg.Connection, rows: q.Rows) -> bool:
     return True
 
 
-async def _copy_children(conn: asyncpg.Connection, batch: list[q.Rows]) -> None:
+async def _copy_children(conn: asyncpg.Connection, keys: dict, batch: list[q.Rows]) -> None:
     # a doc twice in one batch: its last written version is the one whose children stay
     batch = list({rows.report.doc_id: rows for rows in batch}.values())
     cells = [
-        (rows.report.doc_id, c.tbl, c.row, c.col, None if c.value is None else Decimal(repr(c.value)),
+        (rows.report.doc_id, keys[(c.tbl, c.row, c.col)], None if c.value is None else Decimal(repr(c.value)),
          c.kind, c.raw, c.unit, c.note)
         for rows in batch for c in rows.cells
     ]  # fmt: skip
@@ -368,8 +387,9 @@ async def _get_report(conn: asyncpg.Connection, doc_id: str) -> dict | None:
     cells = [
         {**dict(c), "value": None if c["value"] is None else float(c["value"])}
         for c in await conn.fetch(
-            "SELECT tbl, row, col, value, kind, raw, unit, note FROM cells WHERE doc_id = $1"
-            " ORDER BY tbl COLLATE \"C\", row COLLATE \"C\", col COLLATE \"C\"",
+            "SELECT k.tbl, k.row, k.col, c.value, c.kind, c.raw, c.unit, c.note FROM cells c"
+            " JOIN cell_keys k ON k.id = c.key WHERE c.doc_id = $1"
+            " ORDER BY k.tbl COLLATE \"C\", k.row COLLATE \"C\", k.col COLLATE \"C\"",
             doc_id,
         )
     ]

@@ -64,5 +64,6 @@ SELECT r.year, coalesce(r.level, 'unknown') AS level,
        round(sum(c.value) FILTER (WHERE c.row LIKE 'denied\_%')
              / nullif(sum(c.value) FILTER (WHERE c.row = 'results_total'), 0), 4) AS denial_rate
 FROM reports r
-LEFT JOIN cells c ON c.doc_id = r.doc_id AND c.tbl = 'applications' AND c.col = 'total'
+LEFT JOIN (SELECT c.doc_id, k.row, c.value FROM cells c JOIN cell_keys k ON k.id = c.key
+           WHERE k.tbl = 'applications' AND k.col = 'total') c ON c.doc_id = r.doc_id
 GROUP BY 1, 2;
