@@ -47,6 +47,7 @@ _AGENCY_TAIL = re.compile(r"(?:关于)?(?:政府信息公开|政务信息公开|
 _YEAR_NEAR_REPORT = re.compile(r"((?:19|20)\d{2})\s*年度?\s*(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)")
 _CONTAINER_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+-\s+")
 _TITLE_PUNCT = re.compile(r"[，。,:：;；>»]")
+_TAG = re.compile(r"^[【\[][^】\]]{1,12}[】\]]")  # 「【年度报告】…」 column tags before the title
 _COMPANION = re.compile(r"^(?:文字解读|图解|解读)[:：]")
 
 
@@ -112,7 +113,7 @@ def _container_title(title: str | None) -> str | None:
 def split_title(title: str) -> tuple[str | None, int | None]:
     """(agency_name, year) from a normalised title."""
     t = _SUFFIX.sub("", title)
-    t = _COMPANION.sub("", t)
+    t = _TAG.sub("", _COMPANION.sub("", t))
     m = _YEAR_IN_TITLE.search(t)
     year = int(m.group(1)) if m else None
     if m:
