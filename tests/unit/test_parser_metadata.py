@@ -110,3 +110,8 @@ def test_a_sentence_about_the_report_is_not_its_title():
 
 def test_a_file_extension_is_not_part_of_the_agency():
     assert split_title("某某区审计局2022年政府信息公开工作年度报告.pdf") == ("某某区审计局", 2022)
+
+
+def test_a_breadcrumb_ending_in_the_title_is_not_the_title():
+    md = md_of("当前位置：首页 > 政府信息公开 > 某某局2021年政府信息公开工作年度报告", "某某局2021年政府信息公开工作年度报告")
+    assert md.agency_name == "某某局"
