@@ -87,6 +87,10 @@ class DocIndexed(Event, frozen=True, tag="doc.indexed"):
     status: str
     findings: int = 0
     changed: bool = True  # False when the same version was already indexed (no-op)
+    # the code that produced what is now indexed (for `nianbao reprocess`); "" from older indexers
+    parser_version: str = ""
+    validator_version: str = ""
+    index_schema_version: str = ""
 
 
 class DocRejected(Event, frozen=True, tag="doc.rejected"):

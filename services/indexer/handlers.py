@@ -10,9 +10,12 @@ from __future__ import annotations
 from shared.events import DocIndexed, DocValidated, subject_token
 from shared.runtime.publish import Outgoing, outgoing
 from shared.topology import subject
+from shared.versions import INDEX_SCHEMA_VERSION
 
 
 async def handle_validated(event: DocValidated, search) -> list[Outgoing]:
     changed = await search.upsert(event)
-    indexed = DocIndexed(ref=event.ref, status=event.status, findings=len(event.findings), changed=changed)
+    indexed = DocIndexed(ref=event.ref, status=event.status, findings=len(event.findings), changed=changed,
+                         parser_version=event.parser_version, validator_version=event.validator_version,
+                         index_schema_version=INDEX_SCHEMA_VERSION)
     return [outgoing(subject("doc.indexed", subject_token(event.ref.portal)), indexed, "indexed", event.ref)]

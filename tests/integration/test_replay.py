@@ -173,6 +173,9 @@ async def test_a_parser_change_replayed_from_doc_fetched_updates_exactly_the_aff
     assert {r["parser_version"] for r in before.values()} == {"1"}
     # five live flows and five replayed ones reached the indexer; every replayed write was a change
     assert len(indexed) == 10 and sum(1 for e in indexed if e.changed) == 10
+    # doc.indexed says which code produced what it indexed
+    assert sorted(e.parser_version for e in indexed) == ["1"] * 5 + ["2"] * 5
+    assert {(e.validator_version, e.index_schema_version) for e in indexed} == {("1", "1")}
 
 
 async def test_replaying_unchanged_data_leaves_the_index_byte_identical(nats_server, tmp_path, seeds):
