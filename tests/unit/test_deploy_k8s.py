@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import importlib.util
+import json
 import re
 import shlex
 import subprocess
@@ -115,6 +116,8 @@ def test_every_object_of_a_rendered_overlay_validates(overlay: str):
         seen.add(ident)
         if obj["kind"] not in CRD_KINDS:
             _validate(obj, KUBERNETES_VERSIONS[-1])
+        # client-side `kubectl apply` copies the object into an annotation limited to 256 KiB
+        assert len(json.dumps(obj)) < 256 * 1024 - 1024, ident
     assert {("Deployment", f"nianbao-{s}") for s in STAGES} <= seen
 
 
