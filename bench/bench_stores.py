@@ -81,6 +81,12 @@ async def timed(fn, runs: int = 15) -> float:
     return statistics.median(samples)
 
 
+async def _size_mb(store) -> float:
+    if hasattr(store, "pool"):
+        return await store.pool.fetchval("SELECT pg_database_size(current_database())") / 1e6
+    return sum(p.stat().st_size for p in Path(store.path).parent.glob(Path(store.path).name + "*")) / 1e6
+
+
 async def bench_backend(name: str, url: str, events: list[DocValidated]) -> None:
     store = await open_search_store(url, migrate=True)
     try:
@@ -103,7 +109,8 @@ async def bench_backend(name: str, url: str, events: list[DocValidated]) -> None
         sums = await timed(lambda: store.sum_cells("applications", "new_received", "total"), runs=5)
         sums_agency = await timed(lambda: store.sum_cells("applications", "results_total", "total", year=2020, group_by="agency"), runs=5)
         get = await timed(lambda: store.get_report(events[len(events) // 2].ref.doc_id), runs=30)
-        print(f"{name:9} reports={n:,}  upsert {single_rate:,.0f}/s  upsert_many {bulk_rate:,.0f}/s"
+        size = await _size_mb(store)
+        print(f"{name:9} reports={n:,} ({size:,.0f} MB)  upsert {single_rate:,.0f}/s  upsert_many {bulk_rate:,.0f}/s"
               f"  (≈{len(events[0].report.tables['applications']) * 7 + 27} cells each;"
               f" {cpu_ms:.1f} ms CPU per upsert in this process)")  # fmt: skip
         print(f"{name:9} no-op upsert {noop:.2f} ms | search '行政复议' top-10 {fts_common:.1f} ms"
