@@ -145,11 +145,8 @@ class HttpFetcher:
                 metrics.HTTP_REQUESTS.labels(host_class, f"{resp.status_code // 100}xx").inc()
                 location = resp.headers.get("location")
                 if resp.status_code not in REDIRECT_STATUSES or not location:
-                    body, truncated = (
-                        await self._read_body(resp, limits, url)
-                        if resp.status_code != 304
-                        else (b"", False)
-                    )
+                    # also for a 304 (empty): an unread response closes its connection
+                    body, truncated = await self._read_body(resp, limits, url)
                     return Response(
                         url,
                         resp.status_code,

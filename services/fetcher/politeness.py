@@ -2,7 +2,7 @@
 
 The gap is `max(min_delay, robots Crawl-delay, adaptive delay)`. The adaptive delay follows
 Scrapy's AutoThrottle rule: aim for `latency / target_concurrency`, move halfway there on each
-response, and never speed up on a non-200 answer (errors are not a signal that the host is fine).
+response, and never speed up on an error answer (only 2xx and 304 show the host is fine).
 A 429/503 `Retry-After` (RFC 9110 §10.2.3) blocks the host until that time: short waits are slept
 in-process, long ones raise `RetryLater` so the crawl job is nak'ed with that delay instead of
 holding a worker.
@@ -48,7 +48,7 @@ def next_delay(
     """AutoThrottle: the delay after a response that took `latency` seconds."""
     target = latency / max(target_concurrency, 0.1)
     proposed = (current + target) / 2.0
-    if status != 200 and proposed < current:
+    if not (200 <= status < 300 or status == 304) and proposed < current:
         proposed = current
     return min(max(proposed, min_delay), MAX_DELAY_S)
 

@@ -166,7 +166,9 @@ async def test_a_gbk_paginated_column_yields_every_report_and_its_attachments(po
 
 async def test_the_same_report_under_two_urls_is_emitted_once(portal, harness):
     body = article(REPORT_2021, "<p>同一份报告</p>")
-    serve_column(portal, {f"{COLUMN}/a.html": Reply(body=body), f"{COLUMN}/b.html": Reply(body=body)})
+    serve_column(
+        portal, {f"{COLUMN}/a.html": Reply(body=body), f"{COLUMN}/b.html": Reply(body=body)}
+    )
 
     events, exc = await harness.crawl()
 
@@ -288,6 +290,53 @@ async def test_missing_robots_allows_everything(portal, harness):
     events, exc = await harness.crawl()
 
     assert exc is None and len(events) == 1
+
+
+async def test_robots_behind_more_than_five_redirects_counts_as_unavailable(portal, harness):
+    serve_column(portal, {f"{COLUMN}/ok.html": report_reply()})
+    portal.add("/robots.txt", Reply(301, headers={"Location": "/r1.txt"}))
+    for i in range(1, 7):
+        portal.add(f"/r{i}.txt", Reply(301, headers={"Location": f"/r{i + 1}.txt"}))
+    portal.add("/r7.txt", Reply(body=b"User-agent: *\nDisallow: /\n", content_type="text/plain"))
+
+    events, exc = await harness.crawl()
+
+    assert exc is None and len(events) == 1  # RFC 9309 §2.3.1.2: MAY assume unavailable
+    assert "/r6.txt" not in portal.paths() and "/r7.txt" not in portal.paths()
+
+
+async def test_robots_rules_within_five_redirects_apply(portal, harness):
+    serve_column(portal, {f"{COLUMN}/ok.html": report_reply()})
+    portal.add("/robots.txt", Reply(301, headers={"Location": "/r1.txt"}))
+    portal.add(
+        "/r1.txt",
+        Reply(
+            body=f"User-agent: *\nDisallow: {COLUMN}/ok.html\n".encode(), content_type="text/plain"
+        ),
+    )
+
+    events, exc = await harness.crawl()
+
+    assert exc is None and events == [] and f"{COLUMN}/ok.html" not in portal.paths()
+
+
+async def test_a_robots_file_over_500_kib_is_read_up_to_the_cap(portal, harness):
+    serve_column(
+        portal,
+        {f"{COLUMN}/a.html": report_reply(text="甲"), f"{COLUMN}/b.html": report_reply(text="乙")},
+    )
+    body = (
+        f"User-agent: *\nDisallow: {COLUMN}/a.html\n".encode()
+        + b"# filler\n" * 80_000
+        + f"Disallow: {COLUMN}/b.html\n".encode()
+    )
+    portal.add("/robots.txt", Reply(body=body, content_type="text/plain"))
+
+    events, exc = await harness.crawl()
+
+    assert len(body) > 600 * 1024 and exc is None
+    assert [e.ref.url.rsplit("/", 1)[1] for e in events] == ["b.html"]
+    assert f"{COLUMN}/a.html" not in portal.paths()
 
 
 async def test_robots_is_fetched_once_per_host_and_cached(portal, harness):

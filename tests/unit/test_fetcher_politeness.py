@@ -20,6 +20,10 @@ def test_a_non_200_answer_never_speeds_the_crawler_up():
     assert next_delay(0.1, 2.0, 404, min_delay=0.0) == 1.05  # slowing down is allowed
 
 
+def test_a_304_is_a_healthy_answer_and_lets_the_delay_recover():
+    assert next_delay(0.2, 0.01, 304, min_delay=0.0) == 0.105
+
+
 def test_the_delay_is_bounded_by_min_delay_and_a_ceiling():
     assert next_delay(0.0, 0.0, 200, min_delay=1.0) == 1.0
     assert next_delay(60.0, 1000.0, 200, min_delay=0.0) == 60.0
