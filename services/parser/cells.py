@@ -1,8 +1,9 @@
 """Cell text → `Cell` (report-format.md §5 "Cell values").
 
-NFKC, whitespace (incl. ideographic space and &nbsp;) and thousands separators removed, units
-元/万元/件/个/项/条 recorded, signs accepted only where the column allows them (2019 本年增/减),
-dashes and 无/不适用/N/A become `na_dash` / `na_slash`, empty becomes `blank`, anything else `text`
+NFKC; surrounding whitespace (ideographic space, &nbsp;) and thousands separators removed; units
+元/万元/件/个/项/条 recorded (also 「0（件）」); 〇/零 read as 0; signs accepted only where the column
+allows them (2019 本年增/减); dashes and 无/不适用/N/A become `na_dash` / `na_slash`; empty becomes
+`blank`; two numbers in one cell (「1 2」, PDF cells run together) and anything else are `text`
 (never guessed into a number). Reads no settings.
 """
 
@@ -15,10 +16,12 @@ from functools import lru_cache
 from shared.report import Cell
 
 _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
-_NUMBER = re.compile(r"^([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)(万元|万|元|件|个|项|条|次|宗|起)?$")
+_NUMBER = re.compile(r"^([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)\(?(万元|万|元|件|个|项|条|次|宗|起)?\)?$")
 _DASHES = frozenset({"-", "—", "–", "－", "——", "--", "―", "─", "一"})
 _SLASHES = frozenset({"/", "／", "\\", "无", "不适用", "N/A", "n/a", "NA", "na", "暂无"})
 _DASH_CHARS = "-—–－―─"
+_SPLIT_DIGITS = re.compile(r"\d[\s\u3000\u00a0]+[+-]?\d")
+_ZEROS = frozenset({"〇", "零", "○"})
 
 
 @lru_cache(maxsize=16384)
@@ -37,7 +40,7 @@ def is_value_like(raw: str | None) -> bool:
         return False
     if _NUMBER.match(s):
         return True
-    return s in _DASHES or s in _SLASHES or (len(s) <= 3 and all(ch in _DASH_CHARS for ch in s))
+    return s in _DASHES or s in _SLASHES or s in _ZEROS or (len(s) <= 3 and all(ch in _DASH_CHARS for ch in s))
 
 
 def parse_cell(raw: str | None, *, signed: bool = False) -> Cell:
@@ -54,6 +57,11 @@ def _read(raw: str, signed: bool) -> tuple:
     s = clean(raw).replace("，", ",")
     if not s:
         return None, shown, "blank", None, None
+    if _SPLIT_DIGITS.search(shown):
+        # 「1 2」: two cells run together (PDF) far more often than a space as thousands separator
+        return None, shown, "text", None, "several numbers in one cell"
+    if s in _ZEROS:
+        return 0, shown, "number", None, None
     m = _NUMBER.match(s)
     if m:
         sign, digits, unit = m.groups()

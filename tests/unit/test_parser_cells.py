@@ -10,7 +10,7 @@ from services.parser.cells import is_value_like, parse_cell
 @pytest.mark.parametrize(
     ("raw", "value"),
     [("0", 0), ("　0　", 0), ("\xa012\xa0", 12), ("１２３", 123), ("1,234", 1234), ("1，234", 1234),
-     ("12.5", 12.5), ("0.0321", 0.0321), ("1 234", 1234)],
+     ("12.5", 12.5), ("0.0321", 0.0321), ("〇", 0), ("0（件）", 0)],
 )
 def test_numbers_are_read_after_nfkc_and_without_spaces_or_separators(raw, value):
     cell = parse_cell(raw)
@@ -70,3 +70,9 @@ def test_other_text_is_text_never_a_guessed_number(raw):
 def test_value_like_tells_values_from_labels():
     assert is_value_like("0") and is_value_like("—") and is_value_like("251000元")
     assert not is_value_like("规章") and not is_value_like("1.属于国家秘密") and not is_value_like("")
+
+
+def test_two_numbers_in_one_cell_are_text_with_a_note_never_one_big_number():
+    cell = parse_cell("1 2")
+    assert (cell.kind, cell.value, cell.note) == ("text", None, "several numbers in one cell")
+    assert is_value_like("1 2")  # still a value position, so the row's columns do not shift

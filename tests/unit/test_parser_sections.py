@@ -71,3 +71,8 @@ def test_a_heading_running_into_its_first_paragraph_is_split_off():
     assert s["overview"].title_raw == "一、总体情况"
     assert s["overview"].text.startswith("2021年，我局认真贯彻落实")
     assert s["overview"].alias is False
+
+
+def test_headings_of_a_mirror_in_traditional_characters():
+    assert heading_key("一、總體情況")[0] == "overview"
+    assert heading_key("四、政府信息公開行政復議、行政訴訟情況")[0] == "review_litigation"
