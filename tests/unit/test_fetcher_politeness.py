@@ -21,7 +21,7 @@ def test_a_non_200_answer_never_speeds_the_crawler_up():
 
 
 def test_a_304_is_a_healthy_answer_and_lets_the_delay_recover():
-    assert next_delay(0.2, 0.01, 304, min_delay=0.0) == 0.105
+    assert next_delay(0.2, 0.01, 304, min_delay=0.0) == pytest.approx(0.105)
 
 
 def test_the_delay_is_bounded_by_min_delay_and_a_ceiling():
