@@ -338,6 +338,8 @@ class TableReader:
                 self._unknown_row(st, "active_disclosure", seg)
             elif seg.values:
                 self._unmatched_values(st, "active_disclosure", seg)
+            else:
+                self._close_partial(st)
             return
         self._row_values(st, "T2", key, seg)
 
@@ -365,6 +367,7 @@ class TableReader:
             elif seg.values:
                 self._unmatched_values(st, "applications", seg)
             else:
+                self._close_partial(st)
                 st.pending_labels.extend(seg.labels)
                 del st.pending_labels[:-3]
             return
@@ -522,6 +525,11 @@ class TableReader:
         if len(seg.values) >= 2 and not seg.from_text_line:
             st.notes.append(ParseNote("unknown_row", f"{table}: values without a row label dropped: "
                                       + " ".join(seg.values)[:200]))
+
+    def _close_partial(self, st: _State) -> None:
+        """Other text after a row short of values: its values are not continuing, close it."""
+        if st.pending_row is not None and st.pending_row[2]:
+            self._flush_pending(st)
 
     def _flush_pending(self, st: _State) -> None:
         """A row label that never got values: its cells stay missing, and say so."""

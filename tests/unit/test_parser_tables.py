@@ -576,3 +576,10 @@ def test_a_clean_pipe_export_with_one_cell_per_column_keeps_blank_cells_in_place
     t4 = r.tables["review_litigation"]
     assert values(t4, "admin_review") == [5, "blank", "blank", 2, 7]
     assert values(t4, "litigation_after_review") == [2, "blank", "blank", "blank", 2]
+
+
+def test_an_unknown_line_closes_a_row_short_of_values():
+    text = ("本年制发件数\n三、收到和处理政府信息公开申请情况\n（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\n"
+            "一、本年新收政府信息公开申请数量 120 7 0 0 3 1\n某行不明文字\n9 9 9 9 9 9 9\n")
+    r = from_text(text)
+    assert values(r.tables["applications"], "new_received") == [120, 7, 0, 0, 3, 1, "missing"]
