@@ -86,13 +86,16 @@ def find_title(doc: Document) -> str | None:
         if not _title_like(t):
             continue
         agency, year = split_title(t)
+        if (not agency or year is None) and i > 0:
+            # a title split over two lines: 「宁波市…局」+「2021年度…报告」, or 「某某局2021年度」+「政府信息公开…报告」
+            prev = _clean_title(paras[i - 1])
+            if 2 <= len(prev) <= 40 and not _TITLE_PUNCT.search(prev) and not _REPORT_WORD.search(prev):
+                joined_agency, joined_year = split_title(prev + t)
+                if joined_agency and joined_year is not None:
+                    return prev + t
         if year is None:
             weak = weak or t
             continue
-        if not agency and i > 0:
-            prev = _clean_title(paras[i - 1])
-            if 2 <= len(prev) <= 40 and not _TITLE_PUNCT.search(prev) and not _YEAR_IN_TITLE.search(prev):
-                t = prev + t
         return t
     container = _container_title(doc.title)
     if container and _YEAR_IN_TITLE.search(container):

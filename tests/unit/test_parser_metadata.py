@@ -115,3 +115,8 @@ def test_a_file_extension_is_not_part_of_the_agency():
 def test_a_breadcrumb_ending_in_the_title_is_not_the_title():
     md = md_of("当前位置：首页 > 政府信息公开 > 某某局2021年政府信息公开工作年度报告", "某某局2021年政府信息公开工作年度报告")
     assert md.agency_name == "某某局"
+
+
+def test_a_title_split_after_the_year_is_joined():
+    md = md_of("某某县林业局2022年度", "政府信息公开工作年度报告", "一、总体情况")
+    assert (md.title, md.agency_name, md.report_year) == ("某某县林业局2022年度政府信息公开工作年度报告", "某某县林业局", 2022)
