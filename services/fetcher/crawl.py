@@ -130,11 +130,16 @@ class Crawler:
         metrics.PORTAL_LAST_SUCCESS.labels(portal.id).set(time.time())
 
     async def discover(self, portal: Portal, list_urls: list[str]) -> list[Link]:
-        """Report links from the list pages (following pagination up to `max_pages`)."""
+        """Report links from the list pages (following pagination up to `max_pages`).
+
+        A registered list URL that is gone (404/410) or disallowed by robots.txt fails the job
+        permanently when it was the only one; when other list URLs of the portal still work it
+        is counted (`nianbao_portal_failures_total{reason}`) and the crawl goes on."""
         queue = [canonical_url(u) for u in list_urls]
         first = set(queue)
         seen: set[str] = set()
         links: dict[str, Link] = {}
+        problems: list[NianbaoError] = []
         while queue and len(seen) < portal.max_pages:
             url = queue.pop(0)
             if url in seen:
@@ -142,22 +147,33 @@ class Crawler:
             seen.add(url)
             try:
                 resp = await self.get(url)
-            except RobotsDenied:
+            except RobotsDenied as exc:
+                if url in first:
+                    problems.append(exc)
                 continue
             if resp.status in (404, 410):
                 if url in first:
-                    raise ListPageGone(f"list page {url} answers {resp.status}")
+                    problems.append(ListPageGone(f"list page {url} answers {resp.status}"))
                 continue  # a page number guessed from a JS count that is not there
             if resp.status != 200:
                 raise HttpStatus(f"list page {url} answers {resp.status}")
             text, _encoding = decode_html(resp.body, resp.content_type)
             tree = parse_html(text)
-            for link in report_links(
+            found = report_links(
                 tree, resp.url, title_pattern=portal.title_pattern, link_pattern=portal.link_pattern
-            ):
+            )
+            for link in found:
                 links.setdefault(link.url, link)
             if portal.pagination == "auto":
                 queue.extend(u for u in pagination_urls(tree, resp.url, text) if u not in seen)
+        if problems and len(problems) == len(first):
+            raise (
+                problems[0]
+                if isinstance(problems[0], PermanentError)
+                else ListPageGone(str(problems[0]))
+            )
+        for problem in problems:
+            metrics.PORTAL_FAILURES.labels(portal.id, problem.reason).inc()
         return list(links.values())
 
     async def _fan_out(

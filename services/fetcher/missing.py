@@ -14,6 +14,7 @@ Reads no settings.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import msgspec
@@ -152,6 +153,11 @@ async def sightings_from_search(
 
 
 def _date_only(value: str | None) -> str | None:
-    if not value or len(value) < 10 or value[4] != "-":
+    """YYYY-MM-DD from '2024-03-01…' or '2024年3月1日'; None otherwise."""
+    match = re.match(
+        r"\s*((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})", value or ""
+    )
+    if not match:
         return None
-    return value[:10]
+    y, m, d = (int(g) for g in match.groups())
+    return f"{y:04d}-{m:02d}-{d:02d}" if 1 <= m <= 12 and 1 <= d <= 31 else None

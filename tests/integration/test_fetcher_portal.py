@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from prometheus_client import REGISTRY
 
 from services.fetcher.canonical import doc_id
 from services.fetcher.crawl import Crawler, CrawlIncomplete, ListPageGone
@@ -185,6 +186,33 @@ async def test_a_vanished_list_page_is_a_permanent_list_gone_failure(portal, har
     events, exc = await harness.crawl()
 
     assert events == [] and isinstance(exc, ListPageGone)
+
+
+async def test_a_gone_list_url_beside_a_working_one_is_counted_and_the_crawl_goes_on(
+    portal, harness
+):
+    serve_column(portal, {f"{COLUMN}/ok.html": report_reply()})
+    harness.registry.portals[0] = Portal(
+        id="t",
+        name="某某县人民政府",
+        list_urls=[portal.url + "/old/index.html", portal.url + COLUMN + "/index.html"],
+    )
+    before = (
+        REGISTRY.get_sample_value(
+            "nianbao_portal_failures_total", {"portal": "t", "reason": "list_gone"}
+        )
+        or 0
+    )
+
+    events, exc = await harness.crawl()
+
+    assert exc is None and len(events) == 1
+    assert (
+        REGISTRY.get_sample_value(
+            "nianbao_portal_failures_total", {"portal": "t", "reason": "list_gone"}
+        )
+        == before + 1
+    )
 
 
 # --- conditional GET (T20) --------------------------------------------------------------------------
