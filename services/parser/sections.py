@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from services.parser.document import Document, Grid, Paragraph
-from services.parser.labels import norm, strip_notes
+from services.parser.labels import norm, norm_text, strip_notes
 from shared.report import Section
 from shared.schema import SECTION_TITLES
 
@@ -47,6 +47,8 @@ def _title_part(n: str) -> tuple[str, bool]:
 
 def heading_key(text: str) -> tuple[str, str] | None:
     """(section key, normalised title) when `text` is a section heading, else None."""
+    if len(text) > 3 * _MAX_HEADING:
+        return None  # prose; and never put long paragraphs into the label cache
     n = norm(text).strip("*").rstrip("。.:*")
     if not n or len(n) > _MAX_HEADING or _TRAILING_NUMBER.search(n):
         return None
@@ -69,7 +71,7 @@ _KNOWN_LONGEST = sorted(_KNOWN, key=len, reverse=True)
 def run_in_heading(text: str) -> tuple[str, str, str] | None:
     """(key, heading as written, rest) for 「一、总体情况2021年，我局…」: a numbered known title
     that runs straight into its first paragraph (heading and text in one HTML <p>)."""
-    n = norm(text).strip("*")
+    n = norm_text(text[:120]).strip("*")
     m = _NUMBERED.match(n)
     if not m or len(n) <= _MAX_HEADING:
         return None
@@ -78,7 +80,7 @@ def run_in_heading(text: str) -> tuple[str, str, str] | None:
     if title is None:
         return None
     for i in range(1, min(len(text), 80) + 1):  # where the title ends in the raw text
-        head = norm(text[:i]).strip("*")
+        head = norm_text(text[:i]).strip("*")
         if _title_part(head)[0].strip("*") == title:
             return _KNOWN[title], text[:i].strip(), text[i:].lstrip(" *:：。.\u3000")
     return None

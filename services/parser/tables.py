@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from services.parser.cells import clean, is_value_like, parse_cell
 from services.parser.document import Document, Grid, Paragraph
-from services.parser.labels import LabelIndex, core, norm
+from services.parser.labels import LabelIndex, core, norm, norm_text
 from services.parser.sections import heading_key, run_in_heading
 from services.parser.segments import Segment, split_cells
 from services.parser.segments import tokens as line_tokens
@@ -157,7 +157,7 @@ class TableReader:
             return
         if _PAGE_MARK.match(text.strip()):
             return  # page number of a PDF page inside a table: never a value
-        n = norm(text)
+        n = norm_text(text)
         if st.ctx is None and not _CAPTION.match(n) and "勾稽" not in n:
             # outside a table only a caption or the T3 corner note opens one; prose stays prose
             if not self._opens_table(n):
@@ -169,8 +169,8 @@ class TableReader:
             if len(seg.labels) > 1:
                 seg.labels = ["".join(seg.labels)]
         for seg in segs:
-            if seg.labels and len(norm(seg.labels[0])) > _MAX_ROW_LABEL:
-                continue
+            if seg.labels and len(seg.labels[0]) > 2 * _MAX_ROW_LABEL:
+                continue  # prose (checked on the raw length: long text stays out of the label cache)
             self._segment(st, seg, row_cells=None)
 
     @staticmethod
