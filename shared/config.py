@@ -27,6 +27,7 @@ Settings:
     lag_interval_s: how often a service refreshes its consumer-lag gauges
     dlq_interval_s: how often a service refreshes the dead-letter backlog gauge (0: never)
     stream_replicas: JetStream replicas of DOCS, CRAWL, DLQ and fetch_state (3 on a 3-node cluster)
+    missing_interval_s: how often `serve scheduler` refreshes nianbao_reports_missing (fetch_state)
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     lag_interval_s: float = 5.0
     dlq_interval_s: float = 30.0
     stream_replicas: int = 1  # JetStream replicas of the streams and KV buckets
+    missing_interval_s: float = 900.0  # scheduler: refresh of nianbao_reports_missing
 
     @property
     def object_store_url(self) -> str:

@@ -42,7 +42,7 @@ ANSWERS: dict[str, tuple[str, str]] = {
     "nianbao_fetch_outcomes": ("fetcher", "What happened to each URL of a crawl: new, changed, unchanged, denied, gone, failed?"),
     "nianbao_portal_last_success_timestamp_seconds": ("fetcher", "Which portal has not been crawled successfully for how long?"),
     "nianbao_portal_failures": ("fetcher", "Which portals fail, and why?"),
-    "nianbao_reports_missing": ("fetcher", "How many registered agencies are overdue for a year: `late=\"false\"` no report found after the deadline, `late=\"true\"` found but published late?"),
+    "nianbao_reports_missing": ("fetcher", "How many registered agencies are overdue for a year: `late=\"false\"` no report found after the deadline, `late=\"true\"` found but published late? Exported by `serve scheduler` (every `missing_interval_s`) and `nianbao missing`."),
     "nianbao_docs_parsed": ("parser / validator", "Which formats and input kinds arrive (2021 vs 2019 format; html, pdf, docx…)?"),
     "nianbao_findings": ("parser / validator", "Which rules fail most, at which severity? The data-quality signal."),
     "nianbao_reports_validated": ("parser / validator", "What share of reports is valid, has warnings, or is invalid?"),

@@ -31,6 +31,39 @@ async def _always_ready() -> list[str]:
     return []
 
 
+async def _export_missing_forever(settings, stop: asyncio.Event) -> None:
+    """Keep nianbao_reports_missing current for the last two report years, from fetch_state.
+
+    `nianbao missing` sets it only inside its own short-lived process; exported here, by the
+    long-running scheduler, Prometheus sees it and NianbaoReportsMissingAfterDeadline can fire.
+    """
+    from datetime import UTC, datetime
+
+    import nats
+
+    from services.fetcher.missing import audit, export_metric, sightings_from_state
+    from services.fetcher.registry import load_registry
+    from services.fetcher.state import UrlState
+
+    log = logging.getLogger("nianbao.scheduler")
+    registry = None
+    while not stop.is_set():
+        now = datetime.now(UTC)
+        try:
+            registry = registry or load_registry(settings=settings)
+            nc = await nats.connect(settings.nats_url, connect_timeout=5, max_reconnect_attempts=1)
+            try:
+                state = UrlState(nc.jetstream())
+                for year in (now.year - 1, now.year - 2):
+                    export_metric(audit(registry, await sightings_from_state(state, year), year, now), year)
+            finally:
+                await nc.close()
+        except Exception as exc:  # noqa: BLE001 - a metric refresh must never stop the scheduler
+            log.warning("reports-missing metric not refreshed: %s: %s", type(exc).__name__, exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.missing_interval_s)
+
+
 async def serve(stage: str, settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -44,9 +77,12 @@ async def serve(stage: str, settings) -> None:
         # No consumer, but a pod like the others: /metrics, /healthz and /readyz for its probes
         # and Prometheus (readiness = the process runs; it takes no inbound traffic).
         health = await HealthServer(_always_ready, settings.http_host, settings.http_port).start()
+        missing = asyncio.create_task(_export_missing_forever(settings, stop))
         try:
             await scheduler(settings, stop)
         finally:
+            stop.set()
+            await missing
             await health.stop()
         return
     service = importlib.import_module(f"services.{stage}.app").create(settings)
