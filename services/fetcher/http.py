@@ -10,9 +10,10 @@
   gzip bomb is stopped after ~cap bytes of output, not after inflating it.
 - Redirects are followed by hand (limit, loop detection) and every hop's host is resolved and
   refused when it is private, loopback, link-local, multicast or reserved — unless the host is
-  listed in `Settings.allow_private_hosts` (the sample portal, tests). Residual risk: DNS may
-  answer differently between our check and httpx's connect (rebinding); pinning the resolved
-  address would close that and is left as a follow-up.
+  listed in `Settings.allow_private_hosts` (the sample portal, tests). The check is made
+  again at connect time by the connection pool's network backend (`GuardedBackend`), which
+  connects to the very address it checked — so a DNS answer that changes between the check and
+  the connect (rebinding) cannot reach a private address either. TLS still verifies the name.
 
 Reads settings: user_agent, allow_private_hosts, max_doc_bytes, fetch_deadline_s.
 """
@@ -28,7 +29,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
+from httpcore._backends.auto import AutoBackend
 
 from shared import metrics
 from shared.config import Settings
@@ -92,10 +95,10 @@ class HttpFetcher:
         self.allowed_hosts = {h.strip().lower().strip("[]") for h in settings.allow_private_hosts}
         self.default_limits = Limits(settings.max_doc_bytes, settings.fetch_deadline_s)
         self.client = client or httpx.AsyncClient(
+            transport=guarded_transport(self.allowed_hosts),
             follow_redirects=False,
             trust_env=False,  # a proxy from the environment would bypass the address checks
             timeout=httpx.Timeout(connect=10.0, read=30.0, write=10.0, pool=None),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
 
@@ -234,6 +237,57 @@ class HttpFetcher:
         if decoder:
             parts.append(decoder.flush(max(1, limits.max_bytes - decoded_total)))
         return b"".join(parts), False
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Resolve, refuse private addresses, and connect to exactly the address that was checked."""
+
+    def __init__(self, allowed_hosts: set[str]):
+        self.allowed_hosts = allowed_hosts
+        self.inner = AutoBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout=None,  # noqa: ASYNC109 - httpcore's signature
+        local_address=None,
+        socket_options=None,
+    ):
+        if host.lower().strip("[]") not in self.allowed_hosts:
+            addresses = await _resolve(host, port)
+            for address in addresses:
+                if _is_private(address):
+                    raise ForbiddenAddress(f"{host} resolves to non-public address {address}")
+            host = str(addresses[0])
+        return await self.inner.connect_tcp(
+            host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )
+
+    async def connect_unix_socket(self, path: str, timeout=None, socket_options=None):  # noqa: ASYNC109
+        raise ForbiddenAddress("unix sockets are never fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+def guarded_transport(allowed_hosts: set[str]) -> httpx.AsyncHTTPTransport:
+    """httpx's transport with its connection pool on GuardedBackend.
+
+    httpx 0.28 has no public hook for the network backend, so the pool it built is replaced by
+    an identical one (same TLS context) that uses ours; tests/integration/test_fetcher_portal.py
+    checks a rebinding name is refused at connect time."""
+    transport = httpx.AsyncHTTPTransport(
+        trust_env=False, limits=httpx.Limits(max_connections=200, max_keepalive_connections=50)
+    )
+    old = transport._pool  # noqa: SLF001 - see docstring
+    transport._pool = httpcore.AsyncConnectionPool(  # noqa: SLF001
+        ssl_context=old._ssl_context,  # noqa: SLF001
+        max_connections=200,
+        max_keepalive_connections=50,
+        network_backend=GuardedBackend(allowed_hosts),
+    )
+    return transport
 
 
 def _decoder(encoding: str, url: str):

@@ -11,6 +11,7 @@ from prometheus_client import REGISTRY
 
 from services.fetcher.canonical import doc_id
 from services.fetcher.crawl import Crawler, CrawlIncomplete, ListPageGone
+from services.fetcher.http import ForbiddenAddress, HttpFetcher
 from services.fetcher.politeness import RetryLater
 from services.fetcher.registry import Portal, Registry
 from services.fetcher.robots import RobotsUnreachable
@@ -535,3 +536,16 @@ async def test_a_direct_link_to_a_private_address_is_refused_without_connecting(
 
         assert events == [] and exc is None and other.hits() == []
         assert [r.reason for r in harness.rejected] == ["private_address"]
+
+
+async def test_the_connection_itself_refuses_a_name_resolving_to_a_private_address(portal):
+    """What a DNS-rebinding answer would meet after passing the pre-check: the pool's backend
+    resolves again and connects only to the address it checked."""
+    fetcher = HttpFetcher(load(env={}, allow_private_hosts=["127.0.0.1"]))
+    try:
+        with pytest.raises(ForbiddenAddress):
+            await fetcher.client.get(f"http://localhost:{portal.port}/robots.txt")  # skips the pre-check
+        assert portal.hits() == []
+        assert (await fetcher.client.get(portal.url + "/nothing")).status_code == 404
+    finally:
+        await fetcher.close()
