@@ -49,6 +49,11 @@ def norm(text: str | None) -> str:
     return norm_text(text)
 
 
+def norm_line(text: str) -> str:
+    """`norm` for a line of any length: cached when short (labels, headings), not when prose."""
+    return norm(text) if len(text) <= 200 else norm_text(text)
+
+
 def norm_text(text: str | None, *, traditional: bool = True) -> str:
     """`norm` without the cache, for whole documents (never cache megabytes of text)."""
     if not text:

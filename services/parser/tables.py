@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from services.parser.cells import clean, is_value_like, parse_cell
 from services.parser.document import Document, Grid, Paragraph
-from services.parser.labels import LabelIndex, core, norm, norm_text
+from services.parser.labels import LabelIndex, core, norm, norm_line
 from services.parser.sections import heading_key, run_in_heading
 from services.parser.segments import Segment, split_cells
 from services.parser.segments import tokens as line_tokens
@@ -157,7 +157,7 @@ class TableReader:
             return
         if _PAGE_MARK.match(text.strip()):
             return  # page number of a PDF page inside a table: never a value
-        n = norm_text(text)
+        n = norm_line(text)
         if st.ctx is None and not _CAPTION.match(n) and "勾稽" not in n:
             # outside a table only a caption or the T3 corner note opens one; prose stays prose
             if not self._opens_table(n):
