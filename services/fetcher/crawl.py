@@ -24,10 +24,14 @@ fetch_deadline_s, per_host_concurrency, min_delay_s, sample_portal_url.
 from __future__ import annotations
 
 import asyncio
+import copy
+import hashlib
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+
+import lxml.etree
 
 from services.fetcher.canonical import canonical_url, doc_id
 from services.fetcher.client import PoliteClient
@@ -291,10 +295,19 @@ class Crawler:
         is_html = (resp.content_type or "").lower().startswith(HTML_TYPES) or resp.body.lstrip()[
             :15
         ].lower().startswith((b"<!doctype html", b"<html"))
-        encoding, tree = None, None
+        encoding, tree, fingerprint = None, None, None
         if is_html:
             text, encoding = decode_html(resp.body, resp.content_type)
             tree = parse_html(text)
+            fingerprint = text_fingerprint(tree)
+            if rec.version and fingerprint is not None and fingerprint == rec.fingerprint:
+                # Only page chrome moved (a visit counter, today's date, a rotated banner):
+                # the report did not change, so nothing goes downstream.
+                metrics.NOT_MODIFIED.labels("same_text").inc()
+                await self._settle(rec, key, "unchanged")
+                async for event in self._children(portal, rec, job):
+                    yield event
+                return
         object_key = object_key_for(version)
         meta = ObjectMeta(
             key=object_key,
@@ -346,7 +359,7 @@ class Crawler:
         yield event
         # Only once the consumer has published the event (it resumed us) is the version recorded:
         # a crash or failed publish before this point re-emits on the next crawl, never loses it.
-        rec.version, rec.last_changed = version, now
+        rec.version, rec.last_changed, rec.fingerprint = version, now, fingerprint
         rec.first_found = rec.first_found or now
         metrics.FETCH_OUTCOMES.labels(outcome).inc()
         await self._settle(rec, key, "emitted", count=False)
@@ -413,6 +426,22 @@ class _Job:
 
 class EmptyBody(PermanentError):
     reason = "empty"
+
+
+_INVISIBLE = ("script", "style", "noscript", "template")
+
+
+def text_fingerprint(tree) -> str | None:
+    """sha256 of a page's visible text (scripts, styles and comments dropped, whitespace
+    collapsed): what a reader sees, so script-injected counters or dates do not count as a change."""
+    if tree is None:
+        return None
+    tree = copy.deepcopy(tree)
+    for el in list(tree.iter(*_INVISIBLE, lxml.etree.Comment)):
+        if el.getparent() is not None:
+            el.drop_tree()
+    text = " ".join(tree.text_content().split())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest() if text else None
 
 
 def conditional_headers(rec: UrlRecord) -> dict[str, str]:

@@ -3,7 +3,8 @@
 No extra database: the broker that already carries the events keeps, for every URL the fetcher
 has seen, the HTTP validators (ETag / Last-Modified) for conditional GETs, the version (sha256)
 last emitted, when it was first found and last checked, and what happened. The bucket is created
-by the topology step (shared/topology.py), never here.
+by the topology step (shared/topology.py), never here. Broker errors surface as StoreUnavailable
+(transient: the crawl job is nak'ed and retried).
 
 `MemoryUrlState` has the same interface for dry runs (`nianbao portals check`) and benchmarks.
 
@@ -15,7 +16,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import msgspec
+from nats.errors import Error as NatsError
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NoKeysError
+
+from shared.errors import StoreUnavailable
 
 BUCKET = "fetch_state"
 
@@ -32,6 +36,9 @@ class UrlRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
     etag: str | None = None
     last_modified: str | None = None
     version: str | None = None  # sha256 of the bytes last emitted downstream
+    fingerprint: str | None = (
+        None  # sha256 of the visible text of an HTML page (crawl.text_fingerprint)
+    )
     first_seen: float = 0.0  # unix seconds
     first_found: float = 0.0  # first time bytes were stored and emitted
     last_checked: float = 0.0
@@ -87,11 +94,16 @@ class UrlState:
             entry = await kv.get(doc_id)
         except KeyNotFoundError:
             return None
+        except (NatsError, TimeoutError) as exc:
+            raise StoreUnavailable(f"fetch_state get: {type(exc).__name__}: {exc}") from None
         return decode(entry.value) if entry.value else None
 
     async def put(self, doc_id: str, rec: UrlRecord) -> None:
         kv = await self._store()
-        await kv.put(doc_id, encode(rec))
+        try:
+            await kv.put(doc_id, encode(rec))
+        except (NatsError, TimeoutError) as exc:
+            raise StoreUnavailable(f"fetch_state put: {type(exc).__name__}: {exc}") from None
 
     async def records(self) -> AsyncIterator[tuple[str, UrlRecord]]:
         kv = await self._store()

@@ -544,8 +544,30 @@ async def test_the_connection_itself_refuses_a_name_resolving_to_a_private_addre
     fetcher = HttpFetcher(load(env={}, allow_private_hosts=["127.0.0.1"]))
     try:
         with pytest.raises(ForbiddenAddress):
-            await fetcher.client.get(f"http://localhost:{portal.port}/robots.txt")  # skips the pre-check
+            await fetcher.client.get(
+                f"http://localhost:{portal.port}/robots.txt"
+            )  # skips the pre-check
         assert portal.hits() == []
         assert (await fetcher.client.get(portal.url + "/nothing")).status_code == 404
     finally:
         await fetcher.close()
+
+
+async def test_a_page_whose_only_change_is_script_injected_chrome_is_not_a_new_version(
+    portal, harness
+):
+    path = f"{COLUMN}/a.html"
+
+    def page(counter: int, text: str = "一、总体情况") -> Reply:
+        chrome = f"<script>document.write('访问量：{counter}');</script><!-- built {counter} -->"
+        return Reply(body=article(REPORT_2021, f"<p>{text}</p>{chrome}"))
+
+    serve_column(portal, {path: page(1)})
+    first, _ = await harness.crawl()
+    portal.routes[path] = page(2)
+    second, _ = await harness.crawl()
+    portal.routes[path] = page(3, "一、总体情况（更正）")
+    third, _ = await harness.crawl()
+
+    assert len(first) == 1 and second == [] and len(third) == 1
+    assert third[0].ref.version == version_for(page(3, "一、总体情况（更正）").body)
