@@ -117,9 +117,17 @@ async def _resolve_run(cps: Checkpoints | None, sel: Selection, run: str | None,
         return run or run_id_for(sel), None
     if run is not None:
         cp = await cps.get(run)
-        if cp is not None and cp.selection != sel:
+        if cp is None:
+            return run, None
+        if restart:
+            # a new id: reusing `replay:<run>:<seq>` inside the dedup window would drop the copies
+            n = 2
+            while await cps.get(f"{run}-{n}") is not None:
+                n += 1
+            return f"{run}-{n}", None
+        if cp.selection != sel:
             raise ReplayError(f"run {run} was started with another selection: {cp.selection}")
-        return run, None if restart else cp
+        return run, cp
     attempt = 1
     while True:
         candidate = run_id_for(sel, attempt)
@@ -143,7 +151,8 @@ async def replay(js, sel: Selection, *, run: str | None = None, dry_run: bool = 
         rate: at most this many republished messages per second (None: as fast as acks come).
         index_ids: doc ids the search index has for the selection's years/agencies (doc.fetched).
         progress: where to show progress (None: silent).
-        restart: ignore an unfinished checkpoint of the run and start over.
+        restart: start over under a new run id (`<run>-2`, …) instead of resuming or
+            reporting a finished run.
         batch: messages per fetch / checkpoint.
         on_batch: awaited after each checkpoint with the result so far (tests interrupt here).
     """

@@ -337,11 +337,15 @@ async def test_an_interrupted_replay_resumes_after_its_checkpoint(nats_server, t
         resumed = await replay(js, sel, run="cut", batch=100)
         again = await replay(js, sel, run="cut")
         copies = [m for m in await stored(js, "doc.fetched") if REPLAY_HEADER in (m.headers or {})]
+        # starting over gets a new run id, so its copies are not dropped by the dedup window
+        restarted = await replay(js, sel, run="cut", restart=True)
     finally:
         await nc.close()
     assert resumed.resumed_from == 200 and resumed.scanned == 500 and resumed.published == 500
     assert resumed.duplicates == 0
     assert again.already_done and again.published == 500
+    assert restarted.run == "cut-2" and restarted.published == 520 and restarted.duplicates == 0
+    assert restarted.skipped_copies == 500
     assert sorted(int(m.headers[REPLAY_OF_HEADER].split(":")[1]) for m in copies) == list(range(1, 501))
 
 
