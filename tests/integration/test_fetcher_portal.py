@@ -571,3 +571,31 @@ async def test_a_page_whose_only_change_is_script_injected_chrome_is_not_a_new_v
 
     assert len(first) == 1 and second == [] and len(third) == 1
     assert third[0].ref.version == version_for(page(3, "一、总体情况（更正）").body)
+
+
+@pytest.mark.parametrize("wbits", [15, -15], ids=["zlib-wrapped", "raw-deflate"])
+async def test_deflate_bodies_are_decoded_whether_zlib_wrapped_or_raw(portal, harness, wbits):
+    import zlib
+
+    body = article(REPORT_2021, "<p>压缩传输</p>" * 50)
+    comp = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    served = comp.compress(body) + comp.flush()
+    serve_column(
+        portal, {f"{COLUMN}/d.html": Reply(body=served, headers={"Content-Encoding": "deflate"})}
+    )
+
+    events, exc = await harness.crawl()
+
+    assert exc is None and [e.ref.version for e in events] == [version_for(body)]
+
+
+async def test_an_unrequested_content_encoding_is_rejected_not_stored_as_garbage(portal, harness):
+    serve_column(
+        portal,
+        {f"{COLUMN}/br.html": Reply(body=b"\x8b\x00garbage", headers={"Content-Encoding": "br"})},
+    )
+
+    events, exc = await harness.crawl()
+
+    assert events == [] and exc is None and harness.stored() == []
+    assert [r.reason for r in harness.rejected] == ["content_encoding"]
