@@ -506,3 +506,19 @@ def test_the_readme_deploy_sections_name_only_files_and_commands_that_exist():
     commands = set(re.findall(r"(?:`|-- |… )nianbao ([a-z]+)\b", text))  # not `kubectl -n nianbao …`
     assert {"serve", "topology", "migrate", "dlq"} <= commands
     assert commands <= set(COMMANDS)
+
+
+def test_the_placeholder_credentials_fit_together_so_dev_works_out_of_the_box():
+    from urllib.parse import urlsplit
+
+    secrets = {o["metadata"]["name"]: o["stringData"] for o in kustomize.render(K8S / "overlays" / "dev")
+               if o["kind"] == "Secret"}
+    app, pg, minio = secrets["nianbao-app"], secrets["nianbao-postgres"], secrets["nianbao-minio"]
+    url = urlsplit(app["NIANBAO_SEARCH"])
+    assert (url.username, url.password, url.path.lstrip("/")) == (pg["POSTGRES_USER"], pg["POSTGRES_PASSWORD"],
+                                                                 pg["POSTGRES_DB"])
+    assert (url.hostname, url.port) == ("postgres", 5432)
+    assert (app["NIANBAO_S3_ACCESS_KEY"], app["NIANBAO_S3_SECRET_KEY"]) == (minio["MINIO_ROOT_USER"],
+                                                                          minio["MINIO_ROOT_PASSWORD"])
+    endpoint = dict(p.split("=") for p in urlsplit(_settings_env()["NIANBAO_OBJECT_STORE"]).query.split("&"))
+    assert endpoint["endpoint"] == "minio:9000"
