@@ -599,3 +599,17 @@ async def test_an_unrequested_content_encoding_is_rejected_not_stored_as_garbage
 
     assert events == [] and exc is None and harness.stored() == []
     assert [r.reason for r in harness.rejected] == ["content_encoding"]
+
+
+async def test_a_repeated_304_does_not_rewrite_the_url_state(portal, harness):
+    path = f"{COLUMN}/a.html"
+    serve_column(portal, {path: report_reply(etag='"v1"')})
+    await harness.crawl()
+    await harness.crawl()  # first 304: status emitted → not_modified is written
+    key = doc_id(portal.url + path)
+    written = harness.state.data[key]
+
+    await harness.crawl()
+
+    assert [h.status for h in portal.hits(path)] == [200, 304, 304]
+    assert harness.state.data[key] == written, "nothing but the time changed: no KV write"
