@@ -28,13 +28,15 @@ class ReplayProgress:
         self._started = 0.0
         self._last_line = 0.0
         self._scanned = self._published = 0
+        self._printed = ""
 
     def start(self, total: int, scanned: int = 0, published: int = 0) -> None:
         self._total, self._started = total, time.monotonic()
+        self._last_line = self._started  # first periodic line after PLAIN_EVERY_S
         self._scanned, self._published = scanned, published
         if self.live:
             self._bar = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                 TaskProgressColumn(), TextColumn("{task.fields[published]} republished"),
                 TextColumn("{task.fields[rate]} msg/s"), TimeElapsedColumn(), TimeRemainingColumn(),
                 console=self.console, transient=False,
@@ -43,7 +45,7 @@ class ReplayProgress:
             self._task = self._bar.add_task(self.label, total=total or None, completed=scanned,
                                             published=published, rate="-")
         else:
-            self.console.print(f"{self.label}: {total} messages to scan")
+            self._print(f"{self.label}: {total} messages to scan")
 
     def rate(self, scanned_now: int) -> float:
         elapsed = time.monotonic() - self._started
@@ -58,7 +60,12 @@ class ReplayProgress:
         now = time.monotonic()
         if now - self._last_line >= PLAIN_EVERY_S:
             self._last_line = now
-            self.console.print(self.line(rate))
+            self._print(self.line(rate))
+
+    def _print(self, text: str) -> None:
+        if text != self._printed:  # the final line often repeats the last periodic one
+            self._printed = text
+            self.console.print(text, markup=False, soft_wrap=True)  # one log line, never wrapped
 
     def line(self, rate: float) -> str:
         left = max(self._total - self._scanned, 0)
@@ -71,4 +78,4 @@ class ReplayProgress:
             self._bar.stop()
             self._bar = None
         else:
-            self.console.print(self.line(self.rate(scanned_this_run)))
+            self._print(self.line(self.rate(scanned_this_run)))

@@ -181,7 +181,7 @@ async def replay(js, sel: Selection, *, run: str | None = None, dry_run: bool = 
         if not cp.total:
             cp.total = window.total
         if progress is not None:
-            progress.label = f"{progress.label} [run {run}]"
+            progress.label = f"{progress.label} (run {run})"
             progress.start(max(cp.total, result.scanned), result.scanned, result.published)
         try:
             async for msgs in window:

@@ -7,16 +7,25 @@ import io
 from shared.ops.progress import ReplayProgress
 
 
-def test_plain_progress_prints_counts_rate_and_eta_at_start_and_end():
+def test_plain_progress_prints_a_line_at_start_every_few_seconds_and_at_the_end(monkeypatch):
+    import shared.ops.progress as progress
+
+    clock = [100.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
     out = io.StringIO()
     p = ReplayProgress(out=out, live=False, label="replay doc.fetched.>")
     p.start(1000)
+    p.update(200, 200, 200)  # within the first 5 s: no line
+    clock[0] += progress.PLAIN_EVERY_S
     p.update(400, 380, 400)
+    clock[0] += 1.0
     p.finish(1000)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "replay doc.fetched.>: 1000 messages to scan"
-    assert lines[1].startswith("replay doc.fetched.>: 400/1000 scanned, 380 republished,")
-    assert "msg/s, ETA" in lines[1] and lines[-1].startswith("replay doc.fetched.>: 400/1000 scanned")
+    assert lines == [
+        "replay doc.fetched.>: 1000 messages to scan",
+        "replay doc.fetched.>: 400/1000 scanned, 380 republished, 80 msg/s, ETA 8s",
+        "replay doc.fetched.>: 400/1000 scanned, 380 republished, 167 msg/s, ETA 4s",
+    ]
 
 
 def test_the_eta_is_what_is_left_over_the_rate():
