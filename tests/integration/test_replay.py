@@ -7,6 +7,7 @@ a replay during live traffic loses nothing."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sqlite3
@@ -396,3 +397,29 @@ async def test_a_dry_run_counts_the_selection_by_portal_doc_and_window_without_p
     assert by_seq.matched == 10 and by_seq.published == 0
     assert future.matched == 0
     assert after == last
+
+
+async def test_year_and_agency_filters_on_doc_fetched_are_answered_by_the_index(nats_server, tmp_path, seeds, capsys):
+    async with Pipeline(nats_server, tmp_path) as p:
+        await p.feed_seeds(seeds)
+        await p.idle()
+        reports = await p.reports()
+        year = Counter(r["year"] for r in reports.values()).most_common(1)[0][0]
+        agency = next(r["agency_name"] for r in reports.values() if r["year"] == year)
+        common = ("--dry-run", "--json", "--no-progress", "--nats-url", p.settings.nats_url,
+                  "--data-dir", p.settings.data_dir)
+        capsys.readouterr()
+        by_year = await asyncio.to_thread(run_cli, "replay", "doc.fetched", "--year", str(year), *common)
+        year_out = json.loads(capsys.readouterr().out)
+        by_agency = await asyncio.to_thread(run_cli, "replay", "doc.fetched", "--year", str(year),
+                                            "--agency", f"*{agency[2:6]}*", *common)
+        agency_out = json.loads(capsys.readouterr().out)
+        parsed = await asyncio.to_thread(run_cli, "replay", "doc.parsed", "--year", str(year), *common)
+        parsed_out = json.loads(capsys.readouterr().out)
+
+    want_year = sum(1 for r in reports.values() if r["year"] == year)
+    want_agency = sum(1 for r in reports.values() if r["year"] == year and agency[2:6] in (r["agency_name"] or ""))
+    assert (by_year, by_agency, parsed) == (0, 0, 0)
+    assert year_out["selected"] == want_year and want_year < 5
+    assert agency_out["selected"] == want_agency >= 1
+    assert parsed_out["selected"] == want_year  # doc.parsed carries the year itself
