@@ -20,6 +20,11 @@ from services.fetcher.discovery import Link
 _COLUMN_WORDS = re.compile(
     r"(政府信息公开|信息公开|工作)?(年度报告|年报)|政府信息公开|信息公开|专栏|首页|门户网站|网站|[-_|｜—–·>＞]+"
 )
+_AGENCY_END = re.compile(r"(政府|局|委|办|厅|院|中心|街道|镇|乡|区|县|市)$")
+_SPONSOR = re.compile(
+    r"主办(?:单位)?\s*[:：]\s*([^\s,，;；|｜]{2,40}?"
+    r"(?:人民政府|政府|局|委员会|委|办公室|办|厅|院|中心|街道办事处|街道|镇|乡))"
+)
 _KIND_BY_SUFFIX = (("人民政府", "government"), ("政府", "government"), ("办事处", "government"))
 _LEVELS = (
     (re.compile(r"^(国家|国务院|中华人民共和国)"), "central"),
@@ -43,12 +48,12 @@ def guess_name(tree: lxml.html.HtmlElement | None) -> str:
     candidates += [t.text_content() for t in tree.iter("title")]
     for text in candidates:
         parts = [p.strip() for p in _COLUMN_WORDS.split(text or "") if p and p.strip()]
-        named = [
-            p for p in parts if re.search(r"(政府|局|委|办|厅|院|中心|街道|镇|乡|区|县|市)$", p)
-        ]
+        named = [p for p in parts if _AGENCY_END.search(p)]
         if named:
             return named[-1]
-    return ""
+    # The site footer names the publisher: 主办：某某县人民政府 / 主办单位:某某局
+    footer = _SPONSOR.search(" ".join(tree.text_content().split()))
+    return footer.group(1) if footer else ""
 
 
 def guess_kind(name: str) -> str:

@@ -32,6 +32,14 @@ def test_no_agency_in_the_title_gives_an_empty_name():
     assert guess_name(page("政府信息公开年报")) == ""
 
 
+def test_the_footer_sponsor_names_the_agency_when_the_title_does_not():
+    tree = lxml.html.fromstring(
+        "<html><head><title>政府信息公开年报</title></head><body><ul></ul>"
+        "<div class='footer'>主办：示例县人民政府 承办：某某中心 备案号</div></body></html>"
+    )
+    assert guess_name(tree) == "示例县人民政府"
+
+
 def test_a_link_pattern_is_proposed_only_for_a_shared_directory():
     links = [
         Link("http://x.gov.cn/zwgk/nb/2022/t1.html", "a"),
