@@ -40,11 +40,11 @@ from shared.runtime.publish import MSG_ID_HEADER, stamped
 from shared.storage.factory import open_object_store
 
 
-async def _until_count(js, target: int, timeout: float = 1800) -> float:
-    deadline = time.monotonic() + timeout
+async def _until_count(js, target: int, limit_s: float = 1800) -> float:
+    deadline = time.monotonic() + limit_s
     while await _count(js, "doc.indexed.>") + await _count(js, "doc.rejected.>") < target:
         if time.monotonic() > deadline:
-            raise RuntimeError(f"fewer than {target} indexed/rejected after {timeout} s")
+            raise RuntimeError(f"fewer than {target} indexed/rejected after {limit_s} s")
         await asyncio.sleep(0.25)
     return time.time()
 

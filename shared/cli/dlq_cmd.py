@@ -21,7 +21,13 @@ import sys
 
 import msgspec
 
-from shared.cli.replay_cmd import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_connection_arguments, run_async
+from shared.cli.replay_cmd import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_connection_arguments,
+    run_async,
+)
 from shared.events import decode
 from shared.ops.dlq import DeadLetter, DeadLetters, when
 from shared.ops.session import broker

@@ -16,7 +16,14 @@ import argparse
 import json
 import sys
 
-from shared.cli.replay_cmd import EXIT_OK, EXIT_USAGE, add_run_arguments, print_result, result_dict, run_async
+from shared.cli.replay_cmd import (
+    EXIT_OK,
+    EXIT_USAGE,
+    add_run_arguments,
+    print_result,
+    result_dict,
+    run_async,
+)
 from shared.events import subject_token
 from shared.ops.progress import ReplayProgress
 from shared.ops.reprocess import reprocess_stale, stale_plan

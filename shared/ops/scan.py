@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
@@ -36,7 +36,7 @@ def _start(from_seq: int | None, since: float | None) -> dict:
         return {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": max(1, from_seq)}
     if since is not None:
         return {"deliver_policy": DeliverPolicy.BY_START_TIME,
-                "opt_start_time": datetime.fromtimestamp(since, tz=timezone.utc)}
+                "opt_start_time": datetime.fromtimestamp(since, tz=UTC)}
     return {"deliver_policy": DeliverPolicy.ALL}
 
 

@@ -15,11 +15,18 @@ import fnmatch
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import msgspec
 
-from shared.events import DocFetched, DocIndexed, DocParsed, DocRejected, DocValidated, subject_token
+from shared.events import (
+    DocFetched,
+    DocIndexed,
+    DocParsed,
+    DocRejected,
+    DocValidated,
+    subject_token,
+)
 from shared.topology import DOCS, STAGES
 
 KINDS = ("doc.fetched", "doc.parsed", "doc.validated", "doc.indexed", "doc.rejected")
@@ -94,7 +101,7 @@ def parse_time(text: str, now: float | None = None) -> float:
     except ValueError as exc:
         raise ValueError(f"bad time {text!r}: use ISO 8601, unix seconds or an age like 2h / 7d") from exc
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.timestamp()
 
 

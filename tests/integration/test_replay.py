@@ -39,8 +39,8 @@ URL = "http://127.0.0.1:1/zwgk/zfxxgk/zfxxgknb/{}.txt"
 STAGES = ("parser", "validator", "indexer")
 
 
-async def until(pred, timeout=60.0):
-    deadline = time.monotonic() + timeout
+async def until(pred, limit_s=60.0):
+    deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
         if await pred():
             return
@@ -285,14 +285,16 @@ async def test_a_replay_killed_mid_run_resumes_and_republishes_each_message_once
     try:
         await publish_synthetic(js, range(600))
         await until(lambda: _drained(js))
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=os.environ.copy())
+        # Popen only forks; the test then waits on the checkpoint, not on the process
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,  # noqa: ASYNC220
+                                env=os.environ.copy())
         try:
             cps = await Checkpoints.open(js)
 
             async def partly():
                 cp = await cps.get("kill-1")
                 return cp is not None and cp.published >= 200
-            await until(partly, timeout=60)
+            await until(partly, limit_s=60)
             proc.send_signal(signal.SIGKILL)  # no chance to checkpoint what it published since
             proc.wait(10)
         finally:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from shared.events import DocFetched, DocParsed, DocRef, DocRejected
-from shared.ops.selection import IdMatcher, Selection, facts_of, in_window, matches, parse_subject, parse_time
+from shared.ops.selection import (
+    IdMatcher,
+    Selection,
+    facts_of,
+    in_window,
+    matches,
+    parse_subject,
+    parse_time,
+)
 from shared.report import ParsedReport
 
 ID = "a" * 64
@@ -34,7 +42,7 @@ def test_a_subject_outside_doc_kinds_or_with_wildcards_inside_is_refused(text):
 
 
 def test_times_read_as_iso_dates_with_or_without_zone_unix_seconds_or_ages():
-    utc = datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp()
+    utc = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
     assert parse_time("2026-01-01") == utc
     assert parse_time("2026-01-01T00:00:00Z") == utc
     assert parse_time("2026-01-01T08:00:00+08:00") == utc
