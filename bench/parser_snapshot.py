@@ -1,0 +1,95 @@
+"""Parser output snapshot, for before/after comparisons of parser changes that must not change output.
+
+Parses the five seeds and synthetic reports (`shared.samples.synth.synth_report`), each rendered
+in every format (text styles, HTML UTF-8 / undeclared GBK / wrongly declared / no chrome, DOCX,
+XLSX; PDF for the seeds and a few synthetic reports), and writes one JSON object
+{case: parsed report or error} to the given path. Compare two runs with `--compare A B`.
+
+    .venv/bin/python -m bench.parser_snapshot /tmp/before.json      # on the old code
+    .venv/bin/python -m bench.parser_snapshot /tmp/after.json       # on the new code
+    .venv/bin/python -m bench.parser_snapshot --compare /tmp/before.json /tmp/after.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+SEEDS = Path(__file__).resolve().parent.parent / "shared" / "samples" / "seeds"
+
+
+def _cases(n_synth: int = 48):
+    from shared.samples.render import (
+        TEXT_STYLES,
+        render_docx,
+        render_html,
+        render_pdf,
+        render_text,
+        render_xlsx,
+    )
+    from shared.samples.synth import synth_report
+    from services.parser import parse
+
+    reports = {}
+    for path in sorted(SEEDS.glob("*.txt")):
+        data = path.read_bytes()
+        yield f"seed/{path.name}/raw", data
+        reports[f"seed/{path.name}"] = parse(data)
+    for i in range(n_synth):
+        reports[f"synth/{i}"] = synth_report("2021" if i % 3 else "2019", i)
+    for name, r in reports.items():
+        for style in TEXT_STYLES:
+            yield f"{name}/text-{style}", render_text(r, style).encode()
+        yield f"{name}/html", render_html(r)
+        yield f"{name}/html-bare", render_html(r, chrome=False)
+        yield f"{name}/html-gbk", render_html(r, encoding="gbk", declared=None)
+        yield f"{name}/html-gbk-wrong", render_html(r, encoding="gbk", declared="utf-8")
+        yield f"{name}/docx", render_docx(r)
+        yield f"{name}/xlsx", render_xlsx(r)
+        if name.startswith("seed/") or name in ("synth/0", "synth/1"):
+            yield f"{name}/pdf", render_pdf(r)
+
+
+def snapshot() -> dict[str, object]:
+    from services.parser import parse
+    from shared.report import to_builtins
+
+    try:
+        from services.validator import validate
+    except ImportError:
+        validate = None
+    out: dict[str, object] = {}
+    for case, data in _cases():
+        try:
+            report = parse(data)
+        except Exception as e:  # noqa: BLE001 — the error itself is part of the output
+            out[case] = {"error": f"{type(e).__name__}: {e}"}
+            continue
+        entry = {"report": to_builtins(report)}
+        if validate is not None:
+            entry["findings"] = to_builtins(validate(report))
+        out[case] = entry
+    return out
+
+
+def compare(a: Path, b: Path) -> int:
+    before, after = json.loads(a.read_text()), json.loads(b.read_text())
+    diff = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    for k in diff[:20]:
+        print(f"DIFFERENT {k}")
+    print(f"{len(before)} cases before, {len(after)} after, {len(diff)} different")
+    return 1 if diff else 0
+
+
+def main() -> int:
+    if sys.argv[1:2] == ["--compare"]:
+        return compare(Path(sys.argv[2]), Path(sys.argv[3]))
+    out = snapshot()
+    Path(sys.argv[1]).write_text(json.dumps(out, ensure_ascii=False, sort_keys=True, indent=0))
+    print(f"{len(out)} cases written to {sys.argv[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
