@@ -425,3 +425,33 @@ async def test_year_and_agency_filters_on_doc_fetched_are_answered_by_the_index(
     assert year_out["selected"] == want_year and want_year < 5
     assert agency_out["selected"] == want_agency >= 1
     assert parsed_out["selected"] == want_year  # doc.parsed carries the year itself
+
+
+async def test_after_a_search_store_outage_a_replay_of_doc_validated_indexes_the_dead_lettered_backlog(
+        nats_server, tmp_path, seeds):
+    from shared.ops.dlq import DeadLetters
+
+    async with Pipeline(nats_server, tmp_path, max_deliver=2, store_timeout_s=0.2) as p:
+        lock = sqlite3.connect(Path(p.settings.data_dir) / "index.db", isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")  # the outage: every index write times out (transient)
+        since = time.time()
+        try:
+            await p.feed_seeds(seeds)
+            dead = await DeadLetters.open(p.js)
+
+            async def exhausted():
+                return len(await dead.entries(stage="indexer", originals=False)) == 5
+            await until(exhausted)
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        empty = await p.reports()
+        result = await replay(p.js, Selection(subject="doc.validated.>", since=since))
+        await p.idle()
+        reports = await p.reports()
+        entries = await dead.entries(stage="indexer", originals=False)
+
+    assert empty == {} and result.published == 5
+    assert len(reports) == 5 and all(r["status"] for r in reports.values())
+    # the dead letters are still listed until someone redrives or dismisses them
+    assert [e.reason for e in entries] == ["max_deliveries"] * 5
