@@ -2,7 +2,8 @@
 
 Re-publishes stored messages of a doc.* subject to the same live subject, so the stage that
 consumes it (parser ← doc.fetched, validator ← doc.parsed, indexer ← doc.validated) handles them
-again while the pipeline runs; unchanged data leaves the index exactly as it was.
+again while the pipeline runs; unchanged data leaves the index exactly as it was. Replaying
+doc.rejected[.<stage>] re-publishes the originals those rejections name (after a fix).
 
 - window: --from-seq/--to-seq (stream sequences), --since/--until (ISO 8601, unix seconds, or an
   age such as 2h / 7d);
@@ -75,13 +76,17 @@ def selection_of(args: argparse.Namespace) -> Selection:
     """The Selection the arguments describe (ValueError with a message on bad input)."""
     subject = parse_subject(args.subject)
     kind = ".".join(subject.split(".")[:2])
-    if kind not in CONSUMER and not (args.force or args.dry_run):
-        raise ValueError(f"no stage consumes {kind}: replay one of {', '.join(CONSUMER)} (or --force)")
+    if kind not in (*CONSUMER, "doc.rejected") and not (args.force or args.dry_run):
+        raise ValueError(f"no stage consumes {kind}: replay one of {', '.join(CONSUMER)},"
+                         " or doc.rejected for the originals it rejected (or --force)")
     portals = {subject_token(p) for p in args.portal}
-    if not subject.endswith(".>"):
-        portals.add(subject.rsplit(".", 1)[1])
-    if len(portals) == 1:  # one portal: the filter subject selects it, no decoding needed
-        subject, portals = f"{kind}.{portals.pop()}", set()
+    if kind == "doc.rejected":
+        pass  # its last token is the rejecting stage; portals stay a content filter
+    else:
+        if not subject.endswith(".>"):
+            portals.add(subject.rsplit(".", 1)[1])
+        if len(portals) == 1:  # one portal: the filter subject selects it, no decoding needed
+            subject, portals = f"{kind}.{portals.pop()}", set()
     return Selection(
         subject=subject,
         from_seq=args.from_seq, to_seq=args.to_seq,
@@ -96,6 +101,7 @@ def result_dict(r: ReplayResult) -> dict:
     return {"run": r.run, "dry_run": r.dry_run, "upper_seq": r.upper, "scanned": r.scanned,
             "selected": r.matched, "republished": r.published, "deduplicated": r.duplicates,
             "skipped_replay_copies": r.skipped_copies, "undecodable": r.undecodable,
+            "originals_missing": r.originals_missing,
             "resumed_from_seq": r.resumed_from, "already_done": r.already_done,
             "seconds": round(r.seconds, 3), "rate_msg_s": round(r.rate, 1),
             "by_subject": dict(sorted(r.by_subject.items()))}
@@ -118,6 +124,8 @@ def print_result(r: ReplayResult, as_json: bool, out=None) -> None:
         print(f"  {r.duplicates} already republished before the interruption (dropped as duplicates)", file=out)
     if r.skipped_copies:
         print(f"  skipped {r.skipped_copies} copies made by earlier replays (--include-replays to keep)", file=out)
+    if r.originals_missing:
+        print(f"  {r.originals_missing} rejected originals have expired (or were crawl jobs): not replayed", file=out)
     if r.undecodable:
         print(f"  {r.undecodable} messages could not be decoded, so filters could not select them", file=out)
     for subject, n in sorted(r.by_subject.items()):

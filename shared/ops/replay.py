@@ -8,6 +8,8 @@ that consumes it handles them again with its ordinary durable and handler code.
   versions are already indexed) leave unchanged data exactly as it was.
 - The window is fixed at the start (`upper` = the stream's last sequence), so live traffic and the
   replay's own copies are never re-read; copies made by earlier replays are skipped by default.
+- Replaying `doc.rejected` re-publishes the originals those events rejected (after a fix, the
+  stage that rejected them tries again); the selection applies to the rejections.
 - A checkpoint per run (shared/ops/checkpoint.py) makes an interrupted run resumable; `latest`
   first plans (last message per doc_id), then republishes only the plan.
 
@@ -22,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import msgspec
+from nats.js.errors import NotFoundError
 
 from shared.events import REPLAY_HEADER, REPLAY_OF_HEADER, decode
 from shared.ops.checkpoint import Checkpoint, Checkpoints, run_id_for
@@ -31,6 +34,8 @@ from shared.ops.scan import Stored, Window
 from shared.ops.selection import IdMatcher, Selection, facts_of, in_window, matches
 from shared.runtime.publish import MSG_ID_HEADER
 from shared.topology import DOCS
+
+REJECTED = "doc.rejected"  # replaying a rejection re-publishes the original it rejected
 
 BATCH = 256
 
@@ -50,6 +55,7 @@ class ReplayResult:
     duplicates: int = 0  # republished but dropped by the dedup window (already sent before a resume)
     skipped_copies: int = 0  # copies made by earlier replays / redrives
     undecodable: int = 0  # could not be decoded, so content filters could not apply
+    originals_missing: int = 0  # doc.rejected whose original has expired or is not in DOCS
     resumed_from: int | None = None
     already_done: bool = False
     seconds: float = 0.0
@@ -63,6 +69,23 @@ class ReplayResult:
 def replay_headers(run: str, seq: int, stream: str = DOCS) -> dict[str, str]:
     return {MSG_ID_HEADER: f"replay:{run}:{seq}", REPLAY_HEADER: f"replay:{run}",
             REPLAY_OF_HEADER: f"{stream}:{seq}"}
+
+
+async def original_of(js, msg: Stored) -> Stored | None:
+    """For a doc.rejected message: the message it rejected (None when gone or not in DOCS —
+    the fetcher's crawl jobs live in the CRAWL work queue)."""
+    try:
+        event = decode(msg.data)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    seq, subject = getattr(event, "original_seq", None), getattr(event, "original_subject", None)
+    if not seq or not subject or not subject.startswith("doc."):
+        return None
+    try:
+        raw = await js.get_msg(DOCS, seq)
+    except NotFoundError:
+        return None
+    return Stored(seq, raw.subject, raw.data or b"", dict(raw.headers or {}), msg.ts)
 
 
 def is_copy(msg: Stored) -> bool:
@@ -190,6 +213,11 @@ async def replay(js, sel: Selection, *, run: str | None = None, dry_run: bool = 
                     ok, _ = selector.doc_id(msg)
                     if not ok:
                         continue
+                    if sel.kind == REJECTED and not dry_run:
+                        msg = await original_of(js, msg)
+                        if msg is None:
+                            result.originals_missing += 1
+                            continue
                     result.matched += 1
                     result.by_subject[msg.subject] += 1
                     if not dry_run:

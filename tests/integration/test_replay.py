@@ -455,3 +455,38 @@ async def test_after_a_search_store_outage_a_replay_of_doc_validated_indexes_the
     assert len(reports) == 5 and all(r["status"] for r in reports.values())
     # the dead letters are still listed until someone redrives or dismisses them
     assert [e.reason for e in entries] == ["max_deliveries"] * 5
+
+
+async def test_replaying_doc_rejected_republishes_the_originals_the_stage_rejected(nats_server):
+    from shared.errors import NotAReport
+
+    settings = load(env={}, nats_url=nats_server.url)
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await topology.apply(js, settings)
+    state = {"buggy": True, "ok": Counter()}
+
+    async def handler(event):
+        if state["buggy"] and event.ref.doc_id < "doc-00003":
+            raise NotAReport("a parser bug")
+        state["ok"][event.ref.doc_id] += 1
+        return []
+
+    service = await _counting_parser(settings, handler)
+    try:
+        await publish_synthetic(js, range(5))
+
+        async def settled():
+            return await _drained(js) and len(await stored(js, "doc.rejected")) == 3
+        await until(settled)
+        state["buggy"] = False  # the fix
+        result = await replay(js, Selection(subject="doc.rejected.parser"))
+        await until(lambda: _drained(js))
+        copies = [m for m in await stored(js, "doc.fetched") if REPLAY_HEADER in (m.headers or {})]
+    finally:
+        await service.stop()
+        await nc.close()
+    assert result.published == 3 and result.originals_missing == 0
+    assert dict(result.by_subject) == {"doc.fetched.p": 3}
+    assert sorted(m.headers[REPLAY_OF_HEADER] for m in copies) == ["DOCS:1", "DOCS:2", "DOCS:3"]
+    assert state["ok"] == Counter({f"doc-{i:05d}": 1 for i in range(5)})

@@ -67,3 +67,8 @@ def test_a_result_prints_as_sentences_or_json():
     data = json.loads(out.getvalue())
     assert (data["selected"], data["republished"], data["deduplicated"], data["by_subject"]) == (
         12, 12, 2, {"doc.fetched.a": 12})
+
+
+def test_doc_rejected_keeps_its_stage_token_and_filters_portals_by_content():
+    sel = replay_cmd.selection_of(_args("doc.rejected.parser", "--portal", "sample"))
+    assert sel.subject == "doc.rejected.parser" and sel.portals == frozenset({"sample"})
