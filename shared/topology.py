@@ -75,9 +75,10 @@ OPS_BUCKETS: dict[str, KeyValueConfig] = {
         bucket="replay_state", history=1, storage=StorageType.FILE,
         description="replay: checkpoint per run id",
     ),
-    # nianbao dlq: redrive records keyed by DLQ advisory sequence (the backlog is what has none).
+    # nianbao dlq: redrive records keyed by DLQ advisory sequence (the backlog is what has none);
+    # they expire with the advisories they describe (the DLQ stream's max_age).
     "dlq_state": KeyValueConfig(
-        bucket="dlq_state", history=1, storage=StorageType.FILE,
+        bucket="dlq_state", history=1, storage=StorageType.FILE, ttl=30 * DAY,
         description="dlq: redrives per dead-letter entry",
     ),
 }
