@@ -45,7 +45,8 @@ _BOMS = (
 )
 _META_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _CT_RE = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-_CJK_OR_ASCII = re.compile(r"[\u0000-\u007f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’…—·\u00a0]")
+# the complement is matched: mojibake candidates are few, so findall builds a short list
+_NOT_CJK_OR_ASCII = re.compile(r"[^\u0000-\u007f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’…—·\u00a0]")
 
 
 @dataclass
@@ -92,7 +93,7 @@ def _plausible_chinese(text: str) -> bool:
     sample = text[:20000]
     if not sample:
         return True
-    return len(_CJK_OR_ASCII.findall(sample)) >= 0.95 * len(sample)
+    return len(sample) - len(_NOT_CJK_OR_ASCII.findall(sample)) >= 0.95 * len(sample)
 
 
 def decode(data: bytes, *, http_charset: str | None = None, html: bool = False) -> Decoded:

@@ -78,14 +78,11 @@ def _span(value: str | None, cap: int, zero: int) -> int:
 def cell_text(cell) -> str:
     """Text of a table cell: <br> and paragraph boundaries become newlines, &nbsp; a space."""
     if len(cell):
-        for el in cell.iterdescendants():
-            tag = el.tag
-            if tag == "br" or tag in BLOCK_TAGS:
-                # mark the boundary in the tree itself (the tree is thrown away after extraction)
-                el.tail = "\n" + (el.tail or "")
-                if tag != "br":
-                    el.text = "\n" + (el.text or "")
-        text = etree.tostring(cell, method="text", encoding=str, with_tail=False)
+        parts = [cell.text or ""]
+        if _gather(cell, parts):
+            text = "".join(parts)
+        else:
+            text = _marked_text(cell)
     else:
         text = cell.text or ""
     text = text.strip()
@@ -95,27 +92,87 @@ def cell_text(cell) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _gather(el, parts: list[str]) -> bool:
+    """Append the text under `el` with a newline around block elements and after <br>.
+
+    The same string as `_marked_text` gives, without serialising: one Python pass over the few
+    elements of a cell is several times cheaper. False (and `parts` unusable) on a node that is
+    not an element (an entity reference, a leftover comment): `_marked_text` handles those.
+    """
+    for child in el:
+        tag = child.tag
+        if type(tag) is not str:
+            return False
+        if tag in BLOCK_TAGS:
+            parts.append("\n")
+            if child.text:
+                parts.append(child.text)
+            if len(child) and not _gather(child, parts):
+                return False
+            parts.append("\n")
+        else:
+            if child.text:
+                parts.append(child.text)
+            if len(child) and not _gather(child, parts):
+                return False
+            if tag == "br":
+                parts.append("\n")
+        if child.tail:
+            parts.append(child.tail)
+    return True
+
+
+def _marked_text(cell) -> str:
+    """The cell's text through lxml's text serialiser, boundaries marked in the tree first."""
+    for el in cell.iterdescendants():
+        tag = el.tag
+        if tag == "br" or tag in BLOCK_TAGS:
+            # mark the boundary in the tree itself (the tree is thrown away after extraction)
+            el.tail = "\n" + (el.tail or "")
+            if tag != "br":
+                el.text = "\n" + (el.text or "")
+    return etree.tostring(cell, method="text", encoding=str, with_tail=False)
+
+
+_CELL_TAGS = ("td", "th")
+
+
 def table_grid(table) -> Grid:
-    """An HTML table as a Grid with rowspan/colspan expanded."""
+    """An HTML table as a Grid with rowspan/colspan expanded.
+
+    A position covered by a span from an earlier row holds None before the row is read (and no
+    text is ever None), so "covered" is read off the grid itself.
+    """
     rows = own_rows(table)
     n_rows = len(rows)
     grid: list[list[str | None]] = [[] for _ in rows]
-    covered: dict[tuple[int, int], bool] = {}
     for r, tr in enumerate(rows):
+        row = grid[r]
         c = 0
         for cell in tr:
-            if cell.tag not in ("td", "th"):
+            if cell.tag not in _CELL_TAGS:
                 continue
-            while covered.get((r, c)):
+            n = len(row)
+            while c < n and row[c] is None:
                 c += 1
-            rowspan = _span(cell.get("rowspan"), MAX_ROWSPAN, n_rows - r)
-            colspan = _span(cell.get("colspan"), MAX_COLSPAN, 1)
+            rowspan_attr, colspan_attr = cell.get("rowspan"), cell.get("colspan")
+            if rowspan_attr is None and colspan_attr is None:  # most cells: one position
+                if c < n:
+                    row[c] = cell_text(cell)
+                else:
+                    if c > n:
+                        row.extend([""] * (c - n))
+                    row.append(cell_text(cell))
+                c += 1
+                continue
+            rowspan = _span(rowspan_attr, MAX_ROWSPAN, n_rows - r)
+            colspan = _span(colspan_attr, MAX_COLSPAN, 1)
             rowspan = min(rowspan, n_rows - r)
             for dr in range(rowspan):
+                below = grid[r + dr]
                 for dc in range(colspan):
-                    covered[(r + dr, c + dc)] = True
-                    _put(grid[r + dr], c + dc, None)
-            grid[r][c] = cell_text(cell)
+                    _put(below, c + dc, None)
+            row[c] = cell_text(cell)
             c += colspan
     # Rows without any text carry nothing (Word's HTML export ends tables with a row of empty
     # width-setting cells); rows are found by their labels, so dropping them shifts nothing.
@@ -123,6 +180,6 @@ def table_grid(table) -> Grid:
 
 
 def _put(row: list[str | None], idx: int, value: str | None) -> None:
-    while len(row) <= idx:
-        row.append("")
+    if len(row) <= idx:
+        row.extend([""] * (idx + 1 - len(row)))
     row[idx] = value
