@@ -70,9 +70,10 @@ KV_BUCKETS: dict[str, KeyValueConfig] = {
 # never read them, so they are not part of `check` and a missing one never fails /readyz).
 OPS_BUCKETS: dict[str, KeyValueConfig] = {
     # nianbao replay: one checkpoint per run id (selection, upper bound, last published seq), so an
-    # interrupted replay (Ctrl-C, a Job pod restarted) resumes where it stopped.
+    # interrupted replay (Ctrl-C, a Job pod restarted) resumes where it stopped. Kept as long as
+    # DOCS keeps the messages a run could still resume over.
     "replay_state": KeyValueConfig(
-        bucket="replay_state", history=1, storage=StorageType.FILE,
+        bucket="replay_state", history=1, storage=StorageType.FILE, ttl=30 * DAY,
         description="replay: checkpoint per run id",
     ),
     # nianbao dlq: redrive records keyed by DLQ advisory sequence (the backlog is what has none);
