@@ -54,7 +54,7 @@ def remove(el) -> None:
 
 def _is_chrome(el) -> bool:
     names = f"{el.get('class') or ''} {el.get('id') or ''}"
-    return bool(names.strip()) and bool(_CHROME_RE.search(names)) and not el.xpath(".//table")
+    return bool(names.strip()) and bool(_CHROME_RE.search(names)) and not _TABLES(el)
 
 
 def _text_len(el) -> int:
@@ -64,24 +64,40 @@ def _text_len(el) -> int:
     return total - links
 
 
-def _selector_xpath(sel: str) -> str:
-    """`.cls`, `#id` or `tag` as XPath (class match is case-sensitive, like CSS)."""
-    if sel.startswith("."):
-        return f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {sel[1:]} ')]"
-    if sel.startswith("#"):
-        return f"//*[@id='{sel[1:]}']"
-    return f"//{sel}"
-
-
-# compiled once: XPath compilation cost more than the queries themselves
-_SELECTORS = [etree.XPath(_selector_xpath(sel)) for sel in _BODY_SELECTORS]
+_XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space splits on
+_CLASSED = etree.XPath("//*[@class]")
+_IDED = etree.XPath("//*[@id]")
 _STRLEN = etree.XPath("string-length(normalize-space(.))")
 _HAS_TABLE_OR_IMG = etree.XPath("boolean(.//table|.//img)")
+_TABLES = etree.XPath(".//table")
+
+
+class _Selectors:
+    """Elements matching `.cls`, `#id` or `tag`, in document order, like CSS (class names whole
+    and case-sensitive). All elements with a class (with an id) are fetched once and filtered in
+    Python: one XPath per selector walked the whole tree for each of 17 selectors."""
+
+    def __init__(self, root) -> None:
+        self.root = root
+        self._classed: list | None = None
+        self._ided: list | None = None
+
+    def select(self, sel: str) -> list:
+        if sel.startswith("."):
+            if self._classed is None:
+                self._classed = [(el, set(_XML_SPACE.split(el.get("class")))) for el in _CLASSED(self.root)]
+            return [el for el, names in self._classed if sel[1:] in names]
+        if sel.startswith("#"):
+            if self._ided is None:
+                self._ided = [(el, el.get("id")) for el in _IDED(self.root)]
+            return [el for el, ident in self._ided if ident == sel[1:]]
+        return list(self.root.iter(sel))
 
 
 def article_body(root):
-    for select in _SELECTORS:
-        found = [f for f in select(root) if _text_len(f) >= 50 or _HAS_TABLE_OR_IMG(f)]
+    selectors = _Selectors(root)
+    for sel in _BODY_SELECTORS:
+        found = [f for f in selectors.select(sel) if _text_len(f) >= 50 or _HAS_TABLE_OR_IMG(f)]
         if found:
             return max(found, key=_text_len)
     body = root.find("body")
@@ -97,6 +113,6 @@ def article_body(root):
         best = max(kids, key=_text_len)
         if best.tag == "table" or _text_len(best) < 0.8 * total:
             return node
-        if len(node.xpath(".//table")) > len(best.xpath(".//table")) + (best.tag == "table"):
+        if len(_TABLES(node)) > len(_TABLES(best)) + (best.tag == "table"):
             return node  # a sibling holds a table: the report's tables are part of the body
         node = best
