@@ -7,14 +7,16 @@ tmp_path on loopback ports, and the fixture stops them all, whatever the test di
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
 
 from shared.runtime.feed import fetched_event, fetched_outgoing, store_bytes
-from shared.storage.files import FileObjectStore
+from shared.storage.factory import open_object_store
 from tests.faults.harness import Pipeline
 from tests.faults.ledger import Ledger
+from tests.faults.proxy import Proxy
 
 SEED_URL = "http://127.0.0.1:1/zwgk/zfxxgk/zfxxgknb/{}.txt"
 
@@ -39,18 +41,52 @@ def objects_root(p: Pipeline) -> Path:
 
 
 def ledger_for(p: Pipeline, **kw) -> Ledger:
-    root = objects_root(p) if p.config.object_store_url.startswith("file://") else None
-    return Ledger(p.js, p.config.search_url, objects_root=root, **kw)
+    url = p.config.object_store_url
+    if url.startswith("s3://"):
+        from minio import Minio
+
+        bucket = url.removeprefix("s3://").split("?", 1)[0]
+        client = Minio(p.s3_direct, access_key="k", secret_key="s", secure=False)
+        return Ledger(p.js, p.config.search_url, s3=(client, bucket), **kw)
+    return Ledger(p.js, p.config.search_url, objects_root=objects_root(p), **kw)
+
+
+@pytest.fixture
+async def s3_proxy(s3_endpoint):
+    """A Proxy in front of the session's moto_server (outages and stalls without losing objects)."""
+    proxy = await Proxy(s3_endpoint).up()
+    proxy.direct = s3_endpoint
+    yield proxy
+    await proxy.close()
+
+
+def use_s3(p: Pipeline, proxy: Proxy, **settings) -> Pipeline:
+    """Point the pipeline's object store at a fresh bucket behind `proxy`."""
+    bucket = f"raw-{uuid.uuid4().hex[:10]}"
+    p.settings.update(object_store=f"s3://{bucket}?endpoint={proxy.endpoint}&secure=false",
+                      s3_access_key="k", s3_secret_key="s", **settings)
+    p.s3_direct = proxy.direct
+    return p
 
 
 async def seed(p: Pipeline, ledger: Ledger, data: bytes, name: str, content_type: str | None = "text/plain",
                **fields):
     """Store the bytes (as the fetcher does) and publish doc.fetched through the ledger."""
     event = fetched_event(data, SEED_URL.format(name), content_type=content_type, **fields)
-    objects = FileObjectStore(objects_root(p))
-    await store_bytes(objects, event, data)
-    out = fetched_outgoing(event)
+    await put_object(p, event, data)
+    return event, await publish_fetched(p, ledger, event)
+
+
+async def put_object(p: Pipeline, event, data: bytes) -> None:
+    objects = await open_object_store(settings=p.config)
+    try:
+        await store_bytes(objects, event, data)
+    finally:
+        await objects.close()
+
+
+async def publish_fetched(p: Pipeline, ledger: Ledger, event):
     from shared.events import encode
 
-    ack = await ledger.publish(out.subject, encode(out.event), out.msg_id)
-    return event, ack
+    out = fetched_outgoing(event)
+    return await ledger.publish(out.subject, encode(out.event), out.msg_id)
