@@ -24,11 +24,10 @@ fetch_deadline_s, per_host_concurrency, min_delay_s, sample_portal_url.
 from __future__ import annotations
 
 import asyncio
-import copy
 import hashlib
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import lxml.etree
@@ -300,10 +299,11 @@ class Crawler:
         is_html = (resp.content_type or "").lower().startswith(HTML_TYPES) or resp.body.lstrip()[
             :15
         ].lower().startswith((b"<!doctype html", b"<html"))
-        encoding, tree, fingerprint = None, None, None
+        encoding, tree, fingerprint, attachments = None, None, None, []
         if is_html:
             text, encoding = decode_html(resp.body, resp.content_type)
             tree = parse_html(text)
+            attachments = attachment_links(tree, resp.url)  # before the fingerprint strips the tree
             fingerprint = text_fingerprint(tree)
             if rec.version and fingerprint is not None and fingerprint == rec.fingerprint:
                 # Only page chrome moved (a visit counter, today's date, a rotated banner):
@@ -341,7 +341,7 @@ class Crawler:
             await self._settle(rec, key, "duplicate")
             return
         if tree is not None and link.kind == "page":
-            rec.children = [a.url for a in attachment_links(tree, resp.url) if a.url != link.url]
+            rec.children = [a.url for a in attachments if a.url != link.url]
         outcome = "changed" if rec.version else "new"
         event = DocFetched(
             ref=DocRef(
@@ -368,13 +368,13 @@ class Crawler:
         rec.first_found = rec.first_found or now
         metrics.FETCH_OUTCOMES.labels(outcome).inc()
         await self._settle(rec, key, "emitted", count=False)
-        async for child in self._children(portal, rec, job, tree=tree, base=resp.url):
+        async for child in self._children(portal, rec, job, attachments=attachments):
             yield child
 
     async def _children(
-        self, portal: Portal, rec: UrlRecord, job: _Job, *, tree=None, base: str = ""
+        self, portal: Portal, rec: UrlRecord, job: _Job, *, attachments: Sequence[Link] = ()
     ) -> AsyncIterator[DocFetched]:
-        titled = {a.url: a for a in attachment_links(tree, base)} if tree is not None else {}
+        titled = {a.url: a for a in attachments}
         for url in rec.children:
             child = titled.get(url)
             if child is None:
@@ -455,10 +455,10 @@ _INVISIBLE = ("script", "style", "noscript", "template")
 
 def text_fingerprint(tree) -> str | None:
     """sha256 of a page's visible text (scripts, styles and comments dropped, whitespace
-    collapsed): what a reader sees, so script-injected counters or dates do not count as a change."""
+    collapsed): what a reader sees, so script-injected counters or dates do not count as a change.
+    Strips those elements from `tree` in place (a copy would double the cost on every page)."""
     if tree is None:
         return None
-    tree = copy.deepcopy(tree)
     for el in list(tree.iter(*_INVISIBLE, lxml.etree.Comment)):
         if el.getparent() is not None:
             el.drop_tree()
