@@ -65,6 +65,22 @@ def norm_text(text: str | None, *, traditional: bool = True) -> str:
     return _QUOTES.sub("", s)
 
 
+def starts_outside(text: str, chars: str) -> bool:
+    """True when `norm_text(text)` surely starts with none of `chars`, told from the raw first
+    character without normalising. Only sure for a CJK ideograph (NFKC leaves it alone and it
+    composes with nothing; traditional → simplified applies), an ASCII digit or an opening
+    parenthesis; anything else (spaces, quotes, compatibility forms) gives False."""
+    c = text[:1]
+    if "\u4e00" <= c <= "\u9fff":
+        return c.translate(_TRAD) not in chars
+    if c in _PLAIN_STARTS:
+        return unicodedata.normalize("NFKC", c) not in chars
+    return False
+
+
+_PLAIN_STARTS = frozenset("0123456789（(")
+
+
 @lru_cache(maxsize=_CACHE)
 def strip_marker(s: str) -> str:
     """Remove leading item markers, repeatedly (`三、(一)予以公开` → `予以公开`)."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 
 from services.parser.document import Document, Grid, Paragraph
-from services.parser.labels import norm, norm_text, strip_notes
+from services.parser.labels import norm, norm_text, starts_outside, strip_notes
 from shared.report import Section
 from shared.schema import SECTION_TITLES
 
 _NUMBERED = re.compile(r"^#*(?:[一二三四五六七八九十]+[、.:]|第[一二三四五六七八九十]+部分[、.:]?)")
+_NUMBER_STARTS = "#一二三四五六七八九十第"  # what a _NUMBERED match can start with
 _MARKDOWN = re.compile(r"^#+")
 _TRAILING_NUMBER = re.compile(r"\d+$")
 _MAX_HEADING = 34  # normalised characters; longer paragraphs are prose
@@ -71,6 +72,8 @@ _KNOWN_LONGEST = sorted(_KNOWN, key=len, reverse=True)
 def run_in_heading(text: str) -> tuple[str, str, str] | None:
     """(key, heading as written, rest) for 「一、总体情况2021年，我局…」: a numbered known title
     that runs straight into its first paragraph (heading and text in one HTML <p>)."""
+    if starts_outside(text, _NUMBER_STARTS):
+        return None  # most prose: no need to normalise it to see it is not numbered
     n = norm_text(text[:120]).strip("*")
     m = _NUMBERED.match(n)
     if not m or len(n) <= _MAX_HEADING:

@@ -79,3 +79,18 @@ def test_t4_column_labels_split_into_chunks_match():
     idx = LabelIndex(T4_COLS)
     assert idx.match("结果 维持") == "upheld"
     assert idx.match("尚未\n审结") == "pending"
+
+
+def test_starts_outside_tells_prose_from_numbered_headings_without_normalising():
+    from services.parser.labels import starts_outside
+
+    numbered = "#一二三四五六七八九十第"
+    assert starts_outside("本报告根据《条例》编制", numbered)
+    assert starts_outside("2022年，我局认真贯彻", numbered)
+    assert starts_outside("（一）主动公开情况", numbered)
+    assert not starts_outside("一、总体情况", numbered)
+    assert not starts_outside("第一部分 概述", numbered)
+    # not sure without normalising: spaces, full-width #, Kangxi radical ⼀ (NFKC → 一)
+    assert not starts_outside("\u3000一、总体情况", numbered)
+    assert not starts_outside("＃ 总体情况", numbered)
+    assert not starts_outside("\u2f00、总体情况", numbered)
