@@ -1,5 +1,9 @@
 """Parser throughput per input kind, parse + validate, on one core; and peak memory.
 
+Throughput is per CPU-second (time.process_time), so figures stay comparable on a loaded shared
+machine; wall-clock rate is printed alongside. Peak RSS (ru_maxrss, whole process, inputs
+included) is printed after each kind: it only grows, so a jump shows which kind needs the memory.
+
 Inputs are synthetic 2021/2019 reports (non-zero numbers) rendered by shared/samples/render.py:
 text (the four seed linearisations), HTML portal pages (UTF-8 and undeclared GBK), DOCX, PDF
 (text layer, 2–3 pages each; figure in pages/s) and XLSX. Targets (brief B): HTML and text
@@ -85,6 +89,8 @@ def main() -> None:
             f"  {kind:9s} {rate:8.1f} reports/s per core-second ({cpu * 1000 / done:6.1f} ms CPU each; "
             f"wall {wall_rate:6.1f}/s)  avg {size:.0f} KiB"
         )
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        line += f"  peak RSS {rss:.0f} MiB"
         if kind == "pdf":
             pages = sum(_pdf_pages(d) for d in docs) / len(docs)
             line += f"  → {rate * pages:5.1f} pages/s ({pages:.1f} pages each)"
