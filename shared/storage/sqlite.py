@@ -146,7 +146,8 @@ class SqliteSearchStore:
             conn.row_factory = sqlite3.Row
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
+                conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: the default 2 MiB thrashes on sums
                 have = conn.execute("PRAGMA user_version").fetchone()[0]
                 if 0 < have < SCHEMA_VERSION:
                     raise RuntimeError(
@@ -263,16 +264,22 @@ class SqliteSearchStore:
         group = q.check_group_by(group_by)
         where, params = _where(q.check_filters(filters))
         key = f"r.{group}" if group else "'all'"
-        sql = (
-            f"SELECT {key} AS k, count(*) AS reports, count(c.value) AS numbers, sum(c.value) AS total"
-            " FROM reports r LEFT JOIN cells c ON c.rid = r.id"
-            " AND c.key = (SELECT id FROM cell_keys WHERE tbl = ? AND row = ? AND col = ?)"
-            f" WHERE 1=1 {where} GROUP BY k ORDER BY k"
+        # Two passes beat one LEFT JOIN (4× at 20k reports): the reports per group from the small
+        # reports table, and the sums driven by the cell's index range (cells_by_key), which visits
+        # reports in id order instead of probing the cells b-tree once per report.
+        count_sql = f"SELECT {key} AS k, count(*) AS n FROM reports r WHERE 1=1 {where} GROUP BY k"
+        sum_sql = (
+            f"SELECT {key} AS k, count(c.value) AS numbers, sum(c.value) AS total"
+            " FROM cells c INDEXED BY cells_by_key CROSS JOIN reports r ON r.id = c.rid"
+            " WHERE c.key = (SELECT id FROM cell_keys WHERE tbl = ? AND row = ? AND col = ?)"
+            f" {where} GROUP BY k"
         )
-        args = [table, row, col, *params]
 
         def run(conn: sqlite3.Connection) -> dict:
-            return {r["k"]: q.sum_entry(r["total"], r["numbers"], r["reports"]) for r in conn.execute(sql, args)}
+            counts = {r["k"]: r["n"] for r in conn.execute(count_sql, params)}
+            sums = {r["k"]: (r["total"], r["numbers"]) for r in conn.execute(sum_sql, [table, row, col, *params])}
+            order = sorted(counts, key=lambda k: (k is None, k))
+            return {k: q.sum_entry(*sums.get(k, (None, 0)), counts[k]) for k in order}
 
         return await self._run("sum_cells", run)
 
