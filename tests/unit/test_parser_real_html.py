@@ -416,3 +416,79 @@ def test_trs_page_whose_tables_are_images_is_image_only():
     assert any(n.code == "image_only" for n in r.notes)
     assert (r.report_year, r.title) == (2021, "某县人民政府办公室2021年政府信息公开工作年度报告")
     assert all(t is None for t in r.tables.values())
+
+
+# --- more layouts seen on portals ------------------------------------------------------------------
+
+
+def _page(t2: str, t3: str, t4: str, *, head: str = "") -> bytes:
+    return (
+        f"<html><head>{head}</head><body><div class='TRS_Editor'><p>某局2021年政府信息公开工作年度报告</p>{NARRATIVE}"
+        f"<p>二、主动公开政府信息情况</p>{t2}<p>三、收到和处理政府信息公开申请情况</p>{t3}"
+        f"<p>四、政府信息公开行政复议、行政诉讼情况</p>{t4}{CLOSING}</div></body></html>"
+    ).encode("gbk" if "gb2312" in head else "utf-8")
+
+
+T2_PLAIN = "".join(t2_2021_tables(plain_td))
+T3_PLAIN = t3_2021_table(plain_td)
+T4_PLAIN = t4_table(plain_td, T4_2021)
+
+
+def test_excel_exported_tables_with_col_elements_and_x_num_cells():
+    def xl_td(text: str, attrs: str = "") -> str:
+        num = " x:num" if text.replace(".", "").isdigit() else ""
+        return f"<td class=xl65 {attrs}{num}>{text}</td>"
+
+    t3 = t3_2021_table(xl_td, table_attrs="x:str border=0 cellpadding=0 cellspacing=0 width=864 "
+                       "style='border-collapse:collapse;table-layout:fixed;width:648pt'")
+    t3 = t3.replace(">", "><col width=72 span=12 style='width:54pt'>", 1).replace("<tr>", "<tr height=19>")
+    t2 = "".join(t2_2021_tables(lambda t, a="": f"<td {a}><font face=仿宋_GB2312 size=3>{t}</font></td>"))
+    r = parse(_page(t2, t3, t4_table(xl_td, T4_2021), head="<meta charset=gb2312>"))
+    assert r.encoding == "gb18030"
+    _assert_t3_2021(r)
+    assert vals(r.tables["active_disclosure"], "normative_documents") == [5, 1, 37]
+    assert vals(r.tables["review_litigation"], "admin_review") == [1, 0, 0, 0, 1]
+
+
+def test_t3_split_over_two_tables_at_a_page_break_keeps_every_row():
+    rows = T3_PLAIN.split("</tr>")
+    first = "</tr>".join(rows[:14]) + "</tr></table>"  # Word keeps the group's rowspan as it was
+    second = "<table border=1>" + "</tr>".join(rows[14:])
+    r = parse(_page(T2_PLAIN, first + "<p>&nbsp;</p>" + second, T4_PLAIN))
+    _assert_t3_2021(r)
+
+
+def test_t3_with_label_columns_two_wide():
+    t3 = T3_PLAIN.replace("colspan=3", "colspan=2").replace(
+        "<td rowspan=22>三、本年度办理结果</td><td colspan=2>（一）予以公开</td>",
+        "<td rowspan=22>三、本年度办理结果</td><td>（一）予以公开</td>")
+    r = parse(_page(T2_PLAIN, t3, T4_PLAIN))
+    _assert_t3_2021(r)
+
+
+def test_t4_with_a_leading_label_column():
+    t4 = T4_PLAIN.replace("<tr><td colspan=5>行政复议", "<tr><td rowspan=3></td><td colspan=5>行政复议").replace(
+        "<tr><td >1</td>", "<tr><td>数量</td><td >1</td>")
+    assert "数量" in t4
+    r = parse(_page(T2_PLAIN, T3_PLAIN, t4))
+    t4 = r.tables["review_litigation"]
+    assert vals(t4, "admin_review") == [1, 0, 0, 0, 1]
+    assert vals(t4, "litigation_direct") == [2, 1, 0, 0, 3]
+    assert vals(t4, "litigation_after_review") == [0, 0, 0, 0, 0]
+
+
+def test_full_width_digits_comma_and_decimal_point_with_a_unit():
+    t2 = T2_PLAIN.replace(">1,203<", ">１，２０３<").replace(">12.5<", ">１２．５万元<").replace(">37<", ">３７件<")
+    t2r = parse(_page(t2, T3_PLAIN, T4_PLAIN)).tables["active_disclosure"]
+    assert vals(t2r, "administrative_licensing") == [1203]
+    assert vals(t2r, "administrative_fees") == [12.5]
+    assert t2r["administrative_fees"]["fee_amount_wan_yuan"].unit == "万元"
+    assert t2r["normative_documents"]["in_force"].raw == "３７件"
+    assert vals(t2r, "normative_documents") == [5, 1, 37]
+
+
+def test_dash_and_slash_cells_are_not_numbers():
+    t2 = T2_PLAIN.replace(">12.5<", ">/<").replace(">56<", ">—<")
+    t2r = parse(_page(t2, T3_PLAIN, T4_PLAIN)).tables["active_disclosure"]
+    assert vals(t2r, "administrative_fees") == ["na_slash"]
+    assert vals(t2r, "administrative_penalty") == ["na_dash"]
