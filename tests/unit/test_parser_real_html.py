@@ -492,3 +492,30 @@ def test_dash_and_slash_cells_are_not_numbers():
     t2r = parse(_page(t2, T3_PLAIN, T4_PLAIN)).tables["active_disclosure"]
     assert vals(t2r, "administrative_fees") == ["na_slash"]
     assert vals(t2r, "administrative_penalty") == ["na_dash"]
+
+
+def test_word_runs_split_numbers_and_labels_across_spans_and_line_breaks():
+    def runs_td(text: str, attrs: str = "") -> str:
+        if text.isdigit() and len(text) > 1:  # Word's spell-checker splits numbers into runs
+            body = "".join(f"<span lang=EN-US style='font-size:10.5pt'>{ch}</span>" for ch in text)
+        elif len(text) > 6 and not text.startswith("（本列"):
+            mid = len(text) // 2
+            body = (f"<span style='font-family:宋体'>{text[:mid]}</span>"
+                    f"<span style='mso-bidi-font-family:宋体'><br>{text[mid:]}</span>")
+        else:
+            body = f"<span lang=EN-US>{text or '&nbsp;'}</span>"
+        return f"<td {attrs}><p class=MsoNormal align=center><b>{body}</b><o:p></o:p></p></td>"
+
+    t2 = "".join(t2_2021_tables(runs_td))
+    r = parse(_page(t2, t3_2021_table(runs_td, header="stacked"), t4_table(runs_td, T4_2021)))
+    _assert_t3_2021(r)
+    assert vals(r.tables["active_disclosure"], "normative_documents") == [5, 1, 37]
+    assert vals(r.tables["review_litigation"], "litigation_direct") == [2, 1, 0, 0, 3]
+
+
+def test_gb2312_page_with_characters_outside_gb2312_decodes_as_gb18030():
+    head = "<meta http-equiv='Content-Type' content='text/html; charset=gb2312'><title>堃镕县民政局2021年政府信息公开工作年度报告</title>"
+    r = parse(_page(T2_PLAIN, T3_PLAIN, T4_PLAIN, head=head).replace("某局".encode("gbk"), "堃镕县民政局".encode("gbk")))
+    assert r.encoding == "gb18030"
+    assert r.agency_name == "堃镕县民政局"
+    _assert_t3_2021(r)
