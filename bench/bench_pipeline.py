@@ -168,11 +168,17 @@ async def run(n: int, parsers: int) -> None:
         scraped = {stage: [] for stage in ("parser", "validator", "indexer")}
         for stage, port, _ in procs:
             scraped[stage].append(scrape(port, stage))
-        await objects.close()
-        await nc.close()
-    finally:
         for _, _, p in procs:
             p.terminate()
+        for _, _, p in procs:
+            p.wait(30)
+        await objects.close()
+        await nc.close()
+        noop_rate = await broker_path(server.url, load(env={}, nats_url=server.url, max_workers=4), events, 5000)
+    finally:
+        for _, _, p in procs:
+            if p.poll() is None:
+                p.terminate()
         for _, _, p in procs:
             try:
                 p.wait(30)
@@ -192,6 +198,7 @@ async def run(n: int, parsers: int) -> None:
         mean = h["sum"] / h["count"] * 1000 if h["count"] else 0
         print(f"  {stage:<10}{int(h['count']):>9}{mean:>9.2f}{_quantile(h['buckets'], .5) * 1000:>9.2f}"
               f"{_quantile(h['buckets'], .99) * 1000:>9.2f}")
+    print(f"\nbroker path of one stage (pull + decode + ack, no-op handler, in-process): {noop_rate:.0f} msg/s")
     print("\nin-process cost per report (one core):")
     for k, v in costs.items():
         print(f"  {k:<18}{v:>10.0f} B" if k.endswith("bytes") else f"  {k:<18}{v * 1000:>10.2f} ms")
@@ -200,6 +207,37 @@ async def run(n: int, parsers: int) -> None:
         values.sort()
         print(f"  {hop:<22} p50 {statistics.median(values) * 1000:8.0f} ms   "
               f"p99 {values[int(len(values) * .99) - 1] * 1000:8.0f} ms")
+
+
+async def broker_path(server_url: str, settings, events, n: int) -> float:
+    """msg/s of one stage's runtime (FastStream pull + acking + ack) with a no-op handler."""
+    from shared.runtime.service import Service, StageDeps
+
+    async def noop(_event):
+        return []
+
+    async def build(_settings, _service):
+        return StageDeps(handler=noop)
+
+    nc = await nats.connect(server_url)
+    js = nc.jetstream()
+    await js.purge_stream("DOCS")
+    await js.delete_consumer("DOCS", "parser")
+    await topology.apply(js, settings)
+    n = min(n, len(events))
+    outs = list(map(fetched_outgoing, events[:n]))
+    for i in range(0, len(outs), 500):
+        await asyncio.gather(*(js.publish(o.subject, encode(o.event), headers={MSG_ID_HEADER: "noop:" + o.msg_id})
+                               for o in outs[i:i + 500]))
+    service = Service("parser", settings, build, http_port=0)
+    started = time.perf_counter()
+    await service.start()
+    while (await js.consumer_info("DOCS", "parser")).ack_floor.stream_seq < n:  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    await service.stop()
+    await nc.close()
+    return n / elapsed
 
 
 async def _wait_ready(ports: list[int], within: float = 180) -> None:

@@ -42,7 +42,8 @@ def stage_subscriber(broker: NatsBroker, stage: Stage, settings: Settings):
         durable=stage.name,
         config=consumer(stage, settings),
         # batch_size = how many messages of one fetch run concurrently (ag2ai/faststream#2563);
-        # the timeout bounds an idle fetch, so shutdown never waits long for an empty one.
-        pull_sub=PullSub(batch_size=max(1, settings.max_workers), timeout=1.0),
+        # the timeout bounds one idle fetch; short ones make nats-py raise a bare TimeoutError
+        # under CPU load (FastStream then restarts its consume task with a warning).
+        pull_sub=PullSub(batch_size=max(1, settings.max_workers), timeout=5.0),
         ack_policy=AckPolicy.MANUAL,
     )
