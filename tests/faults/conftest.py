@@ -90,3 +90,28 @@ async def publish_fetched(p: Pipeline, ledger: Ledger, event):
 
     out = fetched_outgoing(event)
     return await ledger.publish(out.subject, encode(out.event), out.msg_id)
+
+
+@pytest.fixture
+async def sample_portal():
+    """The bundled sample portal (the five seeds as HTML/PDF/DOCX/XLSX pages) on loopback."""
+    from shared.samples.portal import SamplePortal
+
+    portal = await SamplePortal(host="127.0.0.1", port=0).start()
+    yield portal
+    await portal.stop()
+
+
+def crawling(portal_url: str, **settings) -> dict:
+    """Settings for a fetcher process crawling loopback portals politely but without waiting."""
+    port = portal_url.rsplit(":", 1)[1]
+    # as the launcher does: the host (robots, politeness key) and the host:port of the portal
+    return {"sample_portal_url": portal_url, "allow_private_hosts": ["127.0.0.1", f"127.0.0.1:{port}"],
+            "min_delay_s": 0.0, **settings}
+
+
+async def publish_crawl(ledger: Ledger, portal: str = "sample", slot: str = "2026-01-01T00:00:00+00:00"):
+    from shared.events import CrawlDue, encode, subject_token
+
+    job = CrawlDue(portal=portal, slot=slot, reason="manual")
+    return await ledger.publish(f"crawl.due.{subject_token(portal)}", encode(job), f"{portal}:{slot}")
