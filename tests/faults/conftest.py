@@ -115,3 +115,27 @@ async def publish_crawl(ledger: Ledger, portal: str = "sample", slot: str = "202
 
     job = CrawlDue(portal=portal, slot=slot, reason="manual")
     return await ledger.publish(f"crawl.due.{subject_token(portal)}", encode(job), f"{portal}:{slot}")
+
+
+@pytest.fixture
+def fake_portal():
+    """tests/fakeportal.py (engineer F's misbehaving portal, with an access log) on loopback."""
+    from tests.fakeportal import FakePortal
+
+    with FakePortal() as portal:
+        yield portal
+
+
+def registry_for(p: Pipeline, portals: dict[str, str], **settings) -> Pipeline:
+    """A portals.toml with one portal per (id → list URL), and the fetcher settings to crawl them
+    (their loopback host:ports allowed, no politeness floor beyond what the portal asks)."""
+    path = p.tmp / "portals.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for pid, url in portals.items():
+        lines += ["[[portal]]", f'id = "{pid}"', 'name = "某某县人民政府"', 'level = "county"',
+                  f'list_urls = ["{url}"]', ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    hosts = ["127.0.0.1"] + sorted({url.split("/")[2] for url in portals.values()})
+    p.settings.update(portals=str(path), allow_private_hosts=hosts, min_delay_s=0.0, **settings)
+    return p
