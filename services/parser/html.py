@@ -21,6 +21,11 @@ from services.parser.pictures import pictures_only
 from shared.errors import UnreadableDocument
 
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True)
+# The text is already decoded: libxml2 reads it as UTF-8 bytes (a third faster than handing it a
+# Python str) with the encoding fixed, so a <meta charset=gb2312> in the page cannot re-decode it.
+_UTF8_PARSER = etree.HTMLParser(
+    remove_comments=True, remove_pis=True, no_network=True, recover=True, encoding="utf-8"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DROP_TAGS = (
     "script",
@@ -59,7 +64,7 @@ def extract_html(text: str) -> Document:
         raise UnreadableDocument("empty HTML document")
     try:
         # plain etree elements: lxml.html's element-class lookup costs a third of the extraction
-        root = etree.fromstring(text, _PARSER)
+        root = _parse(text)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as e:
         raise UnreadableDocument(f"HTML could not be parsed: {e}") from e
     if root is None:
@@ -90,6 +95,14 @@ def extract_html(text: str) -> Document:
         blocks.insert(0, Paragraph(doc.title))  # TRS pages print the title outside the body
     doc.blocks = blocks
     return doc
+
+
+def _parse(text: str):
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: let lxml take the str as it is
+        return etree.fromstring(text, _PARSER)
+    return etree.fromstring(data, _UTF8_PARSER)
 
 
 def _mark_picture_report(doc: Document, blocks: list[Block], images: int) -> None:

@@ -77,14 +77,23 @@ def _span(value: str | None, cap: int, zero: int) -> int:
 
 def cell_text(cell) -> str:
     """Text of a table cell: <br> and paragraph boundaries become newlines, &nbsp; a space."""
-    if len(cell):
-        parts = [cell.text or ""]
-        if _gather(cell, parts):
-            text = "".join(parts)
+    n = len(cell)
+    if not n:
+        text = cell.text or ""
+    elif n == 1 and not len(cell[0]):  # most cells: <td><p>12</p></td>, <td><span>12</span></td>
+        child = cell[0]
+        tag = child.tag
+        if tag in BLOCK_TAGS:
+            text = f"{cell.text or ''}\n{child.text or ''}\n{child.tail or ''}"
+        elif tag == "br":
+            text = f"{cell.text or ''}{child.text or ''}\n{child.tail or ''}"
+        elif type(tag) is str:
+            text = f"{cell.text or ''}{child.text or ''}{child.tail or ''}"
         else:
             text = _marked_text(cell)
     else:
-        text = cell.text or ""
+        parts = [cell.text or ""]
+        text = "".join(parts) if _gather(cell, parts) else _marked_text(cell)
     text = text.strip()
     if "\n" not in text:
         return SPACES.sub(" ", text) if " " in text or "\xa0" in text or "\t" in text else text
