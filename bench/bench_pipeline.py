@@ -227,12 +227,13 @@ async def broker_path(server_url: str, settings, events, n: int) -> float:
     n = min(n, len(events))
     outs = list(map(fetched_outgoing, events[:n]))
     for i in range(0, len(outs), 500):
-        await asyncio.gather(*(js.publish(o.subject, encode(o.event), headers={MSG_ID_HEADER: "noop:" + o.msg_id})
+        await asyncio.gather(*(js.publish(o.subject, encode(o.event), headers={MSG_ID_HEADER: f"noop{settings.max_workers}:" + o.msg_id})
                                for o in outs[i:i + 500]))
+    last = (await js.stream_info("DOCS")).state.last_seq  # purging keeps the sequence numbering
     service = Service("parser", settings, build, http_port=0)
     started = time.perf_counter()
     await service.start()
-    while (await js.consumer_info("DOCS", "parser")).ack_floor.stream_seq < n:  # noqa: ASYNC110
+    while (await js.consumer_info("DOCS", "parser")).ack_floor.stream_seq < last:  # noqa: ASYNC110
         await asyncio.sleep(0.05)
     elapsed = time.perf_counter() - started
     await service.stop()
