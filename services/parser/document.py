@@ -48,5 +48,5 @@ class Document:
             if isinstance(b, Paragraph):
                 out.append(b.text)
             else:
-                out.extend("\t".join(c or "" for c in row) for row in b.rows)
+                out.extend(["\t".join([c or "" for c in row]) for row in b.rows])
         return "\n".join(out)

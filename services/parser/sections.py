@@ -123,6 +123,6 @@ def find_sections(doc: Document, format_version: str) -> dict[str, Section]:
                 continue
             buf.append(block.text)
         elif isinstance(block, Grid):
-            buf.extend("\t".join(c or "" for c in row) for row in block.rows)
+            buf.extend(["\t".join([c or "" for c in row]) for row in block.rows])
     close()
     return found

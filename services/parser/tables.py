@@ -80,6 +80,14 @@ class _State:
     text_rows: set[str] = field(default_factory=set)  # rows filled from inexact (text) sources
 
 
+def _filled(row: dict[str, Cell]) -> bool:
+    """Whether any cell of the row has been read (a loop: a generator costs more than the check)."""
+    for c in row.values():
+        if c.kind != "missing":
+            return True
+    return False
+
+
 def _empty(rows: list[Label], cols: list[Label] | tuple[Label, ...]) -> dict[str, dict[str, Cell]]:
     return {r.key: {c.key: Cell(kind="missing") for c in cols} for r in rows}
 
@@ -242,7 +250,7 @@ class TableReader:
     # --- segments -------------------------------------------------------------------------
 
     def _segment(self, st: _State, seg: Segment, row_cells: list[str] | None) -> None:
-        label_text = "".join(norm(x) for x in seg.labels)
+        label_text = "".join([norm(x) for x in seg.labels])
         if seg.labels and seg.values and not any(clean(v) for v in seg.values):
             # only blanks after a label: a data row with nothing filled in, or a group label row
             # (「三、本年度办理结果」) — which one is decided by whether the label names a row
@@ -376,7 +384,7 @@ class TableReader:
 
     @staticmethod
     def _t3_done(st: _State) -> bool:
-        return any(c.kind != "missing" for c in st.t3.rows["carried_over_out"].values())
+        return _filled(st.t3.rows["carried_over_out"])
 
     def _group_of(self, label: str) -> str | None:
         c = core(label)
@@ -566,7 +574,7 @@ class TableReader:
         text = (not exact) if text is None else text  # values came from a text rendition
         row = table.rows[key]
         path = f"{table.name}.{key}"
-        if any(c.kind != "missing" for c in row.values()):
+        if _filled(row):
             if path in st.text_rows and not text:
                 # a table cell beats a text line read earlier (prose that looked like a row)
                 st.text_rows.discard(path)
