@@ -529,3 +529,46 @@ def test_xhtml_page_with_an_xml_declaration_naming_its_encoding():
     r = parse(page)
     assert r.encoding == "gb18030"
     _assert_t3_2021(r)
+
+
+def _unmerged_t3() -> str:
+    """Group labels repeated in every row instead of rowspans (tables copied out of Excel)."""
+    rows = []
+    for i, (label, group) in enumerate(T3_2021_LABELS):
+        if group is None:
+            cells = f"<td colspan=3>{label}</td>"
+        elif group == "三、本年度办理结果":
+            cells = f"<td>{group}</td><td></td><td>{label}</td>"
+        else:
+            cells = f"<td>三、本年度办理结果</td><td>{group}</td><td>{label}</td>"
+        rows.append(f"<tr>{cells}{''.join(f'<td>{v}</td>' for v in t3_values(i))}</tr>")
+    return T3_PLAIN.split("<tr><td colspan=3>一、")[0] + "".join(rows) + "</table>"
+
+
+def _thead_t3() -> str:
+    head, body = T3_PLAIN.split("<tr><td colspan=3>一、")
+    head = head.replace("<table border=1>", "<table border=1><thead>").replace("<td", "<th").replace("</td>", "</th>")
+    return f"{head}</thead><tbody><tr><td colspan=3>一、{body.replace('</table>', '</tbody></table>')}"
+
+
+@pytest.mark.parametrize(
+    "t3",
+    [
+        pytest.param(_unmerged_t3(), id="group-labels-repeated"),
+        pytest.param(T3_PLAIN.replace(">总计<", ">合计<", 1).replace(">其他<", ">其它<", 1), id="header-aliases"),
+        pytest.param(_thead_t3(), id="thead-th"),
+        pytest.param(T3_PLAIN.replace("<td >", "<td >&nbsp;").replace("</td>", "&nbsp;</td>"), id="nbsp-padding"),
+    ],
+)
+def test_t3_variants_keep_every_cell_in_its_column(t3):
+    r = parse(_page(T2_PLAIN, t3, T4_PLAIN))
+    _assert_t3_2021(r)
+    assert not [n for n in r.notes if n.code in ("missing_row", "unsure_cell", "unknown_row", "extra_values")]
+
+
+def test_t4_dashes_for_zero_are_na_dash_in_place():
+    t4 = t4_table(plain_td, ["1", "—", "—", "—", "1", "2", "1", "—", "—", "3", "—", "—", "—", "—", "—"])
+    t4r = parse(_page(T2_PLAIN, T3_PLAIN, t4)).tables["review_litigation"]
+    assert vals(t4r, "admin_review") == [1, "na_dash", "na_dash", "na_dash", 1]
+    assert vals(t4r, "litigation_direct") == [2, 1, "na_dash", "na_dash", 3]
+    assert vals(t4r, "litigation_after_review") == ["na_dash"] * 5
