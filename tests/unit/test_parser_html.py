@@ -149,3 +149,14 @@ def test_narrative_report_with_a_logo_is_not_image_only():
         "<div id='zoom'><img src='logo.png'><p>" + "本机关概述。" * 100 + "</p></div>"
     )
     assert not doc.image_only
+
+
+def test_body_class_names_match_whole_and_known_containers_win_in_priority_order():
+    prose = "本机关认真贯彻落实《中华人民共和国政府信息公开条例》，持续推进政务公开。" * 3
+    page = (
+        "<html><body><div class='zoomx'><p>不是正文：类名只是包含zoom。" + prose + "</p></div>"
+        f"<div id='zoom'><p>Hanweb正文。{prose}</p></div>"
+        f"<div class='a TRS_Editor\tb'><p>TRS正文。{prose}</p></div></body></html>"
+    )
+    assert _texts(extract_html(page))[0].startswith("TRS正文")  # .TRS_Editor comes before #zoom
+    assert _texts(extract_html(page.replace("TRS_Editor", "TRS_Editorx")))[0].startswith("Hanweb正文")
