@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from tests.faults.conftest import ledger_for, seed, use_s3
+from tests.faults.harness import AckTap
 
 pytestmark = [pytest.mark.nats, pytest.mark.s3, pytest.mark.slow, pytest.mark.timeout(180)]
-from tests.faults.harness import AckTap  # noqa: E402
 
 DELAYS = [0.5, 1.0, 1.5]
 SEED = "000_bac61c4872424ad3.txt"

@@ -12,8 +12,8 @@ import unicodedata
 import msgspec
 import pytest
 
-from shared.events import decode
 from services.parser.encoding import MAX_REPLACEMENT_RATIO
+from shared.events import decode
 from tests.faults.conftest import ledger_for, seed
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
