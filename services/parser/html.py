@@ -72,6 +72,8 @@ def extract_html(text: str) -> Document:
     doc = Document(kind="html")
     metas = _metas(root)
     doc.title = metas.get("articletitle") or _title(root)
+    if not _names_a_report(doc.title):  # <title> is often only the site's or the column's name
+        doc.title = _report_heading(root) or doc.title
     doc.publish_date = _iso_date(metas.get("pubdate") or metas.get("firstpublishedtime") or "")
     doc.page_agency = metas.get("contentsource") or None
     for el in list(root.iter(*_DROP_TAGS)):  # one walk (an XPath union walks once per tag)
@@ -118,6 +120,23 @@ def _metas(root) -> dict[str, str]:
     for m in _METAS(root):
         out.setdefault(m.get("name").strip().lower(), m.get("content").strip())
     return out
+
+
+_REPORT_WORDS = re.compile(r"年度报告|年报|工作报告")
+_YEAR = re.compile(r"(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4}")
+_TITLE_CLASSES = etree.XPath("//*[contains(@class, 'title') or contains(@id, 'title')]")
+
+
+def _names_a_report(title: str | None) -> bool:
+    return bool(title) and len(title) <= 80 and "公开" in title and bool(_REPORT_WORDS.search(title))
+
+
+def _report_heading(root) -> str | None:
+    """The report's title printed as a page heading (<h1>, `.title`), outside the article body."""
+    headings = (*root.iter("h1", "h2", "h3"), *_TITLE_CLASSES(root))
+    found = [t for t in (SPACES.sub(" ", "".join(el.itertext())).strip() for el in headings) if _names_a_report(t)]
+    # one naming a year wins over a column name such as 「政府信息公开年报」
+    return next((t for t in found if _YEAR.search(t)), found[0] if found else None)
 
 
 def _title(root) -> str | None:

@@ -572,3 +572,15 @@ def test_t4_dashes_for_zero_are_na_dash_in_place():
     assert vals(t4r, "admin_review") == [1, "na_dash", "na_dash", "na_dash", 1]
     assert vals(t4r, "litigation_direct") == [2, 1, "na_dash", "na_dash", 3]
     assert vals(t4r, "litigation_after_review") == ["na_dash"] * 5
+
+
+def test_site_name_in_title_tag_and_the_report_title_in_a_heading_outside_the_body():
+    page = _page(T2_PLAIN, T3_PLAIN, T4_PLAIN).decode().replace(
+        "<head></head>", "<head><title>某某市人民政府门户网站</title></head>").replace(
+        "<div class='TRS_Editor'><p>某局2021年政府信息公开工作年度报告</p>",
+        "<div class='column-title'>政府信息公开年报</div><h1>某市司法局2021年政府信息公开工作年度报告</h1>"
+        "<div class='info'>发布时间：2022年01月28日 来源：市司法局</div><div class='TRS_Editor'>")
+    r = parse(page.encode())
+    assert (r.title, r.agency_name, r.report_year) == ("某市司法局2021年政府信息公开工作年度报告", "某市司法局", 2021)
+    assert (r.publish_date, r.page_agency) == ("2022-01-28", "市司法局")
+    _assert_t3_2021(r)
