@@ -10,6 +10,9 @@ text (the four seed linearisations), HTML portal pages (UTF-8 and undeclared GBK
 ≥ 200 reports/s, DOCX ≥ 50/s, text PDFs ≥ 10 pages/s.
 
     .venv/bin/python -m bench bench_parser
+
+Speed work on the parser must not change its output: bench/parser_snapshot.py writes every
+parsed report of seeds and synthetic documents in every format, to compare before and after.
 """
 
 from __future__ import annotations
