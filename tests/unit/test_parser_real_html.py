@@ -584,3 +584,24 @@ def test_site_name_in_title_tag_and_the_report_title_in_a_heading_outside_the_bo
     assert (r.title, r.agency_name, r.report_year) == ("某市司法局2021年政府信息公开工作年度报告", "某市司法局", 2021)
     assert (r.publish_date, r.page_agency) == ("2022-01-28", "市司法局")
     _assert_t3_2021(r)
+
+
+@pytest.mark.parametrize("style", ["tabs", "pipes", "cell_per_line"])
+def test_pdf_converted_page_with_one_positioned_div_per_line_reads_every_cell(style):
+    """pdf2htmlEX-style pages: no <table>, each text line of the PDF an absolutely placed <div>."""
+    import html
+
+    from shared.samples.render import render_text
+    from shared.samples.synth import synth_report
+
+    report = synth_report("2021", 5)
+    lines = [ln.replace("\t", "  ").strip("|").replace("|", " ") for ln in render_text(report, style).splitlines()]
+    body = "".join(f'<div class="t m0 x{i % 9} h2 y{i} ff1 fs0 fc0 sc0 ls0 ws0">{html.escape(ln)}</div>'
+                   for i, ln in enumerate(lines) if ln.strip())
+    page = ('<html><head><meta charset="utf-8"><title>pdf2htmlEX</title></head><body><div id="page-container">'
+            f'<div id="pf1" class="pf w0 h0"><div class="pc pc1 w0 h0">{body}</div></div></div></body></html>')
+    r = parse(page.encode())
+    assert (r.title, r.format_version) == (report.title, "2021")
+    for name, table in report.tables.items():
+        for key, row in table.items():
+            assert [(c.kind, c.value) for c in r.tables[name][key].values()] == [(c.kind, c.value) for c in row.values()]
