@@ -27,6 +27,7 @@ _UTF8_PARSER = etree.HTMLParser(
     remove_comments=True, remove_pis=True, no_network=True, recover=True, encoding="utf-8"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _DROP_TAGS = (
     "script",
     "style",
@@ -59,12 +60,18 @@ _META_DATE_RE = re.compile(r"(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})")
 
 
 def extract_html(text: str) -> Document:
-    text = _CONTROL.sub("", text)
+    try:
+        data: bytes | None = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates
+        data = None
+    if data is None or len(data.translate(None, _CONTROL_BYTES)) != len(data):
+        # rare, so looked for in the bytes first (C0 controls are single bytes in UTF-8)
+        text, data = _CONTROL.sub("", text), None
     if not text.strip():
         raise UnreadableDocument("empty HTML document")
     try:
         # plain etree elements: lxml.html's element-class lookup costs a third of the extraction
-        root = _parse(text)
+        root = _parse(text, data)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as e:
         raise UnreadableDocument(f"HTML could not be parsed: {e}") from e
     if root is None:
@@ -99,11 +106,13 @@ def extract_html(text: str) -> Document:
     return doc
 
 
-def _parse(text: str):
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: let lxml take the str as it is
-        return etree.fromstring(text, _PARSER)
+def _parse(text: str, data: bytes | None = None):
+    """`text` parsed; `data` is its UTF-8 encoding when the caller has it already."""
+    if data is None:
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: let lxml take the str as it is
+            return etree.fromstring(text, _PARSER)
     return etree.fromstring(data, _UTF8_PARSER)
 
 

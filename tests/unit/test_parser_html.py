@@ -160,3 +160,8 @@ def test_body_class_names_match_whole_and_known_containers_win_in_priority_order
     )
     assert _texts(extract_html(page))[0].startswith("TRS正文")  # .TRS_Editor comes before #zoom
     assert _texts(extract_html(page.replace("TRS_Editor", "TRS_Editorx")))[0].startswith("Hanweb正文")
+
+
+def test_control_characters_are_removed_before_parsing():
+    doc = extract_html("<table><tr><td>规\x01章</td><td>1\x7f2</td></tr></table>")
+    assert _grids(doc)[0].rows == [["规章", "12"]]
