@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from shared import metrics
-from shared.errors import NotAReport, PermanentError
+from shared.errors import NotAReport, ObjectMissing, PermanentError
 from shared.events import DocFetched, DocParsed, subject_token
 from shared.runtime.publish import Outgoing, outgoing
 from shared.topology import subject
@@ -30,9 +30,11 @@ class MissingObject(PermanentError):
 
 
 async def load_bytes(objects, key: str) -> bytes:
-    if not await objects.exists(key):
-        raise MissingObject(f"{key} is not in the object store")
-    return await objects.get(key)
+    # get() alone (no exists() first): one store round trip, and no window between the two
+    try:
+        return await objects.get(key)
+    except ObjectMissing as exc:
+        raise MissingObject(f"{key} is not in the object store") from exc
 
 
 def parse_bytes(data: bytes, event: DocFetched):

@@ -119,15 +119,19 @@ async def test_a_parser_killed_mid_message_is_redelivered_without_duplicate_effe
     os.mkfifo(fifo)
     env = {**os.environ, "NIANBAO_NATS_URL": nats_server.url, "NIANBAO_DATA_DIR": str(tmp_path / "data"),
            "NIANBAO_ACK_WAIT_S": "2.0", "NIANBAO_HTTP_PORT": "0"}
+    log = (tmp_path / "parser.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "serve", "parser"], env=env,  # noqa: ASYNC220
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=log)
     services = []
     try:
         await Publisher(js=js).publish(fetched_outgoing(event))
 
         async def inside_handler():
             return (await js.consumer_info("DOCS", "parser")).num_ack_pending == 1
-        await _until(inside_handler)
+        try:
+            await _until(inside_handler, within=60)
+        except AssertionError:
+            raise AssertionError((tmp_path / "parser.log").read_text()[-3000:]) from None
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         os.unlink(fifo)
