@@ -3,6 +3,8 @@ and since a clean stop persists every ack, (almost) nothing is delivered twice."
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from shared.topology import STAGES as TOPOLOGY
@@ -27,7 +29,8 @@ async def test_broker_sigterm_mid_stream_loses_nothing_and_redelivers_almost_not
     assert snap.count("doc.fetched.") == N and len(snap.index) == N
     assert {snap.outcome(k) for k in snap.inputs} == {"indexed"}
     assert sum(1 for s in tap.seen if s["consumer"] == "indexer" and s["kind"] == "+ACK") >= N  # the tap sees acks
-    # ≈ 0: at most the messages in flight at the moment of the stop (one per stage) come again
-    redelivered = {(s["consumer"], s["stream_seq"]) for s in tap.seen if s["delivered"] > 1}
-    assert len(redelivered) <= len(STAGES), redelivered
-    assert {c for c, _ in redelivered} <= {s.name for s in TOPOLOGY.values()}
+    # ≈ 0: per stage at most the message being handled when the server went away (its ack is
+    # lost) and the one already on the wire in the pull response (delivered, never received)
+    redelivered = Counter(s["consumer"] for s in tap.seen if s["delivered"] > 1 and s["kind"] == "+ACK")
+    assert set(redelivered) <= {s.name for s in TOPOLOGY.values()}
+    assert all(n <= 2 for n in redelivered.values()), redelivered
