@@ -9,6 +9,8 @@ on Kubernetes: `--parsers` parser replicas share the parser durable, one validat
 - throughput: reports/s from the first publish to the last doc.indexed;
 - per stage: messages, mean / p50 / p99 handler seconds (from each process's
   nianbao_processing_seconds histogram), and the in-process cost of parse() and validate();
+- CPU ms per report of each stage's processes and of nats-server (utime + stime from /proc, from
+  start-up to the last doc.indexed, divided by the reports: what the 2 cores are spent on);
 - latency of a report through each stage hop (emitted_at differences; under a backlog this is
   mostly queueing).
 
@@ -96,6 +98,12 @@ def scrape(port: int, stage: str) -> dict:
     return {"buckets": buckets, "sum": total, "count": count}
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a live process (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def merge(scrapes: list[dict]) -> dict:
     les = [le for le, _ in scrapes[0]["buckets"]]
     return {"buckets": [(le, sum(s["buckets"][i][1] for s in scrapes)) for i, le in enumerate(les)],
@@ -152,6 +160,8 @@ async def run(n: int, parsers: int) -> None:
             procs.append((stage, port, p))
         await _wait_ready([port for _, port, _ in procs])
 
+        cpu_before = {p.pid: cpu_seconds(p.pid) for _, _, p in procs}
+        cpu_before[server.proc.pid] = cpu_seconds(server.proc.pid)
         started = time.time()
         outs = list(map(fetched_outgoing, events))
         for i in range(0, len(outs), 500):
@@ -164,6 +174,10 @@ async def run(n: int, parsers: int) -> None:
                 raise RuntimeError(f"only {indexed} indexed and {rejected} rejected after 900 s")
             await asyncio.sleep(0.25)
         done = time.time()
+        cpu: dict[str, float] = {}
+        for stage, _, p in procs:
+            cpu[stage] = cpu.get(stage, 0.0) + cpu_seconds(p.pid) - cpu_before[p.pid]
+        cpu["nats-server"] = cpu_seconds(server.proc.pid) - cpu_before[server.proc.pid]
         hops = await _hops(js)
         scraped = {stage: [] for stage in ("parser", "validator", "indexer")}
         for stage, port, _ in procs:
@@ -198,6 +212,11 @@ async def run(n: int, parsers: int) -> None:
         mean = h["sum"] / h["count"] * 1000 if h["count"] else 0
         print(f"  {stage:<10}{int(h['count']):>9}{mean:>9.2f}{_quantile(h['buckets'], .5) * 1000:>9.2f}"
               f"{_quantile(h['buckets'], .99) * 1000:>9.2f}")
+    print("\nCPU per report (all processes of the stage, start of publishing to the last doc.indexed):")
+    for name, secs in cpu.items():
+        print(f"  {name:<12}{secs / n * 1000:>8.2f} ms")
+    print(f"  {'total':<12}{sum(cpu.values()) / n * 1000:>8.2f} ms  (2 cores → at most "
+          f"{2 * n / max(sum(cpu.values()), 1e-9):.0f} reports/s)")
     print(f"\nbroker path of one stage (pull + decode + ack, no-op handler, in-process): {noop_rate:.0f} msg/s")
     print("\nin-process cost per report (one core):")
     for k, v in costs.items():

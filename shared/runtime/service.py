@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from faststream import FastStream
-from faststream.nats.annotations import NatsMessage
 
 from shared import metrics, topology
 from shared.config import Settings
@@ -62,7 +61,7 @@ class Service:
         self._dlq_task: asyncio.Task | None = None
 
         @stage_subscriber(self.broker, self.stage, settings)
-        async def on_message(msg: NatsMessage) -> None:
+        async def on_message(msg):  # the NatsMessage itself (broker.undecoded, no DI)
             await self.acker.process(msg.raw_message)
 
         self.app = FastStream(self.broker, on_startup=[self.open], after_shutdown=[self.close])
