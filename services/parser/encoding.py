@@ -96,11 +96,42 @@ def _plausible_chinese(text: str) -> bool:
     return len(sample) - len(_NOT_CJK_OR_ASCII.findall(sample)) >= 0.95 * len(sample)
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """`utf-16-le` / `utf-16-be` when the bytes are BOM-less UTF-16 text, else None.
+
+    Text never contains NUL bytes, but UTF-16 puts one beside every ASCII character (digits, tabs,
+    newlines — plentiful in report tables), always on the same parity; binaries scatter them.
+    The decoded sample must then read as text, not as a random spread of code points.
+    """
+    sample = data[: min(len(data), 8192) // 2 * 2]
+    half = len(sample) // 2
+    if half < 8:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    # The other parity sees a NUL only from code points ending in 00 (一 U+4E00, 开 U+5F00 …).
+    if odd >= 0.1 * half and even <= odd / 5:
+        enc = "utf-16-le"
+    elif even >= 0.1 * half and odd <= even / 5:
+        enc = "utf-16-be"
+    else:
+        return None
+    try:
+        text = sample.decode(enc)
+    except UnicodeDecodeError:
+        return None
+    readable = sum(1 for c in text if c.isprintable() or c.isspace())
+    return enc if readable >= 0.97 * len(text) else None
+
+
 def decode(data: bytes, *, http_charset: str | None = None, html: bool = False) -> Decoded:
-    """Decode `data`, trying BOM, the HTTP charset, the `<meta>` charset, then detection."""
+    """Decode `data`, trying BOM, BOM-less UTF-16, the HTTP charset, the `<meta>` charset, then
+    detection."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return _strict_or_replace(data[len(bom) :], enc, "bom", [])
+    utf16 = utf16_without_bom(data)
+    if utf16:
+        return _strict_or_replace(data[: len(data) // 2 * 2], utf16, "detector", ["UTF-16 without a BOM"])
     notes: list[str] = []
     tried: list[str] = []  # declared charsets that failed strictly: candidates for a lossy decode
     declared = [(http_charset, "http")]

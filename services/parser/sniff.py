@@ -15,6 +15,8 @@ import zipfile
 
 import olefile
 
+from services.parser.encoding import utf16_without_bom
+
 IMAGE_KINDS = ("png", "jpeg", "gif", "tiff", "bmp", "webp")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -105,6 +107,9 @@ def _markup_or_text(data: bytes) -> str:
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         # UTF-16 with a BOM: look for tags in the decoded sample
         sample = sample.decode("utf-16", errors="ignore").encode("utf-8", errors="ignore")
+    elif utf16 := utf16_without_bom(sample):
+        # BOM-less UTF-16: its NULs would otherwise read as a binary's control bytes
+        sample = sample[: len(sample) // 2 * 2].decode(utf16, errors="ignore").encode("utf-8", errors="ignore")
     if _HTML_RE.search(sample[:4096]):
         return "html"
     # NULs and other C0 controls (besides TAB/LF/CR/FF/ESC) are rare in text and common in binaries.

@@ -75,9 +75,9 @@ async def test_odd_encodings_are_decoded_to_nfc_with_the_encoding_recorded_or_re
         assert body.count("\ufffd") <= MAX_REPLACEMENT_RATIO * len(body), name
     assert outcomes["invalid_sequences"] == "rejected:parser:encoding"  # a third of the bytes broken
     assert outcomes["mixed_utf8_gbk"] == "rejected:parser:encoding"  # half of it would be mojibake
-    # KNOWN GAP (reported to the parser): BOM-less UTF-16 is sniffed as binary before any decoding,
-    # so it is refused as parse_error ("binary data of unknown type"), not decoded nor `encoding`.
-    assert outcomes["utf16_no_bom"] == "rejected:parser:parse_error"
+    # BOM-less UTF-16 is recognised by the parity of its NUL bytes and decoded, not refused as binary.
+    assert outcomes["utf16_no_bom"] == "indexed"
+    assert parsed[sent["utf16_no_bom"].ref.doc_id].encoding == "utf-16-le"
     assert outcomes["bom_contradicts_header"] == "indexed"  # the BOM wins over the header
     assert outcomes["gbk_declared_utf8"] == "indexed"  # the header is a hint, not a verdict
     assert parser.alive and parser.pid == pid

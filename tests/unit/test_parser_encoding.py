@@ -90,3 +90,24 @@ def test_undecodable_bytes_raise_encoding_error_not_garbage():
     noise = bytes(rng.choice([0x80, 0x81, 0xFF, 0xC0, 0xFE]) for _ in range(3000))
     with pytest.raises(EncodingError, match="undecodable"):
         decode(noise, http_charset="utf-8")
+
+
+def test_utf16_without_a_bom_is_recognised_by_the_parity_of_its_nul_bytes(seeds):
+    from services.parser.encoding import decode, utf16_without_bom
+
+    text = seeds["002_096eb810ffb81dcc.txt"].decode("utf-8")
+    for enc in ("utf-16-le", "utf-16-be"):
+        assert utf16_without_bom(text.encode(enc)) == enc
+        decoded = decode(text.encode(enc))
+        assert decoded.encoding == enc and decoded.text == text
+
+
+def test_random_bytes_and_utf8_text_are_not_taken_for_utf16(seeds):
+    import random
+
+    from services.parser.encoding import utf16_without_bom
+
+    rng = random.Random(16)
+    assert utf16_without_bom(seeds["000_bac61c4872424ad3.txt"]) is None
+    assert utf16_without_bom("plain ascii text, 12345\n".encode() * 40) is None
+    assert not any(utf16_without_bom(rng.randbytes(rng.randint(16, 4000))) for _ in range(500))

@@ -138,3 +138,9 @@ def test_ole2_kind_comes_from_stream_names(stream, kind):
 
 def test_corrupt_ole2_is_an_unknown_ole_container():
     assert sniff(OLE_MAGIC + b"\x00" * 100) == "ole"
+
+
+def test_bomless_utf16_text_is_text_not_binary(seeds):
+    text = seeds["001_de27d4d4802e9364.txt"].decode("utf-8")
+    assert sniff(text.encode("utf-16-le")) == "text"
+    assert sniff(text.encode("utf-16-be")) == "text"
