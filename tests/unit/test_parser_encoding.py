@@ -109,5 +109,5 @@ def test_random_bytes_and_utf8_text_are_not_taken_for_utf16(seeds):
 
     rng = random.Random(16)
     assert utf16_without_bom(seeds["000_bac61c4872424ad3.txt"]) is None
-    assert utf16_without_bom("plain ascii text, 12345\n".encode() * 40) is None
+    assert utf16_without_bom(b"plain ascii text, 12345\n" * 40) is None
     assert not any(utf16_without_bom(rng.randbytes(rng.randint(16, 4000))) for _ in range(500))
