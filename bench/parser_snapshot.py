@@ -20,6 +20,7 @@ SEEDS = Path(__file__).resolve().parent.parent / "shared" / "samples" / "seeds"
 
 
 def _cases(n_synth: int = 48):
+    from services.parser import parse
     from shared.samples.render import (
         TEXT_STYLES,
         render_docx,
@@ -29,7 +30,6 @@ def _cases(n_synth: int = 48):
         render_xlsx,
     )
     from shared.samples.synth import synth_report
-    from services.parser import parse
 
     reports = {}
     for path in sorted(SEEDS.glob("*.txt")):

@@ -523,8 +523,8 @@ def test_gb2312_page_with_characters_outside_gb2312_decodes_as_gb18030():
 
 def test_xhtml_page_with_an_xml_declaration_naming_its_encoding():
     head = "<meta http-equiv='Content-Type' content='text/html; charset=gb2312'>"
-    page = ("<?xml version=\"1.0\" encoding=\"gb2312\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\" "
-            "\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\">\n").encode() + _page(
+    page = (b"<?xml version=\"1.0\" encoding=\"gb2312\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\" "
+            b"\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\">\n") + _page(
         T2_PLAIN, T3_PLAIN, T4_PLAIN, head=head).replace(b"<html>", b"<html xmlns=\"http://www.w3.org/1999/xhtml\">")
     r = parse(page)
     assert r.encoding == "gb18030"
