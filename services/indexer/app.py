@@ -1,13 +1,17 @@
 """The indexer service: doc.validated.> → search store upsert → doc.indexed.<portal>.
 
 Run alone: `nianbao serve indexer` or `faststream run services.indexer.app:app`.
-Concurrent upserts (up to max_workers in flight) share one transaction (shared.storage.batching).
-Settings read: search, max_workers (+ shared.runtime.service's).
+Concurrent upserts share one transaction (shared.storage.batching): the indexer runs
+max(max_workers, index_batch) messages at once (one pull fetch, so ack_wait is never at risk:
+a batch of 16 commits in tens of ms), and they are written together.
+Settings read: search, max_workers, index_batch (+ shared.runtime.service's).
 """
 
 from __future__ import annotations
 
 from functools import partial
+
+import msgspec
 
 from services.indexer.handlers import handle_validated
 from shared.config import Settings, load
@@ -18,13 +22,15 @@ from shared.storage.factory import open_search_store
 
 async def build(settings: Settings, service: Service) -> StageDeps:
     search = await open_search_store(settings=settings)
-    grouped = GroupCommit(search, max_batch=settings.max_workers)
+    grouped = GroupCommit(search, max_batch=settings.max_workers)  # already ≥ index_batch, see create
     return StageDeps(handler=partial(handle_validated, search=grouped), pings=[search.ping],
                      closers=[search.close])
 
 
 def create(settings: Settings | None = None, http_port: int | None = None) -> Service:
-    return Service("indexer", settings or load(), build, http_port=http_port)
+    settings = settings or load()
+    workers = max(settings.max_workers, settings.index_batch)
+    return Service("indexer", msgspec.structs.replace(settings, max_workers=workers), build, http_port=http_port)
 
 
 service = create()
