@@ -290,13 +290,8 @@ class SqliteSearchStore:
 
     async def previous_report(self, agency: str, year: int) -> ParsedReport | None:
         """The report of `agency` (registry or printed name) for `year - 1`, if indexed."""
-        sql = (
-            "SELECT d.report_json FROM reports r JOIN report_docs d ON d.id = r.id"
-            " WHERE r.year = ? AND (r.agency = ? OR r.agency_name = ?)"
-            " ORDER BY (r.agency = ?) DESC, r.fetched_at DESC, r.doc_id LIMIT 1"
-        )
-        args = (year - 1, agency, agency, agency)
-        row = await self._run("previous_report", lambda conn: conn.execute(sql, args).fetchone())
+        args = (agency, year - 1, agency, year - 1, agency)
+        row = await self._run("previous_report", lambda conn: conn.execute(PREVIOUS_REPORT_SQL, args).fetchone())
         return q.decode_report(row["report_json"]) if row else None
 
     async def resolve(self, prefix: str, limit: int = 2) -> list[str]:
@@ -412,6 +407,18 @@ def _key_id(conn: sqlite3.Connection, cache: dict, tbl: str, row: str, col: str)
         found = conn.execute("SELECT id FROM cell_keys WHERE tbl = ? AND row = ? AND col = ?", key).fetchone()[0]
         cache[key] = found
     return found
+
+
+# previous_report: a UNION of two index lookups. With `agency = ? OR agency_name = ?` SQLite
+# searched by year alone and read every report of that year, per validated report (O(reports)).
+# Parameters: agency, year, agency, year, agency.
+PREVIOUS_REPORT_SQL = (
+    "SELECT d.report_json FROM ("
+    "SELECT id, agency, fetched_at, doc_id FROM reports WHERE agency = ? AND year = ?"
+    " UNION SELECT id, agency, fetched_at, doc_id FROM reports WHERE agency_name = ? AND year = ?"
+    ") r JOIN report_docs d ON d.id = r.id"
+    " ORDER BY (r.agency = ?) DESC, r.fetched_at DESC, r.doc_id LIMIT 1"
+)
 
 
 _REPORT_FIELDS = (
