@@ -4,7 +4,8 @@
 replaced by a random one, the agency renamed so each report is distinct), stored in a file object
 store and published as doc.fetched. The stages run as separate processes (`nianbao serve`), as
 on Kubernetes: `--parsers` parser replicas share the parser durable, one validator, one indexer
-(SQLite). Prints:
+(SQLite), each with NIANBAO_MAX_WORKERS=4; the indexer takes max(max_workers, index_batch = 16)
+messages per fetch and writes them in one transaction (shared.storage.batching). Prints:
 
 - throughput: reports/s from the first publish to the last doc.indexed;
 - per stage: messages, mean / p50 / p99 handler seconds (from each process's
