@@ -3,24 +3,16 @@ names are read out of PromQL correctly."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
+
+from tests.deploy_tools import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(f"deploy_{name}", ROOT / "deploy" / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-catalogue = _tool("catalogue")
-promql = _tool("promql")
+catalogue = load_tool("catalogue")
+promql = load_tool("promql")
 
 
 def test_docs_metrics_md_lists_exactly_the_metrics_of_shared_metrics():

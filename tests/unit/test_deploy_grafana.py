@@ -5,14 +5,14 @@ resolve to the provisioned ones, and the JSON files, the ConfigMaps and the gene
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.deploy_tools import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 GRAFANA = ROOT / "deploy" / "grafana"
@@ -22,17 +22,9 @@ TARGET_LABELS = {"job", "instance", "stage", "namespace", "pod"}
 SCRAPE_SERIES = {"up"}
 
 
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(f"deploy_{name}", ROOT / "deploy" / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-catalogue = _tool("catalogue")
-promql = _tool("promql")
-dashboards_tool = _tool("dashboards")
+catalogue = load_tool("catalogue")
+promql = load_tool("promql")
+dashboards_tool = load_tool("dashboards")
 
 
 def _dashboards() -> dict[str, dict]:

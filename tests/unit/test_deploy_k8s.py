@@ -20,6 +20,7 @@ import yaml
 
 from shared import config, topology
 from shared.cli.main import COMMANDS
+from tests.deploy_tools import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -31,15 +32,7 @@ STAGES = ("scheduler", "fetcher", "parser", "validator", "indexer")
 WORKERS = ("fetcher", "parser", "validator", "indexer")
 
 
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(f"deploy_{name}", ROOT / "deploy" / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-kustomize = _tool("kustomize_lite")
+kustomize = load_tool("kustomize_lite")
 
 
 def _docs(path: Path) -> list[dict]:
@@ -444,7 +437,7 @@ def test_service_monitor_scrapes_the_stage_services_as_job_nianbao():
 
 
 def test_prometheus_rule_carries_exactly_the_rule_files():
-    tool = _tool("prometheusrule")
+    tool = load_tool("prometheusrule")
     assert tool.OUT.read_text(encoding="utf-8") == tool.render(), "run deploy/tools/prometheusrule.py --write"
     rule = _docs(tool.OUT)[0]
     assert rule["apiVersion"] == "monitoring.coreos.com/v1" and rule["spec"]["groups"]

@@ -3,30 +3,22 @@ deploy/tools/netpol.py over the base as kustomize renders it)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.deploy_tools import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = ("scheduler", "fetcher", "parser", "validator", "indexer")
 
 
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(f"deploy_{name}", ROOT / "deploy" / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-netpol = _tool("netpol")
+netpol = load_tool("netpol")
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    objects = _tool("kustomize_lite").render(ROOT / "deploy" / "k8s" / "base")
+    objects = load_tool("kustomize_lite").render(ROOT / "deploy" / "k8s" / "base")
     return [o for o in objects if o["kind"] == "NetworkPolicy"], netpol.pod_labels(objects)
 
 

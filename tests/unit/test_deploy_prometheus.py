@@ -3,28 +3,20 @@ and every series a rule reads is one the services export (or another rule record
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.deploy_tools import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 PROM = ROOT / "deploy" / "prometheus"
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 # Series Prometheus itself adds to every scrape target.
 SCRAPE_SERIES = {"up", "scrape_duration_seconds", "scrape_samples_scraped"}
-
-
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(f"deploy_{name}", ROOT / "deploy" / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
 
 
 def _promtool(*args: str) -> subprocess.CompletedProcess:
@@ -93,8 +85,8 @@ def test_every_alert_has_a_severity_and_a_summary():
 
 
 def test_rules_read_only_series_the_services_export_or_rules_record():
-    exported = _tool("catalogue").exported_series()
-    promql = _tool("promql")
+    exported = load_tool("catalogue").exported_series()
+    promql = load_tool("promql")
     recorded = {r["record"] for r in _rules() if "record" in r}
     for rule in _rules():
         names = promql.metric_names(rule["expr"])
