@@ -99,6 +99,19 @@ def scrape(port: int, stage: str) -> dict:
     return {"buckets": buckets, "sum": total, "count": count}
 
 
+def stop_processes(procs) -> None:
+    """Terminate the stage processes, then kill whichever does not exit within 30 s."""
+    procs = list(procs)
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of a live process (Linux /proc), in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -191,14 +204,7 @@ async def run(n: int, parsers: int) -> None:
         await nc.close()
         noop_rate = await broker_path(server.url, load(env={}, nats_url=server.url, max_workers=4), events, 5000)
     finally:
-        for _, _, p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for _, _, p in procs:
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(p for _, _, p in procs)
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nats
 
-from bench.bench_pipeline import _count, _wait_ready, generate
+from bench.bench_pipeline import _count, _wait_ready, generate, stop_processes
 from shared import topology
 from shared.config import load
 from shared.events import encode
@@ -103,13 +103,7 @@ async def run(n: int, parsers: int) -> dict:
         t2 = time.perf_counter()
         await nc.close()
     finally:
-        for _, _, p in procs:
-            p.terminate()
-        for _, _, p in procs:
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(p for _, _, p in procs)
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
     return {"n": n, "parsers": parsers, "rejected": rejected, "live_s": live_end - live_start,
