@@ -13,10 +13,11 @@ Settings read: http_host, http_port (0 → a free port).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared.runtime.loopserver import LoopServer
 
 ReadyCheck = Callable[[], Awaitable[list[str]]]  # returns failures; [] means ready
 
@@ -27,28 +28,10 @@ def _response(status: str, body: bytes, content_type: str = "text/plain; charset
     return head.encode() + body
 
 
-class HealthServer:
+class HealthServer(LoopServer):
     def __init__(self, ready: ReadyCheck, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(host, port)
         self._ready = ready
-        self.host = host
-        self.port = port
-        self._server: asyncio.AbstractServer | None = None
-
-    async def start(self) -> HealthServer:
-        self._server = await asyncio.start_server(self._handle, self.host, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 2)
-            self._server = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     async def respond(self, path: str) -> bytes:
         if path == "/metrics":

@@ -20,13 +20,14 @@ Settings read: none (host/port are arguments; the launcher publishes the URL as 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import html
 import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from shared.runtime.loopserver import LoopServer
 
 log = logging.getLogger("nianbao.portal")
 
@@ -139,19 +140,14 @@ def list_page(items: list[Item], page: int) -> bytes:
     return _page("政府信息公开年报", body)
 
 
-class SamplePortal:
+class SamplePortal(LoopServer):
     """The loopback HTTP server. `routes` maps path → (content type, bytes)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, items: list[Item] | None = None) -> None:
-        self.host, self.port = host, port
+        super().__init__(host, port)
         self._items = items
         self.routes: dict[str, tuple[str, bytes]] = {}
         self.requests: list[str] = []  # access log: "GET /path status"
-        self._server: asyncio.AbstractServer | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     @property
     def items(self) -> list[Item]:
@@ -174,16 +170,7 @@ class SamplePortal:
         if self._items is None:
             self._items = await asyncio.to_thread(build_items)
         self._build_routes()
-        self._server = await asyncio.start_server(self._handle, self.host, self.port)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 2)
-            self._server = None
+        return await super().start()
 
     def respond(self, method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         route = self.routes.get(path)
