@@ -5,6 +5,14 @@ A rule that fails only because of blanks is downgraded to a warning and tagged `
 missing amount (cells are non-negative counts). Cells whose value is unknown (missing, text,
 unreadable) are reported by S-003 / V-006; an identity they could explain is not evaluated
 (`Check.cause == "unknown"`), so one defect is not reported twice under two rule ids.
+
+Two ways to evaluate an identity, with the same finding (message, cells, tags) either way:
+- `check_identity` over `Term`s, for sums that span reports or substitute cells (cross.py, the
+  T3-003 其他处理 fallback);
+- `Identity` + `evaluate`, for identities over the cells of one table: built once per format at
+  import (the schema is data), evaluated by reading the cells directly — no Term, no path string,
+  no message unless the identity fails. This is the validator's inner loop (~70 identities per
+  report), so it avoids helper calls and generator layers on purpose.
 """
 
 from __future__ import annotations
@@ -30,14 +38,6 @@ class Term(NamedTuple):
     state: State
 
 
-def cell_of(report: ParsedReport, table: str, row: str, col: str) -> Cell | None:
-    t = report.tables.get(table)
-    if not t:
-        return None
-    r = t.get(row)
-    return r.get(col) if r else None
-
-
 def term_of(cell: Cell | None, path: str) -> Term:
     if cell is None:
         return Term(path, 0, "unknown")
@@ -50,33 +50,9 @@ def term_of(cell: Cell | None, path: str) -> Term:
 
 
 def term(report: ParsedReport, table: str, row: str, col: str) -> Term:
-    return term_of(cell_of(report, table, row, col), f"{table}.{row}.{col}")
-
-
-def all_numbers(row: dict[str, Cell] | None, cols) -> list[float] | None:
-    """The values of `cols` in `row` when every one is a number — the fast path of the hot
-    identities (most reports are consistent: no Term is built for them)."""
-    if not row:
-        return None
-    out = []
-    for c in cols:
-        cell = row.get(c)
-        if cell is None or cell.kind != "number" or cell.value is None:
-            return None
-        out.append(cell.value)
-    return out
-
-
-def column_sum(table: dict[str, dict[str, Cell]], rows, col: str) -> float | None:
-    """Σ table[row][col] over `rows` when every cell is a number, else None (fast path)."""
-    s: float = 0
-    for r in rows:
-        row = table.get(r)
-        cell = row.get(col) if row else None
-        if cell is None or cell.kind != "number" or cell.value is None:
-            return None
-        s += cell.value
-    return s
+    t = report.tables.get(table)
+    r = t.get(row) if t else None
+    return term_of(r.get(col) if r else None, f"{table}.{row}.{col}")
 
 
 def total(terms: Sequence[Term]) -> float:
@@ -123,6 +99,8 @@ def compare(lhs: Sequence[Term], rhs: Sequence[Term], op: Literal["==", "<=", ">
 
 def fmt(x: float) -> str:
     """A number as people write it: 272, not 272.0."""
+    if type(x) is int:
+        return str(x)
     if float(x).is_integer():
         return str(int(x))
     return f"{x:.6f}".rstrip("0").rstrip(".")
@@ -153,3 +131,82 @@ def check_identity(
     if chk.cause == "blank":
         msg += f"; blank cells counted as 0: {', '.join(blanks)}"
     return finding(rule, msg, [*paths(lhs), *paths(rhs)], due_to_blank=chk.cause == "blank")
+
+
+Op = Literal["==", "<=", ">="]
+_NOT = {"==": "≠", "<=": "not <=", ">=": "not >="}
+_BLANK, _UNKNOWN = 1, 2  # state bits of one side of an identity
+
+
+class Identity(NamedTuple):
+    """`Σlhs op Σrhs` over cells of one table; each side is ((row, col), …) with the cells' paths
+    precomputed (`cells`: lhs then rhs, the finding's cell list)."""
+
+    rule: str
+    what: str
+    lhs: tuple[tuple[str, str], ...]
+    rhs: tuple[tuple[str, str], ...]
+    cells: tuple[str, ...]
+    op: Op = "=="
+
+
+def identity(rule: str, table: str, lhs, rhs, what: str, op: Op = "==") -> Identity:
+    lhs, rhs = tuple(lhs), tuple(rhs)
+    cells = tuple(f"{table}.{r}.{c}" for r, c in (*lhs, *rhs))
+    return Identity(rule, what, lhs, rhs, cells, op)
+
+
+def _side(rows: dict[str, dict[str, Cell]], side: tuple[tuple[str, str], ...]) -> tuple[list[float], int]:
+    """The values of one side (0 for a cell that is not a number, as `term_of`) and its state bits."""
+    vals: list[float] = []
+    state = 0
+    for r, c in side:
+        row = rows.get(r)
+        cell = row.get(c) if row else None
+        if cell is None:
+            vals.append(0)
+            state |= _UNKNOWN
+            continue
+        kind = cell.kind
+        if kind == "number" and cell.value is not None:
+            vals.append(cell.value)
+            continue
+        vals.append(0)
+        state |= _UNKNOWN if kind in UNKNOWN else _BLANK
+    return vals, state
+
+
+def evaluate(ident: Identity, rows: dict[str, dict[str, Cell]] | None) -> Finding | None:
+    """`check_identity` for an `Identity` over `rows` (the table): the same finding or None."""
+    if not rows:
+        rows = {}
+    lv, ls = _side(rows, ident.lhs)
+    rv, rs = _side(rows, ident.rhs)
+    a, b = sum(lv), sum(rv)
+    op = ident.op
+    if op == "==":
+        if abs(a - b) < 1e-9:
+            return None
+    elif op == "<=":
+        if a <= b + 1e-9:
+            return None
+    elif a + 1e-9 >= b:
+        return None
+    grow = ls if a < b else rs
+    if grow & _UNKNOWN:
+        return None  # unknown cells could explain it: S-003 / V-006 report them
+    msg = f"{ident.what}: {fmt(a)} {_NOT[op]} {fmt(b)} (difference {fmt(a - b)})"
+    due_to_blank = bool(grow & _BLANK)
+    if due_to_blank:
+        blanks = []
+        for (r, c), path in zip((*ident.lhs, *ident.rhs), ident.cells, strict=True):
+            row = rows.get(r)
+            cell = row.get(c) if row else None
+            if (
+                cell is not None
+                and not (cell.kind == "number" and cell.value is not None)
+                and cell.kind not in UNKNOWN
+            ):
+                blanks.append(path)
+        msg += f"; blank cells counted as 0: {', '.join(blanks)}"
+    return finding(ident.rule, msg, ident.cells, due_to_blank=due_to_blank)

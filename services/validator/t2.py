@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from services.validator import agency
 from services.validator.rules import finding
-from services.validator.sums import check_identity, term
+from services.validator.sums import evaluate, identity
 from shared.report import Finding, ParsedReport
 from shared.schema import SCHEMAS, cell_path
 
@@ -44,47 +44,32 @@ def t2_001_regulations(report: ParsedReport, agency_level: str | None = None) ->
     ]
 
 
+_T2_002 = tuple(
+    identity("T2-002", T, [(row, "issued")], [(row, "in_force"), (row, "repealed")], f"{row}: issued <= in_force + repealed", "<=")
+    for row in ("regulations", "normative_documents")
+)
+_T2_004 = (
+    *(
+        identity("T2-004", T, [(row, "newly_published")], [(row, "published_total")], f"{row}: newly_published <= published_total", "<=")
+        for row in ("regulations", "normative_documents")
+    ),
+    *(
+        identity("T2-004", T, [(r.key, "items_prev_year"), (r.key, "items_change")], [], f"{r.key}: items_prev_year + items_change >= 0", ">=")
+        for block in SCHEMAS["2019"].t2_blocks
+        if "items_change" in {c.key for c in block.cols}
+        for r in block.rows
+    ),
+)
+
+
 def t2_002_issued(report: ParsedReport) -> list[Finding]:
-    out: list[Finding] = []
-    for row in ("regulations", "normative_documents"):
-        f = check_identity(
-            "T2-002",
-            [term(report, T, row, "issued")],
-            [term(report, T, row, "in_force"), term(report, T, row, "repealed")],
-            f"{row}: issued <= in_force + repealed",
-            op="<=",
-        )
-        if f:
-            out.append(f)
-    return out
+    t = report.tables.get(T)
+    return [f for ident in _T2_002 if (f := evaluate(ident, t)) is not None]
 
 
 def t2_004_2019(report: ParsedReport) -> list[Finding]:
-    out: list[Finding] = []
-    for row in ("regulations", "normative_documents"):
-        f = check_identity(
-            "T2-004",
-            [term(report, T, row, "newly_published")],
-            [term(report, T, row, "published_total")],
-            f"{row}: newly_published <= published_total",
-            op="<=",
-        )
-        if f:
-            out.append(f)
-    for block in SCHEMAS["2019"].t2_blocks:
-        if "items_change" not in {c.key for c in block.cols}:
-            continue
-        for r in block.rows:
-            f = check_identity(
-                "T2-004",
-                [term(report, T, r.key, "items_prev_year"), term(report, T, r.key, "items_change")],
-                [],
-                f"{r.key}: items_prev_year + items_change >= 0",
-                op=">=",
-            )
-            if f:
-                out.append(f)
-    return out
+    t = report.tables.get(T)
+    return [f for ident in _T2_004 if (f := evaluate(ident, t)) is not None]
 
 
 def check(report: ParsedReport, agency_level: str | None = None) -> list[Finding]:

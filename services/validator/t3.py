@@ -13,11 +13,12 @@ import re
 
 from services.validator.rules import finding
 from services.validator.sums import (
+    Identity,
     Term,
-    all_numbers,
     check_identity,
-    column_sum,
+    evaluate,
     fmt,
+    identity,
     term,
     term_of,
     total,
@@ -29,7 +30,7 @@ from shared.schema import SCHEMAS, cell_path
 T = "applications"
 PARTS = ("natural_person", "commercial_enterprise", "research_institution", "public_welfare_org", "legal_service_org", "other_org")
 NOT_RESULTS = ("new_received", "carried_over_in", "results_total", "carried_over_out")
-_INTAKE, _OUTCOME, _RESULTS_TOTAL = ("new_received", "carried_over_in"), ("results_total", "carried_over_out"), ("results_total",)
+_INTAKE, _OUTCOME = ("new_received", "carried_over_in"), ("results_total", "carried_over_out")
 
 
 def _cols(fmt_version: str) -> list[str]:
@@ -41,40 +42,45 @@ def result_rows(fmt_version: str) -> tuple[str, ...]:
     return tuple(r.key for r in SCHEMAS[fmt_version].t3_rows if r.key not in NOT_RESULTS)
 
 
-def t3_001_columns(report: ParsedReport) -> list[Finding]:
-    out = []
+@functools.cache
+def _identities(fmt_version: str) -> dict[str, tuple[Identity, ...]]:
+    """rule → the T3-001 … T3-003 identities of the format, built once (the schema is data)."""
+    cols = _cols(fmt_version)
+    rows = [r.key for r in SCHEMAS[fmt_version].t3_rows]
+    results = result_rows(fmt_version)
+    return {
+        "T3-001": tuple(
+            identity(
+                "T3-001",
+                T,
+                [(r, c) for r in _INTAKE],
+                [(r, c) for r in _OUTCOME],
+                f"column {c}: new_received + carried_over_in = results_total + carried_over_out",
+            )
+            for c in cols
+        ),
+        "T3-002": tuple(
+            identity("T3-002", T, [(r, "total")], [(r, c) for c in PARTS], f"row {r}: total = sum of the six applicant columns")
+            for r in rows
+        ),
+        "T3-003": tuple(
+            identity("T3-003", T, [("results_total", c)], [(r, c) for r in results], f"column {c}: results_total = sum of the result rows")
+            for c in cols
+        ),
+    }
+
+
+def _check(report: ParsedReport, rule: str) -> list[Finding]:
     t = report.tables[T] or {}
-    for c in _cols(report.format_version):
-        lhs, rhs = column_sum(t, _INTAKE, c), column_sum(t, _OUTCOME, c)
-        if lhs is not None and lhs == rhs:
-            continue
-        f = check_identity(
-            "T3-001",
-            [term(report, T, "new_received", c), term(report, T, "carried_over_in", c)],
-            [term(report, T, "results_total", c), term(report, T, "carried_over_out", c)],
-            f"column {c}: new_received + carried_over_in = results_total + carried_over_out",
-        )
-        if f:
-            out.append(f)
-    return out
+    return [f for ident in _identities(report.format_version)[rule] if (f := evaluate(ident, t)) is not None]
+
+
+def t3_001_columns(report: ParsedReport) -> list[Finding]:
+    return _check(report, "T3-001")
 
 
 def t3_002_rows(report: ParsedReport) -> list[Finding]:
-    out = []
-    t = report.tables[T] or {}
-    for r in (r.key for r in SCHEMAS[report.format_version].t3_rows):
-        vals = all_numbers(t.get(r), (*PARTS, "total"))
-        if vals is not None and sum(vals[:-1]) == vals[-1]:
-            continue
-        f = check_identity(
-            "T3-002",
-            [term(report, T, r, "total")],
-            [term(report, T, r, c) for c in PARTS],
-            f"row {r}: total = sum of the six applicant columns",
-        )
-        if f:
-            out.append(f)
-    return out
+    return _check(report, "T3-002")
 
 
 def _results_terms(report: ParsedReport, c: str) -> list[Term]:
@@ -89,19 +95,22 @@ def _results_terms(report: ParsedReport, c: str) -> list[Term]:
 
 
 def t3_003_results(report: ParsedReport) -> list[Finding]:
+    """results_total = Σ result rows; a column with a printed （六）其他处理 cell (extra_cells) takes
+    the Term path, which may put that cell in place of the three 2021 rows."""
     out = []
     t = report.tables[T] or {}
-    rows = result_rows(report.format_version)
-    for c in _cols(report.format_version):
-        parts = column_sum(t, rows, c)
-        if parts is not None and parts == column_sum(t, _RESULTS_TOTAL, c):
-            continue
-        f = check_identity(
-            "T3-003",
-            [term(report, T, "results_total", c)],
-            _results_terms(report, c),
-            f"column {c}: results_total = sum of the result rows",
-        )
+    extra = report.extra_cells if report.format_version == "2021" else None
+    for ident in _identities(report.format_version)["T3-003"]:
+        c = ident.lhs[0][1]
+        if extra and cell_path(T, "other_handling", c) in extra:
+            f = check_identity(
+                "T3-003",
+                [term(report, T, "results_total", c)],
+                _results_terms(report, c),
+                ident.what,
+            )
+        else:
+            f = evaluate(ident, t)
         if f:
             out.append(f)
     return out
