@@ -9,12 +9,12 @@ Reads no settings.
 
 from __future__ import annotations
 
-import unicodedata
 from copy import copy
 
 from services.parser.detect import detect
 from services.parser.document import Document
 from services.parser.metadata import read_metadata
+from services.parser.nfkc import nfkc
 from services.parser.sections import find_sections
 from services.parser.tables import read_tables
 from services.parser.textgrid import unglue
@@ -45,7 +45,7 @@ def interpret(doc: Document) -> ParsedReport:
     blocks = unglue(doc.blocks)  # PDF lines joined across table rows, split again
     doc = copy(doc)  # a shallow copy, as dataclasses.replace makes, at a tenth of its cost
     doc.blocks = blocks
-    text = unicodedata.normalize("NFKC", doc.text())  # once; later NFKC calls take the quick path
+    text = nfkc(doc.text())  # once; later NFKC calls take the quick path
     md = read_metadata(doc, text)
     fmt = detect(text, title=md.title, year=md.report_year)
     report = ParsedReport(

@@ -10,12 +10,11 @@ allows them (2019 本年增/减); dashes and 无/不适用/N/A become `na_dash` 
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
+from services.parser.nfkc import drop_space, nfkc
 from shared.report import Cell
 
-_WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _NUMBER = re.compile(r"^([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)\(?(万元|万|元|件|个|项|条|次|宗|起)?\)?$")
 _DASHES = frozenset({"-", "—", "–", "－", "——", "--", "―", "─", "一"})
 _SLASHES = frozenset({"/", "／", "\\", "无", "不适用", "N/A", "n/a", "NA", "na", "暂无"})
@@ -27,7 +26,7 @@ _ZEROS = frozenset({"〇", "零", "○"})
 @lru_cache(maxsize=16384)
 def clean(raw: str) -> str:
     """NFKC and no whitespace: the form numbers are read from."""
-    return _WS.sub("", unicodedata.normalize("NFKC", raw))
+    return drop_space(nfkc(raw))
 
 
 @lru_cache(maxsize=16384)

@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
+from services.parser.nfkc import drop_space, nfkc, translator
 from shared.schema import Label
 
 _TRAD_PAIRS = (
@@ -31,7 +32,7 @@ _TRAD_PAIRS = (
     "紀纪 錄录 檢检 測测 購购 採采 於于 義义 幹干 濟济 廳厅 營营 觀观 規规 範范"
 )
 _TRAD = str.maketrans({p[0]: p[1] for p in _TRAD_PAIRS.split()})
-_WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+_to_simplified = translator(_TRAD)  # s.translate(_TRAD), faster on long text
 _QUOTES = re.compile(r"[\"'“”‘’「」『』〝〞]")
 _MARKER = re.compile(
     r"^(?:[一二三四五六七八九十]+[、.]|\((?:[一二三四五六七八九十]+|\d+)\)|\d+[.、](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩]|第[一二三四五六七八九十]+部分[、.:]?)"
@@ -59,10 +60,8 @@ def norm_text(text: str | None, *, traditional: bool = True) -> str:
     if not text:
         return ""
     if not traditional:
-        return _QUOTES.sub("", _WS.sub("", unicodedata.normalize("NFKC", text)))
-    s = unicodedata.normalize("NFKC", text).translate(_TRAD)
-    s = _WS.sub("", s)
-    return _QUOTES.sub("", s)
+        return _QUOTES.sub("", drop_space(nfkc(text)))
+    return _QUOTES.sub("", drop_space(_to_simplified(nfkc(text))))
 
 
 def starts_outside(text: str, chars: str) -> bool:

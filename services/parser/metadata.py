@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from services.parser.document import Document, Paragraph
+from services.parser.nfkc import nfkc
 from shared.report import StatPeriod
 
 _CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
@@ -131,7 +132,7 @@ def split_title(title: str) -> tuple[str | None, int | None]:
 
 
 def find_stat_period(text: str) -> StatPeriod | None:
-    m = _STAT.search(_WS.sub("", unicodedata.normalize("NFKC", text)))
+    m = _STAT.search("".join(nfkc(text).split()))  # = _WS.sub: \u3000 and \u00a0 are whitespace
     if not m:
         return None
     y1, mo1, d1, y2, mo2, d2 = m.groups()
@@ -150,7 +151,7 @@ def _iso(m: re.Match[str]) -> str | None:
 
 
 def find_publish_date(text: str, container: str | None) -> str | None:
-    m = _PUBLISH.search(unicodedata.normalize("NFKC", text[:20000]))
+    m = _PUBLISH.search(nfkc(text[:20000]))
     if m:
         return _iso(m)
     if container:
@@ -163,13 +164,13 @@ def find_publish_date(text: str, container: str | None) -> str | None:
 def find_page_agency(text: str, container: str | None) -> str | None:
     if container:
         return container.strip() or None
-    m = _PAGE_AGENCY.search(unicodedata.normalize("NFKC", text[:5000]))
+    m = _PAGE_AGENCY.search(nfkc(text[:5000]))
     return m.group(1) if m else None
 
 
 def find_notices(text: str) -> list[str]:
     seen: dict[str, None] = {}
-    for m in _NOTICE.finditer(unicodedata.normalize("NFKC", text)):
+    for m in _NOTICE.finditer(nfkc(text)):
         seen.setdefault(f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号", None)
     return list(seen)
 
