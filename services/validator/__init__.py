@@ -40,13 +40,15 @@ def validate(report: ParsedReport, *, settings: Settings | None = None, agency_l
             (portal registry); otherwise inferred from the agency name (T2-001).
     """
     settings = settings or _settings()
-    findings = [*structure.check(report), *metadata.check(report)]
-    if report.format_version in ("2019", "2021"):
-        findings += values.check(report, settings)
-        findings += t2.check(report, agency_level)
-        findings += t3.check(report)
-        findings += t4.check(report)
-        findings += narrative.check(report)
+    if report.format_version not in ("2019", "2021"):
+        return [*structure.check(report), *metadata.check(report)]
+    cells, missing = structure.scan(report)  # one pass over the grid for S-003 and the V rules
+    findings = [*structure.check(report, missing), *metadata.check(report)]
+    findings += values.check(report, settings, cells)
+    findings += t2.check(report, agency_level)
+    findings += t3.check(report)
+    findings += t4.check(report)
+    findings += narrative.check(report)
     return findings
 
 

@@ -18,7 +18,7 @@ import re
 
 from services.validator.rules import W, finding
 from services.validator.text import norm, norm_title
-from shared.report import Finding, ParsedReport
+from shared.report import Cell, Finding, ParsedReport
 from shared.schema import SCHEMAS, SECTION_KEYS, SECTION_TITLES, TABLE_KEYS, cell_path
 
 SECTION_NUMERALS = dict(zip(SECTION_KEYS, "一二三四五六", strict=True))
@@ -87,22 +87,57 @@ def s002_titles(report: ParsedReport) -> list[Finding]:
 
 _NO_ROW: dict = {}
 
+# (table, row, col, cell) of every located cell of the format, in table order
+Located = list[tuple[str, str, str, Cell]]
+
+
+@functools.cache
+def _expected_runs(fmt: str) -> dict[str, tuple[tuple[str, tuple[tuple[str, str], ...]], ...]]:
+    """table → ((row, ((col, path), …)), …): `expected_cells` grouped by consecutive row, paths
+    precomputed, so one pass reads each row once."""
+    out = {}
+    for table, cells in expected_cells(fmt).items():
+        runs: list[tuple[str, list[tuple[str, str]]]] = []
+        for r, c in cells:
+            if not runs or runs[-1][0] != r:
+                runs.append((r, []))
+            runs[-1][1].append((c, cell_path(table, r, c)))
+        out[table] = tuple((r, tuple(cols)) for r, cols in runs)
+    return out
+
+
+def scan(report: ParsedReport) -> tuple[Located, dict[str, list[str]]]:
+    """One pass over the format's cells (2019/2021): the located cells (for the V rules) and, per
+    table, the paths of expected cells that are absent or `missing` (S-003); tables that are
+    absent are skipped (S-001)."""
+    located: Located = []
+    missing_by_table: dict[str, list[str]] = {}
+    for table, runs in _expected_runs(report.format_version).items():
+        t = report.tables.get(table)
+        if not t:
+            continue
+        missing: list[str] = []
+        for r, cols in runs:
+            row = t.get(r)
+            if not row:
+                missing.extend(p for _, p in cols)
+                continue
+            for c, p in cols:
+                cell = row.get(c)
+                if cell is None:
+                    missing.append(p)
+                    continue
+                located.append((table, r, c, cell))
+                if cell.kind == "missing":
+                    missing.append(p)
+        if missing:
+            missing_by_table[table] = missing
+    return located, missing_by_table
+
 
 def _missing_paths(report: ParsedReport) -> dict[str, list[str]]:
     """table → paths of expected cells that are absent or `missing`."""
-    out: dict[str, list[str]] = {}
-    for table, cells in expected_cells(report.format_version).items():
-        t = report.tables.get(table)
-        if not t:
-            continue  # absent table: S-001
-        missing = [
-            cell_path(table, r, c)
-            for r, c in cells
-            if (cell := t.get(r, _NO_ROW).get(c)) is None or cell.kind == "missing"
-        ]
-        if missing:
-            out[table] = missing
-    return out
+    return scan(report)[1]
 
 
 def s003_grid(report: ParsedReport, missing_by_table: dict[str, list[str]]) -> list[Finding]:
@@ -228,11 +263,15 @@ def s006_modality(report: ParsedReport) -> list[Finding]:
     return []
 
 
-def check(report: ParsedReport) -> list[Finding]:
-    """Structure rules for a 2019/2021 report (pre2019: only S-006 and the notes apply)."""
+def check(report: ParsedReport, missing: dict[str, list[str]] | None = None) -> list[Finding]:
+    """Structure rules for a 2019/2021 report (pre2019: only S-006 and the notes apply).
+
+    `missing`: `scan(report)[1]` when the caller has it (validate() scans once for S-003 and the
+    V rules)."""
     if report.format_version not in SCHEMAS:
         return [*notes(report), *s006_modality(report)]
-    missing = _missing_paths(report)
+    if missing is None:
+        missing = _missing_paths(report)
     return [
         *s001_sections_and_tables(report),
         *s002_titles(report),

@@ -9,12 +9,13 @@ threshold is likely entered in 元. township 10 000 (1亿元), county 100 000, p
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 from services.validator import agency
 from services.validator.rules import I, finding
-from services.validator.structure import TABLE_NAMES, expected_cells
+from services.validator.structure import TABLE_NAMES, Located, scan
 from services.validator.sums import fmt
 from shared.config import Settings
 from shared.report import Cell, Finding, ParsedReport
@@ -26,25 +27,13 @@ FEE_LIMIT_DEFAULT = 1_000_000
 _UNBOUNDED = ("provincial", "central")
 
 
-Located = list[tuple[str, str, str, Cell]]
-
-
 def located(report: ParsedReport) -> Located:
     """(table, row, col, cell) for every located cell of the format, in table order (one pass,
     shared by the V rules)."""
-    out: Located = []
-    no_row: dict[str, Cell] = {}
-    for table, cells in expected_cells(report.format_version).items():
-        t = report.tables.get(table)
-        if not t:
-            continue
-        for r, c in cells:
-            cell = t.get(r, no_row).get(c)
-            if cell is not None:
-                out.append((table, r, c, cell))
-    return out
+    return scan(report)[0]
 
 
+@functools.cache
 def _money_and_signed(fmt_version: str) -> tuple[set[str], set[str]]:
     money, signed = set(), set()
     for b in SCHEMAS[fmt_version].t2_blocks:
@@ -61,13 +50,11 @@ def v001_counts(report: ParsedReport, cells: Located | None = None) -> list[Find
     out: list[Finding] = []
     money, signed = _money_and_signed(report.format_version)
     for table, r, c, cell in cells:
-        if cell.kind != "number" or cell.value is None:
-            continue
+        v = cell.value
+        if type(v) is int and v >= 0 or cell.kind != "number" or v is None:
+            continue  # a non-negative int is the common case, decided first
         if table == "active_disclosure" and c in money:
             continue  # V-004
-        v = cell.value
-        if type(v) is int and v >= 0:
-            continue  # the common case, decided without float conversion
         is_int = float(v).is_integer()
         may_be_negative = table == "active_disclosure" and c in signed
         if not is_int or (v < 0 and not may_be_negative):
@@ -194,16 +181,22 @@ def v006_text(report: ParsedReport, cells: Located | None = None) -> list[Findin
     return [finding("V-006", f"text in numeric cells: {shown}", [p for p, _ in bad])]
 
 
-def check(report: ParsedReport, settings: Settings) -> list[Finding]:
+def check(report: ParsedReport, settings: Settings, cells: Located | None = None) -> list[Finding]:
+    """`cells`: `located(report)` when the caller has it. V-002 / V-003 / V-006 run only when a
+    cell of their kind is present (they find nothing otherwise)."""
     if report.format_version not in SCHEMAS:
         return []
-    cells = located(report)
-    return [
-        *v001_counts(report, cells),
-        *v002_blanks(report, cells),
-        *v003_na(report, cells),
-        *v004_fee_unit(report),
-        *v005_fee_decimals(report, settings),
-        *v006_text(report, cells),
-    ]
+    if cells is None:
+        cells = located(report)
+    kinds = {cell.kind for *_, cell in cells}
+    out = v001_counts(report, cells)
+    if "blank" in kinds:
+        out += v002_blanks(report, cells)
+    if "na_dash" in kinds or "na_slash" in kinds:
+        out += v003_na(report, cells)
+    out += v004_fee_unit(report)
+    out += v005_fee_decimals(report, settings)
+    if "text" in kinds or "unreadable" in kinds:
+        out += v006_text(report, cells)
+    return out
 
