@@ -15,7 +15,7 @@ messages per fetch and writes them in one transaction (shared.storage.batching).
 - latency of a report through each stage hop (emitted_at differences; under a backlog this is
   mostly queueing).
 
-Usage: python -m bench.bench_pipeline [--reports 5000] [--parsers 2]
+Usage: python -m bench.bench_pipeline [--reports 5000] [--parsers 2] [--profile DIR]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -47,6 +48,8 @@ from shared.storage.factory import open_object_store
 SEEDS = Path(__file__).resolve().parent.parent / "shared" / "samples" / "seeds"
 _TABLE_LINE = re.compile(r"[\t|]")
 LOGS: Path | None = None
+WORKERS, INDEX_BATCH = 4, 16  # --workers / --index-batch
+PROFILE: str | None = None  # --profile DIR: each stage process runs under bench.cpuprofile, stats there
 _NUMBER = re.compile(r"(?<![\d.])\d{1,4}(?![\d.年月日号])")
 
 
@@ -165,10 +168,12 @@ async def run(n: int, parsers: int) -> None:
         for e, d in zip(events, docs, strict=True):
             await store_bytes(objects, e, d)
         env = {**os.environ, "NIANBAO_NATS_URL": server.url, "NIANBAO_DATA_DIR": str(work / "data"),
-               "NIANBAO_MAX_WORKERS": "4", "NIANBAO_LOG_LEVEL": "WARNING"}
+               "NIANBAO_MAX_WORKERS": str(WORKERS), "NIANBAO_INDEX_BATCH": str(INDEX_BATCH),
+               "NIANBAO_LOG_LEVEL": "WARNING"}
         for stage in ["parser"] * parsers + ["validator", "indexer"]:
             port = free_port()
-            p = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "serve", stage],  # noqa: ASYNC220
+            prof = ["-m", "bench.cpuprofile", f"{PROFILE}/{stage}-{port}.prof"] if PROFILE else []
+            p = subprocess.Popen([sys.executable, *prof, "-m", "shared.cli.main", "serve", stage],  # noqa: ASYNC220
                                  env={**env, "NIANBAO_HTTP_PORT": str(port)},
                                  stdout=subprocess.DEVNULL, stderr=(work / f"{stage}-{port}.log").open("w"))
             procs.append((stage, port, p))
@@ -197,7 +202,11 @@ async def run(n: int, parsers: int) -> None:
         for stage, port, _ in procs:
             scraped[stage].append(scrape(port, stage))
         for _, _, p in procs:
-            p.terminate()
+            p.send_signal(signal.SIGUSR1 if PROFILE else signal.SIGTERM)
+        if PROFILE:  # stats of the run itself, not of the shutdown
+            await asyncio.sleep(2)
+            for _, _, p in procs:
+                p.terminate()
         for _, _, p in procs:
             p.wait(30)
         await objects.close()
@@ -316,10 +325,19 @@ async def _hops(js) -> dict[str, list[float]]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    global PROFILE, WORKERS, INDEX_BATCH
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=5000)
     parser.add_argument("--parsers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=WORKERS, help="NIANBAO_MAX_WORKERS of every stage")
+    parser.add_argument("--index-batch", type=int, default=INDEX_BATCH, help="NIANBAO_INDEX_BATCH of the indexer")
+    parser.add_argument("--profile", metavar="DIR", help="run each stage under cProfile, stats in DIR "
+                        "(slower: compare the shares, not the rate)")
     args = parser.parse_args(argv if argv is not None else [])
+    WORKERS, INDEX_BATCH = args.workers, args.index_batch
+    if args.profile:
+        PROFILE = str(Path(args.profile).resolve())
+        Path(PROFILE).mkdir(parents=True, exist_ok=True)
     asyncio.run(run(args.reports, args.parsers))
 
 
