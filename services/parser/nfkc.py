@@ -60,8 +60,8 @@ def _mapped(m: re.Match[str]) -> str:
 
 def nfkc(s: str) -> str:
     """`unicodedata.normalize("NFKC", s)`, same result, faster on text with fullwidth characters."""
-    if s.isascii():
-        return s  # ASCII is NFKC already
+    if s.isascii() or unicodedata.is_normalized("NFKC", s):
+        return s  # already NFKC (text normalised once per document, passed on): no scan needed
     return unicodedata.normalize("NFKC", _CHANGED.sub(_mapped, s))
 
 

@@ -30,70 +30,64 @@ _MD_SEP = re.compile(r"^\s*\|?\s*:?-{2,}")
 _MAX_CONTINUATION = 40  # a wrapped cell fragment is short; longer lines are new paragraphs
 
 
-def _is_blank(line: str) -> bool:
-    return not line.strip() and "\t" not in line  # a lone TAB is an empty cell, not a row break
-
-
-def _is_tab_line(line: str) -> bool:
-    return "\t" in line
-
-
 def _is_pipe_line(line: str) -> bool:
-    return line.count("|") >= 2 or (line.count("|") == 1 and line.rstrip().endswith("|"))
+    bars = line.count("|")
+    return bars >= 2 or (bars == 1 and line.rstrip().endswith("|"))
 
 
 def _pipe_cells(line: str) -> list[str]:
-    parts = line.strip().split("|")
-    if parts and parts[0].strip() == "" and line.strip().startswith("|"):
+    stripped = line.strip()
+    parts = stripped.split("|")
+    if stripped.startswith("|"):  # then parts[0] is the empty text before it
         parts = parts[1:]
-    if parts and parts[-1].strip() == "":
+    if parts and not parts[-1].strip():
         parts = parts[:-1]
-    return [p.strip() for p in parts]
-
-
-def _single_cell(line: str) -> bool:
-    """`\\tcell` (optionally indented with spaces): one cell of a cell-per-line table."""
-    stripped = line.lstrip(" \u3000")
-    return stripped.startswith("\t") and "\t" not in stripped[1:]
+    return list(map(str.strip, parts))
 
 
 def _tab_rows(lines: list[str]) -> list[list[str]]:
     """Rows of one TAB region (lines between the region's first and last TAB line)."""
     rows: list[list[str]] = []
     chunk: list[str] = []
-
-    def flush() -> None:
-        if not chunk:
-            return
-        tab_lines = [ln for ln in chunk if _is_tab_line(ln)]
-        if tab_lines and all(_single_cell(ln) for ln in tab_lines):
-            # cell per line: the chunk is one row; TAB-less lines continue the previous cell
-            cells: list[str] = []
-            for ln in chunk:
-                if _is_tab_line(ln):
-                    cells.append(ln.lstrip(" \u3000")[1:])
-                elif cells:
-                    cells[-1] = cells[-1] + "\n" + ln
-                else:
-                    cells.append(ln)
-            rows.append(cells)
-        else:
-            for ln in chunk:
-                if _is_tab_line(ln):
-                    rows.append(ln.rstrip("\r\n").split("\t"))
-                elif rows:
-                    rows[-1][-1] = rows[-1][-1] + "\n" + ln
-                else:
-                    rows.append([ln])
-        chunk.clear()
-
     for ln in lines:
-        if _is_blank(ln):
-            flush()
+        if "\t" not in ln and not ln.strip():  # blank (a lone TAB is an empty cell, not a row break)
+            if chunk:
+                _chunk_rows(chunk, rows)
+                chunk = []
         else:
             chunk.append(ln)
-    flush()
+    if chunk:
+        _chunk_rows(chunk, rows)
     return rows
+
+
+def _chunk_rows(chunk: list[str], rows: list[list[str]]) -> None:
+    """Append the rows of one chunk (lines between blank lines) of a TAB region to `rows`."""
+    cells: list[str] = []  # the cell-per-line reading, kept if every TAB line is a single cell
+    single = False  # a TAB line seen, and all so far are `\tcell` (optionally indented with spaces)
+    for ln in chunk:
+        if "\t" in ln:
+            stripped = ln.lstrip(" \u3000")
+            if stripped[:1] != "\t" or "\t" in stripped[1:]:  # not one cell of a cell-per-line table
+                single = False
+                break
+            single = True
+            cells.append(stripped[1:])
+        elif cells:
+            cells[-1] = cells[-1] + "\n" + ln
+        else:
+            cells.append(ln)
+    if single:
+        # cell per line: the chunk is one row; TAB-less lines continue the previous cell
+        rows.append(cells)
+        return
+    for ln in chunk:
+        if "\t" in ln:
+            rows.append(ln.rstrip("\r\n").split("\t"))
+        elif rows:
+            rows[-1][-1] = rows[-1][-1] + "\n" + ln
+        else:
+            rows.append([ln])
 
 
 def _continues_cell(line: str) -> bool:
@@ -133,10 +127,11 @@ def text_blocks(text: str) -> list[Block]:
     i, n = 0, len(lines)
     while i < n:
         line = lines[i]
-        if _is_blank(line):
+        tab = "\t" in line
+        if not tab and not line.strip():  # blank: no text and no TAB (a lone TAB is an empty cell)
             i += 1
             continue
-        if _is_tab_line(line):
+        if tab:
             # a TAB region runs over TAB lines, blank lines and short TAB-less continuation lines
             # that directly follow a cell; it ends at text after a blank line or a long line.
             j = i
@@ -144,17 +139,17 @@ def text_blocks(text: str) -> list[Block]:
             prev_blank = False
             while j < n:
                 ln = lines[j]
-                if _is_tab_line(ln):
+                if "\t" in ln:  # TAB line; else blank (inlined: the loop runs per line)
                     last_tab = j
                     prev_blank = False
-                elif _is_blank(ln):
+                elif not ln.strip():
                     prev_blank = True
                 elif prev_blank or not _continues_cell(ln):
                     break
                 j += 1
             rows = _tab_rows(lines[i : last_tab + 1])
-            filled = [c for r in rows for c in r if c.strip()]
-            if len(filled) == 1 and len(rows) == 1:
+            filled = [c for c in rows[0] if c.strip()] if len(rows) == 1 else []
+            if len(filled) == 1:
                 blocks.append(Paragraph(text=filled[0].strip()))  # an indented line, not a table
             elif rows:
                 blocks.append(Grid(rows=rows, exact=False))
@@ -162,9 +157,13 @@ def text_blocks(text: str) -> list[Block]:
             continue
         if _is_pipe_line(line):
             rows = []
-            while i < n and (_is_pipe_line(lines[i]) or _is_blank(lines[i])):
-                if not _is_blank(lines[i]) and not _MD_SEP.match(lines[i]):
-                    rows.append(_pipe_cells(lines[i]))
+            while i < n:  # pipe lines and blank lines (a pipe line is never blank)
+                ln = lines[i]
+                if "\t" in ln or ln.strip():
+                    if not _is_pipe_line(ln):
+                        break
+                    if not _MD_SEP.match(ln):
+                        rows.append(_pipe_cells(ln))
                 i += 1
             blocks.append(Grid(rows=rows, exact=False))
             continue
