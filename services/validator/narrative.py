@@ -10,11 +10,12 @@ round, group and re-word; only a number that matches none of them is reported. N
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
 from services.validator.rules import finding
-from services.validator.sums import fmt, term
+from services.validator.sums import fmt
 from services.validator.t3 import result_rows
 from services.validator.text import norm, section_text
 from shared.report import Finding, ParsedReport
@@ -31,12 +32,22 @@ _DOC_UNIT = r"(\d+)(?:件|个|项)"
 # a keyword joined to another one (「规章、规范性文件共9件」, 「行政复议和行政诉讼共3件」) counts both
 _JOINED = r"(?<![、和及与])(?<![、和及与]行政)"
 
+
+def _joined(keyword: str) -> str:
+    """`_JOINED + keyword` with the look-behinds moved after the (literal) keyword, widened by it:
+    the same matches, but the pattern starts with a literal, so `re` finds candidates with its
+    fast prefix scan instead of trying the look-behinds at every character (3–5× faster)."""
+    return f"{keyword}(?<![、和及与]{keyword})(?<![、和及与]行政{keyword})"
+
 Reading = Callable[[ParsedReport], dict[str, float]]  # label → value; empty when not readable
 
 
 def _val(report: ParsedReport, table: str, row: str, col: str) -> float | None:
-    t = term(report, table, row, col)
-    return t.value if t.state == "number" else None
+    """The cell's value when it is a number (as `term(...).value` with state "number"), else None."""
+    t = report.tables.get(table)
+    r = t.get(row) if t else None
+    cell = r.get(col) if r else None
+    return cell.value if cell is not None and cell.kind == "number" else None
 
 
 def _readings(report: ParsedReport, table: str, rows: dict[str, list[str]], col: str = "total") -> dict[str, float]:
@@ -53,11 +64,23 @@ def _mentions(pattern: re.Pattern[str], text: str) -> list[tuple[str, int]]:
     return [(m.group(0), int(m.group(m.lastindex or 1))) for m in pattern.finditer(text)]
 
 
-def _compare(rule: str, text: str, pattern: re.Pattern[str], readings: dict[str, float], cells: list[str]) -> list[Finding]:
+def _compare(
+    rule: str,
+    text: str,
+    pattern: re.Pattern[str],
+    readings: dict[str, float] | Callable[[], dict[str, float]],
+    cells: list[str],
+) -> list[Finding]:
+    """`readings` may be a function: the table is read only when the text states a number."""
+    mentions = _mentions(pattern, text)
+    if not mentions:
+        return []
+    if callable(readings):
+        readings = readings()
     if not readings or not _KEYWORD_DIGIT.search(text):
         return []
     out = []
-    for quote, n in _mentions(pattern, text):
+    for quote, n in mentions:
         if any(abs(n - v) < 1e-9 for v in readings.values()):
             continue
         table = ", ".join(f"{k} = {fmt(v)}" for k, v in readings.items())
@@ -76,7 +99,7 @@ _T2_KEYWORDS = {
 }
 
 
-_T2_PATTERNS = {row: re.compile(_JOINED + kw + _GAP + _DOC_UNIT) for row, kw in _T2_KEYWORDS.items()}
+_T2_PATTERNS = {row: re.compile(_joined(kw) + _GAP + _DOC_UNIT) for row, kw in _T2_KEYWORDS.items()}
 
 
 def t2_005(report: ParsedReport, text: str) -> list[Finding]:
@@ -102,21 +125,28 @@ _NOT_PROCESSED = re.compile(r"不予处理" + _GAP + _UNIT)
 _NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|接到|接收)[^。；;，,\d的补]{0,12}?申请")
 
 
-def t3_005(report: ParsedReport, text: str) -> list[Finding]:
-    fmtv = report.format_version
+@functools.cache
+def _t3_groups(fmtv: str) -> dict[str, dict[str, list[str]]]:
+    """The readings of T3 a narrative number may match: key → label → rows summed."""
     rows = result_rows(fmtv)
-    received = _readings(report, T3, {"new_received": ["new_received"], "new_received + carried_over_in": ["new_received", "carried_over_in"]})
-    groups = {
-        "granted": _readings(report, T3, {"granted": ["granted"], "granted + partially_granted": ["granted", "partially_granted"]}),
-        "denied": _readings(report, T3, {"Σ denied_*": [r for r in rows if r.startswith("denied_")]}),
-        "unable": _readings(report, T3, {"Σ unable_*": [r for r in rows if r.startswith("unable_")]}),
-        "not_processed": _readings(report, T3, {"Σ not_processed_*": [r for r in rows if r.startswith("not_processed_")]}),
+    return {
+        "received": {"new_received": ["new_received"], "new_received + carried_over_in": ["new_received", "carried_over_in"]},
+        "granted": {"granted": ["granted"], "granted + partially_granted": ["granted", "partially_granted"]},
+        "denied": {"Σ denied_*": [r for r in rows if r.startswith("denied_")]},
+        "unable": {"Σ unable_*": [r for r in rows if r.startswith("unable_")]},
+        "not_processed": {"Σ not_processed_*": [r for r in rows if r.startswith("not_processed_")]},
+        "answered": {"results_total": ["results_total"]},
     }
-    answered = _readings(report, T3, {"results_total": ["results_total"]})
-    out = _compare("T3-005", text, _RECEIVED, received, [f"{T3}.new_received.total", f"{T3}.carried_over_in.total"])
-    out += _compare("T3-005", text, _ANSWERED, answered, [f"{T3}.results_total.total"])
+
+
+def t3_005(report: ParsedReport, text: str) -> list[Finding]:
+    groups = _t3_groups(report.format_version)
+    out = _compare(
+        "T3-005", text, _RECEIVED, lambda: _readings(report, T3, groups["received"]), [f"{T3}.new_received.total", f"{T3}.carried_over_in.total"]
+    )
+    out += _compare("T3-005", text, _ANSWERED, lambda: _readings(report, T3, groups["answered"]), [f"{T3}.results_total.total"])
     for key, pattern in (("granted", _GRANTED), ("denied", _DENIED), ("unable", _UNABLE), ("not_processed", _NOT_PROCESSED)):
-        out += _compare("T3-005", text, pattern, groups[key], [])
+        out += _compare("T3-005", text, pattern, lambda key=key: _readings(report, T3, groups[key]), [])
     m = _NONE_RECEIVED.search(text)
     new = _val(report, T3, "new_received", "total")
     if m and new:
@@ -132,24 +162,24 @@ def t3_005(report: ParsedReport, text: str) -> list[Finding]:
 
 # --- T4 -------------------------------------------------------------------------------------------
 
-_REVIEW = re.compile(_JOINED + r"行政复议" + _GAP + _UNIT)
-_LITIGATION = re.compile(_JOINED + r"诉讼" + _GAP + _UNIT)
+_REVIEW = re.compile(_joined("行政复议") + _GAP + _UNIT)
+_LITIGATION = re.compile(_joined("诉讼") + _GAP + _UNIT)
 _NONE_CASES = re.compile(r"(?:未|没有)(?:发生|收到|出现|被|有)[^。；;，,]{0,24}?(?:行政复议|诉讼)[^。；;，]{0,12}")
 _ALL_UPHELD = re.compile(r"(?:行政复议|诉讼)[^。]{0,30}?均(?:获|被|予以|得到)?维持")
 
 
+_T4_REVIEW = {"admin_review.total": ["admin_review"]}
+_T4_LITIGATION = {
+    "litigation_direct.total + litigation_after_review.total": ["litigation_direct", "litigation_after_review"],
+    "litigation_direct.total": ["litigation_direct"],
+    "litigation_after_review.total": ["litigation_after_review"],
+}
+
+
 def t4_004(report: ParsedReport, text: str) -> list[Finding]:
     groups = ("admin_review", "litigation_direct", "litigation_after_review")
-    review = _readings(report, T4, {"admin_review.total": ["admin_review"]})
-    lit = _readings(
-        report,
-        T4,
-        {
-            "litigation_direct.total + litigation_after_review.total": ["litigation_direct", "litigation_after_review"],
-            "litigation_direct.total": ["litigation_direct"],
-            "litigation_after_review.total": ["litigation_after_review"],
-        },
-    )
+    review = lambda: _readings(report, T4, _T4_REVIEW)  # noqa: E731 — read only when the text states a number
+    lit = lambda: _readings(report, T4, _T4_LITIGATION)  # noqa: E731
     out = _compare("T4-004", text, _REVIEW, review, [f"{T4}.admin_review.total"])
     out += _compare("T4-004", text, _LITIGATION, lit, [f"{T4}.{g}.total" for g in groups[1:]])
     for m in _NONE_CASES.finditer(text):

@@ -135,84 +135,124 @@ def check_identity(
 
 Op = Literal["==", "<=", ">="]
 _NOT = {"==": "≠", "<=": "not <=", ">=": "not >="}
-_BLANK, _UNKNOWN = 1, 2  # state bits of one side of an identity
+NUMBER, BLANK, UNKNOWN_STATE = 0, 1, 2  # cell states, ordered: max() of a side is its cause
 
 
 class Identity(NamedTuple):
-    """`Σlhs op Σrhs` over cells of one table; each side is ((row, col), …) with the cells' paths
-    precomputed (`cells`: lhs then rhs, the finding's cell list)."""
+    """`Σlhs op Σrhs` over cells of one table; each side is ((row, col), …)."""
 
     rule: str
     what: str
     lhs: tuple[tuple[str, str], ...]
     rhs: tuple[tuple[str, str], ...]
-    cells: tuple[str, ...]
     op: Op = "=="
 
 
-def identity(rule: str, table: str, lhs, rhs, what: str, op: Op = "==") -> Identity:
-    lhs, rhs = tuple(lhs), tuple(rhs)
-    cells = tuple(f"{table}.{r}.{c}" for r, c in (*lhs, *rhs))
-    return Identity(rule, what, lhs, rhs, cells, op)
+def identity(rule: str, lhs, rhs, what: str, op: Op = "==") -> Identity:
+    return Identity(rule, what, tuple(lhs), tuple(rhs), op)
 
 
-_NO_ROWS: dict[str, dict[str, Cell]] = {}
+class _Compiled(NamedTuple):
+    rule: str
+    what: str
+    lhs: tuple[int, ...]  # indexes into the resolved cells
+    rhs: tuple[int, ...]
+    both: tuple[int, ...]  # lhs then rhs
+    cells: tuple[str, ...]  # their paths, the finding's cell list
+    op: Op
 
 
-def evaluate(ident: Identity, rows: dict[str, dict[str, Cell]] | None) -> Finding | None:
-    """`check_identity` for an `Identity` over `rows` (the table): the same finding or None.
+class Identities:
+    """Identities over the cells of one table, compiled once (at import or once per format): the
+    cells they read are resolved once per report into a flat list of values and one of states
+    (`resolve`), then each identity is two `sum(map(...))` over indexes. States and the message
+    are looked at only when an identity fails.
 
-    A cell that is not a number counts 0 (as `term_of`); each side remembers whether it had blank
-    or unknown cells. Values are summed with `sum()` as `total()` does, so the sums are the same
-    floats. The two side loops are written out: this runs ~70 times per report.
+    Same results as `check_identity` over `term()`s: a cell that is not a number counts 0 (int),
+    the sums are `sum()` over the values in the same order, and the grow side's worst state decides
+    the cause (unknown: not judged; blank: downgraded and tagged).
     """
-    if not rows:
-        rows = _NO_ROWS
-    _, _, lhs, rhs, _, op = ident
-    lv: list[float] = []
-    ls = 0
-    for r, c in lhs:
-        row = rows.get(r)
-        cell = row.get(c) if row else None
-        if cell is not None and cell.kind == "number" and cell.value is not None:
-            lv.append(cell.value)
-        else:
-            lv.append(0)
-            ls |= _UNKNOWN if cell is None or cell.kind in UNKNOWN else _BLANK
-    rv: list[float] = []
-    rs = 0
-    for r, c in rhs:
-        row = rows.get(r)
-        cell = row.get(c) if row else None
-        if cell is not None and cell.kind == "number" and cell.value is not None:
-            rv.append(cell.value)
-        else:
-            rv.append(0)
-            rs |= _UNKNOWN if cell is None or cell.kind in UNKNOWN else _BLANK
-    a, b = sum(lv), sum(rv)
-    if op == "==":
-        if abs(a - b) < 1e-9:
-            return None
-    elif op == "<=":
-        if a <= b + 1e-9:
-            return None
-    elif a + 1e-9 >= b:
-        return None
-    grow = ls if a < b else rs
-    if grow & _UNKNOWN:
-        return None  # unknown cells could explain it: S-003 / V-006 report them
-    msg = f"{ident.what}: {fmt(a)} {_NOT[op]} {fmt(b)} (difference {fmt(a - b)})"
-    due_to_blank = bool(grow & _BLANK)
-    if due_to_blank:
-        blanks = []
-        for (r, c), path in zip((*ident.lhs, *ident.rhs), ident.cells, strict=True):
+
+    def __init__(self, table: str, identities) -> None:
+        self.identities = tuple(identities)
+        index: dict[tuple[str, str], int] = {}
+        for ident in self.identities:
+            for key in (*ident.lhs, *ident.rhs):
+                index.setdefault(key, len(index))
+        # cells grouped by row (each row read once), in index order
+        runs: dict[str, list[str]] = {}
+        order: list[tuple[str, str]] = []
+        for r, c in index:
+            runs.setdefault(r, []).append(c)
+        for r, cols in runs.items():
+            order += [(r, c) for c in cols]
+        position = {key: i for i, key in enumerate(order)}
+        self.runs = tuple((r, tuple(cols)) for r, cols in runs.items())
+        self.size = len(order)
+        self.compiled = tuple(
+            _Compiled(
+                i.rule,
+                i.what,
+                lhs := tuple(position[k] for k in i.lhs),
+                rhs := tuple(position[k] for k in i.rhs),
+                lhs + rhs,
+                tuple(f"{table}.{r}.{c}" for r, c in (*i.lhs, *i.rhs)),
+                i.op,
+            )
+            for i in self.identities
+        )
+
+    def resolve(self, rows: dict[str, dict[str, Cell]] | None) -> tuple[list[float], list[int]]:
+        """The cells' values (0 unless a number) and states, in index order."""
+        vals: list[float] = [0] * self.size
+        states = [UNKNOWN_STATE] * self.size
+        if not rows:
+            return vals, states
+        i = 0
+        for r, cols in self.runs:
             row = rows.get(r)
-            cell = row.get(c) if row else None
-            if (
-                cell is not None
-                and not (cell.kind == "number" and cell.value is not None)
-                and cell.kind not in UNKNOWN
-            ):
-                blanks.append(path)
-        msg += f"; blank cells counted as 0: {', '.join(blanks)}"
-    return finding(ident.rule, msg, ident.cells, due_to_blank=due_to_blank)
+            if not row:
+                i += len(cols)
+                continue
+            for c in cols:
+                cell = row.get(c)
+                if cell is not None:
+                    kind = cell.kind
+                    if kind == "number" and cell.value is not None:
+                        vals[i] = cell.value
+                        states[i] = NUMBER
+                    elif kind not in UNKNOWN:
+                        states[i] = BLANK
+                i += 1
+        return vals, states
+
+    def each(self, rows: dict[str, dict[str, Cell]] | None) -> list[Finding | None]:
+        """The finding of each identity (None when it holds or cannot be judged), in order."""
+        vals, states = self.resolve(rows)
+        value, state = vals.__getitem__, states.__getitem__
+        out: list[Finding | None] = []
+        for rule, what, lhs, rhs, both, cells, op in self.compiled:
+            a, b = sum(map(value, lhs)), sum(map(value, rhs))
+            if op == "==":
+                holds = abs(a - b) < 1e-9
+            elif op == "<=":
+                holds = a <= b + 1e-9
+            else:
+                holds = a + 1e-9 >= b
+            if holds:
+                out.append(None)
+                continue
+            cause = max(map(state, lhs if a < b else rhs), default=NUMBER)
+            if cause == UNKNOWN_STATE:
+                out.append(None)  # unknown cells could explain it: S-003 / V-006 report them
+                continue
+            msg = f"{what}: {fmt(a)} {_NOT[op]} {fmt(b)} (difference {fmt(a - b)})"
+            if cause == BLANK:
+                blanks = [p for i, p in zip(both, cells, strict=True) if states[i] == BLANK]
+                msg += f"; blank cells counted as 0: {', '.join(blanks)}"
+            out.append(finding(rule, msg, cells, due_to_blank=cause == BLANK))
+        return out
+
+    def check(self, rows: dict[str, dict[str, Cell]] | None) -> list[Finding]:
+        """The findings of the identities that fail, in order."""
+        return [f for f in self.each(rows) if f is not None]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from services.validator import agency
 from services.validator.rules import finding
-from services.validator.sums import evaluate, identity
+from services.validator.sums import Identities, identity
 from shared.report import Finding, ParsedReport
 from shared.schema import SCHEMAS, cell_path
 
@@ -44,32 +44,30 @@ def t2_001_regulations(report: ParsedReport, agency_level: str | None = None) ->
     ]
 
 
-_T2_002 = tuple(
-    identity("T2-002", T, [(row, "issued")], [(row, "in_force"), (row, "repealed")], f"{row}: issued <= in_force + repealed", "<=")
+_T2_002 = Identities(T, (
+    identity("T2-002", [(row, "issued")], [(row, "in_force"), (row, "repealed")], f"{row}: issued <= in_force + repealed", "<=")
     for row in ("regulations", "normative_documents")
-)
-_T2_004 = (
+))
+_T2_004 = Identities(T, (
     *(
-        identity("T2-004", T, [(row, "newly_published")], [(row, "published_total")], f"{row}: newly_published <= published_total", "<=")
+        identity("T2-004", [(row, "newly_published")], [(row, "published_total")], f"{row}: newly_published <= published_total", "<=")
         for row in ("regulations", "normative_documents")
     ),
     *(
-        identity("T2-004", T, [(r.key, "items_prev_year"), (r.key, "items_change")], [], f"{r.key}: items_prev_year + items_change >= 0", ">=")
+        identity("T2-004", [(r.key, "items_prev_year"), (r.key, "items_change")], [], f"{r.key}: items_prev_year + items_change >= 0", ">=")
         for block in SCHEMAS["2019"].t2_blocks
         if "items_change" in {c.key for c in block.cols}
         for r in block.rows
     ),
-)
+))
 
 
 def t2_002_issued(report: ParsedReport) -> list[Finding]:
-    t = report.tables.get(T)
-    return [f for ident in _T2_002 if (f := evaluate(ident, t)) is not None]
+    return _T2_002.check(report.tables.get(T))
 
 
 def t2_004_2019(report: ParsedReport) -> list[Finding]:
-    t = report.tables.get(T)
-    return [f for ident in _T2_004 if (f := evaluate(ident, t)) is not None]
+    return _T2_004.check(report.tables.get(T))
 
 
 def check(report: ParsedReport, agency_level: str | None = None) -> list[Finding]:

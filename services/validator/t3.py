@@ -13,10 +13,9 @@ import re
 
 from services.validator.rules import finding
 from services.validator.sums import (
-    Identity,
+    Identities,
     Term,
     check_identity,
-    evaluate,
     fmt,
     identity,
     term,
@@ -43,44 +42,60 @@ def result_rows(fmt_version: str) -> tuple[str, ...]:
 
 
 @functools.cache
-def _identities(fmt_version: str) -> dict[str, tuple[Identity, ...]]:
-    """rule → the T3-001 … T3-003 identities of the format, built once (the schema is data)."""
+def _identities(fmt_version: str) -> Identities:
+    """T3-001, T3-002, T3-003 of the format, in that order, compiled once (the schema is data)."""
     cols = _cols(fmt_version)
     rows = [r.key for r in SCHEMAS[fmt_version].t3_rows]
     results = result_rows(fmt_version)
-    return {
-        "T3-001": tuple(
-            identity(
-                "T3-001",
-                T,
-                [(r, c) for r in _INTAKE],
-                [(r, c) for r in _OUTCOME],
-                f"column {c}: new_received + carried_over_in = results_total + carried_over_out",
-            )
-            for c in cols
+    return Identities(
+        T,
+        (
+            *(
+                identity(
+                    "T3-001",
+                    [(r, c) for r in _INTAKE],
+                    [(r, c) for r in _OUTCOME],
+                    f"column {c}: new_received + carried_over_in = results_total + carried_over_out",
+                )
+                for c in cols
+            ),
+            *(
+                identity("T3-002", [(r, "total")], [(r, c) for c in PARTS], f"row {r}: total = sum of the six applicant columns")
+                for r in rows
+            ),
+            *(
+                identity("T3-003", [("results_total", c)], [(r, c) for r in results], f"column {c}: results_total = sum of the result rows")
+                for c in cols
+            ),
         ),
-        "T3-002": tuple(
-            identity("T3-002", T, [(r, "total")], [(r, c) for c in PARTS], f"row {r}: total = sum of the six applicant columns")
-            for r in rows
-        ),
-        "T3-003": tuple(
-            identity("T3-003", T, [("results_total", c)], [(r, c) for r in results], f"column {c}: results_total = sum of the result rows")
-            for c in cols
-        ),
-    }
+    )
 
 
-def _check(report: ParsedReport, rule: str) -> list[Finding]:
-    t = report.tables[T] or {}
-    return [f for ident in _identities(report.format_version)[rule] if (f := evaluate(ident, t)) is not None]
+def _by_rule(report: ParsedReport) -> dict[str, list[Finding]]:
+    """rule → findings of T3-001 … T3-003. A column with a printed （六）其他处理 cell (2021,
+    extra_cells) is checked for T3-003 through Terms, which may put that cell in place of the
+    three 2021 other_* rows."""
+    ids = _identities(report.format_version)
+    out: dict[str, list[Finding]] = {"T3-001": [], "T3-002": [], "T3-003": []}
+    extra = report.extra_cells if report.format_version == "2021" else None
+    for ident, f in zip(ids.identities, ids.each(report.tables[T]), strict=True):
+        if extra and ident.rule == "T3-003" and cell_path(T, "other_handling", c := ident.lhs[0][1]) in extra:
+            f = check_identity("T3-003", [term(report, T, "results_total", c)], _results_terms(report, c), ident.what)
+        if f is not None:
+            out[ident.rule].append(f)
+    return out
 
 
 def t3_001_columns(report: ParsedReport) -> list[Finding]:
-    return _check(report, "T3-001")
+    return _by_rule(report)["T3-001"]
 
 
 def t3_002_rows(report: ParsedReport) -> list[Finding]:
-    return _check(report, "T3-002")
+    return _by_rule(report)["T3-002"]
+
+
+def t3_003_results(report: ParsedReport) -> list[Finding]:
+    return _by_rule(report)["T3-003"]
 
 
 def _results_terms(report: ParsedReport, c: str) -> list[Term]:
@@ -92,28 +107,6 @@ def _results_terms(report: ParsedReport, c: str) -> list[Term]:
     if report.format_version == "2021" and extra is not None and all(t.state == "unknown" for t in other):
         terms = [t for t in terms if t not in other] + [term_of(extra, extra_path)]
     return terms
-
-
-def t3_003_results(report: ParsedReport) -> list[Finding]:
-    """results_total = Σ result rows; a column with a printed （六）其他处理 cell (extra_cells) takes
-    the Term path, which may put that cell in place of the three 2021 rows."""
-    out = []
-    t = report.tables[T] or {}
-    extra = report.extra_cells if report.format_version == "2021" else None
-    for ident in _identities(report.format_version)["T3-003"]:
-        c = ident.lhs[0][1]
-        if extra and cell_path(T, "other_handling", c) in extra:
-            f = check_identity(
-                "T3-003",
-                [term(report, T, "results_total", c)],
-                _results_terms(report, c),
-                ident.what,
-            )
-        else:
-            f = evaluate(ident, t)
-        if f:
-            out.append(f)
-    return out
 
 
 _FEE_MENTION = re.compile(r"处理费|收费|费用")
@@ -175,10 +168,11 @@ def t3_007_copy_paste(report: ParsedReport) -> list[Finding]:
 def check(report: ParsedReport) -> list[Finding]:
     if not report.tables.get(T) or report.format_version not in SCHEMAS:
         return []
+    by_rule = _by_rule(report)
     return [
-        *t3_001_columns(report),
-        *t3_002_rows(report),
-        *t3_003_results(report),
+        *by_rule["T3-001"],
+        *by_rule["T3-002"],
+        *by_rule["T3-003"],
         *t3_006_fees(report),
         *t3_007_copy_paste(report),
     ]

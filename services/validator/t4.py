@@ -4,7 +4,7 @@ T4-004 (narrative) lives in narrative.py."""
 from __future__ import annotations
 
 from services.validator.rules import finding
-from services.validator.sums import evaluate, fmt, identity, term
+from services.validator.sums import Identities, fmt, identity, term
 from shared.report import Finding, ParsedReport
 
 T = "review_litigation"
@@ -12,15 +12,14 @@ OUTCOMES = ("upheld", "corrected", "other", "pending")
 GROUP_RULES = {"admin_review": "T4-001", "litigation_direct": "T4-002", "litigation_after_review": "T4-003"}
 
 
-_IDENTITIES = tuple(
-    identity(rule, T, [(group, "total")], [(group, o) for o in OUTCOMES], f"{group}: total = upheld + corrected + other + pending")
+_IDENTITIES = Identities(T, (
+    identity(rule, [(group, "total")], [(group, o) for o in OUTCOMES], f"{group}: total = upheld + corrected + other + pending")
     for group, rule in GROUP_RULES.items()
-)
+))
 
 
 def t4_totals(report: ParsedReport) -> list[Finding]:
-    t = report.tables[T] or {}
-    return [f for ident in _IDENTITIES if (f := evaluate(ident, t)) is not None]
+    return _IDENTITIES.check(report.tables[T])
 
 
 def t4_005_after_review(report: ParsedReport) -> list[Finding]:
