@@ -8,6 +8,9 @@ Settings read: none.
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
 from shared import metrics
 from shared.events import DocParsed, DocValidated, subject_token
 from shared.report import status_of
@@ -34,11 +37,24 @@ async def findings_for(report, search) -> list:
     return findings
 
 
+_findings_children: dict[tuple[str, str], Any] = {}
+
+
+def count_findings(findings) -> None:
+    """nianbao_findings_total{rule, severity} += the report's findings: one inc per (rule,
+    severity), with the labelled child resolved once per process (~45 findings per report made
+    `labels()` a visible share of the stage's CPU)."""
+    for key, n in Counter((f.rule, f.severity) for f in findings).items():
+        child = _findings_children.get(key)
+        if child is None:
+            child = _findings_children[key] = metrics.FINDINGS.labels(*key)
+        child.inc(n)
+
+
 async def handle_parsed(event: DocParsed, search) -> list[Outgoing]:
     findings = await findings_for(event.report, search)
     status = status_of(findings)
-    for f in findings:
-        metrics.FINDINGS.labels(f.rule, f.severity).inc()
+    count_findings(findings)
     metrics.REPORTS_BY_STATUS.labels(status).inc()
     validated = DocValidated(ref=event.ref, report=event.report, findings=findings, status=status,
                              parser_version=event.parser_version, validator_version=VALIDATOR_VERSION,
