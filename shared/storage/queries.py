@@ -119,6 +119,12 @@ def rows_of(event: DocValidated, *, now: float | None = None) -> Rows:
         segmented=segment(body),
         report_json=msgspec.json.encode(report),
     )
+    findings = [FindingRow(f.rule, f.severity, f.message, list(f.cells), list(f.tags)) for f in event.findings]
+    return Rows(meta, cell_rows(report), findings)
+
+
+def cell_rows(report: ParsedReport) -> list[CellRow]:
+    """Every cell of the report (tables, then the extra cells), flattened."""
     cells: list[CellRow] = []
     for tbl, table in report.tables.items():
         for row, cols in (table or {}).items():
@@ -126,8 +132,7 @@ def rows_of(event: DocValidated, *, now: float | None = None) -> Rows:
                 cells.append(_cell_row(tbl, row, col, cell))
     for key, cell in report.extra_cells.items():
         cells.append(_cell_row(EXTRA_TABLE, key, "", cell))
-    findings = [FindingRow(f.rule, f.severity, f.message, list(f.cells), list(f.tags)) for f in event.findings]
-    return Rows(meta, cells, findings)
+    return cells
 
 
 def _cell_row(tbl: str, row: str, col: str, cell: Any) -> CellRow:
