@@ -7,6 +7,9 @@ Validates, and writes one JSON object {case: [findings as dicts]} to the given p
 - the same synthetic reports with cells broken on purpose (blank, NA, text, unreadable, missing,
   fractional, negative, absent, an extra 其他处理 cell): the slow paths of the sums
   (`due_to_blank`, unknown cells) that consistent reports never reach;
+- the same synthetic reports with the document broken (`_break_document`: intake or outcomes
+  zeroed, a section dropped or emptied, year / dates / title / agency / notices / fee text
+  changed), so the S, M, T3-006/007, T4-005 and V-004/005 rules fire too;
 - the first N reports of `bench.bench_pipeline.generate` (the end-to-end benchmark's input, parsed
   as it is there: content type text/plain, no URL; random numbers, so most identities fail);
 - `validate_pair` on consecutive reports of each group (the earlier one moved to the year before,
@@ -72,6 +75,60 @@ def _break(report, rng: random.Random):
     return r
 
 
+def _break_document(report, rng: random.Random):
+    """A copy of `report` with document-level defects (see module docstring)."""
+    from shared.report import Cell, ParseNote, Section
+
+    r = copy.deepcopy(report)
+    t3 = r.tables.get("applications") or {}
+    for _ in range(rng.randint(1, 3)):
+        how = rng.randrange(12)
+        if how == 0:  # T3-007: no intake, results reported
+            for row in ("new_received", "carried_over_in"):
+                for col in t3.get(row, {}):
+                    t3[row][col] = Cell(value=0, raw="0", kind="number")
+        elif how == 1:  # T3-007: intake, every outcome 0
+            for row, cols in t3.items():
+                if row not in ("new_received", "carried_over_in"):
+                    for col in cols:
+                        cols[col] = Cell(value=0, raw="0", kind="number")
+        elif how == 2 and r.sections:  # S-001
+            del r.sections[rng.choice(sorted(r.sections))]
+        elif how == 3:  # M-005 / M-006 / M-007 / T3-006
+            key = rng.choice(("problems", "other_matters", "overview"))
+            text = rng.choice(("无", "暂无。", "本机关收取信息处理费3.5元。", "本年度未收取信息处理费。", "无其他事项。"))
+            if key == "overview":
+                text = "本报告汇总了各部门和乡镇街道的情况。" + r.sections[key].text if key in r.sections else text
+            r.sections[key] = Section(f"{key}", text)
+        elif how == 4:  # S-004 / M-001 / M-002
+            r.report_year = rng.choice((2019, 2020, 2021, 2022, 2023))
+        elif how == 5:  # M-002
+            r.publish_date = rng.choice(("2023-05-02", "2022-03-30", "2021-12-01", "2023-01-30", None))
+        elif how == 6:  # M-004
+            r.title = rng.choice(("政府信息公开工作年度报告", f"2022年{r.agency_name}政府信息公开年报", f"{r.title}（图解）", ""))
+        elif how == 7:  # T2-001 / M-003 / V-004 thresholds
+            r.agency_name = rng.choice(("某某镇人民政府", "国家统计局", "浙江省人民政府", "某县财政局", None))
+            r.page_agency = rng.choice(("本网", "某市财政局", r.page_agency))
+        elif how == 8:  # S-005
+            r.cited_notices = [rng.choice(("国办公开办函〔2019〕60号", "国办公开办函〔2021〕30号", "国办函〔2020〕109号"))]
+        elif how == 9:  # V-004 / V-005
+            rows = r.tables.get("active_disclosure") or {}
+            if "administrative_fees" in rows:
+                raw = rng.choice(("5000元", "12.123456", "2000000", "-1"))
+                value = float(raw.rstrip("元"))
+                rows["administrative_fees"]["fee_amount_wan_yuan"] = Cell(
+                    value=value, raw=raw, kind="number", unit="元" if "元" in raw else None
+                )
+        elif how == 10:  # T4-005
+            t4 = r.tables.get("review_litigation") or {}
+            for col in t4.get("admin_review", {}):
+                t4["admin_review"][col] = Cell(value=0, raw="0", kind="number")
+        else:  # S-002 / S-003 / S-006 through parse notes
+            r.notes.append(ParseNote(rng.choice(("unknown_row", "unsure_cell", "image_only", "alias_label")), "note", ["applications.granted.total"]))
+            r.source_modality = rng.choice(("text", "mixed", "image"))
+    return r
+
+
 def groups(n_bench: int = 600) -> dict[str, list]:
     """group name → [(case, report)], in order (pairs are taken within a group)."""
     from bench.bench_pipeline import generate
@@ -85,11 +142,12 @@ def groups(n_bench: int = 600) -> dict[str, list]:
     ]
     rng = random.Random(11)
     broken = [(f"broken/{i}", _break(r, rng)) for i, (_, r) in enumerate(synth)]
+    documents = [(f"document/{i}", _break_document(r, rng)) for i, (_, r) in enumerate(synth * 3)]
     bench = [
         (f"bench/{i}", parse(data, source_url=None, content_type="text/plain"))
         for i, data in enumerate(generate(n_bench))
     ]
-    return {"seed": seeds, "synth": synth, "broken": broken, "bench": bench}
+    return {"seed": seeds, "synth": synth, "broken": broken, "document": documents, "bench": bench}
 
 
 def load_groups(n_bench: int, inputs: Path | None) -> dict[str, list]:

@@ -140,21 +140,35 @@ def t3_006_fees(report: ParsedReport) -> list[Finding]:
     return out
 
 
+@functools.cache
+def _outcome_totals(fmt_version: str) -> tuple[tuple[str, str], ...]:
+    """(row, path of its total) for every result row, results_total and carried_over_out."""
+    return tuple((r, cell_path(T, r, "total")) for r in (*result_rows(fmt_version), "results_total", "carried_over_out"))
+
+
 def t3_007_copy_paste(report: ParsedReport) -> list[Finding]:
     intake = [term(report, T, "new_received", "total"), term(report, T, "carried_over_in", "total")]
-    results = [term(report, T, r, "total") for r in (*result_rows(report.format_version), "results_total")]
-    out_terms = [*results, term(report, T, "carried_over_out", "total")]
-    nonzero_out = [t for t in out_terms if t.value > 0]
+    t = report.tables.get(T) or {}
+    nonzero_out: list[tuple[str, float]] = []  # (path, value) of outcome totals > 0
+    all_numbers = True
+    for r, path in _outcome_totals(report.format_version):
+        row = t.get(r)
+        cell = row.get("total") if row else None
+        if cell is not None and cell.kind == "number" and cell.value is not None:
+            if cell.value > 0:
+                nonzero_out.append((path, cell.value))
+        else:
+            all_numbers = False  # counts 0, as a Term would
     if total(intake) == 0 and nonzero_out:
         return [
             finding(
                 "T3-007",
                 "no applications received or carried over, yet results are reported: "
-                + ", ".join(f"{t.path}={fmt(t.value)}" for t in nonzero_out),
-                [*(t.path for t in intake), *(t.path for t in nonzero_out)],
+                + ", ".join(f"{p}={fmt(v)}" for p, v in nonzero_out),
+                [*(t.path for t in intake), *(p for p, _ in nonzero_out)],
             )
         ]
-    if total(intake) > 0 and all(t.state == "number" for t in out_terms) and not nonzero_out:
+    if total(intake) > 0 and all_numbers and not nonzero_out:
         return [
             finding(
                 "T3-007",

@@ -188,7 +188,7 @@ def check(report: ParsedReport, settings: Settings, cells: Located | None = None
         return []
     if cells is None:
         cells = located(report)
-    kinds = {cell.kind for *_, cell in cells}
+    kinds = {located_cell[3].kind for located_cell in cells}
     out = v001_counts(report, cells)
     if "blank" in kinds:
         out += v002_blanks(report, cells)
@@ -199,4 +199,3 @@ def check(report: ParsedReport, settings: Settings, cells: Located | None = None
     if "text" in kinds or "unreadable" in kinds:
         out += v006_text(report, cells)
     return out
-
