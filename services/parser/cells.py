@@ -46,8 +46,7 @@ def parse_cell(raw: str | None, *, signed: bool = False) -> Cell:
     """Read one cell. `raw` keeps the text as found (stripped of surrounding whitespace)."""
     if raw is None:
         return Cell(raw="", kind="blank")
-    value, shown, kind, unit, note = _read(raw, signed)
-    return Cell(value=value, raw=shown, kind=kind, unit=unit, note=note)
+    return Cell(*_read(raw, signed))  # (value, raw, kind, unit, note): Cell's field order
 
 
 @lru_cache(maxsize=16384)

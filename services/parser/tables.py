@@ -89,7 +89,8 @@ def _filled(row: dict[str, Cell]) -> bool:
 
 
 def _empty(rows: list[Label], cols: list[Label] | tuple[Label, ...]) -> dict[str, dict[str, Cell]]:
-    return {r.key: {c.key: Cell(kind="missing") for c in cols} for r in rows}
+    keys = [c.key for c in cols]
+    return {r.key: {k: Cell() for k in keys} for r in rows}  # Cell() is kind="missing"
 
 
 class TableReader:
@@ -100,6 +101,8 @@ class TableReader:
         self.format = format_version
         self.schema = schema
         self.t2_rows = {r.key: (b, r) for b in schema.t2_blocks for r in b.rows}
+        self._t2_cols = {key: list(b.cols) for key, (b, _) in self.t2_rows.items()}
+        self._t3_cols = list(T3_COLS)
         self.t2_index = LabelIndex([r for b in schema.t2_blocks for r in b.rows])
         self.t3_index = LabelIndex(schema.t3_rows)
         other = "2019" if format_version == "2021" else "2021"
@@ -119,7 +122,7 @@ class TableReader:
         )
         for b in self.schema.t2_blocks:
             for r in b.rows:
-                st.t2.rows[r.key] = {c.key: Cell(kind="missing") for c in b.cols}
+                st.t2.rows[r.key] = {c.key: Cell() for c in b.cols}  # kind="missing"
         for block in doc.blocks:
             if isinstance(block, Grid):
                 self._grid(st, block)
@@ -191,6 +194,11 @@ class TableReader:
         same = grid.exact and st.first_data_width == width
         first_data = st.first_data if same else None
         t4_first = st.t4_first if same else None  # column of the first 结果维持 of the T4 header
+        if not grid.exact:  # text grids: no header columns, only segments (most text reports)
+            for row in grid.rows:
+                for seg in split_cells([c for c in row if c is not None], exact=False):
+                    self._segment(st, seg, row_cells=None)
+            return
         for row in grid.rows:
             cells = list(row)
             n_cells = [norm(c) for c in cells if c]
@@ -316,7 +324,7 @@ class TableReader:
             st.t3.seen = True
             st.pending_labels.clear()
             return True
-        words = {core(x) for x in seg.labels}
+        words = {core(x) for x in seg.labels} if not seg.values else set()  # only used without values
         if not seg.values and len(words & _T3_HEADER_WORDS) >= 2 and "结果维持" not in words:
             st.ctx = "T3"
             st.t3.seen = True
@@ -493,7 +501,8 @@ class TableReader:
         return None
 
     def _cols(self, ctx: str, key: str) -> list[Label]:
-        return list(self.t2_rows[key][0].cols) if ctx == "T2" else list(T3_COLS)
+        """The row's columns (one list per row, built once: callers only read it)."""
+        return self._t2_cols[key] if ctx == "T2" else self._t3_cols
 
     def _row_values(self, st: _State, ctx: str, key: str, seg: Segment) -> None:
         """Values for a matched row. A text line short of values stays open: in PDF text the
