@@ -42,6 +42,14 @@ def is_value_like(raw: str | None) -> bool:
     return s in _DASHES or s in _SLASHES or s in _ZEROS or (len(s) <= 3 and all(ch in _DASH_CHARS for ch in s))
 
 
+@lru_cache(maxsize=16384)
+def cell_class(raw: str) -> int:
+    """0 for an empty cell (`clean` is empty), 1 for a value (`is_value_like`), 2 for a label."""
+    if not clean(raw):
+        return 0
+    return 1 if is_value_like(raw) else 2
+
+
 def parse_cell(raw: str | None, *, signed: bool = False) -> Cell:
     """Read one cell. `raw` keeps the text as found (stripped of surrounding whitespace)."""
     if raw is None:

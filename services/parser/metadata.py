@@ -131,8 +131,25 @@ def split_title(title: str) -> tuple[str | None, int | None]:
     return (agency or None), year
 
 
+def _first(text: str, words: tuple[str, ...]) -> int:
+    """Where the first of `words` starts in `text`, -1 if none does. Each pattern below starts with
+    one of a few keywords and each keyword starts with one of its words (a prefix, so a match
+    starts where a word does): searching from there finds the same matches without the regex
+    trying every earlier position, and no keyword means no search at all."""
+    found = [i for i in map(text.find, words) if i >= 0]
+    return min(found) if found else -1
+
+
+_STAT_WORDS = ("统计", "数据统计", "所列数据")
+_PUBLISH_WORDS = ("发布日期", "发布时间", "发文日期", "公开日期", "发布于")
+_PAGE_AGENCY_WORDS = ("信息来源", "发布机构", "来源", "发文机关", "发布单位")
+_NOTICE_WORDS = ("国办", "国务院")  # prefixes of 国办公开办 and 国务院办公厅 too
+
+
 def find_stat_period(text: str) -> StatPeriod | None:
-    m = _STAT.search("".join(nfkc(text).split()))  # = _WS.sub: \u3000 and \u00a0 are whitespace
+    flat = "".join(nfkc(text).split())  # = _WS.sub: \u3000 and \u00a0 are whitespace
+    start = _first(flat, _STAT_WORDS)
+    m = _STAT.search(flat, start) if start >= 0 else None
     if not m:
         return None
     y1, mo1, d1, y2, mo2, d2 = m.groups()
@@ -151,7 +168,9 @@ def _iso(m: re.Match[str]) -> str | None:
 
 
 def find_publish_date(text: str, container: str | None) -> str | None:
-    m = _PUBLISH.search(nfkc(text[:20000]))
+    head = nfkc(text[:20000])
+    start = _first(head, _PUBLISH_WORDS)
+    m = _PUBLISH.search(head, start) if start >= 0 else None
     if m:
         return _iso(m)
     if container:
@@ -164,13 +183,17 @@ def find_publish_date(text: str, container: str | None) -> str | None:
 def find_page_agency(text: str, container: str | None) -> str | None:
     if container:
         return container.strip() or None
-    m = _PAGE_AGENCY.search(nfkc(text[:5000]))
+    head = nfkc(text[:5000])
+    start = _first(head, _PAGE_AGENCY_WORDS)
+    m = _PAGE_AGENCY.search(head, start) if start >= 0 else None
     return m.group(1) if m else None
 
 
 def find_notices(text: str) -> list[str]:
     seen: dict[str, None] = {}
-    for m in _NOTICE.finditer(nfkc(text)):
+    text = nfkc(text)
+    start = _first(text, _NOTICE_WORDS)
+    for m in _NOTICE.finditer(text, start) if start >= 0 else ():
         seen.setdefault(f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号", None)
     return list(seen)
 

@@ -9,6 +9,7 @@ carries the section's keywords (pre-2019 titles such as 概述 / 依申请公开
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from services.parser.document import Document, Grid, Paragraph
 from services.parser.labels import norm, norm_text, starts_outside, strip_notes
@@ -50,6 +51,11 @@ def heading_key(text: str) -> tuple[str, str] | None:
     """(section key, normalised title) when `text` is a section heading, else None."""
     if len(text) > 3 * _MAX_HEADING:
         return None  # prose; and never put long paragraphs into the label cache
+    return _heading_key(text)
+
+
+@lru_cache(maxsize=16384)  # short paragraphs only; each is asked by the table reader and find_sections
+def _heading_key(text: str) -> tuple[str, str] | None:
     n = norm(text).strip("*").rstrip("。.:*")
     if not n or len(n) > _MAX_HEADING or _TRAILING_NUMBER.search(n):
         return None
@@ -103,8 +109,10 @@ def find_sections(doc: Document, format_version: str) -> dict[str, Section]:
     for block in doc.blocks:
         if isinstance(block, Paragraph):
             hk = heading_key(block.text)
-            title_raw, rest = block.text.strip().lstrip("#").strip(), ""
-            if hk is None:
+            rest = ""
+            if hk is not None:
+                title_raw = block.text.strip().lstrip("#").strip()
+            else:
                 run = run_in_heading(block.text)
                 if run is not None:
                     hk, title_raw, rest = (run[0], norm(run[1])), run[1], run[2]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from services.parser.cells import clean, is_value_like
+from services.parser.cells import cell_class, clean, is_value_like
 
 _LEAD_NUMBER = re.compile(r"^([+-]?\d[\d,]*(?:\.\d+)?(?:万元|元|件|个)?)(?=[^\d.,%])(.+)$")
 _TRAIL_NUMBER = re.compile(r"^(.*[\u4e00-\u9fff）)])(\d[\d,]*(?:\.\d+)?)$")
@@ -62,10 +62,11 @@ def split_cells(cells: list[str], exact: bool, *, from_line: bool = False) -> li
     slots: list[str] = []
     blanks: list[str] = []  # empty cells after a label: slots if a value follows, padding if a label does
     for c in cells:
-        if not clean(c):
+        kind = cell_class(c)  # one cached look-up for clean() and is_value_like()
+        if not kind:
             (slots if slots else blanks).append("")
             continue
-        if is_value_like(c):
+        if kind == 1:
             if blanks:
                 slots.extend(blanks)
                 blanks = []

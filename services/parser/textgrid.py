@@ -95,6 +95,17 @@ def _continues_cell(line: str) -> bool:
     return bool(s) and len(s) <= _MAX_CONTINUATION and not _SECTION_HEAD.match(line)
 
 
+def _may_glue(text: str) -> bool:
+    """False when `_GLUED_MARKER` surely finds nothing: its number token stands at the start or
+    after whitespace, and most paragraphs (Chinese prose) have no whitespace inside — a scan in C
+    instead of the regex trying its lookbehind at every character."""
+    first = text[:1]
+    return (
+        first in "+-—－/" or first.isdecimal() or first.isspace()  # \d is a Unicode decimal digit
+        or len(text.split(None, 1)) > 1  # whitespace inside (\s is what str.split splits on)
+    )
+
+
 def unglue(blocks: list[Block]) -> list[Block]:
     """Split paragraphs where a table row's last number runs into the next row or heading.
 
@@ -106,7 +117,7 @@ def unglue(blocks: list[Block]) -> list[Block]:
     """
     out: list[Block] = []
     for b in blocks:
-        if isinstance(b, Paragraph) and _GLUED_MARKER.search(b.text):
+        if isinstance(b, Paragraph) and _may_glue(b.text) and _GLUED_MARKER.search(b.text):
             cuts = [m.end() for m in _GLUED_MARKER.finditer(b.text)]
             start = 0
             for c in cuts:
