@@ -33,7 +33,8 @@ _TRAD_PAIRS = (
 )
 _TRAD = str.maketrans({p[0]: p[1] for p in _TRAD_PAIRS.split()})
 _to_simplified = translator(_TRAD)  # s.translate(_TRAD), faster on long text
-_QUOTES = re.compile(r"[\"'“”‘’「」『』〝〞]")
+_QUOTE_CHARS = "\"'“”‘’「」『』〝〞"
+_QUOTES = re.compile(f"[{_QUOTE_CHARS}]")
 _MARKER = re.compile(
     r"^(?:[一二三四五六七八九十]+[、.]|\((?:[一二三四五六七八九十]+|\d+)\)|\d+[.、](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩]|第[一二三四五六七八九十]+部分[、.:]?)"
 )
@@ -60,8 +61,18 @@ def norm_text(text: str | None, *, traditional: bool = True) -> str:
     if not text:
         return ""
     if not traditional:
-        return _QUOTES.sub("", drop_space(nfkc(text)))
-    return _QUOTES.sub("", drop_space(_to_simplified(nfkc(text))))
+        return _drop_quotes(drop_space(nfkc(text)))
+    return _drop_quotes(drop_space(_to_simplified(nfkc(text))))
+
+
+def _drop_quotes(s: str) -> str:
+    """`_QUOTES.sub("", s)`; on long text (whole documents) one C scan per quote character is faster."""
+    if len(s) < 256:
+        return _QUOTES.sub("", s)
+    for q in _QUOTE_CHARS:
+        if q in s:
+            s = s.replace(q, "")
+    return s
 
 
 def starts_outside(text: str, chars: str) -> bool:
