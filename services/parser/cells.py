@@ -50,7 +50,7 @@ def cell_class(raw: str) -> int:
     return 1 if is_value_like(raw) else 2
 
 
-def parse_cell(raw: str | None, *, signed: bool = False) -> Cell:
+def parse_cell(raw: str | None, signed: bool = False) -> Cell:
     """Read one cell. `raw` keeps the text as found (stripped of surrounding whitespace)."""
     if raw is None:
         return Cell(raw="", kind="blank")

@@ -43,6 +43,7 @@ _UNCLOSED = re.compile(r"[(\[【][^()\[\]【】]*$")
 
 
 _CACHE = 16384  # labels repeat across reports: normalise each distinct label once
+_INDEX_CACHE = 4096  # per LabelIndex (ten of them); keys are labels, at most a few hundred characters
 
 
 @lru_cache(maxsize=_CACHE)
@@ -133,8 +134,21 @@ class LabelIndex:
         self._contained = sorted(
             {(f, k) for f, k in forms if len(f) >= min_contained}, key=lambda fk: -len(fk[0])
         )
+        # the same labels come back row after row and report after report; an index lives as long
+        # as its TableReader (one per format), so its answers are cached with it
+        self.match = lru_cache(maxsize=_INDEX_CACHE)(self._match_uncached)  # type: ignore[method-assign]
+        self.exact = lru_cache(maxsize=_INDEX_CACHE)(self._exact_uncached)  # type: ignore[method-assign]
 
     def match(self, text: str | None) -> str | None:
+        """The key `text` names: exact, else the longest known spelling it contains, else a unique
+        spelling it is the start of (replaced per instance by a cached `_match_uncached`)."""
+        return self._match_uncached(text)
+
+    def exact(self, text: str | None) -> str | None:
+        """Match only the whole label (after markers and notes), no containment (cached per instance)."""
+        return self._exact_uncached(text)
+
+    def _match_uncached(self, text: str | None) -> str | None:
         n = norm(text)
         if not n:
             return None
@@ -152,8 +166,7 @@ class LabelIndex:
                 return keys.pop()
         return None
 
-    def exact(self, text: str | None) -> str | None:
-        """Match only the whole label (after markers and notes), no containment."""
+    def _exact_uncached(self, text: str | None) -> str | None:
         n = norm(text)
         for form in (n, strip_marker(n), strip_notes(strip_marker(n))):
             key = self._exact.get(form)

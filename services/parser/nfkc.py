@@ -58,10 +58,19 @@ def _mapped(m: re.Match[str]) -> str:
     return n if n is not None else unicodedata.normalize("NFKC", c)
 
 
+# the fullwidth punctuation of Chinese prose: replaced by str.replace (a scan in C each) before
+# the regex maps the rest one match at a time
+_COMMON = tuple((c, _MAP[c]) for c in "，（）：；、" if c in _MAP)
+
+
 def nfkc(s: str) -> str:
     """`unicodedata.normalize("NFKC", s)`, same result, faster on text with fullwidth characters."""
     if s.isascii() or unicodedata.is_normalized("NFKC", s):
         return s  # already NFKC (text normalised once per document, passed on): no scan needed
+    if len(s) > 64:
+        for c, n in _COMMON:
+            if c in s:
+                s = s.replace(c, n)
     return unicodedata.normalize("NFKC", _CHANGED.sub(_mapped, s))
 
 

@@ -603,7 +603,7 @@ class TableReader:
             while len(vals) > len(cols) and not clean(vals[0]):
                 vals.pop(0)
         for col, raw in zip(cols, vals, strict=False):
-            row[col.key] = parse_cell(raw, signed=col.signed)
+            row[col.key] = parse_cell(raw, col.signed)
         if len(vals) < len(cols):
             missing = [cell_path(table.name, key, c.key) for c in cols[len(vals):]]
             for c in cols[len(vals):]:

@@ -17,11 +17,11 @@ _TRICKY = [c for c in _BMP if unicodedata.decomposition(c) or unicodedata.combin
 ) + ["\U0001d400", "\U0002f800", "\U0001f600", "\U00010000"]
 
 
-def _random_strings(n: int, seed: int = 11):
+def _random_strings(n: int, seed: int = 11, longest: int = 12):
     rng = random.Random(seed)
     for _ in range(n):
         yield "".join(
-            rng.choice(_TRICKY) if rng.random() < 0.7 else rng.choice(_BMP) for _ in range(rng.randint(0, 12))
+            rng.choice(_TRICKY) if rng.random() < 0.7 else rng.choice(_BMP) for _ in range(rng.randint(0, longest))
         )
 
 
@@ -31,6 +31,11 @@ def test_nfkc_of_every_bmp_character_is_unicodedata_nfkc():
 
 def test_nfkc_of_mixed_strings_with_combining_marks_is_unicodedata_nfkc():
     for s in _random_strings(20000):
+        assert nfkc(s) == unicodedata.normalize("NFKC", s), repr(s)
+
+
+def test_nfkc_of_long_strings_is_unicodedata_nfkc():
+    for s in _random_strings(2000, seed=7, longest=300):  # long text takes the str.replace path too
         assert nfkc(s) == unicodedata.normalize("NFKC", s), repr(s)
 
 
