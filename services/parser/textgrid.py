@@ -45,44 +45,20 @@ def _pipe_cells(line: str) -> list[str]:
     return list(map(str.strip, parts))
 
 
-def _tab_region(lines: list[str], i: int) -> tuple[list[list[str]], int]:
-    """Rows of the TAB region starting at TAB line `lines[i]`, and the index of its last TAB line.
-
-    A TAB region runs over TAB lines, blank lines and short TAB-less continuation lines that
-    directly follow a cell; it ends at text after a blank line or a long line. Its lines up to the
-    last TAB line, cut into chunks at blank lines, are read by `_chunk_rows` (one pass collects
-    the chunks while finding the end; the lines after the last TAB line are dropped).
-    """
-    n = len(lines)
-    chunks: list[list[str]] = []
-    chunk: list[str] = []
-    last_tab, last_chunk, last_len = i, 0, 0  # the last TAB line, its chunk and its place in it
-    prev_blank = False
-    j = i
-    while j < n:
-        ln = lines[j]
-        if "\t" in ln:
-            chunk.append(ln)
-            last_tab, last_chunk, last_len = j, len(chunks), len(chunk)
-            prev_blank = False
-        elif not ln.strip():  # blank (a lone TAB is an empty cell, not a row break)
-            prev_blank = True
-            if chunk:
-                chunks.append(chunk)
-                chunk = []
-        elif prev_blank or not _continues_cell(ln):
-            break
-        else:
-            chunk.append(ln)  # continues the cell above
-        j += 1
-    if chunk:
-        chunks.append(chunk)
-    del chunks[last_chunk + 1 :]
-    del chunks[last_chunk][last_len:]
+def _tab_rows(lines: list[str]) -> list[list[str]]:
+    """Rows of one TAB region (lines between the region's first and last TAB line)."""
     rows: list[list[str]] = []
-    for c in chunks:
-        _chunk_rows(c, rows)
-    return rows, last_tab
+    chunk: list[str] = []
+    for ln in lines:
+        if "\t" not in ln and not ln.strip():  # blank (a lone TAB is an empty cell, not a row break)
+            if chunk:
+                _chunk_rows(chunk, rows)
+                chunk = []
+        else:
+            chunk.append(ln)
+    if chunk:
+        _chunk_rows(chunk, rows)
+    return rows
 
 
 def _chunk_rows(chunk: list[str], rows: list[list[str]]) -> None:
@@ -92,7 +68,7 @@ def _chunk_rows(chunk: list[str], rows: list[list[str]]) -> None:
     for ln in chunk:
         if "\t" in ln:
             stripped = ln.lstrip(" \u3000")
-            if stripped[:1] != "\t" or stripped.find("\t", 1) >= 0:  # not one cell of a cell-per-line table
+            if stripped[:1] != "\t" or "\t" in stripped[1:]:  # not one cell of a cell-per-line table
                 single = False
                 break
             single = True
@@ -167,7 +143,22 @@ def text_blocks(text: str) -> list[Block]:
             i += 1
             continue
         if tab:
-            rows, last_tab = _tab_region(lines, i)
+            # a TAB region runs over TAB lines, blank lines and short TAB-less continuation lines
+            # that directly follow a cell; it ends at text after a blank line or a long line.
+            j = i
+            last_tab = i
+            prev_blank = False
+            while j < n:
+                ln = lines[j]
+                if "\t" in ln:  # TAB line; else blank (inlined: the loop runs per line)
+                    last_tab = j
+                    prev_blank = False
+                elif not ln.strip():
+                    prev_blank = True
+                elif prev_blank or not _continues_cell(ln):
+                    break
+                j += 1
+            rows = _tab_rows(lines[i : last_tab + 1])
             filled = [c for c in rows[0] if c.strip()] if len(rows) == 1 else []
             if len(filled) == 1:
                 blocks.append(Paragraph(text=filled[0].strip()))  # an indented line, not a table
