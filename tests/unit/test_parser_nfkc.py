@@ -54,3 +54,11 @@ def test_translator_is_str_translate_for_the_traditional_table():
     assert to_simplified("規範性文件處理結果") == "规范性文件处理结果"
     for s in ["", "无繁体", *_random_strings(5000, seed=5)]:
         assert to_simplified(s) == s.translate(_TRAD), repr(s)
+
+
+def test_nfkc_of_its_own_long_result_is_that_result():
+    text = "（一）予以公开：１２，３。" * 200
+    once = nfkc(text)
+    assert once == unicodedata.normalize("NFKC", text)
+    assert nfkc(once) is once
+    assert nfkc(text) == once  # the input itself is not mistaken for its result
