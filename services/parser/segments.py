@@ -87,4 +87,4 @@ def split_cells(cells: list[str], exact: bool, *, from_line: bool = False) -> li
 def _segment(labels: list[str], slots: list[str], exact: bool, from_line: bool) -> Segment:
     if exact:
         return Segment(labels, slots, True, from_line)
-    return Segment(labels, [v for v in slots if clean(v)], False, from_line, slots)
+    return Segment(labels, list(filter(clean, slots)), False, from_line, slots)

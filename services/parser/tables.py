@@ -189,16 +189,16 @@ class TableReader:
         return n.startswith(("信息内容", "申请人情况")) or _FIRST_T3_ROW.match(n) is not None
 
     def _grid(self, st: _State, grid: Grid) -> None:
-        width = max((len(r) for r in grid.rows), default=0)
-        # a continuation page of the same table (same width) keeps the header's data column
-        same = grid.exact and st.first_data_width == width
-        first_data = st.first_data if same else None
-        t4_first = st.t4_first if same else None  # column of the first 结果维持 of the T4 header
         if not grid.exact:  # text grids: no header columns, only segments (most text reports)
             for row in grid.rows:
                 for seg in split_cells([c for c in row if c is not None], exact=False):
                     self._segment(st, seg, row_cells=None)
             return
+        width = max((len(r) for r in grid.rows), default=0)
+        # a continuation page of the same table (same width) keeps the header's data column
+        same = grid.exact and st.first_data_width == width
+        first_data = st.first_data if same else None
+        t4_first = st.t4_first if same else None  # column of the first 结果维持 of the T4 header
         for row in grid.rows:
             cells = list(row)
             n_cells = [norm(c) for c in cells if c]
@@ -259,7 +259,7 @@ class TableReader:
 
     def _segment(self, st: _State, seg: Segment, row_cells: list[str] | None) -> None:
         label_text = "".join([norm(x) for x in seg.labels])
-        if seg.labels and seg.values and not any(clean(v) for v in seg.values):
+        if seg.labels and seg.values and not any(map(clean, seg.values)):
             # only blanks after a label: a data row with nothing filled in, or a group label row
             # (「三、本年度办理结果」) — which one is decided by whether the label names a row
             if not self._names_row(st, seg):
@@ -513,7 +513,7 @@ class TableReader:
             self._store(st, ctx, key, seg.slots, True, text=True)
             return
         vals = list(seg.values)
-        filled = vals if seg.exact else [v for v in vals if clean(v)]
+        filled = vals if seg.exact else list(filter(clean, vals))
         if (not seg.values or seg.from_text_line) and len(filled) < len(self._cols(ctx, key)):
             st.pending_row = (ctx, key, vals, seg.exact)
             return
@@ -593,8 +593,8 @@ class TableReader:
                 return
         elif text:
             st.text_rows.add(path)
-        vals = values if exact else [v for v in values if clean(v)]
-        if exact:
+        vals = values if exact else list(filter(clean, values))
+        if exact and len(vals) > len(cols):
             # blanks beyond the columns are padding: first at the end (cells right of the table,
             # colspan artefacts), then at the start (label columns left empty)
             vals = list(vals)
