@@ -48,5 +48,13 @@ class Document:
             if isinstance(b, Paragraph):
                 out.append(b.text)
             else:
-                out.extend(["\t".join([c or "" for c in row]) for row in b.rows])
+                out.extend(map(row_text, b.rows))
         return "\n".join(out)
+
+
+def row_text(row: list[str | None]) -> str:
+    """A grid row as TAB-separated text, a covered (None) position as an empty cell."""
+    try:
+        return "\t".join(row)  # type: ignore[arg-type]  # text grids have no None: no copy
+    except TypeError:
+        return "\t".join([c or "" for c in row])

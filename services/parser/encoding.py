@@ -105,7 +105,7 @@ def utf16_without_bom(data: bytes) -> str | None:
     """
     sample = data[: min(len(data), 8192) // 2 * 2]
     half = len(sample) // 2
-    if half < 8:
+    if half < 8 or b"\x00" not in sample:  # no NUL at all (nearly every document): not UTF-16
         return None
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
     # The other parity sees a NUL only from code points ending in 00 (一 U+4E00, 开 U+5F00 …).
