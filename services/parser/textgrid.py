@@ -63,6 +63,11 @@ def _tab_rows(lines: list[str]) -> list[list[str]]:
 
 def _chunk_rows(chunk: list[str], rows: list[list[str]]) -> None:
     """Append the rows of one chunk (lines between blank lines) of a TAB region to `rows`."""
+    joined = "\n".join(chunk)
+    if joined.startswith("\t") and joined.count("\n\t") == len(chunk) - 1 == joined.count("\t") - 1:
+        # every line is `\tcell`, unindented, one TAB each (most cell-per-line rows): counted in C
+        rows.append([ln[1:] for ln in chunk])
+        return
     cells: list[str] = []  # the cell-per-line reading, kept if every TAB line is a single cell
     single = False  # a TAB line seen, and all so far are `\tcell` (optionally indented with spaces)
     for ln in chunk:
