@@ -48,7 +48,7 @@ class Document:
             if isinstance(b, Paragraph):
                 out.append(b.text)
             else:
-                out.extend(map(row_text, b.rows))
+                out.extend(map(row_text if not b.exact else covered_row_text, b.rows))
         return "\n".join(out)
 
 
@@ -57,4 +57,9 @@ def row_text(row: list[str | None]) -> str:
     try:
         return "\t".join(row)  # type: ignore[arg-type]  # text grids have no None: no copy
     except TypeError:
-        return "\t".join([c or "" for c in row])
+        return covered_row_text(row)
+
+
+def covered_row_text(row: list[str | None]) -> str:
+    """`row_text` for rows that likely hold covered positions (exact grids: HTML/DOCX spans)."""
+    return "\t".join([c or "" for c in row])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from services.parser.document import Document, Grid, Paragraph, row_text
+from services.parser.document import Document, Grid, Paragraph, covered_row_text, row_text
 from services.parser.labels import norm, norm_text, starts_outside, strip_notes
 from shared.report import Section
 from shared.schema import SECTION_TITLES
@@ -131,6 +131,6 @@ def find_sections(doc: Document, format_version: str) -> dict[str, Section]:
                 continue
             buf.append(block.text)
         elif isinstance(block, Grid):
-            buf.extend(map(row_text, block.rows))
+            buf.extend(map(row_text if not block.exact else covered_row_text, block.rows))
     close()
     return found
