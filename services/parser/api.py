@@ -14,11 +14,11 @@ from copy import copy
 from services.parser.detect import detect
 from services.parser.document import Document
 from services.parser.metadata import read_metadata
-from services.parser.nfkc import nfkc
 from services.parser.sections import find_sections
 from services.parser.tables import read_tables
 from services.parser.textgrid import unglue
 from shared.errors import NotAReport
+from shared.nfkc import nfkc
 from shared.report import ParsedReport, ParseNote
 from shared.schema import TABLE_KEYS, TABLED_FORMATS
 from shared.versions import PARSER_VERSION

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from services.parser.nfkc import drop_space, nfkc
+from shared.nfkc import drop_space, nfkc
 from shared.report import Cell
 
 _NUMBER = re.compile(r"^([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)\(?(万元|万|元|件|个|项|条|次|宗|起)?\)?$")

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-from services.parser.nfkc import drop_space, nfkc, translator
+from shared.nfkc import drop_space, nfkc, translator
 from shared.schema import Label
 
 _TRAD_PAIRS = (

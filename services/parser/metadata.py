@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from services.parser.document import Document, Paragraph
-from services.parser.nfkc import nfkc
+from shared.nfkc import nfkc
 from shared.report import StatPeriod
 
 _CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")

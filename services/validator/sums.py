@@ -81,17 +81,20 @@ def _cause(grow: Sequence[Term]) -> Literal["blank", "unknown"] | None:
     return None
 
 
+def holds(a: float, op: str, b: float) -> bool:
+    """`a op b` for sums of cells (floats: a tolerance absorbs 0.1 + 0.2 style error)."""
+    if op == "==":
+        return abs(a - b) < 1e-9
+    if op == "<=":
+        return a <= b + 1e-9
+    return a + 1e-9 >= b
+
+
 def compare(lhs: Sequence[Term], rhs: Sequence[Term], op: Literal["==", "<=", ">="] = "==") -> Check:
     """Evaluate `Σlhs op Σrhs`; on failure, say whether blanks/unknowns on the side that would
     have to grow could make it hold."""
     a, b = total(lhs), total(rhs)
-    if op == "==":
-        holds = abs(a - b) < 1e-9
-    elif op == "<=":
-        holds = a <= b + 1e-9
-    else:
-        holds = a + 1e-9 >= b
-    if holds:
+    if holds(a, op, b):
         return Check(True, a, b)
     grow = lhs if a < b else rhs
     return Check(False, a, b, _cause(grow))
@@ -233,13 +236,7 @@ class Identities:
         out: list[Finding | None] = []
         for rule, what, lhs, rhs, both, cells, op in self.compiled:
             a, b = sum(map(value, lhs)), sum(map(value, rhs))
-            if op == "==":
-                holds = abs(a - b) < 1e-9
-            elif op == "<=":
-                holds = a <= b + 1e-9
-            else:
-                holds = a + 1e-9 >= b
-            if holds:
+            if holds(a, op, b):
                 out.append(None)
                 continue
             cause = max(map(state, lhs if a < b else rhs), default=NUMBER)

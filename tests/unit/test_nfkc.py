@@ -1,4 +1,4 @@
-"""services/parser/nfkc.py: the fast normalisations give exactly what the slow ones give."""
+"""shared/nfkc.py: the fast normalisations give exactly what the slow ones give."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import unicodedata
 
 from services.parser.labels import _TRAD
-from services.parser.nfkc import drop_space, nfkc, translator
+from shared.nfkc import drop_space, nfkc, translator
 
 _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _BMP = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
@@ -25,8 +25,9 @@ def _random_strings(n: int, seed: int = 11, longest: int = 12):
         )
 
 
-def test_nfkc_of_every_bmp_character_is_unicodedata_nfkc():
-    assert [c for c in _BMP if nfkc(c) != unicodedata.normalize("NFKC", c)] == []
+def test_nfkc_of_every_code_point_is_unicodedata_nfkc():
+    chars = (chr(cp) for cp in range(0x110000) if not 0xD800 <= cp < 0xE000)
+    assert [hex(ord(c)) for c in chars if nfkc(c) != unicodedata.normalize("NFKC", c)] == []
 
 
 def test_nfkc_of_mixed_strings_with_combining_marks_is_unicodedata_nfkc():

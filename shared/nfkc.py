@@ -1,4 +1,5 @@
-"""Fast exact equivalents of the text normalisations the parser runs on every line and document.
+"""Fast exact equivalents of the text normalisations run on every line and document (parser,
+validator, search segmentation).
 
 `unicodedata.normalize("NFKC", s)` leaves its quick path as soon as one character changes, and
 the full algorithm costs ~130 ns per character: a Chinese report (every ，（）： fullwidth) pays
