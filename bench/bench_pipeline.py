@@ -4,8 +4,9 @@
 replaced by a random one, the agency renamed so each report is distinct), stored in a file object
 store and published as doc.fetched. The stages run as separate processes (`nianbao serve`), as
 on Kubernetes: `--parsers` parser replicas share the parser durable, one validator, one indexer
-(SQLite), each with NIANBAO_MAX_WORKERS=4; the indexer takes max(max_workers, index_batch = 16)
-messages per fetch and writes them in one transaction (shared.storage.batching). Prints:
+(SQLite), each with NIANBAO_MAX_WORKERS=4 (`--workers`); the indexer takes max(max_workers,
+index_batch) messages per fetch (`--index-batch`, default the setting's 64) and writes them in one
+transaction (shared.storage.batching). Prints:
 
 - throughput: reports/s from the first publish to the last doc.indexed;
 - per stage: messages, mean / p50 / p99 handler seconds (from each process's
@@ -15,7 +16,11 @@ messages per fetch and writes them in one transaction (shared.storage.batching).
 - latency of a report through each stage hop (emitted_at differences; under a backlog this is
   mostly queueing).
 
-Usage: python -m bench.bench_pipeline [--reports 5000] [--parsers 2] [--profile DIR]
+`--profile DIR` runs every stage process under bench/cpuprofile.py (cProfile timed by CPU, not wall
+clock) and leaves one .prof per process in DIR — slower, so compare shares, not rates.
+
+Usage: python -m bench.bench_pipeline [--reports 5000] [--parsers 2] [--workers 4] [--index-batch 64]
+       [--profile DIR]
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from pathlib import Path
 import nats
 
 from shared import topology
-from shared.config import load
+from shared.config import Settings, load
 from shared.events import decode, encode
 from shared.runtime.feed import fetched_event, fetched_outgoing, store_bytes
 from shared.runtime.natsd import NatsServer, free_port
@@ -48,7 +53,7 @@ from shared.storage.factory import open_object_store
 SEEDS = Path(__file__).resolve().parent.parent / "shared" / "samples" / "seeds"
 _TABLE_LINE = re.compile(r"[\t|]")
 LOGS: Path | None = None
-WORKERS, INDEX_BATCH = 4, 16  # --workers / --index-batch
+WORKERS, INDEX_BATCH = 4, Settings().index_batch  # --workers / --index-batch
 PROFILE: str | None = None  # --profile DIR: each stage process runs under bench.cpuprofile, stats there
 _NUMBER = re.compile(r"(?<![\d.])\d{1,4}(?![\d.年月日号])")
 

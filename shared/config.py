@@ -29,7 +29,8 @@ Settings:
     stream_replicas: JetStream replicas of DOCS, CRAWL, DLQ and fetch_state (3 on a 3-node cluster)
     missing_interval_s: how often `serve scheduler` refreshes nianbao_reports_missing (fetch_state)
     index_batch: the indexer's messages in flight (at least max_workers), upserted together in one
-        transaction (shared.storage.batching): a commit costs about as much as a report
+        transaction (shared.storage.batching): a commit rewrites a page per cell key, so 64 a
+        commit cost ~0.3 ms less indexer CPU per report than 16 (bench_pipeline)
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ack_wait_s: float = 60.0
     graceful_timeout_s: float = 30.0
     max_workers: int = 1
-    index_batch: int = 16
+    index_batch: int = 64
     max_doc_bytes: int = 64 * 1024 * 1024
     fetch_deadline_s: float = 60.0
     per_host_concurrency: int = 2
