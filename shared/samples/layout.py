@@ -35,6 +35,7 @@ class LayoutCell:
     colspan: int = 1
     header: bool = False  # a label / header cell rather than a data cell
     path: str | None = None  # "table.row.col" for data cells
+    missing: bool = False  # the report has no value there at all (not even a blank)
 
 
 LayoutRow = list[LayoutCell]
@@ -55,7 +56,7 @@ def cell_text(cell: Cell | None) -> str:
 
 def _data(table: dict, name: str, row: str, col: str) -> LayoutCell:
     cell = (table.get(row) or {}).get(col)
-    return LayoutCell(cell_text(cell), path=f"{name}.{row}.{col}")
+    return LayoutCell(cell_text(cell), path=f"{name}.{row}.{col}", missing=cell is not None and cell.kind == "missing")
 
 
 def _h(text: str, rowspan: int = 1, colspan: int = 1) -> LayoutCell:

@@ -24,6 +24,11 @@ _CSS = (
 def _html_table(layout: list[LayoutRow]) -> str:
     rows = []
     for row in layout:
+        while row and row[-1].missing:
+            # A value missing at the end of a row is drawn as a short row, as such pages are (an
+            # empty <td> would say "blank"); one missing mid-row cannot be drawn without shifting
+            # the values after it, so it stays an empty cell.
+            row = row[:-1]
         cells = []
         for c in row:
             attrs = (f' rowspan="{c.rowspan}"' if c.rowspan > 1 else "") + (

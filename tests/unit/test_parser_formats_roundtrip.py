@@ -43,10 +43,13 @@ def _cells(report) -> dict[str, tuple]:
     return out
 
 
-def _assert_same_tables(expected, got) -> None:
+def _assert_same_tables(expected, got, *, keeps_missing: bool = False) -> None:
+    """Same cells; a missing value comes back blank from the renderings that cannot draw a short
+    row (DOCX, PDF and XLSX grids are rectangular), and missing from those that can (HTML)."""
     assert got.format_version == expected.format_version
     want = {
-        k: ((None, "blank") if v == (None, "missing") else v) for k, v in _cells(expected).items()
+        k: ((None, "blank") if v == (None, "missing") and not keeps_missing else v)
+        for k, v in _cells(expected).items()
     }
     have = _cells(got)
     assert len(have) == len(want)
@@ -71,7 +74,7 @@ def test_seed_rendered_as_kind_parses_to_the_same_tables(seed_reports, seed, kin
     name = sorted(seed_reports)[seed]
     expected = seed_reports[name]
     got = parse(RENDERINGS[kind](expected), source_url=f"http://example.gov.cn/{name}")
-    _assert_same_tables(expected, got)
+    _assert_same_tables(expected, got, keeps_missing=kind.startswith("html"))
     assert got.report_year == expected.report_year
 
 

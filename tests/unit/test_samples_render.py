@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from msgspec.structs import replace
 
+from shared.report import Cell
+from shared.samples.layout import cell_text
 from shared.samples.render import (
     TEXT_STYLES,
     cjk_font_path,
@@ -116,3 +119,20 @@ def test_render_by_kind_gives_bytes_that_sniff_as_that_kind(report, kind):
     assert sniff(data) == kind.split("-")[0] and content_type
     with pytest.raises(ValueError, match="unknown kind"):
         render(report, "pptx")
+
+
+def _normative_documents_row(page: bytes) -> str:
+    """The T2 行政规范性文件 row of a page, from its label cell on."""
+    text = page.decode()
+    row = text[text.index("<p>行政规范性文件</p>"):]
+    return row[: row.index("</tr>")]
+
+
+def test_a_value_missing_at_the_end_of_a_row_is_drawn_as_a_short_html_row(report):
+    table = {row: dict(cols) for row, cols in report.tables["active_disclosure"].items()}
+    table["normative_documents"]["in_force"] = Cell(kind="missing")
+    gap = replace(report, tables={**report.tables, "active_disclosure": table})
+    row = _normative_documents_row(render_html(gap, chrome=False))
+    assert row.count("<td") == 2  # issued and repealed after the label; no empty cell for in_force
+    assert cell_text(table["normative_documents"]["issued"]) in row
+    assert _normative_documents_row(render_html(report, chrome=False)).count("<td") == 3
