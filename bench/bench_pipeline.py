@@ -53,8 +53,6 @@ from shared.storage.factory import open_object_store
 SEEDS = Path(__file__).resolve().parent.parent / "shared" / "samples" / "seeds"
 _TABLE_LINE = re.compile(r"[\t|]")
 LOGS: Path | None = None
-WORKERS, INDEX_BATCH = 4, Settings().index_batch  # --workers / --index-batch
-PROFILE: str | None = None  # --profile DIR: each stage process runs under bench.cpuprofile, stats there
 _NUMBER = re.compile(r"(?<![\d.])\d{1,4}(?![\d.年月日号])")
 
 
@@ -107,6 +105,45 @@ def scrape(port: int, stage: str) -> dict:
     return {"buckets": buckets, "sum": total, "count": count}
 
 
+async def stored_events(settings, docs: list[bytes]) -> list:
+    """The documents put in the object store, as the doc.fetched events that name them."""
+    objects = await open_object_store(settings=settings)
+    try:
+        events = [fetched_event(d, f"http://bench.local/nb/{i}.txt", "bench", "text/plain")
+                  for i, d in enumerate(docs)]
+        for e, d in zip(events, docs, strict=True):
+            await store_bytes(objects, e, d)
+        return events
+    finally:
+        await objects.close()
+
+
+async def publish_fetched(js, events: list) -> None:
+    """Publish the doc.fetched events, 500 PubAcks awaited at a time."""
+    outs = list(map(fetched_outgoing, events))
+    for i in range(0, len(outs), 500):
+        await asyncio.gather(*(js.publish(o.subject, encode(stamped(o.event)), headers={MSG_ID_HEADER: o.msg_id})
+                               for o in outs[i:i + 500]))
+
+
+def start_stages(work: Path, nats_url: str, parsers: int, workers: int, index_batch: int,
+                 profile: str | None = None) -> list[tuple[str, int, subprocess.Popen]]:
+    """`nianbao serve` processes: `parsers` parsers, a validator and an indexer (stage, port, proc);
+    under bench/cpuprofile.py when `profile` names a directory."""
+    env = {**os.environ, "NIANBAO_NATS_URL": nats_url, "NIANBAO_DATA_DIR": str(work / "data"),
+           "NIANBAO_MAX_WORKERS": str(workers), "NIANBAO_INDEX_BATCH": str(index_batch),
+           "NIANBAO_LOG_LEVEL": "WARNING"}
+    procs = []
+    for stage in ["parser"] * parsers + ["validator", "indexer"]:
+        port = free_port()
+        prof = ["-m", "bench.cpuprofile", f"{profile}/{stage}-{port}.prof"] if profile else []
+        p = subprocess.Popen([sys.executable, *prof, "-m", "shared.cli.main", "serve", stage],
+                             env={**env, "NIANBAO_HTTP_PORT": str(port)},
+                             stdout=subprocess.DEVNULL, stderr=(work / f"{stage}-{port}.log").open("w"))
+        procs.append((stage, port, p))
+    return procs
+
+
 def stop_processes(procs) -> None:
     """Terminate the stage processes, then kill whichever does not exit within 30 s."""
     procs = list(procs)
@@ -153,7 +190,10 @@ def inprocess_costs(docs: list[bytes], k: int = 50) -> dict[str, float]:
             "decode DocParsed": (t4 - t3) / k, "DocParsed bytes": sum(map(len, ev)) / k}
 
 
-async def run(n: int, parsers: int) -> None:
+async def run(n: int, parsers: int, workers: int = 4, index_batch: int | None = None,
+              profile: str | None = None) -> None:
+    """`profile`: a directory for one CPU-timed cProfile per stage process (bench/cpuprofile.py)."""
+    index_batch = Settings().index_batch if index_batch is None else index_batch
     global LOGS
     work = LOGS = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
     server = NatsServer(store_dir=work / "nats", port=free_port()).start()
@@ -167,30 +207,14 @@ async def run(n: int, parsers: int) -> None:
         print(f"generated {n} reports from {len(list(SEEDS.glob('*.txt')))} seeds "
               f"({sum(map(len, docs)) / n / 1024:.1f} KiB each)")
         costs = inprocess_costs(docs)
-        objects = await open_object_store(settings=settings)
-        events = [fetched_event(d, f"http://bench.local/nb/{i}.txt", "bench", "text/plain")
-                  for i, d in enumerate(docs)]
-        for e, d in zip(events, docs, strict=True):
-            await store_bytes(objects, e, d)
-        env = {**os.environ, "NIANBAO_NATS_URL": server.url, "NIANBAO_DATA_DIR": str(work / "data"),
-               "NIANBAO_MAX_WORKERS": str(WORKERS), "NIANBAO_INDEX_BATCH": str(INDEX_BATCH),
-               "NIANBAO_LOG_LEVEL": "WARNING"}
-        for stage in ["parser"] * parsers + ["validator", "indexer"]:
-            port = free_port()
-            prof = ["-m", "bench.cpuprofile", f"{PROFILE}/{stage}-{port}.prof"] if PROFILE else []
-            p = subprocess.Popen([sys.executable, *prof, "-m", "shared.cli.main", "serve", stage],  # noqa: ASYNC220
-                                 env={**env, "NIANBAO_HTTP_PORT": str(port)},
-                                 stdout=subprocess.DEVNULL, stderr=(work / f"{stage}-{port}.log").open("w"))
-            procs.append((stage, port, p))
+        events = await stored_events(settings, docs)
+        procs = start_stages(work, server.url, parsers, workers, index_batch, profile)
         await _wait_ready([port for _, port, _ in procs])
 
         cpu_before = {p.pid: cpu_seconds(p.pid) for _, _, p in procs}
         cpu_before[server.proc.pid] = cpu_seconds(server.proc.pid)
         started = time.time()
-        outs = list(map(fetched_outgoing, events))
-        for i in range(0, len(outs), 500):
-            await asyncio.gather(*(js.publish(o.subject, encode(stamped(o.event)), headers={MSG_ID_HEADER: o.msg_id})
-                                   for o in outs[i:i + 500]))
+        await publish_fetched(js, events)
         published = time.time()
         deadline = time.monotonic() + 900
         while (indexed := await _count(js, "doc.indexed.>")) + (rejected := await _count(js, "doc.rejected.>")) < n:
@@ -207,14 +231,13 @@ async def run(n: int, parsers: int) -> None:
         for stage, port, _ in procs:
             scraped[stage].append(scrape(port, stage))
         for _, _, p in procs:
-            p.send_signal(signal.SIGUSR1 if PROFILE else signal.SIGTERM)
-        if PROFILE:  # stats of the run itself, not of the shutdown
+            p.send_signal(signal.SIGUSR1 if profile else signal.SIGTERM)
+        if profile:  # stats of the run itself, not of the shutdown
             await asyncio.sleep(2)
             for _, _, p in procs:
                 p.terminate()
         for _, _, p in procs:
             p.wait(30)
-        await objects.close()
         await nc.close()
         noop_rate = await broker_path(server.url, load(env={}, nats_url=server.url, max_workers=4), events, 5000)
     finally:
@@ -330,20 +353,20 @@ async def _hops(js) -> dict[str, list[float]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    global PROFILE, WORKERS, INDEX_BATCH
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=5000)
     parser.add_argument("--parsers", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=WORKERS, help="NIANBAO_MAX_WORKERS of every stage")
-    parser.add_argument("--index-batch", type=int, default=INDEX_BATCH, help="NIANBAO_INDEX_BATCH of the indexer")
+    parser.add_argument("--workers", type=int, default=4, help="NIANBAO_MAX_WORKERS of every stage")
+    parser.add_argument("--index-batch", type=int, default=Settings().index_batch,
+                        help="NIANBAO_INDEX_BATCH of the indexer")
     parser.add_argument("--profile", metavar="DIR", help="run each stage under cProfile, stats in DIR "
                         "(slower: compare the shares, not the rate)")
     args = parser.parse_args(argv if argv is not None else [])
-    WORKERS, INDEX_BATCH = args.workers, args.index_batch
+    profile = None
     if args.profile:
-        PROFILE = str(Path(args.profile).resolve())
-        Path(PROFILE).mkdir(parents=True, exist_ok=True)
-    asyncio.run(run(args.reports, args.parsers))
+        profile = str(Path(args.profile).resolve())
+        Path(profile).mkdir(parents=True, exist_ok=True)
+    asyncio.run(run(args.reports, args.parsers, args.workers, args.index_batch, profile))
 
 
 if __name__ == "__main__":

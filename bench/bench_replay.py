@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,16 +26,20 @@ from pathlib import Path
 
 import nats
 
-from bench.bench_pipeline import _count, _wait_ready, generate, stop_processes
+from bench.bench_pipeline import (
+    _count,
+    _wait_ready,
+    generate,
+    publish_fetched,
+    start_stages,
+    stop_processes,
+    stored_events,
+)
 from shared import topology
 from shared.config import load
-from shared.events import encode
 from shared.ops.replay import replay
 from shared.ops.selection import Selection
-from shared.runtime.feed import fetched_event, fetched_outgoing, store_bytes
 from shared.runtime.natsd import NatsServer, free_port
-from shared.runtime.publish import MSG_ID_HEADER, stamped
-from shared.storage.factory import open_object_store
 
 
 async def _until_count(js, target: int, limit_s: float = 1800) -> float:
@@ -49,19 +51,6 @@ async def _until_count(js, target: int, limit_s: float = 1800) -> float:
     return time.time()
 
 
-def _start(work: Path, server, parsers: int) -> list[tuple[str, int, subprocess.Popen]]:
-    env = {**os.environ, "NIANBAO_NATS_URL": server.url, "NIANBAO_DATA_DIR": str(work / "data"),
-           "NIANBAO_MAX_WORKERS": "4", "NIANBAO_LOG_LEVEL": "WARNING"}
-    procs = []
-    for stage in ["parser"] * parsers + ["validator", "indexer"]:
-        port = free_port()
-        p = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "serve", stage],
-                             env={**env, "NIANBAO_HTTP_PORT": str(port)}, stdout=subprocess.DEVNULL,
-                             stderr=(work / f"{stage}-{port}.log").open("w"))
-        procs.append((stage, port, p))
-    return procs
-
-
 async def run(n: int, parsers: int) -> dict:
     work = Path(tempfile.mkdtemp(prefix="nianbao-bench-replay-"))
     server = NatsServer(store_dir=work / "nats", port=free_port()).start()
@@ -71,21 +60,12 @@ async def run(n: int, parsers: int) -> dict:
         nc = await nats.connect(server.url)
         js = nc.jetstream(publish_async_max_pending=4000)
         await topology.apply(js, settings)
-        docs = generate(n)
-        objects = await open_object_store(settings=settings)
-        events = [fetched_event(d, f"http://bench.local/nb/{i}.txt", "bench", "text/plain")
-                  for i, d in enumerate(docs)]
-        for e, d in zip(events, docs, strict=True):
-            await store_bytes(objects, e, d)
-        await objects.close()
-        procs = _start(work, server, parsers)
+        events = await stored_events(settings, generate(n))
+        procs = start_stages(work, server.url, parsers, workers=4, index_batch=settings.index_batch)
         await _wait_ready([port for _, port, _ in procs])
 
         live_start = time.time()
-        outs = list(map(fetched_outgoing, events))
-        for i in range(0, len(outs), 500):
-            await asyncio.gather(*(js.publish(o.subject, encode(stamped(o.event)), headers={MSG_ID_HEADER: o.msg_id})
-                                   for o in outs[i:i + 500]))
+        await publish_fetched(js, events)
         live_end = await _until_count(js, n)
         rejected = await _count(js, "doc.rejected.>")
 

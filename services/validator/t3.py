@@ -86,18 +86,6 @@ def _by_rule(report: ParsedReport) -> dict[str, list[Finding]]:
     return out
 
 
-def t3_001_columns(report: ParsedReport) -> list[Finding]:
-    return _by_rule(report)["T3-001"]
-
-
-def t3_002_rows(report: ParsedReport) -> list[Finding]:
-    return _by_rule(report)["T3-002"]
-
-
-def t3_003_results(report: ParsedReport) -> list[Finding]:
-    return _by_rule(report)["T3-003"]
-
-
 def _results_terms(report: ParsedReport, c: str) -> list[Term]:
     rows = result_rows(report.format_version)
     terms = [term(report, T, r, c) for r in rows]

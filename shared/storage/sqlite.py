@@ -328,6 +328,14 @@ class SqliteSearchStore:
 # --- SQL helpers ---------------------------------------------------------------------------------
 
 
+def _execute_each(conn: sqlite3.Connection, script: str) -> None:
+    """The statements of `script` inside the caller's transaction (executescript would COMMIT it
+    first). Our scripts have no `;` inside literals or comments."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
 def _create_or_migrate(conn: sqlite3.Connection, path: str) -> None:
     """Create the schema, or bring a version-3 file to 4, in one write transaction: processes
     opening the same file at once queue on BEGIN IMMEDIATE and the later ones find it done."""
@@ -340,13 +348,9 @@ def _create_or_migrate(conn: sqlite3.Connection, path: str) -> None:
                 " delete it and run `nianbao reprocess` to rebuild the index"
             )
         if have == 3:
-            for statement in MIGRATE_3_TO_4.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            _execute_each(conn, MIGRATE_3_TO_4)
         if have < SCHEMA_VERSION:
-            for statement in SCHEMA.split(";"):  # every statement is IF NOT EXISTS
-                if statement.strip():
-                    conn.execute(statement)
+            _execute_each(conn, SCHEMA)  # every statement is IF NOT EXISTS
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:

@@ -117,6 +117,18 @@ async def publish_crawl(ledger: Ledger, portal: str = "sample", slot: str = "202
     return await ledger.publish(f"crawl.due.{subject_token(portal)}", encode(job), f"{portal}:{slot}")
 
 
+async def crawl_all_stages(p: Pipeline, portal: str, within: float = 90):
+    """Start the four stages, crawl `portal` once and wait for every message to settle; returns
+    the ledger's snapshot and how much the fetcher's peak RSS grew meanwhile (bytes)."""
+    await p.start("fetcher", "parser", "validator", "indexer")
+    fetcher = p.worker("fetcher")
+    rss_before = fetcher.peak_rss()
+    ledger = ledger_for(p)
+    await publish_crawl(ledger, portal)
+    snap = await ledger.check(within=within)
+    return snap, fetcher.peak_rss() - rss_before
+
+
 @pytest.fixture
 def fake_portal():
     """tests/fakeportal.py (engineer F's misbehaving portal, with an access log) on loopback."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fakeportal import Reply, article
-from tests.faults.conftest import ledger_for, publish_crawl, registry_for
+from tests.faults.conftest import crawl_all_stages, registry_for
 from tests.integration.test_fetcher_portal import COLUMN, REPORT_2021, serve_column
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
@@ -27,17 +27,11 @@ async def test_bodies_over_the_cap_are_rejected_as_too_large_and_never_stored(pi
         chunked: Reply(body=b"<html>" + b"x" * (32 * CAP), chunked=True),
         good: Reply(body=article(REPORT_2021, "<pre>" + seeds[SEED].decode() + "</pre>")),
     })
-    await p.start("fetcher", "parser", "validator", "indexer")
-    fetcher = p.worker("fetcher")
-    rss_before = fetcher.peak_rss()
-    ledger = ledger_for(p)
-    await publish_crawl(ledger, "t14")
-
-    snap = await ledger.check(within=90)
+    snap, fetcher_rss_growth = await crawl_all_stages(p, "t14")
 
     too_large = {r.url.rsplit("/", 1)[1]: (r.stage, r.reason) for r in snap.rejections if r.stage == "fetcher"}
     assert too_large == {"t_declared.html": ("fetcher", "too_large"), "t_chunked.html": ("fetcher", "too_large")}
     fetched = [e for e in snap.docs if e.subject.startswith("doc.fetched.")]
     assert len(fetched) == 1 and b"t_good.html" in fetched[0].data and len(snap.objects) == 1
     assert snap.outcome(("crawl", 1)) == "crawled"
-    assert fetcher.peak_rss() - rss_before < CAP + (16 << 20)  # the 32 MiB body was never held
+    assert fetcher_rss_growth < CAP + (16 << 20)  # the 32 MiB body was never held

@@ -13,7 +13,7 @@ import zlib
 import pytest
 
 from tests.fakeportal import Reply, gzip_bomb
-from tests.faults.conftest import ledger_for, publish_crawl, registry_for, seed
+from tests.faults.conftest import crawl_all_stages, ledger_for, registry_for, seed
 from tests.faults.harness import AckTap
 from tests.integration.test_fetcher_portal import COLUMN, serve_column
 
@@ -59,18 +59,12 @@ async def test_transport_bombs_are_cut_at_the_cap_and_rejected_as_bomb(pipelines
         f"{COLUMN}/202201/gzip.html": Reply(body=gzip_bomb(BOMB), headers={"Content-Encoding": "gzip"}),
         f"{COLUMN}/202201/deflate.html": Reply(body=deflate_bomb(BOMB), headers={"Content-Encoding": "deflate"}),
     }, per_page=5)
-    await p.start("fetcher", "parser", "validator", "indexer")
-    fetcher = p.worker("fetcher")
-    rss_before = fetcher.peak_rss()
-    ledger = ledger_for(p)
-    await publish_crawl(ledger, "t16")
-
-    snap = await ledger.check(within=90)
+    snap, fetcher_rss_growth = await crawl_all_stages(p, "t16")
 
     reasons = {r.url.rsplit("/", 1)[1]: r.reason for r in snap.rejections if r.stage == "fetcher"}
     assert reasons == {"gzip.html": "bomb", "deflate.html": "bomb"}
     assert snap.count("doc.fetched.") == 0 and snap.objects == {}
-    assert fetcher.peak_rss() - rss_before < CAP + (16 << 20)  # 64 MiB decoded were never held
+    assert fetcher_rss_growth < CAP + (16 << 20)  # 64 MiB decoded were never held
 
 
 async def test_container_bombs_are_rejected_on_first_delivery_with_bounded_memory(pipelines):

@@ -17,7 +17,7 @@ from shared.storage.factory import open_search_store
 pytestmark = [pytest.mark.nats, pytest.mark.slow]
 
 
-async def _restart_when_retrying(server, before: dict, stages=("validator", "indexer")) -> None:
+async def _restart_when_retrying(server, before: dict, stages: tuple[str, ...]) -> None:
     """Bring the server back once the stages that need it have nak'ed at least twice."""
     for _ in range(600):
         now = outcomes()
@@ -26,6 +26,17 @@ async def _restart_when_retrying(server, before: dict, stages=("validator", "ind
             break
         await asyncio.sleep(0.2)
     await asyncio.to_thread(server.start)
+
+
+async def _run_through_outage(settings, server, stages: tuple[str, ...]) -> tuple:
+    """`nianbao run` while `server` is down, restarting it once `stages` retry; (result, outcome
+    deltas by stage)."""
+    before = outcomes()
+    restarter = asyncio.create_task(_restart_when_retrying(server, before, stages))
+    result = await run(settings, RunOptions(live=False, timeout_s=240), out=io.StringIO())
+    await restarter
+    after = outcomes()
+    return result, {s: {o: after[s][o] - before[s][o] for o in after[s]} for s in after}
 
 
 @pytest.mark.postgres
@@ -43,15 +54,10 @@ async def test_postgres_down_mid_run_then_back_drains_the_backlog(tmp_path, fres
     await store.close()
     fresh_pg.stop()
 
-    before = outcomes()
-    restarter = asyncio.create_task(_restart_when_retrying(fresh_pg, before))
-    result = await run(settings, RunOptions(live=False, timeout_s=240), out=io.StringIO())
-    await restarter
-    after = outcomes()
+    result, delta = await _run_through_outage(settings, fresh_pg, ("validator", "indexer"))
 
     assert result.idle
     assert result.indexed == len(seeds) == 5
-    delta = {s: {o: after[s][o] - before[s][o] for o in after[s]} for s in after}
     assert sum(delta[s]["dead_lettered"] for s in delta) == 0
     assert delta["indexer"]["retried"] + delta["validator"]["retried"] >= 2
     assert delta["indexer"]["ok"] >= 5
@@ -78,14 +84,9 @@ async def test_s3_down_at_start_then_back_loses_nothing(tmp_path, fresh_moto, se
     )
     fresh_moto.stop()  # moto keeps no state across restarts, so the outage starts before any write
 
-    before = outcomes()
-    restarter = asyncio.create_task(_restart_when_retrying(fresh_moto, before, ("fetcher", "parser")))
-    result = await run(settings, RunOptions(live=False, timeout_s=240), out=io.StringIO())
-    await restarter
-    after = outcomes()
+    result, delta = await _run_through_outage(settings, fresh_moto, ("fetcher", "parser"))
 
     assert result.idle
     assert result.indexed == len(seeds) == 5
-    delta = {s: {o: after[s][o] - before[s][o] for o in after[s]} for s in after}
     assert sum(delta[s]["dead_lettered"] for s in delta) == 0
     assert delta["fetcher"]["retried"] + delta["parser"]["retried"] >= 2
