@@ -28,20 +28,30 @@ from prometheus_client import (
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("fetcher", "parser", "validator", "indexer")
 VALUES = {
-    "stage": STAGES, "consumer": STAGES, "outcome": ("ok", "rejected", "retried", "dead_lettered"),
+    "stage": STAGES,
+    "consumer": STAGES,
+    "outcome": ("ok", "rejected", "retried", "dead_lettered"),
     "reason": ("store_unavailable", "timeout", "not_a_report", "corrupt", "http_5xx"),
-    "cause": ("disallowed", "unreachable"), "host_class": ("public", "allowed_private"),
-    "status_class": ("2xx", "3xx", "4xx", "5xx", "error"), "year": ("2023", "2024", "2025"),
-    "late": ("true", "false"), "format": ("2021", "2019", "pre2019"),
-    "kind": ("html", "pdf", "docx", "xlsx", "text"), "severity": ("error", "warning", "info"),
-    "rule": tuple(f"T3-{i:03d}" for i in range(1, 61)), "status": ("valid", "warnings", "invalid"),
-    "table": ("reports", "cells", "findings"), "store": ("postgres", "s3"),
+    "cause": ("disallowed", "unreachable"),
+    "host_class": ("public", "allowed_private"),
+    "status_class": ("2xx", "3xx", "4xx", "5xx", "error"),
+    "year": ("2023", "2024", "2025"),
+    "late": ("true", "false"),
+    "format": ("2021", "2019", "pre2019"),
+    "kind": ("html", "pdf", "docx", "xlsx", "text"),
+    "severity": ("error", "warning", "info"),
+    "rule": tuple(f"T3-{i:03d}" for i in range(1, 61)),
+    "status": ("valid", "warnings", "invalid"),
+    "table": ("reports", "cells", "findings"),
+    "store": ("postgres", "s3"),
     "op": ("upsert", "get", "put", "search"),
 }
 
 
 def _catalogue():
-    spec = importlib.util.spec_from_file_location("deploy_catalogue", ROOT / "deploy/tools/catalogue.py")
+    spec = importlib.util.spec_from_file_location(
+        "deploy_catalogue", ROOT / "deploy/tools/catalogue.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -55,7 +65,9 @@ def build(portals: int) -> CollectorRegistry:
         metric = kinds[fam.type](fam.name, fam.help, list(fam.labels), registry=registry)
         combos: list[tuple[str, ...]] = [()]
         for label in fam.labels:
-            values = [f"portal-{i:05d}" for i in range(portals)] if label == "portal" else VALUES[label]
+            values = (
+                [f"portal-{i:05d}" for i in range(portals)] if label == "portal" else VALUES[label]
+            )
             if fam.name == "nianbao_portal_failures" and label == "reason":
                 values = values[:2]  # a failing portal has one or two reasons, not all
             combos = [c + (v,) for c in combos for v in values]
@@ -90,8 +102,10 @@ def _measure() -> None:
             body = generate_latest(registry)
         per_scrape = (time.perf_counter() - started) / runs
         series = sum(1 for line in body.decode().splitlines() if line and not line.startswith("#"))
-        print(f"portals={portals:5d}  series={series:6d}  /metrics={len(body) / 1024:8.0f} KiB  "
-              f"render={per_scrape * 1000:7.1f} ms/scrape")
+        print(
+            f"portals={portals:5d}  series={series:6d}  /metrics={len(body) / 1024:8.0f} KiB  "
+            f"render={per_scrape * 1000:7.1f} ms/scrape"
+        )
 
 
 if __name__ == "__main__":

@@ -109,8 +109,10 @@ async def stored_events(settings, docs: list[bytes]) -> list:
     """The documents put in the object store, as the doc.fetched events that name them."""
     objects = await open_object_store(settings=settings)
     try:
-        events = [fetched_event(d, f"http://bench.local/nb/{i}.txt", "bench", "text/plain")
-                  for i, d in enumerate(docs)]
+        events = [
+            fetched_event(d, f"http://bench.local/nb/{i}.txt", "bench", "text/plain")
+            for i, d in enumerate(docs)
+        ]
         for e, d in zip(events, docs, strict=True):
             await store_bytes(objects, e, d)
         return events
@@ -122,24 +124,42 @@ async def publish_fetched(js, events: list) -> None:
     """Publish the doc.fetched events, 500 PubAcks awaited at a time."""
     outs = list(map(fetched_outgoing, events))
     for i in range(0, len(outs), 500):
-        await asyncio.gather(*(js.publish(o.subject, encode(stamped(o.event)), headers={MSG_ID_HEADER: o.msg_id})
-                               for o in outs[i:i + 500]))
+        await asyncio.gather(
+            *(
+                js.publish(o.subject, encode(stamped(o.event)), headers={MSG_ID_HEADER: o.msg_id})
+                for o in outs[i : i + 500]
+            )
+        )
 
 
-def start_stages(work: Path, nats_url: str, parsers: int, workers: int, index_batch: int,
-                 profile: str | None = None) -> list[tuple[str, int, subprocess.Popen]]:
+def start_stages(
+    work: Path,
+    nats_url: str,
+    parsers: int,
+    workers: int,
+    index_batch: int,
+    profile: str | None = None,
+) -> list[tuple[str, int, subprocess.Popen]]:
     """`nianbao serve` processes: `parsers` parsers, a validator and an indexer (stage, port, proc);
     under bench/cpuprofile.py when `profile` names a directory."""
-    env = {**os.environ, "NIANBAO_NATS_URL": nats_url, "NIANBAO_DATA_DIR": str(work / "data"),
-           "NIANBAO_MAX_WORKERS": str(workers), "NIANBAO_INDEX_BATCH": str(index_batch),
-           "NIANBAO_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "NIANBAO_NATS_URL": nats_url,
+        "NIANBAO_DATA_DIR": str(work / "data"),
+        "NIANBAO_MAX_WORKERS": str(workers),
+        "NIANBAO_INDEX_BATCH": str(index_batch),
+        "NIANBAO_LOG_LEVEL": "WARNING",
+    }
     procs = []
     for stage in ["parser"] * parsers + ["validator", "indexer"]:
         port = free_port()
         prof = ["-m", "bench.cpuprofile", f"{profile}/{stage}-{port}.prof"] if profile else []
-        p = subprocess.Popen([sys.executable, *prof, "-m", "shared.cli.main", "serve", stage],
-                             env={**env, "NIANBAO_HTTP_PORT": str(port)},
-                             stdout=subprocess.DEVNULL, stderr=(work / f"{stage}-{port}.log").open("w"))
+        p = subprocess.Popen(
+            [sys.executable, *prof, "-m", "shared.cli.main", "serve", stage],
+            env={**env, "NIANBAO_HTTP_PORT": str(port)},
+            stdout=subprocess.DEVNULL,
+            stderr=(work / f"{stage}-{port}.log").open("w"),
+        )
         procs.append((stage, port, p))
     return procs
 
@@ -165,8 +185,11 @@ def cpu_seconds(pid: int) -> float:
 
 def merge(scrapes: list[dict]) -> dict:
     les = [le for le, _ in scrapes[0]["buckets"]]
-    return {"buckets": [(le, sum(s["buckets"][i][1] for s in scrapes)) for i, le in enumerate(les)],
-            "sum": sum(s["sum"] for s in scrapes), "count": sum(s["count"] for s in scrapes)}
+    return {
+        "buckets": [(le, sum(s["buckets"][i][1] for s in scrapes)) for i, le in enumerate(les)],
+        "sum": sum(s["sum"] for s in scrapes),
+        "count": sum(s["count"] for s in scrapes),
+    }
 
 
 def inprocess_costs(docs: list[bytes], k: int = 50) -> dict[str, float]:
@@ -180,18 +203,31 @@ def inprocess_costs(docs: list[bytes], k: int = 50) -> dict[str, float]:
         validate(r)
     t2 = time.perf_counter()
     from shared.events import DocParsed
-    ev = [encode(DocParsed(ref=fetched_event(d, f"http://b/{i}").ref, report=r)) for i, (d, r) in
-          enumerate(zip(docs[:k], reports, strict=True))]
+
+    ev = [
+        encode(DocParsed(ref=fetched_event(d, f"http://b/{i}").ref, report=r))
+        for i, (d, r) in enumerate(zip(docs[:k], reports, strict=True))
+    ]
     t3 = time.perf_counter()
     for e in ev:
         decode(e)
     t4 = time.perf_counter()
-    return {"parse": (t1 - t0) / k, "validate": (t2 - t1) / k, "encode DocParsed": (t3 - t2) / k,
-            "decode DocParsed": (t4 - t3) / k, "DocParsed bytes": sum(map(len, ev)) / k}
+    return {
+        "parse": (t1 - t0) / k,
+        "validate": (t2 - t1) / k,
+        "encode DocParsed": (t3 - t2) / k,
+        "decode DocParsed": (t4 - t3) / k,
+        "DocParsed bytes": sum(map(len, ev)) / k,
+    }
 
 
-async def run(n: int, parsers: int, workers: int = 4, index_batch: int | None = None,
-              profile: str | None = None) -> None:
+async def run(
+    n: int,
+    parsers: int,
+    workers: int = 4,
+    index_batch: int | None = None,
+    profile: str | None = None,
+) -> None:
     """`profile`: a directory for one CPU-timed cProfile per stage process (bench/cpuprofile.py)."""
     index_batch = Settings().index_batch if index_batch is None else index_batch
     global LOGS
@@ -204,8 +240,10 @@ async def run(n: int, parsers: int, workers: int = 4, index_batch: int | None = 
         js = nc.jetstream()
         await topology.apply(js, settings)
         docs = generate(n)
-        print(f"generated {n} reports from {len(list(SEEDS.glob('*.txt')))} seeds "
-              f"({sum(map(len, docs)) / n / 1024:.1f} KiB each)")
+        print(
+            f"generated {n} reports from {len(list(SEEDS.glob('*.txt')))} seeds "
+            f"({sum(map(len, docs)) / n / 1024:.1f} KiB each)"
+        )
         costs = inprocess_costs(docs)
         events = await stored_events(settings, docs)
         procs = start_stages(work, server.url, parsers, workers, index_batch, profile)
@@ -217,7 +255,9 @@ async def run(n: int, parsers: int, workers: int = 4, index_batch: int | None = 
         await publish_fetched(js, events)
         published = time.time()
         deadline = time.monotonic() + 900
-        while (indexed := await _count(js, "doc.indexed.>")) + (rejected := await _count(js, "doc.rejected.>")) < n:
+        while (indexed := await _count(js, "doc.indexed.>")) + (
+            rejected := await _count(js, "doc.rejected.>")
+        ) < n:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"only {indexed} indexed and {rejected} rejected after 900 s")
             await asyncio.sleep(0.25)
@@ -239,7 +279,9 @@ async def run(n: int, parsers: int, workers: int = 4, index_batch: int | None = 
         for _, _, p in procs:
             p.wait(30)
         await nc.close()
-        noop_rate = await broker_path(server.url, load(env={}, nats_url=server.url, max_workers=4), events, 5000)
+        noop_rate = await broker_path(
+            server.url, load(env={}, nats_url=server.url, max_workers=4), events, 5000
+        )
     finally:
         stop_processes(p for _, _, p in procs)
         server.stop()
@@ -247,29 +289,41 @@ async def run(n: int, parsers: int, workers: int = 4, index_batch: int | None = 
 
     elapsed = done - started
     print(f"\nindexed {indexed}, rejected {rejected}")
-    print(f"throughput: {n} reports in {elapsed:.1f} s = {n / elapsed:.0f} reports/s end to end "
-          f"({parsers} parser process(es), 1 validator, 1 indexer; publishing took {published - started:.1f} s)")
+    print(
+        f"throughput: {n} reports in {elapsed:.1f} s = {n / elapsed:.0f} reports/s end to end "
+        f"({parsers} parser process(es), 1 validator, 1 indexer; publishing took {published - started:.1f} s)"
+    )
     print("\nper stage, handler time (from nianbao_processing_seconds):")
     print(f"  {'stage':<10}{'messages':>9}{'mean ms':>9}{'p50 ms':>9}{'p99 ms':>9}")
     for stage, scrapes in scraped.items():
         h = merge(scrapes)
         mean = h["sum"] / h["count"] * 1000 if h["count"] else 0
-        print(f"  {stage:<10}{int(h['count']):>9}{mean:>9.2f}{_quantile(h['buckets'], .5) * 1000:>9.2f}"
-              f"{_quantile(h['buckets'], .99) * 1000:>9.2f}")
-    print("\nCPU per report (all processes of the stage, start of publishing to the last doc.indexed):")
+        print(
+            f"  {stage:<10}{int(h['count']):>9}{mean:>9.2f}{_quantile(h['buckets'], 0.5) * 1000:>9.2f}"
+            f"{_quantile(h['buckets'], 0.99) * 1000:>9.2f}"
+        )
+    print(
+        "\nCPU per report (all processes of the stage, start of publishing to the last doc.indexed):"
+    )
     for name, secs in cpu.items():
         print(f"  {name:<12}{secs / n * 1000:>8.2f} ms")
-    print(f"  {'total':<12}{sum(cpu.values()) / n * 1000:>8.2f} ms  (2 cores → at most "
-          f"{2 * n / max(sum(cpu.values()), 1e-9):.0f} reports/s)")
-    print(f"\nbroker path of one stage (pull + decode + ack, no-op handler, in-process): {noop_rate:.0f} msg/s")
+    print(
+        f"  {'total':<12}{sum(cpu.values()) / n * 1000:>8.2f} ms  (2 cores → at most "
+        f"{2 * n / max(sum(cpu.values()), 1e-9):.0f} reports/s)"
+    )
+    print(
+        f"\nbroker path of one stage (pull + decode + ack, no-op handler, in-process): {noop_rate:.0f} msg/s"
+    )
     print("\nin-process cost per report (one core):")
     for k, v in costs.items():
         print(f"  {k:<18}{v:>10.0f} B" if k.endswith("bytes") else f"  {k:<18}{v * 1000:>10.2f} ms")
     print("\nlatency per hop under the 5k backlog (emitted_at differences, queueing included):")
     for hop, values in hops.items():
         values.sort()
-        print(f"  {hop:<22} p50 {statistics.median(values) * 1000:8.0f} ms   "
-              f"p99 {values[int(len(values) * .99) - 1] * 1000:8.0f} ms")
+        print(
+            f"  {hop:<22} p50 {statistics.median(values) * 1000:8.0f} ms   "
+            f"p99 {values[int(len(values) * 0.99) - 1] * 1000:8.0f} ms"
+        )
 
 
 async def broker_path(server_url: str, settings, events, n: int) -> float:
@@ -290,8 +344,16 @@ async def broker_path(server_url: str, settings, events, n: int) -> float:
     n = min(n, len(events))
     outs = list(map(fetched_outgoing, events[:n]))
     for i in range(0, len(outs), 500):
-        await asyncio.gather(*(js.publish(o.subject, encode(o.event), headers={MSG_ID_HEADER: f"noop{settings.max_workers}:" + o.msg_id})
-                               for o in outs[i:i + 500]))
+        await asyncio.gather(
+            *(
+                js.publish(
+                    o.subject,
+                    encode(o.event),
+                    headers={MSG_ID_HEADER: f"noop{settings.max_workers}:" + o.msg_id},
+                )
+                for o in outs[i : i + 500]
+            )
+        )
     last = (await js.stream_info("DOCS")).state.last_seq  # purging keeps the sequence numbering
     service = Service("parser", settings, build, http_port=0)
     started = time.perf_counter()
@@ -309,12 +371,15 @@ async def _wait_ready(ports: list[int], within: float = 180) -> None:
     for port in ports:
         while True:
             try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2).status == 200:  # noqa: ASYNC210
+                url = f"http://127.0.0.1:{port}/readyz"
+                if urllib.request.urlopen(url, timeout=2).status == 200:  # noqa: ASYNC210
                     break
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the service on port {port} did not become ready (logs in {LOGS})")
+                raise RuntimeError(
+                    f"the service on port {port} did not become ready (logs in {LOGS})"
+                )
             await asyncio.sleep(0.2)
 
 
@@ -341,10 +406,18 @@ async def _hops(js) -> dict[str, list[float]]:
                 await m.ack()
     finally:
         await sub.unsubscribe()
-    hops: dict[str, list[float]] = {"fetched → parsed": [], "parsed → validated": [],
-                                    "validated → indexed": [], "fetched → indexed": []}
-    pairs = {"fetched → parsed": ("fetched", "parsed"), "parsed → validated": ("parsed", "validated"),
-             "validated → indexed": ("validated", "indexed"), "fetched → indexed": ("fetched", "indexed")}
+    hops: dict[str, list[float]] = {
+        "fetched → parsed": [],
+        "parsed → validated": [],
+        "validated → indexed": [],
+        "fetched → indexed": [],
+    }
+    pairs = {
+        "fetched → parsed": ("fetched", "parsed"),
+        "parsed → validated": ("parsed", "validated"),
+        "validated → indexed": ("validated", "indexed"),
+        "fetched → indexed": ("fetched", "indexed"),
+    }
     for st in stamps.values():
         for hop, (a, b) in pairs.items():
             if a in st and b in st:
@@ -357,10 +430,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reports", type=int, default=5000)
     parser.add_argument("--parsers", type=int, default=2)
     parser.add_argument("--workers", type=int, default=4, help="NIANBAO_MAX_WORKERS of every stage")
-    parser.add_argument("--index-batch", type=int, default=Settings().index_batch,
-                        help="NIANBAO_INDEX_BATCH of the indexer")
-    parser.add_argument("--profile", metavar="DIR", help="run each stage under cProfile, stats in DIR "
-                        "(slower: compare the shares, not the rate)")
+    parser.add_argument(
+        "--index-batch",
+        type=int,
+        default=Settings().index_batch,
+        help="NIANBAO_INDEX_BATCH of the indexer",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="run each stage under cProfile, stats in DIR "
+        "(slower: compare the shares, not the rate)",
+    )
     args = parser.parse_args(argv if argv is not None else [])
     profile = None
     if args.profile:

@@ -79,35 +79,57 @@ async def run(n: int, parsers: int) -> dict:
         plain = await replay(js, Selection(subject="doc.fetched.>"), dry_run=True)
         t1 = time.perf_counter()
         ids = frozenset(e.ref.doc_id for e in events[::10])
-        filtered = await replay(js, Selection(subject="doc.>", doc_ids=ids, include_replays=True), dry_run=True)
+        filtered = await replay(
+            js, Selection(subject="doc.>", doc_ids=ids, include_replays=True), dry_run=True
+        )
         t2 = time.perf_counter()
         await nc.close()
     finally:
         stop_processes(p for _, _, p in procs)
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
-    return {"n": n, "parsers": parsers, "rejected": rejected, "live_s": live_end - live_start,
-            "replay_s": replay_end - replay_start, "republish_s": republished - replay_start,
-            "published": result.published, "stream": stream,
-            "dry_plain_s": t1 - t0, "dry_plain_scanned": plain.scanned, "dry_plain_matched": plain.matched,
-            "dry_filtered_s": t2 - t1, "dry_filtered_scanned": filtered.scanned,
-            "dry_filtered_matched": filtered.matched}
+    return {
+        "n": n,
+        "parsers": parsers,
+        "rejected": rejected,
+        "live_s": live_end - live_start,
+        "replay_s": replay_end - replay_start,
+        "republish_s": republished - replay_start,
+        "published": result.published,
+        "stream": stream,
+        "dry_plain_s": t1 - t0,
+        "dry_plain_scanned": plain.scanned,
+        "dry_plain_matched": plain.matched,
+        "dry_filtered_s": t2 - t1,
+        "dry_filtered_scanned": filtered.scanned,
+        "dry_filtered_matched": filtered.matched,
+    }
 
 
 def report(r: dict) -> None:
     n = r["n"]
-    print(f"{n} reports, {r['parsers']} parser process(es) x 4 workers, 1 validator, 1 indexer (SQLite);"
-          f" {r['rejected']} rejected")
-    print(f"live     : {r['live_s']:7.1f} s  = {n / r['live_s']:6.0f} reports/s (doc.fetched → doc.indexed)")
-    print(f"replay   : {r['replay_s']:7.1f} s  = {n / r['replay_s']:6.0f} reports/s "
-          f"({r['published']} republished in {r['republish_s']:.1f} s = {r['published'] / r['republish_s']:,.0f} msg/s)")
+    print(
+        f"{n} reports, {r['parsers']} parser process(es) x 4 workers, 1 validator, 1 indexer (SQLite);"
+        f" {r['rejected']} rejected"
+    )
+    print(
+        f"live     : {r['live_s']:7.1f} s  = {n / r['live_s']:6.0f} reports/s (doc.fetched → doc.indexed)"
+    )
+    print(
+        f"replay   : {r['replay_s']:7.1f} s  = {n / r['replay_s']:6.0f} reports/s "
+        f"({r['published']} republished in {r['republish_s']:.1f} s = {r['published'] / r['republish_s']:,.0f} msg/s)"
+    )
     print(f"replay / live rate: {r['live_s'] / r['replay_s']:.2f}")
-    print(f"dry run, doc.fetched.> (no decoding): {r['dry_plain_s']:.2f} s for {r['dry_plain_scanned']} messages"
-          f" = {r['dry_plain_scanned'] / r['dry_plain_s']:,.0f} msg/s ({r['dry_plain_matched']} selected;"
-          f" {100 * r['dry_plain_s'] / r['replay_s']:.1f} % of the replay)")
-    print(f"dry run, doc.> by doc id (all decoded): {r['dry_filtered_s']:.2f} s for {r['dry_filtered_scanned']}"
-          f" messages = {r['dry_filtered_scanned'] / r['dry_filtered_s']:,.0f} msg/s"
-          f" ({r['dry_filtered_matched']} selected; stream holds {r['stream']})")
+    print(
+        f"dry run, doc.fetched.> (no decoding): {r['dry_plain_s']:.2f} s for {r['dry_plain_scanned']} messages"
+        f" = {r['dry_plain_scanned'] / r['dry_plain_s']:,.0f} msg/s ({r['dry_plain_matched']} selected;"
+        f" {100 * r['dry_plain_s'] / r['replay_s']:.1f} % of the replay)"
+    )
+    print(
+        f"dry run, doc.> by doc id (all decoded): {r['dry_filtered_s']:.2f} s for {r['dry_filtered_scanned']}"
+        f" messages = {r['dry_filtered_scanned'] / r['dry_filtered_s']:,.0f} msg/s"
+        f" ({r['dry_filtered_matched']} selected; stream holds {r['stream']})"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -33,7 +33,9 @@ RULES = ("T3-001", "T3-002", "T2-001", "V-002", "S-002", "M-003", "X-001")
 
 def sentences() -> list[str]:
     text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
-    return [s for s in re.split(r"(?<=[。；！？])|\n", text) if len(s.strip()) > 8 and "\t" not in s]
+    return [
+        s for s in re.split(r"(?<=[。；！？])|\n", text) if len(s.strip()) > 8 and "\t" not in s
+    ]
 
 
 def make_events(n: int, seed: int = 7) -> list[DocValidated]:
@@ -54,7 +56,13 @@ def make_events(n: int, seed: int = 7) -> list[DocValidated]:
         t4 = {g.key: {c.key: num(5) for c in schema.t4_cols} for g in schema.t4_groups}
         text = "".join(rng.sample(pool, 12))
         url = f"http://www.example{i % 500}.gov.cn/art/{year}/{i}.html"
-        ref = DocRef(doc_id=doc_id_for(url), version=f"{i:064x}", portal=f"p{i % 50}", url=url, object_key=f"raw/{i:064x}")
+        ref = DocRef(
+            doc_id=doc_id_for(url),
+            version=f"{i:064x}",
+            portal=f"p{i % 50}",
+            url=url,
+            object_key=f"raw/{i:064x}",
+        )
         report = ParsedReport(
             format_version="2021", report_year=year, agency_name=agency,
             title=f"{agency}{year}年政府信息公开工作年度报告",
@@ -64,7 +72,14 @@ def make_events(n: int, seed: int = 7) -> list[DocValidated]:
         )  # fmt: skip
         findings = [Finding(rule=rng.choice(RULES), severity="warning", message="bench", cells=["applications.granted.total"])
                     for _ in range(rng.choice((0, 0, 1, 2)))]  # fmt: skip
-        fetched = DocFetched(ref=ref, size=1, agency=agency, level="county", division_code="330302", fetched_at=1.7e9 + i)
+        fetched = DocFetched(
+            ref=ref,
+            size=1,
+            agency=agency,
+            level="county",
+            division_code="330302",
+            fetched_at=1.7e9 + i,
+        )
         events.append(DocValidated(ref=ref, report=report, findings=findings, status="warnings" if findings else "valid",
                                    parser_version="bench", validator_version="bench", fetched=fetched))  # fmt: skip
     return events
@@ -84,7 +99,10 @@ async def timed(fn, runs: int = 15) -> float:
 async def _size_mb(store) -> float:
     if hasattr(store, "pool"):
         return await store.pool.fetchval("SELECT pg_database_size(current_database())") / 1e6
-    return sum(p.stat().st_size for p in Path(store.path).parent.glob(Path(store.path).name + "*")) / 1e6
+    return (
+        sum(p.stat().st_size for p in Path(store.path).parent.glob(Path(store.path).name + "*"))
+        / 1e6
+    )
 
 
 async def bench_backend(name: str, url: str, events: list[DocValidated]) -> None:
@@ -107,7 +125,12 @@ async def bench_backend(name: str, url: str, events: list[DocValidated]) -> None
         fts_two = await timed(lambda: store.search("保密 审查", year=2020, limit=10))
         facets = await timed(lambda: store.facets("依申请公开"), runs=5)
         sums = await timed(lambda: store.sum_cells("applications", "new_received", "total"), runs=5)
-        sums_agency = await timed(lambda: store.sum_cells("applications", "results_total", "total", year=2020, group_by="agency"), runs=5)
+        sums_agency = await timed(
+            lambda: store.sum_cells(
+                "applications", "results_total", "total", year=2020, group_by="agency"
+            ),
+            runs=5,
+        )
         get = await timed(lambda: store.get_report(events[len(events) // 2].ref.doc_id), runs=30)
         size = await _size_mb(store)
         print(f"{name:9} reports={n:,} ({size:,.0f} MB)  upsert {single_rate:,.0f}/s  upsert_many {bulk_rate:,.0f}/s"
@@ -141,7 +164,10 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(thread_overhead(f"{tmp}/overhead.db"))
     t = time.perf_counter()
     events = make_events(args.reports)
-    print(f"generated {len(events):,} synthetic reports in {time.perf_counter() - t:.1f} s", flush=True)
+    print(
+        f"generated {len(events):,} synthetic reports in {time.perf_counter() - t:.1f} s",
+        flush=True,
+    )
     for backend in args.backends.split(","):
         with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp:
             if backend == "sqlite":

@@ -36,7 +36,9 @@ def main() -> None:
     for _ in range(rounds):
         for r in reports:
             validate(r, settings=settings)
-    print(f"validate (synthetic, 2019+2021): {_rate(rounds * len(reports), time.process_time() - t)}")
+    print(
+        f"validate (synthetic, 2019+2021): {_rate(rounds * len(reports), time.process_time() - t)}"
+    )
 
     try:
         from services.parser.api import parse
@@ -62,8 +64,12 @@ def main() -> None:
             for r in bench_input:
                 validate(r, settings=settings)
             best = min(best, time.process_time() - t)
-        n_findings = sum(len(validate(r, settings=settings)) for r in bench_input) / len(bench_input)
-        print(f"validate (bench_pipeline input, {n_findings:.0f} findings each, best of 3): {_rate(len(bench_input), best)}")
+        n_findings = sum(len(validate(r, settings=settings)) for r in bench_input) / len(
+            bench_input
+        )
+        print(
+            f"validate (bench_pipeline input, {n_findings:.0f} findings each, best of 3): {_rate(len(bench_input), best)}"
+        )
 
     pairs = []
     for a, b in zip(reports[1::2], reports[3::2], strict=False):
@@ -76,13 +82,19 @@ def main() -> None:
 
     rng = random.Random(1)
     batch = _reports(2000)
-    for i, r in enumerate(batch):  # distinct agencies and narratives (synthetic text is one template: all 雷同)
+    for i, r in enumerate(
+        batch
+    ):  # distinct agencies and narratives (synthetic text is one template: all 雷同)
         r.agency_name = f"测试市第{i}区财政局"
         for key in ("overview", "problems", "other_matters"):
-            r.sections[key] = Section(key, "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(600)))
+            r.sections[key] = Section(
+                key, "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(600))
+            )
     t = time.process_time()
     found = find_duplicates(batch)
-    print(f"find_duplicates over {len(batch)} reports: {time.process_time() - t:.2f} s, {len(found)} pairs flagged")
+    print(
+        f"find_duplicates over {len(batch)} reports: {time.process_time() - t:.2f} s, {len(found)} pairs flagged"
+    )
 
 
 if __name__ == "__main__":

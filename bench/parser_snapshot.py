@@ -92,7 +92,11 @@ def compare(a: Path, b: Path) -> int:
     diff = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
 
     def parsed(entry):
-        return {k: v for k, v in entry.items() if k != "findings"} if isinstance(entry, dict) else entry
+        return (
+            {k: v for k, v in entry.items() if k != "findings"}
+            if isinstance(entry, dict)
+            else entry
+        )
 
     parse_diff = [k for k in diff if parsed(before.get(k)) != parsed(after.get(k))]
     for k in diff[:20]:

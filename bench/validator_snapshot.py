@@ -37,7 +37,17 @@ import msgspec
 
 SEEDS = Path(__file__).resolve().parent.parent / "shared" / "samples" / "seeds"
 N_SYNTH = 60
-_BREAKS = ("blank", "na_dash", "na_slash", "text", "unreadable", "missing", "fraction", "negative", "absent")
+_BREAKS = (
+    "blank",
+    "na_dash",
+    "na_slash",
+    "text",
+    "unreadable",
+    "missing",
+    "fraction",
+    "negative",
+    "absent",
+)
 
 
 def _break(report, rng: random.Random):
@@ -71,7 +81,9 @@ def _break(report, rng: random.Random):
             if key in rows:
                 for col in rows[key]:
                     rows[key][col] = Cell(kind="missing")
-        r.extra_cells["applications.other_handling.total"] = Cell(value=rng.randint(0, 9), raw="x", kind="number")
+        r.extra_cells["applications.other_handling.total"] = Cell(
+            value=rng.randint(0, 9), raw="x", kind="number"
+        )
     return r
 
 
@@ -96,21 +108,48 @@ def _break_document(report, rng: random.Random):
             del r.sections[rng.choice(sorted(r.sections))]
         elif how == 3:  # M-005 / M-006 / M-007 / T3-006
             key = rng.choice(("problems", "other_matters", "overview"))
-            text = rng.choice(("无", "暂无。", "本机关收取信息处理费3.5元。", "本年度未收取信息处理费。", "无其他事项。"))
+            text = rng.choice(
+                (
+                    "无",
+                    "暂无。",
+                    "本机关收取信息处理费3.5元。",
+                    "本年度未收取信息处理费。",
+                    "无其他事项。",
+                )
+            )
             if key == "overview":
-                text = "本报告汇总了各部门和乡镇街道的情况。" + r.sections[key].text if key in r.sections else text
+                text = (
+                    "本报告汇总了各部门和乡镇街道的情况。" + r.sections[key].text
+                    if key in r.sections
+                    else text
+                )
             r.sections[key] = Section(f"{key}", text)
         elif how == 4:  # S-004 / M-001 / M-002
             r.report_year = rng.choice((2019, 2020, 2021, 2022, 2023))
         elif how == 5:  # M-002
-            r.publish_date = rng.choice(("2023-05-02", "2022-03-30", "2021-12-01", "2023-01-30", None))
+            r.publish_date = rng.choice(
+                ("2023-05-02", "2022-03-30", "2021-12-01", "2023-01-30", None)
+            )
         elif how == 6:  # M-004
-            r.title = rng.choice(("政府信息公开工作年度报告", f"2022年{r.agency_name}政府信息公开年报", f"{r.title}（图解）", ""))
+            r.title = rng.choice(
+                (
+                    "政府信息公开工作年度报告",
+                    f"2022年{r.agency_name}政府信息公开年报",
+                    f"{r.title}（图解）",
+                    "",
+                )
+            )
         elif how == 7:  # T2-001 / M-003 / V-004 thresholds
-            r.agency_name = rng.choice(("某某镇人民政府", "国家统计局", "浙江省人民政府", "某县财政局", None))
+            r.agency_name = rng.choice(
+                ("某某镇人民政府", "国家统计局", "浙江省人民政府", "某县财政局", None)
+            )
             r.page_agency = rng.choice(("本网", "某市财政局", r.page_agency))
         elif how == 8:  # S-005
-            r.cited_notices = [rng.choice(("国办公开办函〔2019〕60号", "国办公开办函〔2021〕30号", "国办函〔2020〕109号"))]
+            r.cited_notices = [
+                rng.choice(
+                    ("国办公开办函〔2019〕60号", "国办公开办函〔2021〕30号", "国办函〔2020〕109号")
+                )
+            ]
         elif how == 9:  # V-004 / V-005
             rows = r.tables.get("active_disclosure") or {}
             if "administrative_fees" in rows:
@@ -124,7 +163,13 @@ def _break_document(report, rng: random.Random):
             for col in t4.get("admin_review", {}):
                 t4["admin_review"][col] = Cell(value=0, raw="0", kind="number")
         else:  # S-002 / S-003 / S-006 through parse notes
-            r.notes.append(ParseNote(rng.choice(("unknown_row", "unsure_cell", "image_only", "alias_label")), "note", ["applications.granted.total"]))
+            r.notes.append(
+                ParseNote(
+                    rng.choice(("unknown_row", "unsure_cell", "image_only", "alias_label")),
+                    "note",
+                    ["applications.granted.total"],
+                )
+            )
             r.source_modality = rng.choice(("text", "mixed", "image"))
     return r
 
@@ -154,7 +199,9 @@ def load_groups(n_bench: int, inputs: Path | None) -> dict[str, list]:
     from shared.report import ParsedReport
 
     if inputs is not None and inputs.exists():
-        return msgspec.msgpack.decode(inputs.read_bytes(), type=dict[str, list[tuple[str, ParsedReport]]])
+        return msgspec.msgpack.decode(
+            inputs.read_bytes(), type=dict[str, list[tuple[str, ParsedReport]]]
+        )
     out = groups(n_bench)
     if inputs is not None:
         inputs.write_bytes(msgspec.msgpack.encode(out))
@@ -195,7 +242,9 @@ def compare(a: Path, b: Path) -> int:
         else:
             print(f"  {len(old)} findings before, {len(new)} after")
     n_findings = sum(len(v) for v in before.values())
-    print(f"{len(before)} cases ({n_findings} findings) before, {len(after)} after, {len(diff)} different")
+    print(
+        f"{len(before)} cases ({n_findings} findings) before, {len(after)} after, {len(diff)} different"
+    )
     return 1 if diff else 0
 
 

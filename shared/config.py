@@ -56,7 +56,9 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     portals: str = ""
     allow_private_hosts: list[str] = []
     max_deliver: int = 6
-    nak_delays_s: list[float] = msgspec.field(default_factory=lambda: [2.0, 10.0, 30.0, 120.0, 600.0])
+    nak_delays_s: list[float] = msgspec.field(
+        default_factory=lambda: [2.0, 10.0, 30.0, 120.0, 600.0]
+    )
     ack_wait_s: float = 60.0
     graceful_timeout_s: float = 30.0
     max_workers: int = 1

@@ -67,7 +67,9 @@ def _count(stage: str, outcome: str) -> int:
 
 def outcomes() -> dict[str, dict[str, int]]:
     """This process's message outcomes per stage, read from the metrics catalogue."""
-    return {s: {o: _count(s, o) for o in ("ok", "rejected", "retried", "dead_lettered")} for s in ORDER}
+    return {
+        s: {o: _count(s, o) for o in ("ok", "rejected", "retried", "dead_lettered")} for s in ORDER
+    }
 
 
 def is_idle(lag: dict[str, dict[str, int]]) -> bool:
@@ -92,7 +94,8 @@ class Launcher:
         updates: dict = {}
         if not self.settings.nats_url:
             self.nats = await asyncio.to_thread(
-                NatsServer(store_dir=(data / "nats").resolve(), port=free_port()).start)
+                NatsServer(store_dir=(data / "nats").resolve(), port=free_port()).start
+            )
             updates["nats_url"] = self.nats.url
         if self.options.portal:
             self.portal = await self._start_portal(data)
@@ -110,7 +113,9 @@ class Launcher:
     async def _start_portal(self, data: Path) -> SamplePortal:
         """Serve on the port of the previous run when it is free, so URLs (doc ids) stay stable."""
         saved = data / "portal.port"
-        port = int(saved.read_text()) if saved.exists() and saved.read_text().strip().isdigit() else 0
+        port = (
+            int(saved.read_text()) if saved.exists() and saved.read_text().strip().isdigit() else 0
+        )
         try:
             portal = await SamplePortal(host="127.0.0.1", port=port).start()
         except OSError:

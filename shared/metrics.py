@@ -26,25 +26,37 @@ PROCESSING_SECONDS = Histogram(
 )
 IN_FLIGHT = Gauge("nianbao_in_flight", "Messages a stage is processing right now.", ["stage"])
 RETRIES = Counter(
-    "nianbao_retries_total", "Transient failures nak'ed with a delay, by reason.", ["stage", "reason"]
+    "nianbao_retries_total",
+    "Transient failures nak'ed with a delay, by reason.",
+    ["stage", "reason"],
 )
 REJECTIONS = Counter(
-    "nianbao_rejections_total", "Permanent failures terminated as rejected, by reason.", ["stage", "reason"]
+    "nianbao_rejections_total",
+    "Permanent failures terminated as rejected, by reason.",
+    ["stage", "reason"],
 )
 DEAD_LETTERS = Counter(
     "nianbao_dead_letters_total", "Messages that exhausted their delivery budget.", ["stage"]
 )
 DLQ_BACKLOG = Gauge("nianbao_dlq_backlog", "Dead-lettered messages not yet redriven.", ["stage"])
 CONSUMER_PENDING = Gauge(
-    "nianbao_consumer_pending", "Messages not yet delivered to a consumer (lag), read from JetStream.", ["consumer"]
+    "nianbao_consumer_pending",
+    "Messages not yet delivered to a consumer (lag), read from JetStream.",
+    ["consumer"],
 )
 CONSUMER_ACK_PENDING = Gauge(
-    "nianbao_consumer_ack_pending", "Delivered but unacknowledged messages, read from JetStream.", ["consumer"]
+    "nianbao_consumer_ack_pending",
+    "Delivered but unacknowledged messages, read from JetStream.",
+    ["consumer"],
 )
 CONSUMER_REDELIVERED = Gauge(
-    "nianbao_consumer_redelivered", "Messages redelivered at least once, read from JetStream.", ["consumer"]
+    "nianbao_consumer_redelivered",
+    "Messages redelivered at least once, read from JetStream.",
+    ["consumer"],
 )
-READY = Gauge("nianbao_ready", "1 when the stage's dependencies answer and topology matches.", ["stage"])
+READY = Gauge(
+    "nianbao_ready", "1 when the stage's dependencies answer and topology matches.", ["stage"]
+)
 
 # --- fetcher -------------------------------------------------------------------------------------
 HTTP_REQUESTS = Counter(
@@ -53,12 +65,18 @@ HTTP_REQUESTS = Counter(
     ["host_class", "status_class"],
 )
 FETCHED_BYTES = Counter("nianbao_fetched_bytes_total", "Bytes downloaded by the fetcher.")
-STORED_BYTES = Counter("nianbao_stored_bytes_total", "Bytes written to the object store (new objects only).")
+STORED_BYTES = Counter(
+    "nianbao_stored_bytes_total", "Bytes written to the object store (new objects only)."
+)
 ROBOTS_DENIALS = Counter(
-    "nianbao_robots_denials_total", "URLs not fetched because robots.txt disallows them or is unreachable.", ["cause"]
+    "nianbao_robots_denials_total",
+    "URLs not fetched because robots.txt disallows them or is unreachable.",
+    ["cause"],
 )
 NOT_MODIFIED = Counter(
-    "nianbao_not_modified_total", "Fetches that produced nothing downstream (304, or same bytes).", ["cause"]
+    "nianbao_not_modified_total",
+    "Fetches that produced nothing downstream (304, or same bytes).",
+    ["cause"],
 )
 FETCH_OUTCOMES = Counter(
     "nianbao_fetch_outcomes_total",
@@ -66,22 +84,36 @@ FETCH_OUTCOMES = Counter(
     ["outcome"],
 )
 PORTAL_LAST_SUCCESS = Gauge(
-    "nianbao_portal_last_success_timestamp_seconds", "When each portal was last crawled successfully.", ["portal"]
+    "nianbao_portal_last_success_timestamp_seconds",
+    "When each portal was last crawled successfully.",
+    ["portal"],
 )
-PORTAL_FAILURES = Counter("nianbao_portal_failures_total", "Failed portal crawls.", ["portal", "reason"])
+PORTAL_FAILURES = Counter(
+    "nianbao_portal_failures_total", "Failed portal crawls.", ["portal", "reason"]
+)
 REPORTS_MISSING = Gauge(
-    "nianbao_reports_missing", "Registered agencies with no report found for a year.", ["year", "late"]
+    "nianbao_reports_missing",
+    "Registered agencies with no report found for a year.",
+    ["year", "late"],
 )
 
 # --- parser / validator ----------------------------------------------------------------------------
 DOCS_PARSED = Counter(
-    "nianbao_docs_parsed_total", "Documents parsed, by detected format and input kind.", ["format", "kind"]
+    "nianbao_docs_parsed_total",
+    "Documents parsed, by detected format and input kind.",
+    ["format", "kind"],
 )
-FINDINGS = Counter("nianbao_findings_total", "Validation findings, by rule and severity.", ["rule", "severity"])
-REPORTS_BY_STATUS = Counter("nianbao_reports_validated_total", "Validated reports by status.", ["status"])
+FINDINGS = Counter(
+    "nianbao_findings_total", "Validation findings, by rule and severity.", ["rule", "severity"]
+)
+REPORTS_BY_STATUS = Counter(
+    "nianbao_reports_validated_total", "Validated reports by status.", ["status"]
+)
 
 # --- indexer -------------------------------------------------------------------------------------
-ROWS_WRITTEN = Counter("nianbao_index_rows_written_total", "Rows written to the search store, by table.", ["table"])
+ROWS_WRITTEN = Counter(
+    "nianbao_index_rows_written_total", "Rows written to the search store, by table.", ["table"]
+)
 STORE_SECONDS = Histogram(
     "nianbao_store_seconds",
     "Latency of object-store and search-store operations.",

@@ -45,7 +45,8 @@ def _char_class(chars) -> str:
         else:
             ranges.append([cp, cp])
     return "".join(
-        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in ranges
     )
 
 
@@ -64,7 +65,9 @@ def _mapped(m: re.Match[str]) -> str:
 _COMMON = tuple((c, _MAP[c]) for c in "，（）：；、" if c in _MAP)
 
 
-_last_long: list[str] = [""]  # the last long result: a document's text, passed on to be normalised again
+_last_long: list[str] = [
+    ""
+]  # the last long result: a document's text, passed on to be normalised again
 
 
 def nfkc(s: str) -> str:

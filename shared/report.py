@@ -68,7 +68,9 @@ class ParsedReport(msgspec.Struct, omit_defaults=False):
     encoding: str | None = None
     source_modality: Literal["text", "image", "mixed"] = "text"
     is_report: bool = True
-    extra_cells: dict[str, Cell] = {}  # cells that belong to no key of the detected format (§7 ex. 19)
+    extra_cells: dict[
+        str, Cell
+    ] = {}  # cells that belong to no key of the detected format (§7 ex. 19)
     notes: list[ParseNote] = []
     cited_notices: list[str] = []  # e.g. 国办公开办函〔2019〕60号, for S-005
     page_agency: str | None = None  # 发布机构 / 信息来源 from page metadata, for M-003

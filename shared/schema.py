@@ -153,14 +153,22 @@ T2_2021 = (
     T2Block(
         "art20_1",
         "第二十条第（一）项",
-        (Label("regulations", "规章"), Label("normative_documents", "行政规范性文件", ("规范性文件",))),
+        (
+            Label("regulations", "规章"),
+            Label("normative_documents", "行政规范性文件", ("规范性文件",)),
+        ),
         (
             Label("issued", "本年制发件数"),
             Label("repealed", "本年废止件数"),
             Label("in_force", "现行有效件数"),
         ),
     ),
-    T2Block("art20_5", "第二十条第（五）项", (Label("administrative_licensing", "行政许可"),), (_DECISIONS_2021,)),
+    T2Block(
+        "art20_5",
+        "第二十条第（五）项",
+        (Label("administrative_licensing", "行政许可"),),
+        (_DECISIONS_2021,),
+    ),
     T2Block(
         "art20_6",
         "第二十条第（六）项",
@@ -171,7 +179,11 @@ T2_2021 = (
         "art20_8",
         "第二十条第（八）项",
         (Label("administrative_fees", "行政事业性收费"),),
-        (Label("fee_amount_wan_yuan", "本年收费金额（单位：万元）", ("本年收费金额",), money=True),),
+        (
+            Label(
+                "fee_amount_wan_yuan", "本年收费金额（单位：万元）", ("本年收费金额",), money=True
+            ),
+        ),
     ),
 )
 
@@ -184,7 +196,10 @@ T2_2019 = (
     T2Block(
         "art20_1",
         "第二十条第（一）项",
-        (Label("regulations", "规章"), Label("normative_documents", "规范性文件", ("行政规范性文件",))),
+        (
+            Label("regulations", "规章"),
+            Label("normative_documents", "规范性文件", ("行政规范性文件",)),
+        ),
         (
             Label("newly_made", "本年新制作数量"),
             Label("newly_published", "本年新公开数量"),
@@ -194,7 +209,10 @@ T2_2019 = (
     T2Block(
         "art20_5",
         "第二十条第（五）项",
-        (Label("administrative_licensing", "行政许可"), Label("other_external_services", "其他对外管理服务事项")),
+        (
+            Label("administrative_licensing", "行政许可"),
+            Label("other_external_services", "其他对外管理服务事项"),
+        ),
         (*_ITEMS_2019, Label("decisions", "处理决定数量")),
     ),
     T2Block(
@@ -203,7 +221,12 @@ T2_2019 = (
         (Label("administrative_penalty", "行政处罚"), Label("administrative_coercion", "行政强制")),
         (*_ITEMS_2019, Label("decisions", "处理决定数量")),
     ),
-    T2Block("art20_8", "第二十条第（八）项", (Label("administrative_fees", "行政事业性收费"),), _ITEMS_2019),
+    T2Block(
+        "art20_8",
+        "第二十条第（八）项",
+        (Label("administrative_fees", "行政事业性收费"),),
+        _ITEMS_2019,
+    ),
     T2Block(
         "art20_9",
         "第二十条第（九）项",
@@ -216,14 +239,24 @@ T2_2019 = (
 )
 
 SCHEMAS: dict[str, FormatSchema] = {
-    "2021": FormatSchema("2021", T2_2021, (*_T3_HEAD, *_T3_OTHER_2021, *_T3_TAIL), T3_COLS, T4_GROUPS, T4_COLS),
-    "2019": FormatSchema("2019", T2_2019, (*_T3_HEAD, *_T3_OTHER_2019, *_T3_TAIL), T3_COLS, T4_GROUPS, T4_COLS),
+    "2021": FormatSchema(
+        "2021", T2_2021, (*_T3_HEAD, *_T3_OTHER_2021, *_T3_TAIL), T3_COLS, T4_GROUPS, T4_COLS
+    ),
+    "2019": FormatSchema(
+        "2019", T2_2019, (*_T3_HEAD, *_T3_OTHER_2019, *_T3_TAIL), T3_COLS, T4_GROUPS, T4_COLS
+    ),
 }
 
 # Header labels that tell the formats apart (detect from labels, never from the year).
 FORMAT_MARKERS = {
     "2021": ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额"),
-    "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "政府集中采购"),
+    "2019": (
+        "本年新制作数量",
+        "本年新公开数量",
+        "对外公开总数量",
+        "上一年项目数量",
+        "政府集中采购",
+    ),
 }
 
 # --- Sections ------------------------------------------------------------------------------------

@@ -60,7 +60,9 @@ STAGES: dict[str, Stage] = {
 # keyed by doc_id; one revision kept (the state is a cache of the last response, not history).
 KV_BUCKETS: dict[str, KeyValueConfig] = {
     "fetch_state": KeyValueConfig(
-        bucket="fetch_state", history=1, storage=StorageType.FILE,
+        bucket="fetch_state",
+        history=1,
+        storage=StorageType.FILE,
         description="fetcher: ETag/Last-Modified/version per URL",
     ),
 }
@@ -73,13 +75,19 @@ OPS_BUCKETS: dict[str, KeyValueConfig] = {
     # interrupted replay (Ctrl-C, a Job pod restarted) resumes where it stopped. Kept as long as
     # DOCS keeps the messages a run could still resume over.
     "replay_state": KeyValueConfig(
-        bucket="replay_state", history=1, storage=StorageType.FILE, ttl=30 * DAY,
+        bucket="replay_state",
+        history=1,
+        storage=StorageType.FILE,
+        ttl=30 * DAY,
         description="replay: checkpoint per run id",
     ),
     # nianbao dlq: redrive records keyed by DLQ advisory sequence (the backlog is what has none);
     # they expire with the advisories they describe (the DLQ stream's max_age).
     "dlq_state": KeyValueConfig(
-        bucket="dlq_state", history=1, storage=StorageType.FILE, ttl=30 * DAY,
+        bucket="dlq_state",
+        history=1,
+        storage=StorageType.FILE,
+        ttl=30 * DAY,
         description="dlq: redrives per dead-letter entry",
     ),
 }
@@ -151,8 +159,16 @@ def consumer(stage: Stage, settings: Settings) -> ConsumerConfig:
 
 
 # Fields compared by `check`: the ones we set on purpose (the server fills in the rest).
-_STREAM_FIELDS = ("subjects", "retention", "storage", "max_age", "duplicate_window", "discard", "max_msg_size",
-                  "num_replicas")
+_STREAM_FIELDS = (
+    "subjects",
+    "retention",
+    "storage",
+    "max_age",
+    "duplicate_window",
+    "discard",
+    "max_msg_size",
+    "num_replicas",
+)
 _CONSUMER_FIELDS = ("filter_subject", "deliver_policy", "ack_policy", "ack_wait", "max_deliver")
 
 
@@ -172,9 +188,14 @@ async def apply(js, settings: Settings) -> list[str]:
         try:
             await js.key_value(bucket)
         except (BucketNotFoundError, NotFoundError):
-            await js.create_key_value(KeyValueConfig(bucket=bucket, history=1,
-                                                     storage=StorageType.FILE,
-                                                     replicas=settings.stream_replicas))
+            await js.create_key_value(
+                KeyValueConfig(
+                    bucket=bucket,
+                    history=1,
+                    storage=StorageType.FILE,
+                    replicas=settings.stream_replicas,
+                )
+            )
             done.append(f"created kv bucket {bucket}")
     for stage in STAGES.values():
         cfg = consumer(stage, settings)
@@ -227,7 +248,9 @@ async def check(js, settings: Settings) -> list[str]:
         for field in _CONSUMER_FIELDS:
             want, got = getattr(cfg, field), getattr(have, field)
             if not _same(want, got):
-                drift.append(f"consumer {stage.stream}/{stage.name}.{field}: want {want!r}, have {got!r}")
+                drift.append(
+                    f"consumer {stage.stream}/{stage.name}.{field}: want {want!r}, have {got!r}"
+                )
     return drift
 
 

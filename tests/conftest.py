@@ -15,5 +15,6 @@ def seeds() -> dict[str, bytes]:
     """The five seed reports, as bytes, keyed by file name."""
     return {p.name: p.read_bytes() for p in sorted(SEEDS_DIR.glob("*.txt"))}
 
+
 from tests.servers import *  # noqa: E402,F401,F403  (real-server fixtures: nats_server)
 from tests.servers_pg import *  # noqa: E402,F401,F403  (real-server fixtures: postgres_url, s3_endpoint)

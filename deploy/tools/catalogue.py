@@ -23,31 +23,94 @@ DOC_PATH = ROOT / "docs" / "metrics.md"
 # The question each metric answers for an operator, and the section of the catalogue it belongs to.
 # A metric missing here still appears in the catalogue (its help text stands in for the answer).
 ANSWERS: dict[str, tuple[str, str]] = {
-    "nianbao_messages": ("every stage", "Is each stage keeping up, and how do its messages end? `rate()` by `outcome`."),
-    "nianbao_processing_seconds": ("every stage", "How long does one message take (p50/p99 per stage)? Where does the time go?"),
-    "nianbao_in_flight": ("every stage", "Is a stage busy or idle right now? Stuck handlers show as a flat non-zero line."),
-    "nianbao_retries": ("every stage", "Which transient failures (store down, timeouts) are being retried, and how often?"),
-    "nianbao_rejections": ("every stage", "Which permanent failures (not a report, corrupt file) are rejected, and why?"),
-    "nianbao_dead_letters": ("every stage", "Which messages exhausted their delivery budget and need an operator?"),
-    "nianbao_dlq_backlog": ("every stage", "How many dead-lettered messages still wait for a redrive?"),
-    "nianbao_consumer_pending": ("every stage", "How far behind is each JetStream consumer (lag)? Drives autoscaling."),
-    "nianbao_consumer_ack_pending": ("every stage", "How many messages are delivered but not yet acknowledged?"),
-    "nianbao_consumer_redelivered": ("every stage", "Are messages being redelivered (ack timeouts, naks)?"),
+    "nianbao_messages": (
+        "every stage",
+        "Is each stage keeping up, and how do its messages end? `rate()` by `outcome`.",
+    ),
+    "nianbao_processing_seconds": (
+        "every stage",
+        "How long does one message take (p50/p99 per stage)? Where does the time go?",
+    ),
+    "nianbao_in_flight": (
+        "every stage",
+        "Is a stage busy or idle right now? Stuck handlers show as a flat non-zero line.",
+    ),
+    "nianbao_retries": (
+        "every stage",
+        "Which transient failures (store down, timeouts) are being retried, and how often?",
+    ),
+    "nianbao_rejections": (
+        "every stage",
+        "Which permanent failures (not a report, corrupt file) are rejected, and why?",
+    ),
+    "nianbao_dead_letters": (
+        "every stage",
+        "Which messages exhausted their delivery budget and need an operator?",
+    ),
+    "nianbao_dlq_backlog": (
+        "every stage",
+        "How many dead-lettered messages still wait for a redrive?",
+    ),
+    "nianbao_consumer_pending": (
+        "every stage",
+        "How far behind is each JetStream consumer (lag)? Drives autoscaling.",
+    ),
+    "nianbao_consumer_ack_pending": (
+        "every stage",
+        "How many messages are delivered but not yet acknowledged?",
+    ),
+    "nianbao_consumer_redelivered": (
+        "every stage",
+        "Are messages being redelivered (ack timeouts, naks)?",
+    ),
     "nianbao_ready": ("every stage", "Can the stage work: broker, stores and topology all answer?"),
-    "nianbao_fetch_requests": ("fetcher", "Are portals answering? Requests by host class and status class (2xx, 3xx, 4xx, 5xx, error)."),
+    "nianbao_fetch_requests": (
+        "fetcher",
+        "Are portals answering? Requests by host class and status class (2xx, 3xx, 4xx, 5xx, error).",
+    ),
     "nianbao_fetched_bytes": ("fetcher", "How much are we downloading from portals?"),
     "nianbao_stored_bytes": ("fetcher", "How fast does the object store grow (new objects only)?"),
-    "nianbao_robots_denials": ("fetcher", "Are we skipping URLs because robots.txt disallows them or is unreachable?"),
-    "nianbao_not_modified": ("fetcher", "How much of a crawl is unchanged (304 or same bytes)? High is normal between deadlines."),
-    "nianbao_fetch_outcomes": ("fetcher", "What happened to each URL of a crawl: new, changed, unchanged, denied, gone, failed?"),
-    "nianbao_portal_last_success_timestamp_seconds": ("fetcher", "Which portal has not been crawled successfully for how long?"),
+    "nianbao_robots_denials": (
+        "fetcher",
+        "Are we skipping URLs because robots.txt disallows them or is unreachable?",
+    ),
+    "nianbao_not_modified": (
+        "fetcher",
+        "How much of a crawl is unchanged (304 or same bytes)? High is normal between deadlines.",
+    ),
+    "nianbao_fetch_outcomes": (
+        "fetcher",
+        "What happened to each URL of a crawl: new, changed, unchanged, denied, gone, failed?",
+    ),
+    "nianbao_portal_last_success_timestamp_seconds": (
+        "fetcher",
+        "Which portal has not been crawled successfully for how long?",
+    ),
     "nianbao_portal_failures": ("fetcher", "Which portals fail, and why?"),
-    "nianbao_reports_missing": ("fetcher", "How many registered agencies are overdue for a year: `late=\"false\"` no report found after the deadline, `late=\"true\"` found but published late? Exported by `serve scheduler` (every `missing_interval_s`) and `nianbao missing`."),
-    "nianbao_docs_parsed": ("parser / validator", "Which formats and input kinds arrive (2021 vs 2019 format; html, pdf, docx…)?"),
-    "nianbao_findings": ("parser / validator", "Which rules fail most, at which severity? The data-quality signal."),
-    "nianbao_reports_validated": ("parser / validator", "What share of reports is valid, has warnings, or is invalid?"),
-    "nianbao_index_rows_written": ("indexer", "How many rows (reports, cells, findings) does the indexer write?"),
-    "nianbao_store_seconds": ("indexer", "Is the object store or the search store slow (p99 per store and operation)?"),
+    "nianbao_reports_missing": (
+        "fetcher",
+        'How many registered agencies are overdue for a year: `late="false"` no report found after the deadline, `late="true"` found but published late? Exported by `serve scheduler` (every `missing_interval_s`) and `nianbao missing`.',
+    ),
+    "nianbao_docs_parsed": (
+        "parser / validator",
+        "Which formats and input kinds arrive (2021 vs 2019 format; html, pdf, docx…)?",
+    ),
+    "nianbao_findings": (
+        "parser / validator",
+        "Which rules fail most, at which severity? The data-quality signal.",
+    ),
+    "nianbao_reports_validated": (
+        "parser / validator",
+        "What share of reports is valid, has warnings, or is invalid?",
+    ),
+    "nianbao_index_rows_written": (
+        "indexer",
+        "How many rows (reports, cells, findings) does the indexer write?",
+    ),
+    "nianbao_store_seconds": (
+        "indexer",
+        "Is the object store or the search store slow (p99 per store and operation)?",
+    ),
     "nianbao_reports_indexed": ("indexer", "How many reports are searchable right now?"),
 }
 SECTIONS = ("every stage", "fetcher", "parser / validator", "indexer", "other")
@@ -128,8 +191,12 @@ def render_markdown() -> str:
         rows = [f for f in fams if ANSWERS.get(f.name, ("other", ""))[0] == section]
         if not rows:
             continue
-        out += [f"## {section[0].upper()}{section[1:]}", "",
-                "| metric | type | labels | unit | answers |", "|---|---|---|---|---|"]
+        out += [
+            f"## {section[0].upper()}{section[1:]}",
+            "",
+            "| metric | type | labels | unit | answers |",
+            "|---|---|---|---|---|",
+        ]
         for f in rows:
             answer = ANSWERS.get(f.name, (section, f.help))[1]
             labels = ", ".join(f"`{lbl}`" for lbl in f.labels) or "—"
@@ -173,7 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.check:
         current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
         if current != text:
-            print("docs/metrics.md is stale: run deploy/tools/catalogue.py --write", file=sys.stderr)
+            print(
+                "docs/metrics.md is stale: run deploy/tools/catalogue.py --write", file=sys.stderr
+            )
             return 1
     else:
         sys.stdout.write(text)

@@ -17,13 +17,35 @@ from pathlib import Path
 
 import yaml
 
-KNOWN_FIELDS = {"apiVersion", "kind", "namespace", "labels", "resources", "components", "images",
-                "replicas", "patches"}
-CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
-                  "PersistentVolume", "StorageClass", "PriorityClass"}
+KNOWN_FIELDS = {
+    "apiVersion",
+    "kind",
+    "namespace",
+    "labels",
+    "resources",
+    "components",
+    "images",
+    "replicas",
+    "patches",
+}
+CLUSTER_SCOPED = {
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "PersistentVolume",
+    "StorageClass",
+    "PriorityClass",
+}
 # Strategic-merge keys of the lists we patch (Kubernetes' patchMergeKey for each field).
-MERGE_KEYS = {"containers": "name", "initContainers": "name", "volumes": "name", "env": "name",
-              "ports": "containerPort", "volumeMounts": "mountPath"}
+MERGE_KEYS = {
+    "containers": "name",
+    "initContainers": "name",
+    "volumes": "name",
+    "env": "name",
+    "ports": "containerPort",
+    "volumeMounts": "mountPath",
+}
 
 
 class KustomizeError(ValueError):
@@ -86,8 +108,14 @@ def _transform(directory: Path, k: dict, objects: list[dict]) -> list[dict]:
     for image in k.get("images", []):
         _set_image(objects, image)
     for rep in k.get("replicas", []):
-        matches = [o for o in objects if o["metadata"]["name"] == rep["name"] and "replicas" in o.get("spec", {})
-                   or o["metadata"]["name"] == rep["name"] and o["kind"] in {"Deployment", "StatefulSet"}]
+        matches = [
+            o
+            for o in objects
+            if o["metadata"]["name"] == rep["name"]
+            and "replicas" in o.get("spec", {})
+            or o["metadata"]["name"] == rep["name"]
+            and o["kind"] in {"Deployment", "StatefulSet"}
+        ]
         if not matches:
             raise KustomizeError(f"{directory}: replicas target {rep['name']} not found")
         for obj in matches:
@@ -107,8 +135,9 @@ def _set_namespace(objects: list[dict], namespace: str) -> None:
 
 def _containers(obj: dict) -> list[dict]:
     spec = obj.get("spec", {})
-    pod = spec.get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec") or \
-        spec.get("template", {}).get("spec", {})
+    pod = spec.get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec") or spec.get(
+        "template", {}
+    ).get("spec", {})
     return pod.get("containers", []) + pod.get("initContainers", [])
 
 
@@ -116,8 +145,11 @@ def _set_image(objects: list[dict], image: dict) -> None:
     found = False
     for obj in objects:
         for c in _containers(obj):
-            name, _, tag = c["image"].partition("@")[0].rpartition(":") if ":" in c["image"].split("/")[-1] \
+            name, _, tag = (
+                c["image"].partition("@")[0].rpartition(":")
+                if ":" in c["image"].split("/")[-1]
                 else (c["image"], "", "")
+            )
             if name != image["name"]:
                 continue
             found = True
@@ -163,10 +195,15 @@ def _apply_patch(directory: Path, patch: dict, objects: list[dict]) -> list[dict
                 _json_patch(obj, op)
         return objects
     for doc in docs:  # strategic merge: each document names its target by kind and name
-        hits = [i for i, o in enumerate(objects) if key(o) == key(doc)
-                and _selected(o, patch.get("target", {}))]
+        hits = [
+            i
+            for i, o in enumerate(objects)
+            if key(o) == key(doc) and _selected(o, patch.get("target", {}))
+        ]
         if not hits:
-            raise KustomizeError(f"{directory}: patch for {key(doc)} matches nothing in its resources")
+            raise KustomizeError(
+                f"{directory}: patch for {key(doc)} matches nothing in its resources"
+            )
         if doc.get("$patch") == "delete":
             objects = [o for i, o in enumerate(objects) if i not in hits]
             continue

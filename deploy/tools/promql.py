@@ -10,8 +10,22 @@ from __future__ import annotations
 import re
 
 _KEYWORDS = {
-    "and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right",
-    "offset", "bool", "inf", "nan", "atan2", "start", "end",
+    "and",
+    "or",
+    "unless",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "offset",
+    "bool",
+    "inf",
+    "nan",
+    "atan2",
+    "start",
+    "end",
 }
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
 _MATCHERS = re.compile(r"\{[^{}]*\}")
@@ -31,7 +45,7 @@ def metric_names(expr: str) -> set[str]:
     names: set[str] = set()
     for m in _IDENT.finditer(text):
         name = m.group(0)
-        rest = text[m.end():].lstrip()
+        rest = text[m.end() :].lstrip()
         if rest.startswith("("):  # a function call (sum, rate, histogram_quantile, label_replace…)
             continue
         if name.lower() in _KEYWORDS:

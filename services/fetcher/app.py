@@ -23,19 +23,26 @@ async def build(settings: Settings, service: Service) -> StageDeps:
     objects = await open_object_store(settings=settings)
     state = UrlState(service.js)
     await state.open()
+
     async def rejected(event: DocRejected) -> None:
         # one record per URL and reason: a re-crawl that fails the same way is deduplicated
         mid = f"rejected:fetcher:{doc_id_for(event.url or '')}:{event.reason}"
         await service.publisher.publish(Outgoing(subject("doc.rejected", "fetcher"), event, mid))
 
-    crawler = Crawler(settings, objects, state, load_registry(settings=settings), on_rejected=rejected)
+    crawler = Crawler(
+        settings, objects, state, load_registry(settings=settings), on_rejected=rejected
+    )
 
     async def handle(job: CrawlDue):
         # Publish as documents arrive: a crawl interrupted half-way keeps what it published,
         # and the redelivered job finds those objects/states already there.
         async for fetched in crawler.crawl(job):
-            out = outgoing(subject("doc.fetched", subject_token(fetched.ref.portal)), fetched,
-                           "fetched", fetched.ref)
+            out = outgoing(
+                subject("doc.fetched", subject_token(fetched.ref.portal)),
+                fetched,
+                "fetched",
+                fetched.ref,
+            )
             await service.publisher.publish(out)
         return []
 

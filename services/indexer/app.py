@@ -22,15 +22,25 @@ from shared.storage.factory import open_search_store
 
 async def build(settings: Settings, service: Service) -> StageDeps:
     search = await open_search_store(settings=settings)
-    grouped = GroupCommit(search, max_batch=settings.max_workers)  # already ≥ index_batch, see create
-    return StageDeps(handler=partial(handle_validated, search=grouped), pings=[search.ping],
-                     closers=[search.close])
+    grouped = GroupCommit(
+        search, max_batch=settings.max_workers
+    )  # already ≥ index_batch, see create
+    return StageDeps(
+        handler=partial(handle_validated, search=grouped),
+        pings=[search.ping],
+        closers=[search.close],
+    )
 
 
 def create(settings: Settings | None = None, http_port: int | None = None) -> Service:
     settings = settings or load()
     workers = max(settings.max_workers, settings.index_batch)
-    return Service("indexer", msgspec.structs.replace(settings, max_workers=workers), build, http_port=http_port)
+    return Service(
+        "indexer",
+        msgspec.structs.replace(settings, max_workers=workers),
+        build,
+        http_port=http_port,
+    )
 
 
 service = create()

@@ -15,7 +15,17 @@ from shared.versions import INDEX_SCHEMA_VERSION
 
 async def handle_validated(event: DocValidated, search) -> list[Outgoing]:
     changed = await search.upsert(event)
-    indexed = DocIndexed(ref=event.ref, status=event.status, findings=len(event.findings), changed=changed,
-                         parser_version=event.parser_version, validator_version=event.validator_version,
-                         index_schema_version=INDEX_SCHEMA_VERSION)
-    return [outgoing(subject("doc.indexed", subject_token(event.ref.portal)), indexed, "indexed", event.ref)]
+    indexed = DocIndexed(
+        ref=event.ref,
+        status=event.status,
+        findings=len(event.findings),
+        changed=changed,
+        parser_version=event.parser_version,
+        validator_version=event.validator_version,
+        index_schema_version=INDEX_SCHEMA_VERSION,
+    )
+    return [
+        outgoing(
+            subject("doc.indexed", subject_token(event.ref.portal)), indexed, "indexed", event.ref
+        )
+    ]

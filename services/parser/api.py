@@ -24,7 +24,9 @@ from shared.schema import TABLE_KEYS, TABLED_FORMATS
 from shared.versions import PARSER_VERSION
 
 
-def parse(data: bytes, *, source_url: str | None = None, content_type: str | None = None) -> ParsedReport:
+def parse(
+    data: bytes, *, source_url: str | None = None, content_type: str | None = None
+) -> ParsedReport:
     """Parse one document (any supported kind) into a report.
 
     Args:
@@ -74,16 +76,29 @@ def interpret(doc: Document) -> ParsedReport:
         report.extra_cells = extra
         report.notes.extend(notes)
         if all(t is None for t in tables.values()) and not doc.image_only:
-            report.notes.append(ParseNote("no_tables", f"{fmt} labels found but no table could be read"))
+            report.notes.append(
+                ParseNote("no_tables", f"{fmt} labels found but no table could be read")
+            )
     report.sections = find_sections(doc, fmt)
-    if fmt == "pre2019" and not doc.image_only and len(report.sections) < 2 and (report.report_year or 0) >= 2019:
+    if (
+        fmt == "pre2019"
+        and not doc.image_only
+        and len(report.sections) < 2
+        and (report.report_year or 0) >= 2019
+    ):
         # a page that only names a recent report (article page of a PDF/DOCX attachment, 「全文详见附件」)
-        raise NotAReport(f"report title {md.title!r} but no report content (no tables, no sections)")
+        raise NotAReport(
+            f"report title {md.title!r} but no report content (no tables, no sections)"
+        )
     if doc.image_only:
         # scans and pictures of tables: whatever text there is still gives metadata (S-006 follows)
         readable = any(t is not None for t in report.tables.values())
         if fmt == "pre2019" and (report.report_year or 0) >= 2019:
-            report.format_version = "unknown"  # a recent report whose tables we cannot see: no labels to tell
+            report.format_version = (
+                "unknown"  # a recent report whose tables we cannot see: no labels to tell
+            )
         report.source_modality = "mixed" if readable else "image"
-        report.notes.append(ParseNote("image_only", "tables are only present as images; they need OCR"))
+        report.notes.append(
+            ParseNote("image_only", "tables are only present as images; they need OCR")
+        )
     return report

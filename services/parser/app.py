@@ -16,12 +16,17 @@ from shared.storage.factory import open_object_store
 
 async def build(settings: Settings, service: Service) -> StageDeps:
     objects = await open_object_store(settings=settings)
-    return StageDeps(handler=partial(handle_fetched, objects=objects), pings=[objects.ping],
-                     closers=[objects.close])
+    return StageDeps(
+        handler=partial(handle_fetched, objects=objects),
+        pings=[objects.ping],
+        closers=[objects.close],
+    )
 
 
 def create(settings: Settings | None = None, http_port: int | None = None) -> Service:
-    return Service("parser", settings or load(), build, http_port=http_port, heartbeat=True, pure=True)
+    return Service(
+        "parser", settings or load(), build, http_port=http_port, heartbeat=True, pure=True
+    )
 
 
 service = create()

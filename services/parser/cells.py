@@ -15,7 +15,9 @@ from functools import lru_cache
 from shared.nfkc import drop_space, nfkc
 from shared.report import Cell
 
-_NUMBER = re.compile(r"^([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)\(?(万元|万|元|件|个|项|条|次|宗|起)?\)?$")
+_NUMBER = re.compile(
+    r"^([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)\(?(万元|万|元|件|个|项|条|次|宗|起)?\)?$"
+)
 _DASHES = frozenset({"-", "—", "–", "－", "——", "--", "―", "─", "一"})
 _SLASHES = frozenset({"/", "／", "\\", "无", "不适用", "N/A", "n/a", "NA", "na", "暂无"})
 _DASH_CHARS = "-—–－―─"
@@ -39,7 +41,12 @@ def is_value_like(raw: str | None) -> bool:
         return False
     if _NUMBER.match(s):
         return True
-    return s in _DASHES or s in _SLASHES or s in _ZEROS or (len(s) <= 3 and all(ch in _DASH_CHARS for ch in s))
+    return (
+        s in _DASHES
+        or s in _SLASHES
+        or s in _ZEROS
+        or (len(s) <= 3 and all(ch in _DASH_CHARS for ch in s))
+    )
 
 
 @lru_cache(maxsize=16384)

@@ -14,19 +14,38 @@ import re
 
 from services.parser.labels import norm, norm_text
 
-_MARKERS_2021 = tuple(norm(m) for m in ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额"))
+_MARKERS_2021 = tuple(
+    norm(m) for m in ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额")
+)
 _MARKERS_2019 = tuple(
-    norm(m) for m in ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "采购项目数量", "采购总金额")
+    norm(m)
+    for m in (
+        "本年新制作数量",
+        "本年新公开数量",
+        "对外公开总数量",
+        "上一年项目数量",
+        "采购项目数量",
+        "采购总金额",
+    )
 )
 _T3_MARKERS = tuple(
     norm(m)
-    for m in ("本年新收政府信息公开申请数量", "上年结转政府信息公开申请数量", "结转下年度继续办理", "本年度办理结果")
+    for m in (
+        "本年新收政府信息公开申请数量",
+        "上年结转政府信息公开申请数量",
+        "结转下年度继续办理",
+        "本年度办理结果",
+    )
 )
 _T3_2021 = tuple(norm(m) for m in ("逾期不补正", "逾期未按收费通知要求缴纳费用"))
-_T4_MARKERS = tuple(norm(m) for m in ("结果维持", "结果纠正", "尚未审结", "未经复议直接起诉", "复议后起诉"))
+_T4_MARKERS = tuple(
+    norm(m) for m in ("结果维持", "结果纠正", "尚未审结", "未经复议直接起诉", "复议后起诉")
+)
 _CAPTION_1 = norm("第二十条第（一）项")
 _CAPTION_9 = norm("第二十条第（九）项")
-_REPORT_TITLE = re.compile(r"(?:政府信息公开|政务公开|信息公开|政务信息公开).{0,8}(?:年度报告|年报|工作报告)")
+_REPORT_TITLE = re.compile(
+    r"(?:政府信息公开|政务公开|信息公开|政务信息公开).{0,8}(?:年度报告|年报|工作报告)"
+)
 _PRE2019_SECTIONS = tuple(
     norm(m)
     for m in (

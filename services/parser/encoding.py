@@ -46,7 +46,9 @@ _BOMS = (
 _META_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _CT_RE = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 # the complement is matched: mojibake candidates are few, so findall builds a short list
-_NOT_CJK_OR_ASCII = re.compile(r"[^\u0000-\u007f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’…—·\u00a0]")
+_NOT_CJK_OR_ASCII = re.compile(
+    r"[^\u0000-\u007f\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’…—·\u00a0]"
+)
 
 
 @dataclass
@@ -131,7 +133,9 @@ def decode(data: bytes, *, http_charset: str | None = None, html: bool = False) 
             return _strict_or_replace(data[len(bom) :], enc, "bom", [])
     utf16 = utf16_without_bom(data)
     if utf16:
-        return _strict_or_replace(data[: len(data) // 2 * 2], utf16, "detector", ["UTF-16 without a BOM"])
+        return _strict_or_replace(
+            data[: len(data) // 2 * 2], utf16, "detector", ["UTF-16 without a BOM"]
+        )
     notes: list[str] = []
     tried: list[str] = []  # declared charsets that failed strictly: candidates for a lossy decode
     declared = [(http_charset, "http")]

@@ -63,8 +63,14 @@ async def handle_fetched(event: DocFetched, objects) -> list[Outgoing]:
         # alive during a long parse (PDF, office files, archives, big pages).
         report = await asyncio.to_thread(parse_bytes, data, event)
     if not any(report.tables.values()) and not report.sections:
-        raise NoContent(f"no tables or sections in {report.content_type or 'document'}"
-                        f" {event.ref.url} (the report may be an attachment)")
+        raise NoContent(
+            f"no tables or sections in {report.content_type or 'document'}"
+            f" {event.ref.url} (the report may be an attachment)"
+        )
     metrics.DOCS_PARSED.labels(report.format_version, report.content_type or "unknown").inc()
     parsed = DocParsed(ref=event.ref, report=report, parser_version=PARSER_VERSION, fetched=event)
-    return [outgoing(subject("doc.parsed", subject_token(event.ref.portal)), parsed, "parsed", event.ref)]
+    return [
+        outgoing(
+            subject("doc.parsed", subject_token(event.ref.portal)), parsed, "parsed", event.ref
+        )
+    ]

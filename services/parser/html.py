@@ -137,13 +137,19 @@ _TITLE_CLASSES = etree.XPath("//*[contains(@class, 'title') or contains(@id, 'ti
 
 
 def _names_a_report(title: str | None) -> bool:
-    return bool(title) and len(title) <= 80 and "公开" in title and bool(_REPORT_WORDS.search(title))
+    return (
+        bool(title) and len(title) <= 80 and "公开" in title and bool(_REPORT_WORDS.search(title))
+    )
 
 
 def _report_heading(root) -> str | None:
     """The report's title printed as a page heading (<h1>, `.title`), outside the article body."""
     headings = (*root.iter("h1", "h2", "h3"), *_TITLE_CLASSES(root))
-    found = [t for t in (SPACES.sub(" ", "".join(el.itertext())).strip() for el in headings) if _names_a_report(t)]
+    found = [
+        t
+        for t in (SPACES.sub(" ", "".join(el.itertext())).strip() for el in headings)
+        if _names_a_report(t)
+    ]
     # one naming a year wins over a column name such as 「政府信息公开年报」
     return next((t for t in found if _YEAR.search(t)), found[0] if found else None)
 

@@ -85,7 +85,9 @@ class _Selectors:
     def select(self, sel: str) -> list:
         if sel.startswith("."):
             if self._classed is None:
-                self._classed = [(el, set(_XML_SPACE.split(el.get("class")))) for el in _CLASSED(self.root)]
+                self._classed = [
+                    (el, set(_XML_SPACE.split(el.get("class")))) for el in _CLASSED(self.root)
+                ]
             return [el for el, names in self._classed if sel[1:] in names]
         if sel.startswith("#"):
             if self._ided is None:

@@ -43,7 +43,9 @@ _UNCLOSED = re.compile(r"[(\[【][^()\[\]【】]*$")
 
 
 _CACHE = 16384  # labels repeat across reports: normalise each distinct label once
-_INDEX_CACHE = 4096  # per LabelIndex (ten of them); keys are labels, at most a few hundred characters
+_INDEX_CACHE = (
+    4096  # per LabelIndex (ten of them); keys are labels, at most a few hundred characters
+)
 
 
 @lru_cache(maxsize=_CACHE)

@@ -29,7 +29,8 @@ _TITLE_TAIL = re.compile(
 )
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度?")
 _SUFFIX = re.compile(
-    r"(?:[(（【\[](?:图片版|超链版|文字版|全文|修订版|更正版|附件)[)）】\]]|\.(?:pdf|docx?|wps|xlsx?|html?))$", re.I
+    r"(?:[(（【\[](?:图片版|超链版|文字版|全文|修订版|更正版|附件)[)）】\]]|\.(?:pdf|docx?|wps|xlsx?|html?))$",
+    re.I,
 )
 _STAT = re.compile(
     r"(?:统计期限|统计时限|统计时间|统计期间|统计区间|统计周期|统计范围|数据统计|所列数据|统计数据)"
@@ -40,12 +41,22 @@ _PUBLISH = re.compile(
     r"(?:发布日期|发布时间|发文日期|公开日期|发布于)[:：]?\s*((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})"
 )
 _ISO = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
-_PAGE_AGENCY = re.compile(r"(?:信息来源|发布机构|来源|发文机关|发布单位)[:：]\s*([^\s|｜:：,，]{2,40})")
-_NOTICE = re.compile(r"((?:国办|国务院办公厅|国务院|国办公开办)[\u4e00-\u9fff]{0,6}?[函发令字])\s*[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*(\d{1,4})\s*号")
+_PAGE_AGENCY = re.compile(
+    r"(?:信息来源|发布机构|来源|发文机关|发布单位)[:：]\s*([^\s|｜:：,，]{2,40})"
+)
+_NOTICE = re.compile(
+    r"((?:国办|国务院办公厅|国务院|国办公开办)[\u4e00-\u9fff]{0,6}?[函发令字])\s*[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*(\d{1,4})\s*号"
+)
 _MAX_TITLE = 80
-_SENTENCE = re.compile(r"[,。;>»]|^(?:现将|根据|按照|依据|为了|本报告)|如下|当前位置|您的位置|您现在的位置")
-_AGENCY_TAIL = re.compile(r"(?:关于)?(?:政府信息公开|政务信息公开|政务公开|信息公开)(?:工作)?(?:年度报告)?$")
-_YEAR_NEAR_REPORT = re.compile(r"((?:19|20)\d{2})\s*年度?\s*(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)")
+_SENTENCE = re.compile(
+    r"[,。;>»]|^(?:现将|根据|按照|依据|为了|本报告)|如下|当前位置|您的位置|您现在的位置"
+)
+_AGENCY_TAIL = re.compile(
+    r"(?:关于)?(?:政府信息公开|政务信息公开|政务公开|信息公开)(?:工作)?(?:年度报告)?$"
+)
+_YEAR_NEAR_REPORT = re.compile(
+    r"((?:19|20)\d{2})\s*年度?\s*(?:政府信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)"
+)
 _CONTAINER_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+-\s+")
 _TITLE_PUNCT = re.compile(r"[，。,:：;；>»]")
 _TAG = re.compile(r"^[【\[][^】\]]{1,12}[】\]]")  # 「【年度报告】…」 column tags before the title
@@ -90,7 +101,11 @@ def find_title(doc: Document) -> str | None:
         if (not agency or year is None) and i > 0:
             # a title split over two lines: 「宁波市…局」+「2021年度…报告」, or 「某某局2021年度」+「政府信息公开…报告」
             prev = _clean_title(paras[i - 1])
-            if 2 <= len(prev) <= 40 and not _TITLE_PUNCT.search(prev) and not _REPORT_WORD.search(prev):
+            if (
+                2 <= len(prev) <= 40
+                and not _TITLE_PUNCT.search(prev)
+                and not _REPORT_WORD.search(prev)
+            ):
                 joined_agency, joined_year = split_title(prev + t)
                 if joined_agency and joined_year is not None:
                     return prev + t
@@ -127,7 +142,7 @@ def split_title(title: str) -> tuple[str | None, int | None]:
             agency = _TITLE_TAIL.sub("", after)
     else:
         agency = _TITLE_TAIL.sub("", t)
-    agency = agency.strip(" -—_:：《》\"“”")
+    agency = agency.strip(' -—_:：《》"“”')
     return (agency or None), year
 
 
@@ -155,7 +170,10 @@ def find_stat_period(text: str) -> StatPeriod | None:
     y1, mo1, d1, y2, mo2, d2 = m.groups()
     y2 = y2 or y1
     try:
-        return StatPeriod(start=f"{int(y1):04d}-{int(mo1):02d}-{int(d1):02d}", end=f"{int(y2):04d}-{int(mo2):02d}-{int(d2):02d}")
+        return StatPeriod(
+            start=f"{int(y1):04d}-{int(mo1):02d}-{int(d1):02d}",
+            end=f"{int(y2):04d}-{int(mo2):02d}-{int(d2):02d}",
+        )
     except ValueError:
         return None
 

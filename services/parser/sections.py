@@ -54,7 +54,9 @@ def heading_key(text: str) -> tuple[str, str] | None:
     return _heading_key(text)
 
 
-@lru_cache(maxsize=16384)  # short paragraphs only; each is asked by the table reader and find_sections
+@lru_cache(
+    maxsize=16384
+)  # short paragraphs only; each is asked by the table reader and find_sections
 def _heading_key(text: str) -> tuple[str, str] | None:
     n = norm(text).strip("*").rstrip("。.:*")
     if not n or len(n) > _MAX_HEADING or _TRAILING_NUMBER.search(n):
@@ -123,7 +125,8 @@ def find_sections(doc: Document, format_version: str) -> dict[str, Section]:
                 found[key] = Section(
                     title_raw=title_raw,
                     text="",
-                    title_canonical=SECTION_TITLES[key][0] if format_version != "2019" or key != "problems"
+                    title_canonical=SECTION_TITLES[key][0]
+                    if format_version != "2019" or key != "problems"
                     else "政府信息公开工作存在的主要问题及改进情况",
                     alias=title != canonical[key],
                 )

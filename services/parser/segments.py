@@ -60,7 +60,9 @@ def split_cells(cells: list[str], exact: bool, *, from_line: bool = False) -> li
     segs: list[Segment] = []
     labels: list[str] = []
     slots: list[str] = []
-    blanks: list[str] = []  # empty cells after a label: slots if a value follows, padding if a label does
+    blanks: list[
+        str
+    ] = []  # empty cells after a label: slots if a value follows, padding if a label does
     for c in cells:
         kind = cell_class(c)  # one cached look-up for clean() and is_value_like()
         if not kind:

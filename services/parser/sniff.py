@@ -109,7 +109,11 @@ def _markup_or_text(data: bytes) -> str:
         sample = sample.decode("utf-16", errors="ignore").encode("utf-8", errors="ignore")
     elif utf16 := utf16_without_bom(sample):
         # BOM-less UTF-16: its NULs would otherwise read as a binary's control bytes
-        sample = sample[: len(sample) // 2 * 2].decode(utf16, errors="ignore").encode("utf-8", errors="ignore")
+        sample = (
+            sample[: len(sample) // 2 * 2]
+            .decode(utf16, errors="ignore")
+            .encode("utf-8", errors="ignore")
+        )
     if _HTML_RE.search(sample[:4096]):
         return "html"
     # NULs and other C0 controls (besides TAB/LF/CR/FF/ESC) are rare in text and common in binaries.

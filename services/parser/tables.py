@@ -42,11 +42,37 @@ _T3_GROUP = {
     "其他处理": "other",
     "本年度办理结果": "results",
 }
-_T3_HEADER_WORDS = frozenset(norm(w) for w in ("申请人情况", "自然人", "法人或其他组织", "商业企业", "科研机构",
-                                                 "社会公益组织", "法律服务机构", "其他", "总计"))
-_T4_HEADER_WORDS = frozenset(norm(w) for w in ("行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果",
-                                                 "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"))
-_PAGE_MARK = re.compile(r"^(?:[-—－–]\s*\d{1,4}\s*[-—－–]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4})$")
+_T3_HEADER_WORDS = frozenset(
+    norm(w)
+    for w in (
+        "申请人情况",
+        "自然人",
+        "法人或其他组织",
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+        "总计",
+    )
+)
+_T4_HEADER_WORDS = frozenset(
+    norm(w)
+    for w in (
+        "行政复议",
+        "行政诉讼",
+        "结果维持",
+        "结果纠正",
+        "其他结果",
+        "尚未审结",
+        "总计",
+        "未经复议直接起诉",
+        "复议后起诉",
+    )
+)
+_PAGE_MARK = re.compile(
+    r"^(?:[-—－–]\s*\d{1,4}\s*[-—－–]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4})$"
+)
 _FIRST_T3_ROW = re.compile(r"^(?:一[、.])?本年新收政府信息公开申请")
 _MAX_ROW_LABEL = 80  # normalised characters; longer text in a table context is prose
 _HEADING_TABLE = {"active_disclosure": "T2", "applications": "T3", "review_litigation": "T4"}
@@ -70,10 +96,14 @@ class _State:
     ctx: str | None = None  # "T2" | "T3" | "T4"
     t3_group: str | None = None
     pending_labels: list[str] = field(default_factory=list)
-    pending_row: tuple[str, str, list[str], bool] | None = None  # (ctx, row key, values so far, exact)
+    pending_row: tuple[str, str, list[str], bool] | None = (
+        None  # (ctx, row key, values so far, exact)
+    )
     t4_buffer: list[tuple[list[str], bool]] = field(default_factory=list)  # value rows, exact?
     last_t3_row: str | None = None
-    first_data: int | None = None  # data column of the last exact grid's header, and that grid's width
+    first_data: int | None = (
+        None  # data column of the last exact grid's header, and that grid's width
+    )
     first_data_width: int = -1
     t4_first: int | None = None
     started: bool = False  # a caption, header row or grid of the current table has been seen
@@ -109,11 +139,15 @@ class TableReader:
         own = {r.key for r in schema.t3_rows}
         self.t3_foreign = LabelIndex([r for r in SCHEMAS[other].t3_rows if r.key not in own])
         self.t4_group_index = LabelIndex(T4_GROUPS)
-        self._other_handling = LabelIndex([r for r in SCHEMAS["2019"].t3_rows if r.key == "other_handling"])
+        self._other_handling = LabelIndex(
+            [r for r in SCHEMAS["2019"].t3_rows if r.key == "other_handling"]
+        )
 
     # --- public ---------------------------------------------------------------------------
 
-    def read(self, doc: Document) -> tuple[dict[str, Table | None], dict[str, Cell], list[ParseNote]]:
+    def read(
+        self, doc: Document
+    ) -> tuple[dict[str, Table | None], dict[str, Cell], list[ParseNote]]:
         st = _State(
             schema=self.schema,
             t2=_Table("active_disclosure", {}),
@@ -144,13 +178,19 @@ class TableReader:
             if not t.seen:
                 continue
             rows = [
-                k for k, cols in t.rows.items()
+                k
+                for k, cols in t.rows.items()
                 if all(c.kind == "missing" and c.note is None for c in cols.values())
                 and not all(cell_path(t.name, k, c) in named for c in cols)
             ]
             if rows:
-                st.notes.append(ParseNote("missing_row", f"{t.name}: rows not found: {', '.join(rows)}",
-                                          [cell_path(t.name, r, c) for r in rows for c in t.rows[r]]))
+                st.notes.append(
+                    ParseNote(
+                        "missing_row",
+                        f"{t.name}: rows not found: {', '.join(rows)}",
+                        [cell_path(t.name, r, c) for r in rows for c in t.rows[r]],
+                    )
+                )
 
     # --- blocks ---------------------------------------------------------------------------
 
@@ -250,7 +290,9 @@ class TableReader:
     def _exact_segments(cells: list[str | None], first_data: int) -> list[Segment]:
         head = [c for c in cells[:first_data] if c is not None and clean(c)]
         tail = [c for c in cells[first_data:] if c is not None]
-        if any(is_value_like(c) for c in head) or any(clean(c) and not is_value_like(c) for c in tail):
+        if any(is_value_like(c) for c in head) or any(
+            clean(c) and not is_value_like(c) for c in tail
+        ):
             # the row does not follow the header's columns: fall back to reading it in order
             return split_cells([c for c in cells if c is not None], exact=True)
         return [Segment(head, tail, True)]
@@ -303,7 +345,9 @@ class TableReader:
             return True
         return self._match_row(st, seg, index) is not None
 
-    def _switch_context(self, st: _State, seg: Segment, label_text: str, row_cells: list[str] | None) -> bool:
+    def _switch_context(
+        self, st: _State, seg: Segment, label_text: str, row_cells: list[str] | None
+    ) -> bool:
         """Handle captions and header rows; True when the segment was only that."""
         m = _CAPTION.search(label_text)
         if m and (m.start() <= 2 or len(label_text) <= 24):  # a caption, not prose citing 第二十条
@@ -324,14 +368,17 @@ class TableReader:
             st.t3.seen = True
             st.pending_labels.clear()
             return True
-        words = {core(x) for x in seg.labels} if not seg.values else set()  # only used without values
+        words = (
+            {core(x) for x in seg.labels} if not seg.values else set()
+        )  # only used without values
         if not seg.values and len(words & _T3_HEADER_WORDS) >= 2 and "结果维持" not in words:
             st.ctx = "T3"
             st.t3.seen = True
             st.pending_labels.clear()
             return True
         if not seg.values and (
-            len(words & _T4_HEADER_WORDS) >= 2 or words & {"结果维持", "未经复议直接起诉", "复议后起诉"}
+            len(words & _T4_HEADER_WORDS) >= 2
+            or words & {"结果维持", "未经复议直接起诉", "复议后起诉"}
             or (words == {"行政复议"} and st.ctx != "T4")
         ):
             self._flush_pending(st)
@@ -377,8 +424,12 @@ class TableReader:
                     self._extra_row(st, "applications", foreign, T3_COLS, seg)
                 else:
                     self._unknown_row(st, "applications", seg)
-            elif seg.values and st.pending_row is None and self._t3_done(st) and len(seg.values) >= 5:
-                st.ctx = "T4"  # T4 without a readable header right after T3 (vertical PDF header text)
+            elif (
+                seg.values and st.pending_row is None and self._t3_done(st) and len(seg.values) >= 5
+            ):
+                st.ctx = (
+                    "T4"  # T4 without a readable header right after T3 (vertical PDF header text)
+                )
                 self._t4(st, seg, label_text)
             elif seg.values:
                 self._unmatched_values(st, "applications", seg)
@@ -426,8 +477,11 @@ class TableReader:
                 code="single_other_handling",
                 message="2021 table prints a single （六）其他处理 row; its numbers are kept in extra_cells "
                 "and the three 2021 sub-rows are missing",
-                cells=[cell_path("applications", r, c.key) for r in ("other_no_correction", "other_fee_unpaid",
-                                                                       "other_other") for c in T3_COLS],
+                cells=[
+                    cell_path("applications", r, c.key)
+                    for r in ("other_no_correction", "other_fee_unpaid", "other_other")
+                    for c in T3_COLS
+                ],
             )
         )
 
@@ -472,10 +526,21 @@ class TableReader:
                 for ci, c in enumerate(T4_COLS)
                 if gi * width + ci >= len(values)
             ]
-            st.notes.append(ParseNote("unsure_cell", f"T4 has {len(values)} of {expected} values; the rest are missing", missing))
+            st.notes.append(
+                ParseNote(
+                    "unsure_cell",
+                    f"T4 has {len(values)} of {expected} values; the rest are missing",
+                    missing,
+                )
+            )
         elif len(values) > expected:
-            st.notes.append(ParseNote("extra_values", f"T4 has {len(values)} values, {expected} expected; extra ignored: "
-                                      + " ".join(values[expected:])[:200]))
+            st.notes.append(
+                ParseNote(
+                    "extra_values",
+                    f"T4 has {len(values)} values, {expected} expected; extra ignored: "
+                    + " ".join(values[expected:])[:200],
+                )
+            )
 
     # shared ----------------------------------------------------------------------------------
 
@@ -519,7 +584,16 @@ class TableReader:
             return
         self._store(st, ctx, key, vals, seg.exact)
 
-    def _store(self, st: _State, ctx: str, key: str, values: list[str], exact: bool, *, text: bool | None = None) -> None:
+    def _store(
+        self,
+        st: _State,
+        ctx: str,
+        key: str,
+        values: list[str],
+        exact: bool,
+        *,
+        text: bool | None = None,
+    ) -> None:
         table = st.t2 if ctx == "T2" else st.t3
         table.seen = True
         self._assign(st, table, key, self._cols(ctx, key), values, exact, text=text)
@@ -540,8 +614,12 @@ class TableReader:
             st.pending_labels.clear()
             return
         if len(seg.values) >= 2 and not seg.from_text_line:
-            st.notes.append(ParseNote("unknown_row", f"{table}: values without a row label dropped: "
-                                      + " ".join(seg.values)[:200]))
+            st.notes.append(
+                ParseNote(
+                    "unknown_row",
+                    f"{table}: values without a row label dropped: " + " ".join(seg.values)[:200],
+                )
+            )
 
     def _close_partial(self, st: _State) -> None:
         """Other text after a row short of values: its values are not continuing, close it."""
@@ -560,26 +638,53 @@ class TableReader:
             self._store(st, ctx, key, vals, exact)  # fewer values than columns: tail missing, noted
             return
         if all(c.kind == "missing" for c in table.rows[key].values()):
-            st.notes.append(ParseNote("unsure_cell", f"{table.name}.{key}: row label without values",
-                                      [cell_path(table.name, key, c) for c in table.rows[key]]))
+            st.notes.append(
+                ParseNote(
+                    "unsure_cell",
+                    f"{table.name}.{key}: row label without values",
+                    [cell_path(table.name, key, c) for c in table.rows[key]],
+                )
+            )
 
     def _unknown_row(self, st: _State, table: str, seg: Segment) -> None:
         if seg.from_text_line and len(seg.values) < 2:
             return
         label = "".join(seg.labels).strip()
-        st.notes.append(ParseNote("unknown_row", f"{table}: row 「{label[:60]}」 is not in the national format; "
-                                  f"dropped ({' '.join(seg.values)[:100]})"))
+        st.notes.append(
+            ParseNote(
+                "unknown_row",
+                f"{table}: row 「{label[:60]}」 is not in the national format; "
+                f"dropped ({' '.join(seg.values)[:100]})",
+            )
+        )
 
-    def _extra_row(self, st: _State, table: str, key: str, cols: tuple[Label, ...], seg: Segment) -> None:
+    def _extra_row(
+        self, st: _State, table: str, key: str, cols: tuple[Label, ...], seg: Segment
+    ) -> None:
         vals = seg.values if seg.exact else [v for v in seg.values if clean(v)]
         for col, raw in zip(cols, vals, strict=False):
             st.extra[cell_path(table, key, col.key)] = parse_cell(raw)
         if key != "other_handling":
-            st.notes.append(ParseNote("unknown_row", f"{table}: row {key} belongs to the other format; kept in "
-                                      "extra_cells", [cell_path(table, key, c.key) for c in cols]))
+            st.notes.append(
+                ParseNote(
+                    "unknown_row",
+                    f"{table}: row {key} belongs to the other format; kept in extra_cells",
+                    [cell_path(table, key, c.key) for c in cols],
+                )
+            )
 
-    def _assign(self, st: _State, table: _Table, key: str, cols: list[Label], values: list[str], exact: bool,
-                *, quiet: bool = False, text: bool | None = None) -> None:
+    def _assign(
+        self,
+        st: _State,
+        table: _Table,
+        key: str,
+        cols: list[Label],
+        values: list[str],
+        exact: bool,
+        *,
+        quiet: bool = False,
+        text: bool | None = None,
+    ) -> None:
         text = (not exact) if text is None else text  # values came from a text rendition
         row = table.rows[key]
         path = f"{table.name}.{key}"
@@ -587,9 +692,13 @@ class TableReader:
             if path in st.text_rows and not text:
                 # a table cell beats a text line read earlier (prose that looked like a row)
                 st.text_rows.discard(path)
-                st.notes.append(ParseNote("duplicate_row", f"{path} appears twice; the table's row is kept"))
+                st.notes.append(
+                    ParseNote("duplicate_row", f"{path} appears twice; the table's row is kept")
+                )
             else:
-                st.notes.append(ParseNote("duplicate_row", f"{path} appears twice; the first is kept"))
+                st.notes.append(
+                    ParseNote("duplicate_row", f"{path} appears twice; the first is kept")
+                )
                 return
         elif text:
             st.text_rows.add(path)
@@ -605,21 +714,34 @@ class TableReader:
         for col, raw in zip(cols, vals, strict=False):
             row[col.key] = parse_cell(raw, col.signed)
         if len(vals) < len(cols):
-            missing = [cell_path(table.name, key, c.key) for c in cols[len(vals):]]
-            for c in cols[len(vals):]:
+            missing = [cell_path(table.name, key, c.key) for c in cols[len(vals) :]]
+            for c in cols[len(vals) :]:
                 row[c.key] = Cell(kind="missing", note="row has fewer values than columns")
             if not quiet:
-                st.notes.append(ParseNote("unsure_cell", f"{table.name}.{key}: {len(vals)} of {len(cols)} values "
-                                          "found; the rest are missing", missing))
+                st.notes.append(
+                    ParseNote(
+                        "unsure_cell",
+                        f"{table.name}.{key}: {len(vals)} of {len(cols)} values "
+                        "found; the rest are missing",
+                        missing,
+                    )
+                )
         elif len(vals) > len(cols):
-            st.notes.append(ParseNote("extra_values", f"{table.name}.{key}: {len(vals)} values for {len(cols)} "
-                                      f"columns; extra ignored: {' '.join(vals[len(cols):])[:100]}"))
+            st.notes.append(
+                ParseNote(
+                    "extra_values",
+                    f"{table.name}.{key}: {len(vals)} values for {len(cols)} "
+                    f"columns; extra ignored: {' '.join(vals[len(cols) :])[:100]}",
+                )
+            )
 
 
 _READERS: dict[str, TableReader] = {}
 
 
-def read_tables(doc: Document, format_version: str) -> tuple[dict[str, Table | None], dict[str, Cell], list[ParseNote]]:
+def read_tables(
+    doc: Document, format_version: str
+) -> tuple[dict[str, Table | None], dict[str, Cell], list[ParseNote]]:
     """The three tables of `doc` in `format_version` ("2021" or "2019"), extra cells, and notes."""
     reader = _READERS.get(format_version)
     if reader is None:  # label indexes are built once per format; reading state lives in read()

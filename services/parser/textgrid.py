@@ -50,7 +50,9 @@ def _tab_rows(lines: list[str]) -> list[list[str]]:
     rows: list[list[str]] = []
     chunk: list[str] = []
     for ln in lines:
-        if "\t" not in ln and not ln.strip():  # blank (a lone TAB is an empty cell, not a row break)
+        if (
+            "\t" not in ln and not ln.strip()
+        ):  # blank (a lone TAB is an empty cell, not a row break)
             if chunk:
                 _chunk_rows(chunk, rows)
                 chunk = []
@@ -73,7 +75,9 @@ def _chunk_rows(chunk: list[str], rows: list[list[str]]) -> None:
     for ln in chunk:
         if "\t" in ln:
             stripped = ln.lstrip(" \u3000")
-            if stripped[:1] != "\t" or "\t" in stripped[1:]:  # not one cell of a cell-per-line table
+            if (
+                stripped[:1] != "\t" or "\t" in stripped[1:]
+            ):  # not one cell of a cell-per-line table
                 single = False
                 break
             single = True
@@ -106,7 +110,9 @@ def _may_glue(text: str) -> bool:
     instead of the regex trying its lookbehind at every character."""
     first = text[:1]
     return (
-        first in "+-—－/" or first.isdecimal() or first.isspace()  # \d is a Unicode decimal digit
+        first in "+-—－/"
+        or first.isdecimal()
+        or first.isspace()  # \d is a Unicode decimal digit
         or len(text.split(None, 1)) > 1  # whitespace inside (\s is what str.split splits on)
     )
 

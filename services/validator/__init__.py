@@ -30,7 +30,9 @@ def _settings() -> Settings:
     return _default_settings
 
 
-def validate(report: ParsedReport, *, settings: Settings | None = None, agency_level: str | None = None) -> list[Finding]:
+def validate(
+    report: ParsedReport, *, settings: Settings | None = None, agency_level: str | None = None
+) -> list[Finding]:
     """Every single-document rule of §6.
 
     Args:
@@ -52,4 +54,11 @@ def validate(report: ParsedReport, *, settings: Settings | None = None, agency_l
     return findings
 
 
-__all__ = ["RULES", "PairFindings", "compare_documents", "find_duplicates", "validate", "validate_pair"]
+__all__ = [
+    "RULES",
+    "PairFindings",
+    "compare_documents",
+    "find_duplicates",
+    "validate",
+    "validate_pair",
+]

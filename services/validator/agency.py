@@ -107,6 +107,12 @@ def can_make_regulations(name: str | None) -> bool | None:
         if level in ("county", "township"):
             return False
         return None
-    if kind == "department" and level in ("provincial", "prefecture", "prefecture_or_county", "county", "township"):
+    if kind == "department" and level in (
+        "provincial",
+        "prefecture",
+        "prefecture_or_county",
+        "county",
+        "township",
+    ):
         return False
     return None

@@ -17,8 +17,9 @@ from shared.storage.factory import open_search_store
 
 async def build(settings: Settings, service: Service) -> StageDeps:
     search = await open_search_store(settings=settings)
-    return StageDeps(handler=partial(handle_parsed, search=search), pings=[search.ping],
-                     closers=[search.close])
+    return StageDeps(
+        handler=partial(handle_parsed, search=search), pings=[search.ping], closers=[search.close]
+    )
 
 
 def create(settings: Settings | None = None, http_port: int | None = None) -> Service:

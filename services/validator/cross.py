@@ -75,7 +75,8 @@ def _t2_003(prev: ParsedReport, cur: ParsedReport) -> list[Finding]:
             f.message = (
                 f"{row}: in_force({cur.report_year}) = {fmt(now.value)} but in_force({prev.report_year}) "
                 f"{fmt(p.value)} + issued {fmt(iss.value)} − repealed {fmt(rep.value)} = {fmt(expected)} "
-                f"(difference {fmt(now.value - expected)})" + ("; blank cells counted as 0" if "due_to_blank" in f.tags else "")
+                f"(difference {fmt(now.value - expected)})"
+                + ("; blank cells counted as 0" if "due_to_blank" in f.tags else "")
             )
             out.append(f)
     return out
@@ -162,12 +163,29 @@ def compare_documents(a: ParsedReport, b: ParsedReport) -> list[Finding]:
         if differ:
             shown = ", ".join(f"{p}: {_show(va.get(p))} vs {_show(vb.get(p))}" for p in differ[:10])
             more = f" (+{len(differ) - 10} more)" if len(differ) > 10 else ""
-            out.append(finding("X-001", f"also published as {_who(a)}, with different numbers: {shown}{more}", differ, tags=["numbers_differ"]))
+            out.append(
+                finding(
+                    "X-001",
+                    f"also published as {_who(a)}, with different numbers: {shown}{more}",
+                    differ,
+                    tags=["numbers_differ"],
+                )
+            )
         else:
-            out.append(finding("X-001", f"also published as {_who(a)} (same numbers)", tags=["same_numbers"]))
+            out.append(
+                finding(
+                    "X-001", f"also published as {_who(a)} (same numbers)", tags=["same_numbers"]
+                )
+            )
         return out
     if va and va == vb and _nonzero(va) >= MIN_NONZERO_CELLS:
-        out.append(finding("X-002", f"tables identical to {_who(a)} ({_nonzero(va)} nonzero cells)", tags=["identical_tables"]))
+        out.append(
+            finding(
+                "X-002",
+                f"tables identical to {_who(a)} ({_nonzero(va)} nonzero cells)",
+                tags=["identical_tables"],
+            )
+        )
     na, nb = narrative(a), narrative(b)
     if min(len(na), len(nb)) >= MIN_NARRATIVE_CHARS:
         j = jaccard(shingles(na), shingles(nb))

@@ -56,8 +56,20 @@ async def handle_parsed(event: DocParsed, search) -> list[Outgoing]:
     status = status_of(findings)
     count_findings(findings)
     metrics.REPORTS_BY_STATUS.labels(status).inc()
-    validated = DocValidated(ref=event.ref, report=event.report, findings=findings, status=status,
-                             parser_version=event.parser_version, validator_version=VALIDATOR_VERSION,
-                             fetched=event.fetched)
-    return [outgoing(subject("doc.validated", subject_token(event.ref.portal)), validated, "validated",
-                     event.ref)]
+    validated = DocValidated(
+        ref=event.ref,
+        report=event.report,
+        findings=findings,
+        status=status,
+        parser_version=event.parser_version,
+        validator_version=VALIDATOR_VERSION,
+        fetched=event.fetched,
+    )
+    return [
+        outgoing(
+            subject("doc.validated", subject_token(event.ref.portal)),
+            validated,
+            "validated",
+            event.ref,
+        )
+    ]

@@ -36,7 +36,13 @@ def m001_period(report: ParsedReport) -> list[Finding]:
     if years == {str(y)}:
         return []
     sp = report.stat_period
-    return [finding("M-001", f"title year {y} but statistics period {sp.start} – {sp.end}", ["title", "stat_period"])]
+    return [
+        finding(
+            "M-001",
+            f"title year {y} but statistics period {sp.start} – {sp.end}",
+            ["title", "stat_period"],
+        )
+    ]
 
 
 def _date(iso: str | None) -> date | None:
@@ -71,7 +77,13 @@ def m002_published(report: ParsedReport) -> list[Finding]:
     due = deadline(y, report.agency_name)
     if pub > due:
         late = (pub - due).days
-        return [finding("M-002", f"published {pub.isoformat()}, {late} days after the deadline {due.isoformat()}", ["publish_date"])]
+        return [
+            finding(
+                "M-002",
+                f"published {pub.isoformat()}, {late} days after the deadline {due.isoformat()}",
+                ["publish_date"],
+            )
+        ]
     return []
 
 
@@ -105,7 +117,9 @@ def same_agency(a: str | None, b: str | None) -> bool:
 
 
 # a publisher field names an agency when it ends like one; 「本网」「原创」「区政府办」 say nothing
-_AGENCY_END = re.compile(r"(局|委|委员会|办|办公室|办公厅|厅|政府|院|会|中心|所|处|室|部|署|镇|乡|街道|办事处)$")
+_AGENCY_END = re.compile(
+    r"(局|委|委员会|办|办公室|办公厅|厅|政府|院|会|中心|所|处|室|部|署|镇|乡|街道|办事处)$"
+)
 
 
 def _names_an_agency(name: str) -> bool:
@@ -145,7 +159,13 @@ def m004_title(report: ParsedReport) -> list[Finding]:
     if "政府信息公开工作年度报告" not in t:
         why.append("not 「政府信息公开工作年度报告」")
     reason = "; ".join(why) or "unexpected wording"
-    return [finding("M-004", f"title 「{report.title.strip()}」 deviates from 「{{机关全称}}{{Y}}年政府信息公开工作年度报告」: {reason}", ["title"])]
+    return [
+        finding(
+            "M-004",
+            f"title 「{report.title.strip()}」 deviates from 「{{机关全称}}{{Y}}年政府信息公开工作年度报告」: {reason}",
+            ["title"],
+        )
+    ]
 
 
 _AGGREGATE = re.compile(
@@ -179,7 +199,13 @@ def m006_problems(report: ParsedReport) -> list[Finding]:
         return []
     text = re.sub(r"[。.、，,;；:：\-—]", "", norm(section_text(report, "problems")))
     if text in _EMPTY:
-        return [finding("M-006", "section 五 (problems and improvements) is empty or only 「无」", ["sections.problems"])]
+        return [
+            finding(
+                "M-006",
+                "section 五 (problems and improvements) is empty or only 「无」",
+                ["sections.problems"],
+            )
+        ]
     return []
 
 
@@ -192,7 +218,13 @@ def m007_fee(report: ParsedReport) -> list[Finding]:
         return []
     if _FEE_WORDS.search(norm(section_text(report, "other_matters"))):
         return []
-    return [finding("M-007", "section 六 does not mention 信息处理费 (fees under 国办函〔2020〕109号)", ["sections.other_matters"])]
+    return [
+        finding(
+            "M-007",
+            "section 六 does not mention 信息处理费 (fees under 国办函〔2020〕109号)",
+            ["sections.other_matters"],
+        )
+    ]
 
 
 def check(report: ParsedReport) -> list[Finding]:

@@ -23,7 +23,9 @@ from shared.schema import SCHEMAS
 
 T2, T3, T4 = "active_disclosure", "applications", "review_litigation"
 _UNIT = r"(\d+)(?:件|个|项|条|份|起|宗)"
-_KEYWORD_DIGIT = re.compile(r"\d(?:件|个|项|条|份|起|宗)")  # no counted number at all: nothing to compare
+_KEYWORD_DIGIT = re.compile(
+    r"\d(?:件|个|项|条|份|起|宗)"
+)  # no counted number at all: nothing to compare
 # between keyword and number only filler words may stand: 「行政许可事项120件」, 「规范性文件共3件」;
 # anything else (「行政许可信息256条」, 「规章、规范性文件3件」, 「行政复议和行政诉讼共3件」) says the number
 # counts something other than the table cell, so it is not compared
@@ -39,6 +41,7 @@ def _joined(keyword: str) -> str:
     fast prefix scan instead of trying the look-behinds at every character (3–5× faster)."""
     return f"{keyword}(?<![、和及与]{keyword})(?<![、和及与]行政{keyword})"
 
+
 Reading = Callable[[ParsedReport], dict[str, float]]  # label → value; empty when not readable
 
 
@@ -50,7 +53,9 @@ def _val(report: ParsedReport, table: str, row: str, col: str) -> float | None:
     return cell.value if cell is not None and cell.kind == "number" else None
 
 
-def _readings(report: ParsedReport, table: str, rows: dict[str, list[str]], col: str = "total") -> dict[str, float]:
+def _readings(
+    report: ParsedReport, table: str, rows: dict[str, list[str]], col: str = "total"
+) -> dict[str, float]:
     """label → Σ of the rows (None-free: skipped when any cell is not a number)."""
     out = {}
     for label, keys in rows.items():
@@ -84,7 +89,13 @@ def _compare(
         if any(abs(n - v) < 1e-9 for v in readings.values()):
             continue
         table = ", ".join(f"{k} = {fmt(v)}" for k, v in readings.items())
-        out.append(finding(rule, f"总体情况 says 「{quote}」 but the table has {table}", ["sections.overview", *cells]))
+        out.append(
+            finding(
+                rule,
+                f"总体情况 says 「{quote}」 but the table has {table}",
+                ["sections.overview", *cells],
+            )
+        )
     return out
 
 
@@ -108,15 +119,28 @@ def t2_005(report: ParsedReport, text: str) -> list[Finding]:
     for row, kw in _T2_KEYWORDS.items():
         if kw not in text:
             continue
-        cols = {c: cell.value for c, cell in (t.get(row) or {}).items() if cell.kind == "number" and cell.value is not None}
+        cols = {
+            c: cell.value
+            for c, cell in (t.get(row) or {}).items()
+            if cell.kind == "number" and cell.value is not None
+        }
         readings = {f"{row}.{c}": v for c, v in cols.items()}
-        out += _compare("T2-005", text, _T2_PATTERNS[row], readings, [f"{T2}.{row}.{c}" for c in cols])
+        out += _compare(
+            "T2-005", text, _T2_PATTERNS[row], readings, [f"{T2}.{row}.{c}" for c in cols]
+        )
     return out
 
 
 # --- T3 -------------------------------------------------------------------------------------------
 
-_RECEIVED = re.compile(r"(?:收到|受理|接到|接收|新收)[^。；;，,、\d]{0,12}?申请" + _GAP + _UNIT + r"|依申请公开" + _GAP + _UNIT)
+_RECEIVED = re.compile(
+    r"(?:收到|受理|接到|接收|新收)[^。；;，,、\d]{0,12}?申请"
+    + _GAP
+    + _UNIT
+    + r"|依申请公开"
+    + _GAP
+    + _UNIT
+)
 _ANSWERED = re.compile(r"(?:答复|办结|办理完毕)" + _GAP + _UNIT)
 _GRANTED = re.compile(r"(?<!不)予以公开(?:(?:及|和|与|、)部分公开)?" + _GAP + _UNIT)
 _DENIED = re.compile(r"不予公开" + _GAP + _UNIT)
@@ -130,8 +154,14 @@ def _t3_groups(fmtv: str) -> dict[str, dict[str, list[str]]]:
     """The readings of T3 a narrative number may match: key → label → rows summed."""
     rows = result_rows(fmtv)
     return {
-        "received": {"new_received": ["new_received"], "new_received + carried_over_in": ["new_received", "carried_over_in"]},
-        "granted": {"granted": ["granted"], "granted + partially_granted": ["granted", "partially_granted"]},
+        "received": {
+            "new_received": ["new_received"],
+            "new_received + carried_over_in": ["new_received", "carried_over_in"],
+        },
+        "granted": {
+            "granted": ["granted"],
+            "granted + partially_granted": ["granted", "partially_granted"],
+        },
         "denied": {"Σ denied_*": [r for r in rows if r.startswith("denied_")]},
         "unable": {"Σ unable_*": [r for r in rows if r.startswith("unable_")]},
         "not_processed": {"Σ not_processed_*": [r for r in rows if r.startswith("not_processed_")]},
@@ -142,11 +172,28 @@ def _t3_groups(fmtv: str) -> dict[str, dict[str, list[str]]]:
 def t3_005(report: ParsedReport, text: str) -> list[Finding]:
     groups = _t3_groups(report.format_version)
     out = _compare(
-        "T3-005", text, _RECEIVED, lambda: _readings(report, T3, groups["received"]), [f"{T3}.new_received.total", f"{T3}.carried_over_in.total"]
+        "T3-005",
+        text,
+        _RECEIVED,
+        lambda: _readings(report, T3, groups["received"]),
+        [f"{T3}.new_received.total", f"{T3}.carried_over_in.total"],
     )
-    out += _compare("T3-005", text, _ANSWERED, lambda: _readings(report, T3, groups["answered"]), [f"{T3}.results_total.total"])
-    for key, pattern in (("granted", _GRANTED), ("denied", _DENIED), ("unable", _UNABLE), ("not_processed", _NOT_PROCESSED)):
-        out += _compare("T3-005", text, pattern, lambda key=key: _readings(report, T3, groups[key]), [])
+    out += _compare(
+        "T3-005",
+        text,
+        _ANSWERED,
+        lambda: _readings(report, T3, groups["answered"]),
+        [f"{T3}.results_total.total"],
+    )
+    for key, pattern in (
+        ("granted", _GRANTED),
+        ("denied", _DENIED),
+        ("unable", _UNABLE),
+        ("not_processed", _NOT_PROCESSED),
+    ):
+        out += _compare(
+            "T3-005", text, pattern, lambda key=key: _readings(report, T3, groups[key]), []
+        )
     m = _NONE_RECEIVED.search(text)
     new = _val(report, T3, "new_received", "total")
     if m and new:
@@ -164,13 +211,18 @@ def t3_005(report: ParsedReport, text: str) -> list[Finding]:
 
 _REVIEW = re.compile(_joined("行政复议") + _GAP + _UNIT)
 _LITIGATION = re.compile(_joined("诉讼") + _GAP + _UNIT)
-_NONE_CASES = re.compile(r"(?:未|没有)(?:发生|收到|出现|被|有)[^。；;，,]{0,24}?(?:行政复议|诉讼)[^。；;，]{0,12}")
+_NONE_CASES = re.compile(
+    r"(?:未|没有)(?:发生|收到|出现|被|有)[^。；;，,]{0,24}?(?:行政复议|诉讼)[^。；;，]{0,12}"
+)
 _ALL_UPHELD = re.compile(r"(?:行政复议|诉讼)[^。]{0,30}?均(?:获|被|予以|得到)?维持")
 
 
 _T4_REVIEW = {"admin_review.total": ["admin_review"]}
 _T4_LITIGATION = {
-    "litigation_direct.total + litigation_after_review.total": ["litigation_direct", "litigation_after_review"],
+    "litigation_direct.total + litigation_after_review.total": [
+        "litigation_direct",
+        "litigation_after_review",
+    ],
     "litigation_direct.total": ["litigation_direct"],
     "litigation_after_review.total": ["litigation_after_review"],
 }
@@ -190,8 +242,16 @@ def t4_004(report: ParsedReport, text: str) -> list[Finding]:
         if "诉讼" in said:
             nonzero += [g for g in groups[1:] if _val(report, T4, g, "total")]
         if nonzero:
-            shown = ", ".join(f"{g}.total = {fmt(_val(report, T4, g, 'total') or 0)}" for g in nonzero)
-            out.append(finding("T4-004", f"总体情况 says 「{said}」 but {shown}", ["sections.overview", *(f"{T4}.{g}.total" for g in nonzero)]))
+            shown = ", ".join(
+                f"{g}.total = {fmt(_val(report, T4, g, 'total') or 0)}" for g in nonzero
+            )
+            out.append(
+                finding(
+                    "T4-004",
+                    f"总体情况 says 「{said}」 but {shown}",
+                    ["sections.overview", *(f"{T4}.{g}.total" for g in nonzero)],
+                )
+            )
     m = _ALL_UPHELD.search(text)
     if m:
         not_upheld = [

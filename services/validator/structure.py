@@ -51,11 +51,15 @@ def s001_sections_and_tables(report: ParsedReport) -> list[Finding]:
     missing = [k for k in SECTION_KEYS if k not in report.sections]
     if missing:
         names = "、".join(f"{SECTION_NUMERALS[k]}、{SECTION_TITLES[k][0]}" for k in missing)
-        out.append(finding("S-001", f"sections not found: {names}", [f"sections.{k}" for k in missing]))
+        out.append(
+            finding("S-001", f"sections not found: {names}", [f"sections.{k}" for k in missing])
+        )
     order = [SECTION_KEYS.index(k) for k in present]
     if order != sorted(order):
         seq = " ".join(SECTION_NUMERALS[k] for k in present)
-        out.append(finding("S-001", f"sections out of order: {seq}", [f"sections.{k}" for k in present]))
+        out.append(
+            finding("S-001", f"sections out of order: {seq}", [f"sections.{k}" for k in present])
+        )
     absent = [t for t in TABLE_KEYS if not report.tables.get(t)]
     if absent:
         names = ", ".join(f"{TABLE_NAMES[t]} {t}" for t in absent)
@@ -169,10 +173,15 @@ def _noted_cells(report: ParsedReport) -> dict[str, str]:
     return out
 
 
-_S002_NOTES = {"unknown_row": "row not in the format, dropped", "alias_label": "label matched through an alias"}
+_S002_NOTES = {
+    "unknown_row": "row not in the format, dropped",
+    "alias_label": "label matched through an alias",
+}
 
 
-def notes(report: ParsedReport, missing_by_table: dict[str, list[str]] | None = None) -> list[Finding]:
+def notes(
+    report: ParsedReport, missing_by_table: dict[str, list[str]] | None = None
+) -> list[Finding]:
     """Parse notes and unsure cells as findings (see module docstring)."""
     out: list[Finding] = []
     missing = {p for paths in (missing_by_table or {}).values() for p in paths}
@@ -181,18 +190,39 @@ def notes(report: ParsedReport, missing_by_table: dict[str, list[str]] | None = 
         if note.code == "image_only":
             continue  # S-006
         if note.code in _S002_NOTES:
-            out.append(finding("S-002", f"{_S002_NOTES[note.code]}: {note.message}", note.cells, tags=[note.code]))
+            out.append(
+                finding(
+                    "S-002",
+                    f"{_S002_NOTES[note.code]}: {note.message}",
+                    note.cells,
+                    tags=[note.code],
+                )
+            )
         elif note.cells and set(note.cells) <= missing:
             continue  # folded into the S-003 error for those cells
         else:
             out.append(
-                finding("S-003", f"parser unsure: {note.message}", note.cells, severity=W, tags=["unsure", f"note={note.code}"])
+                finding(
+                    "S-003",
+                    f"parser unsure: {note.message}",
+                    note.cells,
+                    severity=W,
+                    tags=["unsure", f"note={note.code}"],
+                )
             )
             covered.update(note.cells)
     rest = {p: n for p, n in _noted_cells(report).items() if p not in covered}
     if rest:
         msg = "; ".join(f"{p}: {n}" for p, n in rest.items())
-        out.append(finding("S-003", f"parser unsure of cell values: {msg}", list(rest), severity=W, tags=["unsure"]))
+        out.append(
+            finding(
+                "S-003",
+                f"parser unsure of cell values: {msg}",
+                list(rest),
+                severity=W,
+                tags=["unsure"],
+            )
+        )
     if report.extra_cells:
         shown = ", ".join(f"{p}={c.raw.strip() or c.kind}" for p, c in report.extra_cells.items())
         out.append(
@@ -211,7 +241,12 @@ def s004_format_year(report: ParsedReport) -> list[Finding]:
     if y is None:
         return []
     if fmt == "2019" and y >= 2021:
-        return [finding("S-004", f"report for {y} uses the 2019 (试行) layout; the 2021 format applies from 2021")]
+        return [
+            finding(
+                "S-004",
+                f"report for {y} uses the 2019 (试行) layout; the 2021 format applies from 2021",
+            )
+        ]
     if fmt == "2021" and y <= 2020:
         return [finding("S-004", f"report for {y} uses the 2021 layout, issued in September 2021")]
     return []
@@ -236,9 +271,18 @@ def s005_notice(report: ParsedReport) -> list[Finding]:
     cited = _notices(report)
     n2019, n2021 = ("2019", "60") in cited, ("2021", "30") in cited
     if report.format_version == "2021" and n2019 and not n2021:
-        return [finding("S-005", "cites 国办公开办函〔2019〕60号 (the 2019 format) but uses the 2021 tables of 〔2021〕30号")]
+        return [
+            finding(
+                "S-005",
+                "cites 国办公开办函〔2019〕60号 (the 2019 format) but uses the 2021 tables of 〔2021〕30号",
+            )
+        ]
     if report.format_version == "2019" and n2021 and not n2019:
-        return [finding("S-005", "cites 国办公开办函〔2021〕30号 (the 2021 format) but uses the 2019 tables")]
+        return [
+            finding(
+                "S-005", "cites 国办公开办函〔2021〕30号 (the 2021 format) but uses the 2019 tables"
+            )
+        ]
     return []
 
 

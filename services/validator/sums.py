@@ -90,7 +90,9 @@ def holds(a: float, op: str, b: float) -> bool:
     return a + 1e-9 >= b
 
 
-def compare(lhs: Sequence[Term], rhs: Sequence[Term], op: Literal["==", "<=", ">="] = "==") -> Check:
+def compare(
+    lhs: Sequence[Term], rhs: Sequence[Term], op: Literal["==", "<=", ">="] = "=="
+) -> Check:
     """Evaluate `Σlhs op Σrhs`; on failure, say whether blanks/unknowns on the side that would
     have to grow could make it hold."""
     a, b = total(lhs), total(rhs)

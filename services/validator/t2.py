@@ -44,22 +44,46 @@ def t2_001_regulations(report: ParsedReport, agency_level: str | None = None) ->
     ]
 
 
-_T2_002 = Identities(T, (
-    identity("T2-002", [(row, "issued")], [(row, "in_force"), (row, "repealed")], f"{row}: issued <= in_force + repealed", "<=")
-    for row in ("regulations", "normative_documents")
-))
-_T2_004 = Identities(T, (
-    *(
-        identity("T2-004", [(row, "newly_published")], [(row, "published_total")], f"{row}: newly_published <= published_total", "<=")
+_T2_002 = Identities(
+    T,
+    (
+        identity(
+            "T2-002",
+            [(row, "issued")],
+            [(row, "in_force"), (row, "repealed")],
+            f"{row}: issued <= in_force + repealed",
+            "<=",
+        )
         for row in ("regulations", "normative_documents")
     ),
-    *(
-        identity("T2-004", [(r.key, "items_prev_year"), (r.key, "items_change")], [], f"{r.key}: items_prev_year + items_change >= 0", ">=")
-        for block in SCHEMAS["2019"].t2_blocks
-        if "items_change" in {c.key for c in block.cols}
-        for r in block.rows
+)
+_T2_004 = Identities(
+    T,
+    (
+        *(
+            identity(
+                "T2-004",
+                [(row, "newly_published")],
+                [(row, "published_total")],
+                f"{row}: newly_published <= published_total",
+                "<=",
+            )
+            for row in ("regulations", "normative_documents")
+        ),
+        *(
+            identity(
+                "T2-004",
+                [(r.key, "items_prev_year"), (r.key, "items_change")],
+                [],
+                f"{r.key}: items_prev_year + items_change >= 0",
+                ">=",
+            )
+            for block in SCHEMAS["2019"].t2_blocks
+            if "items_change" in {c.key for c in block.cols}
+            for r in block.rows
+        ),
     ),
-))
+)
 
 
 def t2_002_issued(report: ParsedReport) -> list[Finding]:

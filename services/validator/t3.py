@@ -27,7 +27,14 @@ from shared.report import Finding, ParsedReport
 from shared.schema import SCHEMAS, cell_path
 
 T = "applications"
-PARTS = ("natural_person", "commercial_enterprise", "research_institution", "public_welfare_org", "legal_service_org", "other_org")
+PARTS = (
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "public_welfare_org",
+    "legal_service_org",
+    "other_org",
+)
 NOT_RESULTS = ("new_received", "carried_over_in", "results_total", "carried_over_out")
 _INTAKE, _OUTCOME = ("new_received", "carried_over_in"), ("results_total", "carried_over_out")
 
@@ -60,11 +67,21 @@ def _identities(fmt_version: str) -> Identities:
                 for c in cols
             ),
             *(
-                identity("T3-002", [(r, "total")], [(r, c) for c in PARTS], f"row {r}: total = sum of the six applicant columns")
+                identity(
+                    "T3-002",
+                    [(r, "total")],
+                    [(r, c) for c in PARTS],
+                    f"row {r}: total = sum of the six applicant columns",
+                )
                 for r in rows
             ),
             *(
-                identity("T3-003", [("results_total", c)], [(r, c) for r in results], f"column {c}: results_total = sum of the result rows")
+                identity(
+                    "T3-003",
+                    [("results_total", c)],
+                    [(r, c) for r in results],
+                    f"column {c}: results_total = sum of the result rows",
+                )
                 for c in cols
             ),
         ),
@@ -79,8 +96,17 @@ def _by_rule(report: ParsedReport) -> dict[str, list[Finding]]:
     out: dict[str, list[Finding]] = {"T3-001": [], "T3-002": [], "T3-003": []}
     extra = report.extra_cells if report.format_version == "2021" else None
     for ident, f in zip(ids.identities, ids.each(report.tables[T]), strict=True):
-        if extra and ident.rule == "T3-003" and cell_path(T, "other_handling", c := ident.lhs[0][1]) in extra:
-            f = check_identity("T3-003", [term(report, T, "results_total", c)], _results_terms(report, c), ident.what)
+        if (
+            extra
+            and ident.rule == "T3-003"
+            and cell_path(T, "other_handling", c := ident.lhs[0][1]) in extra
+        ):
+            f = check_identity(
+                "T3-003",
+                [term(report, T, "results_total", c)],
+                _results_terms(report, c),
+                ident.what,
+            )
         if f is not None:
             out[ident.rule].append(f)
     return out
@@ -92,13 +118,19 @@ def _results_terms(report: ParsedReport, c: str) -> list[Term]:
     other = [t for t in terms if t.path.split(".")[1].startswith("other_")]
     extra_path = cell_path(T, "other_handling", c)
     extra = report.extra_cells.get(extra_path)
-    if report.format_version == "2021" and extra is not None and all(t.state == "unknown" for t in other):
+    if (
+        report.format_version == "2021"
+        and extra is not None
+        and all(t.state == "unknown" for t in other)
+    ):
         terms = [t for t in terms if t not in other] + [term_of(extra, extra_path)]
     return terms
 
 
 _FEE_MENTION = re.compile(r"处理费|收费|费用")
-_FEE_COLLECTED = re.compile(r"(?<!未)(?<!没有)收取[^。；;，,]{0,20}?处理费[^。；;\d]{0,12}?(\d+(?:\.\d+)?)(万?元)")
+_FEE_COLLECTED = re.compile(
+    r"(?<!未)(?<!没有)收取[^。；;，,]{0,20}?处理费[^。；;\d]{0,12}?(\d+(?:\.\d+)?)(万?元)"
+)
 
 
 def t3_006_fees(report: ParsedReport) -> list[Finding]:
@@ -116,7 +148,10 @@ def t3_006_fees(report: ParsedReport) -> list[Finding]:
             )
     m = _FEE_COLLECTED.search(other)
     if m and float(m.group(1)) > 0:
-        intake = [term(report, T, "new_received", "total"), term(report, T, "carried_over_in", "total")]
+        intake = [
+            term(report, T, "new_received", "total"),
+            term(report, T, "carried_over_in", "total"),
+        ]
         if all(t.state == "number" for t in intake) and total(intake) == 0:
             out.append(
                 finding(
@@ -131,7 +166,10 @@ def t3_006_fees(report: ParsedReport) -> list[Finding]:
 @functools.cache
 def _outcome_totals(fmt_version: str) -> tuple[tuple[str, str], ...]:
     """(row, path of its total) for every result row, results_total and carried_over_out."""
-    return tuple((r, cell_path(T, r, "total")) for r in (*result_rows(fmt_version), "results_total", "carried_over_out"))
+    return tuple(
+        (r, cell_path(T, r, "total"))
+        for r in (*result_rows(fmt_version), "results_total", "carried_over_out")
+    )
 
 
 def t3_007_copy_paste(report: ParsedReport) -> list[Finding]:

@@ -9,13 +9,25 @@ from shared.report import Finding, ParsedReport
 
 T = "review_litigation"
 OUTCOMES = ("upheld", "corrected", "other", "pending")
-GROUP_RULES = {"admin_review": "T4-001", "litigation_direct": "T4-002", "litigation_after_review": "T4-003"}
+GROUP_RULES = {
+    "admin_review": "T4-001",
+    "litigation_direct": "T4-002",
+    "litigation_after_review": "T4-003",
+}
 
 
-_IDENTITIES = Identities(T, (
-    identity(rule, [(group, "total")], [(group, o) for o in OUTCOMES], f"{group}: total = upheld + corrected + other + pending")
-    for group, rule in GROUP_RULES.items()
-))
+_IDENTITIES = Identities(
+    T,
+    (
+        identity(
+            rule,
+            [(group, "total")],
+            [(group, o) for o in OUTCOMES],
+            f"{group}: total = upheld + corrected + other + pending",
+        )
+        for group, rule in GROUP_RULES.items()
+    ),
+)
 
 
 def t4_totals(report: ParsedReport) -> list[Finding]:
@@ -25,7 +37,12 @@ def t4_totals(report: ParsedReport) -> list[Finding]:
 def t4_005_after_review(report: ParsedReport) -> list[Finding]:
     after = term(report, T, "litigation_after_review", "total")
     review = term(report, T, "admin_review", "total")
-    if after.state == "number" and after.value > 0 and review.state == "number" and review.value == 0:
+    if (
+        after.state == "number"
+        and after.value > 0
+        and review.state == "number"
+        and review.value == 0
+    ):
         return [
             finding(
                 "T4-005",

@@ -13,7 +13,9 @@ from shared.report import ParsedReport
 
 _QUOTES = re.compile(r"[“”\"‘’'「」]")
 # leading item markers: 一、 （一） (一) 1. 1． 1、 and markdown #
-_MARKER = re.compile(r"^(?:#+|[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、．])")
+_MARKER = re.compile(
+    r"^(?:#+|[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、．])"
+)
 
 
 @functools.lru_cache(maxsize=512)

@@ -60,7 +60,9 @@ def v001_counts(report: ParsedReport, cells: Located | None = None) -> list[Find
         if not is_int or (v < 0 and not may_be_negative):
             path = cell_path(table, r, c)
             what = "not an integer" if not is_int else "negative"
-            out.append(finding("V-001", f"{path} = {cell.raw.strip() or fmt(v)}: a count {what}", [path]))
+            out.append(
+                finding("V-001", f"{path} = {cell.raw.strip() or fmt(v)}: a count {what}", [path])
+            )
     return out
 
 
@@ -70,7 +72,11 @@ def _total_derivation(report: ParsedReport, table: str, row: str, col: str) -> s
     if col == "total" and table in ("applications", "review_litigation"):
         parts = [t.get(row, {}).get(k) for k in t.get(row, {}) if k != "total"]
     elif table == "applications" and row == "results_total":
-        rows = [k for k in t if k not in ("new_received", "carried_over_in", "results_total", "carried_over_out")]
+        rows = [
+            k
+            for k in t
+            if k not in ("new_received", "carried_over_in", "results_total", "carried_over_out")
+        ]
         parts = [t.get(k, {}).get(col) for k in rows]
     else:
         return None
@@ -97,11 +103,18 @@ def v002_blanks(report: ParsedReport, cells: Located | None = None) -> list[Find
         paths = [cell_path(table, r, c) for r, c in blanks]
         if not numbers:
             out.append(
-                finding("V-002", f"{TABLE_NAMES[table]} has no numbers: nothing reported; implicit zeros", paths, severity=I)
+                finding(
+                    "V-002",
+                    f"{TABLE_NAMES[table]} has no numbers: nothing reported; implicit zeros",
+                    paths,
+                    severity=I,
+                )
             )
             continue
         derived = [d for r, c in blanks if (d := _total_derivation(report, table, r, c))]
-        msg = f"{TABLE_NAMES[table]}: {len(blanks)} blank cells in a table with numbers, counted as 0"
+        msg = (
+            f"{TABLE_NAMES[table]}: {len(blanks)} blank cells in a table with numbers, counted as 0"
+        )
         if derived:
             msg += "; " + "; ".join(derived)
         out.append(finding("V-002", msg, paths))
@@ -117,7 +130,11 @@ def v003_na(report: ParsedReport, cells: Located | None = None) -> list[Finding]
             by_table.setdefault(table, []).append(f"{cell_path(table, r, c)}={cell.raw.strip()}")
     for table, items in by_table.items():
         paths = [i.split("=", 1)[0] for i in items]
-        out.append(finding("V-003", f"{TABLE_NAMES[table]}: NA markers treated as 0: {', '.join(items)}", paths))
+        out.append(
+            finding(
+                "V-003", f"{TABLE_NAMES[table]}: NA markers treated as 0: {', '.join(items)}", paths
+            )
+        )
     return out
 
 
@@ -134,11 +151,19 @@ def v004_fee_unit(report: ParsedReport) -> list[Finding]:
     raw = unicodedata.normalize("NFKC", cell.raw or "")
     out: list[Finding] = []
     if cell.unit == "元" or ("元" in raw and "万" not in raw):
-        out.append(finding("V-004", f"{path} written in 元 ({raw.strip()}) where the header asks for 万元", [path]))
+        out.append(
+            finding(
+                "V-004",
+                f"{path} written in 元 ({raw.strip()}) where the header asks for 万元",
+                [path],
+            )
+        )
     if cell.kind != "number" or cell.value is None:
         return out
     if cell.value < 0:
-        out.append(finding("V-004", f"{path} = {fmt(cell.value)}: a fee amount cannot be negative", [path]))
+        out.append(
+            finding("V-004", f"{path} = {fmt(cell.value)}: a fee amount cannot be negative", [path])
+        )
     level = agency.level_of(report.agency_name)
     limit = None if level in _UNBOUNDED else FEE_LIMIT_WAN_YUAN.get(level, FEE_LIMIT_DEFAULT)
     if limit is not None and cell.value >= limit and cell.unit != "元":
@@ -165,19 +190,26 @@ def v005_fee_decimals(report: ParsedReport, settings: Settings) -> list[Finding]
     if n <= settings.fee_decimals:
         return []
     path = cell_path(*FEE)
-    return [finding("V-005", f"{path} = {cell.raw.strip()} has {n} decimals (more than {settings.fee_decimals})", [path])]
+    return [
+        finding(
+            "V-005",
+            f"{path} = {cell.raw.strip()} has {n} decimals (more than {settings.fee_decimals})",
+            [path],
+        )
+    ]
 
 
 def v006_text(report: ParsedReport, cells: Located | None = None) -> list[Finding]:
     cells = located(report) if cells is None else cells
     bad = [
-        (cell_path(t, r, c), cell)
-        for t, r, c, cell in cells
-        if cell.kind in ("text", "unreadable")
+        (cell_path(t, r, c), cell) for t, r, c, cell in cells if cell.kind in ("text", "unreadable")
     ]
     if not bad:
         return []
-    shown = ", ".join(f"{p}=「{c.raw.strip()}」" + (" (unreadable)" if c.kind == "unreadable" else "") for p, c in bad)
+    shown = ", ".join(
+        f"{p}=「{c.raw.strip()}」" + (" (unreadable)" if c.kind == "unreadable" else "")
+        for p, c in bad
+    )
     return [finding("V-006", f"text in numeric cells: {shown}", [p for p, _ in bad])]
 
 

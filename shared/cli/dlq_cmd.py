@@ -40,34 +40,57 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("ids", nargs="*", type=int, help="entry ids (from `dlq list`)")
     parser.add_argument("--stage", help="only this stage (parser, validator, indexer, fetcher)")
     parser.add_argument("--reason", help="only this reason (e.g. parse_error, max_deliveries)")
-    parser.add_argument("--all", action="store_true", help="list: also redriven and dismissed entries")
-    parser.add_argument("--all-waiting", action="store_true", help="redrive/dismiss: every waiting entry")
-    parser.add_argument("--dry-run", action="store_true", help="redrive: show what would be redriven")
+    parser.add_argument(
+        "--all", action="store_true", help="list: also redriven and dismissed entries"
+    )
+    parser.add_argument(
+        "--all-waiting", action="store_true", help="redrive/dismiss: every waiting entry"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="redrive: show what would be redriven"
+    )
     parser.add_argument("--note", default="", help="dismiss: why")
     parser.add_argument("--json", action="store_true", help="print JSON")
     add_connection_arguments(parser)
 
 
 def entry_dict(e: DeadLetter) -> dict:
-    return {"id": e.dlq_seq, "at": e.at, "stage": e.stage, "kind": e.kind, "state": e.state,
-            "deliveries": e.deliveries, "reason": e.reason, "detail": e.detail, "stream": e.stream,
-            "stream_seq": e.stream_seq, "subject": e.subject, "doc_id": e.doc_id, "url": e.url,
-            "redrives": e.record.get("redrives", 0)}
+    return {
+        "id": e.dlq_seq,
+        "at": e.at,
+        "stage": e.stage,
+        "kind": e.kind,
+        "state": e.state,
+        "deliveries": e.deliveries,
+        "reason": e.reason,
+        "detail": e.detail,
+        "stream": e.stream,
+        "stream_seq": e.stream_seq,
+        "subject": e.subject,
+        "doc_id": e.doc_id,
+        "url": e.url,
+        "redrives": e.record.get("redrives", 0),
+    }
 
 
 def _line(e: DeadLetter) -> str:
     original = e.subject or "(original expired)"
     doc = (e.doc_id or "")[:12]
-    return (f"{e.dlq_seq:>6}  {when(e.at)}  {e.stage:<9} {e.kind:<14} x{e.deliveries:<2} {e.state:<9}"
-            f" {e.reason:<16} {original}  {doc}  {e.url or ''}")
+    return (
+        f"{e.dlq_seq:>6}  {when(e.at)}  {e.stage:<9} {e.kind:<14} x{e.deliveries:<2} {e.state:<9}"
+        f" {e.reason:<16} {original}  {doc}  {e.url or ''}"
+    )
 
 
 async def _select(dead: DeadLetters, args, states=("waiting",)) -> list[DeadLetter]:
     entries = await dead.entries(stage=args.stage, reason=args.reason, states=states)
     if args.ids:
         wanted = set(args.ids)
-        entries = [e for e in await dead.entries(stage=args.stage, reason=args.reason, states=ALL_STATES)
-                   if e.dlq_seq in wanted]
+        entries = [
+            e
+            for e in await dead.entries(stage=args.stage, reason=args.reason, states=ALL_STATES)
+            if e.dlq_seq in wanted
+        ]
         missing = wanted - {e.dlq_seq for e in entries}
         if missing:
             raise ValueError(f"no dead letter with id {', '.join(map(str, sorted(missing)))}")
@@ -80,11 +103,28 @@ def _show(e: DeadLetter, raw, as_json: bool) -> None:
         event = msgspec.to_builtins(decode(raw.data)) if raw is not None else None
     except (msgspec.DecodeError, msgspec.ValidationError):
         event = None
-    body = (raw.data or b"").decode("utf-8", "replace") if raw is not None and event is None else None
+    body = (
+        (raw.data or b"").decode("utf-8", "replace") if raw is not None and event is None else None
+    )
     if as_json:
-        print(json.dumps({**entry_dict(e), "original": None if raw is None else
-                          {"subject": raw.subject, "seq": raw.seq, "headers": headers, "event": event,
-                           "raw": body}}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    **entry_dict(e),
+                    "original": None
+                    if raw is None
+                    else {
+                        "subject": raw.subject,
+                        "seq": raw.seq,
+                        "headers": headers,
+                        "event": event,
+                        "raw": body,
+                    },
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     print(_line(e))
     if e.detail:
@@ -104,11 +144,18 @@ async def _main(args, settings) -> int:
         dead = await DeadLetters.open(js)
         if args.action == "backlog":
             counts = await dead.backlog()
-            print(json.dumps(counts) if args.json else "\n".join(f"{s:<9} {n}" for s, n in counts.items()))
+            print(
+                json.dumps(counts)
+                if args.json
+                else "\n".join(f"{s:<9} {n}" for s, n in counts.items())
+            )
             return EXIT_OK
         if args.action == "list":
-            entries = await dead.entries(stage=args.stage, reason=args.reason,
-                                         states=ALL_STATES if args.all else ("waiting",))
+            entries = await dead.entries(
+                stage=args.stage,
+                reason=args.reason,
+                states=ALL_STATES if args.all else ("waiting",),
+            )
             if args.json:
                 print(json.dumps([entry_dict(e) for e in entries], ensure_ascii=False))
             else:
@@ -147,7 +194,9 @@ def usage_error(args) -> str | None:
     """What is wrong with the arguments, found before connecting to anything."""
     if args.action == "show" and len(args.ids) != 1:
         return "dlq show takes one entry id"
-    if args.action in ("redrive", "dismiss") and not (args.ids or args.stage or args.reason or args.all_waiting):
+    if args.action in ("redrive", "dismiss") and not (
+        args.ids or args.stage or args.reason or args.all_waiting
+    ):
         return f"dlq {args.action}: name entry ids, a --stage/--reason filter, or --all-waiting"
     return None
 

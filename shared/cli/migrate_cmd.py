@@ -18,7 +18,9 @@ EXIT_PENDING = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--check", action="store_true", help="only report; exit 1 when migrations are pending")
+    parser.add_argument(
+        "--check", action="store_true", help="only report; exit 1 when migrations are pending"
+    )
     add_store_arguments(parser)
 
 
@@ -34,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"{store!r}: schema at {have}, code needs {need}")
             return EXIT_OK if have >= need else EXIT_PENDING
         applied = await store.migrate()
-        print(f"{store!r}: applied {applied or 'nothing'}; schema at {await store.schema_version()}")
+        print(
+            f"{store!r}: applied {applied or 'nothing'}; schema at {await store.schema_version()}"
+        )
         return EXIT_OK
 
     return with_store(args, work)

@@ -23,7 +23,9 @@ EXIT_OK, EXIT_NOT_A_REPORT = 0, 2
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="report file (html, text, pdf, docx, xlsx, …)")
     parser.add_argument("--pretty", action="store_true", help="indent the JSON")
-    parser.add_argument("--url", default=None, help="source URL to record (never used to guess the kind)")
+    parser.add_argument(
+        "--url", default=None, help="source URL to record (never used to guess the kind)"
+    )
     parser.add_argument("--content-type", default=None, help="declared content type, if known")
 
 

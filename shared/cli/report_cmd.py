@@ -28,10 +28,17 @@ LINK_EXPIRES_S = 24 * 3600
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("doc_id", help="document id (sha256 of the canonical URL) or a unique prefix")
+    parser.add_argument(
+        "doc_id", help="document id (sha256 of the canonical URL) or a unique prefix"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    parser.add_argument("--no-link", action="store_true", help="don't ask the object store for a download link")
-    parser.add_argument("--objects-url", help="object store URL (default: NIANBAO_OBJECT_STORE or <data_dir>/objects)")
+    parser.add_argument(
+        "--no-link", action="store_true", help="don't ask the object store for a download link"
+    )
+    parser.add_argument(
+        "--objects-url",
+        help="object store URL (default: NIANBAO_OBJECT_STORE or <data_dir>/objects)",
+    )
     add_store_arguments(parser)
 
 
@@ -102,13 +109,17 @@ def print_report(report: dict) -> None:
     from rich.table import Table
 
     console = Console()
-    style = {"valid": "green", "warnings": "yellow", "invalid": "red"}.get(report["status"], "white")
+    style = {"valid": "green", "warnings": "yellow", "invalid": "red"}.get(
+        report["status"], "white"
+    )
     console.print(f"[bold]{escape_markup(report.get('title') or report['doc_id'])}[/bold]")
     for key in ("doc_id", "version", "agency", "year", "format", "level", "division_code", "publish_date",
                 "url", "object_key", "parser_version", "validator_version", "download_url"):  # fmt: skip
         if report.get(key) not in (None, ""):
             console.print(f"  [dim]{key:18}[/dim] {escape_markup(str(report[key]))}")
-    console.print(f"  [dim]{'status':18}[/dim] [{style}]{report['status']}[/]  ({len(report['findings'])} findings)")
+    console.print(
+        f"  [dim]{'status':18}[/dim] [{style}]{report['status']}[/]  ({len(report['findings'])} findings)"
+    )
     if len(report.get("versions", [])) > 1:
         console.print(f"  [dim]{'versions':18}[/dim] {len(report['versions'])} indexed")
     for name, rows in report["tables"].items():
@@ -125,5 +136,10 @@ def print_report(report: dict) -> None:
         for col in ("rule", "severity", "message", "cells"):
             table.add_column(col, overflow="fold")
         for f in report["findings"]:
-            table.add_row(f["rule"], f["severity"], escape_markup(f["message"]), escape_markup(", ".join(f["cells"])))
+            table.add_row(
+                f["rule"],
+                f["severity"],
+                escape_markup(f["message"]),
+                escape_markup(", ".join(f["cells"])),
+            )
         console.print(table)

@@ -27,8 +27,12 @@ EXIT_OK, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 2, 3
 
 
 def add_store_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--search-url", help="search store URL (default: NIANBAO_SEARCH or <data_dir>/index.db)")
-    parser.add_argument("--data-dir", help="state directory (default: NIANBAO_DATA_DIR or .nianbao)")
+    parser.add_argument(
+        "--search-url", help="search store URL (default: NIANBAO_SEARCH or <data_dir>/index.db)"
+    )
+    parser.add_argument(
+        "--data-dir", help="state directory (default: NIANBAO_DATA_DIR or .nianbao)"
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,8 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("2021", "2019", "pre2019", "unknown"))
     parser.add_argument("--limit", type=int, default=20)
     parser.add_argument("--offset", type=int, default=0)
-    parser.add_argument("--facets", action="store_true", help="also count matches by year, agency, rule, status")
-    parser.add_argument("--sum", metavar="TABLE.ROW.COL", help="sum one cell over the matching reports")
+    parser.add_argument(
+        "--facets", action="store_true", help="also count matches by year, agency, rule, status"
+    )
+    parser.add_argument(
+        "--sum", metavar="TABLE.ROW.COL", help="sum one cell over the matching reports"
+    )
     parser.add_argument("--group-by", default="year", choices=(*GROUP_BYS, "none"))
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     add_store_arguments(parser)
@@ -70,7 +78,13 @@ def with_store(args: argparse.Namespace, work: Callable[[Any], Awaitable[int]]) 
 
 
 def _filters(args: argparse.Namespace) -> dict[str, Any]:
-    return {"year": args.year, "agency": args.agency, "rule": args.rule, "status": args.status, "format": args.format}
+    return {
+        "year": args.year,
+        "agency": args.agency,
+        "rule": args.rule,
+        "status": args.status,
+        "format": args.format,
+    }
 
 
 def to_json(obj: object) -> str:
@@ -86,7 +100,10 @@ def to_json(obj: object) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if args.sum and len(args.sum.split(".")) != 3:
-        print("nianbao: --sum takes TABLE.ROW.COL, e.g. applications.new_received.total", file=sys.stderr)
+        print(
+            "nianbao: --sum takes TABLE.ROW.COL, e.g. applications.new_received.total",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
 
     async def work(store: Any) -> int:
@@ -118,7 +135,9 @@ def print_hits(hits: list[dict], facets: dict | None) -> None:
         table.add_column(name, overflow="fold")
     style = {"valid": "green", "warnings": "yellow", "invalid": "red"}
     for h in hits:
-        text = escape_markup(h.get("title") or "") + ("\n[dim]" + escape_markup(h["snippet"]) + "[/dim]" if h.get("snippet") else "")
+        text = escape_markup(h.get("title") or "") + (
+            "\n[dim]" + escape_markup(h["snippet"]) + "[/dim]" if h.get("snippet") else ""
+        )
         table.add_row(
             h["doc_id"][:12],
             str(h.get("year") or "?"),
@@ -129,7 +148,9 @@ def print_hits(hits: list[dict], facets: dict | None) -> None:
         )
     console.print(table)
     for name, counts in (facets or {}).items():
-        shown = ", ".join(f"{'unknown' if k is None else k}: {n}" for k, n in list(counts.items())[:15])
+        shown = ", ".join(
+            f"{'unknown' if k is None else k}: {n}" for k, n in list(counts.items())[:15]
+        )
         console.print(f"[bold]{name}[/bold]  {escape_markup(shown) or '—'}")
 
 

@@ -23,7 +23,9 @@ STAGES = ("fetcher", "parser", "validator", "indexer", "scheduler")
 
 def add_arguments(parser) -> None:
     parser.add_argument("stage", choices=STAGES)
-    parser.add_argument("--nats-url", help="broker URL (default: NIANBAO_NATS_URL or nats://127.0.0.1:4222)")
+    parser.add_argument(
+        "--nats-url", help="broker URL (default: NIANBAO_NATS_URL or nats://127.0.0.1:4222)"
+    )
     parser.add_argument("--http-port", type=int, help="port of /metrics, /healthz, /readyz")
 
 
@@ -55,7 +57,9 @@ async def _export_missing_forever(settings, stop: asyncio.Event) -> None:
             try:
                 state = UrlState(nc.jetstream())
                 for year in (now.year - 1, now.year - 2):
-                    export_metric(audit(registry, await sightings_from_state(state, year), year, now), year)
+                    export_metric(
+                        audit(registry, await sightings_from_state(state, year), year, now), year
+                    )
             finally:
                 await nc.close()
         except Exception as exc:  # noqa: BLE001 - a metric refresh must never stop the scheduler
@@ -87,8 +91,12 @@ async def serve(stage: str, settings) -> None:
         return
     service = importlib.import_module(f"services.{stage}.app").create(settings)
     await service.start()
-    print(f"nianbao {stage}: consuming {service.stage.filter_subject} from {settings.nats_url or 'default'};"
-          f" {service.health.url}/metrics /healthz /readyz", file=sys.stderr, flush=True)
+    print(
+        f"nianbao {stage}: consuming {service.stage.filter_subject} from {settings.nats_url or 'default'};"
+        f" {service.health.url}/metrics /healthz /readyz",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         await stop.wait()
     finally:
@@ -97,8 +105,10 @@ async def serve(stage: str, settings) -> None:
 
 def run(args) -> int:
     settings = load(nats_url=args.nats_url, http_port=args.http_port)
-    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         asyncio.run(serve(args.stage, settings))
     except KeyboardInterrupt:

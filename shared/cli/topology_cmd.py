@@ -18,11 +18,15 @@ from shared.runtime.broker import DEFAULT_URL
 
 def add_arguments(parser) -> None:
     parser.add_argument("action", choices=("apply", "check"))
-    parser.add_argument("--nats-url", help="broker URL (default: NIANBAO_NATS_URL or nats://127.0.0.1:4222)")
+    parser.add_argument(
+        "--nats-url", help="broker URL (default: NIANBAO_NATS_URL or nats://127.0.0.1:4222)"
+    )
 
 
 async def _main(action: str, settings) -> int:
-    nc = await nats.connect(settings.nats_url or DEFAULT_URL, connect_timeout=5, max_reconnect_attempts=2)
+    nc = await nats.connect(
+        settings.nats_url or DEFAULT_URL, connect_timeout=5, max_reconnect_attempts=2
+    )
     try:
         js = nc.jetstream()
         if action == "apply":

@@ -18,15 +18,25 @@ from shared.report import Finding, ParsedReport, status_of
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="report file (html, text, pdf, docx, xlsx, …)")
     parser.add_argument("--pretty", action="store_true", help="indent the JSON")
-    parser.add_argument("--url", default=None, help="source URL to record (never used to guess the kind)")
+    parser.add_argument(
+        "--url", default=None, help="source URL to record (never used to guess the kind)"
+    )
     parser.add_argument("--content-type", default=None, help="declared content type, if known")
 
 
 def finding_json(f: Finding) -> dict[str, object]:
-    return {"rule": f.rule, "severity": f.severity, "message": f.message, "cells": list(f.cells), "tags": list(f.tags)}
+    return {
+        "rule": f.rule,
+        "severity": f.severity,
+        "message": f.message,
+        "cells": list(f.cells),
+        "tags": list(f.tags),
+    }
 
 
-def result_json(report: ParsedReport | None, findings: list[Finding], path: str) -> dict[str, object]:
+def result_json(
+    report: ParsedReport | None, findings: list[Finding], path: str
+) -> dict[str, object]:
     return {
         "status": status_of(findings),
         "findings": [finding_json(f) for f in findings],
@@ -47,8 +57,13 @@ def run(args: argparse.Namespace) -> int:
         report = load_report(args)
     except (OSError, NianbaoError) as e:
         reason = getattr(e, "reason", "unreadable")
-        f = Finding(rule="S-001", severity="error", message=f"not a report or unreadable ({reason}): {e}")
-        dump({**result_json(None, [f], args.path), "error": {"reason": reason, "message": str(e)}}, args.pretty)
+        f = Finding(
+            rule="S-001", severity="error", message=f"not a report or unreadable ({reason}): {e}"
+        )
+        dump(
+            {**result_json(None, [f], args.path), "error": {"reason": reason, "message": str(e)}},
+            args.pretty,
+        )
         return fail(args, e)
     findings = validate(report, settings=load())
     dump(result_json(report, findings, args.path), args.pretty)

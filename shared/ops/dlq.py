@@ -36,8 +36,10 @@ from shared.runtime.publish import MSG_ID_HEADER
 from shared.topology import ADVISORY, DLQ, DOCS, STAGES
 
 BUCKET = "dlq_state"
-_KINDS = {"io.nats.jetstream.advisory.v1.terminated": "terminated",
-          "io.nats.jetstream.advisory.v1.max_deliver": "max_deliveries"}
+_KINDS = {
+    "io.nats.jetstream.advisory.v1.terminated": "terminated",
+    "io.nats.jetstream.advisory.v1.max_deliver": "max_deliveries",
+}
 
 
 @dataclass
@@ -72,10 +74,16 @@ def parse_advisory(dlq_seq: int, data: bytes, at: float) -> DeadLetter | None:
     kind = _KINDS.get(adv.get("type", ""))
     if kind is None:
         return None
-    return DeadLetter(dlq_seq=dlq_seq, kind=kind, stream=adv.get("stream", ""),
-                      stage=adv.get("consumer", ""), stream_seq=int(adv.get("stream_seq", 0)),
-                      deliveries=int(adv.get("deliveries", 0)), at=at,
-                      reason="max_deliveries" if kind == "max_deliveries" else "terminated")
+    return DeadLetter(
+        dlq_seq=dlq_seq,
+        kind=kind,
+        stream=adv.get("stream", ""),
+        stage=adv.get("consumer", ""),
+        stream_seq=int(adv.get("stream_seq", 0)),
+        deliveries=int(adv.get("deliveries", 0)),
+        at=at,
+        reason="max_deliveries" if kind == "max_deliveries" else "terminated",
+    )
 
 
 async def _last_seq(js, stream: str) -> int:
@@ -156,9 +164,15 @@ class DeadLetters:
                 out[int(k)] = json.loads(entry.value)
         return out
 
-    async def entries(self, *, stage: str | None = None, reason: str | None = None,
-                      states: tuple[str, ...] = ("waiting",), originals: bool = True,
-                      reasons: bool = True) -> list[DeadLetter]:
+    async def entries(
+        self,
+        *,
+        stage: str | None = None,
+        reason: str | None = None,
+        states: tuple[str, ...] = ("waiting",),
+        originals: bool = True,
+        reasons: bool = True,
+    ) -> list[DeadLetter]:
         """Entries oldest first, filtered by stage, reason and state (waiting/redriven/dismissed).
 
         `originals` looks each original up (subject, doc id); `reasons` joins the doc.rejected
@@ -176,7 +190,11 @@ class DeadLetters:
                 e.reason, e.detail = rej.reason, rej.detail
                 if rej.ref is not None:
                     e.doc_id, e.url = rej.ref.doc_id, rej.ref.url
-            if (stage and e.stage != stage) or (reason and e.reason != reason) or e.state not in states:
+            if (
+                (stage and e.stage != stage)
+                or (reason and e.reason != reason)
+                or e.state not in states
+            ):
                 continue
             out.append(e)
         if originals:
@@ -193,7 +211,9 @@ class DeadLetters:
                 return e, raw
         raise KeyError(f"no dead letter {dlq_seq}")
 
-    async def redrive(self, entries: list[DeadLetter], rate: float | None = None) -> list[tuple[DeadLetter, int | None, str]]:
+    async def redrive(
+        self, entries: list[DeadLetter], rate: float | None = None
+    ) -> list[tuple[DeadLetter, int | None, str]]:
         """Re-publish each original; (entry, new stream seq or None, "" or the error)."""
         out = []
         for e in entries:
@@ -203,9 +223,19 @@ class DeadLetters:
                 continue
             n = int(e.record.get("redrives", 0)) + 1
             token = f"redrive:{e.stream_seq}:{n}"
-            headers = {MSG_ID_HEADER: token, REPLAY_HEADER: token, REPLAY_OF_HEADER: f"{e.stream}:{e.stream_seq}"}
+            headers = {
+                MSG_ID_HEADER: token,
+                REPLAY_HEADER: token,
+                REPLAY_OF_HEADER: f"{e.stream}:{e.stream_seq}",
+            }
             ack = await self.js.publish(raw.subject, raw.data or b"", headers=headers)
-            e.record = {**e.record, "stage": e.stage, "redrives": n, "at": time.time(), "seq": ack.seq}
+            e.record = {
+                **e.record,
+                "stage": e.stage,
+                "redrives": n,
+                "at": time.time(),
+                "seq": ack.seq,
+            }
             await self.kv.put(str(e.dlq_seq), json.dumps(e.record).encode())
             out.append((e, ack.seq, ""))
             if rate:
@@ -214,7 +244,13 @@ class DeadLetters:
 
     async def dismiss(self, entries: list[DeadLetter], note: str = "") -> int:
         for e in entries:
-            e.record = {**e.record, "stage": e.stage, "dismissed": True, "at": time.time(), "note": note}
+            e.record = {
+                **e.record,
+                "stage": e.stage,
+                "dismissed": True,
+                "at": time.time(),
+                "note": note,
+            }
             await self.kv.put(str(e.dlq_seq), json.dumps(e.record).encode())
         return len(entries)
 

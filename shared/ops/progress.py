@@ -43,14 +43,21 @@ class ReplayProgress:
         self._scanned, self._published = scanned, published
         if self.live:
             self._bar = Progress(
-                TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
-                TaskProgressColumn(), TextColumn("{task.fields[published]} republished"),
-                TextColumn("{task.fields[rate]} msg/s"), TimeElapsedColumn(), TimeRemainingColumn(),
-                console=self.console, transient=False,
+                TextColumn("{task.description}", markup=False),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[published]} republished"),
+                TextColumn("{task.fields[rate]} msg/s"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=False,
             )
             self._bar.start()
-            self._task = self._bar.add_task(self.label, total=total or None, completed=scanned,
-                                            published=published, rate="-")
+            self._task = self._bar.add_task(
+                self.label, total=total or None, completed=scanned, published=published, rate="-"
+            )
         else:
             self._print(f"{self.label}: {total} messages to scan")
 
@@ -62,7 +69,9 @@ class ReplayProgress:
         self._scanned, self._published = scanned, published
         rate = self.rate(scanned_this_run)
         if self._bar is not None:
-            self._bar.update(self._task, completed=scanned, published=published, rate=f"{rate:,.0f}")
+            self._bar.update(
+                self._task, completed=scanned, published=published, rate=f"{rate:,.0f}"
+            )
             return
         now = time.monotonic()
         if now - self._last_line >= PLAIN_EVERY_S:
@@ -77,8 +86,10 @@ class ReplayProgress:
     def line(self, rate: float) -> str:
         left = max(self._total - self._scanned, 0)
         eta = f"{left / rate:,.0f}s" if rate > 0 else "?"
-        return (f"{self.label}: {self._scanned}/{self._total} scanned, {self._published} republished,"
-                f" {rate:,.0f} msg/s, ETA {eta}")
+        return (
+            f"{self.label}: {self._scanned}/{self._total} scanned, {self._published} republished,"
+            f" {rate:,.0f} msg/s, ETA {eta}"
+        )
 
     def finish(self, scanned_this_run: int) -> None:
         if self._bar is not None:

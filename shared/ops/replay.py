@@ -52,7 +52,9 @@ class ReplayResult:
     scanned: int = 0  # messages read in the window (this run, across resumes)
     matched: int = 0  # selected
     published: int = 0  # republished (PubAck received)
-    duplicates: int = 0  # republished but dropped by the dedup window (already sent before a resume)
+    duplicates: int = (
+        0  # republished but dropped by the dedup window (already sent before a resume)
+    )
     skipped_copies: int = 0  # copies made by earlier replays / redrives
     undecodable: int = 0  # could not be decoded, so content filters could not apply
     originals_missing: int = 0  # doc.rejected whose original has expired or is not in DOCS
@@ -67,8 +69,11 @@ class ReplayResult:
 
 
 def replay_headers(run: str, seq: int, stream: str = DOCS) -> dict[str, str]:
-    return {MSG_ID_HEADER: f"replay:{run}:{seq}", REPLAY_HEADER: f"replay:{run}",
-            REPLAY_OF_HEADER: f"{stream}:{seq}"}
+    return {
+        MSG_ID_HEADER: f"replay:{run}:{seq}",
+        REPLAY_HEADER: f"replay:{run}",
+        REPLAY_OF_HEADER: f"{stream}:{seq}",
+    }
 
 
 async def original_of(js, msg: Stored) -> Stored | None:
@@ -95,8 +100,13 @@ def is_copy(msg: Stored) -> bool:
 class _Selector:
     """Decides message by message; counts what it skipped and why."""
 
-    def __init__(self, sel: Selection, index_ids: frozenset[str] | None, result: ReplayResult,
-                 keep: set[int] | None = None) -> None:
+    def __init__(
+        self,
+        sel: Selection,
+        index_ids: frozenset[str] | None,
+        result: ReplayResult,
+        keep: set[int] | None = None,
+    ) -> None:
         self.sel, self.index_ids, self.result, self.keep = sel, index_ids, result, keep
         self.ids = IdMatcher(sel.doc_ids)
 
@@ -124,7 +134,9 @@ async def plan_latest(js, sel: Selection, upper: int, index_ids: frozenset[str] 
     latest: dict[str, int] = {}
     # `latest` makes the selector decode every message, so the doc_id is known
     selector = _Selector(sel, index_ids, ReplayResult(run="plan", dry_run=True, upper=upper))
-    async with Window(js, DOCS, sel.subject, upper, from_seq=sel.from_seq, since=sel.since) as window:
+    async with Window(
+        js, DOCS, sel.subject, upper, from_seq=sel.from_seq, since=sel.since
+    ) as window:
         async for batch in window:
             for msg in batch:
                 ok, doc_id = selector.doc_id(msg)
@@ -133,8 +145,9 @@ async def plan_latest(js, sel: Selection, upper: int, index_ids: frozenset[str] 
     return set(latest.values())
 
 
-async def _resolve_run(cps: Checkpoints | None, sel: Selection, run: str | None,
-                       restart: bool) -> tuple[str, Checkpoint | None]:
+async def _resolve_run(
+    cps: Checkpoints | None, sel: Selection, run: str | None, restart: bool
+) -> tuple[str, Checkpoint | None]:
     """The run id to use and its unfinished checkpoint, if any."""
     if cps is None:
         return run or run_id_for(sel), None
@@ -160,10 +173,19 @@ async def _resolve_run(cps: Checkpoints | None, sel: Selection, run: str | None,
         attempt += 1
 
 
-async def replay(js, sel: Selection, *, run: str | None = None, dry_run: bool = False,
-                 rate: float | None = None, index_ids: frozenset[str] | None = None,
-                 progress: ReplayProgress | None = None, restart: bool = False,
-                 batch: int = BATCH, on_batch=None) -> ReplayResult:
+async def replay(
+    js,
+    sel: Selection,
+    *,
+    run: str | None = None,
+    dry_run: bool = False,
+    rate: float | None = None,
+    index_ids: frozenset[str] | None = None,
+    progress: ReplayProgress | None = None,
+    restart: bool = False,
+    batch: int = BATCH,
+    on_batch=None,
+) -> ReplayResult:
     """Replay (or, with `dry_run`, count) the selection; see the module docstring.
 
     Args:
@@ -183,8 +205,15 @@ async def replay(js, sel: Selection, *, run: str | None = None, dry_run: bool = 
     cps = None if dry_run else await Checkpoints.open(js)
     run, cp = await _resolve_run(cps, sel, run, restart)
     if cp is not None and cp.status == "done":
-        return ReplayResult(run=run, dry_run=dry_run, upper=cp.upper, scanned=cp.scanned,
-                            matched=cp.matched, published=cp.published, already_done=True)
+        return ReplayResult(
+            run=run,
+            dry_run=dry_run,
+            upper=cp.upper,
+            scanned=cp.scanned,
+            matched=cp.matched,
+            published=cp.published,
+            already_done=True,
+        )
     if cp is None:
         last = (await js.stream_info(DOCS)).state.last_seq
         upper = min(last, sel.to_seq) if sel.to_seq is not None else last
@@ -192,15 +221,29 @@ async def replay(js, sel: Selection, *, run: str | None = None, dry_run: bool = 
         resumed_from = None
     else:
         resumed_from = cp.last_seq
-    result = ReplayResult(run=run, dry_run=dry_run, upper=cp.upper, scanned=cp.scanned,
-                          matched=cp.matched, published=cp.published, resumed_from=resumed_from)
+    result = ReplayResult(
+        run=run,
+        dry_run=dry_run,
+        upper=cp.upper,
+        scanned=cp.scanned,
+        matched=cp.matched,
+        published=cp.published,
+        resumed_from=resumed_from,
+    )
     keep = await plan_latest(js, sel, cp.upper, index_ids) if sel.latest else None
     selector = _Selector(sel, index_ids, result, keep)
     limiter = RateLimiter(rate)
     start_seq = cp.last_seq + 1 if resumed_from is not None else sel.from_seq
     scanned_here = 0
-    async with Window(js, DOCS, sel.subject, cp.upper, from_seq=start_seq,
-                      since=None if start_seq else sel.since, batch=batch) as window:
+    async with Window(
+        js,
+        DOCS,
+        sel.subject,
+        cp.upper,
+        from_seq=start_seq,
+        since=None if start_seq else sel.since,
+        batch=batch,
+    ) as window:
         if not cp.total:
             cp.total = window.total
         if progress is not None:
@@ -222,8 +265,11 @@ async def replay(js, sel: Selection, *, run: str | None = None, dry_run: bool = 
                     result.by_subject[msg.subject] += 1
                     if not dry_run:
                         await limiter.acquire()
-                        pending.append(await js.publish_async(msg.subject, msg.data,
-                                                              headers=replay_headers(run, msg.seq)))
+                        pending.append(
+                            await js.publish_async(
+                                msg.subject, msg.data, headers=replay_headers(run, msg.seq)
+                            )
+                        )
                 acks = await asyncio.gather(*pending)
                 result.published += len(acks)
                 result.duplicates += sum(1 for a in acks if a.duplicate)

@@ -24,15 +24,18 @@ class StalePlan:
 
     reparse: list[str] = field(default_factory=list)  # from doc.fetched
     revalidate: list[str] = field(default_factory=list)  # from doc.parsed
-    versions: dict[tuple[str, str], int] = field(default_factory=dict)  # (parser, validator) → reports
+    versions: dict[tuple[str, str], int] = field(
+        default_factory=dict
+    )  # (parser, validator) → reports
 
     @property
     def total(self) -> int:
         return len(self.reparse) + len(self.revalidate)
 
 
-async def stale_plan(search, parser_version: str | None = None,
-                     validator_version: str | None = None) -> StalePlan:
+async def stale_plan(
+    search, parser_version: str | None = None, validator_version: str | None = None
+) -> StalePlan:
     """Stale doc ids split by where their replay starts (versions default to this code's)."""
     parser_version = parser_version or PARSER_VERSION
     validator_version = validator_version or VALIDATOR_VERSION
@@ -51,14 +54,25 @@ def selections(plan: StalePlan, portal: str | None = None) -> list[Selection]:
     tail = portal or ">"
     out = []
     if plan.reparse:
-        out.append(Selection(subject=f"doc.fetched.{tail}", doc_ids=frozenset(plan.reparse), latest=True))
+        out.append(
+            Selection(subject=f"doc.fetched.{tail}", doc_ids=frozenset(plan.reparse), latest=True)
+        )
     if plan.revalidate:
-        out.append(Selection(subject=f"doc.parsed.{tail}", doc_ids=frozenset(plan.revalidate), latest=True))
+        out.append(
+            Selection(subject=f"doc.parsed.{tail}", doc_ids=frozenset(plan.revalidate), latest=True)
+        )
     return out
 
 
-async def reprocess_stale(js, search, *, dry_run: bool = False, rate: float | None = None,
-                          progress_factory=None, portal: str | None = None) -> tuple[StalePlan, list[ReplayResult]]:
+async def reprocess_stale(
+    js,
+    search,
+    *,
+    dry_run: bool = False,
+    rate: float | None = None,
+    progress_factory=None,
+    portal: str | None = None,
+) -> tuple[StalePlan, list[ReplayResult]]:
     """Plan from the index, then one replay per subject (each resumable like any replay)."""
     plan = await stale_plan(search)
     results = []

@@ -33,10 +33,15 @@ class Stored:
 
 def _start(from_seq: int | None, since: float | None) -> dict:
     if from_seq is not None:
-        return {"deliver_policy": DeliverPolicy.BY_START_SEQUENCE, "opt_start_seq": max(1, from_seq)}
+        return {
+            "deliver_policy": DeliverPolicy.BY_START_SEQUENCE,
+            "opt_start_seq": max(1, from_seq),
+        }
     if since is not None:
-        return {"deliver_policy": DeliverPolicy.BY_START_TIME,
-                "opt_start_time": datetime.fromtimestamp(since, tz=UTC)}
+        return {
+            "deliver_policy": DeliverPolicy.BY_START_TIME,
+            "opt_start_time": datetime.fromtimestamp(since, tz=UTC),
+        }
     return {"deliver_policy": DeliverPolicy.ALL}
 
 
@@ -52,8 +57,17 @@ class Window:
     it was created: the progress bar's denominator.
     """
 
-    def __init__(self, js, stream: str, subject: str, upper: int, *, from_seq: int | None = None,
-                 since: float | None = None, batch: int = 256) -> None:
+    def __init__(
+        self,
+        js,
+        stream: str,
+        subject: str,
+        upper: int,
+        *,
+        from_seq: int | None = None,
+        since: float | None = None,
+        batch: int = 256,
+    ) -> None:
         self.js, self.stream, self.subject, self.upper = js, stream, subject, upper
         self.start = _start(from_seq, since)
         self.batch = batch
@@ -62,8 +76,12 @@ class Window:
         self._name: str | None = None
 
     async def open(self) -> Window:
-        cfg = ConsumerConfig(ack_policy=AckPolicy.NONE, inactive_threshold=120.0,
-                             description="nianbao replay scan", **self.start)
+        cfg = ConsumerConfig(
+            ack_policy=AckPolicy.NONE,
+            inactive_threshold=120.0,
+            description="nianbao replay scan",
+            **self.start,
+        )
         self._sub = await self.js.pull_subscribe(self.subject, stream=self.stream, config=cfg)
         info = await self._sub.consumer_info()
         self._name = info.name

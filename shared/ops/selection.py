@@ -62,7 +62,10 @@ class Selection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     @property
     def needs_index(self) -> bool:
         """Year/agency filters on events that do not carry the report's year."""
-        return bool(self.years or self.agencies) and self.kind not in ("doc.parsed", "doc.validated")
+        return bool(self.years or self.agencies) and self.kind not in (
+            "doc.parsed",
+            "doc.validated",
+        )
 
 
 def parse_subject(text: str) -> str:
@@ -73,7 +76,9 @@ def parse_subject(text: str) -> str:
     parts = text.split(".")
     kind = ".".join(parts[:2])
     if kind not in KINDS:
-        raise ValueError(f"unknown subject {text!r}: choose one of {', '.join(k + '.>' for k in KINDS)}")
+        raise ValueError(
+            f"unknown subject {text!r}: choose one of {', '.join(k + '.>' for k in KINDS)}"
+        )
     if len(parts) == 2 or parts[2:] == [">"]:
         return f"{kind}.>"
     if len(parts) != 3 or parts[2] in ("*", ">") or parts[2] != subject_token(parts[2]):
@@ -99,7 +104,9 @@ def parse_time(text: str, now: float | None = None) -> float:
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise ValueError(f"bad time {text!r}: use ISO 8601, unix seconds or an age like 2h / 7d") from exc
+        raise ValueError(
+            f"bad time {text!r}: use ISO 8601, unix seconds or an age like 2h / 7d"
+        ) from exc
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.timestamp()
@@ -154,8 +161,12 @@ def _agency_ok(patterns: frozenset[str], names: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(n, p) for p in patterns for n in names)
 
 
-def matches(sel: Selection, facts: Facts, ids: IdMatcher | None = None,
-            index_ids: frozenset[str] | None = None) -> bool:
+def matches(
+    sel: Selection,
+    facts: Facts,
+    ids: IdMatcher | None = None,
+    index_ids: frozenset[str] | None = None,
+) -> bool:
     """Content filters. `index_ids` answers year/agency for events that do not carry them."""
     if sel.portals and (facts.portal is None or subject_token(facts.portal) not in sel.portals):
         return False

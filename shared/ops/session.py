@@ -20,8 +20,12 @@ PAGE = 1000
 @contextlib.asynccontextmanager
 async def broker(settings: Settings) -> AsyncIterator[object]:
     """A nats-py JetStream context; the connection closes (flushing pending publishes) on exit."""
-    nc = await nats.connect(settings.nats_url or DEFAULT_URL, connect_timeout=5,
-                            max_reconnect_attempts=5, reconnect_time_wait=1)
+    nc = await nats.connect(
+        settings.nats_url or DEFAULT_URL,
+        connect_timeout=5,
+        max_reconnect_attempts=5,
+        reconnect_time_wait=1,
+    )
     try:
         yield nc.jetstream(publish_async_max_pending=4000)
     finally:
@@ -35,8 +39,9 @@ async def ids_from_index(search, years: frozenset[int], agencies: frozenset[str]
         for agency in sorted(agencies) or [None]:
             offset = 0
             while True:
-                rows = await search.search("", limit=PAGE, offset=offset, year=year,
-                                           agency=_store_pattern(agency))
+                rows = await search.search(
+                    "", limit=PAGE, offset=offset, year=year, agency=_store_pattern(agency)
+                )
                 ids.update(r["doc_id"] for r in rows)
                 if len(rows) < PAGE:
                     break

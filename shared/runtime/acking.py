@@ -54,9 +54,14 @@ def _rejection(stage: Stage, event: Event | None, reason: str, detail: str, msg)
     md = msg.metadata
     ref = getattr(event, "ref", None)
     rejected = DocRejected(
-        stage=stage.name, reason=reason, detail=detail[:2000], ref=ref,
-        url=ref.url if ref else None, portal=ref.portal if ref else getattr(event, "portal", None),
-        original_subject=msg.subject, original_seq=md.sequence.stream,
+        stage=stage.name,
+        reason=reason,
+        detail=detail[:2000],
+        ref=ref,
+        url=ref.url if ref else None,
+        portal=ref.portal if ref else getattr(event, "portal", None),
+        original_subject=msg.subject,
+        original_seq=md.sequence.stream,
     )
     # One rejection per original message, however often this runs.
     mid = f"rejected:{stage.name}:{md.stream}:{md.sequence.stream}"
@@ -66,8 +71,15 @@ def _rejection(stage: Stage, event: Event | None, reason: str, detail: str, msg)
 class Acker:
     """Runs one stage's handler on raw nats messages and settles each one exactly once."""
 
-    def __init__(self, stage: Stage, settings: Settings, handler: Handler, publisher: Publisher,
-                 heartbeat: bool = False, unexpected_is_permanent: bool = False) -> None:
+    def __init__(
+        self,
+        stage: Stage,
+        settings: Settings,
+        handler: Handler,
+        publisher: Publisher,
+        heartbeat: bool = False,
+        unexpected_is_permanent: bool = False,
+    ) -> None:
         self.heartbeat = heartbeat
         self.unexpected_is_permanent = unexpected_is_permanent
         self.stage = stage
@@ -77,8 +89,10 @@ class Acker:
         name = stage.name
         self._in_flight = metrics.IN_FLIGHT.labels(name)
         self._seconds = metrics.PROCESSING_SECONDS.labels(name)
-        self._outcomes = {o: metrics.MESSAGES.labels(name, o) for o in
-                          ("ok", "rejected", "retried", "dead_lettered")}
+        self._outcomes = {
+            o: metrics.MESSAGES.labels(name, o)
+            for o in ("ok", "rejected", "retried", "dead_lettered")
+        }
         # Messages nak'ed with a delay and not yet settled: JetStream counts them neither as
         # pending nor (between deliveries) as ack-pending, so "idle" must also check this.
         self.awaiting_retry: set[tuple[str, int]] = set()
@@ -137,7 +151,9 @@ class Acker:
         except Exception as exc:  # noqa: BLE001 - unknown failures may be blips: retry, then DLQ
             log.exception("%s: unexpected error on %s", self.stage.name, msg.subject)
             if self.unexpected_is_permanent and not isinstance(exc, OSError):
-                return await self._reject(msg, event, "internal_error", f"{type(exc).__name__}: {exc}")
+                return await self._reject(
+                    msg, event, "internal_error", f"{type(exc).__name__}: {exc}"
+                )
             return await self._retry(msg, "unexpected", exc)
         await msg.ack()
         return "ok"
@@ -158,7 +174,8 @@ class Acker:
         if n >= self.settings.max_deliver:
             # The server delivers no more; its MAX_DELIVERIES advisory is captured by DLQ.
             metrics.DEAD_LETTERS.labels(self.stage.name).inc()
-            log.warning("%s: %s dead-lettered after %d deliveries: %s", self.stage.name,
-                        msg.subject, n, exc)
+            log.warning(
+                "%s: %s dead-lettered after %d deliveries: %s", self.stage.name, msg.subject, n, exc
+            )
             return "dead_lettered"
         return "retried"

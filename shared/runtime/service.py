@@ -44,8 +44,15 @@ Build = Callable[[Settings, "Service"], Awaitable[StageDeps]]
 
 
 class Service:
-    def __init__(self, stage: str, settings: Settings, build: Build, http_port: int | None = None,
-                 heartbeat: bool = False, pure: bool = False) -> None:
+    def __init__(
+        self,
+        stage: str,
+        settings: Settings,
+        build: Build,
+        http_port: int | None = None,
+        heartbeat: bool = False,
+        pure: bool = False,
+    ) -> None:
         self.heartbeat = heartbeat
         self.pure = pure  # a pure stage's unexpected exceptions are bugs: rejected, not retried
         self.stage = topology.STAGES[stage]
@@ -80,14 +87,24 @@ class Service:
                 f"consumer {self.stage.stream}/{self.stage.name} is missing: run `nianbao topology apply`"
             ) from exc
         self.deps = await self._build(self.settings, self)
-        self.acker = Acker(self.stage, self.settings, self.deps.handler, self.publisher, self.heartbeat,
-                           unexpected_is_permanent=self.pure)
+        self.acker = Acker(
+            self.stage,
+            self.settings,
+            self.deps.handler,
+            self.publisher,
+            self.heartbeat,
+            unexpected_is_permanent=self.pure,
+        )
         await self.health.start()
-        self._lag_task = asyncio.create_task(export_forever(self.js, [self.stage], self.settings.lag_interval_s))
+        self._lag_task = asyncio.create_task(
+            export_forever(self.js, [self.stage], self.settings.lag_interval_s)
+        )
         if self.settings.dlq_interval_s > 0:
             from shared.ops.dlq import export_backlog_forever  # nianbao_dlq_backlog{stage}
 
-            self._dlq_task = asyncio.create_task(export_backlog_forever(self.js, self.settings.dlq_interval_s))
+            self._dlq_task = asyncio.create_task(
+                export_backlog_forever(self.js, self.settings.dlq_interval_s)
+            )
 
     async def close(self) -> None:
         if self._dlq_task is not None:
@@ -101,7 +118,7 @@ class Service:
                 await self._lag_task
             self._lag_task = None
         await self.health.stop()
-        for closer in (self.deps.closers if self.deps else []):
+        for closer in self.deps.closers if self.deps else []:
             with contextlib.suppress(Exception):
                 await closer()
         metrics.READY.labels(self.stage.name).set(0)
@@ -112,7 +129,7 @@ class Service:
             failures.append("broker: not connected")
         else:
             failures += await topology.check_or_error(self.js, self.settings)
-        for ping in (self.deps.pings if self.deps else []):
+        for ping in self.deps.pings if self.deps else []:
             try:
                 await ping()
             except Exception as exc:  # noqa: BLE001 - report, don't raise

@@ -56,7 +56,11 @@ def cell_text(cell: Cell | None) -> str:
 
 def _data(table: dict, name: str, row: str, col: str) -> LayoutCell:
     cell = (table.get(row) or {}).get(col)
-    return LayoutCell(cell_text(cell), path=f"{name}.{row}.{col}", missing=cell is not None and cell.kind == "missing")
+    return LayoutCell(
+        cell_text(cell),
+        path=f"{name}.{row}.{col}",
+        missing=cell is not None and cell.kind == "missing",
+    )
 
 
 def _h(text: str, rowspan: int = 1, colspan: int = 1) -> LayoutCell:

@@ -83,7 +83,9 @@ def _render(kind: str, data: bytes) -> tuple[str, bytes, str | None]:
         from shared.samples import render
 
         report = parse(data, source_url=None, content_type="text/plain")
-        fn = {"html": render.render_html, "docx": render.render_docx, "pdf": render.render_pdf}[kind]
+        fn = {"html": render.render_html, "docx": render.render_docx, "pdf": render.render_pdf}[
+            kind
+        ]
         out = fn(report)
         return kind, (out.encode("utf-8") if isinstance(out, str) else bytes(out)), report.title
     except Exception as exc:  # noqa: BLE001 - the portal must serve something for every seed
@@ -93,13 +95,13 @@ def _render(kind: str, data: bytes) -> tuple[str, bytes, str | None]:
 
 def _page(title: str, body: str) -> bytes:
     return (
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-        f"<meta name=\"ArticleTitle\" content=\"{html.escape(title)}\">"
+        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        f'<meta name="ArticleTitle" content="{html.escape(title)}">'
         f"<title>{html.escape(title)}</title></head><body>"
-        f"<div class=\"header\">{AGENCY} · 政府信息公开</div>"
-        "<div class=\"crumbs\"><a href=\"/\">首页</a> &gt; <a href=\"/zwgk/zfxxgk/\">政府信息公开</a> &gt; "
-        f"<a href=\"{COLUMN}/index.html\">政府信息公开年报</a></div>"
-        f"{body}<div class=\"footer\">主办：{AGENCY}</div></body></html>\n"
+        f'<div class="header">{AGENCY} · 政府信息公开</div>'
+        '<div class="crumbs"><a href="/">首页</a> &gt; <a href="/zwgk/zfxxgk/">政府信息公开</a> &gt; '
+        f'<a href="{COLUMN}/index.html">政府信息公开年报</a></div>'
+        f'{body}<div class="footer">主办：{AGENCY}</div></body></html>\n'
     ).encode()
 
 
@@ -117,33 +119,44 @@ def build_items(seeds_dir: Path = SEEDS_DIR) -> list[Item]:
             items.append(Item(path.name, title, date, article_path, body, kind=kind))
             continue
         att = f"{COLUMN}/{published}01/P0{stamp}{100001 + i}.{kind}"
-        link = f"<a href=\"./{att.rsplit('/', 1)[1]}\">{html.escape(title)}.{kind}</a>"
-        article = _page(title, f"<h1>{html.escape(title)}</h1><div class=\"trs_editor_view\">"
-                               f"<p>{html.escape(title)}全文详见附件。</p><p>附件：{link}</p></div>")
+        link = f'<a href="./{att.rsplit("/", 1)[1]}">{html.escape(title)}.{kind}</a>'
+        article = _page(
+            title,
+            f'<h1>{html.escape(title)}</h1><div class="trs_editor_view">'
+            f"<p>{html.escape(title)}全文详见附件。</p><p>附件：{link}</p></div>",
+        )
         items.append(Item(path.name, title, date, article_path, article, att, body, kind))
     return items
 
 
 def list_page(items: list[Item], page: int) -> bytes:
     pages = max(1, -(-len(items) // PER_PAGE))
-    chunk = items[page * PER_PAGE:(page + 1) * PER_PAGE]
+    chunk = items[page * PER_PAGE : (page + 1) * PER_PAGE]
     lis = "".join(
-        f"<li><a href=\".{it.article_path[len(COLUMN):]}\" title=\"{html.escape(it.title)}\">"
-        f"{html.escape(it.title)}</a><span>{it.date}</span></li>" for it in chunk)
+        f'<li><a href=".{it.article_path[len(COLUMN) :]}" title="{html.escape(it.title)}">'
+        f"{html.escape(it.title)}</a><span>{it.date}</span></li>"
+        for it in chunk
+    )
     nav = []
     if page > 0:
-        nav.append(f"<a href=\"{'index.html' if page == 1 else f'index_{page - 1}.html'}\">上一页</a>")
+        nav.append(
+            f'<a href="{"index.html" if page == 1 else f"index_{page - 1}.html"}">上一页</a>'
+        )
     if page + 1 < pages:
-        nav.append(f"<a href=\"index_{page + 1}.html\">下一页</a>")
-    body = (f"<h1>政府信息公开年报</h1><ul class=\"list\">{lis}</ul><div class=\"page\">{' '.join(nav)}</div>"
-            f"<script>var countPage = {pages}; var currentPage = {page};</script>")
+        nav.append(f'<a href="index_{page + 1}.html">下一页</a>')
+    body = (
+        f'<h1>政府信息公开年报</h1><ul class="list">{lis}</ul><div class="page">{" ".join(nav)}</div>'
+        f"<script>var countPage = {pages}; var currentPage = {page};</script>"
+    )
     return _page("政府信息公开年报", body)
 
 
 class SamplePortal(LoopServer):
     """The loopback HTTP server. `routes` maps path → (content type, bytes)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, items: list[Item] | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, items: list[Item] | None = None
+    ) -> None:
         super().__init__(host, port)
         self._items = items
         self.routes: dict[str, tuple[str, bytes]] = {}
@@ -172,7 +185,9 @@ class SamplePortal(LoopServer):
         self._build_routes()
         return await super().start()
 
-    def respond(self, method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    def respond(
+        self, method: str, path: str, headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes]:
         route = self.routes.get(path)
         if route is None:
             return 404, {"Content-Type": "text/plain"}, b"not found\n"
@@ -181,7 +196,8 @@ class SamplePortal(LoopServer):
         head = {"Content-Type": ctype, "ETag": etag, "Last-Modified": LAST_MODIFIED}
         inm = headers.get("if-none-match")
         if (inm and etag in [t.strip() for t in inm.split(",")]) or (
-                not inm and headers.get("if-modified-since") == LAST_MODIFIED):
+            not inm and headers.get("if-modified-since") == LAST_MODIFIED
+        ):
             return 304, head, b""
         return 200, head, (b"" if method == "HEAD" else body)
 
@@ -191,20 +207,29 @@ class SamplePortal(LoopServer):
                 raw = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
                 lines = raw.decode("latin-1").split("\r\n")
                 method, target, _ = (lines[0].split(" ", 2) + ["", ""])[:3]
-                headers = {k.strip().lower(): v.strip() for k, _, v in
-                           (ln.partition(":") for ln in lines[1:] if ":" in ln)}
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (ln.partition(":") for ln in lines[1:] if ":" in ln)
+                }
                 status, head, body = self.respond(method, target.split("?", 1)[0], headers)
                 self.requests.append(f"{method} {target} {status}")
                 reason = {200: "OK", 304: "Not Modified", 404: "Not Found"}[status]
                 head["Content-Length"] = str(len(body) if status == 200 else 0)
                 keep = headers.get("connection", "").lower() != "close"
                 head["Connection"] = "keep-alive" if keep else "close"
-                out = f"HTTP/1.1 {status} {reason}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in head.items())
+                out = f"HTTP/1.1 {status} {reason}\r\n" + "".join(
+                    f"{k}: {v}\r\n" for k, v in head.items()
+                )
                 writer.write(out.encode("latin-1") + b"\r\n" + (body if status == 200 else b""))
                 await writer.drain()
                 if not keep:
                     break
-        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+        except (
+            TimeoutError,
+            asyncio.IncompleteReadError,
+            ConnectionError,
+            asyncio.LimitOverrunError,
+        ):
             pass
         finally:
             writer.close()

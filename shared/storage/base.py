@@ -47,14 +47,18 @@ class SearchStore(Protocol):
     async def upsert(self, doc: Any) -> bool:
         """Insert or replace the report of `doc.ref.doc_id`; False when that version is already there."""
 
-    async def search(self, query: str = "", *, limit: int = 20, offset: int = 0, **filters: Any) -> list[dict]:
+    async def search(
+        self, query: str = "", *, limit: int = 20, offset: int = 0, **filters: Any
+    ) -> list[dict]:
         """Filters: year, agency (exact, or `*pattern*`), rule, status, format, level,
         division_code, portal. Rows: doc_id, version, title, agency, year, status, snippet, score…"""
 
     async def facets(self, query: str = "", **filters: Any) -> dict[str, dict]:
         """Report counts by year, agency, rule, status and format over the matching reports."""
 
-    async def sum_cells(self, table: str, row: str, col: str, *, group_by: str | None = "year", **filters: Any) -> dict:
+    async def sum_cells(
+        self, table: str, row: str, col: str, *, group_by: str | None = "year", **filters: Any
+    ) -> dict:
         """{group: {sum, numbers, reports, not_numbers}}; only numeric cells are summed."""
 
     async def get_report(self, doc_id: str) -> dict | None: ...

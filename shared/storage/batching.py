@@ -62,7 +62,11 @@ class GroupCommit:
         self.batches = [*self.batches[-99:], len(batch)]
         events = [e for e, _ in batch]
         try:
-            results = await self.store.upsert_many(events) if len(events) > 1 else [await self.store.upsert(events[0])]
+            results = (
+                await self.store.upsert_many(events)
+                if len(events) > 1
+                else [await self.store.upsert(events[0])]
+            )
         except TransientError as exc:
             for _, fut in batch:
                 _settle(fut, exc=exc)

@@ -30,7 +30,9 @@ def _truthy(value: str | None, default: bool) -> bool:
     return default if value is None else value.lower() in ("1", "true", "yes", "on")
 
 
-async def open_object_store(url: str | None = None, settings: Settings | None = None) -> ObjectStore:
+async def open_object_store(
+    url: str | None = None, settings: Settings | None = None
+) -> ObjectStore:
     settings = settings or load()
     url = url or settings.object_store_url
     parts = urlsplit(url)
@@ -55,7 +57,9 @@ async def open_object_store(url: str | None = None, settings: Settings | None = 
         )
         await store.ensure_bucket()
         return store
-    raise ValueError(f"unknown object store URL {url!r} (use file:///dir or s3://bucket?endpoint=…)")
+    raise ValueError(
+        f"unknown object store URL {url!r} (use file:///dir or s3://bucket?endpoint=…)"
+    )
 
 
 async def open_search_store(
@@ -78,5 +82,7 @@ async def open_search_store(
         from shared.storage.postgres import PostgresSearchStore
 
         migrate = settings.search_migrate if migrate is None else migrate
-        return await PostgresSearchStore.connect(url, timeout_s=settings.store_timeout_s, migrate=migrate)
+        return await PostgresSearchStore.connect(
+            url, timeout_s=settings.store_timeout_s, migrate=migrate
+        )
     raise ValueError(f"unknown search store URL {url!r} (use sqlite:///file or postgresql://…)")

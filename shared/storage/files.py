@@ -24,7 +24,15 @@ from shared.errors import ObjectMissing, StoreUnavailable
 from shared.storage.base import ObjectMeta
 
 # errnos that describe the environment rather than the request: they may heal by themselves
-_HEALABLE = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EAGAIN, errno.ESTALE, errno.ENOTCONN, errno.EROFS}
+_HEALABLE = {
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EIO,
+    errno.EAGAIN,
+    errno.ESTALE,
+    errno.ENOTCONN,
+    errno.EROFS,
+}
 
 CHUNK = 1 << 20
 

@@ -77,11 +77,17 @@ class PostgresSearchStore:
         return f"PostgresSearchStore({self._label})"
 
     @classmethod
-    async def connect(cls, url: str, *, timeout_s: float = 5.0, migrate: bool = False) -> PostgresSearchStore:
+    async def connect(
+        cls, url: str, *, timeout_s: float = 5.0, migrate: bool = False
+    ) -> PostgresSearchStore:
         dsn, pool_max = _split_url(url)
         parts = urlsplit(url)
         pool = asyncpg.create_pool(
-            dsn, min_size=0, max_size=pool_max, timeout=timeout_s, command_timeout=max(timeout_s, 30.0)
+            dsn,
+            min_size=0,
+            max_size=pool_max,
+            timeout=timeout_s,
+            command_timeout=max(timeout_s, 30.0),
         )
         try:
             await pool  # min_size=0: opens no connection, so a server that is down now is fine
@@ -155,7 +161,9 @@ class PostgresSearchStore:
             keys = await self._ensure_keys(conn, batch)
             async with conn.transaction():
                 changed = [await _write_report(conn, rows) for rows in batch]
-                await _copy_children(conn, keys, [rows for rows, c in zip(batch, changed, strict=True) if c])
+                await _copy_children(
+                    conn, keys, [rows for rows, c in zip(batch, changed, strict=True) if c]
+                )
                 return changed
 
         changed = await self._run("upsert_many", run)
@@ -167,7 +175,9 @@ class PostgresSearchStore:
         return changed
 
     # --- reading -------------------------------------------------------------------------------
-    async def search(self, query: str = "", *, limit: int = 20, offset: int = 0, **filters: Any) -> list[dict]:
+    async def search(
+        self, query: str = "", *, limit: int = 20, offset: int = 0, **filters: Any
+    ) -> list[dict]:
         args: list[Any] = []
         text = " ".join(query_tokens(query))
         where = _where(q.check_filters(filters), args)
@@ -218,10 +228,20 @@ class PostgresSearchStore:
                 " GROUP BY GROUPING SETS ((year), (agency), (status), (format)) ORDER BY n DESC"
             )
             for r in await conn.fetch(sql, *args):
-                name = "year" if r["by_year"] else "agency" if r["by_agency"] else "status" if r["by_status"] else "format"
+                name = (
+                    "year"
+                    if r["by_year"]
+                    else "agency"
+                    if r["by_agency"]
+                    else "status"
+                    if r["by_status"]
+                    else "format"
+                )
                 out[name][r[name]] = r["n"]
             for name in out:  # same order as SQLite: count desc, then key
-                out[name] = dict(sorted(out[name].items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0])))
+                out[name] = dict(
+                    sorted(out[name].items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0]))
+                )
             sql = (
                 f"WITH m AS ({matching}) SELECT f.rule AS k, count(DISTINCT f.doc_id) AS n"
                 " FROM findings f JOIN m ON m.doc_id = f.doc_id GROUP BY k ORDER BY n DESC, k"
@@ -231,7 +251,9 @@ class PostgresSearchStore:
 
         return await self._run("facets", run)
 
-    async def sum_cells(self, table: str, row: str, col: str, *, group_by: str | None = "year", **filters: Any) -> dict:
+    async def sum_cells(
+        self, table: str, row: str, col: str, *, group_by: str | None = "year", **filters: Any
+    ) -> dict:
         group = q.check_group_by(group_by)
         args: list[Any] = [table, row, col]
         where = _where(q.check_filters(filters), args)
@@ -244,7 +266,10 @@ class PostgresSearchStore:
         )
 
         async def run(conn: asyncpg.Connection) -> dict:
-            return {r["k"]: q.sum_entry(r["total"], r["numbers"], r["reports"]) for r in await conn.fetch(sql, *args)}
+            return {
+                r["k"]: q.sum_entry(r["total"], r["numbers"], r["reports"])
+                for r in await conn.fetch(sql, *args)
+            }
 
         return await self._run("sum_cells", run)
 
@@ -271,14 +296,18 @@ class PostgresSearchStore:
 
     async def stale(self, parser_version: str, validator_version: str) -> list[str]:
         sql = "SELECT doc_id FROM reports WHERE parser_version <> $1 OR validator_version <> $2 ORDER BY doc_id"
-        rows = await self._run("stale", lambda conn: conn.fetch(sql, parser_version, validator_version))
+        rows = await self._run(
+            "stale", lambda conn: conn.fetch(sql, parser_version, validator_version)
+        )
         return [r[0] for r in rows]
 
     async def ping(self) -> None:
         have = await self.schema_version()
         need = migrate.latest_version()
         if have < need:
-            raise StoreUnavailable(f"postgres schema is at migration {have}, code needs {need}: run `nianbao migrate`")
+            raise StoreUnavailable(
+                f"postgres schema is at migration {have}, code needs {need}: run `nianbao migrate`"
+            )
 
     async def close(self) -> None:
         try:
@@ -295,7 +324,9 @@ def _where(filters: dict[str, Any], args: list[Any]) -> str:
     for name, value in filters.items():
         if name == "rule":
             args.append(value)
-            parts.append(f"EXISTS (SELECT 1 FROM findings f WHERE f.rule = ${len(args)} AND f.doc_id = r.doc_id)")
+            parts.append(
+                f"EXISTS (SELECT 1 FROM findings f WHERE f.rule = ${len(args)} AND f.doc_id = r.doc_id)"
+            )
         elif name == "agency":
             op, value = q.agency_pattern(value, param=f"${len(args) + 1}")
             args.append(value)
@@ -314,7 +345,11 @@ _REPORT_FIELDS = (
 _INSERT = (
     f"INSERT INTO reports ({', '.join(_REPORT_FIELDS)}) VALUES ("
     + ", ".join(
-        "to_tsvector('simple', $23)" if f == "tsv" else "$24::jsonb" if f == "report" else f"${i + 1}"
+        "to_tsvector('simple', $23)"
+        if f == "tsv"
+        else "$24::jsonb"
+        if f == "report"
+        else f"${i + 1}"
         for i, f in enumerate(_REPORT_FIELDS)
     )
     + ") ON CONFLICT (doc_id) DO UPDATE SET "
@@ -378,7 +413,9 @@ async def _copy_children(conn: asyncpg.Connection, keys: dict, batch: list[q.Row
 
 
 async def _get_report(conn: asyncpg.Connection, doc_id: str) -> dict | None:
-    row = await conn.fetchrow("SELECT *, report::text AS report_text FROM reports WHERE doc_id = $1", doc_id)
+    row = await conn.fetchrow(
+        "SELECT *, report::text AS report_text FROM reports WHERE doc_id = $1", doc_id
+    )
     if row is None:
         return None
     meta = {k: row[k] for k in q.META_FIELDS}
@@ -389,12 +426,14 @@ async def _get_report(conn: asyncpg.Connection, doc_id: str) -> dict | None:
         for c in await conn.fetch(
             "SELECT k.tbl, k.row, k.col, c.value, c.kind, c.raw, c.unit, c.note FROM cells c"
             " JOIN cell_keys k ON k.id = c.key WHERE c.doc_id = $1"
-            " ORDER BY k.tbl COLLATE \"C\", k.row COLLATE \"C\", k.col COLLATE \"C\"",
+            ' ORDER BY k.tbl COLLATE "C", k.row COLLATE "C", k.col COLLATE "C"',
             doc_id,
         )
     ]
     findings = [
-        q.finding_dict(f["rule"], f["severity"], f["message"], q.loads(f["cells"]), q.loads(f["tags"]))
+        q.finding_dict(
+            f["rule"], f["severity"], f["message"], q.loads(f["cells"]), q.loads(f["tags"])
+        )
         for f in await conn.fetch("SELECT * FROM findings WHERE doc_id = $1 ORDER BY seq", doc_id)
     ]
     versions = [

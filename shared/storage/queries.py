@@ -119,7 +119,10 @@ def rows_of(event: DocValidated, *, now: float | None = None) -> Rows:
         segmented=segment(body),
         report_json=msgspec.json.encode(report),
     )
-    findings = [FindingRow(f.rule, f.severity, f.message, list(f.cells), list(f.tags)) for f in event.findings]
+    findings = [
+        FindingRow(f.rule, f.severity, f.message, list(f.cells), list(f.tags))
+        for f in event.findings
+    ]
     return Rows(meta, cell_rows(report), findings)
 
 
@@ -140,7 +143,16 @@ def cell_rows(report: ParsedReport) -> list[CellRow]:
 def _cell_fields(tbl: str, row: str, col: str, cell: Any) -> tuple:
     kind, value, raw = cell.kind, cell.value, cell.raw
     value = float(value) if kind == "number" and value is not None else None
-    return (tbl, row, col, value, kind, raw.replace("\x00", "") if "\x00" in raw else raw, cell.unit, cell.note)
+    return (
+        tbl,
+        row,
+        col,
+        value,
+        kind,
+        raw.replace("\x00", "") if "\x00" in raw else raw,
+        cell.unit,
+        cell.note,
+    )
 
 
 def is_noop(stored: dict | None, rows: Rows) -> bool:
@@ -252,15 +264,29 @@ def loads(value: str | bytes | list) -> Any:
 
 
 def finding_dict(rule: str, severity: str, message: str, cells: list[str], tags: list[str]) -> dict:
-    return {"rule": rule, "severity": severity, "message": message, "cells": list(cells), "tags": list(tags)}
+    return {
+        "rule": rule,
+        "severity": severity,
+        "message": message,
+        "cells": list(cells),
+        "tags": list(tags),
+    }
 
 
-def report_dict(meta: dict, cells: list[dict], findings: list[dict], versions: list[dict], report_json: bytes | str) -> dict:
+def report_dict(
+    meta: dict,
+    cells: list[dict],
+    findings: list[dict],
+    versions: list[dict],
+    report_json: bytes | str,
+) -> dict:
     report = decode_report(report_json)
     out = dict(meta)
     out["tables"] = nest_cells(cells)
     out["findings"] = findings
     out["versions"] = versions
-    out["sections"] = {k: {"title": s.title_raw, "text": s.text} for k, s in report.sections.items()}
+    out["sections"] = {
+        k: {"title": s.title_raw, "text": s.text} for k, s in report.sections.items()
+    }
     out["notes"] = [msgspec.to_builtins(n) for n in report.notes]
     return out

@@ -38,7 +38,13 @@ from shared.storage.files import CHUNK, check_key
 T = TypeVar("T")
 PART_SIZE = 16 * 1024 * 1024
 _MISSING = {"NoSuchKey", "NoSuchObject", "NotFound", "ResourceNotFound"}
-_HEALABLE_CODES = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "XMinioServerNotInitialized"}
+_HEALABLE_CODES = {
+    "SlowDown",
+    "ServiceUnavailable",
+    "InternalError",
+    "RequestTimeout",
+    "XMinioServerNotInitialized",
+}
 
 
 class S3ObjectStore:
@@ -57,7 +63,9 @@ class S3ObjectStore:
         self.endpoint = endpoint
         self._http = http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=timeout_s, read=max(timeout_s, 30.0)),
-            retries=urllib3.Retry(total=1, backoff_factor=0.1, status_forcelist=[500, 502, 503, 504]),
+            retries=urllib3.Retry(
+                total=1, backoff_factor=0.1, status_forcelist=[500, 502, 503, 504]
+            ),
             maxsize=16,
         )
         self.client = Minio(
@@ -200,7 +208,10 @@ class S3ObjectStore:
     async def presigned_url(self, key: str, expires_s: int = 3600) -> str:
         check_key(key)
         return await self._run(
-            "presign", lambda: self.client.presigned_get_object(self.bucket, key, expires=timedelta(seconds=expires_s))
+            "presign",
+            lambda: self.client.presigned_get_object(
+                self.bucket, key, expires=timedelta(seconds=expires_s)
+            ),
         )
 
     async def ping(self) -> None:
@@ -213,7 +224,9 @@ class S3ObjectStore:
 def _meta_headers(meta: ObjectMeta) -> dict[str, str]:
     out = {}
     if meta.source_url:
-        out["source-url"] = quote(meta.source_url, safe="")  # reversible: unquote() restores it exactly
+        out["source-url"] = quote(
+            meta.source_url, safe=""
+        )  # reversible: unquote() restores it exactly
     if meta.fetched_at is not None:
         out["fetched-at"] = repr(float(meta.fetched_at))
     if meta.etag:

@@ -28,7 +28,11 @@ def tokens(text: str) -> list[str]:
     # isalnum() first: most tokens are words, and an alphanumeric token always passes the regex
     # test (−25% of the indexer's segmentation; output unchanged)
     wordish = _WORDISH.search
-    return [t.lower() for t in rjieba.cut_for_search(text) if t.isalnum() or (wordish(t) and not t.isspace())]
+    return [
+        t.lower()
+        for t in rjieba.cut_for_search(text)
+        if t.isalnum() or (wordish(t) and not t.isspace())
+    ]
 
 
 def segment(text: str) -> str:

@@ -160,8 +160,12 @@ class SqliteSearchStore:
             conn.row_factory = sqlite3.Row
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
-                conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: the default 2 MiB thrashes on sums
+                conn.execute(
+                    "PRAGMA synchronous=NORMAL"
+                )  # WAL: durable at checkpoints, never corrupt
+                conn.execute(
+                    "PRAGMA cache_size=-65536"
+                )  # 64 MiB: the default 2 MiB thrashes on sums
                 if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
                     _create_or_migrate(conn, self.path)
             except BaseException:
@@ -231,7 +235,9 @@ class SqliteSearchStore:
         def run(conn: sqlite3.Connection) -> list[dict]:
             out = [dict(r) for r in conn.execute(sql, params)]
             for d in out:  # bodies of the page only, not of every match
-                body = conn.execute("SELECT body FROM report_docs WHERE id = ?", (d.pop("id"),)).fetchone()
+                body = conn.execute(
+                    "SELECT body FROM report_docs WHERE id = ?", (d.pop("id"),)
+                ).fetchone()
                 d["snippet"] = q.snippet(body[0] if body else "", query)
             return out
 
@@ -282,7 +288,10 @@ class SqliteSearchStore:
 
         def run(conn: sqlite3.Connection) -> dict:
             counts = {r["k"]: r["n"] for r in conn.execute(count_sql, params)}
-            sums = {r["k"]: (r["total"], r["numbers"]) for r in conn.execute(sum_sql, [table, row, col, *params])}
+            sums = {
+                r["k"]: (r["total"], r["numbers"])
+                for r in conn.execute(sum_sql, [table, row, col, *params])
+            }
             order = sorted(counts, key=lambda k: (k is None, k))
             return {k: q.sum_entry(*sums.get(k, (None, 0)), counts[k]) for k in order}
 
@@ -294,7 +303,9 @@ class SqliteSearchStore:
     async def previous_report(self, agency: str, year: int) -> ParsedReport | None:
         """The report of `agency` (registry or printed name) for `year - 1`, if indexed."""
         args = (agency, year - 1, agency, year - 1, agency)
-        row = await self._run("previous_report", lambda conn: conn.execute(PREVIOUS_REPORT_SQL, args).fetchone())
+        row = await self._run(
+            "previous_report", lambda conn: conn.execute(PREVIOUS_REPORT_SQL, args).fetchone()
+        )
         return q.decode_report(row["report_json"]) if row else None
 
     async def resolve(self, prefix: str, limit: int = 2) -> list[str]:
@@ -304,7 +315,9 @@ class SqliteSearchStore:
         return await self._run("resolve", lambda conn: [r[0] for r in conn.execute(sql, args)])
 
     async def count(self) -> int:
-        return await self._run("count", lambda conn: conn.execute("SELECT count(*) FROM reports").fetchone()[0])
+        return await self._run(
+            "count", lambda conn: conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+        )
 
     async def stale(self, parser_version: str, validator_version: str) -> list[str]:
         sql = "SELECT doc_id FROM reports WHERE parser_version != ? OR validator_version != ? ORDER BY doc_id"
@@ -406,12 +419,20 @@ def _write(conn: sqlite3.Connection, keys: dict, rows: q.Rows) -> bool:
         rid = stored["id"]
         conn.execute("DELETE FROM reports_fts WHERE rowid = ?", (rid,))
         # cells are keyed (key, rid): delete key by key (a few hundred seeks, only on a new version)
-        conn.execute("DELETE FROM cells WHERE key IN (SELECT id FROM cell_keys) AND rid = ?", (rid,))
+        conn.execute(
+            "DELETE FROM cells WHERE key IN (SELECT id FROM cell_keys) AND rid = ?", (rid,)
+        )
         conn.execute("DELETE FROM findings WHERE rid = ?", (rid,))
-        conn.execute(f"UPDATE reports SET ({_REPORT_COLS}) = ({_QMARKS}) WHERE id = ?", (*values, rid))
+        conn.execute(
+            f"UPDATE reports SET ({_REPORT_COLS}) = ({_QMARKS}) WHERE id = ?", (*values, rid)
+        )
     else:
-        rid = conn.execute(f"INSERT INTO reports ({_REPORT_COLS}) VALUES ({_QMARKS})", values).lastrowid
-    conn.execute("INSERT OR REPLACE INTO report_docs VALUES (?, ?, ?)", (rid, r.body, r.report_json))
+        rid = conn.execute(
+            f"INSERT INTO reports ({_REPORT_COLS}) VALUES ({_QMARKS})", values
+        ).lastrowid
+    conn.execute(
+        "INSERT OR REPLACE INTO report_docs VALUES (?, ?, ?)", (rid, r.body, r.report_json)
+    )
     conn.execute("INSERT INTO reports_fts (rowid, segmented) VALUES (?, ?)", (rid, r.segmented))
     conn.executemany(
         "INSERT INTO cells VALUES (?, ?, ?, ?)",
@@ -438,7 +459,9 @@ def _key_id(conn: sqlite3.Connection, cache: dict, tbl: str, row: str, col: str)
     found = cache.get(key)
     if found is None:
         conn.execute("INSERT OR IGNORE INTO cell_keys (tbl, row, col) VALUES (?, ?, ?)", key)
-        found = conn.execute("SELECT id FROM cell_keys WHERE tbl = ? AND row = ? AND col = ?", key).fetchone()[0]
+        found = conn.execute(
+            "SELECT id FROM cell_keys WHERE tbl = ? AND row = ? AND col = ?", key
+        ).fetchone()[0]
         cache[key] = found
     return found
 
@@ -470,7 +493,9 @@ def _get_report(conn: sqlite3.Connection, doc_id: str) -> dict | None:
         return None
     meta = {k: row[k] for k in q.META_FIELDS}
     findings = [
-        q.finding_dict(f["rule"], f["severity"], f["message"], q.loads(f["cells"]), q.loads(f["tags"]))
+        q.finding_dict(
+            f["rule"], f["severity"], f["message"], q.loads(f["cells"]), q.loads(f["tags"])
+        )
         for f in conn.execute("SELECT * FROM findings WHERE rid = ? ORDER BY seq", (row["id"],))
     ]
     versions = [

@@ -63,14 +63,24 @@ async def s3_proxy(s3_endpoint):
 def use_s3(p: Pipeline, proxy: Proxy, **settings) -> Pipeline:
     """Point the pipeline's object store at a fresh bucket behind `proxy`."""
     bucket = f"raw-{uuid.uuid4().hex[:10]}"
-    p.settings.update(object_store=f"s3://{bucket}?endpoint={proxy.endpoint}&secure=false",
-                      s3_access_key="k", s3_secret_key="s", **settings)
+    p.settings.update(
+        object_store=f"s3://{bucket}?endpoint={proxy.endpoint}&secure=false",
+        s3_access_key="k",
+        s3_secret_key="s",
+        **settings,
+    )
     p.s3_direct = proxy.direct
     return p
 
 
-async def seed(p: Pipeline, ledger: Ledger, data: bytes, name: str, content_type: str | None = "text/plain",
-               **fields):
+async def seed(
+    p: Pipeline,
+    ledger: Ledger,
+    data: bytes,
+    name: str,
+    content_type: str | None = "text/plain",
+    **fields,
+):
     """Store the bytes (as the fetcher does) and publish doc.fetched through the ledger."""
     event = fetched_event(data, SEED_URL.format(name), content_type=content_type, **fields)
     await put_object(p, event, data)
@@ -106,15 +116,23 @@ def crawling(portal_url: str, **settings) -> dict:
     """Settings for a fetcher process crawling loopback portals politely but without waiting."""
     port = portal_url.rsplit(":", 1)[1]
     # as the launcher does: the host (robots, politeness key) and the host:port of the portal
-    return {"sample_portal_url": portal_url, "allow_private_hosts": ["127.0.0.1", f"127.0.0.1:{port}"],
-            "min_delay_s": 0.0, **settings}
+    return {
+        "sample_portal_url": portal_url,
+        "allow_private_hosts": ["127.0.0.1", f"127.0.0.1:{port}"],
+        "min_delay_s": 0.0,
+        **settings,
+    }
 
 
-async def publish_crawl(ledger: Ledger, portal: str = "sample", slot: str = "2026-01-01T00:00:00+00:00"):
+async def publish_crawl(
+    ledger: Ledger, portal: str = "sample", slot: str = "2026-01-01T00:00:00+00:00"
+):
     from shared.events import CrawlDue, encode, subject_token
 
     job = CrawlDue(portal=portal, slot=slot, reason="manual")
-    return await ledger.publish(f"crawl.due.{subject_token(portal)}", encode(job), f"{portal}:{slot}")
+    return await ledger.publish(
+        f"crawl.due.{subject_token(portal)}", encode(job), f"{portal}:{slot}"
+    )
 
 
 async def crawl_all_stages(p: Pipeline, portal: str, within: float = 90):
@@ -145,8 +163,14 @@ def registry_for(p: Pipeline, portals: dict[str, str], **settings) -> Pipeline:
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = []
     for pid, url in portals.items():
-        lines += ["[[portal]]", f'id = "{pid}"', 'name = "某某县人民政府"', 'level = "county"',
-                  f'list_urls = ["{url}"]', ""]
+        lines += [
+            "[[portal]]",
+            f'id = "{pid}"',
+            'name = "某某县人民政府"',
+            'level = "county"',
+            f'list_urls = ["{url}"]',
+            "",
+        ]
     path.write_text("\n".join(lines), encoding="utf-8")
     hosts = ["127.0.0.1"] + sorted({url.split("/")[2] for url in portals.values()})
     p.settings.update(portals=str(path), allow_private_hosts=hosts, min_delay_s=0.0, **settings)

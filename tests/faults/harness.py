@@ -59,7 +59,9 @@ class Broker:
     def start(self) -> Broker:
         # A restart must wait for *this* process's "Server is ready", not the previous one's.
         if self.server.log_path and self.server.log_path.exists():
-            self.server.log_path.rename(self.server.log_path.with_suffix(f".{time.monotonic_ns()}.log"))
+            self.server.log_path.rename(
+                self.server.log_path.with_suffix(f".{time.monotonic_ns()}.log")
+            )
         self.server.start(timeout=30)
         return self
 
@@ -119,7 +121,9 @@ class Worker:
 
         def ready():
             if self.proc.poll() is not None:
-                raise AssertionError(f"{self.name} exited {self.proc.returncode}:\n{self.output()[-3000:]}")
+                raise AssertionError(
+                    f"{self.name} exited {self.proc.returncode}:\n{self.output()[-3000:]}"
+                )
             return f"nianbao {self.stage}: consuming" in self.output()
 
         await until(ready, within, 0.1, f"{self.name} started")
@@ -202,9 +206,15 @@ class Pipeline:
     def __init__(self, tmp_path: Path, **settings) -> None:
         self.tmp = tmp_path
         self.broker = Broker(tmp_path / "nats")
-        self.settings = {"data_dir": str(tmp_path / "data"), "nak_delays_s": [0.3, 0.6, 1.0],
-                         "lag_interval_s": 0.5, "dlq_interval_s": 0, "graceful_timeout_s": 10,
-                         "log_level": "WARNING", **settings}
+        self.settings = {
+            "data_dir": str(tmp_path / "data"),
+            "nak_delays_s": [0.3, 0.6, 1.0],
+            "lag_interval_s": 0.5,
+            "dlq_interval_s": 0,
+            "graceful_timeout_s": 10,
+            "log_level": "WARNING",
+            **settings,
+        }
         self.workers: list[Worker] = []
         self.nc = None
         self.js = None
@@ -216,8 +226,13 @@ class Pipeline:
     async def start(self, *stages: str) -> Pipeline:
         await asyncio.to_thread(self.broker.start)
         self.settings["nats_url"] = self.broker.url
-        self.nc = await nats.connect(self.broker.url, max_reconnect_attempts=-1, reconnect_time_wait=0.2,
-                                     allow_reconnect=True, connect_timeout=2)
+        self.nc = await nats.connect(
+            self.broker.url,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.2,
+            allow_reconnect=True,
+            connect_timeout=2,
+        )
         self.js = self.nc.jetstream(timeout=5)
         await topology.apply(self.js, self.config)
         for stage in stages:
@@ -263,15 +278,30 @@ class AckTap:
     async def _on(self, msg) -> None:
         t = msg.subject.split(".")
         tokens = t[2:9] if len(t) == 9 else t[4:11]
-        if len(tokens) < 7 or (self.stream, self.consumer) not in ((tokens[0], tokens[1]), (None, None)):
+        if len(tokens) < 7 or (self.stream, self.consumer) not in (
+            (tokens[0], tokens[1]),
+            (None, None),
+        ):
             return
         body = msg.data.decode(errors="replace")
-        self.seen.append({"kind": body.split(" ", 1)[0] or "+ACK", "body": body, "consumer": tokens[1],
-                          "delivered": int(tokens[2]),
-                          "stream_seq": int(tokens[3]), "ts": int(tokens[5]) / 1e9, "at": time.monotonic()})
+        self.seen.append(
+            {
+                "kind": body.split(" ", 1)[0] or "+ACK",
+                "body": body,
+                "consumer": tokens[1],
+                "delivered": int(tokens[2]),
+                "stream_seq": int(tokens[3]),
+                "ts": int(tokens[5]) / 1e9,
+                "at": time.monotonic(),
+            }
+        )
 
     def of(self, stream_seq: int, kind: str | None = None) -> list[dict]:
-        return [s for s in self.seen if s["stream_seq"] == stream_seq and (kind is None or s["kind"] == kind)]
+        return [
+            s
+            for s in self.seen
+            if s["stream_seq"] == stream_seq and (kind is None or s["kind"] == kind)
+        ]
 
     def kinds(self, stream_seq: int) -> list[str]:
         return [s["kind"] for s in self.of(stream_seq) if s["kind"] != "+WPI"]

@@ -89,29 +89,45 @@ def key_of_event(event) -> Key | None:
 class Ledger:
     """Reads the broker and the stores; `settle()` waits for quiescence, `check()` asserts."""
 
-    def __init__(self, js, search_url: str, objects_root: Path | None = None, s3=None,
-                 crawl_seqs: list[int] | None = None, fetched_are_inputs: bool = True) -> None:
+    def __init__(
+        self,
+        js,
+        search_url: str,
+        objects_root: Path | None = None,
+        s3=None,
+        crawl_seqs: list[int] | None = None,
+        fetched_are_inputs: bool = True,
+    ) -> None:
         self.js = js
         self.search_url = search_url
         self.objects_root = objects_root
         self.s3 = s3  # (minio client, bucket) for an s3:// object store
         self.confirmed: dict[int, str] = {}  # DOCS seq → subject of every PubAck'ed input
         self.crawls: list[int] = list(crawl_seqs or [])
-        self.fetched_are_inputs = fetched_are_inputs  # every doc.fetched in DOCS (crawl outputs too)
+        self.fetched_are_inputs = (
+            fetched_are_inputs  # every doc.fetched in DOCS (crawl outputs too)
+        )
         self._docs: list[Entry] = []
         self._next = {DOCS: 1, DLQ: 1}
         self._dlq: list[Entry] = []
 
     # --- inputs ------------------------------------------------------------------------------------
-    async def publish(self, subject: str, data: bytes, msg_id: str, headers: dict | None = None,
-                      within: float = 60.0):
+    async def publish(
+        self,
+        subject: str,
+        data: bytes,
+        msg_id: str,
+        headers: dict | None = None,
+        within: float = 60.0,
+    ):
         """Publish until the broker confirms it, retrying with the SAME Msg-Id (a retry after a lost
         PubAck must not create a second entry); the confirmed seq becomes a ledger input."""
         deadline = time.monotonic() + within
         while True:
             try:
-                ack = await self.js.publish(subject, data, headers={**(headers or {}), MSG_ID_HEADER: msg_id},
-                                            timeout=2)
+                ack = await self.js.publish(
+                    subject, data, headers={**(headers or {}), MSG_ID_HEADER: msg_id}, timeout=2
+                )
             except Exception:
                 if time.monotonic() > deadline:
                     raise
@@ -173,7 +189,9 @@ class Ledger:
 
             conn = await asyncpg.connect(self.search_url, timeout=10)
             try:
-                found = [(r[0], r[1]) for r in await conn.fetch("SELECT doc_id, version FROM reports")]
+                found = [
+                    (r[0], r[1]) for r in await conn.fetch("SELECT doc_id, version FROM reports")
+                ]
             finally:
                 await conn.close()
         counts = Counter(d for d, _ in found)
@@ -215,7 +233,9 @@ class Ledger:
         indexed_events: Counter = Counter()
         for e in self._docs:
             event = _decode(e.data)
-            if e.seq in self.confirmed or (self.fetched_are_inputs and e.subject.startswith("doc.fetched.")):
+            if e.seq in self.confirmed or (
+                self.fetched_are_inputs and e.subject.startswith("doc.fetched.")
+            ):
                 key = key_of_event(event) if isinstance(event, DocFetched) else ("seq", e.seq)
                 inputs[key].append(e.seq)
                 by_seq[e.seq] = key
@@ -236,7 +256,12 @@ class Ledger:
         unrecorded, unfetchable = [], []
         for a in self._dlq:
             adv = json.loads(a.data)
-            kind, stream, seq, stage = adv.get("type", ""), adv.get("stream"), adv.get("stream_seq"), adv.get("consumer")
+            kind, stream, seq, stage = (
+                adv.get("type", ""),
+                adv.get("stream"),
+                adv.get("stream_seq"),
+                adv.get("consumer"),
+            )
             if kind.endswith(".terminated"):
                 if (stage, seq) not in rejected_at:
                     unrecorded.append(seq)
@@ -265,18 +290,34 @@ class Ledger:
                 if seq not in remaining and not outcomes[("crawl", seq)]:
                     outcomes[("crawl", seq)].add("crawled")
         objects, stray = await asyncio.to_thread(self._objects)
-        return Snapshot(dict(outcomes), dict(inputs), index, dupes, objects, stray, indexed_events,
-                        unrecorded, unfetchable, await self._lag(), rejections, list(self._docs))
+        return Snapshot(
+            dict(outcomes),
+            dict(inputs),
+            index,
+            dupes,
+            objects,
+            stray,
+            indexed_events,
+            unrecorded,
+            unfetchable,
+            await self._lag(),
+            rejections,
+            list(self._docs),
+        )
 
     async def _crawl_queue(self) -> set[int]:
         info = await self.js.stream_info(CRAWL)
         left = set()
         for seq in self.crawls:
-            if info.state.first_seq <= seq <= info.state.last_seq and await self._original(CRAWL, seq):
+            if info.state.first_seq <= seq <= info.state.last_seq and await self._original(
+                CRAWL, seq
+            ):
                 left.add(seq)
         return left
 
-    async def settle(self, within: float = 120.0, quiet_polls: int = 3, every: float = 0.5) -> Snapshot:
+    async def settle(
+        self, within: float = 120.0, quiet_polls: int = 3, every: float = 0.5
+    ) -> Snapshot:
         """Wait until every input has an outcome and every consumer is idle for `quiet_polls`
         polls in a row (a message waiting out a nak delay is in neither count, but it has no
         outcome yet, so completeness covers it)."""
@@ -313,14 +354,22 @@ def assert_complete(snap: Snapshot, confirmed: dict[int, str]) -> None:
     assert not snap.index_dupes, f"doc_ids indexed twice: {snap.index_dupes}"
     phantom = [d for d, v in snap.index.items() if (d, v) not in snap.inputs]
     assert not phantom, f"indexed documents that are no input: {phantom}"
-    assert all(snap.objects.values()), f"objects whose bytes do not hash to their key: {snap.objects}"
+    assert all(snap.objects.values()), (
+        f"objects whose bytes do not hash to their key: {snap.objects}"
+    )
     assert not snap.stray_files, f"partial/temporary files in the object store: {snap.stray_files}"
     for doc_id, version in snap.index.items():
-        assert f"raw/{version}" in snap.objects or not snap.objects, f"indexed {doc_id} has no raw/{version}"
+        assert f"raw/{version}" in snap.objects or not snap.objects, (
+            f"indexed {doc_id} has no raw/{version}"
+        )
     twice = {k: n for k, n in snap.indexed_events.items() if n > 1}
     assert not twice, f"more than one doc.indexed for one version: {twice}"
-    assert not snap.unrecorded_terminations, f"terminated without doc.rejected: {snap.unrecorded_terminations}"
-    assert not snap.unfetchable_dead, f"dead letters whose original is gone: {snap.unfetchable_dead}"
+    assert not snap.unrecorded_terminations, (
+        f"terminated without doc.rejected: {snap.unrecorded_terminations}"
+    )
+    assert not snap.unfetchable_dead, (
+        f"dead letters whose original is gone: {snap.unfetchable_dead}"
+    )
     assert snap.idle(), f"consumers not idle: {snap.lag}"
 
 

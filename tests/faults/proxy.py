@@ -32,7 +32,9 @@ class Proxy:
         return f"127.0.0.1:{self.port}"
 
     async def up(self) -> Proxy:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port, reuse_address=True)
+        self._server = await asyncio.start_server(
+            self._serve, "127.0.0.1", self.port, reuse_address=True
+        )
         return self
 
     async def down(self) -> None:

@@ -59,7 +59,9 @@ async def _moved(p, stage, before):
     return await handled(p, stage) > before
 
 
-async def test_broker_sigkill_mid_stream_loses_nothing_and_workers_resume_without_restart(pipelines, seeds):
+async def test_broker_sigkill_mid_stream_loses_nothing_and_workers_resume_without_restart(
+    pipelines, seeds
+):
     p = await pipelines(ack_wait_s=10).start(*STAGES)
     ledger, pids, resumed = await crash_mid_stream(p, seeds, N, p.broker.kill)
 

@@ -16,7 +16,9 @@ pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(400)]
 N = 300
 
 
-async def test_broker_sigterm_mid_stream_loses_nothing_and_redelivers_almost_nothing(pipelines, seeds):
+async def test_broker_sigterm_mid_stream_loses_nothing_and_redelivers_almost_nothing(
+    pipelines, seeds
+):
     p = await pipelines(ack_wait_s=10).start(*STAGES)
     tap = await AckTap(p.nc).start()
     ledger, pids, resumed = await crash_mid_stream(p, seeds, N, p.broker.terminate)
@@ -28,9 +30,13 @@ async def test_broker_sigterm_mid_stream_loses_nothing_and_redelivers_almost_not
     assert resumed < 10, f"stages resumed {resumed:.1f}s after the broker came back"
     assert snap.count("doc.fetched.") == N and len(snap.index) == N
     assert {snap.outcome(k) for k in snap.inputs} == {"indexed"}
-    assert sum(1 for s in tap.seen if s["consumer"] == "indexer" and s["kind"] == "+ACK") >= N  # the tap sees acks
+    assert (
+        sum(1 for s in tap.seen if s["consumer"] == "indexer" and s["kind"] == "+ACK") >= N
+    )  # the tap sees acks
     # ≈ 0: per stage at most the message being handled when the server went away (its ack is
     # lost) and the one already on the wire in the pull response (delivered, never received)
-    redelivered = Counter(s["consumer"] for s in tap.seen if s["delivered"] > 1 and s["kind"] == "+ACK")
+    redelivered = Counter(
+        s["consumer"] for s in tap.seen if s["delivered"] > 1 and s["kind"] == "+ACK"
+    )
     assert set(redelivered) <= {s.name for s in TOPOLOGY.values()}
     assert all(n <= 2 for n in redelivered.values()), redelivered

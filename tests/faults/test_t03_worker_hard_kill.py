@@ -27,7 +27,9 @@ async def held_inside_handler(p, proxy, seeds, name: str):
     return ledger, event, ack
 
 
-async def test_a_parser_killed_inside_its_handler_is_redelivered_once_with_one_effect(pipelines, s3_proxy, seeds):
+async def test_a_parser_killed_inside_its_handler_is_redelivered_once_with_one_effect(
+    pipelines, s3_proxy, seeds
+):
     p = await use_s3(pipelines(ack_wait_s=2), s3_proxy).start("parser", "validator", "indexer")
     tap = await AckTap(p.nc, "DOCS", "parser").start()
     ledger, event, ack = await held_inside_handler(p, s3_proxy, seeds, "t3")
@@ -39,7 +41,14 @@ async def test_a_parser_killed_inside_its_handler_is_redelivered_once_with_one_e
     await tap.stop()
 
     # the killed delivery was never settled; the second one (after ack_wait) was acked
-    assert [(s["kind"], s["delivered"]) for s in tap.of(ack.seq) if s["kind"] != "+WPI"] == [("+ACK", 2)]
-    assert [snap.count(f"doc.{k}.") for k in ("fetched", "parsed", "validated", "indexed")] == [1, 1, 1, 1]
+    assert [(s["kind"], s["delivered"]) for s in tap.of(ack.seq) if s["kind"] != "+WPI"] == [
+        ("+ACK", 2)
+    ]
+    assert [snap.count(f"doc.{k}.") for k in ("fetched", "parsed", "validated", "indexed")] == [
+        1,
+        1,
+        1,
+        1,
+    ]
     assert snap.outcome((event.ref.doc_id, event.ref.version)) == "indexed"
     assert list(snap.objects) == [event.ref.object_key]

@@ -24,8 +24,9 @@ async def sigterm_during_slow_handler(p, proxy, seeds, name):
     tap = await AckTap(p.nc, "DOCS", "parser").start()
     stalled = time.monotonic()
     ledger, event, ack = await held_inside_handler(p, proxy, seeds, name)
-    asyncio.get_running_loop().call_at(asyncio.get_running_loop().time() + HANDLER_S
-                                       - (time.monotonic() - stalled), proxy.unstall)
+    asyncio.get_running_loop().call_at(
+        asyncio.get_running_loop().time() + HANDLER_S - (time.monotonic() - stalled), proxy.unstall
+    )
     parser = p.worker("parser")
     parser.signal(signal.SIGTERM)
     sent = time.monotonic()
@@ -37,10 +38,15 @@ def settlements(tap, seq):
     return [(s["kind"], s["delivered"]) for s in tap.of(seq) if s["kind"] != "+WPI"]
 
 
-async def test_sigterm_lets_the_in_flight_handler_finish_and_ack_before_exit(pipelines, s3_proxy, seeds):
+async def test_sigterm_lets_the_in_flight_handler_finish_and_ack_before_exit(
+    pipelines, s3_proxy, seeds
+):
     p = await use_s3(pipelines(graceful_timeout_s=10, ack_wait_s=30), s3_proxy).start(
-        "parser", "validator", "indexer")
-    tap, ledger, ack, event, took, code = await sigterm_during_slow_handler(p, s3_proxy, seeds, "t4-ok")
+        "parser", "validator", "indexer"
+    )
+    tap, ledger, ack, event, took, code = await sigterm_during_slow_handler(
+        p, s3_proxy, seeds, "t4-ok"
+    )
     snap = await ledger.check(within=60)
     await tap.stop()
 
@@ -49,10 +55,15 @@ async def test_sigterm_lets_the_in_flight_handler_finish_and_ack_before_exit(pip
     assert snap.outcome((event.ref.doc_id, event.ref.version)) == "indexed"
 
 
-async def test_past_the_graceful_timeout_the_message_stays_unacked_and_is_redelivered(pipelines, s3_proxy, seeds):
+async def test_past_the_graceful_timeout_the_message_stays_unacked_and_is_redelivered(
+    pipelines, s3_proxy, seeds
+):
     p = await use_s3(pipelines(graceful_timeout_s=1, ack_wait_s=2), s3_proxy).start(
-        "parser", "validator", "indexer")
-    tap, ledger, ack, event, took, code = await sigterm_during_slow_handler(p, s3_proxy, seeds, "t4-cut")
+        "parser", "validator", "indexer"
+    )
+    tap, ledger, ack, event, took, code = await sigterm_during_slow_handler(
+        p, s3_proxy, seeds, "t4-cut"
+    )
     await p.spawn("parser", name="parser-2").started()
     snap = await ledger.check(within=60)
     await tap.stop()

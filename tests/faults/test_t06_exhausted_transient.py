@@ -16,7 +16,8 @@ SEED = "000_bac61c4872424ad3.txt"
 
 
 async def test_a_never_healing_store_is_retried_four_times_with_growing_gaps_then_dead_lettered(
-        pipelines, s3_proxy, seeds):
+    pipelines, s3_proxy, seeds
+):
     p = use_s3(pipelines(max_deliver=4, nak_delays_s=DELAYS, store_timeout_s=1), s3_proxy)
     await p.start("parser", "validator", "indexer")
     tap = await AckTap(p.nc, "DOCS", "parser").start()

@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(120)]
 SEED = "001_de27d4d4802e9364.txt"
 
 
-async def test_duplicates_inside_the_window_are_one_entry_and_outside_it_have_one_effect(pipelines, seeds):
+async def test_duplicates_inside_the_window_are_one_entry_and_outside_it_have_one_effect(
+    pipelines, seeds
+):
     p = await pipelines().start("parser", "validator", "indexer")
     tap = await AckTap(p.nc, "DOCS", "parser").start()
     ledger = ledger_for(p)
@@ -32,7 +34,10 @@ async def test_duplicates_inside_the_window_are_one_entry_and_outside_it_have_on
     assert (again.duplicate, again.seq) == (True, first.seq) and not later.duplicate
     assert snap.count("doc.fetched.") == 2
     # both stream entries were handled (acked) by the parser …
-    assert [s["kind"] for s in tap.of(first.seq) + tap.of(later.seq) if s["kind"] != "+WPI"] == ["+ACK", "+ACK"]
+    assert [s["kind"] for s in tap.of(first.seq) + tap.of(later.seq) if s["kind"] != "+WPI"] == [
+        "+ACK",
+        "+ACK",
+    ]
     # … but their derived events carry the same Msg-Ids: one flow downstream, one of everything
     assert [snap.count(f"doc.{k}.") for k in ("parsed", "validated", "indexed")] == [1, 1, 1]
     assert snap.outcome((event.ref.doc_id, event.ref.version)) == "indexed"

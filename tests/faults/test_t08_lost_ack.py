@@ -53,8 +53,11 @@ async def test_a_late_ack_is_redelivered_to_the_other_worker_and_changes_nothing
     snap = await ledger.check(within=60)
     await tap.stop()
 
-    validated_seq = next(e.seq for e in snap.docs if e.subject.startswith("doc.validated.")
-                         and event.ref.doc_id.encode() in e.data)
+    validated_seq = next(
+        e.seq
+        for e in snap.docs
+        if e.subject.startswith("doc.validated.") and event.ref.doc_id.encode() in e.data
+    )
     delivered = sorted(s["delivered"] for s in tap.of(validated_seq, "+ACK"))
     assert delivered[0] == 1 and delivered[-1] >= 2  # redelivered after ack_wait, both acked
     assert snap.outcome((event.ref.doc_id, event.ref.version)) == "indexed"
@@ -62,7 +65,9 @@ async def test_a_late_ack_is_redelivered_to_the_other_worker_and_changes_nothing
 
 
 @pytest.mark.s3
-async def test_in_progress_heartbeats_keep_a_slow_handler_from_being_redelivered(pipelines, s3_proxy, seeds):
+async def test_in_progress_heartbeats_keep_a_slow_handler_from_being_redelivered(
+    pipelines, s3_proxy, seeds
+):
     p = use_s3(pipelines(ack_wait_s=1), s3_proxy)
     await p.start("parser", "validator", "indexer")
     p.spawn("parser", name="parser-2")

@@ -22,9 +22,17 @@ async def retried(worker, stage: str) -> float:
     return await worker.metric("nianbao_retries_total", stage=stage)
 
 
-async def test_an_s3_outage_is_ridden_out_with_naks_and_loses_nothing(pipelines, s3_proxy, sample_portal, seeds):
-    p = use_s3(pipelines(**crawling(sample_portal.url, max_deliver=40, nak_delays_s=[0.5, 1.0, 2.0],
-                                    store_timeout_s=1)), s3_proxy)
+async def test_an_s3_outage_is_ridden_out_with_naks_and_loses_nothing(
+    pipelines, s3_proxy, sample_portal, seeds
+):
+    p = use_s3(
+        pipelines(
+            **crawling(
+                sample_portal.url, max_deliver=40, nak_delays_s=[0.5, 1.0, 2.0], store_timeout_s=1
+            )
+        ),
+        s3_proxy,
+    )
     await p.start("fetcher", "parser", "validator", "indexer")
     ledger = ledger_for(p)
     seeded, _ = await seed(p, ledger, seeds[SEED], "t9")  # stored before the outage
@@ -45,5 +53,7 @@ async def test_an_s3_outage_is_ridden_out_with_naks_and_loses_nothing(pipelines,
     assert not [k for k, v in snap.outcomes.items() if any(o.startswith("dead:") for o in v)]
     assert snap.outcome((seeded.ref.doc_id, seeded.ref.version)) == "indexed"
     assert snap.outcome(("crawl", 1)) == "crawled"
-    assert len(snap.index) >= 5  # the five sample reports, crawled through the outage, plus the seed
+    assert (
+        len(snap.index) >= 5
+    )  # the five sample reports, crawled through the outage, plus the seed
     assert all(f"raw/{v}" in snap.objects for v in snap.index.values())

@@ -62,10 +62,19 @@ def assert_indexed_once(snap, n):
 
 
 @pytest.mark.postgres
-async def test_postgres_stopped_for_20s_is_ridden_out_and_every_doc_is_indexed_once(pipelines, fresh_pg, seeds):
-    p = await pipelines(search=fresh_pg.url, search_migrate=True, **STORE).start("parser", "validator", "indexer")
-    _, snap, peak = await ride_out(p, seeds, lambda: asyncio.to_thread(fresh_pg.stop),
-                                   lambda: asyncio.to_thread(fresh_pg.start), ("validator", "indexer"))
+async def test_postgres_stopped_for_20s_is_ridden_out_and_every_doc_is_indexed_once(
+    pipelines, fresh_pg, seeds
+):
+    p = await pipelines(search=fresh_pg.url, search_migrate=True, **STORE).start(
+        "parser", "validator", "indexer"
+    )
+    _, snap, peak = await ride_out(
+        p,
+        seeds,
+        lambda: asyncio.to_thread(fresh_pg.stop),
+        lambda: asyncio.to_thread(fresh_pg.start),
+        ("validator", "indexer"),
+    )
     assert_indexed_once(snap, len(seeds))
     assert peak >= 1
 
@@ -75,7 +84,9 @@ async def test_sqlite_locked_for_20s_is_ridden_out_and_every_doc_is_indexed_once
     lock = {}
 
     async def take():
-        lock["held"] = await asyncio.to_thread(SqliteWriteLock, p.config.search_url.removeprefix("sqlite:///"))
+        lock["held"] = await asyncio.to_thread(
+            SqliteWriteLock, p.config.search_url.removeprefix("sqlite:///")
+        )
 
     async def release():
         await asyncio.to_thread(lock["held"].release)

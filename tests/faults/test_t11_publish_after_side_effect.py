@@ -18,7 +18,8 @@ SEED = "004_12a69261f9476b84.txt"
 
 
 async def test_a_publish_failing_after_the_object_put_ends_in_one_event_and_one_object(
-        pipelines, fake_portal, seeds):
+    pipelines, fake_portal, seeds
+):
     p = pipelines(nak_delays_s=[1.0], ack_wait_s=60)
     registry_for(p, {"t11": fake_portal.url + COLUMN + "/index.html"})
     body = article(REPORT_2021, "<pre>" + seeds[SEED].decode("utf-8") + "</pre>")
@@ -36,7 +37,9 @@ async def test_a_publish_failing_after_the_object_put_ends_in_one_event_and_one_
     await publish_crawl(ledger, "t11")
     fetcher = p.worker("fetcher")
     # the publish after the put times out (10 s) and the job is nak'ed while the broker is frozen
-    await until(lambda: fetcher.metric("nianbao_retries_total", stage="fetcher"), 60, 0.2, "fetcher nak")
+    await until(
+        lambda: fetcher.metric("nianbao_retries_total", stage="fetcher"), 60, 0.2, "fetcher nak"
+    )
     p.broker.resume()
 
     snap = await ledger.check(within=90)

@@ -24,8 +24,14 @@ pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 
 def cli(p, *args, **settings) -> subprocess.CompletedProcess:
     env = env_of(**{**p.settings, **settings})
-    return subprocess.run([sys.executable, "-m", "shared.cli.main", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli.main", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 async def test_a_changed_max_deliver_is_reported_as_drift_and_fails_readiness(pipelines):
@@ -38,10 +44,14 @@ async def test_a_changed_max_deliver_is_reported_as_drift_and_fails_readiness(pi
 
     assert drifted.returncode == 1 and "max_deliver: want 9, have 6" in drifted.stderr
     assert status == 503 and "max_deliver: want 9, have 6" in body
-    assert (await asyncio.to_thread(p.workers[0].get, "/readyz"))[0] == 200  # the old code sees no drift: still ready
+    assert (await asyncio.to_thread(p.workers[0].get, "/readyz"))[
+        0
+    ] == 200  # the old code sees no drift: still ready
 
 
-async def test_a_replay_since_t_reprocesses_the_selection_byte_identically_without_duplicates(pipelines, seeds):
+async def test_a_replay_since_t_reprocesses_the_selection_byte_identically_without_duplicates(
+    pipelines, seeds
+):
     p = await pipelines().start("parser", "validator", "indexer")
     ledger = ledger_for(p)
     names = sorted(seeds)
@@ -52,13 +62,19 @@ async def test_a_replay_since_t_reprocesses_the_selection_byte_identically_witho
     replayed = [(await seed(p, ledger, seeds[n], f"new-{i}"))[0] for i, n in enumerate(names[1:])]
     before = await ledger.settle(within=60)
 
-    done = await asyncio.to_thread(cli, p, "replay", "doc.fetched.>", "--since", since, "--no-progress")
+    done = await asyncio.to_thread(
+        cli, p, "replay", "doc.fetched.>", "--since", since, "--no-progress"
+    )
     await until(lambda: _parsed_replays(ledger, len(replayed)), 60, 0.2, "replayed docs parsed")
     after = await ledger.check(within=60)
 
     assert done.returncode == 0, done.stderr
-    copies = [e for e in after.docs if e.subject.startswith("doc.fetched.") and REPLAY_HEADER in e.headers]
-    assert sorted(decode(e.data).ref.doc_id for e in copies) == sorted(e.ref.doc_id for e in replayed)
+    copies = [
+        e for e in after.docs if e.subject.startswith("doc.fetched.") and REPLAY_HEADER in e.headers
+    ]
+    assert sorted(decode(e.data).ref.doc_id for e in copies) == sorted(
+        e.ref.doc_id for e in replayed
+    )
     originals, again = _parsed_by_doc(after, replay=False), _parsed_by_doc(after, replay=True)
     assert set(again) == {e.ref.doc_id for e in replayed}
     assert all(again[d] == originals[d] for d in again)  # parsing is deterministic

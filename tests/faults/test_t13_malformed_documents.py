@@ -21,16 +21,22 @@ SEED = "000_bac61c4872424ad3.txt"
 def malformed() -> dict[str, tuple[bytes, str]]:
     rng = random.Random(13)
     return {
-        "truncated_pdf": (b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Ty",
-                          "application/pdf"),
+        "truncated_pdf": (
+            b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Ty",
+            "application/pdf",
+        ),
         "garbage_html": (bytes(rng.randrange(256) for _ in range(20000)), "text/html"),
-        "nul_html": (b"<html><body>" + b"\x00" * 5000 + "一、总体情况\x00\x00".encode() + b"</body></html>",
-                     "text/html; charset=utf-8"),
+        "nul_html": (
+            b"<html><body>" + b"\x00" * 5000 + "一、总体情况\x00\x00".encode() + b"</body></html>",
+            "text/html; charset=utf-8",
+        ),
         "wrong_type": (b"PK\x03\x04" + bytes(rng.randrange(256) for _ in range(3000)), "text/html"),
     }
 
 
-async def test_malformed_documents_are_rejected_on_first_delivery_and_the_worker_survives(pipelines, seeds):
+async def test_malformed_documents_are_rejected_on_first_delivery_and_the_worker_survives(
+    pipelines, seeds
+):
     p = await pipelines().start("parser", "validator", "indexer")
     tap = await AckTap(p.nc, "DOCS", "parser").start()
     ledger = ledger_for(p)
@@ -53,6 +59,8 @@ async def test_malformed_documents_are_rejected_on_first_delivery_and_the_worker
         "wrong_type": "rejected:parser:parse_error",
     }
     for _, (_, ack) in bad.items():
-        assert [(s["kind"], s["delivered"]) for s in tap.of(ack.seq) if s["kind"] != "+WPI"] == [("+TERM", 1)]
+        assert [(s["kind"], s["delivered"]) for s in tap.of(ack.seq) if s["kind"] != "+WPI"] == [
+            ("+TERM", 1)
+        ]
     assert snap.outcome((good.ref.doc_id, good.ref.version)) == "indexed"
     assert parser.alive and parser.pid == pid and parser.peak_rss() < RSS_LIMIT

@@ -30,8 +30,14 @@ def variants(text: str) -> dict[str, tuple[bytes, str]]:
     return {
         "gbk_declared_utf8": (text.encode("gbk", "replace"), "text/plain; charset=utf-8"),
         "utf16_no_bom": (text.encode("utf-16-le"), "text/plain"),
-        "bom_contradicts_header": (b"\xef\xbb\xbf" + text.encode("utf-8"), "text/plain; charset=gbk"),
-        "mixed_utf8_gbk": (text[:half].encode("utf-8") + text[half:].encode("gbk", "replace"), "text/plain"),
+        "bom_contradicts_header": (
+            b"\xef\xbb\xbf" + text.encode("utf-8"),
+            "text/plain; charset=gbk",
+        ),
+        "mixed_utf8_gbk": (
+            text[:half].encode("utf-8") + text[half:].encode("gbk", "replace"),
+            "text/plain",
+        ),
         "invalid_sequences": (bytes(noise), "text/plain; charset=utf-8"),
     }
 
@@ -48,24 +54,35 @@ def strings(obj):
             yield from strings(v)
 
 
-async def test_odd_encodings_are_decoded_to_nfc_with_the_encoding_recorded_or_rejected(pipelines, seeds):
+async def test_odd_encodings_are_decoded_to_nfc_with_the_encoding_recorded_or_rejected(
+    pipelines, seeds
+):
     p = await pipelines().start("parser", "validator", "indexer")
     ledger = ledger_for(p)
     parser = p.worker("parser")
     pid = parser.pid
     text = unicodedata.normalize("NFC", seeds[SEED].decode("utf-8"))
-    sent = {name: (await seed(p, ledger, data, f"t15-{name}", content_type=ctype))[0]
-            for name, (data, ctype) in variants(text).items()}
+    sent = {
+        name: (await seed(p, ledger, data, f"t15-{name}", content_type=ctype))[0]
+        for name, (data, ctype) in variants(text).items()
+    }
 
     snap = await ledger.check(within=60)
 
-    parsed = {decode(e.data).ref.doc_id: decode(e.data).report for e in snap.docs if e.subject.startswith("doc.parsed.")}
+    parsed = {
+        decode(e.data).ref.doc_id: decode(e.data).report
+        for e in snap.docs
+        if e.subject.startswith("doc.parsed.")
+    }
     outcomes = {}
     for name, event in sent.items():
         outcome = snap.outcome((event.ref.doc_id, event.ref.version))
         outcomes[name] = outcome
         if outcome.startswith("rejected:"):
-            assert outcome in ("rejected:parser:encoding", "rejected:parser:parse_error"), (name, outcome)
+            assert outcome in ("rejected:parser:encoding", "rejected:parser:parse_error"), (
+                name,
+                outcome,
+            )
             continue
         report = parsed[event.ref.doc_id]
         texts = list(strings(msgspec.to_builtins(report)))
@@ -73,7 +90,9 @@ async def test_odd_encodings_are_decoded_to_nfc_with_the_encoding_recorded_or_re
         assert all(unicodedata.is_normalized("NFC", t) for t in texts), name
         body = "".join(texts)
         assert body.count("\ufffd") <= MAX_REPLACEMENT_RATIO * len(body), name
-    assert outcomes["invalid_sequences"] == "rejected:parser:encoding"  # a third of the bytes broken
+    assert (
+        outcomes["invalid_sequences"] == "rejected:parser:encoding"
+    )  # a third of the bytes broken
     assert outcomes["mixed_utf8_gbk"] == "rejected:parser:encoding"  # half of it would be mojibake
     # BOM-less UTF-16 is recognised by the parity of its NUL bytes and decoded, not refused as binary.
     assert outcomes["utf16_no_bom"] == "indexed"

@@ -33,8 +33,14 @@ def deflate_bomb(size: int) -> bytes:
 def docx_with(document_xml: bytes, compress=zipfile.ZIP_DEFLATED) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compress) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
-        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+        )
         z.writestr("word/document.xml", document_xml)
     return buf.getvalue()
 
@@ -46,19 +52,33 @@ def zip_of(name: str, data: bytes) -> bytes:
     return buf.getvalue()
 
 
-LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + b"".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">'.encode()
-                     for i in range(1, 10))
-          + b']><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-          b"<w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>")
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">'.encode()
+        for i in range(1, 10)
+    )
+    + b']><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+    b"<w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>"
+)
 
 
 async def test_transport_bombs_are_cut_at_the_cap_and_rejected_as_bomb(pipelines, fake_portal):
-    p = registry_for(pipelines(max_doc_bytes=CAP), {"t16": fake_portal.url + COLUMN + "/index.html"})
-    serve_column(fake_portal, {
-        f"{COLUMN}/202201/gzip.html": Reply(body=gzip_bomb(BOMB), headers={"Content-Encoding": "gzip"}),
-        f"{COLUMN}/202201/deflate.html": Reply(body=deflate_bomb(BOMB), headers={"Content-Encoding": "deflate"}),
-    }, per_page=5)
+    p = registry_for(
+        pipelines(max_doc_bytes=CAP), {"t16": fake_portal.url + COLUMN + "/index.html"}
+    )
+    serve_column(
+        fake_portal,
+        {
+            f"{COLUMN}/202201/gzip.html": Reply(
+                body=gzip_bomb(BOMB), headers={"Content-Encoding": "gzip"}
+            ),
+            f"{COLUMN}/202201/deflate.html": Reply(
+                body=deflate_bomb(BOMB), headers={"Content-Encoding": "deflate"}
+            ),
+        },
+        per_page=5,
+    )
     snap, fetcher_rss_growth = await crawl_all_stages(p, "t16")
 
     reasons = {r.url.rsplit("/", 1)[1]: r.reason for r in snap.rejections if r.stage == "fetcher"}
@@ -78,7 +98,10 @@ async def test_container_bombs_are_rejected_on_first_delivery_with_bounded_memor
         "billion_laughs": docx_with(LAUGHS),
     }
     started = time.monotonic()
-    sent = {name: await seed(p, ledger, data, f"t16-{name}", content_type=DOCX) for name, data in bombs.items()}
+    sent = {
+        name: await seed(p, ledger, data, f"t16-{name}", content_type=DOCX)
+        for name, data in bombs.items()
+    }
 
     snap = await ledger.check(within=60)
     took = time.monotonic() - started

@@ -41,13 +41,20 @@ def established_to(pid: int, port: int) -> int:
 
 
 async def test_a_trickling_portal_is_cut_at_the_deadline_retried_later_and_delays_no_one_else(
-        pipelines, fake_portal, seeds):
+    pipelines, fake_portal, seeds
+):
     body = article(REPORT_2021, "<pre>" + seeds[SEED].decode() + "</pre>")
     report = f"{COLUMN}/202201/t20220128_1.html"
     with FakePortal() as other:
-        p = registry_for(pipelines(fetch_deadline_s=DEADLINE, nak_delays_s=[1.0], max_workers=2,
-                                   per_host_concurrency=1),
-                         {"slow": fake_portal.url + COLUMN + "/index.html", "fast": other.url + COLUMN + "/index.html"})
+        p = registry_for(
+            pipelines(
+                fetch_deadline_s=DEADLINE, nak_delays_s=[1.0], max_workers=2, per_host_concurrency=1
+            ),
+            {
+                "slow": fake_portal.url + COLUMN + "/index.html",
+                "fast": other.url + COLUMN + "/index.html",
+            },
+        )
         serve_column(fake_portal, {report: [Reply(body=body, trickle=5.0), Reply(body=body)]})
         other_body = article(REPORT_2021, "<pre>" + seeds[OTHER].decode() + "</pre>")
         serve_column(other, {report: Reply(body=other_body)})

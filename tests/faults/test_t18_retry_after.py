@@ -16,11 +16,19 @@ RETRY_AFTER = 10
 SEED = "000_bac61c4872424ad3.txt"
 
 
-async def test_429_with_retry_after_is_honoured_and_the_report_still_arrives(pipelines, fake_portal, seeds):
-    p = registry_for(pipelines(nak_delays_s=[1.0], ack_wait_s=6), {"t18": fake_portal.url + COLUMN + "/index.html"})
+async def test_429_with_retry_after_is_honoured_and_the_report_still_arrives(
+    pipelines, fake_portal, seeds
+):
+    p = registry_for(
+        pipelines(nak_delays_s=[1.0], ack_wait_s=6),
+        {"t18": fake_portal.url + COLUMN + "/index.html"},
+    )
     report = f"{COLUMN}/202201/t20220128_1.html"
     body = article(REPORT_2021, "<pre>" + seeds[SEED].decode() + "</pre>")
-    serve_column(fake_portal, {report: [Reply(429, headers={"Retry-After": str(RETRY_AFTER)}), Reply(body=body)]})
+    serve_column(
+        fake_portal,
+        {report: [Reply(429, headers={"Retry-After": str(RETRY_AFTER)}), Reply(body=body)]},
+    )
     await p.start("fetcher", "parser", "validator", "indexer")
     tap = await AckTap(p.nc, "CRAWL", "fetcher").start()
     ledger = ledger_for(p)
@@ -33,7 +41,9 @@ async def test_429_with_retry_after_is_honoured_and_the_report_still_arrives(pip
     throttled = first.at
     after = [h for h in fake_portal.hits() if h.at > throttled]
     assert first.status == 429 and second.status == 200
-    assert after and min(h.at for h in after) - throttled >= RETRY_AFTER  # nothing to that host before
+    assert (
+        after and min(h.at for h in after) - throttled >= RETRY_AFTER
+    )  # nothing to that host before
     # 10 s is waited inside the job (longer waits become a nak with that delay), with in_progress
     # heartbeats so the server does not redeliver the job meanwhile
     assert [s["kind"] for s in tap.of(job.seq) if s["kind"] != "+WPI"] == ["+ACK"]

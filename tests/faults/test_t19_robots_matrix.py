@@ -25,14 +25,27 @@ def robots_for(case: str, portal: FakePortal) -> None:
     elif case == "r503":
         portal.add("/robots.txt", Reply(503, b"busy"))
     elif case == "rtimeout":
-        portal.add("/robots.txt", Reply(body=b"User-agent: *\nAllow: /\n", content_type="text/plain", trickle=5.0))
+        portal.add(
+            "/robots.txt",
+            Reply(body=b"User-agent: *\nAllow: /\n", content_type="text/plain", trickle=5.0),
+        )
     elif case == "rdisallow":
-        portal.add("/robots.txt", Reply(body=b"User-agent: *\nDisallow: /private\n", content_type="text/plain"))
+        portal.add(
+            "/robots.txt",
+            Reply(body=b"User-agent: *\nDisallow: /private\n", content_type="text/plain"),
+        )
     elif case == "rdelay":
-        portal.add("/robots.txt", Reply(body=b"User-agent: *\nCrawl-delay: 2\n", content_type="text/plain"))
+        portal.add(
+            "/robots.txt", Reply(body=b"User-agent: *\nCrawl-delay: 2\n", content_type="text/plain")
+        )
     elif case == "rbig":
-        body = (b"User-agent: *\nDisallow: /secret\n" + b"# padding\n" * (60 * 1024)
-                + b"Disallow: " + COLUMN.encode() + b"\n")
+        body = (
+            b"User-agent: *\nDisallow: /secret\n"
+            + b"# padding\n" * (60 * 1024)
+            + b"Disallow: "
+            + COLUMN.encode()
+            + b"\n"
+        )
         portal.add("/robots.txt", Reply(body=body, content_type="text/plain"))
     elif case == "rredirect6":
         portal.add("/robots.txt", Reply(301, headers={"Location": "/r1"}))
@@ -45,12 +58,20 @@ async def test_robots_answers_decide_what_is_requested(pipelines, seeds):
     texts = [seeds[n].decode() for n in sorted(seeds)]
     with contextlib.ExitStack() as stack:
         portals = {c: stack.enter_context(FakePortal()) for c in CASES}
-        p = registry_for(pipelines(fetch_deadline_s=2, max_deliver=2, nak_delays_s=[0.5]),
-                         {c: portals[c].url + COLUMN + "/index.html" for c in CASES})
+        p = registry_for(
+            pipelines(fetch_deadline_s=2, max_deliver=2, nak_delays_s=[0.5]),
+            {c: portals[c].url + COLUMN + "/index.html" for c in CASES},
+        )
         bodies = {}
         for i, (case, portal) in enumerate(portals.items()):
-            reports = bodies[case] = {f"{COLUMN}/202201/t{case}_{k}.html": Reply(body=article(
-                TITLE.format(2021 - k), "<pre>" + texts[(i + k) % len(texts)] + "</pre>")) for k in range(2)}
+            reports = bodies[case] = {
+                f"{COLUMN}/202201/t{case}_{k}.html": Reply(
+                    body=article(
+                        TITLE.format(2021 - k), "<pre>" + texts[(i + k) % len(texts)] + "</pre>"
+                    )
+                )
+                for k in range(2)
+            }
             serve_column(portal, reports, per_page=5)
             portal.add("/private/x.html", Reply(body=b"secret"))
             portal.add("/secret/y.html", Reply(body=b"secret"))
@@ -58,10 +79,13 @@ async def test_robots_answers_decide_what_is_requested(pipelines, seeds):
         # the list pages of two portals also link forbidden pages
         for case in ("rdisallow", "rbig"):
             extra = "/private/x.html" if case == "rdisallow" else "/secret/y.html"
-            portals[case].routes[f"{COLUMN}/index.html"] = Reply(body=(
-                f'<html><body><ul><li><a href="./202201/t{case}_0.html">{TITLE.format(2021)}</a></li>'
-                f'<li><a href="./202201/t{case}_1.html">{TITLE.format(2020)}</a></li>'
-                f'<li><a href="{extra}">{TITLE.format(2019)}</a></li></ul></body></html>').encode())
+            portals[case].routes[f"{COLUMN}/index.html"] = Reply(
+                body=(
+                    f'<html><body><ul><li><a href="./202201/t{case}_0.html">{TITLE.format(2021)}</a></li>'
+                    f'<li><a href="./202201/t{case}_1.html">{TITLE.format(2020)}</a></li>'
+                    f'<li><a href="{extra}">{TITLE.format(2019)}</a></li></ul></body></html>'
+                ).encode()
+            )
         await p.start("fetcher", "parser", "validator", "indexer")
         ledger = ledger_for(p)
         jobs = {c: (await publish_crawl(ledger, c)).seq for c in CASES}
@@ -85,5 +109,9 @@ async def test_robots_answers_decide_what_is_requested(pipelines, seeds):
     # a connection set-up (the first request opens the connection, the next reuses it)
     assert min(b - a for a, b in zip(delayed, delayed[1:], strict=False)) >= 1.95
     # one doc.fetched per distinct report (the same bytes on two portals are one document version)
-    crawled = {r.body for c in ("r404", "rdisallow", "rdelay", "rbig", "rredirect6") for r in bodies[c].values()}
+    crawled = {
+        r.body
+        for c in ("r404", "rdisallow", "rdelay", "rbig", "rredirect6")
+        for r in bodies[c].values()
+    }
     assert snap.count("doc.fetched.") == len(crawled)

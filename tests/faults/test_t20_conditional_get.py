@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 SEED = "001_de27d4d4802e9364.txt"
 
 
-async def test_304_and_a_new_etag_with_the_same_bytes_reach_no_stage_downstream(pipelines, fake_portal, seeds):
+async def test_304_and_a_new_etag_with_the_same_bytes_reach_no_stage_downstream(
+    pipelines, fake_portal, seeds
+):
     p = registry_for(pipelines(), {"t20": fake_portal.url + COLUMN + "/index.html"})
     report = f"{COLUMN}/202201/t20220128_1.html"
     body = article(REPORT_2021, "<pre>" + seeds[SEED].decode() + "</pre>")
@@ -43,6 +45,9 @@ async def test_304_and_a_new_etag_with_the_same_bytes_reach_no_stage_downstream(
     assert third.count("doc.fetched.") == first.count("doc.fetched.") == 1
     assert len(third.objects) == 1 and third.index == first.index
     assert {s: len([a for a in t.seen if a["kind"] == "+ACK"]) for s, t in taps.items()} == {
-        "parser": 1, "validator": 1, "indexer": 1}
+        "parser": 1,
+        "validator": 1,
+        "indexer": 1,
+    }
     assert {third.outcome(("crawl", s)) for s in ledger.crawls} == {"crawled"}
     assert await fetcher.metric("nianbao_not_modified_total") == 2

@@ -21,20 +21,32 @@ pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(120)]
 SEEDS = ("003_fd629941e7a907e0.txt", "004_12a69261f9476b84.txt")
 
 
-async def test_old_and_new_event_versions_are_indexed_and_an_unknown_tag_is_poison(pipelines, seeds):
+async def test_old_and_new_event_versions_are_indexed_and_an_unknown_tag_is_poison(
+    pipelines, seeds
+):
     p = await pipelines().start("parser", "validator", "indexer")
     tap = await AckTap(p.nc, "DOCS", "parser").start()
     ledger = ledger_for(p)
-    old_event = fetched_event(seeds[SEEDS[0]], SEED_URL.format("t22-old"), content_type="text/plain")
-    new_event = fetched_event(seeds[SEEDS[1]], SEED_URL.format("t22-new"), content_type="text/plain")
+    old_event = fetched_event(
+        seeds[SEEDS[0]], SEED_URL.format("t22-old"), content_type="text/plain"
+    )
+    new_event = fetched_event(
+        seeds[SEEDS[1]], SEED_URL.format("t22-new"), content_type="text/plain"
+    )
     for event, name in ((old_event, SEEDS[0]), (new_event, SEEDS[1])):
         await put_object(p, event, seeds[name])
     old = {"type": "doc.fetched", "ref": msgspec.to_builtins(old_event.ref), "size": old_event.size}
-    new = {**msgspec.to_builtins(new_event), "schema_version": 2, "signed_by": {"key": "k1"},
-           "ref": {**msgspec.to_builtins(new_event.ref), "mirror": "https://mirror.example/a"}}
+    new = {
+        **msgspec.to_builtins(new_event),
+        "schema_version": 2,
+        "signed_by": {"key": "k1"},
+        "ref": {**msgspec.to_builtins(new_event.ref), "mirror": "https://mirror.example/a"},
+    }
     await ledger.publish("doc.fetched.sample", json.dumps(old).encode(), "t22-old")
     await ledger.publish("doc.fetched.sample", json.dumps(new).encode(), "t22-new")
-    unknown = await ledger.publish("doc.fetched.sample", b'{"type":"doc.fetched.v3","ref":{}}', "t22-tag")
+    unknown = await ledger.publish(
+        "doc.fetched.sample", b'{"type":"doc.fetched.v3","ref":{}}', "t22-tag"
+    )
 
     snap = await ledger.check(within=60)
     await tap.stop()
@@ -53,4 +65,5 @@ def test_the_schema_snapshot_check_fails_on_a_non_additive_change():
     retyped = json.loads(Path(SNAPSHOT).read_text())
     retyped["$defs"]["DocRef"]["properties"]["version"] = {"type": "integer"}
     assert breaking_changes(snapshot, retyped) == [
-        "DocRef.version: changed from {'type': 'string'} to {'type': 'integer'}"]
+        "DocRef.version: changed from {'type': 'string'} to {'type': 'integer'}"
+    ]

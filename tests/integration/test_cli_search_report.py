@@ -22,9 +22,22 @@ def indexed(tmp_path, monkeypatch):
 
     async def fill() -> None:
         store = await open_search_store(f"sqlite:///{tmp_path / 'index.db'}")
-        await store.upsert(event("aaaa1111", year=2021, new_received=cell(3), findings=[T3_ERROR], status="invalid"))
-        await store.upsert(event("bbbb2222", year=2022, new_received=cell(5), text="行政复议案件减少"))
-        await store.upsert(event("cccc3333", year=2022, agency="温州市鹿城区人民政府", new_received=cell(None, kind="blank", raw="")))
+        await store.upsert(
+            event(
+                "aaaa1111", year=2021, new_received=cell(3), findings=[T3_ERROR], status="invalid"
+            )
+        )
+        await store.upsert(
+            event("bbbb2222", year=2022, new_received=cell(5), text="行政复议案件减少")
+        )
+        await store.upsert(
+            event(
+                "cccc3333",
+                year=2022,
+                agency="温州市鹿城区人民政府",
+                new_received=cell(None, kind="blank", raw=""),
+            )
+        )
         await store.close()
         objects = await open_object_store(f"file://{tmp_path / 'objects'}")
         await objects.put_if_absent("raw/v1", b"original", ObjectMeta(key="", size=0))

@@ -27,7 +27,9 @@ DEADLINE_S = 60
 
 
 def _base_nats_conf() -> str:
-    spec = importlib.util.spec_from_file_location("deploy_kustomize_lite", ROOT / "deploy/tools/kustomize_lite.py")
+    spec = importlib.util.spec_from_file_location(
+        "deploy_kustomize_lite", ROOT / "deploy/tools/kustomize_lite.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -41,8 +43,11 @@ def _local_conf(conf: str, i: int, ports: list[dict[str, int]], home: Path) -> s
     conf = conf.replace("port: 4222", f"port: {mine['client']}", 1)
     conf = conf.replace("http_port: 8222", f"http_port: {mine['monitor']}", 1)
     conf = conf.replace("port: 6222", f"port: {mine['cluster']}", 1)
-    conf = re.sub(r"nats://nats-(\d)\.nats-headless:6222",
-                  lambda m: f"nats://127.0.0.1:{ports[int(m.group(1))]['cluster']}", conf)
+    conf = re.sub(
+        r"nats://nats-(\d)\.nats-headless:6222",
+        lambda m: f"nats://127.0.0.1:{ports[int(m.group(1))]['cluster']}",
+        conf,
+    )
     conf = conf.replace("/data/jetstream", str(home / "jetstream"))
     conf = conf.replace("/var/run/nats/nats.pid", str(home / "nats.pid"))
     return conf
@@ -50,7 +55,9 @@ def _local_conf(conf: str, i: int, ports: list[dict[str, int]], home: Path) -> s
 
 def _ready(monitor: int) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true", timeout=2) as r:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{monitor}/healthz?js-enabled-only=true", timeout=2
+        ) as r:
             return r.status == 200
     except OSError:
         return False
@@ -59,7 +66,9 @@ def _ready(monitor: int) -> bool:
 @pytest.fixture
 def cluster(tmp_path):
     conf = _base_nats_conf()
-    ports = [{"client": free_port(), "monitor": free_port(), "cluster": free_port()} for _ in range(3)]
+    ports = [
+        {"client": free_port(), "monitor": free_port(), "cluster": free_port()} for _ in range(3)
+    ]
     procs: list[subprocess.Popen] = []
     try:
         for i in range(3):
@@ -67,8 +76,14 @@ def cluster(tmp_path):
             home.mkdir()
             (home / "nats.conf").write_text(_local_conf(conf, i, ports, home))
             log = (home / "log").open("w")
-            procs.append(subprocess.Popen([find_binary(), "-c", str(home / "nats.conf")], stdout=log,
-                                          stderr=subprocess.STDOUT, env={**os.environ, "SERVER_NAME": f"nats-{i}"}))
+            procs.append(
+                subprocess.Popen(
+                    [find_binary(), "-c", str(home / "nats.conf")],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env={**os.environ, "SERVER_NAME": f"nats-{i}"},
+                )
+            )
         end = time.monotonic() + DEADLINE_S
         while not all(_ready(p["monitor"]) for p in ports):
             assert time.monotonic() < end, "the cluster did not become ready"
@@ -89,8 +104,13 @@ def cluster(tmp_path):
 
 def _nianbao(*args: str, url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "NIANBAO_NATS_URL": url, "NIANBAO_STREAM_REPLICAS": "3"}
-    return subprocess.run([sys.executable, "-m", "shared.cli.main", *args], capture_output=True, text=True,
-                          env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
 
 
 def test_topology_creates_r3_streams_on_the_k8s_nats_config_and_survives_losing_a_server(cluster):
@@ -108,18 +128,24 @@ def test_topology_creates_r3_streams_on_the_k8s_nats_config_and_survives_losing_
             js = nc.jetstream()
             info = await js.stream_info("DOCS")
             peers = len(info.cluster.replicas or []) + 1  # the leader plus its followers
-            first = await js.publish("doc.indexed.cluster-test", b"{}", headers={"Nats-Msg-Id": "one"})
+            first = await js.publish(
+                "doc.indexed.cluster-test", b"{}", headers={"Nats-Msg-Id": "one"}
+            )
             victim = next(i for i, u in enumerate(urls) if str(nc.connected_url.port) not in u)
             procs[victim].terminate()
             procs[victim].wait(15)
             second = None
             for _ in range(50):  # a new stream leader may have to be elected: retry, never drop
                 try:
-                    second = await js.publish("doc.indexed.cluster-test", b"{}", headers={"Nats-Msg-Id": "two"})
+                    second = await js.publish(
+                        "doc.indexed.cluster-test", b"{}", headers={"Nats-Msg-Id": "two"}
+                    )
                     break
                 except (nats.errors.TimeoutError, nats.js.errors.NoStreamResponseError):
                     await asyncio.sleep(0.5)
-            assert second is not None, "DOCS stopped accepting messages with one server of three down"
+            assert second is not None, (
+                "DOCS stopped accepting messages with one server of three down"
+            )
             return info.config.num_replicas, peers, second.seq - first.seq
         finally:
             await nc.close()

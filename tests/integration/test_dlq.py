@@ -29,7 +29,8 @@ def backlog(stage: str) -> float:
 
 
 async def test_a_terminated_message_is_listed_shown_and_redriven_to_success_after_the_fix(
-        nats_server, tmp_path, seeds, capsys):
+    nats_server, tmp_path, seeds, capsys
+):
     data = next(iter(seeds.values()))
     async with Pipeline(nats_server, tmp_path) as p:
         event = fetched_event(data, URL.format("lost"), content_type="text/plain")
@@ -39,25 +40,34 @@ async def test_a_terminated_message_is_listed_shown_and_redriven_to_success_afte
 
         async def listed():
             return len(await dead.entries()) == 1
+
         await until(listed)
         (entry,) = await dead.entries()
         shown, original = await dead.show(entry.dlq_seq)
         assert await dead.backlog() == {"fetcher": 0, "parser": 1, "validator": 0, "indexer": 0}
         gauge_before = backlog("parser")
 
-        code_list = await asyncio.to_thread(run_cli, "dlq", "list", "--json", "--nats-url", p.settings.nats_url)
+        code_list = await asyncio.to_thread(
+            run_cli, "dlq", "list", "--json", "--nats-url", p.settings.nats_url
+        )
         listed_json = json.loads(capsys.readouterr().out)
 
         await store_bytes(p.objects, event, data)  # the fix
-        code = await asyncio.to_thread(run_cli, "dlq", "redrive", str(entry.dlq_seq), "--nats-url",
-                                       p.settings.nats_url)
+        code = await asyncio.to_thread(
+            run_cli, "dlq", "redrive", str(entry.dlq_seq), "--nats-url", p.settings.nats_url
+        )
         await p.idle()
         reports = await p.reports()
         after = await dead.entries(states=("waiting", "redriven", "dismissed"))
         waiting = await dead.entries()
         fetched = await stored(p.js, "doc.fetched")
 
-    assert (entry.stage, entry.kind, entry.reason, entry.deliveries) == ("parser", "terminated", "missing_object", 1)
+    assert (entry.stage, entry.kind, entry.reason, entry.deliveries) == (
+        "parser",
+        "terminated",
+        "missing_object",
+        1,
+    )
     assert entry.subject == "doc.fetched.sample" and entry.doc_id == event.ref.doc_id
     assert "raw/" in entry.detail
     assert decode(original.data) == decode(fetched[0].data) and shown.url == event.ref.url
@@ -93,6 +103,7 @@ async def test_an_exhausted_message_is_redriven_by_stage_filter_once_the_store_i
 
         async def all_dead():
             return len(await dead.entries()) == 3
+
         await until(all_dead)
         entries = await dead.entries(stage="parser", reason="max_deliveries")
         state["down"] = False
@@ -100,19 +111,23 @@ async def test_an_exhausted_message_is_redriven_by_stage_filter_once_the_store_i
 
         async def handled():
             return len(state["handled"]) == 3
+
         await until(handled)
         # a second redrive of the same entry gets a new Msg-Id: not swallowed as a duplicate
         again = await dead.redrive(entries[:1])
 
         async def handled_again():
             return len(state["handled"]) == 4
+
         await until(handled_again)
         counts = await dead.backlog()
         dismissed_before = await dead.entries(states=("dismissed",))
     finally:
         await service.stop()
         await nc.close()
-    assert [(e.kind, e.reason, e.deliveries, e.stage) for e in entries] == [("max_deliveries", "max_deliveries", 2, "parser")] * 3
+    assert [(e.kind, e.reason, e.deliveries, e.stage) for e in entries] == [
+        ("max_deliveries", "max_deliveries", 2, "parser")
+    ] * 3
     assert [e.doc_id for e in entries] == ["doc-00000", "doc-00001", "doc-00002"]
     assert all(seq and not err for _, seq, err in results)
     assert sorted(state["handled"][:3]) == ["doc-00000", "doc-00001", "doc-00002"]
@@ -131,6 +146,7 @@ async def test_dismissed_entries_leave_the_backlog_and_an_expired_original_is_re
 
         async def reject(event):
             raise NotAReport("an article page")
+
         return StageDeps(handler=reject)
 
     service = Service("parser", settings, build, http_port=0)
@@ -141,10 +157,12 @@ async def test_dismissed_entries_leave_the_backlog_and_an_expired_original_is_re
 
         async def two():
             return len(await dead.entries()) == 2
+
         await until(two)
 
         async def exported():  # the running service refreshes the gauge by itself
             return backlog("parser") == 2
+
         await until(exported)
         first, second = await dead.entries()
         await dead.dismiss([first], "not a report")
@@ -160,4 +178,3 @@ async def test_dismissed_entries_leave_the_backlog_and_an_expired_original_is_re
     assert counts["parser"] == 1 and [e.dlq_seq for e in waiting] == [second.dlq_seq]
     assert results[0][1] is None and "expired" in results[0][2]
     assert gone is None and waiting[0].subject is None
-

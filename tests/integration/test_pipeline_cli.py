@@ -17,8 +17,14 @@ pytestmark = pytest.mark.nats
 
 
 def _nianbao(*args, env=None, **kw):
-    return subprocess.run([sys.executable, "-m", "shared.cli.main", *args], capture_output=True,
-                          text=True, env={**os.environ, **(env or {})}, timeout=60, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+        **kw,
+    )
 
 
 def test_topology_check_fails_before_apply_and_passes_after(nats_server):
@@ -42,10 +48,19 @@ def _get(url):
 def test_serve_parser_reports_ready_then_drift_then_stops_on_sigterm(nats_server, tmp_path):
     assert _nianbao("topology", "apply", "--nats-url", nats_server.url).returncode == 0
     port = free_port()
-    env = {**os.environ, "NIANBAO_NATS_URL": nats_server.url, "NIANBAO_HTTP_PORT": str(port),
-           "NIANBAO_DATA_DIR": str(tmp_path / "data")}
-    proc = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "serve", "parser"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "NIANBAO_NATS_URL": nats_server.url,
+        "NIANBAO_HTTP_PORT": str(port),
+        "NIANBAO_DATA_DIR": str(tmp_path / "data"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shared.cli.main", "serve", "parser"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         status = None
@@ -59,9 +74,13 @@ def test_serve_parser_reports_ready_then_drift_then_stops_on_sigterm(nats_server
         metrics = _get(f"http://127.0.0.1:{port}/metrics")[1]
         assert 'nianbao_consumer_pending{consumer="parser"}' in metrics
         # the code now wants another max_deliver: readiness fails and says why
-        drift = _nianbao("topology", "check", "--nats-url", nats_server.url, env={"NIANBAO_MAX_DELIVER": "9"})
+        drift = _nianbao(
+            "topology", "check", "--nats-url", nats_server.url, env={"NIANBAO_MAX_DELIVER": "9"}
+        )
         assert drift.returncode == 1
-        _nianbao("topology", "apply", "--nats-url", nats_server.url, env={"NIANBAO_MAX_DELIVER": "9"})
+        _nianbao(
+            "topology", "apply", "--nats-url", nats_server.url, env={"NIANBAO_MAX_DELIVER": "9"}
+        )
         status, body = _get(f"http://127.0.0.1:{port}/readyz")
         assert status == 503 and "max_deliver: want 6, have 9" in body
     finally:

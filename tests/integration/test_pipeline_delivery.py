@@ -22,8 +22,13 @@ pytestmark = pytest.mark.nats
 
 
 def fetched(name: str) -> DocFetched:
-    ref = DocRef(doc_id=f"id-{name}", version=f"v-{name}", portal="p", url=f"http://x/{name}",
-                 object_key=f"raw/v-{name}")
+    ref = DocRef(
+        doc_id=f"id-{name}",
+        version=f"v-{name}",
+        portal="p",
+        url=f"http://x/{name}",
+        object_key=f"raw/v-{name}",
+    )
     return DocFetched(ref=ref, size=1)
 
 
@@ -63,8 +68,11 @@ async def _run(server, script, settings, pure=False):
 
 
 async def _publish(js, event):
-    await js.publish(f"doc.fetched.{event.ref.portal}", encode(event),
-                     headers={MSG_ID_HEADER: f"test:{event.ref.doc_id}"})
+    await js.publish(
+        f"doc.fetched.{event.ref.portal}",
+        encode(event),
+        headers={MSG_ID_HEADER: f"test:{event.ref.doc_id}"},
+    )
 
 
 async def _wait(pred, within=30.0):
@@ -93,8 +101,10 @@ async def _dlq(js):
         return []
     if info.state.messages == 0:
         return []
-    return [json.loads((await js.get_msg("DLQ", s)).data)
-            for s in range(info.state.first_seq, info.state.last_seq + 1)]
+    return [
+        json.loads((await js.get_msg("DLQ", s)).data)
+        for s in range(info.state.first_seq, info.state.last_seq + 1)
+    ]
 
 
 async def test_poison_is_terminated_once_recorded_as_rejected_and_others_keep_flowing(nats_server):
@@ -105,16 +115,21 @@ async def test_poison_is_terminated_once_recorded_as_rejected_and_others_keep_fl
         await _publish(js, fetched("good-1"))
         await _publish(js, fetched("bad-1"))
         await js.publish("doc.fetched.p", b"\xff not json", headers={MSG_ID_HEADER: "garbage"})
-        await js.publish("doc.fetched.p", b'{"type":"doc.unknown"}', headers={MSG_ID_HEADER: "unknown"})
+        await js.publish(
+            "doc.fetched.p", b'{"type":"doc.unknown"}', headers={MSG_ID_HEADER: "unknown"}
+        )
         await _publish(js, fetched("good-2"))
 
         async def settled():
             return len(await _rejections(js)) == 3 and script.count("good-2") == 1
+
         await _wait(settled)
         rejected = await _rejections(js)
         dlq = await _dlq(js)
         terminated = [a for a in dlq if a["type"].endswith("terminated")]
-        originals = sorted([(await js.get_msg("DOCS", a["stream_seq"])).data[:5] for a in terminated])
+        originals = sorted(
+            [(await js.get_msg("DOCS", a["stream_seq"])).data[:5] for a in terminated]
+        )
     finally:
         await service.stop()
         await nc.close()
@@ -122,7 +137,11 @@ async def test_poison_is_terminated_once_recorded_as_rejected_and_others_keep_fl
     assert sorted(r.reason for r in rejected) == ["decode_error", "decode_error", "not_a_report"]
     bad = next(r for r in rejected if r.reason == "not_a_report")
     assert (bad.stage, bad.ref.doc_id, bad.detail, bad.original_subject) == (
-        "parser", "id-bad-1", "no tables here", "doc.fetched.p")
+        "parser",
+        "id-bad-1",
+        "no tables here",
+        "doc.fetched.p",
+    )
     # every terminated original is recorded in DLQ and still fetchable from DOCS
     assert len(terminated) == 3
     assert originals == [b'{"typ', b'{"typ', b"\xff not"]
@@ -137,6 +156,7 @@ async def test_transient_failure_is_redelivered_after_the_nak_delay_then_succeed
 
         async def twice():
             return script.count("flaky-1") == 2
+
         await _wait(twice)
         info = await js.consumer_info("DOCS", "parser")
         rejected = await _rejections(js)
@@ -160,6 +180,7 @@ async def test_exhausted_transient_is_dead_lettered_with_the_original_still_in_d
 
         async def advised():
             return any(a["type"].endswith("max_deliver") for a in await _dlq(js))
+
         await _wait(advised)
         advisory = next(a for a in await _dlq(js) if a["type"].endswith("max_deliver"))
         original = await js.get_msg("DOCS", advisory["stream_seq"])
@@ -181,6 +202,7 @@ async def test_a_bug_in_a_pure_stage_is_rejected_as_internal_error_not_retried(n
 
         async def settled():
             return len(await _rejections(js)) == 1 and script.count("good-1") == 1
+
         await _wait(settled)
         await asyncio.sleep(0.5)  # a retry, if there were one, would come after 0.2 s
         (rejected,) = await _rejections(js)
@@ -188,7 +210,10 @@ async def test_a_bug_in_a_pure_stage_is_rejected_as_internal_error_not_retried(n
         await service.stop()
         await nc.close()
     assert script.count("bug-1") == 1
-    assert (rejected.reason, rejected.detail) == ("internal_error", "ZeroDivisionError: division by zero")
+    assert (rejected.reason, rejected.detail) == (
+        "internal_error",
+        "ZeroDivisionError: division by zero",
+    )
 
 
 async def test_a_bug_in_an_io_stage_is_retried_like_a_blip(nats_server):
@@ -200,6 +225,7 @@ async def test_a_bug_in_an_io_stage_is_retried_like_a_blip(nats_server):
 
         async def twice():
             return script.count("bug-2") == 2
+
         await _wait(twice)
     finally:
         await service.stop()

@@ -44,7 +44,9 @@ def _ok(before, after, stage):
 @pytest.mark.timeout(300)
 async def test_sample_portal_crawled_to_index_with_every_seed_right_then_resumes(tmp_path, seeds):
     before = outcomes()
-    result = await run(_settings(tmp_path), RunOptions(live=False, timeout_s=200), out=io.StringIO())
+    result = await run(
+        _settings(tmp_path), RunOptions(live=False, timeout_s=200), out=io.StringIO()
+    )
     first = outcomes()
     assert result.idle
     assert result.indexed == len(seeds) == 5
@@ -66,7 +68,12 @@ async def test_sample_portal_crawled_to_index_with_every_seed_right_then_resumes
     second = outcomes()
     assert again.idle and again.indexed == 5
     assert _ok(before, first, "indexer") >= 5
-    assert [_ok(first, second, s) for s in ("fetcher", "parser", "validator", "indexer")] == [1, 0, 0, 0]
+    assert [_ok(first, second, s) for s in ("fetcher", "parser", "validator", "indexer")] == [
+        1,
+        0,
+        0,
+        0,
+    ]
 
 
 async def _check_seeds(seeds, indexed, objects):
@@ -75,13 +82,30 @@ async def _check_seeds(seeds, indexed, objects):
         got = indexed.get(expected.title)
         assert got is not None, f"{name}: {expected.title} not indexed (have {sorted(indexed)})"
         assert got["year"] == expected.report_year, name
-        want_cells = _cells({k: {r: {c: {"value": v.value, "kind": v.kind} for c, v in cols.items()}
-                                 for r, cols in (t or {}).items()} for k, t in expected.tables.items()})
+        want_cells = _cells(
+            {
+                k: {
+                    r: {c: {"value": v.value, "kind": v.kind} for c, v in cols.items()}
+                    for r, cols in (t or {}).items()
+                }
+                for k, t in expected.tables.items()
+            }
+        )
         assert _cells(got["tables"]) == want_cells, name
         # findings: those of the document as served (a rendering may add e.g. blank-cell findings)
-        served = parse(await objects.get(got["object_key"]), source_url=got["url"], content_type=None)
-        assert sorted(f["rule"] for f in got["findings"]) == sorted(f.rule for f in validate(served)), name
-        if any(c.kind == "missing" for t in expected.tables.values() for r in (t or {}).values() for c in r.values()):
+        served = parse(
+            await objects.get(got["object_key"]), source_url=got["url"], content_type=None
+        )
+        assert sorted(f["rule"] for f in got["findings"]) == sorted(
+            f.rule for f in validate(served)
+        ), name
+        if any(
+            c.kind == "missing"
+            for t in expected.tables.values()
+            for r in (t or {}).values()
+            for c in r.values()
+        ):
             # seed 000's missing value is served as a short row: still missing (S-003), not a blank
-            assert "S-003" in {f["rule"] for f in got["findings"]} and got["status"] == "invalid", name
-
+            assert "S-003" in {f["rule"] for f in got["findings"]} and got["status"] == "invalid", (
+                name
+            )

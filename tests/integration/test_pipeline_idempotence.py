@@ -28,7 +28,9 @@ URL = "http://127.0.0.1:1/zwgk/zfxxgk/zfxxgknb/202201/t20220128_100001.txt"
 
 
 def _settings(server, tmp_path, **kw):
-    return load(env={}, nats_url=server.url, data_dir=str(tmp_path / "data"), nak_delays_s=[0.5], **kw)
+    return load(
+        env={}, nats_url=server.url, data_dir=str(tmp_path / "data"), nak_delays_s=[0.5], **kw
+    )
 
 
 async def _stages(settings, names=("parser", "validator", "indexer")):
@@ -45,7 +47,10 @@ async def _stages(settings, names=("parser", "validator", "indexer")):
 
 async def _subjects(js) -> list[str]:
     info = await js.stream_info("DOCS")
-    return [(await js.get_msg("DOCS", s)).subject for s in range(info.state.first_seq, info.state.last_seq + 1)]
+    return [
+        (await js.get_msg("DOCS", s)).subject
+        for s in range(info.state.first_seq, info.state.last_seq + 1)
+    ]
 
 
 async def _until(pred, within=30.0):
@@ -57,7 +62,9 @@ async def _until(pred, within=30.0):
     raise AssertionError("condition not reached")
 
 
-async def test_the_same_doc_fetched_published_twice_gives_one_index_row(nats_server, tmp_path, seeds):
+async def test_the_same_doc_fetched_published_twice_gives_one_index_row(
+    nats_server, tmp_path, seeds
+):
     settings = _settings(nats_server, tmp_path)
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
@@ -76,8 +83,13 @@ async def test_the_same_doc_fetched_published_twice_gives_one_index_row(nats_ser
         async def drained():
             info = await js.consumer_info("DOCS", "parser")
             idx = await js.consumer_info("DOCS", "indexer")
-            return (info.num_pending == info.num_ack_pending == 0 and idx.num_pending == 0
-                    and idx.num_ack_pending == 0 and "doc.indexed.sample" in await _subjects(js))
+            return (
+                info.num_pending == info.num_ack_pending == 0
+                and idx.num_pending == 0
+                and idx.num_ack_pending == 0
+                and "doc.indexed.sample" in await _subjects(js)
+            )
+
         await _until(drained)
         await asyncio.sleep(0.3)
         subjects = await _subjects(js)
@@ -95,7 +107,11 @@ async def test_the_same_doc_fetched_published_twice_gives_one_index_row(nats_ser
     assert count == 1
     # the parser ran twice but its doc.parsed carried the same derived Msg-Id: one downstream flow
     assert subjects.count("doc.fetched.sample") == 2
-    assert [subjects.count(f"doc.{k}.sample") for k in ("parsed", "validated", "indexed")] == [1, 1, 1]
+    assert [subjects.count(f"doc.{k}.sample") for k in ("parsed", "validated", "indexed")] == [
+        1,
+        1,
+        1,
+    ]
 
 
 def encode_(out):
@@ -105,7 +121,9 @@ def encode_(out):
 
 
 @pytest.mark.slow
-async def test_a_parser_killed_mid_message_is_redelivered_without_duplicate_effect(nats_server, tmp_path, seeds):
+async def test_a_parser_killed_mid_message_is_redelivered_without_duplicate_effect(
+    nats_server, tmp_path, seeds
+):
     settings = _settings(nats_server, tmp_path, ack_wait_s=2.0)
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
@@ -117,17 +135,27 @@ async def test_a_parser_killed_mid_message_is_redelivered_without_duplicate_effe
     fifo = objects.path_of(event.ref.object_key)
     fifo.parent.mkdir(parents=True, exist_ok=True)
     os.mkfifo(fifo)
-    env = {**os.environ, "NIANBAO_NATS_URL": nats_server.url, "NIANBAO_DATA_DIR": str(tmp_path / "data"),
-           "NIANBAO_ACK_WAIT_S": "2.0", "NIANBAO_HTTP_PORT": "0"}
+    env = {
+        **os.environ,
+        "NIANBAO_NATS_URL": nats_server.url,
+        "NIANBAO_DATA_DIR": str(tmp_path / "data"),
+        "NIANBAO_ACK_WAIT_S": "2.0",
+        "NIANBAO_HTTP_PORT": "0",
+    }
     log = (tmp_path / "parser.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "serve", "parser"], env=env,  # noqa: ASYNC220
-                            stdout=subprocess.DEVNULL, stderr=log)
+    proc = subprocess.Popen(  # noqa: ASYNC220
+        [sys.executable, "-m", "shared.cli.main", "serve", "parser"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
     services = []
     try:
         await Publisher(js=js).publish(fetched_outgoing(event))
 
         async def inside_handler():
             return (await js.consumer_info("DOCS", "parser")).num_ack_pending == 1
+
         try:
             await _until(inside_handler, within=60)
         except AssertionError:
@@ -140,6 +168,7 @@ async def test_a_parser_killed_mid_message_is_redelivered_without_duplicate_effe
 
         async def indexed():
             return "doc.indexed.sample" in await _subjects(js)
+
         await _until(indexed)
         info = await js.consumer_info("DOCS", "parser")
         subjects = await _subjects(js)
@@ -152,12 +181,20 @@ async def test_a_parser_killed_mid_message_is_redelivered_without_duplicate_effe
         await objects.close()
         await nc.close()
     # one stream message, delivered twice (the second after ack_wait), then acked
-    assert (info.delivered.stream_seq, info.delivered.consumer_seq, info.num_ack_pending) == (1, 2, 0)
-    assert [subjects.count(f"doc.{k}.sample") for k in ("fetched", "parsed", "validated", "indexed")] == [1, 1, 1, 1]
+    assert (info.delivered.stream_seq, info.delivered.consumer_seq, info.num_ack_pending) == (
+        1,
+        2,
+        0,
+    )
+    assert [
+        subjects.count(f"doc.{k}.sample") for k in ("fetched", "parsed", "validated", "indexed")
+    ] == [1, 1, 1, 1]
     assert parsed.ref.doc_id == event.ref.doc_id
 
 
-async def test_feed_stores_bytes_once_and_publishes_with_a_derived_msg_id(nats_server, tmp_path, seeds):
+async def test_feed_stores_bytes_once_and_publishes_with_a_derived_msg_id(
+    nats_server, tmp_path, seeds
+):
     settings = _settings(nats_server, tmp_path)
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()

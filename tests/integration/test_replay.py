@@ -52,8 +52,13 @@ class Pipeline:
     """A nats-server with the topology, the object store and the three real stages in-process."""
 
     def __init__(self, server, tmp_path: Path, stages=STAGES, **settings) -> None:
-        self.settings = load(env={}, nats_url=server.url, data_dir=str(tmp_path / "data"),
-                             nak_delays_s=[0.2], **settings)
+        self.settings = load(
+            env={},
+            nats_url=server.url,
+            data_dir=str(tmp_path / "data"),
+            nak_delays_s=[0.2],
+            **settings,
+        )
         self.stage_names = stages
         self.services: list[Service] = []
 
@@ -79,11 +84,16 @@ class Pipeline:
         await self.nc.close()
 
     async def feed_seeds(self, seeds: dict[str, bytes]) -> list[DocFetched]:
-        return [await feed(self.objects, Publisher(js=self.js), data, URL.format(i), content_type="text/plain")
-                for i, data in enumerate(seeds.values())]
+        return [
+            await feed(
+                self.objects, Publisher(js=self.js), data, URL.format(i), content_type="text/plain"
+            )
+            for i, data in enumerate(seeds.values())
+        ]
 
     async def idle(self, stages=STAGES) -> None:
         """Every stage consumer has nothing pending or in flight, twice, with DOCS unchanged."""
+
         async def quiet():
             for name in stages:
                 info = await self.js.consumer_info("DOCS", name)
@@ -136,7 +146,8 @@ def _content(report: dict) -> dict:
 
 
 async def test_a_parser_change_replayed_from_doc_fetched_updates_exactly_the_affected_reports(
-        nats_server, tmp_path, seeds, monkeypatch):
+    nats_server, tmp_path, seeds, monkeypatch
+):
     async with Pipeline(nats_server, tmp_path) as p:
         events = await p.feed_seeds(seeds)
         await p.idle()
@@ -145,6 +156,7 @@ async def test_a_parser_change_replayed_from_doc_fetched_updates_exactly_the_aff
 
         # parser version 2 reads the title of one report differently; every other output is as before
         import services.parser.handlers as handlers
+
         original = handlers.parse_bytes
 
         def parse_v2(data, event):
@@ -156,12 +168,20 @@ async def test_a_parser_change_replayed_from_doc_fetched_updates_exactly_the_aff
         monkeypatch.setattr(handlers, "parse_bytes", parse_v2)
         monkeypatch.setattr(handlers, "PARSER_VERSION", "2")
         # inside the dedup window on purpose: the replayed flow must not be swallowed
-        dry = await asyncio.to_thread(run_cli, "replay", "doc.fetched", "--dry-run", "--no-progress",
-                                      "--nats-url", p.settings.nats_url)
+        dry = await asyncio.to_thread(
+            run_cli,
+            "replay",
+            "doc.fetched",
+            "--dry-run",
+            "--no-progress",
+            "--nats-url",
+            p.settings.nats_url,
+        )
         assert dry == 0
         assert len(await stored(p.js, "doc.fetched")) == 5  # a dry run publishes nothing
-        code = await asyncio.to_thread(run_cli, "replay", "doc.fetched.>", "--no-progress",
-                                       "--nats-url", p.settings.nats_url)
+        code = await asyncio.to_thread(
+            run_cli, "replay", "doc.fetched.>", "--no-progress", "--nats-url", p.settings.nats_url
+        )
         await p.idle()
         after = await p.reports()
         indexed = [decode(m.data) for m in await stored(p.js, "doc.indexed")]
@@ -179,7 +199,9 @@ async def test_a_parser_change_replayed_from_doc_fetched_updates_exactly_the_aff
     assert {(e.validator_version, e.index_schema_version) for e in indexed} == {("1", "1")}
 
 
-async def test_replaying_unchanged_data_leaves_the_index_byte_identical(nats_server, tmp_path, seeds):
+async def test_replaying_unchanged_data_leaves_the_index_byte_identical(
+    nats_server, tmp_path, seeds
+):
     async with Pipeline(nats_server, tmp_path) as p:
         await p.feed_seeds(seeds)
         await p.idle()
@@ -191,17 +213,20 @@ async def test_replaying_unchanged_data_leaves_the_index_byte_identical(nats_ser
         indexed = [(m.headers or {}, decode(m.data)) for m in await stored(p.js, "doc.indexed")]
 
     assert result.published == 5 and result.duplicates == 0
-    assert after == before and "INSERT INTO \"cells\"" in before
+    assert after == before and 'INSERT INTO "cells"' in before
     copies = [m for m in fetched if REPLAY_HEADER in (m.headers or {})]
     assert {m.headers[REPLAY_OF_HEADER] for m in copies} == {f"DOCS:{m.seq}" for m in fetched[:5]}
     # the replay went through every stage (not dropped as a duplicate) and changed nothing
     replayed = [e for h, e in indexed if h.get(REPLAY_HEADER) == f"replay:{result.run}"]
     assert len(replayed) == 5 and not any(e.changed for e in replayed)
-    assert all(h[MSG_ID_HEADER].endswith(f"|replay:{result.run}") for h, _ in indexed if REPLAY_HEADER in h)
+    assert all(
+        h[MSG_ID_HEADER].endswith(f"|replay:{result.run}") for h, _ in indexed if REPLAY_HEADER in h
+    )
 
 
-async def test_reprocess_stale_replays_only_the_reports_of_an_older_parser(nats_server, tmp_path, seeds,
-                                                                            monkeypatch):
+async def test_reprocess_stale_replays_only_the_reports_of_an_older_parser(
+    nats_server, tmp_path, seeds, monkeypatch
+):
     async with Pipeline(nats_server, tmp_path) as p:
         events = await p.feed_seeds(seeds)
         await p.idle()
@@ -211,8 +236,12 @@ async def test_reprocess_stale_replays_only_the_reports_of_an_older_parser(nats_
         monkeypatch.setattr(handlers, "PARSER_VERSION", "2")
         monkeypatch.setattr(reprocess, "PARSER_VERSION", "2")
         # two reports are re-parsed by hand first (by doc id prefix)
-        first = await replay(p.js, Selection(subject="doc.fetched.>",
-                                             doc_ids=frozenset(e.ref.doc_id[:12] for e in events[:2])))
+        first = await replay(
+            p.js,
+            Selection(
+                subject="doc.fetched.>", doc_ids=frozenset(e.ref.doc_id[:12] for e in events[:2])
+            ),
+        )
         await p.idle()
         search = await open_search_store(settings=p.settings)
         try:
@@ -247,8 +276,13 @@ class Counting:
 
 
 def synthetic(i: int, portal: str = "p") -> DocFetched:
-    ref = DocRef(doc_id=f"doc-{i:05d}", version=f"v-{i}", portal=portal, url=f"http://x/{i}",
-                 object_key=f"raw/v-{i}")
+    ref = DocRef(
+        doc_id=f"doc-{i:05d}",
+        version=f"v-{i}",
+        portal=portal,
+        url=f"http://x/{i}",
+        object_key=f"raw/v-{i}",
+    )
     return DocFetched(ref=ref, size=1)
 
 
@@ -258,7 +292,9 @@ async def publish_synthetic(js, numbers, portal="p") -> list[int]:
     seqs = []
     for i in numbers:
         e = synthetic(i, portal)
-        ack = await js.publish(f"doc.fetched.{portal}", encode(e), headers={MSG_ID_HEADER: f"fetched:{e.ref.doc_id}"})
+        ack = await js.publish(
+            f"doc.fetched.{portal}", encode(e), headers={MSG_ID_HEADER: f"fetched:{e.ref.doc_id}"}
+        )
         seqs.append(ack.seq)
     return seqs
 
@@ -278,27 +314,46 @@ async def _drained(js):
 
 
 @pytest.mark.slow
-async def test_a_replay_killed_mid_run_resumes_and_republishes_each_message_once(nats_server, tmp_path):
+async def test_a_replay_killed_mid_run_resumes_and_republishes_each_message_once(
+    nats_server, tmp_path
+):
     settings = load(env={}, nats_url=nats_server.url)
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
     await topology.apply(js, settings)
     counting = Counting()
     service = await _counting_parser(settings, counting)
-    argv = [sys.executable, "-m", "shared.cli.main", "replay", "doc.fetched", "--run-id", "kill-1",
-            "--rate", "400", "--no-progress", "--nats-url", nats_server.url]
+    argv = [
+        sys.executable,
+        "-m",
+        "shared.cli.main",
+        "replay",
+        "doc.fetched",
+        "--run-id",
+        "kill-1",
+        "--rate",
+        "400",
+        "--no-progress",
+        "--nats-url",
+        nats_server.url,
+    ]
     try:
         await publish_synthetic(js, range(600))
         await until(lambda: _drained(js))
         # Popen only forks; the test then waits on the checkpoint, not on the process
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,  # noqa: ASYNC220
-                                env=os.environ.copy())
+        proc = subprocess.Popen(  # noqa: ASYNC220
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=os.environ.copy(),
+        )
         try:
             cps = await Checkpoints.open(js)
 
             async def partly():
                 cp = await cps.get("kill-1")
                 return cp is not None and cp.published >= 200
+
             await until(partly, limit_s=60)
             proc.send_signal(signal.SIGKILL)  # no chance to checkpoint what it published since
             proc.wait(10)
@@ -306,8 +361,9 @@ async def test_a_replay_killed_mid_run_resumes_and_republishes_each_message_once
             if proc.poll() is None:
                 proc.kill()
         interrupted = await cps.get("kill-1")
-        resumed = await asyncio.to_thread(subprocess.run, [*argv, "--json"],
-                                          capture_output=True, text=True, timeout=120)
+        resumed = await asyncio.to_thread(
+            subprocess.run, [*argv, "--json"], capture_output=True, text=True, timeout=120
+        )
         await until(lambda: _drained(js))
         copies = [m for m in await stored(js, "doc.fetched") if REPLAY_HEADER in (m.headers or {})]
         info = await js.consumer_info("DOCS", "parser")
@@ -354,7 +410,9 @@ async def test_an_interrupted_replay_resumes_after_its_checkpoint(nats_server, t
     assert again.already_done and again.published == 500
     assert restarted.run == "cut-2" and restarted.published == 520 and restarted.duplicates == 0
     assert restarted.skipped_copies == 500
-    assert sorted(int(m.headers[REPLAY_OF_HEADER].split(":")[1]) for m in copies) == list(range(1, 501))
+    assert sorted(int(m.headers[REPLAY_OF_HEADER].split(":")[1]) for m in copies) == list(
+        range(1, 501)
+    )
 
 
 async def test_a_replay_during_live_traffic_loses_nothing(nats_server, tmp_path):
@@ -367,7 +425,9 @@ async def test_a_replay_during_live_traffic_loses_nothing(nats_server, tmp_path)
     try:
         await publish_synthetic(js, range(300))
         await until(lambda: _drained(js))
-        replaying = asyncio.create_task(replay(js, Selection(subject="doc.fetched.>"), batch=50, rate=1500))
+        replaying = asyncio.create_task(
+            replay(js, Selection(subject="doc.fetched.>"), batch=50, rate=1500)
+        )
         await publish_synthetic(js, range(300, 600))  # live traffic while the replay runs
         result = await replaying
         await until(lambda: _drained(js))
@@ -379,11 +439,15 @@ async def test_a_replay_during_live_traffic_loses_nothing(nats_server, tmp_path)
     assert 300 <= result.upper < 600 and result.published == result.upper
     twice = {f"doc-{i:05d}" for i in range(result.upper)}
     assert {d for d, n in counting.seen.items() if n == 2} == twice
-    assert {d for d, n in counting.seen.items() if n == 1} == {f"doc-{i:05d}" for i in range(result.upper, 600)}
+    assert {d for d, n in counting.seen.items() if n == 1} == {
+        f"doc-{i:05d}" for i in range(result.upper, 600)
+    }
     assert info.num_pending == 0 and info.num_ack_pending == 0
 
 
-async def test_a_dry_run_counts_the_selection_by_portal_doc_and_window_without_publishing(nats_server, tmp_path):
+async def test_a_dry_run_counts_the_selection_by_portal_doc_and_window_without_publishing(
+    nats_server, tmp_path
+):
     settings = load(env={}, nats_url=nats_server.url)
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
@@ -393,9 +457,15 @@ async def test_a_dry_run_counts_the_selection_by_portal_doc_and_window_without_p
         await publish_synthetic(js, range(10, 30), portal="b")
         last = (await js.stream_info("DOCS")).state.last_seq
         by_portal = await replay(js, Selection(subject="doc.fetched.b"), dry_run=True)
-        by_doc = await replay(js, Selection(subject="doc.fetched.>", doc_ids=frozenset({"doc-0001"})), dry_run=True)
-        by_seq = await replay(js, Selection(subject="doc.fetched.>", from_seq=5, to_seq=14), dry_run=True)
-        future = await replay(js, Selection(subject="doc.fetched.>", since=time.time() + 3600), dry_run=True)
+        by_doc = await replay(
+            js, Selection(subject="doc.fetched.>", doc_ids=frozenset({"doc-0001"})), dry_run=True
+        )
+        by_seq = await replay(
+            js, Selection(subject="doc.fetched.>", from_seq=5, to_seq=14), dry_run=True
+        )
+        future = await replay(
+            js, Selection(subject="doc.fetched.>", since=time.time() + 3600), dry_run=True
+        )
         after = (await js.stream_info("DOCS")).state.last_seq
     finally:
         await nc.close()
@@ -406,26 +476,49 @@ async def test_a_dry_run_counts_the_selection_by_portal_doc_and_window_without_p
     assert after == last
 
 
-async def test_year_and_agency_filters_on_doc_fetched_are_answered_by_the_index(nats_server, tmp_path, seeds, capsys):
+async def test_year_and_agency_filters_on_doc_fetched_are_answered_by_the_index(
+    nats_server, tmp_path, seeds, capsys
+):
     async with Pipeline(nats_server, tmp_path) as p:
         await p.feed_seeds(seeds)
         await p.idle()
         reports = await p.reports()
         year = Counter(r["year"] for r in reports.values()).most_common(1)[0][0]
         agency = next(r["agency_name"] for r in reports.values() if r["year"] == year)
-        common = ("--dry-run", "--json", "--no-progress", "--nats-url", p.settings.nats_url,
-                  "--data-dir", p.settings.data_dir)
+        common = (
+            "--dry-run",
+            "--json",
+            "--no-progress",
+            "--nats-url",
+            p.settings.nats_url,
+            "--data-dir",
+            p.settings.data_dir,
+        )
         capsys.readouterr()
-        by_year = await asyncio.to_thread(run_cli, "replay", "doc.fetched", "--year", str(year), *common)
+        by_year = await asyncio.to_thread(
+            run_cli, "replay", "doc.fetched", "--year", str(year), *common
+        )
         year_out = json.loads(capsys.readouterr().out)
-        by_agency = await asyncio.to_thread(run_cli, "replay", "doc.fetched", "--year", str(year),
-                                            "--agency", f"*{agency[2:6]}*", *common)
+        by_agency = await asyncio.to_thread(
+            run_cli,
+            "replay",
+            "doc.fetched",
+            "--year",
+            str(year),
+            "--agency",
+            f"*{agency[2:6]}*",
+            *common,
+        )
         agency_out = json.loads(capsys.readouterr().out)
-        parsed = await asyncio.to_thread(run_cli, "replay", "doc.parsed", "--year", str(year), *common)
+        parsed = await asyncio.to_thread(
+            run_cli, "replay", "doc.parsed", "--year", str(year), *common
+        )
         parsed_out = json.loads(capsys.readouterr().out)
 
     want_year = sum(1 for r in reports.values() if r["year"] == year)
-    want_agency = sum(1 for r in reports.values() if r["year"] == year and agency[2:6] in (r["agency_name"] or ""))
+    want_agency = sum(
+        1 for r in reports.values() if r["year"] == year and agency[2:6] in (r["agency_name"] or "")
+    )
     assert (by_year, by_agency, parsed) == (0, 0, 0)
     assert year_out["selected"] == want_year and want_year < 5
     assert agency_out["selected"] == want_agency >= 1
@@ -433,7 +526,8 @@ async def test_year_and_agency_filters_on_doc_fetched_are_answered_by_the_index(
 
 
 async def test_after_a_search_store_outage_a_replay_of_doc_validated_indexes_the_dead_lettered_backlog(
-        nats_server, tmp_path, seeds):
+    nats_server, tmp_path, seeds
+):
     from shared.ops.dlq import DeadLetters
 
     async with Pipeline(nats_server, tmp_path, max_deliver=2, store_timeout_s=0.2) as p:
@@ -446,6 +540,7 @@ async def test_after_a_search_store_outage_a_replay_of_doc_validated_indexes_the
 
             async def exhausted():
                 return len(await dead.entries(stage="indexer", originals=False)) == 5
+
             await until(exhausted)
         finally:
             lock.execute("ROLLBACK")
@@ -483,6 +578,7 @@ async def test_replaying_doc_rejected_republishes_the_originals_the_stage_reject
 
         async def settled():
             return await _drained(js) and len(await stored(js, "doc.rejected")) == 3
+
         await until(settled)
         state["buggy"] = False  # the fix
         result = await replay(js, Selection(subject="doc.rejected.parser"))

@@ -39,14 +39,30 @@ def _get(url: str) -> tuple[int, str]:
 def test_scheduler_serves_probes_and_exports_overdue_reports(nats_server, tmp_path):
     (tmp_path / "portals.toml").write_text(REGISTRY, encoding="utf-8")
     port = free_port()
-    env = {**os.environ, "NIANBAO_NATS_URL": nats_server.url, "NIANBAO_HTTP_HOST": "127.0.0.1",
-           "NIANBAO_HTTP_PORT": str(port), "NIANBAO_DATA_DIR": str(tmp_path / "data"),
-           "NIANBAO_PORTALS": str(tmp_path / "portals.toml"), "NIANBAO_MISSING_INTERVAL_S": "1"}
-    applied = subprocess.run([sys.executable, "-m", "shared.cli.main", "topology", "apply"], env=env,
-                             capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "NIANBAO_NATS_URL": nats_server.url,
+        "NIANBAO_HTTP_HOST": "127.0.0.1",
+        "NIANBAO_HTTP_PORT": str(port),
+        "NIANBAO_DATA_DIR": str(tmp_path / "data"),
+        "NIANBAO_PORTALS": str(tmp_path / "portals.toml"),
+        "NIANBAO_MISSING_INTERVAL_S": "1",
+    }
+    applied = subprocess.run(
+        [sys.executable, "-m", "shared.cli.main", "topology", "apply"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert applied.returncode == 0, applied.stderr
-    proc = subprocess.Popen([sys.executable, "-m", "shared.cli.main", "serve", "scheduler"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shared.cli.main", "serve", "scheduler"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     # last year's report of a government is due by 31 March of this year; nothing was found
     year = datetime.now(UTC).year - 1
     overdue = datetime.now(UTC) > datetime(year + 1, 3, 31, 16, tzinfo=UTC)

@@ -16,7 +16,9 @@ from shared.report import Cell, Finding, ParsedReport, Section
 from shared.storage.base import ObjectMeta
 from shared.storage.factory import open_object_store, open_search_store
 
-SETTINGS = load(env={"NIANBAO_S3_ACCESS_KEY": "testing-key", "NIANBAO_S3_SECRET_KEY": "testing-secret"})
+SETTINGS = load(
+    env={"NIANBAO_S3_ACCESS_KEY": "testing-key", "NIANBAO_S3_SECRET_KEY": "testing-secret"}
+)
 
 
 # --- object stores -------------------------------------------------------------------------------
@@ -162,7 +164,13 @@ def event(
     level: str = "county",
     fmt: str = "2021",
 ) -> DocValidated:
-    ref = DocRef(doc_id=doc, version=version, portal="sample", url=f"http://example.gov.cn/{doc}", object_key=f"raw/{version}")
+    ref = DocRef(
+        doc_id=doc,
+        version=version,
+        portal="sample",
+        url=f"http://example.gov.cn/{doc}",
+        object_key=f"raw/{version}",
+    )
     report = ParsedReport(
         format_version=fmt,
         report_year=year,
@@ -178,7 +186,9 @@ def event(
             "active_disclosure": {"administrative_fees": {"fee_amount_wan_yuan": fee or cell(0.1)}},
             "review_litigation": None,
         },
-        sections={"overview": Section(title_raw="一、总体情况", text=text, title_canonical="总体情况")},
+        sections={
+            "overview": Section(title_raw="一、总体情况", text=text, title_canonical="总体情况")
+        },
         publish_date=f"{year + 1}-01-20",
     )
     return DocValidated(
@@ -188,12 +198,30 @@ def event(
         status=status,
         parser_version=parser_version,
         validator_version=validator_version,
-        fetched=DocFetched(ref=ref, size=1, agency=agency, division_code="330302", level=level, fetched_at=fetched_at),
+        fetched=DocFetched(
+            ref=ref,
+            size=1,
+            agency=agency,
+            division_code="330302",
+            level=level,
+            fetched_at=fetched_at,
+        ),
     )
 
 
-T3_ERROR = Finding(rule="T3-001", severity="error", message="总计不等于各项之和", cells=["applications.results_total.total"])
-V2_WARN = Finding(rule="V-002", severity="warning", message="空白单元格", cells=["applications.new_received.natural_person"], tags=["due_to_blank"])
+T3_ERROR = Finding(
+    rule="T3-001",
+    severity="error",
+    message="总计不等于各项之和",
+    cells=["applications.results_total.total"],
+)
+V2_WARN = Finding(
+    rule="V-002",
+    severity="warning",
+    message="空白单元格",
+    cells=["applications.new_received.natural_person"],
+    tags=["due_to_blank"],
+)
 
 
 async def test_upsert_of_the_same_version_is_a_noop(search_store):
@@ -204,7 +232,10 @@ async def test_upsert_of_the_same_version_is_a_noop(search_store):
 
 async def test_a_new_version_replaces_the_old_one(search_store):
     await search_store.upsert(event(version="v1", new_received=cell(3), fetched_at=100.0))
-    assert await search_store.upsert(event(version="v2", new_received=cell(9), fetched_at=200.0)) is True
+    assert (
+        await search_store.upsert(event(version="v2", new_received=cell(9), fetched_at=200.0))
+        is True
+    )
     report = await search_store.get_report("doc-a")
     assert report["version"] == "v2"
     assert report["tables"]["applications"]["new_received"]["total"]["value"] == 9
@@ -214,13 +245,18 @@ async def test_a_new_version_replaces_the_old_one(search_store):
 
 async def test_a_replayed_older_version_does_not_overwrite_the_newer(search_store):
     await search_store.upsert(event(version="v2", new_received=cell(9), fetched_at=200.0))
-    assert await search_store.upsert(event(version="v1", new_received=cell(3), fetched_at=100.0)) is False
+    assert (
+        await search_store.upsert(event(version="v1", new_received=cell(3), fetched_at=100.0))
+        is False
+    )
     assert (await search_store.get_report("doc-a"))["version"] == "v2"
 
 
 async def test_revalidation_by_a_newer_validator_replaces_findings(search_store):
     await search_store.upsert(event(findings=[T3_ERROR], status="invalid"))
-    changed = await search_store.upsert(event(findings=[V2_WARN], status="warnings", validator_version="v2"))
+    changed = await search_store.upsert(
+        event(findings=[V2_WARN], status="warnings", validator_version="v2")
+    )
     assert changed is True
     report = await search_store.get_report("doc-a")
     assert report["status"] == "warnings"
@@ -238,9 +274,18 @@ async def test_get_report_returns_tables_findings_and_metadata(search_store):
     apps = report["tables"]["applications"]["new_received"]
     assert apps["total"] == {"kind": "number", "raw": "3", "value": 3}
     assert apps["natural_person"] == {"kind": "blank", "raw": ""}
-    assert report["tables"]["active_disclosure"]["administrative_fees"]["fee_amount_wan_yuan"]["value"] == 0.1
+    assert (
+        report["tables"]["active_disclosure"]["administrative_fees"]["fee_amount_wan_yuan"]["value"]
+        == 0.1
+    )
     assert report["findings"] == [
-        {"rule": "T3-001", "severity": "error", "message": "总计不等于各项之和", "cells": ["applications.results_total.total"], "tags": []}
+        {
+            "rule": "T3-001",
+            "severity": "error",
+            "message": "总计不等于各项之和",
+            "cells": ["applications.results_total.total"],
+            "tags": [],
+        }
     ]
     assert report["sections"]["overview"]["title"] == "一、总体情况"
     assert await search_store.get_report("nope") is None
@@ -269,7 +314,9 @@ async def test_search_over_a_real_seed_report(search_store, seeds):
 async def test_search_filters_by_year_agency_rule_status_and_format(search_store):
     await search_store.upsert(event("a", year=2021, findings=[T3_ERROR], status="invalid"))
     await search_store.upsert(event("b", year=2022, agency="温州市鹿城区人民政府"))
-    await search_store.upsert(event("c", year=2019, fmt="2019", findings=[V2_WARN], status="warnings"))
+    await search_store.upsert(
+        event("c", year=2019, fmt="2019", findings=[V2_WARN], status="warnings")
+    )
     ids = lambda rows: sorted(r["doc_id"] for r in rows)  # noqa: E731
     assert ids(await search_store.search(year=2022)) == ["b"]
     assert ids(await search_store.search(agency=AGENCY)) == ["a", "c"]
@@ -295,7 +342,9 @@ async def test_unknown_filter_is_refused(search_store):
 
 
 async def test_facets_count_reports_by_year_agency_rule_status(search_store):
-    await search_store.upsert(event("a", year=2021, findings=[T3_ERROR, T3_ERROR], status="invalid"))
+    await search_store.upsert(
+        event("a", year=2021, findings=[T3_ERROR, T3_ERROR], status="invalid")
+    )
     await search_store.upsert(event("b", year=2021, findings=[V2_WARN], status="warnings"))
     await search_store.upsert(event("c", year=2022))
     facets = await search_store.facets()
@@ -317,15 +366,23 @@ async def test_sum_cells_adds_numbers_only_and_counts_the_rest(search_store):
         2021: {"sum": 7, "numbers": 2, "reports": 3, "not_numbers": 1},
         2022: {"sum": 10, "numbers": 1, "reports": 1, "not_numbers": 0},
     }
-    assert (await search_store.sum_cells("applications", "new_received", "total", group_by=None, year=2021))["all"]["sum"] == 7
-    by_agency = await search_store.sum_cells("applications", "new_received", "total", group_by="agency")
+    assert (
+        await search_store.sum_cells(
+            "applications", "new_received", "total", group_by=None, year=2021
+        )
+    )["all"]["sum"] == 7
+    by_agency = await search_store.sum_cells(
+        "applications", "new_received", "total", group_by="agency"
+    )
     assert by_agency[AGENCY]["sum"] == 17
 
 
 async def test_sum_of_money_cells_is_exact_to_the_decimal(search_store):
     await search_store.upsert(event("a", fee=cell(0.1)))
     await search_store.upsert(event("b", fee=cell(0.2)))
-    sums = await search_store.sum_cells("active_disclosure", "administrative_fees", "fee_amount_wan_yuan")
+    sums = await search_store.sum_cells(
+        "active_disclosure", "administrative_fees", "fee_amount_wan_yuan"
+    )
     assert sums[2021]["sum"] == 0.3
 
 
@@ -358,7 +415,9 @@ async def test_search_store_ping_succeeds_when_live(search_store):
 
 
 async def test_text_with_nul_characters_is_indexed(search_store):
-    await search_store.upsert(event(text="行政\x00许可", new_received=cell(None, kind="text", raw="无\x00")))
+    await search_store.upsert(
+        event(text="行政\x00许可", new_received=cell(None, kind="text", raw="无\x00"))
+    )
     assert [h["doc_id"] for h in await search_store.search("许可")] == ["doc-a"]
 
 
@@ -389,7 +448,9 @@ async def test_bulk_upsert_reports_each_change_like_single_upserts(search_store)
 
 @pytest.mark.s3
 async def test_s3_credentials_never_appear_in_repr_or_errors(s3_endpoint):
-    store = await open_object_store(f"s3://creds-{uuid.uuid4().hex[:8]}?endpoint={s3_endpoint}&secure=false", SETTINGS)
+    store = await open_object_store(
+        f"s3://creds-{uuid.uuid4().hex[:8]}?endpoint={s3_endpoint}&secure=false", SETTINGS
+    )
     try:
         assert "testing-secret" not in repr(store) and "testing-key" not in repr(store)
         with pytest.raises(ObjectMissing) as err:
@@ -404,10 +465,14 @@ async def test_s3_large_objects_go_up_in_parts_and_read_back_whole(s3_endpoint, 
     from shared.storage import s3
 
     monkeypatch.setattr(s3, "PART_SIZE", 5 * 1024 * 1024)  # S3's smallest part: 3 parts below
-    store = await open_object_store(f"s3://big-{uuid.uuid4().hex[:8]}?endpoint={s3_endpoint}&secure=false", SETTINGS)
+    store = await open_object_store(
+        f"s3://big-{uuid.uuid4().hex[:8]}?endpoint={s3_endpoint}&secure=false", SETTINGS
+    )
     data = bytes(range(256)) * (11 * 4096)  # 11 MiB
     try:
-        assert await store.put_if_absent("raw/big", data, meta(content_type="application/pdf")) is True
+        assert (
+            await store.put_if_absent("raw/big", data, meta(content_type="application/pdf")) is True
+        )
         head = await store.head("raw/big")
         assert head.size == len(data) and head.content_type == "application/pdf"
         stat = await asyncio.to_thread(store.client.stat_object, store.bucket, "raw/big")

@@ -26,7 +26,12 @@ async def test_racing_migrators_apply_each_migration_once(postgres_url):
         try:
             rows = await conn.fetch("SELECT version, name FROM schema_migrations ORDER BY version")
             assert [(r["version"], r["name"]) for r in rows] == [(v, n) for v, n, _ in migrations()]
-            views = {r[0] for r in await conn.fetch("SELECT viewname FROM pg_views WHERE schemaname = 'public'")}
+            views = {
+                r[0]
+                for r in await conn.fetch(
+                    "SELECT viewname FROM pg_views WHERE schemaname = 'public'"
+                )
+            }
             assert {"v_reports_per_year_region", "v_publication_timeliness", "v_timeliness_by_year",
                     "v_rule_failure_rates", "v_applications_by_level"} <= views  # fmt: skip
         finally:

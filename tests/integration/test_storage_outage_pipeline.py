@@ -75,7 +75,11 @@ async def test_postgres_down_mid_run_then_back_drains_the_backlog(tmp_path, fres
 @pytest.mark.timeout(300)
 async def test_s3_down_at_start_then_back_loses_nothing(tmp_path, fresh_moto, seeds):
     settings = load(
-        env={"NIANBAO_S3_ACCESS_KEY": "k", "NIANBAO_S3_SECRET_KEY": "s", "NIANBAO_STORE_TIMEOUT_S": "1"},
+        env={
+            "NIANBAO_S3_ACCESS_KEY": "k",
+            "NIANBAO_S3_SECRET_KEY": "s",
+            "NIANBAO_STORE_TIMEOUT_S": "1",
+        },
         data_dir=str(tmp_path / "data"),
         object_store=f"s3://raw-{uuid.uuid4().hex[:8]}?endpoint={fresh_moto.endpoint}&secure=false",
         min_delay_s=0.0,

@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.nats, pytest.mark.postgres, pytest.mark.s3, pytest.mar
 
 
 @pytest.mark.timeout(300)
-async def test_sample_portal_indexed_through_s3_and_postgres(tmp_path, seeds, s3_endpoint, postgres_url):
+async def test_sample_portal_indexed_through_s3_and_postgres(
+    tmp_path, seeds, s3_endpoint, postgres_url
+):
     settings = load(
         env={"NIANBAO_S3_ACCESS_KEY": "e2e-key", "NIANBAO_S3_SECRET_KEY": "e2e-secret"},
         data_dir=str(tmp_path / "data"),

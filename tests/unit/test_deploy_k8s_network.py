@@ -24,8 +24,13 @@ def cluster():
 
 def test_the_namespace_denies_everything_not_explicitly_allowed(cluster):
     policies, _ = cluster
-    deny = [p for p in policies if p["spec"]["podSelector"] == {} and not p["spec"].get("ingress")
-            and not p["spec"].get("egress")]
+    deny = [
+        p
+        for p in policies
+        if p["spec"]["podSelector"] == {}
+        and not p["spec"].get("ingress")
+        and not p["spec"].get("egress")
+    ]
     assert deny and set(deny[0]["spec"]["policyTypes"]) == {"Ingress", "Egress"}
     assert not netpol.allowed(policies, {"app": "intruder"}, {"app": "other"}, 80)
 
@@ -57,18 +62,31 @@ def test_stages_cannot_reach_stores_they_do_not_use_or_each_other(cluster):
 def test_only_the_fetcher_reaches_the_internet_and_never_private_addresses(cluster):
     policies, pods = cluster
     assert netpol.allowed(policies, pods["nianbao-fetcher"], None, 443, ip="202.108.22.5")
-    for private in ("10.1.2.3", "192.168.1.10", "169.254.169.254", "172.20.0.1", "127.0.0.1", "100.64.0.1"):
+    for private in (
+        "10.1.2.3",
+        "192.168.1.10",
+        "169.254.169.254",
+        "172.20.0.1",
+        "127.0.0.1",
+        "100.64.0.1",
+    ):
         assert not netpol.allowed(policies, pods["nianbao-fetcher"], None, 443, ip=private), private
     assert not netpol.allowed(policies, pods["nianbao-fetcher"], None, 25, ip="202.108.22.5")
     for stage in ("scheduler", "parser", "validator", "indexer"):
-        assert not netpol.allowed(policies, pods[f"nianbao-{stage}"], None, 443, ip="202.108.22.5"), stage
+        assert not netpol.allowed(
+            policies, pods[f"nianbao-{stage}"], None, 443, ip="202.108.22.5"
+        ), stage
 
 
 def test_prometheus_keda_and_grafana_get_in_from_their_namespaces_only(cluster):
     policies, pods = cluster
     for stage in STAGES:
-        assert netpol.allowed(policies, None, pods[f"nianbao-{stage}"], 8080, src_namespace="monitoring"), stage
-        assert not netpol.allowed(policies, None, pods[f"nianbao-{stage}"], 8080, src_namespace="default"), stage
+        assert netpol.allowed(
+            policies, None, pods[f"nianbao-{stage}"], 8080, src_namespace="monitoring"
+        ), stage
+        assert not netpol.allowed(
+            policies, None, pods[f"nianbao-{stage}"], 8080, src_namespace="default"
+        ), stage
     assert netpol.allowed(policies, None, pods["nats"], 8222, src_namespace="keda")
     assert not netpol.allowed(policies, None, pods["nats"], 4222, src_namespace="keda")
     assert netpol.allowed(policies, None, pods["postgres"], 5432, src_namespace="monitoring")

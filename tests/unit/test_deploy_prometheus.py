@@ -71,8 +71,12 @@ def test_every_alert_has_a_firing_case_in_the_rule_tests():
 def test_the_alerts_the_operators_asked_for_exist():
     alerts = {r["alert"] for r in _rules() if "alert" in r}
     asked = {
-        "NianbaoStageStalled", "NianbaoConsumerLagGrowing", "NianbaoDeadLettersWaiting",
-        "NianbaoPortalFailingForADay", "NianbaoErrorRateHigh", "NianbaoReportsMissingAfterDeadline",
+        "NianbaoStageStalled",
+        "NianbaoConsumerLagGrowing",
+        "NianbaoDeadLettersWaiting",
+        "NianbaoPortalFailingForADay",
+        "NianbaoErrorRateHigh",
+        "NianbaoReportsMissingAfterDeadline",
     }
     assert asked <= alerts
 
@@ -91,7 +95,9 @@ def test_rules_read_only_series_the_services_export_or_rules_record():
     for rule in _rules():
         names = promql.metric_names(rule["expr"])
         unknown = names - exported - recorded - SCRAPE_SERIES
-        assert unknown == set(), f"{rule.get('alert') or rule.get('record')} reads {sorted(unknown)}"
+        assert unknown == set(), (
+            f"{rule.get('alert') or rule.get('record')} reads {sorted(unknown)}"
+        )
 
 
 def test_recorded_series_follow_the_level_metric_operation_convention():
@@ -105,7 +111,9 @@ def test_scrape_config_discovers_every_stage_that_serves_metrics():
     config = yaml.safe_load((PROM / "prometheus.yml").read_text())
     job = next(j for j in config["scrape_configs"] if j["job_name"] == "nianbao")
     names = {n.split(".")[0] for sd in job["dns_sd_configs"] for n in sd["names"]}
-    assert names == {f"nianbao-{s}" for s in ("fetcher", "scheduler", "parser", "validator", "indexer")}
+    assert names == {
+        f"nianbao-{s}" for s in ("fetcher", "scheduler", "parser", "validator", "indexer")
+    }
     assert {sd["port"] for sd in job["dns_sd_configs"]} == {8080}
 
 
@@ -119,5 +127,7 @@ def test_relabelling_turns_the_service_dns_name_into_stage_and_namespace_labels(
     for rule in job["relabel_configs"]:
         assert rule["source_labels"] == ["__meta_dns_name"]
         m = re.fullmatch(rule["regex"], "nianbao-validator.nianbao.svc.cluster.local")
-        labels[rule["target_label"]] = m.expand(rule.get("replacement", r"\1").replace("$", "\\")) if m else None
+        labels[rule["target_label"]] = (
+            m.expand(rule.get("replacement", r"\1").replace("$", "\\")) if m else None
+        )
     assert labels == {"stage": "validator", "namespace": "nianbao"}

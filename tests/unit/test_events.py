@@ -35,7 +35,8 @@ def breaking_changes(old: dict, new: dict) -> list[str]:
             if nschema is None:
                 problems.append(f"{name}.{prop}: removed")
             elif {k: v for k, v in nschema.items() if k != "default"} != {
-                    k: v for k, v in oschema.items() if k != "default"}:
+                k: v for k, v in oschema.items() if k != "default"
+            }:
                 problems.append(f"{name}.{prop}: changed from {oschema} to {nschema}")
         for prop in set(nd.get("required", [])) - set(od.get("required", [])):
             problems.append(f"{name}.{prop}: newly required")
@@ -58,7 +59,10 @@ def test_a_removed_field_is_detected_as_breaking():
     new = json.loads(SNAPSHOT.read_text())
     del new["$defs"]["DocFetched"]["properties"]["etag"]
     new["$defs"]["DocRejected"]["required"].append("detail")
-    assert breaking_changes(old, new) == ["DocFetched.etag: removed", "DocRejected.detail: newly required"]
+    assert breaking_changes(old, new) == [
+        "DocFetched.etag: removed",
+        "DocRejected.detail: newly required",
+    ]
 
 
 def _ref() -> DocRef:
@@ -69,7 +73,12 @@ def test_an_older_payload_without_the_optional_fields_still_decodes():
     minimal = {"type": "doc.fetched", "ref": msgspec.to_builtins(_ref()), "size": 3}
     event = decode(json.dumps(minimal).encode())
     assert isinstance(event, DocFetched)
-    assert (event.size, event.content_type, event.schema_version, event.companion) == (3, None, 1, None)
+    assert (event.size, event.content_type, event.schema_version, event.companion) == (
+        3,
+        None,
+        1,
+        None,
+    )
 
 
 def test_a_newer_payload_with_extra_fields_still_decodes():
@@ -91,5 +100,7 @@ def test_events_round_trip_through_json():
 
 
 if __name__ == "__main__":
-    SNAPSHOT.write_text(json.dumps(current_schema(), ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    SNAPSHOT.write_text(
+        json.dumps(current_schema(), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    )
     print(f"wrote {SNAPSHOT}")

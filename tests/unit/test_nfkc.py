@@ -12,16 +12,19 @@ from shared.nfkc import drop_space, nfkc, translator
 _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _BMP = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
 # characters that change under NFKC or combine with neighbours, plus Hangul jamo and astral letters
-_TRICKY = [c for c in _BMP if unicodedata.decomposition(c) or unicodedata.combining(c)] + list(
-    "（）：，　 \t\u00a0\u200b\ufeffae\u0301\u0327\u1100\u1161\u11a8가各規範"
-) + ["\U0001d400", "\U0002f800", "\U0001f600", "\U00010000"]
+_TRICKY = (
+    [c for c in _BMP if unicodedata.decomposition(c) or unicodedata.combining(c)]
+    + list("（）：，　 \t\u00a0\u200b\ufeffae\u0301\u0327\u1100\u1161\u11a8가各規範")
+    + ["\U0001d400", "\U0002f800", "\U0001f600", "\U00010000"]
+)
 
 
 def _random_strings(n: int, seed: int = 11, longest: int = 12):
     rng = random.Random(seed)
     for _ in range(n):
         yield "".join(
-            rng.choice(_TRICKY) if rng.random() < 0.7 else rng.choice(_BMP) for _ in range(rng.randint(0, longest))
+            rng.choice(_TRICKY) if rng.random() < 0.7 else rng.choice(_BMP)
+            for _ in range(rng.randint(0, longest))
         )
 
 
@@ -46,7 +49,10 @@ def test_nfkc_maps_fullwidth_punctuation_of_a_report_line():
 
 
 def test_drop_space_removes_what_the_whitespace_regex_removes():
-    for s in ["a b\tc\u3000d\u00a0e\u200bf\ufeffg\u2028h\x1ci\x85j", *_random_strings(5000, seed=3)]:
+    for s in [
+        "a b\tc\u3000d\u00a0e\u200bf\ufeffg\u2028h\x1ci\x85j",
+        *_random_strings(5000, seed=3),
+    ]:
         assert drop_space(s) == _WS.sub("", s), repr(s)
 
 

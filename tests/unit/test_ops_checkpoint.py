@@ -20,4 +20,9 @@ def test_a_checkpoint_round_trips_through_json_with_its_selection():
     sel = Selection(subject="doc.parsed.sample", doc_ids=frozenset({"ab", "cd"}), latest=True)
     cp = Checkpoint(run="r1", selection=sel, stream="DOCS", upper=99, last_seq=42, published=7)
     back = msgspec.json.decode(msgspec.json.encode(cp), type=Checkpoint)
-    assert back.selection == sel and (back.upper, back.last_seq, back.published, back.status) == (99, 42, 7, "running")
+    assert back.selection == sel and (back.upper, back.last_seq, back.published, back.status) == (
+        99,
+        42,
+        7,
+        "running",
+    )

@@ -8,17 +8,39 @@ from shared.ops.dlq import DeadLetter, parse_advisory
 
 
 def test_a_max_deliveries_advisory_becomes_an_entry_with_stage_sequence_and_deliveries():
-    data = json.dumps({"type": "io.nats.jetstream.advisory.v1.max_deliver", "stream": "DOCS",
-                       "consumer": "indexer", "stream_seq": 41, "deliveries": 6}).encode()
+    data = json.dumps(
+        {
+            "type": "io.nats.jetstream.advisory.v1.max_deliver",
+            "stream": "DOCS",
+            "consumer": "indexer",
+            "stream_seq": 41,
+            "deliveries": 6,
+        }
+    ).encode()
     e = parse_advisory(7, data, 1.5)
     assert (e.dlq_seq, e.kind, e.stream, e.stage, e.stream_seq, e.deliveries, e.reason, e.at) == (
-        7, "max_deliveries", "DOCS", "indexer", 41, 6, "max_deliveries", 1.5)
+        7,
+        "max_deliveries",
+        "DOCS",
+        "indexer",
+        41,
+        6,
+        "max_deliveries",
+        1.5,
+    )
     assert e.state == "waiting"
 
 
 def test_a_terminated_advisory_waits_for_its_reason_from_doc_rejected():
-    data = json.dumps({"type": "io.nats.jetstream.advisory.v1.terminated", "stream": "DOCS",
-                       "consumer": "parser", "stream_seq": 3, "deliveries": 1}).encode()
+    data = json.dumps(
+        {
+            "type": "io.nats.jetstream.advisory.v1.terminated",
+            "stream": "DOCS",
+            "consumer": "parser",
+            "stream_seq": 3,
+            "deliveries": 1,
+        }
+    ).encode()
     assert parse_advisory(1, data, 0.0).reason == "terminated"
 
 
@@ -28,8 +50,15 @@ def test_an_unknown_advisory_type_or_garbage_is_not_an_entry():
 
 
 def test_the_state_of_an_entry_is_waiting_redriven_or_dismissed():
-    e = DeadLetter(dlq_seq=1, kind="terminated", stream="DOCS", stage="parser", stream_seq=1,
-                   deliveries=1, at=0.0)
+    e = DeadLetter(
+        dlq_seq=1,
+        kind="terminated",
+        stream="DOCS",
+        stage="parser",
+        stream_seq=1,
+        deliveries=1,
+        at=0.0,
+    )
     assert e.state == "waiting"
     e.record = {"redrives": 1}
     assert e.state == "redriven"

@@ -25,12 +25,15 @@ def _ref(doc_id=ID, portal="sz.gov"):
     return DocRef(doc_id=doc_id, version="v", portal=portal, url="http://x/1", object_key="raw/v")
 
 
-@pytest.mark.parametrize("text, subject", [
-    ("doc.fetched", "doc.fetched.>"),
-    ("doc.fetched.>", "doc.fetched.>"),
-    ("fetched", "doc.fetched.>"),
-    ("doc.validated.sample", "doc.validated.sample"),
-])
+@pytest.mark.parametrize(
+    "text, subject",
+    [
+        ("doc.fetched", "doc.fetched.>"),
+        ("doc.fetched.>", "doc.fetched.>"),
+        ("fetched", "doc.fetched.>"),
+        ("doc.validated.sample", "doc.validated.sample"),
+    ],
+)
 def test_a_subject_is_normalised_to_its_filter_subject(text, subject):
     assert parse_subject(text) == subject
 
@@ -95,7 +98,9 @@ def test_year_on_doc_fetched_is_answered_by_the_index_ids():
 def test_year_and_agency_on_doc_parsed_come_from_the_report_and_agencies_accept_globs():
     report = ParsedReport(report_year=2021, agency_name="温州市鹿城区经济和信息化局")
     facts = facts_of(DocParsed(ref=_ref(), report=report))
-    sel = Selection(subject="doc.parsed.>", years=frozenset({2021}), agencies=frozenset({"*鹿城区*"}))
+    sel = Selection(
+        subject="doc.parsed.>", years=frozenset({2021}), agencies=frozenset({"*鹿城区*"})
+    )
     assert not sel.needs_index and matches(sel, facts)
     assert not matches(Selection(subject="doc.parsed.>", years=frozenset({2020})), facts)
     assert not matches(Selection(subject="doc.parsed.>", agencies=frozenset({"鹿城区"})), facts)

@@ -9,8 +9,18 @@ from services.parser.cells import is_value_like, parse_cell
 
 @pytest.mark.parametrize(
     ("raw", "value"),
-    [("0", 0), ("　0　", 0), ("\xa012\xa0", 12), ("１２３", 123), ("1,234", 1234), ("1，234", 1234),
-     ("12.5", 12.5), ("0.0321", 0.0321), ("〇", 0), ("0（件）", 0)],
+    [
+        ("0", 0),
+        ("　0　", 0),
+        ("\xa012\xa0", 12),
+        ("１２３", 123),
+        ("1,234", 1234),
+        ("1，234", 1234),
+        ("12.5", 12.5),
+        ("0.0321", 0.0321),
+        ("〇", 0),
+        ("0（件）", 0),
+    ],
 )
 def test_numbers_are_read_after_nfkc_and_without_spaces_or_separators(raw, value):
     cell = parse_cell(raw)
@@ -23,8 +33,10 @@ def test_integer_cells_are_ints_and_decimals_are_floats():
     assert isinstance(parse_cell("7.25").value, float)
 
 
-@pytest.mark.parametrize(("raw", "value", "unit"), [("251000元", 251000, "元"), ("3.5万元", 3.5, "万元"),
-                                                    ("12件", 12, "件"), ("4个", 4, "个")])
+@pytest.mark.parametrize(
+    ("raw", "value", "unit"),
+    [("251000元", 251000, "元"), ("3.5万元", 3.5, "万元"), ("12件", 12, "件"), ("4个", 4, "个")],
+)
 def test_units_written_in_the_cell_are_recorded(raw, value, unit):
     cell = parse_cell(raw)
     assert (cell.kind, cell.value, cell.unit) == ("number", value, unit)
@@ -69,7 +81,9 @@ def test_other_text_is_text_never_a_guessed_number(raw):
 
 def test_value_like_tells_values_from_labels():
     assert is_value_like("0") and is_value_like("—") and is_value_like("251000元")
-    assert not is_value_like("规章") and not is_value_like("1.属于国家秘密") and not is_value_like("")
+    assert (
+        not is_value_like("规章") and not is_value_like("1.属于国家秘密") and not is_value_like("")
+    )
 
 
 def test_two_numbers_in_one_cell_are_text_with_a_note_never_one_big_number():

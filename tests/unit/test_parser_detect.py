@@ -6,7 +6,12 @@ from services.parser.detect import detect
 
 
 def test_2021_column_labels_mean_the_2021_format_even_for_a_2022_title():
-    assert detect("信息内容 本年制发件数 本年废止件数 现行有效件数 本年收费金额（单位：万元）", year=2022) == "2021"
+    assert (
+        detect(
+            "信息内容 本年制发件数 本年废止件数 现行有效件数 本年收费金额（单位：万元）", year=2022
+        )
+        == "2021"
+    )
 
 
 def test_2019_labels_mean_2019_even_when_the_year_is_2022():
@@ -37,7 +42,10 @@ def test_pre2019_sections_without_a_title_are_still_a_report():
 
 def test_news_and_error_pages_are_unknown():
     assert detect("404 Not Found 您访问的页面不存在") == "unknown"
-    assert detect("区长带队检查安全生产工作，要求各部门压实责任。", title="区长带队检查安全生产") == "unknown"
+    assert (
+        detect("区长带队检查安全生产工作，要求各部门压实责任。", title="区长带队检查安全生产")
+        == "unknown"
+    )
 
 
 def test_t2_captions_alone_make_a_tabled_report_and_item_nine_means_2019():

@@ -159,7 +159,9 @@ def test_body_class_names_match_whole_and_known_containers_win_in_priority_order
         f"<div class='a TRS_Editor\tb'><p>TRS正文。{prose}</p></div></body></html>"
     )
     assert _texts(extract_html(page))[0].startswith("TRS正文")  # .TRS_Editor comes before #zoom
-    assert _texts(extract_html(page.replace("TRS_Editor", "TRS_Editorx")))[0].startswith("Hanweb正文")
+    assert _texts(extract_html(page.replace("TRS_Editor", "TRS_Editorx")))[0].startswith(
+        "Hanweb正文"
+    )
 
 
 def test_control_characters_are_removed_before_parsing():

@@ -20,9 +20,15 @@ def test_norm_applies_nfkc_removes_whitespace_and_quotes():
 
 @pytest.mark.parametrize(
     ("raw", "stripped"),
-    [("一、本年新收", "本年新收"), ("（一）予以公开", "予以公开"), ("(一) 予以公开", "予以公开"),
-     ("1.属于国家秘密", "属于国家秘密"), ("1．属于国家秘密", "属于国家秘密"), ("1、重复申请", "重复申请"),
-     ("三、（一）予以公开", "予以公开")],
+    [
+        ("一、本年新收", "本年新收"),
+        ("（一）予以公开", "予以公开"),
+        ("(一) 予以公开", "予以公开"),
+        ("1.属于国家秘密", "属于国家秘密"),
+        ("1．属于国家秘密", "属于国家秘密"),
+        ("1、重复申请", "重复申请"),
+        ("三、（一）予以公开", "予以公开"),
+    ],
 )
 def test_item_markers_are_stripped(raw, stripped):
     assert strip_marker(norm(raw)) == stripped
@@ -50,7 +56,10 @@ def test_traditional_characters_of_mirrors_match_simplified_labels():
         ("本 2.其他法律行政法规禁止公开", "denied_prohibited_by_law"),
         ("办 （三）不 4.保护第三方合法权益", "denied_third_party_rights"),
         ("5.要求行政机关确认或重新出具已", "not_processed_confirm_reissue"),
-        ("2.申请人逾期未按收费通知 要求缴纳费用、行政机关不再处理其政府信息公开申请", "other_fee_unpaid"),
+        (
+            "2.申请人逾期未按收费通知 要求缴纳费用、行政机关不再处理其政府信息公开申请",
+            "other_fee_unpaid",
+        ),
         ("（七）总计", "results_total"),
         ("四、结转下年度继续办理", "carried_over_out"),
     ],
@@ -59,7 +68,9 @@ def test_t3_labels_match_their_keys(label, key):
     assert T3_2021.match(label) == key
 
 
-@pytest.mark.parametrize("label", ["形，不计其他情形）", "自然人", "申请人情况", "三、", "本年度办理结果"])
+@pytest.mark.parametrize(
+    "label", ["形，不计其他情形）", "自然人", "申请人情况", "三、", "本年度办理结果"]
+)
 def test_fragments_and_headers_match_no_row(label):
     assert T3_2021.match(label) is None
 

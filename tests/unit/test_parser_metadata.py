@@ -16,9 +16,17 @@ def md_of(*paras: str, **doc_kw):
 @pytest.mark.parametrize(
     ("title", "agency", "year"),
     [
-        ("温州市鹿城区经济和信息化局2021年政府信息公开工作年度报告", "温州市鹿城区经济和信息化局", 2021),
+        (
+            "温州市鹿城区经济和信息化局2021年政府信息公开工作年度报告",
+            "温州市鹿城区经济和信息化局",
+            2021,
+        ),
         ("2022年度螅镇政府信息公开工作年度报告", "螅镇", 2022),
-        ("上海市黄浦区人民政府2022年政府信息公开工作年度报告（超链版）", "上海市黄浦区人民政府", 2022),
+        (
+            "上海市黄浦区人民政府2022年政府信息公开工作年度报告（超链版）",
+            "上海市黄浦区人民政府",
+            2022,
+        ),
         ("宿州市人民政府2019年政府信息公开工作年度报告（图片版）", "宿州市人民政府", 2019),
         ("某某县人民政府关于2020年度政府信息公开工作年度报告", "某某县人民政府", 2020),
         ("福州市晋安区2016年政府信息公开工作年度报告", "福州市晋安区", 2016),
@@ -33,7 +41,9 @@ def test_agency_is_the_title_without_year_and_report_words(title, agency, year):
 
 
 def test_title_is_the_first_report_line_and_markdown_hashes_are_dropped():
-    md = md_of("网站首页 > 信息公开", "# 卫辉市科技和工业信息化局2021年政府信息公开工作年度报告", "正文")
+    md = md_of(
+        "网站首页 > 信息公开", "# 卫辉市科技和工业信息化局2021年政府信息公开工作年度报告", "正文"
+    )
     assert md.title == "卫辉市科技和工业信息化局2021年政府信息公开工作年度报告"
     assert (md.agency_name, md.report_year) == ("卫辉市科技和工业信息化局", 2021)
 
@@ -50,7 +60,9 @@ def test_chinese_numeral_years_in_titles_are_read():
 
 
 def test_container_title_is_used_when_the_body_has_none():
-    md = md_of("正文第一段。", title="某某区教育局2023年政府信息公开工作年度报告_某某区人民政府门户网站")
+    md = md_of(
+        "正文第一段。", title="某某区教育局2023年政府信息公开工作年度报告_某某区人民政府门户网站"
+    )
     assert md.title == "某某区教育局2023年政府信息公开工作年度报告"
     assert md.report_year == 2023
 
@@ -58,7 +70,10 @@ def test_container_title_is_used_when_the_body_has_none():
 @pytest.mark.parametrize(
     ("text", "period"),
     [
-        ("本报告中所列数据的统计期限自2021年1月1日起至2021年12月31日止。", ("2021-01-01", "2021-12-31")),
+        (
+            "本报告中所列数据的统计期限自2021年1月1日起至2021年12月31日止。",
+            ("2021-01-01", "2021-12-31"),
+        ),
         ("统计期限自2021年1月1日至12月31日。", ("2021-01-01", "2021-12-31")),
         ("本年度报告中所列数据统计期限从2021年1月1日到12月31日止。", ("2021-01-01", "2021-12-31")),
         ("所列数据的统计期限为2020年1月1日—2020年12月31日", ("2020-01-01", "2020-12-31")),
@@ -71,13 +86,17 @@ def test_statistics_period_variants(text, period):
 
 
 def test_year_comes_from_the_period_when_the_title_has_none():
-    md = md_of("政府信息公开工作年度报告", "本报告所列数据统计期限自2020年1月1日起至2020年12月31日止。")
+    md = md_of(
+        "政府信息公开工作年度报告", "本报告所列数据统计期限自2020年1月1日起至2020年12月31日止。"
+    )
     assert md.report_year == 2020
 
 
 def test_publish_date_and_source_from_the_page_line():
-    md = md_of("钱塘区经济信息化和科学技术局2022年政府信息公开工作年度报告",
-               "发布日期:2023-01-28 15:26 信息来源:区经济信息化和科学技术局")
+    md = md_of(
+        "钱塘区经济信息化和科学技术局2022年政府信息公开工作年度报告",
+        "发布日期:2023-01-28 15:26 信息来源:区经济信息化和科学技术局",
+    )
     assert md.publish_date == "2023-01-28"
     assert md.page_agency == "区经济信息化和科学技术局"
 
@@ -89,12 +108,18 @@ def test_publish_date_in_chinese_form_and_from_the_container():
 
 
 def test_cited_notices_are_collected_once_each_in_canonical_brackets():
-    text = "按照（国办公开办函〔2021〕30号）和国办公开办函[2019]60号、国办公开办函〔2021〕30号的要求"
+    text = (
+        "按照（国办公开办函〔2021〕30号）和国办公开办函[2019]60号、国办公开办函〔2021〕30号的要求"
+    )
     assert find_notices(text) == ["国办公开办函〔2021〕30号", "国办公开办函〔2019〕60号"]
 
 
 def test_a_breadcrumb_naming_the_column_is_not_taken_for_the_title():
-    md = md_of("首页 > 政府信息公开 > 政府信息公开年报", "某某县水利局2022年政府信息公开工作年度报告", "一、总体情况")
+    md = md_of(
+        "首页 > 政府信息公开 > 政府信息公开年报",
+        "某某县水利局2022年政府信息公开工作年度报告",
+        "一、总体情况",
+    )
     assert md.title == "某某县水利局2022年政府信息公开工作年度报告"
 
 
@@ -104,7 +129,9 @@ def test_year_from_the_text_when_neither_title_nor_period_has_it():
 
 
 def test_a_sentence_about_the_report_is_not_its_title():
-    md = md_of("现将某某局2021年政府信息公开工作年度报告公布如下：", "某某局2021年政府信息公开工作年度报告")
+    md = md_of(
+        "现将某某局2021年政府信息公开工作年度报告公布如下：", "某某局2021年政府信息公开工作年度报告"
+    )
     assert md.title == "某某局2021年政府信息公开工作年度报告"
 
 
@@ -113,10 +140,17 @@ def test_a_file_extension_is_not_part_of_the_agency():
 
 
 def test_a_breadcrumb_ending_in_the_title_is_not_the_title():
-    md = md_of("当前位置：首页 > 政府信息公开 > 某某局2021年政府信息公开工作年度报告", "某某局2021年政府信息公开工作年度报告")
+    md = md_of(
+        "当前位置：首页 > 政府信息公开 > 某某局2021年政府信息公开工作年度报告",
+        "某某局2021年政府信息公开工作年度报告",
+    )
     assert md.agency_name == "某某局"
 
 
 def test_a_title_split_after_the_year_is_joined():
     md = md_of("某某县林业局2022年度", "政府信息公开工作年度报告", "一、总体情况")
-    assert (md.title, md.agency_name, md.report_year) == ("某某县林业局2022年度政府信息公开工作年度报告", "某某县林业局", 2022)
+    assert (md.title, md.agency_name, md.report_year) == (
+        "某某县林业局2022年度政府信息公开工作年度报告",
+        "某某县林业局",
+        2022,
+    )

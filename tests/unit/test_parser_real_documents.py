@@ -80,8 +80,11 @@ def vals(table, row):
 
 @pytest.fixture(scope="module")
 def shanghai():
-    return parse(SHANGHAI_2019.encode("utf-8"), content_type="text/html; charset=utf-8",
-                 source_url="https://www.shanghai.gov.cn/nw12344/20200131/x.html")
+    return parse(
+        SHANGHAI_2019.encode("utf-8"),
+        content_type="text/html; charset=utf-8",
+        source_url="https://www.shanghai.gov.cn/nw12344/20200131/x.html",
+    )
 
 
 def test_html_2019_report_metadata(shanghai):
@@ -145,7 +148,13 @@ def test_pre2019_free_form_report_has_metadata_and_sections_but_no_tables():
     assert r.format_version == "pre2019"
     assert r.tables == {"active_disclosure": None, "applications": None, "review_litigation": None}
     assert (r.agency_name, r.report_year) == ("福州市晋安区", 2016)
-    assert {"overview", "active_disclosure", "applications", "review_litigation", "problems"} <= set(r.sections)
+    assert {
+        "overview",
+        "active_disclosure",
+        "applications",
+        "review_litigation",
+        "problems",
+    } <= set(r.sections)
     assert r.is_report
 
 
@@ -169,8 +178,10 @@ def test_an_image_is_a_report_with_image_modality_and_an_image_only_note():
 
 
 def test_an_article_page_that_only_links_the_report_attachment_is_not_a_report():
-    page = ("<html><head><title>某某局2021年政府信息公开工作年度报告</title></head><body>"
-            "<h1>某某局2021年政府信息公开工作年度报告</h1><p>某某局2021年政府信息公开工作年度报告全文详见附件。</p>"
-            "<p>附件：<a href='a.pdf'>年度报告.pdf</a></p></body></html>")
+    page = (
+        "<html><head><title>某某局2021年政府信息公开工作年度报告</title></head><body>"
+        "<h1>某某局2021年政府信息公开工作年度报告</h1><p>某某局2021年政府信息公开工作年度报告全文详见附件。</p>"
+        "<p>附件：<a href='a.pdf'>年度报告.pdf</a></p></body></html>"
+    )
     with pytest.raises(NotAReport, match="no report content"):
         parse(page.encode("utf-8"), content_type="text/html")

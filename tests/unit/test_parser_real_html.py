@@ -43,13 +43,31 @@ T3_2021_LABELS = [
     ("四、结转下年度继续办理", None),
 ]
 T3_2021_KEYS = [
-    "new_received", "carried_over_in", "granted", "partially_granted", "denied_state_secret",
-    "denied_prohibited_by_law", "denied_security_stability", "denied_third_party_rights",
-    "denied_internal_affairs", "denied_process_info", "denied_enforcement_file",
-    "denied_admin_inquiry", "unable_not_held", "unable_needs_creation", "unable_still_unclear",
-    "not_processed_petition", "not_processed_repeat", "not_processed_publication",
-    "not_processed_excessive", "not_processed_confirm_reissue", "other_no_correction",
-    "other_fee_unpaid", "other_other", "results_total", "carried_over_out",
+    "new_received",
+    "carried_over_in",
+    "granted",
+    "partially_granted",
+    "denied_state_secret",
+    "denied_prohibited_by_law",
+    "denied_security_stability",
+    "denied_third_party_rights",
+    "denied_internal_affairs",
+    "denied_process_info",
+    "denied_enforcement_file",
+    "denied_admin_inquiry",
+    "unable_not_held",
+    "unable_needs_creation",
+    "unable_still_unclear",
+    "not_processed_petition",
+    "not_processed_repeat",
+    "not_processed_publication",
+    "not_processed_excessive",
+    "not_processed_confirm_reissue",
+    "other_no_correction",
+    "other_fee_unpaid",
+    "other_other",
+    "results_total",
+    "carried_over_out",
 ]
 
 
@@ -81,36 +99,92 @@ def plain_td(text: str, attrs: str = "") -> str:
     return f"<td {attrs}>{text}</td>"
 
 
-def t3_2021_table(td, *, table_attrs: str = "border=1", header: str = "standard", numbered: bool = False) -> str:
+def t3_2021_table(
+    td, *, table_attrs: str = "border=1", header: str = "standard", numbered: bool = False
+) -> str:
     """The 2021 T3 in one <table>; `header` picks how the applicant columns' header is split."""
     num = (lambda n, attrs="": td(str(n), attrs)) if numbered else (lambda n, attrs="": "")
     if header == "standard":
         head = (
-            "<tr>" + num("序号", "rowspan=3") + td("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
-                                                   "colspan=3 rowspan=3") + td("申请人情况", "colspan=7") + "</tr>"
-            "<tr>" + td("自然人", "rowspan=2") + td("法人或其他组织", "colspan=5") + td("总计", "rowspan=2") + "</tr>"
-            "<tr>" + "".join(td(x) for x in ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")) + "</tr>"
+            "<tr>"
+            + num("序号", "rowspan=3")
+            + td(
+                "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+                "colspan=3 rowspan=3",
+            )
+            + td("申请人情况", "colspan=7")
+            + "</tr>"
+            "<tr>"
+            + td("自然人", "rowspan=2")
+            + td("法人或其他组织", "colspan=5")
+            + td("总计", "rowspan=2")
+            + "</tr>"
+            "<tr>"
+            + "".join(
+                td(x) for x in ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
+            )
+            + "</tr>"
         )
-    elif header == "split":  # no rowspans: 自然人/总计 in the third row, the second row padded with empties
+    elif (
+        header == "split"
+    ):  # no rowspans: 自然人/总计 in the third row, the second row padded with empties
         head = (
-            "<tr>" + num("序号", "rowspan=3") + td("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
-                                                   "colspan=3 rowspan=3") + td("申请人情况", "colspan=7") + "</tr>"
+            "<tr>"
+            + num("序号", "rowspan=3")
+            + td(
+                "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+                "colspan=3 rowspan=3",
+            )
+            + td("申请人情况", "colspan=7")
+            + "</tr>"
             "<tr>" + td("") + td("法人或其他组织", "colspan=5") + td("") + "</tr>"
-            "<tr>" + "".join(td(x) for x in ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"))
+            "<tr>"
+            + "".join(
+                td(x)
+                for x in (
+                    "自然人",
+                    "商业企业",
+                    "科研机构",
+                    "社会公益组织",
+                    "法律服务机构",
+                    "其他",
+                    "总计",
+                )
+            )
             + "</tr>"
         )
     else:  # "stacked": Word wraps each header word over several lines in its own paragraph
         head = (
-            "<tr>" + num("序号", "rowspan=2") + td("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
-                                                   "colspan=3 rowspan=2") + td("申请人情况", "colspan=7") + "</tr>"
-            "<tr>" + "".join(td(x) for x in ("自然人", "法人或其他组织<br>商业<br>企业", "科研<br>机构", "社会公益<br>组织",
-                                             "法律服务<br>机构", "其他", "总计")) + "</tr>"
+            "<tr>"
+            + num("序号", "rowspan=2")
+            + td(
+                "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+                "colspan=3 rowspan=2",
+            )
+            + td("申请人情况", "colspan=7")
+            + "</tr>"
+            "<tr>"
+            + "".join(
+                td(x)
+                for x in (
+                    "自然人",
+                    "法人或其他组织<br>商业<br>企业",
+                    "科研<br>机构",
+                    "社会公益<br>组织",
+                    "法律服务<br>机构",
+                    "其他",
+                    "总计",
+                )
+            )
+            + "</tr>"
         )
     rows = []
     group_open: dict[str, int] = {}
     spans = {g: sum(1 for _, gg in T3_2021_LABELS if gg == g) for _, g in T3_2021_LABELS if g}
-    sub_spans = {g: sum(1 for _, gg in T3_2021_LABELS if gg == g) for g in ("（三）不予公开", "（四）无法提供",
-                                                                           "（五）不予处理", "（六）其他处理")}
+    sub_spans = {
+        g: sum(1 for _, gg in T3_2021_LABELS if gg == g)
+        for g in ("（三）不予公开", "（四）无法提供", "（五）不予处理", "（六）其他处理")
+    }
     for i, (label, group) in enumerate(T3_2021_LABELS):
         cells = num(i + 1)
         if group is None:
@@ -135,31 +209,64 @@ def t3_2021_table(td, *, table_attrs: str = "border=1", header: str = "standard"
 def t4_table(td, values: list[str], *, table_attrs: str = "border=1") -> str:
     head = (
         "<tr>" + td("行政复议", "colspan=5") + td("行政诉讼", "colspan=10") + "</tr>"
-        "<tr>" + "".join(td(x, "rowspan=2") for x in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计"))
-        + td("未经复议直接起诉", "colspan=5") + td("复议后起诉", "colspan=5") + "</tr>"
-        "<tr>" + "".join(td(x) for x in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计") * 2) + "</tr>"
+        "<tr>"
+        + "".join(
+            td(x, "rowspan=2") for x in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+        )
+        + td("未经复议直接起诉", "colspan=5")
+        + td("复议后起诉", "colspan=5")
+        + "</tr>"
+        "<tr>"
+        + "".join(td(x) for x in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计") * 2)
+        + "</tr>"
     )
     return f"<table {table_attrs}>{head}<tr>{''.join(td(v) for v in values)}</tr></table>"
 
 
 def t2_2021_tables(td, *, table_attrs: str = "border=1") -> list[str]:
     """The 2021 T2 as four separate tables, one per 第二十条 item (as many CMS pages do)."""
+
     def table(caption: str, header: list[str], rows: list[list[str]]) -> str:
         width = max(len(header), *(len(r) for r in rows))
         out = "<tr>" + td(caption, f"colspan={width}") + "</tr>"
-        out += "<tr>" + td(header[0]) + "".join(
-            td(h, f"colspan={width - 1}" if len(header) == 2 and width > 2 else "") for h in header[1:]) + "</tr>"
+        out += (
+            "<tr>"
+            + td(header[0])
+            + "".join(
+                td(h, f"colspan={width - 1}" if len(header) == 2 and width > 2 else "")
+                for h in header[1:]
+            )
+            + "</tr>"
+        )
         for r in rows:
-            out += "<tr>" + td(r[0]) + "".join(
-                td(v, f"colspan={width - 1}" if len(r) == 2 and width > 2 else "") for v in r[1:]) + "</tr>"
+            out += (
+                "<tr>"
+                + td(r[0])
+                + "".join(
+                    td(v, f"colspan={width - 1}" if len(r) == 2 and width > 2 else "")
+                    for v in r[1:]
+                )
+                + "</tr>"
+            )
         return f"<table {table_attrs}>{out}</table>"
 
     return [
-        table("第二十条第（一）项", ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
-              [["规章", "0", "0", "2"], ["行政规范性文件", "5", "1", "37"]]),
+        table(
+            "第二十条第（一）项",
+            ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+            [["规章", "0", "0", "2"], ["行政规范性文件", "5", "1", "37"]],
+        ),
         table("第二十条第（五）项", ["信息内容", "本年处理决定数量"], [["行政许可", "1,203"]]),
-        table("第二十条第（六）项", ["信息内容", "本年处理决定数量"], [["行政处罚", "56"], ["行政强制", "0"]]),
-        table("第二十条第（八）项", ["信息内容", "本年收费金额（单位：万元）"], [["行政事业性收费", "12.5"]]),
+        table(
+            "第二十条第（六）项",
+            ["信息内容", "本年处理决定数量"],
+            [["行政处罚", "56"], ["行政强制", "0"]],
+        ),
+        table(
+            "第二十条第（八）项",
+            ["信息内容", "本年收费金额（单位：万元）"],
+            [["行政事业性收费", "12.5"]],
+        ),
     ]
 
 
@@ -183,9 +290,9 @@ def _assert_t3_2021(report) -> None:
 # --- Word-exported HTML, GBK, declared gb2312 -------------------------------------------------------
 
 WORD_PAGE = (
-    "<html xmlns:v=\"urn:schemas-microsoft-com:vml\" xmlns:o=\"urn:schemas-microsoft-com:office:office\">"
-    "<head><meta http-equiv=Content-Type content=\"text/html; charset=gb2312\">"
-    "<meta name=Generator content=\"Microsoft Word 15\"><title>某市民政局2021年政府信息公开工作年度报告</title>"
+    '<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">'
+    '<head><meta http-equiv=Content-Type content="text/html; charset=gb2312">'
+    '<meta name=Generator content="Microsoft Word 15"><title>某市民政局2021年政府信息公开工作年度报告</title>'
     "<style><!-- p.MsoNormal {margin:0cm;text-align:justify;font-size:10.5pt;} --></style></head>"
     "<body lang=ZH-CN style='tab-interval:21.0pt'><div class=WordSection1 style='layout-grid:15.6pt'>"
     "<p class=MsoNormal align=center style='text-align:center'><b><span style='font-size:22.0pt;"
@@ -213,11 +320,24 @@ def word_gbk():
     mso = "class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 style='border-collapse:collapse;border:none'"
     t2 = t2_2021_tables(word_td, table_attrs=mso)
     # Word ends every table with a row of empty width-setting cells
-    t2 = [t.replace("</table>", "<![if !supportMisalignedColumns]><tr height=0><td width=57 style='border:none'></td>"
-                    "<td width=57 style='border:none'></td></tr><![endif]></table>") for t in t2]
-    page = WORD_PAGE.replace("{t2}", "".join(t2)).replace(
-        "{t3}", t3_2021_table(word_td, table_attrs=mso)).replace("{t4}", t4_table(word_td, T4_2021, table_attrs=mso))
-    return parse(page.encode("gbk"), content_type="text/html", source_url="http://mzj.example.gov.cn/art/2022/1/20/art_1_1.html")
+    t2 = [
+        t.replace(
+            "</table>",
+            "<![if !supportMisalignedColumns]><tr height=0><td width=57 style='border:none'></td>"
+            "<td width=57 style='border:none'></td></tr><![endif]></table>",
+        )
+        for t in t2
+    ]
+    page = (
+        WORD_PAGE.replace("{t2}", "".join(t2))
+        .replace("{t3}", t3_2021_table(word_td, table_attrs=mso))
+        .replace("{t4}", t4_table(word_td, T4_2021, table_attrs=mso))
+    )
+    return parse(
+        page.encode("gbk"),
+        content_type="text/html",
+        source_url="http://mzj.example.gov.cn/art/2022/1/20/art_1_1.html",
+    )
 
 
 def test_word_export_in_gbk_reads_metadata(word_gbk):
@@ -225,8 +345,14 @@ def test_word_export_in_gbk_reads_metadata(word_gbk):
     assert r.encoding == "gb18030" and r.format_version == "2021"
     assert (r.agency_name, r.report_year) == ("某市民政局", 2021)
     assert (r.stat_period.start, r.stat_period.end) == ("2021-01-01", "2021-12-31")
-    assert set(r.sections) == {"overview", "active_disclosure", "applications", "review_litigation", "problems",
-                               "other_matters"}
+    assert set(r.sections) == {
+        "overview",
+        "active_disclosure",
+        "applications",
+        "review_litigation",
+        "problems",
+        "other_matters",
+    }
 
 
 def test_word_export_t2_in_four_tables_with_spans_and_thousands_separator(word_gbk):
@@ -248,37 +374,43 @@ def test_word_export_t4(word_gbk):
     assert vals(t4, "admin_review") == [1, 0, 0, 0, 1]
     assert vals(t4, "litigation_direct") == [2, 1, 0, 0, 3]
     assert vals(t4, "litigation_after_review") == [0, 0, 0, 0, 0]
-    assert not [n for n in word_gbk.notes if n.code in ("missing_row", "unsure_cell", "unknown_row")]
+    assert not [
+        n for n in word_gbk.notes if n.code in ("missing_row", "unsure_cell", "unknown_row")
+    ]
 
 
 # --- TRS WCM article: .trs_editor_view > .TRS_Editor, title outside the body -----------------------
 
 
-def _trs_page(t3: str, *, t2: str | None = None, t4: str | None = None, charset: str = "utf-8") -> str:
+def _trs_page(
+    t3: str, *, t2: str | None = None, t4: str | None = None, charset: str = "utf-8"
+) -> str:
     t2 = t2 if t2 is not None else "".join(t2_2021_tables(plain_td))
     t4 = t4 if t4 is not None else t4_table(plain_td, T4_2021)
     return (
-        f"<!DOCTYPE html><html><head><meta charset=\"{charset}\">"
+        f'<!DOCTYPE html><html><head><meta charset="{charset}">'
         "<title>某县人民政府办公室2021年政府信息公开工作年度报告_年度报告_某县人民政府</title>"
-        "<meta name=\"ArticleTitle\" content=\"某县人民政府办公室2021年政府信息公开工作年度报告\">"
-        "<meta name=\"PubDate\" content=\"2022-01-25 16:30\"><meta name=\"ContentSource\" content=\"县政府办\">"
-        "</head><body><div class=\"header\"><ul class=\"nav\"><li><a href=\"/\">首页</a></li>"
-        "<li><a href=\"/zwgk/\">政务公开</a></li></ul></div>"
-        "<div class=\"position\">当前位置：<a href=\"/\">首页</a> &gt; 政府信息公开年报</div>"
-        "<div class=\"xxgk_title\"><h2>某县人民政府办公室2021年政府信息公开工作年度报告</h2></div>"
-        "<div class=\"view TRS_UEDITOR trs_paper_default trs_web\"><div class=\"trs_editor_view TRS_UEDITOR "
-        "trs_paper_default trs_web\"><div class=\"TRS_Editor\">"
+        '<meta name="ArticleTitle" content="某县人民政府办公室2021年政府信息公开工作年度报告">'
+        '<meta name="PubDate" content="2022-01-25 16:30"><meta name="ContentSource" content="县政府办">'
+        '</head><body><div class="header"><ul class="nav"><li><a href="/">首页</a></li>'
+        '<li><a href="/zwgk/">政务公开</a></li></ul></div>'
+        '<div class="position">当前位置：<a href="/">首页</a> &gt; 政府信息公开年报</div>'
+        '<div class="xxgk_title"><h2>某县人民政府办公室2021年政府信息公开工作年度报告</h2></div>'
+        '<div class="view TRS_UEDITOR trs_paper_default trs_web"><div class="trs_editor_view TRS_UEDITOR '
+        'trs_paper_default trs_web"><div class="TRS_Editor">'
         f"{NARRATIVE}<p>二、主动公开政府信息情况</p>{t2}<p>三、收到和处理政府信息公开申请情况</p>{t3}"
         f"<p>四、政府信息公开行政复议、行政诉讼情况</p>{t4}{CLOSING}</div></div></div>"
-        "<div class=\"bdsharebuttonbox\"><a class=\"bds_weixin\">分享到微信</a></div>"
-        "<div class=\"footer\">版权所有：某县人民政府 ICP备00000000号</div></body></html>"
+        '<div class="bdsharebuttonbox"><a class="bds_weixin">分享到微信</a></div>'
+        '<div class="footer">版权所有：某县人民政府 ICP备00000000号</div></body></html>'
     )
 
 
 @pytest.mark.parametrize("header", ["standard", "split", "stacked"])
 def test_trs_article_t3_header_split_across_rows_differently(header):
-    r = parse(_trs_page(t3_2021_table(plain_td, header=header)).encode("utf-8"),
-              content_type="text/html; charset=utf-8")
+    r = parse(
+        _trs_page(t3_2021_table(plain_td, header=header)).encode("utf-8"),
+        content_type="text/html; charset=utf-8",
+    )
     assert r.title == "某县人民政府办公室2021年政府信息公开工作年度报告"
     assert (r.publish_date, r.report_year, r.format_version) == ("2022-01-25", 2021, "2021")
     _assert_t3_2021(r)
@@ -370,12 +502,19 @@ HANWEB_2019 = """<html><head><meta http-equiv="Content-Type" content="text/html;
 
 @pytest.fixture(scope="module")
 def hanweb():
-    return parse(HANWEB_2019.encode("utf-8"), source_url="http://www.example.gov.cn/art/2020/1/15/art_1234_5678.html")
+    return parse(
+        HANWEB_2019.encode("utf-8"),
+        source_url="http://www.example.gov.cn/art/2020/1/15/art_1234_5678.html",
+    )
 
 
 def test_hanweb_2019_metadata(hanweb):
     assert hanweb.format_version == "2019"
-    assert (hanweb.agency_name, hanweb.report_year, hanweb.publish_date) == ("某区交通运输局", 2019, "2020-01-15")
+    assert (hanweb.agency_name, hanweb.report_year, hanweb.publish_date) == (
+        "某区交通运输局",
+        2019,
+        "2020-01-15",
+    )
     assert len(hanweb.sections) == 6
 
 
@@ -409,7 +548,7 @@ def test_hanweb_2019_t3_and_t4(hanweb):
 
 
 def test_trs_page_whose_tables_are_images_is_image_only():
-    t = "<p style=\"text-align:center\"><img src=\"./W020220125{}.png\" width=\"600\" oldsrc=\"W020220125{}.png\"></p>"
+    t = '<p style="text-align:center"><img src="./W020220125{}.png" width="600" oldsrc="W020220125{}.png"></p>'
     page = _trs_page(t.format(3, 3), t2=t.format(2, 2), t4=t.format(4, 4))
     r = parse(page.encode("utf-8"))
     assert r.source_modality == "image"
@@ -439,10 +578,17 @@ def test_excel_exported_tables_with_col_elements_and_x_num_cells():
         num = " x:num" if text.replace(".", "").isdigit() else ""
         return f"<td class=xl65 {attrs}{num}>{text}</td>"
 
-    t3 = t3_2021_table(xl_td, table_attrs="x:str border=0 cellpadding=0 cellspacing=0 width=864 "
-                       "style='border-collapse:collapse;table-layout:fixed;width:648pt'")
-    t3 = t3.replace(">", "><col width=72 span=12 style='width:54pt'>", 1).replace("<tr>", "<tr height=19>")
-    t2 = "".join(t2_2021_tables(lambda t, a="": f"<td {a}><font face=仿宋_GB2312 size=3>{t}</font></td>"))
+    t3 = t3_2021_table(
+        xl_td,
+        table_attrs="x:str border=0 cellpadding=0 cellspacing=0 width=864 "
+        "style='border-collapse:collapse;table-layout:fixed;width:648pt'",
+    )
+    t3 = t3.replace(">", "><col width=72 span=12 style='width:54pt'>", 1).replace(
+        "<tr>", "<tr height=19>"
+    )
+    t2 = "".join(
+        t2_2021_tables(lambda t, a="": f"<td {a}><font face=仿宋_GB2312 size=3>{t}</font></td>")
+    )
     r = parse(_page(t2, t3, t4_table(xl_td, T4_2021), head="<meta charset=gb2312>"))
     assert r.encoding == "gb18030"
     _assert_t3_2021(r)
@@ -461,14 +607,16 @@ def test_t3_split_over_two_tables_at_a_page_break_keeps_every_row():
 def test_t3_with_label_columns_two_wide():
     t3 = T3_PLAIN.replace("colspan=3", "colspan=2").replace(
         "<td rowspan=22>三、本年度办理结果</td><td colspan=2>（一）予以公开</td>",
-        "<td rowspan=22>三、本年度办理结果</td><td>（一）予以公开</td>")
+        "<td rowspan=22>三、本年度办理结果</td><td>（一）予以公开</td>",
+    )
     r = parse(_page(T2_PLAIN, t3, T4_PLAIN))
     _assert_t3_2021(r)
 
 
 def test_t4_with_a_leading_label_column():
-    t4 = T4_PLAIN.replace("<tr><td colspan=5>行政复议", "<tr><td rowspan=3></td><td colspan=5>行政复议").replace(
-        "<tr><td >1</td>", "<tr><td>数量</td><td >1</td>")
+    t4 = T4_PLAIN.replace(
+        "<tr><td colspan=5>行政复议", "<tr><td rowspan=3></td><td colspan=5>行政复议"
+    ).replace("<tr><td >1</td>", "<tr><td>数量</td><td >1</td>")
     assert "数量" in t4
     r = parse(_page(T2_PLAIN, T3_PLAIN, t4))
     t4 = r.tables["review_litigation"]
@@ -478,7 +626,11 @@ def test_t4_with_a_leading_label_column():
 
 
 def test_full_width_digits_comma_and_decimal_point_with_a_unit():
-    t2 = T2_PLAIN.replace(">1,203<", ">１，２０３<").replace(">12.5<", ">１２．５万元<").replace(">37<", ">３７件<")
+    t2 = (
+        T2_PLAIN.replace(">1,203<", ">１，２０３<")
+        .replace(">12.5<", ">１２．５万元<")
+        .replace(">37<", ">３７件<")
+    )
     t2r = parse(_page(t2, T3_PLAIN, T4_PLAIN)).tables["active_disclosure"]
     assert vals(t2r, "administrative_licensing") == [1203]
     assert vals(t2r, "administrative_fees") == [12.5]
@@ -500,8 +652,10 @@ def test_word_runs_split_numbers_and_labels_across_spans_and_line_breaks():
             body = "".join(f"<span lang=EN-US style='font-size:10.5pt'>{ch}</span>" for ch in text)
         elif len(text) > 6 and not text.startswith("（本列"):
             mid = len(text) // 2
-            body = (f"<span style='font-family:宋体'>{text[:mid]}</span>"
-                    f"<span style='mso-bidi-font-family:宋体'><br>{text[mid:]}</span>")
+            body = (
+                f"<span style='font-family:宋体'>{text[:mid]}</span>"
+                f"<span style='mso-bidi-font-family:宋体'><br>{text[mid:]}</span>"
+            )
         else:
             body = f"<span lang=EN-US>{text or '&nbsp;'}</span>"
         return f"<td {attrs}><p class=MsoNormal align=center><b>{body}</b><o:p></o:p></p></td>"
@@ -515,7 +669,11 @@ def test_word_runs_split_numbers_and_labels_across_spans_and_line_breaks():
 
 def test_gb2312_page_with_characters_outside_gb2312_decodes_as_gb18030():
     head = "<meta http-equiv='Content-Type' content='text/html; charset=gb2312'><title>堃镕县民政局2021年政府信息公开工作年度报告</title>"
-    r = parse(_page(T2_PLAIN, T3_PLAIN, T4_PLAIN, head=head).replace("某局".encode("gbk"), "堃镕县民政局".encode("gbk")))
+    r = parse(
+        _page(T2_PLAIN, T3_PLAIN, T4_PLAIN, head=head).replace(
+            "某局".encode("gbk"), "堃镕县民政局".encode("gbk")
+        )
+    )
     assert r.encoding == "gb18030"
     assert r.agency_name == "堃镕县民政局"
     _assert_t3_2021(r)
@@ -523,9 +681,12 @@ def test_gb2312_page_with_characters_outside_gb2312_decodes_as_gb18030():
 
 def test_xhtml_page_with_an_xml_declaration_naming_its_encoding():
     head = "<meta http-equiv='Content-Type' content='text/html; charset=gb2312'>"
-    page = (b"<?xml version=\"1.0\" encoding=\"gb2312\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\" "
-            b"\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\">\n") + _page(
-        T2_PLAIN, T3_PLAIN, T4_PLAIN, head=head).replace(b"<html>", b"<html xmlns=\"http://www.w3.org/1999/xhtml\">")
+    page = (
+        b'<?xml version="1.0" encoding="gb2312"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+        b'"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
+    ) + _page(T2_PLAIN, T3_PLAIN, T4_PLAIN, head=head).replace(
+        b"<html>", b'<html xmlns="http://www.w3.org/1999/xhtml">'
+    )
     r = parse(page)
     assert r.encoding == "gb18030"
     _assert_t3_2021(r)
@@ -547,27 +708,45 @@ def _unmerged_t3() -> str:
 
 def _thead_t3() -> str:
     head, body = T3_PLAIN.split("<tr><td colspan=3>一、")
-    head = head.replace("<table border=1>", "<table border=1><thead>").replace("<td", "<th").replace("</td>", "</th>")
-    return f"{head}</thead><tbody><tr><td colspan=3>一、{body.replace('</table>', '</tbody></table>')}"
+    head = (
+        head.replace("<table border=1>", "<table border=1><thead>")
+        .replace("<td", "<th")
+        .replace("</td>", "</th>")
+    )
+    return (
+        f"{head}</thead><tbody><tr><td colspan=3>一、{body.replace('</table>', '</tbody></table>')}"
+    )
 
 
 @pytest.mark.parametrize(
     "t3",
     [
         pytest.param(_unmerged_t3(), id="group-labels-repeated"),
-        pytest.param(T3_PLAIN.replace(">总计<", ">合计<", 1).replace(">其他<", ">其它<", 1), id="header-aliases"),
+        pytest.param(
+            T3_PLAIN.replace(">总计<", ">合计<", 1).replace(">其他<", ">其它<", 1),
+            id="header-aliases",
+        ),
         pytest.param(_thead_t3(), id="thead-th"),
-        pytest.param(T3_PLAIN.replace("<td >", "<td >&nbsp;").replace("</td>", "&nbsp;</td>"), id="nbsp-padding"),
+        pytest.param(
+            T3_PLAIN.replace("<td >", "<td >&nbsp;").replace("</td>", "&nbsp;</td>"),
+            id="nbsp-padding",
+        ),
     ],
 )
 def test_t3_variants_keep_every_cell_in_its_column(t3):
     r = parse(_page(T2_PLAIN, t3, T4_PLAIN))
     _assert_t3_2021(r)
-    assert not [n for n in r.notes if n.code in ("missing_row", "unsure_cell", "unknown_row", "extra_values")]
+    assert not [
+        n
+        for n in r.notes
+        if n.code in ("missing_row", "unsure_cell", "unknown_row", "extra_values")
+    ]
 
 
 def test_t4_dashes_for_zero_are_na_dash_in_place():
-    t4 = t4_table(plain_td, ["1", "—", "—", "—", "1", "2", "1", "—", "—", "3", "—", "—", "—", "—", "—"])
+    t4 = t4_table(
+        plain_td, ["1", "—", "—", "—", "1", "2", "1", "—", "—", "3", "—", "—", "—", "—", "—"]
+    )
     t4r = parse(_page(T2_PLAIN, T3_PLAIN, t4)).tables["review_litigation"]
     assert vals(t4r, "admin_review") == [1, "na_dash", "na_dash", "na_dash", 1]
     assert vals(t4r, "litigation_direct") == [2, 1, "na_dash", "na_dash", 3]
@@ -575,13 +754,22 @@ def test_t4_dashes_for_zero_are_na_dash_in_place():
 
 
 def test_site_name_in_title_tag_and_the_report_title_in_a_heading_outside_the_body():
-    page = _page(T2_PLAIN, T3_PLAIN, T4_PLAIN).decode().replace(
-        "<head></head>", "<head><title>某某市人民政府门户网站</title></head>").replace(
-        "<div class='TRS_Editor'><p>某局2021年政府信息公开工作年度报告</p>",
-        "<div class='column-title'>政府信息公开年报</div><h1>某市司法局2021年政府信息公开工作年度报告</h1>"
-        "<div class='info'>发布时间：2022年01月28日 来源：市司法局</div><div class='TRS_Editor'>")
+    page = (
+        _page(T2_PLAIN, T3_PLAIN, T4_PLAIN)
+        .decode()
+        .replace("<head></head>", "<head><title>某某市人民政府门户网站</title></head>")
+        .replace(
+            "<div class='TRS_Editor'><p>某局2021年政府信息公开工作年度报告</p>",
+            "<div class='column-title'>政府信息公开年报</div><h1>某市司法局2021年政府信息公开工作年度报告</h1>"
+            "<div class='info'>发布时间：2022年01月28日 来源：市司法局</div><div class='TRS_Editor'>",
+        )
+    )
     r = parse(page.encode())
-    assert (r.title, r.agency_name, r.report_year) == ("某市司法局2021年政府信息公开工作年度报告", "某市司法局", 2021)
+    assert (r.title, r.agency_name, r.report_year) == (
+        "某市司法局2021年政府信息公开工作年度报告",
+        "某市司法局",
+        2021,
+    )
     assert (r.publish_date, r.page_agency) == ("2022-01-28", "市司法局")
     _assert_t3_2021(r)
 
@@ -595,13 +783,23 @@ def test_pdf_converted_page_with_one_positioned_div_per_line_reads_every_cell(st
     from shared.samples.synth import synth_report
 
     report = synth_report("2021", 5)
-    lines = [ln.replace("\t", "  ").strip("|").replace("|", " ") for ln in render_text(report, style).splitlines()]
-    body = "".join(f'<div class="t m0 x{i % 9} h2 y{i} ff1 fs0 fc0 sc0 ls0 ws0">{html.escape(ln)}</div>'
-                   for i, ln in enumerate(lines) if ln.strip())
-    page = ('<html><head><meta charset="utf-8"><title>pdf2htmlEX</title></head><body><div id="page-container">'
-            f'<div id="pf1" class="pf w0 h0"><div class="pc pc1 w0 h0">{body}</div></div></div></body></html>')
+    lines = [
+        ln.replace("\t", "  ").strip("|").replace("|", " ")
+        for ln in render_text(report, style).splitlines()
+    ]
+    body = "".join(
+        f'<div class="t m0 x{i % 9} h2 y{i} ff1 fs0 fc0 sc0 ls0 ws0">{html.escape(ln)}</div>'
+        for i, ln in enumerate(lines)
+        if ln.strip()
+    )
+    page = (
+        '<html><head><meta charset="utf-8"><title>pdf2htmlEX</title></head><body><div id="page-container">'
+        f'<div id="pf1" class="pf w0 h0"><div class="pc pc1 w0 h0">{body}</div></div></div></body></html>'
+    )
     r = parse(page.encode())
     assert (r.title, r.format_version) == (report.title, "2021")
     for name, table in report.tables.items():
         for key, row in table.items():
-            assert [(c.kind, c.value) for c in r.tables[name][key].values()] == [(c.kind, c.value) for c in row.values()]
+            assert [(c.kind, c.value) for c in r.tables[name][key].values()] == [
+                (c.kind, c.value) for c in row.values()
+            ]

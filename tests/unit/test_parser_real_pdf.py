@@ -127,7 +127,11 @@ def vals(table, row):
 
 
 def test_unruled_pdf_metadata_and_sections(report):
-    assert (report.format_version, report.agency_name, report.report_year) == ("2021", "某某县交通运输局", 2022)
+    assert (report.format_version, report.agency_name, report.report_year) == (
+        "2021",
+        "某某县交通运输局",
+        2022,
+    )
     assert report.stat_period.end == "2022-12-31"
     assert len(report.sections) == 6
 

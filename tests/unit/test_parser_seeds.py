@@ -63,7 +63,9 @@ def test_seed_tables_have_exactly_the_keys_of_the_2021_format(seeds, name):
     t2 = report.tables["active_disclosure"]
     assert set(t2) == set(schema.t2_row_keys())
     assert set(report.tables["applications"]) == {r.key for r in schema.t3_rows}
-    assert all(set(cols) == {c.key for c in T3_COLS} for cols in report.tables["applications"].values())
+    assert all(
+        set(cols) == {c.key for c in T3_COLS} for cols in report.tables["applications"].values()
+    )
     assert set(report.tables["review_litigation"]) == {g.key for g in T4_GROUPS}
     assert report.extra_cells == {}
 
@@ -120,7 +122,9 @@ def test_seed_004_publish_date_and_page_agency_come_from_the_page_line(seeds):
 def test_seed_001_alias_label_and_fee_header_with_decimals_note(seeds):
     report = parse(seeds[SEED_001])
     assert report.tables["applications"]["denied_prohibited_by_law"]["total"].kind == "number"
-    assert report.tables["active_disclosure"]["administrative_fees"]["fee_amount_wan_yuan"].value == 0
+    assert (
+        report.tables["active_disclosure"]["administrative_fees"]["fee_amount_wan_yuan"].value == 0
+    )
     assert report.notes == []
 
 

@@ -111,8 +111,24 @@ def test_pdf_plain_text_t3_with_stacked_group_labels_and_wrapped_labels():
     assert values(t3, "new_received") == [120, 7, 0, 0, 3, 1, 131]
     assert values(t3, "carried_over_in") == [4, 0, 0, 0, 0, 0, 4]
     assert values(t3, "granted") == [61, 2, 0, 0, 1, 0, 64]
-    assert values(t3, "partially_granted") == [15, 1, 0, 0, 0, 0, 16]  # numbers on the line after the label
-    assert values(t3, "denied_prohibited_by_law") == [1, 0, 0, 0, 0, 0, 1]  # 「本」 of 本年度 before it
+    assert values(t3, "partially_granted") == [
+        15,
+        1,
+        0,
+        0,
+        0,
+        0,
+        16,
+    ]  # numbers on the line after the label
+    assert values(t3, "denied_prohibited_by_law") == [
+        1,
+        0,
+        0,
+        0,
+        0,
+        0,
+        1,
+    ]  # 「本」 of 本年度 before it
     assert values(t3, "denied_third_party_rights") == [2, 0, 0, 0, 0, 0, 2]
     assert values(t3, "denied_process_info") == [3, 0, 0, 0, 0, 0, 3]
     assert values(t3, "denied_admin_inquiry") == [1, 0, 0, 0, 0, 0, 1]
@@ -136,8 +152,10 @@ def test_vertical_t4_header_text_then_fifteen_numbers():
 
 
 def test_t4_header_split_in_two_character_chunks():
-    text = ("本年制发件数\n四、政府信息公开行政复议、行政诉讼情况\n行政复议 行政诉讼\n结果 结果 其他 尚未 总\n维持 纠正 结果 审结 计\n"
-            "3 0 0 0 3 0 1 0 1 2 0 0 0 0 0\n五、存在的主要问题及改进情况\n")
+    text = (
+        "本年制发件数\n四、政府信息公开行政复议、行政诉讼情况\n行政复议 行政诉讼\n结果 结果 其他 尚未 总\n维持 纠正 结果 审结 计\n"
+        "3 0 0 0 3 0 1 0 1 2 0 0 0 0 0\n五、存在的主要问题及改进情况\n"
+    )
     t4 = from_text(text).tables["review_litigation"]
     assert values(t4, "admin_review") == [3, 0, 0, 0, 3]
     assert values(t4, "litigation_direct") == [0, 1, 0, 1, 2]
@@ -146,7 +164,18 @@ def test_t4_header_split_in_two_character_chunks():
 # --- exact grids (HTML/DOCX) -----------------------------------------------------------------
 
 T3_HEADER = [
-    ["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", N, N, "申请人情况", N, N, N, N, N, N],
+    [
+        "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+        N,
+        N,
+        "申请人情况",
+        N,
+        N,
+        N,
+        N,
+        N,
+        N,
+    ],
     [N, N, N, "自然人", "法人或其他组织", N, N, N, N, "总计"],
     [N, N, N, N, "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", N],
 ]
@@ -157,21 +186,50 @@ def test_exact_grid_blank_cells_stay_blank_in_their_own_column():
         ["一、本年新收政府信息公开申请数量", N, N, "801", "15", "", "\xa0", "3", "2", "821"],
         ["二、上年结转政府信息公开申请数量", N, N, "18", "", "", "", "", "", "18"],
         ["三、本年度办理结果", "（一）予以公开", N, "258", "12", "", "", "1", "1", ""],
-        [N, "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", N, "", "3", "", "", "", "", "3"],
+        [
+            N,
+            "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+            N,
+            "",
+            "3",
+            "",
+            "",
+            "",
+            "",
+            "3",
+        ],
     ]
-    r = interpret(Document(blocks=[Paragraph("三、收到和处理政府信息公开申请情况"), Grid(rows, exact=True)]))
+    r = interpret(
+        Document(blocks=[Paragraph("三、收到和处理政府信息公开申请情况"), Grid(rows, exact=True)])
+    )
     t3 = r.tables["applications"]
     assert values(t3, "new_received") == [801, 15, "blank", "blank", 3, 2, 821]
     assert values(t3, "carried_over_in") == [18, "blank", "blank", "blank", "blank", "blank", 18]
-    assert values(t3, "granted") == [258, 12, "blank", "blank", 1, 1, "blank"]  # Shanghai 2019: blank 总计
+    assert values(t3, "granted") == [
+        258,
+        12,
+        "blank",
+        "blank",
+        1,
+        1,
+        "blank",
+    ]  # Shanghai 2019: blank 总计
     assert values(t3, "partially_granted") == ["blank", 3, "blank", "blank", "blank", "blank", 3]
     assert values(t3, "results_total") == ["missing"] * 7
 
 
 def test_exact_continuation_page_without_header_keeps_the_columns():
-    page1 = Grid(T3_HEADER + [["一、本年新收政府信息公开申请数量", N, N, "5", "", "1", "", "", "", "6"]], exact=True)
-    page2 = Grid([[N, "（七）总计", N, "", "4", "", "", "", "", "4"],
-                  ["四、结转下年度继续办理", N, N, "2", "", "", "", "", "", "2"]], exact=True)
+    page1 = Grid(
+        T3_HEADER + [["一、本年新收政府信息公开申请数量", N, N, "5", "", "1", "", "", "", "6"]],
+        exact=True,
+    )
+    page2 = Grid(
+        [
+            [N, "（七）总计", N, "", "4", "", "", "", "", "4"],
+            ["四、结转下年度继续办理", N, N, "2", "", "", "", "", "", "2"],
+        ],
+        exact=True,
+    )
     r = interpret(Document(blocks=[Paragraph("三、收到和处理政府信息公开申请情况"), page1, page2]))
     t3 = r.tables["applications"]
     assert values(t3, "new_received") == [5, "blank", 1, "blank", "blank", "blank", 6]
@@ -180,8 +238,14 @@ def test_exact_continuation_page_without_header_keeps_the_columns():
 
 
 def test_repeated_header_on_a_continuation_page_is_not_a_row():
-    page1 = Grid(T3_HEADER + [["一、本年新收政府信息公开申请数量", N, N, "5", "0", "0", "0", "0", "0", "5"]], exact=True)
-    page2 = Grid(T3_HEADER + [["四、结转下年度继续办理", N, N, "1", "0", "0", "0", "0", "0", "1"]], exact=True)
+    page1 = Grid(
+        T3_HEADER + [["一、本年新收政府信息公开申请数量", N, N, "5", "0", "0", "0", "0", "0", "5"]],
+        exact=True,
+    )
+    page2 = Grid(
+        T3_HEADER + [["四、结转下年度继续办理", N, N, "1", "0", "0", "0", "0", "0", "1"]],
+        exact=True,
+    )
     r = interpret(Document(blocks=[page1, page2]))
     assert values(r.tables["applications"], "carried_over_out") == [1, 0, 0, 0, 0, 0, 1]
     assert notes(r, "unknown_row") == [] and notes(r, "duplicate_row") == []
@@ -195,7 +259,12 @@ def test_2019_t2_signed_changes_dashes_units_template_notes_and_extra_rows():
         ["规范性文件", "60", "60", "\xa0"],
         ["其他主动公开文件(含以本单位名义正式签发的)", "7", "7", "7"],
         ["第二十条第（五）项", N, N, N],
-        ["信息内容", "上一年项目数量", "本年增/减(指2019年增加或减少的事项数,减用负值表示,如-8)", "处理决定数量(指2019年办件量)"],
+        [
+            "信息内容",
+            "上一年项目数量",
+            "本年增/减(指2019年增加或减少的事项数,减用负值表示,如-8)",
+            "处理决定数量(指2019年办件量)",
+        ],
         ["行政许可", "35", "-3", "1,280"],
         ["其他对外管理服务事项", "4", "+1036", "52"],
         ["第二十条第（六）项", N, N, N],
@@ -209,7 +278,9 @@ def test_2019_t2_signed_changes_dashes_units_template_notes_and_extra_rows():
         ["信息内容", "采购项目数量", "采购总金额", N],
         ["政府集中采购", "3", "251000元", N],
     ]
-    r = interpret(Document(blocks=[Paragraph("2019年某某局政府信息公开工作年度报告"), Grid(rows, exact=True)]))
+    r = interpret(
+        Document(blocks=[Paragraph("2019年某某局政府信息公开工作年度报告"), Grid(rows, exact=True)])
+    )
     assert r.format_version == "2019"
     t2 = r.tables["active_disclosure"]
     assert values(t2, "regulations") == [13, 13, 120]
@@ -228,11 +299,47 @@ def test_2019_t2_signed_changes_dashes_units_template_notes_and_extra_rows():
 def test_t4_as_an_exact_grid_keeps_blank_cells_in_place():
     rows = [
         ["行政复议", N, N, N, N, "行政诉讼", N, N, N, N, N, N, N, N, N],
-        ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", N, N, N, N, "复议后起诉", N, N, N, N],
-        [N, N, N, N, N, "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计"],
+        [
+            "结果维持",
+            "结果纠正",
+            "其他结果",
+            "尚未审结",
+            "总计",
+            "未经复议直接起诉",
+            N,
+            N,
+            N,
+            N,
+            "复议后起诉",
+            N,
+            N,
+            N,
+            N,
+        ],
+        [
+            N,
+            N,
+            N,
+            N,
+            N,
+            "结果维持",
+            "结果纠正",
+            "其他结果",
+            "尚未审结",
+            "总计",
+            "结果维持",
+            "结果纠正",
+            "其他结果",
+            "尚未审结",
+            "总计",
+        ],
         ["", "", "", "2", "7", "6", "\xa0", "", "1", "7", "2", "", "", "", "2"],
     ]
-    r = interpret(Document(blocks=[Paragraph("四、政府信息公开行政复议、行政诉讼情况"), Grid(rows, exact=True)]))
+    r = interpret(
+        Document(
+            blocks=[Paragraph("四、政府信息公开行政复议、行政诉讼情况"), Grid(rows, exact=True)]
+        )
+    )
     t4 = r.tables["review_litigation"]
     assert values(t4, "admin_review") == ["blank", "blank", "blank", 2, 7]
     assert values(t4, "litigation_direct") == [6, "blank", "blank", 1, 7]
@@ -241,10 +348,13 @@ def test_t4_as_an_exact_grid_keeps_blank_cells_in_place():
 
 # --- text rows short of values, extra rows, single （六） ---------------------------------------------
 
+
 def test_a_text_row_short_of_values_gets_a_missing_tail_and_never_shifts_the_next_row():
-    text = ("三、收到和处理政府信息公开申请情况\n"
-            "一、本年新收政府信息公开申请数量 | 9 | 1 | 0 | 0 | 0 |\n"
-            "二、上年结转政府信息公开申请数量 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |\n")
+    text = (
+        "三、收到和处理政府信息公开申请情况\n"
+        "一、本年新收政府信息公开申请数量 | 9 | 1 | 0 | 0 | 0 |\n"
+        "二、上年结转政府信息公开申请数量 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |\n"
+    )
     r = from_text(text)
     t3 = r.tables["applications"]
     assert values(t3, "new_received") == [9, 1, 0, 0, 0, "missing", "missing"]
@@ -254,9 +364,11 @@ def test_a_text_row_short_of_values_gets_a_missing_tail_and_never_shifts_the_nex
 
 
 def test_pipe_rows_with_colspan_artefacts():
-    text = ("二、主动公开政府信息情况\n第二十条第(一)项 | |||\n信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n"
-            "| 规章 | 2 | 0 | 2 |\n| 行政规范性文件 | 4 | 1 | 17 |\n第二十条第(五)项 | |||\n行政许可 | 32 | ||\n"
-            "第二十条第(八)项 | |||\n行政事业性收费 | |||||\n")
+    text = (
+        "二、主动公开政府信息情况\n第二十条第(一)项 | |||\n信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n"
+        "| 规章 | 2 | 0 | 2 |\n| 行政规范性文件 | 4 | 1 | 17 |\n第二十条第(五)项 | |||\n行政许可 | 32 | ||\n"
+        "第二十条第(八)项 | |||\n行政事业性收费 | |||||\n"
+    )
     r = from_text(text)
     t2 = r.tables["active_disclosure"]
     assert values(t2, "regulations") == [2, 0, 2]
@@ -264,14 +376,19 @@ def test_pipe_rows_with_colspan_artefacts():
     assert values(t2, "administrative_licensing") == [32]
     assert values(t2, "administrative_fees") == ["missing"]
     assert values(t2, "administrative_penalty") == ["missing"]
-    assert any(n.cells == ["active_disclosure.administrative_fees.fee_amount_wan_yuan"] for n in notes(r, "unsure_cell"))
+    assert any(
+        n.cells == ["active_disclosure.administrative_fees.fee_amount_wan_yuan"]
+        for n in notes(r, "unsure_cell")
+    )
 
 
 def test_a_2021_report_printing_a_single_other_handling_row_keeps_it_as_extra_cells():
-    text = ("某某区民政局2023年政府信息公开工作年度报告\n本年制发件数\n三、收到和处理政府信息公开申请情况\n"
-            "（五）不予处理 | 5.要求行政机关确认或重新出具已获取信息 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\n"
-            "（六）其他处理 | 3 | 0 | 0 | 0 | 1 | 0 | 4 |\n"
-            "（七）总计 | 40 | 2 | 0 | 0 | 1 | 0 | 43 |\n")
+    text = (
+        "某某区民政局2023年政府信息公开工作年度报告\n本年制发件数\n三、收到和处理政府信息公开申请情况\n"
+        "（五）不予处理 | 5.要求行政机关确认或重新出具已获取信息 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\n"
+        "（六）其他处理 | 3 | 0 | 0 | 0 | 1 | 0 | 4 |\n"
+        "（七）总计 | 40 | 2 | 0 | 0 | 1 | 0 | 43 |\n"
+    )
     r = from_text(text)
     assert r.format_version == "2021"
     t3 = r.tables["applications"]
@@ -286,8 +403,10 @@ def test_a_2021_report_printing_a_single_other_handling_row_keeps_it_as_extra_ce
 
 
 def test_2019_single_other_handling_row_is_a_row_of_its_own():
-    text = ("某某局2020年政府信息公开工作年度报告\n本年新制作数量\n三、收到和处理政府信息公开申请情况\n"
-            "\t（六）其他处理\t2\t0\t0\t0\t0\t0\t2\n\t（七）总计\t30\t1\t0\t0\t0\t0\t31\n")
+    text = (
+        "某某局2020年政府信息公开工作年度报告\n本年新制作数量\n三、收到和处理政府信息公开申请情况\n"
+        "\t（六）其他处理\t2\t0\t0\t0\t0\t0\t2\n\t（七）总计\t30\t1\t0\t0\t0\t0\t31\n"
+    )
     r = from_text(text)
     assert r.format_version == "2019"
     t3 = r.tables["applications"]
@@ -297,9 +416,11 @@ def test_2019_single_other_handling_row_is_a_row_of_its_own():
 
 
 def test_provincial_extra_t3_row_is_dropped_with_a_note():
-    text = ("三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量 | 3 | 0 | 0 | 0 | 0 | 0 | 3 |\n"
-            "其中：依申请公开网上受理 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |\n"
-            "二、上年结转政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n")
+    text = (
+        "三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量 | 3 | 0 | 0 | 0 | 0 | 0 | 3 |\n"
+        "其中：依申请公开网上受理 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |\n"
+        "二、上年结转政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n"
+    )
     r = from_text(text)
     assert values(r.tables["applications"], "carried_over_in") == [1, 0, 0, 0, 0, 0, 1]
     (note,) = notes(r, "unknown_row")
@@ -315,8 +436,10 @@ def test_tables_absent_from_the_document_are_null():
 
 
 def test_t4_given_as_one_row_per_group():
-    text = ("本年制发件数\n四、政府信息公开行政复议、行政诉讼情况\n行政复议 | 1 | 0 | 0 | 0 | 1 |\n未经复议直接起诉 | 0 | 1 | 0 | 0 | 1 |\n"
-            "复议后起诉 | 0 | 0 | 0 | 1 | 1 |\n")
+    text = (
+        "本年制发件数\n四、政府信息公开行政复议、行政诉讼情况\n行政复议 | 1 | 0 | 0 | 0 | 1 |\n未经复议直接起诉 | 0 | 1 | 0 | 0 | 1 |\n"
+        "复议后起诉 | 0 | 0 | 0 | 1 | 1 |\n"
+    )
     t4 = from_text(text).tables["review_litigation"]
     assert values(t4, "admin_review") == [1, 0, 0, 0, 1]
     assert values(t4, "litigation_direct") == [0, 1, 0, 0, 1]
@@ -324,16 +447,20 @@ def test_t4_given_as_one_row_per_group():
 
 
 def test_narrative_numbers_outside_tables_are_not_read_as_rows():
-    text = ("某某局2021年政府信息公开工作年度报告\n一、总体情况\n本年度主动公开规章 3 件，行政许可 120 件。\n"
-            "二、主动公开政府信息情况\n第二十条第（一）项\n规章 0 0 0\n")
+    text = (
+        "某某局2021年政府信息公开工作年度报告\n一、总体情况\n本年度主动公开规章 3 件，行政许可 120 件。\n"
+        "二、主动公开政府信息情况\n第二十条第（一）项\n规章 0 0 0\n"
+    )
     r = from_text(text)
     assert values(r.tables["active_disclosure"], "regulations") == [0, 0, 0]
     assert values(r.tables["active_disclosure"], "administrative_licensing") == ["missing"]
 
 
 def test_page_numbers_between_pdf_pages_are_not_read_as_values():
-    text = ("本年制发件数\n四、政府信息公开行政复议、行政诉讼情况\n行政复议 行政诉讼\n结果 结果 其他 尚未 总\n维持 纠正 结果 审结 计\n"
-            "- 7 -\n第 8 页 共 9 页\n1 0 0 0 1 0 0 0 0 0 0 0 0 0 0\n")
+    text = (
+        "本年制发件数\n四、政府信息公开行政复议、行政诉讼情况\n行政复议 行政诉讼\n结果 结果 其他 尚未 总\n维持 纠正 结果 审结 计\n"
+        "- 7 -\n第 8 页 共 9 页\n1 0 0 0 1 0 0 0 0 0 0 0 0 0 0\n"
+    )
     t4 = from_text(text).tables["review_litigation"]
     assert values(t4, "admin_review") == [1, 0, 0, 0, 1]
 
@@ -355,11 +482,53 @@ def test_a_group_label_row_with_empty_cells_is_a_group_not_an_unknown_row():
 def test_t4_grid_with_a_corner_column_reads_the_fifteen_columns_after_it():
     rows = [
         ["", "行政复议", N, N, N, N, "行政诉讼", N, N, N, N, N, N, N, N, N],
-        [N, "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", N, N, N, N, "复议后起诉", N, N, N, N],
-        [N, N, N, N, N, N, "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计"],
+        [
+            N,
+            "结果维持",
+            "结果纠正",
+            "其他结果",
+            "尚未审结",
+            "总计",
+            "未经复议直接起诉",
+            N,
+            N,
+            N,
+            N,
+            "复议后起诉",
+            N,
+            N,
+            N,
+            N,
+        ],
+        [
+            N,
+            N,
+            N,
+            N,
+            N,
+            N,
+            "结果维持",
+            "结果纠正",
+            "其他结果",
+            "尚未审结",
+            "总计",
+            "结果维持",
+            "结果纠正",
+            "其他结果",
+            "尚未审结",
+            "总计",
+        ],
         ["", "", "1", "", "", "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0"],
     ]
-    r = interpret(Document(blocks=[Paragraph("本年制发件数"), Paragraph("四、政府信息公开行政复议、行政诉讼情况"), Grid(rows, exact=True)]))
+    r = interpret(
+        Document(
+            blocks=[
+                Paragraph("本年制发件数"),
+                Paragraph("四、政府信息公开行政复议、行政诉讼情况"),
+                Grid(rows, exact=True),
+            ]
+        )
+    )
     t4 = r.tables["review_litigation"]
     assert values(t4, "admin_review") == ["blank", 1, "blank", "blank", 1]
     assert values(t4, "litigation_after_review") == [0, 0, 0, 0, 0]
@@ -367,9 +536,11 @@ def test_t4_grid_with_a_corner_column_reads_the_fifteen_columns_after_it():
 
 
 def test_prose_under_a_section_heading_before_the_table_is_not_a_row():
-    text = ("某某局2021年政府信息公开工作年度报告\n二、主动公开政府信息情况\n本年度办理行政许可 1203 件，行政处罚 56 件。\n"
-            "第二十条第（一）项\n信息内容 本年制发件数 本年废止件数 现行有效件数\n规章 0 0 0\n第二十条第（五）项\n"
-            "信息内容 本年处理决定数量\n行政许可 1200\n")
+    text = (
+        "某某局2021年政府信息公开工作年度报告\n二、主动公开政府信息情况\n本年度办理行政许可 1203 件，行政处罚 56 件。\n"
+        "第二十条第（一）项\n信息内容 本年制发件数 本年废止件数 现行有效件数\n规章 0 0 0\n第二十条第（五）项\n"
+        "信息内容 本年处理决定数量\n行政许可 1200\n"
+    )
     r = from_text(text)
     assert values(r.tables["active_disclosure"], "administrative_licensing") == [1200]
     assert values(r.tables["active_disclosure"], "administrative_penalty") == ["missing"]
@@ -379,21 +550,31 @@ def test_prose_under_a_section_heading_before_the_table_is_not_a_row():
 def test_pdf_lines_joined_across_rows_and_stacked_characters_glued_to_numbers():
     # what a PDF text layer gives when lines reaching the right margin are joined (numbers sit there)
     paras = [
-        "某某市某某区财政局2021年政府信息公开工作年度报告", "二、主动公开政府信息情况", "第二十条第（一）项",
-        "信息内容 本年制发件数 本年废止件数 现行有效件数", "规章 0 0 0行政规范性文件 5 2 31第二十条第（五）项",
-        "信息内容 本年处理决定数量", "行政许可 1,203第二十条第（六）项", "行政处罚 56行政强制 3第二十条第（八）项",
-        "信息内容 本年收费金额（单位：万元）", "行政事业性收费 12.5三、收到和处理政府信息公开申请情况",
+        "某某市某某区财政局2021年政府信息公开工作年度报告",
+        "二、主动公开政府信息情况",
+        "第二十条第（一）项",
+        "信息内容 本年制发件数 本年废止件数 现行有效件数",
+        "规章 0 0 0行政规范性文件 5 2 31第二十条第（五）项",
+        "信息内容 本年处理决定数量",
+        "行政许可 1,203第二十条第（六）项",
+        "行政处罚 56行政强制 3第二十条第（八）项",
+        "信息内容 本年收费金额（单位：万元）",
+        "行政事业性收费 12.5三、收到和处理政府信息公开申请情况",
         "（本列数据的勾稽关系为：第一项加第二项之和， 法人或其他组织",
         "一、本年新收政府信息公开申请数量 120 7 0 0 3 1 131二、上年结转政府信息公开申请数量 4 0 0 0 0 0 4"
         "（一）予以公开 61 2 0 0 1 0 64（二）部分公开（区分处理的，只计这一情",
-        "15 1 0 0 0 0 16形，不计其他情形）", "1.属于国家秘密 0 0 0 0 0 0 0三、",
+        "15 1 0 0 0 0 16形，不计其他情形）",
+        "1.属于国家秘密 0 0 0 0 0 0 0三、",
         "本 2.其他法律行政法规禁止公开 1 0 0 0 0 0 1年",
         "度 3.危及“三安全一稳定” 0 0 0 0 0 0 0办 （三）不 4.保护第三方合法权益 2 0 0 0 0 0 2理 予公开 "
         "5.属于三类内部事务信息 0 0 0 0 0 0 0结 6.属于四类过程性信息 3 0 0 0 0 0 3果",
         "（六）其 1.申请人无正当理由逾期不补正、行政机关不再处理 2 0 0 0 0 1 3他处理 其政府信息公开申请",
         "3.其他 1 0 0 0 0 0 1（七）总计 118 6 0 0 1 1 126四、结转下年度继续办理 6 1 0 0 2 0 9"
         "四、政府信息公开行政复议、行政诉讼情况",
-        "行政复议 行政诉讼", "结 结 其 尚", "2 1 0 1 4 1 0 0 0 1 0 0 0 0 0五、存在的主要问题及改进情况", "一是公开不够及时。",
+        "行政复议 行政诉讼",
+        "结 结 其 尚",
+        "2 1 0 1 4 1 0 0 0 1 0 0 0 0 0五、存在的主要问题及改进情况",
+        "一是公开不够及时。",
     ]
     r = interpret(Document(blocks=[Paragraph(p, page=1) for p in paras], kind="pdf"))
     t2, t3, t4 = (r.tables[k] for k in ("active_disclosure", "applications", "review_litigation"))
@@ -414,12 +595,17 @@ def test_pdf_lines_joined_across_rows_and_stacked_characters_glued_to_numbers():
 
 
 def test_rows_that_never_appear_are_missing_and_named_in_one_note():
-    text = ("某某局2021年政府信息公开工作年度报告\n第二十条第（一）项\n信息内容 本年制发件数 本年废止件数 现行有效件数\n"
-            "行政规范性文件 1 0 1\n")
+    text = (
+        "某某局2021年政府信息公开工作年度报告\n第二十条第（一）项\n信息内容 本年制发件数 本年废止件数 现行有效件数\n"
+        "行政规范性文件 1 0 1\n"
+    )
     r = from_text(text)
     assert values(r.tables["active_disclosure"], "regulations") == ["missing"] * 3
     (note,) = notes(r, "missing_row")
-    assert "regulations" in note.message and "active_disclosure.administrative_fees.fee_amount_wan_yuan" in note.cells
+    assert (
+        "regulations" in note.message
+        and "active_disclosure.administrative_fees.fee_amount_wan_yuan" in note.cells
+    )
 
 
 def _one_grid(report) -> Grid:
@@ -450,9 +636,11 @@ def test_all_three_tables_in_one_exact_grid_of_the_official_layout():
 
 
 def test_values_continuing_on_the_next_text_line_complete_the_row():
-    text = ("本年制发件数\n三、收到和处理政府信息公开申请情况\n（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\n"
-            "一、本年新收政府信息公开申请数量 120 7 0 0\n3 1 131\n二、上年结转政府信息公开申请数量 4 0 0 0 0 0\n"
-            "（一）予以公开 61 2 0 0 1 0 64\n")
+    text = (
+        "本年制发件数\n三、收到和处理政府信息公开申请情况\n（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\n"
+        "一、本年新收政府信息公开申请数量 120 7 0 0\n3 1 131\n二、上年结转政府信息公开申请数量 4 0 0 0 0 0\n"
+        "（一）予以公开 61 2 0 0 1 0 64\n"
+    )
     r = from_text(text)
     t3 = r.tables["applications"]
     assert values(t3, "new_received") == [120, 7, 0, 0, 3, 1, 131]
@@ -477,9 +665,33 @@ def test_captions_without_brackets_switch_the_t2_block():
     assert values(t2, "administrative_licensing") == [8]
 
 
-_PIECES = ["规章", "行政许可", "第二十条第（一）项", "信息内容", "本年制发件数", "自然人", "总计", "其他", "（六）其他处理",
-           "一、本年新收政府信息公开申请数量", "（七）总计", "结果维持", "行政复议", "0", "12", "-", "/", "", "\xa0", "3.其他",
-           "四、政府信息公开行政复议、行政诉讼情况", "1 2 3", "5.5万元", "无", None]
+_PIECES = [
+    "规章",
+    "行政许可",
+    "第二十条第（一）项",
+    "信息内容",
+    "本年制发件数",
+    "自然人",
+    "总计",
+    "其他",
+    "（六）其他处理",
+    "一、本年新收政府信息公开申请数量",
+    "（七）总计",
+    "结果维持",
+    "行政复议",
+    "0",
+    "12",
+    "-",
+    "/",
+    "",
+    "\xa0",
+    "3.其他",
+    "四、政府信息公开行政复议、行政诉讼情况",
+    "1 2 3",
+    "5.5万元",
+    "无",
+    None,
+]
 
 
 def test_arbitrary_blocks_never_crash_and_always_give_complete_tables():
@@ -487,9 +699,16 @@ def test_arbitrary_blocks_never_crash_and_always_give_complete_tables():
     from hypothesis import strategies as hs
 
     cell = hs.sampled_from(_PIECES)
-    grid = hs.builds(lambda rows, exact: Grid([[c if exact else (c or "") for c in r] for r in rows], exact=exact),
-                     hs.lists(hs.lists(cell, max_size=12), max_size=12), hs.booleans())
-    para = hs.builds(lambda ps: Paragraph(" ".join(p or "" for p in ps)), hs.lists(cell, max_size=10))
+    grid = hs.builds(
+        lambda rows, exact: Grid(
+            [[c if exact else (c or "") for c in r] for r in rows], exact=exact
+        ),
+        hs.lists(hs.lists(cell, max_size=12), max_size=12),
+        hs.booleans(),
+    )
+    para = hs.builds(
+        lambda ps: Paragraph(" ".join(p or "" for p in ps)), hs.lists(cell, max_size=10)
+    )
 
     @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
     @given(hs.lists(hs.one_of(grid, para), max_size=8))
@@ -497,19 +716,58 @@ def test_arbitrary_blocks_never_crash_and_always_give_complete_tables():
         r = interpret(Document(blocks=[Paragraph("本年制发件数")] + blocks))
         for name, table in r.tables.items():
             if table is not None:
-                assert all(c.kind in ("number", "blank", "na_dash", "na_slash", "text", "missing")
-                           for cols in table.values() for c in cols.values()), name
+                assert all(
+                    c.kind in ("number", "blank", "na_dash", "na_slash", "text", "missing")
+                    for cols in table.values()
+                    for c in cols.values()
+                ), name
 
     check()
 
 
 def test_every_cell_on_its_own_line_separated_by_blank_lines():
     # HTML copied as text: 「…总计\n\n商业\n\n企业…」 and 「(三)\n\n不予公开\n\n1.属于国家秘密」 (report-format.md §7 ex. 1)
-    cells = ["三、收到和处理政府信息公开申请情况", "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
-             "申请人情况", "自然人", "法人或其他组织", "总计", "商业", "企业", "科研", "机构", "社会公益组织", "法律服务机构", "其他",
-             "一、本年新收政府信息公开申请数量", "3", "1", "0", "0", "0", "0", "4",
-             "(三)", "不予公开", "1.属于国家秘密", "1", "0", "0", "0", "0", "0", "1",
-             "(七)总计", "2", "1", "0", "0", "0", "0", "3"]
+    cells = [
+        "三、收到和处理政府信息公开申请情况",
+        "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+        "申请人情况",
+        "自然人",
+        "法人或其他组织",
+        "总计",
+        "商业",
+        "企业",
+        "科研",
+        "机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+        "一、本年新收政府信息公开申请数量",
+        "3",
+        "1",
+        "0",
+        "0",
+        "0",
+        "0",
+        "4",
+        "(三)",
+        "不予公开",
+        "1.属于国家秘密",
+        "1",
+        "0",
+        "0",
+        "0",
+        "0",
+        "0",
+        "1",
+        "(七)总计",
+        "2",
+        "1",
+        "0",
+        "0",
+        "0",
+        "0",
+        "3",
+    ]
     r = from_text("本年制发件数\n\n" + "\n\n".join(cells))
     t3 = r.tables["applications"]
     assert values(t3, "new_received") == [3, 1, 0, 0, 0, 0, 4]
@@ -519,16 +777,22 @@ def test_every_cell_on_its_own_line_separated_by_blank_lines():
 
 
 def test_prose_citing_article_twenty_does_not_open_t2():
-    text = ("某某局2021年政府信息公开工作年度报告\n一、总体情况\n依据条例第二十条第（一）项规定，本年度办理行政许可 1203 件，行政处罚 56 件。\n"
-            "二、主动公开政府信息情况\n第二十条第（五）项\n信息内容 本年处理决定数量\n行政许可 1200\n")
+    text = (
+        "某某局2021年政府信息公开工作年度报告\n一、总体情况\n依据条例第二十条第（一）项规定，本年度办理行政许可 1203 件，行政处罚 56 件。\n"
+        "二、主动公开政府信息情况\n第二十条第（五）项\n信息内容 本年处理决定数量\n行政许可 1200\n"
+    )
     r = from_text(text)
     assert values(r.tables["active_disclosure"], "administrative_licensing") == [1200]
     assert notes(r, "duplicate_row") == []
 
 
 def test_a_table_row_beats_an_earlier_text_line_for_the_same_row():
-    blocks = [Paragraph("第二十条第（五）项"), Paragraph("行政许可 9"),
-              Grid([["信息内容", "本年处理决定数量"], ["行政许可", "1200"]], exact=True), Paragraph("本年制发件数")]
+    blocks = [
+        Paragraph("第二十条第（五）项"),
+        Paragraph("行政许可 9"),
+        Grid([["信息内容", "本年处理决定数量"], ["行政许可", "1200"]], exact=True),
+        Paragraph("本年制发件数"),
+    ]
     r = interpret(Document(blocks=blocks))
     assert values(r.tables["active_disclosure"], "administrative_licensing") == [1200]
     assert "the table's row is kept" in notes(r, "duplicate_row")[0].message
@@ -541,10 +805,22 @@ def test_exact_t2_row_with_empty_cells_and_no_header_is_blank_not_missing():
 
 
 def test_header_rows_ending_in_an_empty_cell_are_headers():
-    rows = [["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "", "申请人情况", "", "", "", "", "", ""],
-            ["", "", "自然人", "法人或其他组织", "", "", "", "", "总计"],
-            ["", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""],
-            ["一、本年新收政府信息公开申请数量", "", "2", "0", "0", "0", "0", "0", "2"]]
+    rows = [
+        [
+            "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）",
+            "",
+            "申请人情况",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
+        ["", "", "自然人", "法人或其他组织", "", "", "", "", "总计"],
+        ["", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", ""],
+        ["一、本年新收政府信息公开申请数量", "", "2", "0", "0", "0", "0", "0", "2"],
+    ]
     r = interpret(Document(blocks=[Paragraph("本年制发件数"), Grid(rows, exact=True)]))
     assert values(r.tables["applications"], "new_received") == [2, 0, 0, 0, 0, 0, 2]
     assert notes(r, "unknown_row") == []
@@ -565,10 +841,12 @@ def test_one_grid_with_blank_cells_and_merged_cells_given_as_empty_text_keeps_ev
 
 
 def test_a_clean_pipe_export_with_one_cell_per_column_keeps_blank_cells_in_place():
-    text = ("本年新制作数量\n三、收到和处理政府信息公开申请情况\n"
-            "| （一）予以公开 | 258 | 12 | | | 1 | 1 | |\n"
-            "| 二、上年结转政府信息公开申请数量 | 18 | | | | | | 18 |\n"
-            "四、政府信息公开行政复议、行政诉讼情况\n| 5 | | | 2 | 7 | 6 | | | 1 | 7 | 2 | | | | 2 |\n")
+    text = (
+        "本年新制作数量\n三、收到和处理政府信息公开申请情况\n"
+        "| （一）予以公开 | 258 | 12 | | | 1 | 1 | |\n"
+        "| 二、上年结转政府信息公开申请数量 | 18 | | | | | | 18 |\n"
+        "四、政府信息公开行政复议、行政诉讼情况\n| 5 | | | 2 | 7 | 6 | | | 1 | 7 | 2 | | | | 2 |\n"
+    )
     r = from_text(text)
     t3 = r.tables["applications"]
     assert values(t3, "granted") == [258, 12, "blank", "blank", 1, 1, "blank"]
@@ -579,7 +857,9 @@ def test_a_clean_pipe_export_with_one_cell_per_column_keeps_blank_cells_in_place
 
 
 def test_an_unknown_line_closes_a_row_short_of_values():
-    text = ("本年制发件数\n三、收到和处理政府信息公开申请情况\n（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\n"
-            "一、本年新收政府信息公开申请数量 120 7 0 0 3 1\n某行不明文字\n9 9 9 9 9 9 9\n")
+    text = (
+        "本年制发件数\n三、收到和处理政府信息公开申请情况\n（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\n"
+        "一、本年新收政府信息公开申请数量 120 7 0 0 3 1\n某行不明文字\n9 9 9 9 9 9 9\n"
+    )
     r = from_text(text)
     assert values(r.tables["applications"], "new_received") == [120, 7, 0, 0, 3, 1, "missing"]

@@ -16,7 +16,11 @@ def test_cell_per_line_rows_are_separated_by_blank_lines_and_wrapped_cells_rejoi
     assert isinstance(blocks[0], Paragraph) and blocks[0].text == "二、主动公开"
     (g,) = grids(blocks)
     assert g.exact is False
-    assert g.rows == [["信息内容", "本年制发件数"], ["", "商业\n企业", "科研\n机构"], ["规章", "　0　", "1"]]
+    assert g.rows == [
+        ["信息内容", "本年制发件数"],
+        ["", "商业\n企业", "科研\n机构"],
+        ["规章", "　0　", "1"],
+    ]
 
 
 def test_a_line_indented_with_a_space_before_the_tab_is_still_a_cell():
@@ -26,18 +30,30 @@ def test_a_line_indented_with_a_space_before_the_tab_is_still_a_cell():
 
 
 def test_tab_separated_rows_keep_empty_cells_and_trailing_tabs():
-    text = "## 二、主动公开政府信息情况\n\n第二十条第（一）项\t\t\t\n规章\t0\t0\t0\n行政许可\t5\t\t\n"
+    text = (
+        "## 二、主动公开政府信息情况\n\n第二十条第（一）项\t\t\t\n规章\t0\t0\t0\n行政许可\t5\t\t\n"
+    )
     blocks = text_blocks(text)
     assert blocks[0].text == "## 二、主动公开政府信息情况"
     (g,) = grids(blocks)
-    assert g.rows == [["第二十条第（一）项", "", "", ""], ["规章", "0", "0", "0"], ["行政许可", "5", "", ""]]
+    assert g.rows == [
+        ["第二十条第（一）项", "", "", ""],
+        ["规章", "0", "0", "0"],
+        ["行政许可", "5", "", ""],
+    ]
 
 
 def test_pipe_rows_split_on_pipes_and_markdown_separators_are_dropped():
-    text = "第二十条第(一)项 | |||\n|---|---|\n| 规章 | 2 | 0 | 2 |\n行政事业性收费 | 0 |\n下一段文字"
+    text = (
+        "第二十条第(一)项 | |||\n|---|---|\n| 规章 | 2 | 0 | 2 |\n行政事业性收费 | 0 |\n下一段文字"
+    )
     blocks = text_blocks(text)
     (g,) = grids(blocks)
-    assert g.rows == [["第二十条第(一)项", "", "", ""], ["规章", "2", "0", "2"], ["行政事业性收费", "0"]]
+    assert g.rows == [
+        ["第二十条第(一)项", "", "", ""],
+        ["规章", "2", "0", "2"],
+        ["行政事业性收费", "0"],
+    ]
     assert isinstance(blocks[-1], Paragraph) and blocks[-1].text == "下一段文字"
 
 
@@ -58,15 +74,20 @@ def test_crlf_text_is_read_like_lf_text():
 
 
 def test_unglue_splits_rows_and_headings_joined_after_a_number():
-    joined = Paragraph("一、本年新收政府信息公开申请数量 120 7 0 0 3 1 131二、上年结转政府信息公开申请数量 4 0 0 0 0 0 4"
-                       "（一）予以公开 61 2 0 0 1 0 64", page=3)
+    joined = Paragraph(
+        "一、本年新收政府信息公开申请数量 120 7 0 0 3 1 131二、上年结转政府信息公开申请数量 4 0 0 0 0 0 4"
+        "（一）予以公开 61 2 0 0 1 0 64",
+        page=3,
+    )
     assert [p.text for p in unglue([joined])] == [
         "一、本年新收政府信息公开申请数量 120 7 0 0 3 1 131",
         "二、上年结转政府信息公开申请数量 4 0 0 0 0 0 4",
         "（一）予以公开 61 2 0 0 1 0 64",
     ]
-    assert [p.text for p in unglue([Paragraph("2 1 0 1 4 1 0 0 0 1 0 0 0 0 0五、存在的主要问题及改进情况")])] == [
-        "2 1 0 1 4 1 0 0 0 1 0 0 0 0 0", "五、存在的主要问题及改进情况"]
+    assert [
+        p.text
+        for p in unglue([Paragraph("2 1 0 1 4 1 0 0 0 1 0 0 0 0 0五、存在的主要问题及改进情况")])
+    ] == ["2 1 0 1 4 1 0 0 0 1 0 0 0 0 0", "五、存在的主要问题及改进情况"]
 
 
 def test_unglue_leaves_prose_numbers_alone():

@@ -124,7 +124,7 @@ def test_render_by_kind_gives_bytes_that_sniff_as_that_kind(report, kind):
 def _normative_documents_row(page: bytes) -> str:
     """The T2 行政规范性文件 row of a page, from its label cell on."""
     text = page.decode()
-    row = text[text.index("<p>行政规范性文件</p>"):]
+    row = text[text.index("<p>行政规范性文件</p>") :]
     return row[: row.index("</tr>")]
 
 

@@ -32,7 +32,9 @@ async def test_no_temporary_files_remain_after_writes(tmp_path):
 
 async def test_exactly_one_of_many_racing_writers_creates_the_object(tmp_path):
     store = FileObjectStore(tmp_path)
-    results = await asyncio.gather(*(store.put_if_absent("raw/k", b"same", meta()) for _ in range(16)))
+    results = await asyncio.gather(
+        *(store.put_if_absent("raw/k", b"same", meta()) for _ in range(16))
+    )
     assert results.count(True) == 1
     assert (tmp_path / "raw" / "k").read_bytes() == b"same"
 

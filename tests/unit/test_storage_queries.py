@@ -59,7 +59,12 @@ def test_agency_patterns_escape_like_wildcards():
 
 
 def test_sum_entry_rounds_float_noise_and_counts_non_numbers():
-    assert q.sum_entry(0.1 + 0.2, 2, 3) == {"sum": 0.3, "numbers": 2, "reports": 3, "not_numbers": 1}
+    assert q.sum_entry(0.1 + 0.2, 2, 3) == {
+        "sum": 0.3,
+        "numbers": 2,
+        "reports": 3,
+        "not_numbers": 1,
+    }
     assert q.sum_entry(None, 0, 2) == {"sum": 0, "numbers": 0, "reports": 2, "not_numbers": 2}
 
 

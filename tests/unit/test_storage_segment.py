@@ -40,7 +40,9 @@ def test_fts5_query_quotes_every_token_so_none_is_an_operator():
 def _reference_tokens(text: str) -> list[str]:
     """The definition: NFKC, cut_for_search, drop tokens with no word character, lower-case."""
     text = unicodedata.normalize("NFKC", text)
-    return [t.lower() for t in rjieba.cut_for_search(text) if re.search(r"\w", t) and not t.isspace()]
+    return [
+        t.lower() for t in rjieba.cut_for_search(text) if re.search(r"\w", t) and not t.isspace()
+    ]
 
 
 def test_seed_reports_are_segmented_exactly_as_token_by_token(seeds):
@@ -52,14 +54,23 @@ def test_seed_reports_are_segmented_exactly_as_token_by_token(seeds):
 
 
 def test_text_that_is_not_nfkc_normal_is_folded_first():
-    assert segment("ＡＢＣ ２０２３年 行政复议") == " ".join(_reference_tokens("ＡＢＣ ２０２３年 行政复议"))
+    assert segment("ＡＢＣ ２０２３年 行政复议") == " ".join(
+        _reference_tokens("ＡＢＣ ２０２３年 行政复议")
+    )
 
 
 def test_control_characters_between_words_are_not_tokens():
     assert tokens("许可\x1f复议\x1f\x1f") == ["许可", "复议"]
 
 
-_MIXED = st.text(alphabet=st.sampled_from(list("行政复议许可申请公开政府信息年度报告件个一二三ABCabcÄö09０９，。、（）()《》 \t\n\u3000-./%\x1f\x00Σς")), max_size=80)
+_MIXED = st.text(
+    alphabet=st.sampled_from(
+        list(
+            "行政复议许可申请公开政府信息年度报告件个一二三ABCabcÄö09０９，。、（）()《》 \t\n\u3000-./%\x1f\x00Σς"
+        )
+    ),
+    max_size=80,
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -10,17 +10,29 @@ from shared.report import ParsedReport
 from shared.storage.sqlite import PREVIOUS_REPORT_SQL, SqliteSearchStore
 
 
-def event(doc: str, year: int, printed: str, registry: str | None, fetched_at: float = 1.0) -> DocValidated:
-    ref = DocRef(doc_id=doc, version="v1", portal="p", url=f"http://example.gov.cn/{doc}", object_key="raw/v1")
+def event(
+    doc: str, year: int, printed: str, registry: str | None, fetched_at: float = 1.0
+) -> DocValidated:
+    ref = DocRef(
+        doc_id=doc,
+        version="v1",
+        portal="p",
+        url=f"http://example.gov.cn/{doc}",
+        object_key="raw/v1",
+    )
     fetched = DocFetched(ref=ref, size=1, agency=registry, fetched_at=fetched_at)
     report = ParsedReport(format_version="2021", report_year=year, agency_name=printed, title=doc)
-    return DocValidated(ref=ref, report=report, findings=[], status="valid", validator_version="v1", fetched=fetched)
+    return DocValidated(
+        ref=ref, report=report, findings=[], status="valid", validator_version="v1", fetched=fetched
+    )
 
 
 async def test_the_registry_agency_wins_over_a_printed_name_match(tmp_path):
     store = SqliteSearchStore(str(tmp_path / "i.db"))
     await store.upsert(event("printed", 2020, printed="甲局", registry="乙局", fetched_at=9.0))
-    await store.upsert(event("registry", 2020, printed="甲局（印）", registry="甲局", fetched_at=1.0))
+    await store.upsert(
+        event("registry", 2020, printed="甲局（印）", registry="甲局", fetched_at=1.0)
+    )
     assert (await store.previous_report("甲局", 2021)).title == "registry"
     await store.close()
 
@@ -39,6 +51,11 @@ async def test_the_lookup_uses_the_agency_indexes_not_a_scan_of_the_year(tmp_pat
     await store.upsert(event("a", 2020, printed="丁局", registry=None))
     await store.close()
     conn = sqlite3.connect(str(tmp_path / "i.db"))
-    plan = " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + PREVIOUS_REPORT_SQL, ("丁局", 2019, "丁局", 2019, "丁局")))
+    plan = " | ".join(
+        r[3]
+        for r in conn.execute(
+            "EXPLAIN QUERY PLAN " + PREVIOUS_REPORT_SQL, ("丁局", 2019, "丁局", 2019, "丁局")
+        )
+    )
     conn.close()
     assert "reports_agency_year" in plan and "reports_agency_name_year" in plan

@@ -25,9 +25,21 @@ CREATE INDEX cells_by_key ON cells(key, rid, value);
 def validated(data: bytes, doc: str, version: str = "v1", fetched_at: float = 1.0) -> DocValidated:
     report = parse(data)
     findings = list(validate(report))
-    ref = DocRef(doc_id=doc, version=version, portal="p", url=f"http://example.gov.cn/{doc}", object_key=f"raw/{version}")
-    return DocValidated(ref=ref, report=report, findings=findings, status=status_of(findings), validator_version="v1",
-                        fetched=DocFetched(ref=ref, size=len(data), fetched_at=fetched_at))
+    ref = DocRef(
+        doc_id=doc,
+        version=version,
+        portal="p",
+        url=f"http://example.gov.cn/{doc}",
+        object_key=f"raw/{version}",
+    )
+    return DocValidated(
+        ref=ref,
+        report=report,
+        findings=findings,
+        status=status_of(findings),
+        validator_version="v1",
+        fetched=DocFetched(ref=ref, size=len(data), fetched_at=fetched_at),
+    )
 
 
 def cell_rows(path) -> list[tuple]:
@@ -60,8 +72,16 @@ async def test_a_schema_3_file_is_migrated_with_every_cell_and_sum_kept(tmp_path
     await store.close()
     conn = sqlite3.connect(str(path))
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
-    assert [r[1] for r in conn.execute("PRAGMA table_info(cells)")] == ["rid", "key", "value", "kind"]
-    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'cells_by_key'").fetchone()[0] == 0
+    assert [r[1] for r in conn.execute("PRAGMA table_info(cells)")] == [
+        "rid",
+        "key",
+        "value",
+        "kind",
+    ]
+    assert (
+        conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'cells_by_key'").fetchone()[0]
+        == 0
+    )
     conn.close()
     assert cell_rows(path) == rows
 
@@ -81,7 +101,9 @@ async def test_a_new_version_replaces_all_the_cells_of_the_old_one(tmp_path, see
 
 
 async def test_a_report_reads_back_its_cells_raw_text_and_notes(tmp_path, seeds):
-    event = validated(next(v for k, v in seeds.items() if k.startswith("000")), "a")  # has a missing cell
+    event = validated(
+        next(v for k, v in seeds.items() if k.startswith("000")), "a"
+    )  # has a missing cell
     store = SqliteSearchStore(str(tmp_path / "i.db"))
     await store.upsert(event)
     got = (await store.get_report("a"))["tables"]
@@ -92,4 +114,6 @@ async def test_a_report_reads_back_its_cells_raw_text_and_notes(tmp_path, seeds)
                 assert got[tbl][row][col]["raw"] == cell.raw
                 assert got[tbl][row][col]["kind"] == cell.kind
                 assert got[tbl][row][col].get("note") == cell.note
-    assert any(c.note for t in event.report.tables.values() for r in (t or {}).values() for c in r.values())
+    assert any(
+        c.note for t in event.report.tables.values() for r in (t or {}).values() for c in r.values()
+    )

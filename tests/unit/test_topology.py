@@ -75,7 +75,8 @@ async def test_a_changed_max_deliver_in_code_is_reported_as_drift_until_applied(
         newer = load(env={}, max_deliver=9)
         drift = await topology.check(js, newer)
         assert [d for d in drift if "max_deliver" in d] == [
-            f"consumer {s.stream}/{s.name}.max_deliver: want 9, have 6" for s in topology.STAGES.values()
+            f"consumer {s.stream}/{s.name}.max_deliver: want 9, have 6"
+            for s in topology.STAGES.values()
         ]
         await topology.apply(js, newer)
         assert await topology.check(js, newer) == []

@@ -38,7 +38,10 @@ def test_t2_003_flags_in_force_that_does_not_follow_from_last_year_and_reports_t
     put(cur, "active_disclosure.normative_documents.in_force", 20)
     [f] = validate_pair(prev, cur)
     assert (f.rule, f.severity) == ("T2-003", "warning")
-    assert "in_force(2022) = 20 but in_force(2021) 12 + issued 3 − repealed 1 = 14 (difference 6)" in f.message
+    assert (
+        "in_force(2022) = 20 but in_force(2021) 12 + issued 3 − repealed 1 = 14 (difference 6)"
+        in f.message
+    )
     assert "previous(2021):active_disclosure.normative_documents.in_force" in f.cells
 
 
@@ -52,9 +55,16 @@ def test_t2_003_needs_the_2021_format_in_both_years():
 def test_t3_004_flags_carried_over_in_that_differs_from_last_years_carried_over_out():
     prev, cur = pair()
     put(cur, "applications.carried_over_in.natural_person", 0)
-    put(cur, "applications.carried_over_in.total", get(cur, "applications.carried_over_in.total").value - 3)
+    put(
+        cur,
+        "applications.carried_over_in.total",
+        get(cur, "applications.carried_over_in.total").value - 3,
+    )
     found = [f for f in validate_pair(prev, cur) if f.rule == "T3-004"]
-    assert [f.cells[0] for f in found] == ["applications.carried_over_in.natural_person", "applications.carried_over_in.total"]
+    assert [f.cells[0] for f in found] == [
+        "applications.carried_over_in.natural_person",
+        "applications.carried_over_in.total",
+    ]
     assert {f.severity for f in found} == {"warning"}
 
 
@@ -81,7 +91,10 @@ def test_x001_flags_the_same_agency_and_year_published_twice_with_different_numb
     put(b, "review_litigation.admin_review.total", 3)
     [f] = compare_documents(a, b)
     assert (f.rule, f.severity) == ("X-001", "warning")
-    assert f.cells == ["review_litigation.admin_review.pending", "review_litigation.admin_review.total"]
+    assert f.cells == [
+        "review_litigation.admin_review.pending",
+        "review_litigation.admin_review.total",
+    ]
     assert "numbers_differ" in f.tags and "a.html" in f.message
 
 
@@ -158,8 +171,11 @@ def test_find_duplicates_finds_the_pairs_in_a_batch_without_flagging_the_rest():
     copy_text = clone(batch[5])
     copy_text.agency_name = "测试市第99区教育局"
     copy_text.source_url = "http://x/copy"
-    put(copy_text, "applications.granted.natural_person", 999)  # tables differ: only the text is copied
+    put(
+        copy_text, "applications.granted.natural_person", 999
+    )  # tables differ: only the text is copied
     batch += [dup, copy_text]
-    found = {(p.earlier, p.later): [(f.rule, f.tags) for f in p.findings] for p in find_duplicates(batch)}
+    found = {
+        (p.earlier, p.later): [(f.rule, f.tags) for f in p.findings] for p in find_duplicates(batch)
+    }
     assert found == {(3, 12): [("X-001", ["same_numbers"])], (5, 13): [("X-002", ["similar_text"])]}
-

@@ -9,11 +9,16 @@ from shared.report import Finding
 
 
 def _count(rule: str, severity: str) -> float:
-    return REGISTRY.get_sample_value("nianbao_findings_total", {"rule": rule, "severity": severity}) or 0.0
+    return (
+        REGISTRY.get_sample_value("nianbao_findings_total", {"rule": rule, "severity": severity})
+        or 0.0
+    )
 
 
 def test_findings_are_counted_by_rule_and_severity():
-    before = {k: _count(*k) for k in (("T3-002", "error"), ("T3-002", "warning"), ("T4-001", "error"))}
+    before = {
+        k: _count(*k) for k in (("T3-002", "error"), ("T3-002", "warning"), ("T4-001", "error"))
+    }
     findings = [
         Finding("T3-002", "error", "a"),
         Finding("T3-002", "error", "b"),

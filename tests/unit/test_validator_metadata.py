@@ -31,12 +31,16 @@ def test_m001_is_silent_without_a_statistics_period():
 
 
 def test_m002_accepts_a_department_report_published_by_31_january():
-    r = consistent_report(year=2022, publish_date="2023-01-31", agency="杭州市钱塘区经济信息化和科学技术局")
+    r = consistent_report(
+        year=2022, publish_date="2023-01-31", agency="杭州市钱塘区经济信息化和科学技术局"
+    )
     assert only(check(r), "M-002") == []
 
 
 def test_m002_warns_on_a_department_report_published_after_31_january():
-    r = consistent_report(year=2022, publish_date="2023-02-15", agency="杭州市钱塘区经济信息化和科学技术局")
+    r = consistent_report(
+        year=2022, publish_date="2023-02-15", agency="杭州市钱塘区经济信息化和科学技术局"
+    )
     [f] = only(check(r), "M-002")
     assert f.severity == "warning" and "15 days after the deadline 2023-01-31" in f.message
 
@@ -96,7 +100,10 @@ def test_m004_flags_a_variant_suffix():
 
 def test_m005_notes_an_aggregate_government_report():
     r = consistent_report(agency="重庆市渝北区人民政府")
-    r.sections["overview"] = Section("一、总体情况", "本报告由区政府办公室会同各部门、各镇街编制，汇总了全区各部门、镇街道的政府信息公开工作情况。")
+    r.sections["overview"] = Section(
+        "一、总体情况",
+        "本报告由区政府办公室会同各部门、各镇街编制，汇总了全区各部门、镇街道的政府信息公开工作情况。",
+    )
     [f] = only(check(r), "M-005")
     assert f.severity == "info" and "report_kind=aggregate" in f.tags
 
@@ -123,7 +130,9 @@ def test_m007_flags_section_six_without_the_information_processing_fee_in_2021()
 
 def test_m007_accepts_seed_002s_wording_and_ignores_2019_reports():
     r = consistent_report("2021")
-    r.sections["other_matters"] = Section("六、其他需要报告的事项", "故未产生任何有关政府信息公开信息处理事项及费用。")
+    r.sections["other_matters"] = Section(
+        "六、其他需要报告的事项", "故未产生任何有关政府信息公开信息处理事项及费用。"
+    )
     assert only(check(r), "M-007") == []
     r = consistent_report("2019")
     r.sections["other_matters"] = Section("六、其他需要报告的事项", "无。")
@@ -131,7 +140,13 @@ def test_m007_accepts_seed_002s_wording_and_ignores_2019_reports():
 
 
 def test_metadata_rules_apply_to_pre2019_reports():
-    r = ParsedReport(format_version="pre2019", report_year=2016, agency_name="福州市晋安区人民政府", title="福州市晋安区2016年政务信息公开年度报告", publish_date="2016-12-01")
+    r = ParsedReport(
+        format_version="pre2019",
+        report_year=2016,
+        agency_name="福州市晋安区人民政府",
+        title="福州市晋安区2016年政务信息公开年度报告",
+        publish_date="2016-12-01",
+    )
     assert sorted(f.rule for f in check(r)) == ["M-002", "M-004"]
 
 

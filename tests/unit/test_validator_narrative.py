@@ -59,7 +59,10 @@ def test_t3_005_flags_shanghai_2019_grouped_counts_that_differ_from_the_table():
     put(r, "applications.partially_granted.total", 3)
     put(r, "applications.unable_not_held.total", 265)
     put(r, "applications.unable_needs_creation.total", 72)
-    r.sections["overview"] = Section("一、总体情况", "予以公开及部分公开258件，占33.9%；因本机关不掌握等原因无法提供265件，占32.9%。")
+    r.sections["overview"] = Section(
+        "一、总体情况",
+        "予以公开及部分公开258件，占33.9%；因本机关不掌握等原因无法提供265件，占32.9%。",
+    )
     found = only(check(r), "T3-005")
     assert len(found) == 2
     assert "258件" in found[0].message and "granted + partially_granted = 275" in found[0].message
@@ -72,7 +75,9 @@ def test_t3_005_flags_no_applications_said_while_the_table_has_some():
 
 
 def test_t3_005_accepts_seed_style_zero_statements_for_zero_tables():
-    r = with_overview("今年我局接到受理依申请公开0件。2021年度依申请公开事项0项。本年度未收到依申请公开。")
+    r = with_overview(
+        "今年我局接到受理依申请公开0件。2021年度依申请公开事项0项。本年度未收到依申请公开。"
+    )
     for c in r.tables["applications"]["new_received"]:
         put(r, f"applications.new_received.{c}", 0)
         put(r, f"applications.carried_over_in.{c}", 0)
@@ -89,7 +94,10 @@ def test_t4_004_flags_shanghai_2019_all_upheld_while_cases_are_pending():
     r.sections["overview"] = Section("一、总体情况", "信息公开类行政复议7件，诉讼9件，均获维持。")
     [f] = only(check(r), "T4-004")
     assert "均获维持" in f.message
-    assert f.cells[1:] == ["review_litigation.admin_review.pending", "review_litigation.litigation_direct.pending"]
+    assert f.cells[1:] == [
+        "review_litigation.admin_review.pending",
+        "review_litigation.litigation_direct.pending",
+    ]
 
 
 def test_t4_004_flags_no_cases_said_while_the_table_has_some():
@@ -124,4 +132,7 @@ def test_numbers_that_count_something_else_are_not_compared():
 
 def test_filler_words_between_keyword_and_number_are_allowed():
     r = with_overview("办理行政许可事项121件，作出行政处罚决定9件。")
-    assert sorted(f.message.split("「")[1].split("」")[0] for f in check(r)) == ["行政处罚决定9件", "行政许可事项121件"]
+    assert sorted(f.message.split("「")[1].split("」")[0] for f in check(r)) == [
+        "行政处罚决定9件",
+        "行政许可事项121件",
+    ]

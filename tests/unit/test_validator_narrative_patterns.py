@@ -10,8 +10,14 @@ import pytest
 
 from services.validator import narrative
 
-KEYWORDS = {**{kw: narrative._DOC_UNIT for kw in narrative._T2_KEYWORDS.values()}, "行政复议": narrative._UNIT, "诉讼": narrative._UNIT}
-ALPHABET = list("、和及与行政复议诉讼规章规范性文件许可处罚强制共计决定事项案件申请为达数量0123456789件个项条份起宗，。")
+KEYWORDS = {
+    **{kw: narrative._DOC_UNIT for kw in narrative._T2_KEYWORDS.values()},
+    "行政复议": narrative._UNIT,
+    "诉讼": narrative._UNIT,
+}
+ALPHABET = list(
+    "、和及与行政复议诉讼规章规范性文件许可处罚强制共计决定事项案件申请为达数量0123456789件个项条份起宗，。"
+)
 
 
 @pytest.mark.parametrize("keyword", sorted(KEYWORDS))
@@ -24,7 +30,12 @@ def test_keyword_first_pattern_finds_the_same_matches_as_the_lookbehind_first_on
     for _ in range(4000):
         text = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 30)))
         if rng.random() < 0.5:
-            text += rng.choice(("、", "和", "及", "与", "行政", "和行政", "")) + keyword + rng.choice(("", "共", "事项")) + "12件"
+            text += (
+                rng.choice(("、", "和", "及", "与", "行政", "和行政", ""))
+                + keyword
+                + rng.choice(("", "共", "事项"))
+                + "12件"
+            )
         expected = [(m.span(), m.groups()) for m in before.finditer(text)]
         assert [(m.span(), m.groups()) for m in after.finditer(text)] == expected, text
         matched += bool(expected)

@@ -61,12 +61,21 @@ def test_changing_any_single_t3_or_t4_number_is_an_error(fmt, data, delta):
     put(r, path, value)
     findings = validate(r, settings=S)
     assert status_of(findings) == "invalid", path
-    assert {f.rule for f in findings if f.severity == "error"} <= {"T3-001", "T3-002", "T3-003", "T4-001", "T4-002", "T4-003"}
+    assert {f.rule for f in findings if f.severity == "error"} <= {
+        "T3-001",
+        "T3-002",
+        "T3-003",
+        "T4-001",
+        "T4-002",
+        "T4-003",
+    }
     assert any(path in f.cells for f in findings if f.severity == "error")
 
 
 _KINDS = ["number", "blank", "na_dash", "na_slash", "text", "missing", "unreadable"]
-_VALUES = st.one_of(st.none(), st.integers(-5, 10**7), st.floats(-1e6, 1e9, allow_nan=False, allow_infinity=False))
+_VALUES = st.one_of(
+    st.none(), st.integers(-5, 10**7), st.floats(-1e6, 1e9, allow_nan=False, allow_infinity=False)
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -76,15 +85,25 @@ _VALUES = st.one_of(st.none(), st.integers(-5, 10**7), st.floats(-1e6, 1e9, allo
     drop_rows=st.booleans(),
     drop_table=st.sampled_from([None, "active_disclosure", "applications", "review_litigation"]),
 )
-def test_any_mix_of_cell_kinds_and_values_gives_findings_not_exceptions(fmt, data, drop_rows, drop_table):
+def test_any_mix_of_cell_kinds_and_values_gives_findings_not_exceptions(
+    fmt, data, drop_rows, drop_table
+):
     from services.validator import RULES
     from shared.report import Cell
 
     r = consistent_report(fmt)
-    paths = _numeric_paths(fmt) + [f"active_disclosure.{row}.{col}" for row, cols in r.tables["active_disclosure"].items() for col in cols]
+    paths = _numeric_paths(fmt) + [
+        f"active_disclosure.{row}.{col}"
+        for row, cols in r.tables["active_disclosure"].items()
+        for col in cols
+    ]
     for path in data.draw(st.lists(st.sampled_from(paths), max_size=25)):
         t, row, col = path.split(".")
-        r.tables[t][row][col] = Cell(value=data.draw(_VALUES), raw=data.draw(st.text(max_size=6)), kind=data.draw(st.sampled_from(_KINDS)))
+        r.tables[t][row][col] = Cell(
+            value=data.draw(_VALUES),
+            raw=data.draw(st.text(max_size=6)),
+            kind=data.draw(st.sampled_from(_KINDS)),
+        )
     if drop_rows:
         r.tables["applications"].pop("granted", None)
     if drop_table:

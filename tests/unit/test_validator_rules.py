@@ -14,13 +14,44 @@ from shared.report import Finding, ParseNote, Section, StatPeriod
 
 # report-format.md §6, copied by hand: E = error, W = warning, I = info
 SPEC = {
-    "S-001": "E", "S-002": "W", "S-003": "E", "S-004": "W", "S-005": "I", "S-006": "W",
-    "V-001": "E", "V-002": "W", "V-003": "W", "V-004": "W", "V-005": "I", "V-006": "W",
-    "T2-001": "W", "T2-002": "W", "T2-003": "W", "T2-004": "W", "T2-005": "W",
-    "T3-001": "E", "T3-002": "E", "T3-003": "E", "T3-004": "W", "T3-005": "W", "T3-006": "W", "T3-007": "I",
-    "T4-001": "E", "T4-002": "E", "T4-003": "E", "T4-004": "W", "T4-005": "I",
-    "M-001": "E", "M-002": "W", "M-003": "W", "M-004": "W", "M-005": "I", "M-006": "W", "M-007": "W",
-    "X-001": "W", "X-002": "W",
+    "S-001": "E",
+    "S-002": "W",
+    "S-003": "E",
+    "S-004": "W",
+    "S-005": "I",
+    "S-006": "W",
+    "V-001": "E",
+    "V-002": "W",
+    "V-003": "W",
+    "V-004": "W",
+    "V-005": "I",
+    "V-006": "W",
+    "T2-001": "W",
+    "T2-002": "W",
+    "T2-003": "W",
+    "T2-004": "W",
+    "T2-005": "W",
+    "T3-001": "E",
+    "T3-002": "E",
+    "T3-003": "E",
+    "T3-004": "W",
+    "T3-005": "W",
+    "T3-006": "W",
+    "T3-007": "I",
+    "T4-001": "E",
+    "T4-002": "E",
+    "T4-003": "E",
+    "T4-004": "W",
+    "T4-005": "I",
+    "M-001": "E",
+    "M-002": "W",
+    "M-003": "W",
+    "M-004": "W",
+    "M-005": "I",
+    "M-006": "W",
+    "M-007": "W",
+    "X-001": "W",
+    "X-002": "W",
 }
 LETTER = {"error": "E", "warning": "W", "info": "I"}
 
@@ -54,7 +85,15 @@ def _s006():
 
 
 def _v004():
-    return validate(put(consistent_report(), "active_disclosure.administrative_fees.fee_amount_wan_yuan", 5000, raw="5000元", unit="元"))
+    return validate(
+        put(
+            consistent_report(),
+            "active_disclosure.administrative_fees.fee_amount_wan_yuan",
+            5000,
+            raw="5000元",
+            unit="元",
+        )
+    )
 
 
 def _t2_003():
@@ -115,7 +154,9 @@ def _m(**changes) -> Callable[[], list[Finding]]:
 
 def _m005():
     r = consistent_report(agency="某某县人民政府")
-    r.sections["overview"] = Section("一、总体情况", "本报告汇总了全县各部门、各乡镇的政府信息公开工作情况。")
+    r.sections["overview"] = Section(
+        "一、总体情况", "本报告汇总了全县各部门、各乡镇的政府信息公开工作情况。"
+    )
     return validate(r)
 
 
@@ -147,23 +188,43 @@ def _t3(path: str, value: int) -> Callable[[], list[Finding]]:
 CASES: dict[str, Callable[[], list[Finding]]] = {
     "S-001": _s001,
     "S-002": _s002,
-    "S-003": lambda: validate(put(consistent_report(), "applications.granted.total", kind="missing")),
+    "S-003": lambda: validate(
+        put(consistent_report(), "applications.granted.total", kind="missing")
+    ),
     "S-004": lambda: validate(consistent_report("2019", year=2022, publish_date="2023-01-20")),
     "S-005": _m(cited_notices=["国办公开办函〔2019〕60号"]),
     "S-006": _s006,
     "V-001": _t3("applications.granted.natural_person", -1),
     "V-002": lambda: validate(blank(consistent_report(), "applications.granted.total")),
-    "V-003": lambda: validate(put(consistent_report(), "active_disclosure.administrative_coercion.decisions", kind="na_slash", raw="/")),
+    "V-003": lambda: validate(
+        put(
+            consistent_report(),
+            "active_disclosure.administrative_coercion.decisions",
+            kind="na_slash",
+            raw="/",
+        )
+    ),
     "V-004": _v004,
     "V-005": lambda: validate(
-        put(consistent_report(), "active_disclosure.administrative_fees.fee_amount_wan_yuan", 1.23456, raw="1.23456"),
+        put(
+            consistent_report(),
+            "active_disclosure.administrative_fees.fee_amount_wan_yuan",
+            1.23456,
+            raw="1.23456",
+        ),
         settings=Settings(),
     ),
-    "V-006": lambda: validate(put(consistent_report(), "applications.granted.total", kind="text", raw="见附件")),
-    "T2-001": lambda: validate(put(consistent_report(agency="螅镇"), "active_disclosure.regulations.in_force", 6)),
+    "V-006": lambda: validate(
+        put(consistent_report(), "applications.granted.total", kind="text", raw="见附件")
+    ),
+    "T2-001": lambda: validate(
+        put(consistent_report(agency="螅镇"), "active_disclosure.regulations.in_force", 6)
+    ),
     "T2-002": _t3("active_disclosure.normative_documents.issued", 50),
     "T2-003": _t2_003,
-    "T2-004": lambda: validate(put(consistent_report("2019"), "active_disclosure.normative_documents.newly_published", 50)),
+    "T2-004": lambda: validate(
+        put(consistent_report("2019"), "active_disclosure.normative_documents.newly_published", 50)
+    ),
     "T2-005": lambda: _overview("制发行政规范性文件99件。"),
     "T3-001": lambda: validate(
         put(

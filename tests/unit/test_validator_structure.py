@@ -29,7 +29,17 @@ def test_s001_flags_a_missing_section_by_number_and_title():
 
 def test_s001_flags_sections_out_of_order():
     r = consistent_report()
-    r.sections = {k: r.sections[k] for k in ("overview", "applications", "active_disclosure", "review_litigation", "problems", "other_matters")}
+    r.sections = {
+        k: r.sections[k]
+        for k in (
+            "overview",
+            "applications",
+            "active_disclosure",
+            "review_litigation",
+            "problems",
+            "other_matters",
+        )
+    }
     [f] = only(check(r), "S-001")
     assert "out of order: 一 三 二 四 五 六" in f.message
 
@@ -51,7 +61,9 @@ def test_s002_accepts_the_2019_long_title_of_section_five_in_a_2019_report():
 
 def test_s002_warns_on_a_known_alias_title_in_a_2021_report():
     r = consistent_report("2021")
-    r.sections["problems"] = Section("五、政府信息公开工作存在的主要问题及改进情况", "问题……", alias=True)
+    r.sections["problems"] = Section(
+        "五、政府信息公开工作存在的主要问题及改进情况", "问题……", alias=True
+    )
     [f] = only(check(r), "S-002")
     assert f.severity == "warning"
     assert "a known alias" in f.message and f.cells == ["sections.problems"]
@@ -72,7 +84,12 @@ def test_s002_ignores_numbering_punctuation_and_spaces_in_titles():
 
 def test_s002_surfaces_a_dropped_unknown_row_as_a_warning():
     r = consistent_report()
-    r.notes.append(ParseNote("unknown_row", "active_disclosure: row 「其他主动公开文件」 is not in the national format; dropped"))
+    r.notes.append(
+        ParseNote(
+            "unknown_row",
+            "active_disclosure: row 「其他主动公开文件」 is not in the national format; dropped",
+        )
+    )
     [f] = only(check(r), "S-002")
     assert f.severity == "warning" and "unknown_row" in f.tags and "其他主动公开文件" in f.message
 
@@ -99,7 +116,13 @@ def test_s003_reports_every_missing_cell_with_its_path():
 def test_s003_folds_the_parsers_note_into_the_missing_cell_finding():
     r = consistent_report()
     put(r, "active_disclosure.normative_documents.in_force", kind="missing")
-    r.notes.append(ParseNote("unsure_cell", "2 of 3 values found; the rest are missing", ["active_disclosure.normative_documents.in_force"]))
+    r.notes.append(
+        ParseNote(
+            "unsure_cell",
+            "2 of 3 values found; the rest are missing",
+            ["active_disclosure.normative_documents.in_force"],
+        )
+    )
     [f] = only(check(r), "S-003")
     assert f.severity == "error" and "(parser: 2 of 3 values found" in f.message
 
@@ -111,7 +134,10 @@ def test_s003_makes_a_cell_the_parser_is_unsure_of_visible_as_a_warning():
     found = only(check(r), "S-003")
     assert {f.severity for f in found} == {"warning"}
     assert any("note=extra_values" in f.tags for f in found)
-    assert any(f.cells == ["review_litigation.admin_review.pending"] and "stacked text" in f.message for f in found)
+    assert any(
+        f.cells == ["review_litigation.admin_review.pending"] and "stacked text" in f.message
+        for f in found
+    )
 
 
 def test_s003_uses_the_2019_grid_sizes():

@@ -14,7 +14,20 @@ from shared.report import Cell, ParsedReport
 T = "applications"
 ROWS = ("a", "b", "c")
 COLS = ("x", "y", "z")
-KINDS = ("int", "int", "int", "float", "blank", "na_dash", "na_slash", "text", "missing", "unreadable", "absent", "none_value")
+KINDS = (
+    "int",
+    "int",
+    "int",
+    "float",
+    "blank",
+    "na_dash",
+    "na_slash",
+    "text",
+    "missing",
+    "unreadable",
+    "absent",
+    "none_value",
+)
 
 
 def _cell(kind: str, rng: random.Random) -> Cell | None:
@@ -61,7 +74,13 @@ def test_compiled_identities_give_the_findings_check_identity_gives_over_terms(o
 
 
 def test_several_identities_are_checked_in_their_order_over_shared_cells():
-    rows = {"a": {"x": Cell(value=1, kind="number"), "y": Cell(value=2, kind="number"), "z": Cell(value=4, kind="number")}}
+    rows = {
+        "a": {
+            "x": Cell(value=1, kind="number"),
+            "y": Cell(value=2, kind="number"),
+            "z": Cell(value=4, kind="number"),
+        }
+    }
     ids = Identities(
         T,
         [
@@ -77,20 +96,47 @@ def test_several_identities_are_checked_in_their_order_over_shared_cells():
 
 
 def test_a_blank_on_the_side_that_must_grow_downgrades_the_error_and_is_named():
-    rows = {"a": {"x": Cell(value=5, kind="number"), "y": Cell(value=3, kind="number"), "z": Cell(kind="blank")}}
-    [f] = Identities(T, [identity("T3-002", [("a", "x")], [("a", "y"), ("a", "z")], "row a")]).check(rows)
+    rows = {
+        "a": {
+            "x": Cell(value=5, kind="number"),
+            "y": Cell(value=3, kind="number"),
+            "z": Cell(kind="blank"),
+        }
+    }
+    [f] = Identities(
+        T, [identity("T3-002", [("a", "x")], [("a", "y"), ("a", "z")], "row a")]
+    ).check(rows)
     assert (f.severity, f.tags) == ("warning", ["due_to_blank"])
     assert f.message == "row a: 5 ≠ 3 (difference 2); blank cells counted as 0: applications.a.z"
 
 
 def test_an_unreadable_cell_on_the_side_that_must_grow_leaves_the_identity_to_s003_and_v006():
-    rows = {"a": {"x": Cell(value=5, kind="number"), "y": Cell(value=3, kind="number"), "z": Cell(raw="见附件", kind="text")}}
-    assert Identities(T, [identity("T3-002", [("a", "x")], [("a", "y"), ("a", "z")], "row a")]).check(rows) == []
+    rows = {
+        "a": {
+            "x": Cell(value=5, kind="number"),
+            "y": Cell(value=3, kind="number"),
+            "z": Cell(raw="见附件", kind="text"),
+        }
+    }
+    assert (
+        Identities(T, [identity("T3-002", [("a", "x")], [("a", "y"), ("a", "z")], "row a")]).check(
+            rows
+        )
+        == []
+    )
 
 
 def test_an_absent_table_makes_every_cell_unknown():
-    assert Identities(T, [identity("T3-002", [("a", "x")], [("a", "y")], "row a")]).check(None) == []
+    assert (
+        Identities(T, [identity("T3-002", [("a", "x")], [("a", "y")], "row a")]).check(None) == []
+    )
 
 
 def test_fmt_writes_numbers_as_people_do():
-    assert [fmt(272), fmt(272.0), fmt(-3), fmt(0.1 + 0.2), fmt(1.5)] == ["272", "272", "-3", "0.3", "1.5"]
+    assert [fmt(272), fmt(272.0), fmt(-3), fmt(0.1 + 0.2), fmt(1.5)] == [
+        "272",
+        "272",
+        "-3",
+        "0.3",
+        "1.5",
+    ]

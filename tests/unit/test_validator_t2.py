@@ -25,12 +25,19 @@ def test_t2_001_flags_a_township_reporting_regulations():
     put(r, "active_disclosure.regulations.in_force", 2)
     [f] = only(check(r), "T2-001")
     assert f.severity == "warning"
-    assert f.cells == ["active_disclosure.regulations.issued", "active_disclosure.regulations.in_force"]
+    assert f.cells == [
+        "active_disclosure.regulations.issued",
+        "active_disclosure.regulations.in_force",
+    ]
     assert "township" in f.message
 
 
 def test_t2_001_flags_a_county_level_department():
-    r = put(consistent_report(agency="温州市鹿城区经济和信息化局"), "active_disclosure.regulations.in_force", 6)
+    r = put(
+        consistent_report(agency="温州市鹿城区经济和信息化局"),
+        "active_disclosure.regulations.in_force",
+        6,
+    )
     assert only(check(r), "T2-001")
 
 
@@ -93,7 +100,12 @@ def test_t2_004_flags_an_items_change_below_the_previous_count():
 
 
 def test_t2_004_is_a_2019_rule_and_t2_002_a_2021_rule():
-    assert all(f.rule != "T2-004" for f in check(put(consistent_report("2021"), "active_disclosure.normative_documents.issued", 99)))
+    assert all(
+        f.rule != "T2-004"
+        for f in check(
+            put(consistent_report("2021"), "active_disclosure.normative_documents.issued", 99)
+        )
+    )
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,11 @@ def test_t3_001_flags_a_column_whose_intake_does_not_equal_results_plus_carry_ov
     r = consistent_report()
     # one more application carried over in, counted in the row total too: only the identity breaks
     put(r, "applications.carried_over_in.research_institution", 1)
-    put(r, "applications.carried_over_in.total", get(r, "applications.carried_over_in.total").value + 1)
+    put(
+        r,
+        "applications.carried_over_in.total",
+        get(r, "applications.carried_over_in.total").value + 1,
+    )
     found = only(check(r), "T3-001")
     assert [f.cells[0] for f in found] == [
         "applications.new_received.research_institution",
@@ -44,7 +48,10 @@ def test_t3_003_flags_a_results_total_that_is_not_the_sum_of_the_result_rows():
     put(r, "applications.granted.natural_person", 9)
     put(r, "applications.granted.total", get(r, "applications.granted.total").value - 1)
     found = only(check(r), "T3-003")
-    assert [f.cells[0] for f in found] == ["applications.results_total.natural_person", "applications.results_total.total"]
+    assert [f.cells[0] for f in found] == [
+        "applications.results_total.natural_person",
+        "applications.results_total.total",
+    ]
     assert only(check(r), "T3-001") == [] and only(check(r), "T3-002") == []
 
 
@@ -91,7 +98,9 @@ def test_t3_006_wants_section_six_to_mention_fees_when_applications_were_dropped
     r.sections["other_matters"] = Section("六、其他需要报告的事项", "无其他需要报告的事项。")
     [f] = only(check(r), "T3-006")
     assert f.severity == "warning" and "sections.other_matters" in f.cells
-    r.sections["other_matters"] = Section("六、其他需要报告的事项", "本年度收取信息处理费0.01万元。")
+    r.sections["other_matters"] = Section(
+        "六、其他需要报告的事项", "本年度收取信息处理费0.01万元。"
+    )
     assert only(check(r), "T3-006") == []
 
 

@@ -18,7 +18,11 @@ def test_a_consistent_report_has_no_t4_findings():
 
 @pytest.mark.parametrize(
     ("group", "rule"),
-    [("admin_review", "T4-001"), ("litigation_direct", "T4-002"), ("litigation_after_review", "T4-003")],
+    [
+        ("admin_review", "T4-001"),
+        ("litigation_direct", "T4-002"),
+        ("litigation_after_review", "T4-003"),
+    ],
 )
 def test_t4_flags_a_group_whose_total_is_not_the_sum_of_its_outcomes(group, rule):
     r = put(consistent_report(), f"review_litigation.{group}.corrected", 1)
@@ -38,7 +42,9 @@ def test_t4_001_stays_an_error_when_no_blank_could_make_it_hold():
     r = put(consistent_report(), "review_litigation.admin_review.total", 1)
     blank(r, "review_litigation.admin_review.upheld")  # parts 0+0+0+1 = 1 ≤ total… now holds
     assert only(check(r), "T4-001") == []
-    put(r, "review_litigation.admin_review.pending", 3)  # parts ≥ 3 > total 1: a blank part cannot help
+    put(
+        r, "review_litigation.admin_review.pending", 3
+    )  # parts ≥ 3 > total 1: a blank part cannot help
     [f] = only(check(r), "T4-001")
     assert f.severity == "error" and f.tags == []
 
@@ -51,4 +57,7 @@ def test_t4_005_notes_litigation_after_review_without_review():
     put(r, "review_litigation.litigation_after_review.total", 1)
     [f] = only(check(r), "T4-005")
     assert f.severity == "info"
-    assert f.cells == ["review_litigation.litigation_after_review.total", "review_litigation.admin_review.total"]
+    assert f.cells == [
+        "review_litigation.litigation_after_review.total",
+        "review_litigation.admin_review.total",
+    ]

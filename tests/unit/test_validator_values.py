@@ -23,7 +23,11 @@ def test_a_consistent_report_has_no_value_findings():
 def test_v001_flags_a_negative_count():
     r = put(consistent_report(), "applications.granted.natural_person", -1)
     [f] = only(check(r, S), "V-001")
-    assert f.severity == "error" and f.cells == ["applications.granted.natural_person"] and "negative" in f.message
+    assert (
+        f.severity == "error"
+        and f.cells == ["applications.granted.natural_person"]
+        and "negative" in f.message
+    )
 
 
 def test_v001_flags_a_fractional_count():
@@ -42,15 +46,26 @@ def test_v001_allows_a_negative_items_change_in_2019_but_not_a_negative_decision
 
 
 def test_v001_does_not_treat_the_fee_amount_as_a_count():
-    r = put(consistent_report(), "active_disclosure.administrative_fees.fee_amount_wan_yuan", 0.1234)
+    r = put(
+        consistent_report(), "active_disclosure.administrative_fees.fee_amount_wan_yuan", 0.1234
+    )
     assert only(check(r, S), "V-001") == []
 
 
 def shanghai_granted_row(r):
     """Shanghai 2019: （一）予以公开 258 | 12 | blank | blank | 1 | 1 | blank 总计."""
-    for col, v in zip(("natural_person", "commercial_enterprise", "legal_service_org", "other_org"), (258, 12, 1, 1), strict=True):
+    for col, v in zip(
+        ("natural_person", "commercial_enterprise", "legal_service_org", "other_org"),
+        (258, 12, 1, 1),
+        strict=True,
+    ):
         put(r, f"applications.granted.{col}", v)
-    blank(r, "applications.granted.research_institution", "applications.granted.public_welfare_org", "applications.granted.total")
+    blank(
+        r,
+        "applications.granted.research_institution",
+        "applications.granted.public_welfare_org",
+        "applications.granted.total",
+    )
     return r
 
 
@@ -83,14 +98,25 @@ def test_v002_says_a_wholly_blank_table_reports_nothing_as_info():
 
 
 def test_v003_lists_na_markers_as_a_warning():
-    r = put(consistent_report(), "active_disclosure.administrative_coercion.decisions", kind="na_dash", raw="-")
+    r = put(
+        consistent_report(),
+        "active_disclosure.administrative_coercion.decisions",
+        kind="na_dash",
+        raw="-",
+    )
     [f] = only(check(r, S), "V-003")
     assert f.severity == "warning"
     assert f.cells == ["active_disclosure.administrative_coercion.decisions"] and "=-" in f.message
 
 
 def test_v004_flags_a_fee_written_in_yuan():
-    r = put(consistent_report(), "active_disclosure.administrative_fees.fee_amount_wan_yuan", 15000, raw="15000元", unit="元")
+    r = put(
+        consistent_report(),
+        "active_disclosure.administrative_fees.fee_amount_wan_yuan",
+        15000,
+        raw="15000元",
+        unit="元",
+    )
     [f] = only(check(r, S), "V-004")
     assert f.severity == "warning" and "元" in f.message
 
@@ -118,13 +144,23 @@ def test_v004_flags_a_negative_fee():
 
 
 def test_v005_flags_more_decimals_than_configured_as_info():
-    r = put(consistent_report(), "active_disclosure.administrative_fees.fee_amount_wan_yuan", 0.12345, raw="0.12345")
+    r = put(
+        consistent_report(),
+        "active_disclosure.administrative_fees.fee_amount_wan_yuan",
+        0.12345,
+        raw="0.12345",
+    )
     [f] = only(check(r, S), "V-005")
     assert f.severity == "info" and "5 decimals" in f.message
 
 
 def test_v005_threshold_comes_from_settings():
-    r = put(consistent_report(), "active_disclosure.administrative_fees.fee_amount_wan_yuan", 0.123, raw="0.123")
+    r = put(
+        consistent_report(),
+        "active_disclosure.administrative_fees.fee_amount_wan_yuan",
+        0.123,
+        raw="0.123",
+    )
     assert only(check(r, S), "V-005") == []
     assert only(check(r, Settings(fee_decimals=2)), "V-005")
 
@@ -132,7 +168,11 @@ def test_v005_threshold_comes_from_settings():
 def test_v006_flags_text_in_a_numeric_cell():
     r = put(consistent_report(), "applications.new_received.total", kind="text", raw="见附件")
     [f] = only(check(r, S), "V-006")
-    assert f.severity == "warning" and "「见附件」" in f.message and f.cells == ["applications.new_received.total"]
+    assert (
+        f.severity == "warning"
+        and "「见附件」" in f.message
+        and f.cells == ["applications.new_received.total"]
+    )
 
 
 def test_v006_text_cell_does_not_also_raise_arithmetic_errors_it_could_explain():

@@ -17,7 +17,14 @@ import copy
 from shared.report import Cell, ParsedReport, ParseNote, Section, StatPeriod
 from shared.schema import SCHEMAS, SECTION_KEYS, SECTION_TITLES
 
-T3_PARTS = ("natural_person", "commercial_enterprise", "research_institution", "public_welfare_org", "legal_service_org", "other_org")
+T3_PARTS = (
+    "natural_person",
+    "commercial_enterprise",
+    "research_institution",
+    "public_welfare_org",
+    "legal_service_org",
+    "other_org",
+)
 
 # row → the six applicant columns (totals are derived)
 T3_ROWS_2021 = {
@@ -68,8 +75,12 @@ OTHER_2021 = "本年度未收取信息处理费。"
 OTHER_2019 = "无其他需要报告的事项。"
 
 
-def num(v: int | float, raw: str | None = None, unit: str | None = None, note: str | None = None) -> Cell:
-    return Cell(value=v, raw=raw if raw is not None else str(v), kind="number", unit=unit, note=note)
+def num(
+    v: int | float, raw: str | None = None, unit: str | None = None, note: str | None = None
+) -> Cell:
+    return Cell(
+        value=v, raw=raw if raw is not None else str(v), kind="number", unit=unit, note=note
+    )
 
 
 def zero_tables(fmt: str) -> dict[str, dict[str, dict[str, Cell]]]:
@@ -90,11 +101,17 @@ def _t3(fmt: str) -> dict[str, dict[str, Cell]]:
     for r, vals in rows.items():
         for c, v in zip(T3_PARTS, vals, strict=True):
             t[r][c] = num(v)
-    results = [r for r in t if r not in ("new_received", "carried_over_in", "results_total", "carried_over_out")]
+    results = [
+        r
+        for r in t
+        if r not in ("new_received", "carried_over_in", "results_total", "carried_over_out")
+    ]
     for c in T3_PARTS:
         res = sum(t[r][c].value for r in results)
         t["results_total"][c] = num(res)
-        t["carried_over_out"][c] = num(t["new_received"][c].value + t["carried_over_in"][c].value - res)
+        t["carried_over_out"][c] = num(
+            t["new_received"][c].value + t["carried_over_in"][c].value - res
+        )
     for r in t:
         t[r]["total"] = num(sum(t[r][c].value for c in T3_PARTS))
     return t
@@ -103,7 +120,13 @@ def _t3(fmt: str) -> dict[str, dict[str, Cell]]:
 def _t4() -> dict[str, dict[str, Cell]]:
     out = {}
     for g, (u, co, o, p) in T4_GROUPS.items():
-        out[g] = {"upheld": num(u), "corrected": num(co), "other": num(o), "pending": num(p), "total": num(u + co + o + p)}
+        out[g] = {
+            "upheld": num(u),
+            "corrected": num(co),
+            "other": num(o),
+            "pending": num(p),
+            "total": num(u + co + o + p),
+        }
     return out
 
 
@@ -111,10 +134,18 @@ def sections(fmt: str, **texts: str) -> dict[str, Section]:
     titles = dict((k, v[0]) for k, v in SECTION_TITLES.items())
     if fmt == "2019":
         titles["problems"] = "政府信息公开工作存在的主要问题及改进情况"
-    body = {"overview": OVERVIEW, "problems": PROBLEMS, "other_matters": OTHER_2021 if fmt == "2021" else OTHER_2019}
+    body = {
+        "overview": OVERVIEW,
+        "problems": PROBLEMS,
+        "other_matters": OTHER_2021 if fmt == "2021" else OTHER_2019,
+    }
     body.update(texts)
     return {
-        k: Section(title_raw=f"{n}、{titles[k]}", text=body.get(k, "（表格）"), title_canonical=SECTION_TITLES[k][0])
+        k: Section(
+            title_raw=f"{n}、{titles[k]}",
+            text=body.get(k, "（表格）"),
+            title_canonical=SECTION_TITLES[k][0],
+        )
         for n, k in zip("一二三四五六", SECTION_KEYS, strict=True)
     }
 
@@ -152,7 +183,9 @@ def _split(path: str) -> tuple[str, str, str]:
     return t, r, c
 
 
-def put(report: ParsedReport, path: str, value: int | float | None = None, **cell: object) -> ParsedReport:
+def put(
+    report: ParsedReport, path: str, value: int | float | None = None, **cell: object
+) -> ParsedReport:
     """Set one cell: `put(r, path, 5)` a number; `put(r, path, kind="blank", raw="")` anything else."""
     t, r, c = _split(path)
     if value is not None:
@@ -202,14 +235,21 @@ def seed_report(name: str) -> ParsedReport:
         agency_name=agency,
         title=f"{agency}{title_year}政府信息公开工作年度报告",
         tables=zero_tables("2021"),  # type: ignore[arg-type]
-        sections=sections("2021", overview="（总体情况）", other_matters="本年度未收取信息处理费。"),
+        sections=sections(
+            "2021", overview="（总体情况）", other_matters="本年度未收取信息处理费。"
+        ),
         stat_period=StatPeriod(f"{year}-01-01", f"{year}-12-31") if period else None,
         cited_notices=["国办公开办函〔2021〕30号"] if name[:3] in ("000", "003") else [],
     )
     if name.startswith("000"):
         put(r, "active_disclosure.normative_documents.issued", 1)
         put(r, "active_disclosure.normative_documents.repealed", 2)
-        put(r, "active_disclosure.normative_documents.in_force", kind="missing", note="row has fewer values than columns")
+        put(
+            r,
+            "active_disclosure.normative_documents.in_force",
+            kind="missing",
+            note="row has fewer values than columns",
+        )
         r.notes.append(
             ParseNote(
                 "unsure_cell",
@@ -217,7 +257,12 @@ def seed_report(name: str) -> ParsedReport:
                 ["active_disclosure.normative_documents.in_force"],
             )
         )
-        r.sections["other_matters"] = Section("六、其他需要报备的事项", "本年度本机关未收取政府信息公开处理费，无其他需要报告的事项。", "其他需要报告的事项", alias=True)
+        r.sections["other_matters"] = Section(
+            "六、其他需要报备的事项",
+            "本年度本机关未收取政府信息公开处理费，无其他需要报告的事项。",
+            "其他需要报告的事项",
+            alias=True,
+        )
     if name.startswith("002"):
         put(r, "active_disclosure.normative_documents.in_force", 1)
     if name.startswith("004"):
