@@ -8,6 +8,7 @@ FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/nianbao
 COPY pyproject.toml README.md /src/
+COPY nianbao /src/nianbao
 COPY shared /src/shared
 COPY services /src/services
 # Pinned dependencies from pyproject.toml, then the package itself (not editable).

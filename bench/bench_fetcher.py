@@ -68,13 +68,13 @@ async def crawl_all(crawler, registry) -> tuple[int, float]:
 async def run(urls: list[str], reports: int, tmp: Path) -> None:
     import nats
 
+    from nianbao.embedded.natsd import NatsServer, free_port
     from services.fetcher.crawl import Crawler
     from services.fetcher.registry import Portal, Registry
     from services.fetcher.state import MemoryUrlState, UrlState
     from services.fetcher.state import decode as decode_record
     from shared import metrics, topology
     from shared.config import load
-    from shared.runtime.natsd import NatsServer, free_port
     from shared.storage.files import FileObjectStore
 
     hosts = [u.split("//", 1)[1].split(":", 1)[0] for u in urls]

@@ -25,8 +25,11 @@ from prometheus_client import (
     generate_latest,
 )
 
+from shared.topology import STAGES as _STAGES
+
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("fetcher", "parser", "validator", "indexer")
+STAGES = tuple(_STAGES)
+
 VALUES = {
     "stage": STAGES,
     "consumer": STAGES,

@@ -4,7 +4,7 @@ Throughput is per CPU-second (time.process_time), so figures stay comparable on 
 machine; wall-clock rate is printed alongside. Peak RSS (ru_maxrss, whole process, inputs
 included) is printed after each kind: it only grows, so a jump shows which kind needs the memory.
 
-Inputs are synthetic 2021/2019 reports (non-zero numbers) rendered by shared/samples/render.py:
+Inputs are synthetic 2021/2019 reports (non-zero numbers) rendered by nianbao/samples/render.py:
 text (the four seed linearisations), HTML portal pages (UTF-8 and undeclared GBK), DOCX, PDF
 (text layer, 2–3 pages each; figure in pages/s) and XLSX. Targets (brief B): HTML and text
 ≥ 200 reports/s, DOCX ≥ 50/s, text PDFs ≥ 10 pages/s.
@@ -31,7 +31,7 @@ def _validate():
 
 
 def _inputs(n: int) -> dict[str, list[bytes]]:
-    from shared.samples.render import (
+    from nianbao.samples.render import (
         TEXT_STYLES,
         render_docx,
         render_html,
@@ -39,7 +39,7 @@ def _inputs(n: int) -> dict[str, list[bytes]]:
         render_text,
         render_xlsx,
     )
-    from shared.samples.synth import synth_report
+    from nianbao.samples.synth import synth_report
 
     reports = [synth_report("2021" if i % 3 else "2019", i) for i in range(n)]
     return {

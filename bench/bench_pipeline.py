@@ -42,15 +42,15 @@ from pathlib import Path
 
 import nats
 
+from nianbao.embedded.feed import fetched_event, fetched_outgoing, store_bytes
+from nianbao.embedded.natsd import NatsServer, free_port
 from shared import topology
 from shared.config import Settings, load
 from shared.events import decode, encode
-from shared.runtime.feed import fetched_event, fetched_outgoing, store_bytes
-from shared.runtime.natsd import NatsServer, free_port
 from shared.runtime.publish import MSG_ID_HEADER, stamped
 from shared.storage.factory import open_object_store
 
-SEEDS = Path(__file__).resolve().parent.parent / "shared" / "samples" / "seeds"
+SEEDS = Path(__file__).resolve().parent.parent / "nianbao" / "samples" / "seeds"
 _TABLE_LINE = re.compile(r"[\t|]")
 LOGS: Path | None = None
 _NUMBER = re.compile(r"(?<![\d.])\d{1,4}(?![\d.年月日号])")
@@ -155,7 +155,7 @@ def start_stages(
         port = free_port()
         prof = ["-m", "bench.cpuprofile", f"{profile}/{stage}-{port}.prof"] if profile else []
         p = subprocess.Popen(
-            [sys.executable, *prof, "-m", "shared.cli.main", "serve", stage],
+            [sys.executable, *prof, "-m", "nianbao.cli.main", "serve", stage],
             env={**env, "NIANBAO_HTTP_PORT": str(port)},
             stdout=subprocess.DEVNULL,
             stderr=(work / f"{stage}-{port}.log").open("w"),

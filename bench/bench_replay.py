@@ -35,11 +35,11 @@ from bench.bench_pipeline import (
     stop_processes,
     stored_events,
 )
+from nianbao.embedded.natsd import NatsServer, free_port
+from nianbao.ops.replay import replay
+from nianbao.ops.selection import Selection
 from shared import topology
 from shared.config import load
-from shared.ops.replay import replay
-from shared.ops.selection import Selection
-from shared.runtime.natsd import NatsServer, free_port
 
 
 async def _until_count(js, target: int, limit_s: float = 1800) -> float:

@@ -25,7 +25,7 @@ from shared.report import Cell, Finding, ParsedReport, Section
 from shared.schema import SCHEMAS
 from shared.storage.factory import open_search_store
 
-SEEDS = Path(__file__).resolve().parent.parent / "shared" / "samples" / "seeds"
+SEEDS = Path(__file__).resolve().parent.parent / "nianbao" / "samples" / "seeds"
 SINGLE = 2_000
 BATCH = 500
 RULES = ("T3-001", "T3-002", "T2-001", "V-002", "S-002", "M-003", "X-001")

@@ -21,7 +21,7 @@ def _rate(n: int, seconds: float) -> str:
 
 
 def _reports(n: int):
-    from shared.samples.synth import synth_report
+    from nianbao.samples.synth import synth_report
 
     return [synth_report("2021" if i % 2 else "2019", i) for i in range(n)]
 
@@ -47,7 +47,7 @@ def main() -> None:
     if parse is not None:
         from pathlib import Path
 
-        seed_dir = Path(__file__).resolve().parent.parent / "shared" / "samples" / "seeds"
+        seed_dir = Path(__file__).resolve().parent.parent / "nianbao" / "samples" / "seeds"
         parsed = [parse(p.read_bytes()) for p in sorted(seed_dir.glob("*.txt"))]
         t = time.process_time()
         for _ in range(200):

@@ -2,7 +2,7 @@
 
 cProfile's default timer is the wall clock, so on a saturated machine every blocking call (a
 socket send, a thread hand-off) looks expensive while it was only waiting for a core. The bench's
-`--profile` runs each stage as `python -m bench.cpuprofile OUT -m shared.cli.main serve STAGE`;
+`--profile` runs each stage as `python -m bench.cpuprofile OUT -m nianbao.cli.main serve STAGE`;
 stats are written when the process exits (SIGTERM included).
 
 Usage: python -m bench.cpuprofile OUT.prof -m MODULE [ARGS...]

@@ -1,6 +1,6 @@
 """Parser output snapshot, for before/after comparisons of parser changes that must not change output.
 
-Parses the five seeds and synthetic reports (`shared.samples.synth.synth_report`), each rendered
+Parses the five seeds and synthetic reports (`nianbao.samples.synth.synth_report`), each rendered
 in every format (text styles, HTML UTF-8 / undeclared GBK / wrongly declared / no chrome, DOCX,
 XLSX; PDF for the seeds and a few synthetic reports), and writes one JSON object
 {case: parsed report or error} to the given path. Compare two runs with `--compare A B`.
@@ -21,12 +21,11 @@ import json
 import sys
 from pathlib import Path
 
-SEEDS = Path(__file__).resolve().parent.parent / "shared" / "samples" / "seeds"
+SEEDS = Path(__file__).resolve().parent.parent / "nianbao" / "samples" / "seeds"
 
 
 def _cases(n_synth: int = 48):
-    from services.parser import parse
-    from shared.samples.render import (
+    from nianbao.samples.render import (
         TEXT_STYLES,
         render_docx,
         render_html,
@@ -34,7 +33,8 @@ def _cases(n_synth: int = 48):
         render_text,
         render_xlsx,
     )
-    from shared.samples.synth import synth_report
+    from nianbao.samples.synth import synth_report
+    from services.parser import parse
 
     reports = {}
     for path in sorted(SEEDS.glob("*.txt")):

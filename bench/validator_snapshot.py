@@ -3,7 +3,7 @@ change a single finding (rule, severity, message, cells, tags, order).
 
 Validates, and writes one JSON object {case: [findings as dicts]} to the given path:
 - the five seeds, parsed;
-- synthetic reports (`shared.samples.synth.synth_report`), 2019 and 2021, consistent and not;
+- synthetic reports (`nianbao.samples.synth.synth_report`), 2019 and 2021, consistent and not;
 - the same synthetic reports with cells broken on purpose (blank, NA, text, unreadable, missing,
   fractional, negative, absent, an extra 其他处理 cell): the slow paths of the sums
   (`due_to_blank`, unknown cells) that consistent reports never reach;
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import msgspec
 
-SEEDS = Path(__file__).resolve().parent.parent / "shared" / "samples" / "seeds"
+SEEDS = Path(__file__).resolve().parent.parent / "nianbao" / "samples" / "seeds"
 N_SYNTH = 60
 _BREAKS = (
     "blank",
@@ -177,8 +177,8 @@ def _break_document(report, rng: random.Random):
 def groups(n_bench: int = 600) -> dict[str, list]:
     """group name → [(case, report)], in order (pairs are taken within a group)."""
     from bench.bench_pipeline import generate
+    from nianbao.samples.synth import synth_report
     from services.parser import parse
-    from shared.samples.synth import synth_report
 
     seeds = [(f"seed/{p.name}", parse(p.read_bytes())) for p in sorted(SEEDS.glob("*.txt"))]
     synth = [

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-STAGES = ("fetcher", "parser", "validator", "indexer")
+from shared.topology import STAGES as _TOPOLOGY_STAGES
+
+STAGES = tuple(_TOPOLOGY_STAGES)  # the stage label's values, in pipeline order
 
 # --- every stage ---------------------------------------------------------------------------------
 MESSAGES = Counter(

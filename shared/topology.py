@@ -34,8 +34,6 @@ DAY = 24 * 3600.0
 # default max_payload, which bounds a message anyway.
 MAX_MSG_SIZE = 1024 * 1024
 ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER"
-# The fetcher's per-URL state (services/fetcher/state.py): ETag/Last-Modified/version by doc_id.
-KV_BUCKETS = {"fetch_state": "per-URL fetch state of the fetcher (conditional GET, last version)"}
 
 
 @dataclass(frozen=True)
@@ -68,7 +66,7 @@ KV_BUCKETS: dict[str, KeyValueConfig] = {
 }
 
 
-# Buckets of the operator tools, declared here but created on first use by shared/ops (services
+# Buckets of the operator tools, declared here but created on first use by nianbao/ops (services
 # never read them, so they are not part of `check` and a missing one never fails /readyz).
 OPS_BUCKETS: dict[str, KeyValueConfig] = {
     # nianbao replay: one checkpoint per run id (selection, upper bound, last published seq), so an
@@ -91,6 +89,14 @@ OPS_BUCKETS: dict[str, KeyValueConfig] = {
         description="dlq: redrives per dead-letter entry",
     ),
 }
+
+
+async def ensure_ops_bucket(js, name: str):
+    """An operator tool's KV bucket (OPS_BUCKETS), created on first use."""
+    try:
+        return await js.key_value(name)
+    except (BucketNotFoundError, NotFoundError):
+        return await js.create_key_value(config=OPS_BUCKETS[name])
 
 
 def subject(kind: str, token: str) -> str:

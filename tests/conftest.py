@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS_DIR = ROOT / "shared" / "samples" / "seeds"
+SEEDS_DIR = ROOT / "nianbao" / "samples" / "seeds"
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.runtime.natsd import NatsServer, free_port
+from nianbao.embedded.natsd import NatsServer, free_port
 
 __all__ = ["nats_server"]
 

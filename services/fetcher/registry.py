@@ -78,7 +78,7 @@ class Registry(msgspec.Struct, frozen=True):
 
 
 def sample_portal(base_url: str) -> Portal:
-    """The bundled sample portal (served by shared/samples/portal.py on loopback)."""
+    """The bundled sample portal (served by nianbao/samples/portal.py on loopback)."""
     return Portal(
         id="sample",
         name="示例县人民政府",

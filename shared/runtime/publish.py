@@ -32,7 +32,7 @@ def outgoing(subject: str, event: Event, stage: str, ref: DocRef) -> Outgoing:
 
 def as_replay(out: Outgoing, token: str) -> Outgoing:
     """The same event derived from a replayed message: Msg-Id made unique to the replay and the
-    token passed on, so the next stage does the same (shared/ops/replay.py)."""
+    token passed on, so the next stage does the same (nianbao/ops/replay.py)."""
     return Outgoing(
         out.subject,
         out.event,

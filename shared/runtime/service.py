@@ -100,7 +100,9 @@ class Service:
             export_forever(self.js, [self.stage], self.settings.lag_interval_s)
         )
         if self.settings.dlq_interval_s > 0:
-            from shared.ops.dlq import export_backlog_forever  # nianbao_dlq_backlog{stage}
+            from shared.runtime.deadletters import (
+                export_backlog_forever,  # nianbao_dlq_backlog{stage}
+            )
 
             self._dlq_task = asyncio.create_task(
                 export_backlog_forever(self.js, self.settings.dlq_interval_s)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.runtime.feed import fetched_event, fetched_outgoing, store_bytes
+from nianbao.embedded.feed import fetched_event, fetched_outgoing, store_bytes
 from shared.storage.factory import open_object_store
 from tests.faults.harness import Pipeline
 from tests.faults.ledger import Ledger
@@ -105,7 +105,7 @@ async def publish_fetched(p: Pipeline, ledger: Ledger, event):
 @pytest.fixture
 async def sample_portal():
     """The bundled sample portal (the five seeds as HTML/PDF/DOCX/XLSX pages) on loopback."""
-    from shared.samples.portal import SamplePortal
+    from nianbao.samples.portal import SamplePortal
 
     portal = await SamplePortal(host="127.0.0.1", port=0).start()
     yield portal

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import nats
 
+from nianbao.embedded.natsd import NatsServer, free_port
 from shared import topology
 from shared.config import load
-from shared.runtime.natsd import NatsServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,7 +96,7 @@ def env_of(**settings) -> dict[str, str]:
 
 
 class Worker:
-    """One stage as its own process: `python -m shared.cli.main serve <stage>`."""
+    """One stage as its own process: `python -m nianbao.cli.main serve <stage>`."""
 
     def __init__(self, stage: str, settings: dict, log_dir: Path, name: str | None = None) -> None:
         self.stage = stage
@@ -110,7 +110,7 @@ class Worker:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "shared.cli.main", "serve", self.stage],
+                [sys.executable, "-m", "nianbao.cli.main", "serve", self.stage],
                 env=env_of(**self.settings), cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip

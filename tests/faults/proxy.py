@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from shared.runtime.natsd import free_port
+from nianbao.embedded.natsd import free_port
 
 
 class Proxy:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.runtime.feed import fetched_event
+from nianbao.embedded.feed import fetched_event
 from tests.faults.conftest import SEED_URL, ledger_for, publish_fetched, put_object, use_s3
 from tests.faults.harness import AckTap, until
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from nianbao.embedded.feed import fetched_outgoing
 from shared.events import encode
-from shared.runtime.feed import fetched_outgoing
 from tests.faults.conftest import ledger_for, seed
 from tests.faults.harness import AckTap
 

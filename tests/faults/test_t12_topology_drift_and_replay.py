@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 def cli(p, *args, **settings) -> subprocess.CompletedProcess:
     env = env_of(**{**p.settings, **settings})
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", *args],
+        [sys.executable, "-m", "nianbao.cli.main", *args],
         env=env,
         cwd=ROOT,
         capture_output=True,

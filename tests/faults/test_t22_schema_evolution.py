@@ -11,7 +11,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from shared.runtime.feed import fetched_event
+from nianbao.embedded.feed import fetched_event
 from tests.faults.conftest import SEED_URL, ledger_for, put_object
 from tests.faults.harness import AckTap
 from tests.unit.test_events import SNAPSHOT, breaking_changes, current_schema

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from shared.cli.main import main
+from nianbao.cli.main import main
 from shared.config import load
 from shared.storage.base import ObjectMeta
 from shared.storage.factory import open_object_store, open_search_store

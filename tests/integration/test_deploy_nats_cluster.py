@@ -18,7 +18,7 @@ from pathlib import Path
 import nats
 import pytest
 
-from shared.runtime.natsd import find_binary, free_port
+from nianbao.embedded.natsd import find_binary, free_port
 
 pytestmark = pytest.mark.nats
 
@@ -105,7 +105,7 @@ def cluster(tmp_path):
 def _nianbao(*args: str, url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "NIANBAO_NATS_URL": url, "NIANBAO_STREAM_REPLICAS": "3"}
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", *args],
+        [sys.executable, "-m", "nianbao.cli.main", *args],
         capture_output=True,
         text=True,
         env=env,

@@ -11,12 +11,13 @@ import json
 import nats
 import pytest
 
+from nianbao.embedded.feed import fetched_event, fetched_outgoing, store_bytes
+from nianbao.ops.dlq import dismiss, redrive
 from shared import metrics, topology
 from shared.config import load
 from shared.errors import StoreUnavailable
 from shared.events import REPLAY_HEADER, decode
-from shared.ops.dlq import DeadLetters
-from shared.runtime.feed import fetched_event, fetched_outgoing, store_bytes
+from shared.runtime.deadletters import DeadLetters
 from shared.runtime.publish import Publisher
 from shared.runtime.service import Service, StageDeps
 from tests.integration.test_replay import URL, Pipeline, publish_synthetic, run_cli, stored, until
@@ -107,14 +108,14 @@ async def test_an_exhausted_message_is_redriven_by_stage_filter_once_the_store_i
         await until(all_dead)
         entries = await dead.entries(stage="parser", reason="max_deliveries")
         state["down"] = False
-        results = await dead.redrive(entries)
+        results = await redrive(dead, entries)
 
         async def handled():
             return len(state["handled"]) == 3
 
         await until(handled)
         # a second redrive of the same entry gets a new Msg-Id: not swallowed as a duplicate
-        again = await dead.redrive(entries[:1])
+        again = await redrive(dead, entries[:1])
 
         async def handled_again():
             return len(state["handled"]) == 4
@@ -165,9 +166,9 @@ async def test_dismissed_entries_leave_the_backlog_and_an_expired_original_is_re
 
         await until(exported)
         first, second = await dead.entries()
-        await dead.dismiss([first], "not a report")
+        await dismiss(dead, [first], "not a report")
         await js.delete_msg("DOCS", second.stream_seq)  # the original expires
-        results = await dead.redrive([second])
+        results = await redrive(dead, [second])
         counts = await dead.backlog()
         _, gone = await dead.show(second.dlq_seq)
         waiting = await dead.entries()

@@ -9,10 +9,10 @@ import json
 import nats
 import pytest
 
+from nianbao.cli.main import main
 from services.fetcher.registry import load_registry
 from services.fetcher.state import UrlRecord, UrlState
 from shared import topology
-from shared.cli.main import main
 from shared.config import load
 from tests.fakeportal import FakePortal, Reply, list_page
 

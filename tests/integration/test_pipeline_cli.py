@@ -11,14 +11,14 @@ import urllib.request
 
 import pytest
 
-from shared.runtime.natsd import free_port
+from nianbao.embedded.natsd import free_port
 
 pytestmark = pytest.mark.nats
 
 
 def _nianbao(*args, env=None, **kw):
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", *args],
+        [sys.executable, "-m", "nianbao.cli.main", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
@@ -55,7 +55,7 @@ def test_serve_parser_reports_ready_then_drift_then_stops_on_sigterm(nats_server
         "NIANBAO_DATA_DIR": str(tmp_path / "data"),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli.main", "serve", "parser"],
+        [sys.executable, "-m", "nianbao.cli.main", "serve", "parser"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -8,10 +8,10 @@ import io
 
 import pytest
 
+from nianbao.launcher import RunOptions, outcomes, run
 from services.parser import parse
 from services.validator import validate
 from shared.config import load
-from shared.launcher import RunOptions, outcomes, run
 from shared.storage.factory import open_object_store, open_search_store
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow]

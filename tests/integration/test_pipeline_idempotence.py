@@ -14,10 +14,10 @@ import time
 import nats
 import pytest
 
+from nianbao.embedded.feed import feed, fetched_event, fetched_outgoing, store_bytes
 from shared import topology
 from shared.config import load
 from shared.events import decode
-from shared.runtime.feed import feed, fetched_event, fetched_outgoing, store_bytes
 from shared.runtime.publish import MSG_ID_HEADER, Publisher
 from shared.storage.factory import open_object_store, open_search_store
 
@@ -144,7 +144,7 @@ async def test_a_parser_killed_mid_message_is_redelivered_without_duplicate_effe
     }
     log = (tmp_path / "parser.log").open("w")
     proc = subprocess.Popen(  # noqa: ASYNC220
-        [sys.executable, "-m", "shared.cli.main", "serve", "parser"],
+        [sys.executable, "-m", "nianbao.cli.main", "serve", "parser"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=log,

@@ -20,6 +20,7 @@ import nats
 import pytest
 import yaml
 
+from nianbao.embedded.natsd import free_port
 from shared.events import (
     DocFetched,
     DocRef,
@@ -29,7 +30,6 @@ from shared.events import (
     object_key_for,
     version_for,
 )
-from shared.runtime.natsd import free_port
 from shared.runtime.publish import MSG_ID_HEADER
 from shared.storage.base import ObjectMeta
 from shared.storage.factory import open_object_store
@@ -43,7 +43,7 @@ DEADLINE_S = 90  # generous: the machine is shared; nothing here asserts on spee
 
 def _nianbao(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", *args],
+        [sys.executable, "-m", "nianbao.cli.main", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **env},
@@ -110,7 +110,7 @@ def parser_service(nats_server, tmp_path):
     applied = _nianbao("topology", "apply", env=env)
     assert applied.returncode == 0, applied.stderr
     service = Process(
-        [sys.executable, "-m", "shared.cli.main", "serve", "parser"], env, tmp_path / "parser.log"
+        [sys.executable, "-m", "nianbao.cli.main", "serve", "parser"], env, tmp_path / "parser.log"
     )
     try:
         url = f"http://127.0.0.1:{env['NIANBAO_HTTP_PORT']}"
@@ -263,7 +263,7 @@ def test_prometheus_scrapes_the_whole_pipeline_of_nianbao_run(tmp_path):
         "NIANBAO_HTTP_PORT": str(base),
     }
     pipeline = Process(
-        [sys.executable, "-m", "shared.cli.main", "run", "--follow", "--plain"],
+        [sys.executable, "-m", "nianbao.cli.main", "run", "--follow", "--plain"],
         env,
         tmp_path / "run.log",
     )

@@ -21,14 +21,14 @@ import msgspec
 import nats
 import pytest
 
+from nianbao.cli.main import main as cli
+from nianbao.embedded.feed import feed
+from nianbao.ops.checkpoint import Checkpoints
+from nianbao.ops.replay import replay
+from nianbao.ops.selection import Selection
 from shared import topology
-from shared.cli.main import main as cli
 from shared.config import load
 from shared.events import REPLAY_HEADER, REPLAY_OF_HEADER, DocFetched, DocRef, decode, encode
-from shared.ops.checkpoint import Checkpoints
-from shared.ops.replay import replay
-from shared.ops.selection import Selection
-from shared.runtime.feed import feed
 from shared.runtime.publish import MSG_ID_HEADER, Publisher
 from shared.runtime.service import Service, StageDeps
 from shared.storage.factory import open_object_store, open_search_store
@@ -230,8 +230,8 @@ async def test_reprocess_stale_replays_only_the_reports_of_an_older_parser(
     async with Pipeline(nats_server, tmp_path) as p:
         events = await p.feed_seeds(seeds)
         await p.idle()
+        import nianbao.ops.reprocess as reprocess
         import services.parser.handlers as handlers
-        import shared.ops.reprocess as reprocess
 
         monkeypatch.setattr(handlers, "PARSER_VERSION", "2")
         monkeypatch.setattr(reprocess, "PARSER_VERSION", "2")
@@ -326,7 +326,7 @@ async def test_a_replay_killed_mid_run_resumes_and_republishes_each_message_once
     argv = [
         sys.executable,
         "-m",
-        "shared.cli.main",
+        "nianbao.cli.main",
         "replay",
         "doc.fetched",
         "--run-id",
@@ -528,7 +528,7 @@ async def test_year_and_agency_filters_on_doc_fetched_are_answered_by_the_index(
 async def test_after_a_search_store_outage_a_replay_of_doc_validated_indexes_the_dead_lettered_backlog(
     nats_server, tmp_path, seeds
 ):
-    from shared.ops.dlq import DeadLetters
+    from shared.runtime.deadletters import DeadLetters
 
     async with Pipeline(nats_server, tmp_path, max_deliver=2, store_timeout_s=0.2) as p:
         lock = sqlite3.connect(Path(p.settings.data_dir) / "index.db", isolation_level=None)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.runtime.natsd import free_port
+from nianbao.embedded.natsd import free_port
 
 pytestmark = pytest.mark.nats
 
@@ -49,7 +49,7 @@ def test_scheduler_serves_probes_and_exports_overdue_reports(nats_server, tmp_pa
         "NIANBAO_MISSING_INTERVAL_S": "1",
     }
     applied = subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", "topology", "apply"],
+        [sys.executable, "-m", "nianbao.cli.main", "topology", "apply"],
         env=env,
         capture_output=True,
         text=True,
@@ -57,7 +57,7 @@ def test_scheduler_serves_probes_and_exports_overdue_reports(nats_server, tmp_pa
     )
     assert applied.returncode == 0, applied.stderr
     proc = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli.main", "serve", "scheduler"],
+        [sys.executable, "-m", "nianbao.cli.main", "serve", "scheduler"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

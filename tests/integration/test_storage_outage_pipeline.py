@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 
+from nianbao.launcher import RunOptions, outcomes, run
 from shared.config import load
-from shared.launcher import RunOptions, outcomes, run
 from shared.storage.factory import open_search_store
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow]

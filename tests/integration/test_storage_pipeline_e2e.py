@@ -9,8 +9,8 @@ import uuid
 import asyncpg
 import pytest
 
+from nianbao.launcher import RunOptions, run
 from shared.config import load
-from shared.launcher import RunOptions, run
 from shared.storage.factory import open_object_store, open_search_store
 from tests.integration.test_pipeline_e2e import _check_seeds
 

@@ -12,7 +12,7 @@ import pytest
 
 from shared.schema import SCHEMAS
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "samples" / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "nianbao" / "samples" / "seeds"
 SEED_000 = SEEDS / "000_bac61c4872424ad3.txt"
 
 
@@ -23,7 +23,7 @@ def nianbao(
 
     env = {**os.environ, **(env_extra or {})}
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", *args],
+        [sys.executable, "-m", "nianbao.cli.main", *args],
         capture_output=True,
         text=True,
         timeout=60,

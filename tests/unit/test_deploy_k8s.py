@@ -18,8 +18,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from nianbao.cli.main import COMMANDS
 from shared import config, topology
-from shared.cli.main import COMMANDS
 from tests.deploy_tools import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -230,7 +230,7 @@ def test_every_command_is_a_real_nianbao_subcommand_with_real_flags(where: str, 
     module_name = COMMANDS[argv[1]][0]
     if importlib.util.find_spec(module_name) is None:
         pytest.skip(f"{module_name} has not landed yet")
-    from shared.cli.main import build_parser
+    from nianbao.cli.main import build_parser
 
     parser, module = build_parser(argv[1:])
     assert module is not None
@@ -241,7 +241,7 @@ def test_every_command_is_a_real_nianbao_subcommand_with_real_flags(where: str, 
 
 
 def test_the_pipeline_runs_every_stage_the_cli_can_serve():
-    from shared.cli.serve_cmd import STAGES as SERVE_STAGES
+    from nianbao.cli.serve_cmd import STAGES as SERVE_STAGES
 
     served = {argv[2] for _, argv in _command_cases() if argv[1] == "serve"}
     assert served == set(SERVE_STAGES)

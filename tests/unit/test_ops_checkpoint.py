@@ -1,11 +1,11 @@
-"""shared/ops/checkpoint.py: run ids derived from the selection; checkpoints round-trip."""
+"""nianbao/ops/checkpoint.py: run ids derived from the selection; checkpoints round-trip."""
 
 from __future__ import annotations
 
 import msgspec
 
-from shared.ops.checkpoint import Checkpoint, run_id_for
-from shared.ops.selection import Selection
+from nianbao.ops.checkpoint import Checkpoint, run_id_for
+from nianbao.ops.selection import Selection
 
 
 def test_the_same_selection_gives_the_same_run_id_so_a_restarted_job_resumes():

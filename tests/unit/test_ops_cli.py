@@ -1,4 +1,4 @@
-"""shared/cli/{replay,reprocess,dlq}_cmd.py: arguments become the right selection; results print
+"""nianbao/cli/{replay,reprocess,dlq}_cmd.py: arguments become the right selection; results print
 as sentences or JSON; bad arguments exit 2 without touching the broker."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from collections import Counter
 
 import pytest
 
-from shared.cli import replay_cmd
-from shared.cli.main import main
-from shared.ops.replay import ReplayResult
+from nianbao.cli import replay_cmd
+from nianbao.cli.main import main
+from nianbao.ops.replay import ReplayResult
 
 
 def _args(*argv: str) -> argparse.Namespace:

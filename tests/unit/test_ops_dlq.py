@@ -1,10 +1,10 @@
-"""shared/ops/dlq.py: advisories become entries; an entry's state follows its record."""
+"""shared/runtime/deadletters.py: advisories become entries; an entry's state follows its record."""
 
 from __future__ import annotations
 
 import json
 
-from shared.ops.dlq import DeadLetter, parse_advisory
+from shared.runtime.deadletters import DeadLetter, parse_advisory
 
 
 def test_a_max_deliveries_advisory_becomes_an_entry_with_stage_sequence_and_deliveries():

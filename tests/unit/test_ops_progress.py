@@ -1,14 +1,14 @@
-"""shared/ops/progress.py: without a terminal, progress is plain lines with rate and ETA."""
+"""nianbao/ops/progress.py: without a terminal, progress is plain lines with rate and ETA."""
 
 from __future__ import annotations
 
 import io
 
-from shared.ops.progress import ReplayProgress
+from nianbao.ops.progress import ReplayProgress
 
 
 def test_plain_progress_prints_a_line_at_start_every_few_seconds_and_at_the_end(monkeypatch):
-    import shared.ops.progress as progress
+    import nianbao.ops.progress as progress
 
     clock = [100.0]
     monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])

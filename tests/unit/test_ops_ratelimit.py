@@ -1,10 +1,10 @@
-"""shared/ops/ratelimit.py: the token bucket's schedule, on a fake clock."""
+"""nianbao/ops/ratelimit.py: the token bucket's schedule, on a fake clock."""
 
 from __future__ import annotations
 
 import pytest
 
-from shared.ops.ratelimit import RateLimiter
+from nianbao.ops.ratelimit import RateLimiter
 
 
 class FakeTime:

@@ -1,4 +1,4 @@
-"""shared/ops/selection.py: subjects, times, windows and content filters of a replay."""
+"""nianbao/ops/selection.py: subjects, times, windows and content filters of a replay."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.events import DocFetched, DocParsed, DocRef, DocRejected
-from shared.ops.selection import (
+from nianbao.ops.selection import (
     IdMatcher,
     Selection,
     facts_of,
@@ -16,6 +15,7 @@ from shared.ops.selection import (
     parse_subject,
     parse_time,
 )
+from shared.events import DocFetched, DocParsed, DocRef, DocRejected
 from shared.report import ParsedReport
 
 ID = "a" * 64

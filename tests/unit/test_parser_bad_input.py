@@ -11,6 +11,8 @@ import zipfile
 
 import pytest
 
+from nianbao.samples.render import cjk_font_path, render_docx, render_html, render_pdf
+from nianbao.samples.synth import synth_report
 from services.parser import parse
 from services.parser.extract import extract
 from shared.errors import (
@@ -19,8 +21,6 @@ from shared.errors import (
     TooLarge,
     UnreadableDocument,
 )
-from shared.samples.render import cjk_font_path, render_docx, render_html, render_pdf
-from shared.samples.synth import synth_report
 
 
 @pytest.fixture(scope="module")

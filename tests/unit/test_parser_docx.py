@@ -7,12 +7,12 @@ import io
 import docx
 import pytest
 
+from nianbao.samples.render import render_docx
+from nianbao.samples.synth import synth_report
 from services.parser.document import Grid, Paragraph
 from services.parser.docx import extract_docx
 from services.parser.extract import DEFAULT_LIMITS
 from shared.errors import UnreadableDocument
-from shared.samples.render import render_docx
-from shared.samples.synth import synth_report
 
 
 def _save(document) -> bytes:

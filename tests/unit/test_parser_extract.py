@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from nianbao.samples.render import render_docx, render_html, render_text, render_xlsx
+from nianbao.samples.synth import synth_report
 from services.parser.document import Grid
 from services.parser.extract import Limits, extract
 from shared.errors import TooLarge, UnreadableDocument
-from shared.samples.render import render_docx, render_html, render_text, render_xlsx
-from shared.samples.synth import synth_report
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.parser import parse
-from shared.samples.render import (
+from nianbao.samples.render import (
     TEXT_STYLES,
     cjk_font_path,
     render_docx,
@@ -21,7 +20,8 @@ from shared.samples.render import (
     render_text,
     render_xlsx,
 )
-from shared.samples.synth import synth_report
+from nianbao.samples.synth import synth_report
+from services.parser import parse
 
 RENDERINGS = {
     "html": lambda r: render_html(r),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from nianbao.samples.render import render_html
+from nianbao.samples.synth import synth_report
 from services.parser.document import Grid, Paragraph
 from services.parser.html import extract_html
-from shared.samples.render import render_html
-from shared.samples.synth import synth_report
 
 
 def _grids(doc):

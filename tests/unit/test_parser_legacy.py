@@ -8,11 +8,11 @@ import stat
 
 import pytest
 
+from nianbao.samples.render import render_docx
+from nianbao.samples.synth import synth_report
 from services.parser.extract import Limits, extract
 from services.parser.legacy import convert, find_converter
 from shared.errors import MissingConverter, UnreadableDocument
-from shared.samples.render import render_docx
-from shared.samples.synth import synth_report
 
 RTF = (
     rb"{\rtf1\ansi\ansicpg936 {\fonttbl{\f0 SimSun;}} \f0 2021\'c4\'ea\'b6\'c8\'b1\'a8\'b8\'e6\par}"

@@ -6,12 +6,12 @@ import io
 
 import pytest
 
+from nianbao.samples.render import cjk_font_path, render_pdf
+from nianbao.samples.synth import synth_report
 from services.parser.document import Grid, Paragraph
 from services.parser.extract import DEFAULT_LIMITS, Limits
 from services.parser.pdf import extract_pdf
 from shared.errors import TooLarge, UnreadableDocument
-from shared.samples.render import cjk_font_path, render_pdf
-from shared.samples.synth import synth_report
 
 pytestmark = pytest.mark.skipif(
     cjk_font_path() is None, reason="needs a CJK font (fonts-wqy-zenhei)"

@@ -779,8 +779,8 @@ def test_pdf_converted_page_with_one_positioned_div_per_line_reads_every_cell(st
     """pdf2htmlEX-style pages: no <table>, each text line of the PDF an absolutely placed <div>."""
     import html
 
-    from shared.samples.render import render_text
-    from shared.samples.synth import synth_report
+    from nianbao.samples.render import render_text
+    from nianbao.samples.synth import synth_report
 
     report = synth_report("2021", 5)
     lines = [

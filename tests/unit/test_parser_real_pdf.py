@@ -11,8 +11,8 @@ import io
 
 import pytest
 
+from nianbao.samples.render import cjk_font_path
 from services.parser import parse
-from shared.samples.render import cjk_font_path
 
 LINES = """某某县交通运输局2022年政府信息公开工作年度报告
 本报告中所列数据的统计期限自2022年1月1日起至2022年12月31日止。

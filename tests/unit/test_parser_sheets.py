@@ -7,12 +7,12 @@ import io
 import pytest
 from openpyxl import Workbook
 
+from nianbao.samples.render import render_xlsx
+from nianbao.samples.synth import synth_report
 from services.parser.document import Grid, Paragraph
 from services.parser.extract import DEFAULT_LIMITS, Limits
 from services.parser.sheets import extract_sheets
 from shared.errors import TooLarge, UnreadableDocument
-from shared.samples.render import render_xlsx
-from shared.samples.synth import synth_report
 
 
 def _xlsx(fill) -> bytes:

@@ -7,9 +7,9 @@ import zipfile
 
 import pytest
 
+from nianbao.samples.render import render_docx, render_html, render_pdf, render_xlsx
+from nianbao.samples.synth import synth_report
 from services.parser.sniff import OLE_MAGIC, sniff
-from shared.samples.render import render_docx, render_html, render_pdf, render_xlsx
-from shared.samples.synth import synth_report
 
 
 @pytest.fixture(scope="module")

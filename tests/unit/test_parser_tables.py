@@ -610,7 +610,7 @@ def test_rows_that_never_appear_are_missing_and_named_in_one_note():
 
 def _one_grid(report) -> Grid:
     """T2, T3 and T4 of a synthetic report laid out officially (merged cells) in ONE exact grid."""
-    from shared.samples.layout import expand, table_layouts
+    from nianbao.samples.layout import expand, table_layouts
 
     rows: list[list[str | None]] = []
     layouts = table_layouts(report)
@@ -623,7 +623,7 @@ def _one_grid(report) -> Grid:
 
 
 def test_all_three_tables_in_one_exact_grid_of_the_official_layout():
-    from shared.samples.synth import synth_report
+    from nianbao.samples.synth import synth_report
 
     for fmt, seed in (("2021", 11), ("2019", 12)):
         expected = synth_report(fmt, seed)
@@ -827,7 +827,7 @@ def test_header_rows_ending_in_an_empty_cell_are_headers():
 
 
 def test_one_grid_with_blank_cells_and_merged_cells_given_as_empty_text_keeps_every_column():
-    from shared.samples.synth import synth_report
+    from nianbao.samples.synth import synth_report
 
     expected = synth_report("2021", 5)
     g = _one_grid(expected)

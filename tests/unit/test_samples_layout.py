@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.samples.layout import T3_CORNER_NOTE, LayoutCell, expand, table_layouts, width
-from shared.samples.synth import synth_report
+from nianbao.samples.layout import T3_CORNER_NOTE, LayoutCell, expand, table_layouts, width
+from nianbao.samples.synth import synth_report
 from shared.schema import SCHEMAS
 
 

@@ -1,4 +1,4 @@
-"""The bundled sample portal (shared/samples/portal.py) over real loopback HTTP."""
+"""The bundled sample portal (nianbao/samples/portal.py) over real loopback HTTP."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from shared.samples.portal import COLUMN, SamplePortal
+from nianbao.samples.portal import COLUMN, SamplePortal
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ import hashlib
 import pytest
 from msgspec.structs import replace
 
-from shared.report import Cell
-from shared.samples.layout import cell_text
-from shared.samples.render import (
+from nianbao.samples.layout import cell_text
+from nianbao.samples.render import (
     TEXT_STYLES,
     cjk_font_path,
     narrative_lines,
@@ -19,7 +18,8 @@ from shared.samples.render import (
     render_text,
     render_xlsx,
 )
-from shared.samples.synth import synth_report
+from nianbao.samples.synth import synth_report
+from shared.report import Cell
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +112,8 @@ def test_linearised_table_copies_in_section_text_are_not_drawn_twice():
 
 @pytest.mark.parametrize("kind", ["html", "html-gbk", "docx", "xlsx", "text"])
 def test_render_by_kind_gives_bytes_that_sniff_as_that_kind(report, kind):
+    from nianbao.samples.render import render
     from services.parser.sniff import sniff
-    from shared.samples.render import render
 
     data, content_type = render(report, kind)
     assert sniff(data) == kind.split("-")[0] and content_type

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from shared.samples.synth import synth_report
+from nianbao.samples.synth import synth_report
 from shared.schema import SCHEMAS, T3_COLS, T4_GROUPS
 
 PERSONS = [c.key for c in T3_COLS if c.key != "total"]

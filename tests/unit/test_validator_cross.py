@@ -158,7 +158,7 @@ def random_text(rng, n: int = 400) -> str:
 def test_find_duplicates_finds_the_pairs_in_a_batch_without_flagging_the_rest():
     import random
 
-    from shared.samples.synth import synth_report
+    from nianbao.samples.synth import synth_report
 
     rng = random.Random(7)
     batch = [synth_report("2021", seed) for seed in range(12)]

@@ -1,4 +1,4 @@
-"""Property-style checks over synthetic reports (shared/samples/synth.py) and random mutations.
+"""Property-style checks over synthetic reports (nianbao/samples/synth.py) and random mutations.
 
 - every consistent synthetic report has no error; its only possible finding is T2-001 (the
   generator gives 规章 to county departments and townships, which cannot make them);
@@ -18,7 +18,7 @@ from shared.config import Settings
 from shared.report import status_of
 from shared.schema import SCHEMAS
 
-synth = pytest.importorskip("shared.samples.synth")
+synth = pytest.importorskip("nianbao.samples.synth")
 S = Settings()
 
 

@@ -1,4 +1,4 @@
-"""The exact findings for the five seed reports (shared/samples/seeds).
+"""The exact findings for the five seed reports (nianbao/samples/seeds).
 
 All five are 2021-format county-level department reports with all-zero tables. Only seed 000 has
 defects: 「行政规范性文件 1 2」 with the third number absent (in_force `missing` → S-003, and T2-002

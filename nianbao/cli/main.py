@@ -1,6 +1,6 @@
 """`nianbao` — one command line for the whole system.
 
-Each subcommand lives in its own module under shared/cli/ exposing `add_arguments(parser)` and
+Each subcommand lives in its own module under nianbao/cli/ exposing `add_arguments(parser)` and
 `run(args) -> int`; modules are imported only when their command runs, so `nianbao parse` does
 not pay for the broker client.
 """
@@ -13,31 +13,34 @@ import sys
 
 # command → (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "parse": ("shared.cli.parse_cmd", "parse a report file and print its tables as JSON"),
+    "parse": ("nianbao.cli.parse_cmd", "parse a report file and print its tables as JSON"),
     "validate": (
-        "shared.cli.validate_cmd",
+        "nianbao.cli.validate_cmd",
         "parse and validate a report file; print findings as JSON",
     ),
-    "run": ("shared.cli.run_cmd", "start the whole pipeline on this machine and crawl the portals"),
+    "run": (
+        "nianbao.cli.run_cmd",
+        "start the whole pipeline on this machine and crawl the portals",
+    ),
     "serve": (
-        "shared.cli.serve_cmd",
+        "nianbao.cli.serve_cmd",
         "run one service (fetcher, parser, validator, indexer, scheduler)",
     ),
-    "topology": ("shared.cli.topology_cmd", "apply or check the JetStream streams and consumers"),
-    "search": ("shared.cli.search_cmd", "full-text search over indexed reports"),
-    "report": ("shared.cli.report_cmd", "show one indexed report's tables and findings"),
-    "replay": ("shared.cli.replay_cmd", "replay a doc.* subject through its consumer stage"),
+    "topology": ("nianbao.cli.topology_cmd", "apply or check the JetStream streams and consumers"),
+    "search": ("nianbao.cli.search_cmd", "full-text search over indexed reports"),
+    "report": ("nianbao.cli.report_cmd", "show one indexed report's tables and findings"),
+    "replay": ("nianbao.cli.replay_cmd", "replay a doc.* subject through its consumer stage"),
     "reprocess": (
-        "shared.cli.reprocess_cmd",
+        "nianbao.cli.reprocess_cmd",
         "replay reports produced by an older parser/validator",
     ),
-    "dlq": ("shared.cli.dlq_cmd", "list, show and redrive dead-lettered messages"),
+    "dlq": ("nianbao.cli.dlq_cmd", "list, show and redrive dead-lettered messages"),
     "missing": (
-        "shared.cli.missing_cmd",
+        "nianbao.cli.missing_cmd",
         "list registered agencies whose report for a year was not found",
     ),
-    "portals": ("shared.cli.portals_cmd", "list, check and add portals in the registry"),
-    "migrate": ("shared.cli.migrate_cmd", "apply search-store schema migrations"),
+    "portals": ("nianbao.cli.portals_cmd", "list, check and add portals in the registry"),
+    "migrate": ("nianbao.cli.migrate_cmd", "apply search-store schema migrations"),
 }
 
 

@@ -10,13 +10,23 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-ORDER = ("fetcher", "parser", "validator", "indexer")
+from shared import metrics
+from shared.topology import STAGES as ORDER
+
+
+def _count(stage: str, outcome: str) -> int:
+    return int(metrics.MESSAGES.labels(stage, outcome)._value.get())
+
+
+def outcomes() -> dict[str, dict[str, int]]:
+    """This process's message outcomes per stage, read from the metrics catalogue."""
+    return {
+        s: {o: _count(s, o) for o in ("ok", "rejected", "retried", "dead_lettered")} for s in ORDER
+    }
 
 
 def rejection_reasons() -> dict[tuple[str, str], int]:
     """This process's rejections by (stage, reason), from the metrics catalogue."""
-    from shared import metrics
-
     out = {}
     for family in metrics.REJECTIONS.collect():
         for sample in family.samples:
@@ -46,8 +56,6 @@ class Progress:
         self.console.print(text)
 
     def table(self, lag) -> Table:
-        from shared.launcher import outcomes
-
         t = Table(title="pipeline", expand=False)
         for col in (
             "stage",
@@ -79,8 +87,6 @@ class Progress:
         if self._live is not None:
             self._live.update(self.table(lag))
             return
-        from shared.launcher import outcomes
-
         done = outcomes()
         line = "  ".join(
             f"{s} {done[s]['ok']} ok/{lag.get(s, {}).get('pending', 0)} waiting" for s in ORDER

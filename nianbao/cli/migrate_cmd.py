@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from shared.cli.search_cmd import EXIT_OK, add_store_arguments, with_store
+from nianbao.cli.search_cmd import EXIT_OK, add_store_arguments, with_store
 
 EXIT_PENDING = 1
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import html as _html
 
+from nianbao.samples.layout import LayoutRow
+from nianbao.samples.outline import outline
 from shared.report import ParsedReport
-from shared.samples.layout import LayoutRow
-from shared.samples.outline import outline
 
 # --- HTML ---------------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import argparse
 import json
 import sys
 
-from shared.cli.replay_cmd import (
+from nianbao.cli.replay_cmd import (
     EXIT_OK,
     EXIT_USAGE,
     add_run_arguments,
@@ -24,10 +24,10 @@ from shared.cli.replay_cmd import (
     result_dict,
     run_async,
 )
+from nianbao.ops.progress import ReplayProgress
+from nianbao.ops.reprocess import reprocess_stale, stale_plan
+from nianbao.ops.session import broker
 from shared.events import subject_token
-from shared.ops.progress import ReplayProgress
-from shared.ops.reprocess import reprocess_stale, stale_plan
-from shared.ops.session import broker
 from shared.versions import PARSER_VERSION, VALIDATOR_VERSION
 
 

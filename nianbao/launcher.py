@@ -27,16 +27,16 @@ from pathlib import Path
 import msgspec
 import nats
 
-from shared import metrics, topology
+from nianbao.embedded.natsd import NatsServer, free_port
+from nianbao.progress import Progress, outcomes
+from nianbao.samples.portal import SamplePortal
+from shared import topology
 from shared.config import Settings
 from shared.events import CrawlDue, subject_token
 from shared.runtime.lag import read_lag
-from shared.runtime.natsd import NatsServer, free_port
 from shared.runtime.publish import Outgoing, Publisher
-from shared.samples.portal import SamplePortal
 
 log = logging.getLogger("nianbao.launcher")
-ORDER = ("fetcher", "parser", "validator", "indexer")
 
 
 @dataclass
@@ -59,17 +59,6 @@ class RunResult:
     lag: dict[str, dict[str, int]] = field(default_factory=dict)
     idle: bool = False
     seconds: float = 0.0
-
-
-def _count(stage: str, outcome: str) -> int:
-    return int(metrics.MESSAGES.labels(stage, outcome)._value.get())
-
-
-def outcomes() -> dict[str, dict[str, int]]:
-    """This process's message outcomes per stage, read from the metrics catalogue."""
-    return {
-        s: {o: _count(s, o) for o in ("ok", "rejected", "retried", "dead_lettered")} for s in ORDER
-    }
 
 
 def is_idle(lag: dict[str, dict[str, int]]) -> bool:
@@ -213,7 +202,6 @@ class Launcher:
 
 async def run(settings: Settings, options: RunOptions | None = None, out=None) -> RunResult:
     """Start everything, crawl, wait for idle (or Ctrl-C), summarise, stop."""
-    from shared.runtime.progress import Progress
 
     options = options or RunOptions()
     launcher = Launcher(settings, options)

@@ -10,7 +10,7 @@ TRS-style layout (report-format.md §8):
     /zwgk/zfxxgk/zfxxgknb/202201/P020220128100003.docx   (and .pdf) attachments
 
 Each seed is parsed with `services.parser.parse` and rendered with engineer B's
-`shared.samples.render` (HTML with chrome and merged cells, DOCX, PDF). When either is missing
+`nianbao.samples.render` (HTML with chrome and merged cells, DOCX, PDF). When either is missing
 the seed text itself is served as a `.txt` attachment, so the portal always serves all five.
 Responses carry ETag and Last-Modified and answer conditional GETs with 304.
 
@@ -79,8 +79,8 @@ def _year(title: str) -> int:
 def _render(kind: str, data: bytes) -> tuple[str, bytes, str | None]:
     """(kind actually served, bytes, title) for one seed; falls back to the seed text."""
     try:
+        from nianbao.samples import render
         from services.parser import parse
-        from shared.samples import render
 
         report = parse(data, source_url=None, content_type="text/plain")
         fn = {"html": render.render_html, "docx": render.render_docx, "pdf": render.render_pdf}[

@@ -8,9 +8,9 @@ from __future__ import annotations
 import html as _html
 import io
 
+from nianbao.samples.layout import LayoutRow, expand
+from nianbao.samples.outline import outline
 from shared.report import ParsedReport
-from shared.samples.layout import LayoutRow, expand
-from shared.samples.outline import outline
 
 CJK_FONT_PATHS = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",

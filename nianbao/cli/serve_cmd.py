@@ -16,9 +16,10 @@ import logging
 import signal
 import sys
 
+from shared import topology
 from shared.config import load
 
-STAGES = ("fetcher", "parser", "validator", "indexer", "scheduler")
+STAGES = (*topology.STAGES, "scheduler")
 
 
 def add_arguments(parser) -> None:

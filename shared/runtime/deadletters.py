@@ -1,14 +1,11 @@
-"""Dead letters: the DLQ stream holds JetStream's MAX_DELIVERIES and MSG_TERMINATED advisories
+"""Dead letters, the read side every service needs: the DLQ stream holds JetStream's MAX_DELIVERIES and MSG_TERMINATED advisories
 (shared/topology.py); the originals stay in their stream and are fetched by `stream_seq`.
 
 - `entries` lists them with stage, kind, delivery count, reason (a terminated message's
   `doc.rejected` event carries the reason and detail; an exhausted one is `max_deliveries`) and
   what the original is (subject, doc id, url) — or that it has expired;
-- `redrive` re-publishes originals to their subject with `Nats-Msg-Id = redrive:<stream_seq>:<n>`
-  (n counts redrives of that entry, so a second attempt after another fix is not deduplicated)
-  and the replay headers, so the stage's ordinary consumer handles it and its derived events pass
-  the dedup window; each redrive is recorded in the KV bucket `dlq_state`;
-- `dismiss` records that an entry needs no redrive (a page that is not a report);
+- `record` keeps what an operator did with an entry in the KV bucket `dlq_state` (redrive and
+  dismiss themselves are operator tools: nianbao/ops/dlq.py);
 - the backlog (entries neither redriven nor dismissed) is the `nianbao_dlq_backlog{stage}` gauge.
 
 Settings read: none.
@@ -22,18 +19,15 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import msgspec
 from nats.errors import Error as NatsError
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NotFoundError
 
 from shared import metrics
-from shared.events import REPLAY_HEADER, REPLAY_OF_HEADER, DocRejected, decode
-from shared.ops.checkpoint import ensure_bucket
-from shared.ops.scan import Window
-from shared.runtime.publish import MSG_ID_HEADER
-from shared.topology import ADVISORY, DLQ, DOCS, STAGES
+from shared.events import DocRejected, decode
+from shared.runtime.scan import Window
+from shared.topology import ADVISORY, DLQ, DOCS, STAGES, ensure_ops_bucket
 
 BUCKET = "dlq_state"
 _KINDS = {
@@ -117,7 +111,7 @@ async def _rejections(js) -> dict[tuple[str, int], DocRejected]:
     return out
 
 
-async def _original(js, entry: DeadLetter):
+async def original(js, entry: DeadLetter):
     try:
         return await js.get_msg(entry.stream, entry.stream_seq)
     except NotFoundError:
@@ -144,7 +138,7 @@ class DeadLetters:
     async def open(cls, js, create: bool = True) -> DeadLetters:
         """With `create=False` (services) a missing `dlq_state` bucket means no records yet."""
         if create:
-            return cls(js, await ensure_bucket(js, BUCKET))
+            return cls(js, await ensure_ops_bucket(js, BUCKET))
         try:
             return cls(js, await js.key_value(BUCKET))
         except (BucketNotFoundError, NotFoundError):
@@ -199,60 +193,22 @@ class DeadLetters:
             out.append(e)
         if originals:
             for e in out:
-                _describe(e, await _original(self.js, e))
+                _describe(e, await original(self.js, e))
         return out
 
     async def show(self, dlq_seq: int) -> tuple[DeadLetter, object | None]:
         """One entry (any state) and its original message (None when it has expired)."""
         for e in await self.entries(states=("waiting", "redriven", "dismissed"), originals=False):
             if e.dlq_seq == dlq_seq:
-                raw = await _original(self.js, e)
+                raw = await original(self.js, e)
                 _describe(e, raw)
                 return e, raw
         raise KeyError(f"no dead letter {dlq_seq}")
 
-    async def redrive(
-        self, entries: list[DeadLetter], rate: float | None = None
-    ) -> list[tuple[DeadLetter, int | None, str]]:
-        """Re-publish each original; (entry, new stream seq or None, "" or the error)."""
-        out = []
-        for e in entries:
-            raw = await _original(self.js, e)
-            if raw is None:
-                out.append((e, None, f"original {e.stream}:{e.stream_seq} has expired"))
-                continue
-            n = int(e.record.get("redrives", 0)) + 1
-            token = f"redrive:{e.stream_seq}:{n}"
-            headers = {
-                MSG_ID_HEADER: token,
-                REPLAY_HEADER: token,
-                REPLAY_OF_HEADER: f"{e.stream}:{e.stream_seq}",
-            }
-            ack = await self.js.publish(raw.subject, raw.data or b"", headers=headers)
-            e.record = {
-                **e.record,
-                "stage": e.stage,
-                "redrives": n,
-                "at": time.time(),
-                "seq": ack.seq,
-            }
-            await self.kv.put(str(e.dlq_seq), json.dumps(e.record).encode())
-            out.append((e, ack.seq, ""))
-            if rate:
-                await asyncio.sleep(1 / rate)
-        return out
-
-    async def dismiss(self, entries: list[DeadLetter], note: str = "") -> int:
-        for e in entries:
-            e.record = {
-                **e.record,
-                "stage": e.stage,
-                "dismissed": True,
-                "at": time.time(),
-                "note": note,
-            }
-            await self.kv.put(str(e.dlq_seq), json.dumps(e.record).encode())
-        return len(entries)
+    async def record(self, entry: DeadLetter, **fields) -> None:
+        """Add to an entry's `dlq_state` record (a redrive, a dismissal) and keep it on the entry."""
+        entry.record = {**entry.record, "stage": entry.stage, "at": time.time(), **fields}
+        await self.kv.put(str(entry.dlq_seq), json.dumps(entry.record).encode())
 
     async def backlog(self) -> dict[str, int]:
         """Waiting entries per stage; sets the DLQ_BACKLOG gauge (0 for stages with none).
@@ -298,7 +254,3 @@ async def export_backlog_forever(js, interval: float = 30.0) -> None:
                 dead = await DeadLetters.open(js, create=False)
             await dead.backlog()
         await asyncio.sleep(interval)
-
-
-def when(ts: float) -> str:
-    return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S")

@@ -5,9 +5,9 @@ Settings read: none.
 
 from __future__ import annotations
 
+from nianbao.samples.layout import table_layouts
+from nianbao.samples.synth import intro_text
 from shared.report import ParsedReport
-from shared.samples.layout import table_layouts
-from shared.samples.synth import intro_text
 from shared.schema import SECTION_KEYS
 
 _TABLE_OF_SECTION = {

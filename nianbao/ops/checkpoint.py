@@ -14,10 +14,10 @@ import hashlib
 import time
 
 import msgspec
-from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NotFoundError
+from nats.js.errors import KeyNotFoundError, NotFoundError
 
-from shared.ops.selection import Selection
-from shared.topology import OPS_BUCKETS
+from nianbao.ops.selection import Selection
+from shared.topology import ensure_ops_bucket
 
 BUCKET = "replay_state"
 
@@ -44,20 +44,13 @@ def run_id_for(sel: Selection, attempt: int = 1) -> str:
     return f"r{digest}" if attempt == 1 else f"r{digest}-{attempt}"
 
 
-async def ensure_bucket(js, name: str):
-    try:
-        return await js.key_value(name)
-    except (BucketNotFoundError, NotFoundError):
-        return await js.create_key_value(config=OPS_BUCKETS[name])
-
-
 class Checkpoints:
     def __init__(self, kv) -> None:
         self.kv = kv
 
     @classmethod
     async def open(cls, js) -> Checkpoints:
-        return cls(await ensure_bucket(js, BUCKET))
+        return cls(await ensure_ops_bucket(js, BUCKET))
 
     async def get(self, run: str) -> Checkpoint | None:
         try:

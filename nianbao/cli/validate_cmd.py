@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from shared.cli.parse_cmd import EXIT_OK, dump, fail, load_report
+from nianbao.cli.parse_cmd import EXIT_OK, dump, fail, load_report
 from shared.errors import NianbaoError
 from shared.report import Finding, ParsedReport, status_of
 

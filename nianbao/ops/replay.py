@@ -10,7 +10,7 @@ that consumes it handles them again with its ordinary durable and handler code.
   replay's own copies are never re-read; copies made by earlier replays are skipped by default.
 - Replaying `doc.rejected` re-publishes the originals those events rejected (after a fix, the
   stage that rejected them tries again); the selection applies to the rejections.
-- A checkpoint per run (shared/ops/checkpoint.py) makes an interrupted run resumable; `latest`
+- A checkpoint per run (nianbao/ops/checkpoint.py) makes an interrupted run resumable; `latest`
   first plans (last message per doc_id), then republishes only the plan.
 
 Settings read: none (the CLI passes the connection and the options).
@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 import msgspec
 from nats.js.errors import NotFoundError
 
+from nianbao.ops.checkpoint import Checkpoint, Checkpoints, run_id_for
+from nianbao.ops.progress import ReplayProgress
+from nianbao.ops.ratelimit import RateLimiter
+from nianbao.ops.selection import IdMatcher, Selection, facts_of, in_window, matches
 from shared.events import REPLAY_HEADER, REPLAY_OF_HEADER, decode
-from shared.ops.checkpoint import Checkpoint, Checkpoints, run_id_for
-from shared.ops.progress import ReplayProgress
-from shared.ops.ratelimit import RateLimiter
-from shared.ops.scan import Stored, Window
-from shared.ops.selection import IdMatcher, Selection, facts_of, in_window, matches
 from shared.runtime.publish import MSG_ID_HEADER
+from shared.runtime.scan import Stored, Window
 from shared.topology import DOCS
 
 REJECTED = "doc.rejected"  # replaying a rejection re-publishes the original it rejected

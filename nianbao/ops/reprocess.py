@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from shared.ops.replay import ReplayResult, replay
-from shared.ops.selection import Selection
+from nianbao.ops.replay import ReplayResult, replay
+from nianbao.ops.selection import Selection
 from shared.versions import PARSER_VERSION, VALIDATOR_VERSION
 
 

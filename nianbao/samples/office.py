@@ -10,9 +10,9 @@ import io
 import zipfile
 from datetime import datetime
 
+from nianbao.samples.layout import LayoutCell, LayoutRow, expand, width
+from nianbao.samples.outline import outline
 from shared.report import ParsedReport
-from shared.samples.layout import LayoutCell, LayoutRow, expand, width
-from shared.samples.outline import outline
 
 _FIXED_TIME = datetime(2000, 1, 1)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)

@@ -2,7 +2,7 @@
 
 Runtime code: the sample portal of `nianbao run` serves these, and tests parse them back.
 All renderers are deterministic — no timestamps anywhere, fixed zip entry dates — so the same
-report gives the same bytes. Tables come from shared/samples/layout.py (one layout, many drawings).
+report gives the same bytes. Tables come from nianbao/samples/layout.py (one layout, many drawings).
 
 - `render_html(report, chrome=True, encoding="utf-8", declared="match")`: a TRS-like portal page
   (nav, breadcrumbs, ArticleTitle/PubDate/ContentSource meta, footer) with rowspan/colspan
@@ -19,12 +19,12 @@ Settings read: none.
 
 from __future__ import annotations
 
+from nianbao.samples.layout import LayoutRow, expand
+from nianbao.samples.office import render_docx, render_xlsx
+from nianbao.samples.outline import narrative_lines, outline
+from nianbao.samples.page import render_html
+from nianbao.samples.pdfdoc import CJK_FONT_PATHS, cjk_font_path, render_pdf
 from shared.report import ParsedReport
-from shared.samples.layout import LayoutRow, expand
-from shared.samples.office import render_docx, render_xlsx
-from shared.samples.outline import narrative_lines, outline
-from shared.samples.page import render_html
-from shared.samples.pdfdoc import CJK_FONT_PATHS, cjk_font_path, render_pdf
 
 __all__ = [
     "CJK_FONT_PATHS",

@@ -21,16 +21,17 @@ import sys
 
 import msgspec
 
-from shared.cli.replay_cmd import (
+from nianbao.cli.replay_cmd import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
     add_connection_arguments,
     run_async,
 )
+from nianbao.ops.dlq import dismiss, redrive, when
+from nianbao.ops.session import broker
 from shared.events import decode
-from shared.ops.dlq import DeadLetter, DeadLetters, when
-from shared.ops.session import broker
+from shared.runtime.deadletters import DeadLetter, DeadLetters
 
 ALL_STATES = ("waiting", "redriven", "dismissed")
 
@@ -170,7 +171,7 @@ async def _main(args, settings) -> int:
             return EXIT_OK
         entries = await _select(dead, args)
         if args.action == "dismiss":
-            n = await dead.dismiss(entries, args.note)
+            n = await dismiss(dead, entries, args.note)
             print(f"dismissed {n} dead letter(s)")
             return EXIT_OK
         if args.dry_run:
@@ -179,7 +180,7 @@ async def _main(args, settings) -> int:
             print(f"would redrive {len(entries)} dead letter(s)")
             return EXIT_OK
         failed = 0
-        for e, seq, error in await dead.redrive(entries):
+        for e, seq, error in await redrive(dead, entries):
             if error:
                 failed += 1
                 print(f"{e.dlq_seq}: not redriven: {error}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""`nianbao run` — the whole pipeline on this machine (see shared/launcher.py)."""
+"""`nianbao run` — the whole pipeline on this machine (see nianbao/launcher.py)."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from shared.launcher import RunOptions
-    from shared.launcher import run as launch
+    from nianbao.launcher import RunOptions
+    from nianbao.launcher import run as launch
 
     settings = load(data_dir=args.data_dir)
     logging.basicConfig(

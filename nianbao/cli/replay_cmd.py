@@ -27,14 +27,14 @@ import sys
 
 import nats
 
+from nianbao.ops.checkpoint import Checkpoints
+from nianbao.ops.progress import ReplayProgress
+from nianbao.ops.replay import ReplayError, ReplayResult, replay
+from nianbao.ops.selection import CONSUMER, Selection, parse_subject, parse_time
+from nianbao.ops.session import broker, ids_from_index
 from shared.config import load
 from shared.errors import StoreUnavailable
 from shared.events import subject_token
-from shared.ops.checkpoint import Checkpoints
-from shared.ops.progress import ReplayProgress
-from shared.ops.replay import ReplayError, ReplayResult, replay
-from shared.ops.selection import CONSUMER, Selection, parse_subject, parse_time
-from shared.ops.session import broker, ids_from_index
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 

@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Any
 
-from shared.cli.search_cmd import (
+from nianbao.cli.search_cmd import (
     EXIT_OK,
     add_store_arguments,
     escape_markup,
