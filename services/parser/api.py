@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from copy import copy
 
-from services.parser.detect import detect
 from services.parser.document import Document
-from services.parser.metadata import read_metadata
-from services.parser.sections import find_sections
-from services.parser.tables import read_tables
-from services.parser.textgrid import unglue
+from services.parser.extract.textgrid import unglue
+from services.parser.read.detect import detect
+from services.parser.read.metadata import read_metadata
+from services.parser.read.sections import find_sections
+from services.parser.read.tables import read_tables
 from shared.errors import NotAReport
 from shared.nfkc import nfkc
 from shared.report import ParsedReport, ParseNote

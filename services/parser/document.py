@@ -1,7 +1,7 @@
 """What extractors hand to the table interpreter: a document as ordered blocks.
 
 Every input kind (HTML, DOCX, PDF, XLSX, text renditions) is turned into a `Document`, so the
-interpretation of the national tables (services/parser/tables.py) is written once.
+interpretation of the national tables (services/parser/read/tables.py) is written once.
 
 - `Paragraph`: a line or paragraph of running text (titles, section headings, narrative).
 - `Grid`: a table as rows of cells with merged cells expanded. A position covered by a

@@ -49,7 +49,7 @@ INLINE_MAX_BYTES = 128 * 1024
 
 
 def parses_quickly(data: bytes) -> bool:
-    from services.parser.sniff import sniff
+    from services.parser.extract.sniff import sniff
 
     return len(data) <= INLINE_MAX_BYTES and sniff(data) in ("text", "html")
 

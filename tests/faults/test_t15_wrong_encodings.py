@@ -12,7 +12,7 @@ import unicodedata
 import msgspec
 import pytest
 
-from services.parser.encoding import MAX_REPLACEMENT_RATIO
+from services.parser.extract.encoding import MAX_REPLACEMENT_RATIO
 from shared.events import decode
 from tests.faults.conftest import ledger_for, seed
 

@@ -6,7 +6,7 @@ import random
 import re
 import unicodedata
 
-from services.parser.labels import _TRAD
+from services.parser.read.labels import _TRAD
 from shared.nfkc import drop_space, nfkc, translator
 
 _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.parser.cells import is_value_like, parse_cell
+from services.parser.read.cells import is_value_like, parse_cell
 
 
 @pytest.mark.parametrize(

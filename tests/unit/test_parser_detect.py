@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.parser.detect import detect
+from services.parser.read.detect import detect
 
 
 def test_2021_column_labels_mean_the_2021_format_even_for_a_2022_title():

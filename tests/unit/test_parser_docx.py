@@ -10,8 +10,8 @@ import pytest
 from nianbao.samples.render import render_docx
 from nianbao.samples.synth import synth_report
 from services.parser.document import Grid, Paragraph
-from services.parser.docx import extract_docx
 from services.parser.extract import DEFAULT_LIMITS
+from services.parser.extract.docx import extract_docx
 from shared.errors import UnreadableDocument
 
 

@@ -6,7 +6,12 @@ import codecs
 
 import pytest
 
-from services.parser.encoding import canonical, charset_from_content_type, decode, meta_charset
+from services.parser.extract.encoding import (
+    canonical,
+    charset_from_content_type,
+    decode,
+    meta_charset,
+)
 from shared.errors import EncodingError
 
 TEXT = "三、收到和处理政府信息公开申请情况：本年新收政府信息公开申请数量12件，予以公开8件。" * 3
@@ -93,7 +98,7 @@ def test_undecodable_bytes_raise_encoding_error_not_garbage():
 
 
 def test_utf16_without_a_bom_is_recognised_by_the_parity_of_its_nul_bytes(seeds):
-    from services.parser.encoding import decode, utf16_without_bom
+    from services.parser.extract.encoding import decode, utf16_without_bom
 
     text = seeds["002_096eb810ffb81dcc.txt"].decode("utf-8")
     for enc in ("utf-16-le", "utf-16-be"):
@@ -105,7 +110,7 @@ def test_utf16_without_a_bom_is_recognised_by_the_parity_of_its_nul_bytes(seeds)
 def test_random_bytes_and_utf8_text_are_not_taken_for_utf16(seeds):
     import random
 
-    from services.parser.encoding import utf16_without_bom
+    from services.parser.extract.encoding import utf16_without_bom
 
     rng = random.Random(16)
     assert utf16_without_bom(seeds["000_bac61c4872424ad3.txt"]) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nianbao.samples.render import render_html
 from nianbao.samples.synth import synth_report
 from services.parser.document import Grid, Paragraph
-from services.parser.html import extract_html
+from services.parser.extract.html import extract_html
 
 
 def _grids(doc):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.parser.labels import LabelIndex, core, norm, strip_marker, strip_notes
+from services.parser.read.labels import LabelIndex, core, norm, strip_marker, strip_notes
 from shared.schema import SCHEMAS, T4_COLS
 
 T3_2021 = LabelIndex(SCHEMAS["2021"].t3_rows)
@@ -93,7 +93,7 @@ def test_t4_column_labels_split_into_chunks_match():
 
 
 def test_starts_outside_tells_prose_from_numbered_headings_without_normalising():
-    from services.parser.labels import starts_outside
+    from services.parser.read.labels import starts_outside
 
     numbered = "#一二三四五六七八九十第"
     assert starts_outside("本报告根据《条例》编制", numbered)

@@ -11,7 +11,7 @@ import pytest
 from nianbao.samples.render import render_docx
 from nianbao.samples.synth import synth_report
 from services.parser.extract import Limits, extract
-from services.parser.legacy import convert, find_converter
+from services.parser.extract.legacy import convert, find_converter
 from shared.errors import MissingConverter, UnreadableDocument
 
 RTF = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.parser.document import Document, Paragraph
-from services.parser.metadata import find_notices, find_stat_period, read_metadata, split_title
+from services.parser.read.metadata import find_notices, find_stat_period, read_metadata, split_title
 
 
 def md_of(*paras: str, **doc_kw):

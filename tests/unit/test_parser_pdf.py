@@ -10,7 +10,7 @@ from nianbao.samples.render import cjk_font_path, render_pdf
 from nianbao.samples.synth import synth_report
 from services.parser.document import Grid, Paragraph
 from services.parser.extract import DEFAULT_LIMITS, Limits
-from services.parser.pdf import extract_pdf
+from services.parser.extract.pdf import extract_pdf
 from shared.errors import TooLarge, UnreadableDocument
 
 pytestmark = pytest.mark.skipif(

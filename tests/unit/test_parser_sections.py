@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.parser.document import Document, Grid, Paragraph
-from services.parser.sections import find_sections, heading_key
+from services.parser.read.sections import find_sections, heading_key
 
 
 def doc(*paras: str) -> Document:

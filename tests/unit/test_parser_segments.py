@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.parser.segments import Segment, split_cells, tokens
+from services.parser.read.segments import Segment, split_cells, tokens
 
 
 def test_a_row_that_runs_into_the_next_is_cut_where_a_label_follows_values():

@@ -11,7 +11,7 @@ from nianbao.samples.render import render_xlsx
 from nianbao.samples.synth import synth_report
 from services.parser.document import Grid, Paragraph
 from services.parser.extract import DEFAULT_LIMITS, Limits
-from services.parser.sheets import extract_sheets
+from services.parser.extract.sheets import extract_sheets
 from shared.errors import TooLarge, UnreadableDocument
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from nianbao.samples.render import render_docx, render_html, render_pdf, render_xlsx
 from nianbao.samples.synth import synth_report
-from services.parser.sniff import OLE_MAGIC, sniff
+from services.parser.extract.sniff import OLE_MAGIC, sniff
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from services.parser import interpret
 from services.parser.document import Document, Grid, Paragraph
-from services.parser.textgrid import text_blocks
+from services.parser.extract.textgrid import text_blocks
 
 N = None  # a grid position covered by a merged cell
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.parser.document import Grid, Paragraph
-from services.parser.textgrid import text_blocks, unglue
+from services.parser.extract.textgrid import text_blocks, unglue
 
 
 def grids(blocks):

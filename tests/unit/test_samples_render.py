@@ -113,7 +113,7 @@ def test_linearised_table_copies_in_section_text_are_not_drawn_twice():
 @pytest.mark.parametrize("kind", ["html", "html-gbk", "docx", "xlsx", "text"])
 def test_render_by_kind_gives_bytes_that_sniff_as_that_kind(report, kind):
     from nianbao.samples.render import render
-    from services.parser.sniff import sniff
+    from services.parser.extract.sniff import sniff
 
     data, content_type = render(report, kind)
     assert sniff(data) == kind.split("-")[0] and content_type

@@ -5,7 +5,7 @@ with its own user profile (parallel conversions otherwise fight over the profile
 timeout; the result is then read by the DOCX/XLSX extractors. Without LibreOffice the document
 is refused with MissingConverter naming the binary, so the operator knows what to install
 (Debian: libreoffice-writer-nogui / libreoffice-calc-nogui).
-Settings read: none (the timeout comes from services/parser/extract.py Limits.convert_timeout_s).
+Settings read: none (the timeout comes from services/parser/extract/dispatch.py Limits.convert_timeout_s).
 """
 
 from __future__ import annotations
@@ -71,11 +71,11 @@ def convert(data: bytes, kind: str, timeout_s: float) -> bytes:
 def extract_legacy(data: bytes, kind: str, limits) -> Document:
     converted = convert(data, kind, limits.convert_timeout_s)
     if _TARGET[kind] == "xlsx":
-        from services.parser.sheets import extract_sheets
+        from services.parser.extract.sheets import extract_sheets
 
         doc = extract_sheets(converted, "xlsx", limits)
     else:
-        from services.parser.docx import extract_docx
+        from services.parser.extract.docx import extract_docx
 
         doc = extract_docx(converted, limits)
     doc.kind = kind

@@ -4,7 +4,7 @@ A zip bomb is a small file that inflates to gigabytes; python-docx and openpyxl 
 into memory. The central directory states every member's sizes, so they are checked first. A
 directory that understates a size does not help an attacker: Python's zipfile stops a member at
 its stated size (and then fails the CRC check → UnreadableDocument). Settings read: none (limits are
-passed in by services/parser/extract.py).
+passed in by services/parser/extract/dispatch.py).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ widens a cell over several grid columns (the extra positions are None), `w:vMerg
 `restart` continues the cell above (None), `w:gridBefore` leaves leading positions empty ("").
 Content controls (`w:sdt`) are read through. Text inside a table cell keeps its paragraph breaks
 as newlines. Nested tables inside a cell are flattened into the cell text.
-Settings read: none (limits come from services/parser/extract.py).
+Settings read: none (limits come from services/parser/extract/dispatch.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import zipfile
 from lxml import etree
 
 from services.parser.document import Block, Document, Grid, Paragraph
-from services.parser.zipguard import check_zip
+from services.parser.extract.zipguard import check_zip
 from shared.errors import UnreadableDocument
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

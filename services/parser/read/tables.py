@@ -1,12 +1,12 @@
 """Document blocks → the three national tables T2/T3/T4 of a known format (report-format.md §2–§4, §7).
 
-The blocks are read as one stream of *segments* (services/parser/segments.py: label cells, then
+The blocks are read as one stream of *segments* (services/parser/read/segments.py: label cells, then
 value cells; a row holding a label again after its values is cut in two, so a short row never
 swallows the next one). A small state machine follows the tables:
 
 - context (T2 / T3 / T4) switches on section headings, T2 captions (第二十条第（一）项), header
   rows (勾稽 note, 自然人…, 结果维持…) and on the first row a table's labels match;
-- a labelled segment is matched to a row key (services/parser/labels.py), with the T3 group
+- a labelled segment is matched to a row key (services/parser/read/labels.py), with the T3 group
   (（三）不予公开 … （六）其他处理) as context for the ambiguous 其他 / 总计;
 - a label-only segment that matches a row, or a text line short of values, waits for values on
   the next line (PDF text wraps long labels and long rows);
@@ -25,12 +25,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from services.parser.cells import clean, is_value_like, parse_cell
 from services.parser.document import Document, Grid, Paragraph
-from services.parser.labels import LabelIndex, core, norm, norm_line
-from services.parser.sections import heading_key, run_in_heading
-from services.parser.segments import Segment, split_cells
-from services.parser.segments import tokens as line_tokens
+from services.parser.read.cells import clean, is_value_like, parse_cell
+from services.parser.read.labels import LabelIndex, core, norm, norm_line
+from services.parser.read.sections import heading_key, run_in_heading
+from services.parser.read.segments import Segment, split_cells
+from services.parser.read.segments import tokens as line_tokens
 from shared.report import Cell, ParseNote, Table
 from shared.schema import SCHEMAS, T3_COLS, T4_COLS, T4_GROUPS, FormatSchema, Label, cell_path
 

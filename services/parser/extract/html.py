@@ -1,9 +1,9 @@
 """HTML page → Document: strip the portal chrome, find the article body, emit paragraphs and grids.
 
 Portal pages (TRS WCM, Hanweb, 集约化 platforms) wrap the report in navigation, breadcrumbs,
-share bars and footers; services/parser/html_body.py finds the article body.
+share bars and footers; services/parser/extract/html_body.py finds the article body.
 
-Tables become `Grid(exact=True)` (services/parser/html_table.py). A table that contains tables is
+Tables become `Grid(exact=True)` (services/parser/extract/html_table.py). A table that contains tables is
 a layout table: its cells are read as running content, so the data tables inside still come out
 as grids. Settings read: none.
 """
@@ -15,9 +15,9 @@ import re
 from lxml import etree
 
 from services.parser.document import Block, Document, Paragraph
-from services.parser.html_body import article_body, remove
-from services.parser.html_table import BLOCK_TAGS, SPACES, cell_text, own_cells, table_grid
-from services.parser.pictures import pictures_only
+from services.parser.extract.html_body import article_body, remove
+from services.parser.extract.html_table import BLOCK_TAGS, SPACES, cell_text, own_cells, table_grid
+from services.parser.extract.pictures import pictures_only
 from shared.errors import UnreadableDocument
 
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True)

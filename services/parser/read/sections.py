@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 
 from services.parser.document import Document, Grid, Paragraph, covered_row_text, row_text
-from services.parser.labels import norm, norm_text, starts_outside, strip_notes
+from services.parser.read.labels import norm, norm_text, starts_outside, strip_notes
 from shared.report import Section
 from shared.schema import SECTION_TITLES
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from services.parser.cells import cell_class, clean, is_value_like
+from services.parser.read.cells import cell_class, clean, is_value_like
 
 _LEAD_NUMBER = re.compile(r"^([+-]?\d[\d,]*(?:\.\d+)?(?:万元|元|件|个)?)(?=[^\d.,%])(.+)$")
 _TRAIL_NUMBER = re.compile(r"^(.*[\u4e00-\u9fff）)])(\d[\d,]*(?:\.\d+)?)$")

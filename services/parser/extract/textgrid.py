@@ -8,7 +8,7 @@ Text renditions of the reports come in a few shapes (seeds and report-format.md 
 - *pipe rows*: `a | b | c |`, including colspan artefacts `| |||` and markdown separators;
 - everything else is running text and becomes one `Paragraph` per non-empty line. Lines of a PDF
   text layer such as `一、本年新收… 120 7 0 0 3 1 131` stay paragraphs; the table interpreter
-  (services/parser/tables.py) reads label + numbers out of them.
+  (services/parser/read/tables.py) reads label + numbers out of them.
 
 Text cannot tell padding from truly empty cells, so every grid built here has `exact=False`.
 Reads no settings.

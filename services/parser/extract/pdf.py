@@ -1,17 +1,17 @@
 """PDF (text layer) → Document, page by page, with ruled tables as exact grids.
 
 - Ruled tables: pdfplumber's table finder (line strategy) → `Grid(exact=True)`, covered positions
-  None. Characters and ruling lines are read with PDFium (services/parser/pdfpage.py), ~10× faster
+  None. Characters and ruling lines are read with PDFium (services/parser/extract/pdfpage.py), ~10× faster
   than pdfplumber's own pdfminer backend; the table and word algorithms are pdfplumber's. A table
   that continues on the next page (same left/right edges, nothing but page numbers or running
-  heads in between) is stitched into one grid (services/parser/pdf_table.py).
+  heads in between) is stitched into one grid (services/parser/extract/pdf_table.py).
 - Text outside tables: words with x/y → lines (→ `Paragraph`); a line that runs to the right
   edge continues on the next line, so wrapped paragraphs come back whole. Page-number lines are
   dropped (counted in `Document.notes`), and so are running heads/feet repeated in the margins.
 - No text layer, or almost none (scans): `Document(image_only=True)`.
 - Truncated or corrupt files → UnreadableDocument; more than `limits.max_pdf_pages` pages or more
   than `limits.max_seconds` of work → TooLarge (a clear error, never a silently partial report).
-Settings read: none (limits come from services/parser/extract.py).
+Settings read: none (limits come from services/parser/extract/dispatch.py).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import time
 from dataclasses import dataclass
 
 from services.parser.document import Block, Document, Paragraph
-from services.parser.pdf_table import PageTable, cell_texts, merge_parts
-from services.parser.pdfpage import PdfiumPage, read_page
-from services.parser.pictures import pictures_only
+from services.parser.extract.pdf_table import PageTable, cell_texts, merge_parts
+from services.parser.extract.pdfpage import PdfiumPage, read_page
+from services.parser.extract.pictures import pictures_only
 from shared.errors import TooLarge, UnreadableDocument
 
 _PAGE_NUMBER = re.compile(

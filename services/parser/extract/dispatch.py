@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.parser import sniff as sniffing
 from services.parser.document import Document, Paragraph
-from services.parser.encoding import charset_from_content_type, decode
+from services.parser.extract import sniff as sniffing
+from services.parser.extract.encoding import charset_from_content_type, decode
 from shared.errors import TooLarge, UnreadableDocument
 
 try:
-    from services.parser.textgrid import text_blocks
+    from services.parser.extract.textgrid import text_blocks
 except ImportError:  # engineer A's text interpreter not there yet: one paragraph per line
     text_blocks = None  # type: ignore[assignment]
 
@@ -114,19 +114,19 @@ def _dispatch(kind: str, data: bytes, content_type: str | None, limits: Limits) 
     if kind in ("html", "text"):
         return _textual(kind, data, content_type, limits)
     if kind == "pdf":
-        from services.parser.pdf import extract_pdf
+        from services.parser.extract.pdf import extract_pdf
 
         return extract_pdf(data, limits)
     if kind == "docx":
-        from services.parser.docx import extract_docx
+        from services.parser.extract.docx import extract_docx
 
         return extract_docx(data, limits)
     if kind in ("xlsx", "xls"):
-        from services.parser.sheets import extract_sheets
+        from services.parser.extract.sheets import extract_sheets
 
         return extract_sheets(data, kind, limits)
     if kind in ("doc", "wps", "rtf", "odt", "ods"):
-        from services.parser.legacy import extract_legacy
+        from services.parser.extract.legacy import extract_legacy
 
         return extract_legacy(data, kind, limits)
     if kind in sniffing.IMAGE_KINDS:
@@ -154,7 +154,7 @@ def _textual(kind: str, data: bytes, content_type: str | None, limits: Limits) -
             f"document has {len(text)} characters of text (limit {limits.max_text_chars})"
         )
     if kind == "html":
-        from services.parser.html import extract_html
+        from services.parser.extract.html import extract_html
 
         doc = extract_html(text)
     else:

@@ -15,7 +15,7 @@ import datetime as dt
 import io
 
 from services.parser.document import Block, Document, Grid, Paragraph
-from services.parser.zipguard import check_zip
+from services.parser.extract.zipguard import check_zip
 from shared.errors import TooLarge, UnreadableDocument
 
 

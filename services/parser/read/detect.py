@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from services.parser.labels import norm, norm_text
+from services.parser.read.labels import norm, norm_text
 
 _MARKERS_2021 = tuple(
     norm(m) for m in ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额")
