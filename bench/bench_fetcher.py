@@ -2,7 +2,7 @@
 10,000 tracked URLs (URL state records), and the time to re-check 10,000 unchanged URLs with
 conditional GETs (every answer a 304), with the state in memory and in a real JetStream KV bucket.
 
-The portals run in a separate process (tests/fakeportal.py servers on 127.0.0.1…127.0.0.H), so
+The portals run in a separate process (tests/support/fakeportal.py servers on 127.0.0.1…127.0.0.H), so
 server and crawler do not share one GIL; they still share the machine's cores, so these are
 lower bounds for the crawler. Sizes: NIANBAO_BENCH_HOSTS (default 10) × NIANBAO_BENCH_REPORTS
 (default 1000) report URLs.
@@ -26,7 +26,7 @@ PER_PAGE = 20
 def serve(hosts: int, reports: int) -> None:
     """Child process: H fake portals, each a paginated column of `reports` reports with ETags."""
     sys.path.insert(0, str(ROOT))
-    from tests.fakeportal import FakePortal, Reply, article, list_page
+    from tests.support.fakeportal import FakePortal, Reply, article, list_page
 
     pages = -(-reports // PER_PAGE)
     portals = []

@@ -173,7 +173,9 @@ def main(argv: list[str] | None = None) -> None:
             if backend == "sqlite":
                 asyncio.run(bench_backend("sqlite", f"sqlite:///{tmp}/index.db", events))
             elif backend == "postgres":
-                from tests.servers_pg import PgServer  # the same throwaway cluster the tests use
+                from tests.support.servers_pg import (
+                    PgServer,  # the same throwaway cluster the tests use
+                )
 
                 server = PgServer()
                 try:

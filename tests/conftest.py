@@ -1,4 +1,4 @@
-"""Shared fixtures. Real-server fixtures live in tests/servers.py and are imported here."""
+"""Shared fixtures. Real-server fixtures live in tests/support/servers.py and are imported here."""
 
 from __future__ import annotations
 
@@ -16,5 +16,5 @@ def seeds() -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(SEEDS_DIR.glob("*.txt"))}
 
 
-from tests.servers import *  # noqa: E402,F401,F403  (real-server fixtures: nats_server)
-from tests.servers_pg import *  # noqa: E402,F401,F403  (real-server fixtures: postgres_url, s3_endpoint)
+from tests.support.servers import *  # noqa: E402,F401,F403  (real-server fixtures: nats_server)
+from tests.support.servers_pg import *  # noqa: E402,F401,F403  (real-server fixtures: postgres_url, s3_endpoint)

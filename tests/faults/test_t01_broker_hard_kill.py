@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from tests.faults.conftest import ledger_for, seed
-from tests.faults.harness import until
+from tests.support.feeding import ledger_for, seed
+from tests.support.harness import until
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(400)]
 

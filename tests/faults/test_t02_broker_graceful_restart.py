@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from shared.topology import STAGES as TOPOLOGY
-from tests.faults.harness import AckTap
 from tests.faults.test_t01_broker_hard_kill import STAGES, crash_mid_stream
+from tests.support.harness import AckTap
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(400)]
 

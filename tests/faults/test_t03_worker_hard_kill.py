@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from nianbao.embedded.feed import fetched_event
-from tests.faults.conftest import SEED_URL, ledger_for, publish_fetched, put_object, use_s3
-from tests.faults.harness import AckTap, until
+from tests.support.feeding import SEED_URL, ledger_for, publish_fetched, put_object, use_s3
+from tests.support.harness import AckTap, until
 
 pytestmark = [pytest.mark.nats, pytest.mark.s3, pytest.mark.slow, pytest.mark.timeout(180)]
 

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from tests.faults.conftest import use_s3
-from tests.faults.harness import AckTap
 from tests.faults.test_t03_worker_hard_kill import held_inside_handler
+from tests.support.feeding import use_s3
+from tests.support.harness import AckTap
 
 pytestmark = [pytest.mark.nats, pytest.mark.s3, pytest.mark.slow, pytest.mark.timeout(180)]
 

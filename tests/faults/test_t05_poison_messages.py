@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from tests.faults.conftest import ledger_for, seed
-from tests.faults.harness import AckTap, until
+from tests.support.feeding import ledger_for, seed
+from tests.support.harness import AckTap, until
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 

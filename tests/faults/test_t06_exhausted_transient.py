@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults.conftest import ledger_for, seed, use_s3
-from tests.faults.harness import AckTap
+from tests.support.feeding import ledger_for, seed, use_s3
+from tests.support.harness import AckTap
 
 pytestmark = [pytest.mark.nats, pytest.mark.s3, pytest.mark.slow, pytest.mark.timeout(180)]
 

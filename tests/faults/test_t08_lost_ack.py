@@ -10,9 +10,9 @@ import sqlite3
 
 import pytest
 
-from tests.faults.conftest import ledger_for, seed, use_s3
-from tests.faults.harness import AckTap, until
 from tests.faults.test_t03_worker_hard_kill import held_inside_handler
+from tests.support.feeding import ledger_for, seed, use_s3
+from tests.support.harness import AckTap, until
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 

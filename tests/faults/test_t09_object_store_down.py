@@ -9,8 +9,8 @@ import asyncio
 
 import pytest
 
-from tests.faults.conftest import crawling, ledger_for, publish_crawl, seed, use_s3
-from tests.faults.harness import until
+from tests.support.feeding import crawling, ledger_for, publish_crawl, seed, use_s3
+from tests.support.harness import until
 
 pytestmark = [pytest.mark.nats, pytest.mark.s3, pytest.mark.slow, pytest.mark.timeout(240)]
 

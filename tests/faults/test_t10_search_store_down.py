@@ -9,9 +9,9 @@ import asyncio
 
 import pytest
 
-from tests.faults.conftest import ledger_for, seed
-from tests.faults.harness import until
 from tests.faults.test_t08_lost_ack import SqliteWriteLock
+from tests.support.feeding import ledger_for, seed
+from tests.support.harness import until
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(300)]
 

@@ -16,8 +16,8 @@ import msgspec
 import pytest
 
 from shared.events import REPLAY_HEADER, decode
-from tests.faults.conftest import ledger_for, seed
-from tests.faults.harness import ROOT, env_of, until
+from tests.support.feeding import ledger_for, seed
+from tests.support.harness import ROOT, env_of, until
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 

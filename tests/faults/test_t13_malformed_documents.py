@@ -9,8 +9,8 @@ import random
 
 import pytest
 
-from tests.faults.conftest import ledger_for, seed
-from tests.faults.harness import AckTap
+from tests.support.feeding import ledger_for, seed
+from tests.support.harness import AckTap
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 

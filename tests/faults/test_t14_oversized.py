@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakeportal import Reply, article
-from tests.faults.conftest import crawl_all_stages, registry_for
-from tests.integration.test_fetcher_portal import COLUMN, REPORT_2021, serve_column
+from tests.support.columns import COLUMN, REPORT_2021, serve_column
+from tests.support.fakeportal import Reply, article
+from tests.support.feeding import crawl_all_stages, registry_for
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 

@@ -14,7 +14,7 @@ import pytest
 
 from services.parser.extract.encoding import MAX_REPLACEMENT_RATIO
 from shared.events import decode
-from tests.faults.conftest import ledger_for, seed
+from tests.support.feeding import ledger_for, seed
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 

@@ -12,10 +12,10 @@ import zlib
 
 import pytest
 
-from tests.fakeportal import Reply, gzip_bomb
-from tests.faults.conftest import crawl_all_stages, ledger_for, registry_for, seed
-from tests.faults.harness import AckTap
-from tests.integration.test_fetcher_portal import COLUMN, serve_column
+from tests.support.columns import COLUMN, serve_column
+from tests.support.fakeportal import Reply, gzip_bomb
+from tests.support.feeding import crawl_all_stages, ledger_for, registry_for, seed
+from tests.support.harness import AckTap
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakeportal import FakePortal, Reply, article
-from tests.faults.conftest import ledger_for, publish_crawl, registry_for
-from tests.faults.harness import AckTap, until
-from tests.integration.test_fetcher_portal import COLUMN, REPORT_2021, serve_column
+from tests.support.columns import COLUMN, REPORT_2021, serve_column
+from tests.support.fakeportal import FakePortal, Reply, article
+from tests.support.feeding import ledger_for, publish_crawl, registry_for
+from tests.support.harness import AckTap, until
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakeportal import Reply, article
-from tests.faults.conftest import ledger_for, publish_crawl, registry_for
-from tests.faults.harness import AckTap
-from tests.integration.test_fetcher_portal import COLUMN, LM, REPORT_2021, serve_column
+from tests.support.columns import COLUMN, LM, REPORT_2021, serve_column
+from tests.support.fakeportal import Reply, article
+from tests.support.feeding import ledger_for, publish_crawl, registry_for
+from tests.support.harness import AckTap
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakeportal import FakePortal, Reply
-from tests.faults.conftest import ledger_for, publish_crawl, registry_for
-from tests.integration.test_fetcher_portal import COLUMN, serve_column
+from tests.support.columns import COLUMN, serve_column
+from tests.support.fakeportal import FakePortal, Reply
+from tests.support.feeding import ledger_for, publish_crawl, registry_for
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 

@@ -12,8 +12,8 @@ import msgspec
 import pytest
 
 from nianbao.embedded.feed import fetched_event
-from tests.faults.conftest import SEED_URL, ledger_for, put_object
-from tests.faults.harness import AckTap
+from tests.support.feeding import SEED_URL, ledger_for, put_object
+from tests.support.harness import AckTap
 from tests.unit.test_events import SNAPSHOT, breaking_changes, current_schema
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(120)]

@@ -11,7 +11,7 @@ from nianbao.cli.main import main
 from shared.config import load
 from shared.storage.base import ObjectMeta
 from shared.storage.factory import open_object_store, open_search_store
-from tests.integration.test_storage_contract import AGENCY, T3_ERROR, cell, event
+from tests.support.storing import AGENCY, T3_ERROR, cell, event
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from shared.events import REPLAY_HEADER, decode
 from shared.runtime.deadletters import DeadLetters
 from shared.runtime.publish import Publisher
 from shared.runtime.service import Service, StageDeps
-from tests.integration.test_replay import URL, Pipeline, publish_synthetic, run_cli, stored, until
+from tests.support.replaying import URL, Pipeline, publish_synthetic, run_cli, stored, until
 
 pytestmark = pytest.mark.nats
 

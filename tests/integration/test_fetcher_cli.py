@@ -14,7 +14,7 @@ from services.fetcher.registry import load_registry
 from services.fetcher.state import UrlRecord, UrlState
 from shared import topology
 from shared.config import load
-from tests.fakeportal import FakePortal, Reply, list_page
+from tests.support.fakeportal import FakePortal, Reply, list_page
 
 COLUMN = "/zwgk/zfxxgk/zfxxgknb"
 

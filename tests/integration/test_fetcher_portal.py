@@ -1,4 +1,4 @@
-"""The crawler against a misbehaving portal on loopback (tests/fakeportal.py): what it requests
+"""The crawler against a misbehaving portal on loopback (tests/support/fakeportal.py): what it requests
 (the portal's access log) and what reaches the pipeline (the DocFetched events and stored objects).
 Fault catalogue T14 and T16–T21 of reliability.md."""
 
@@ -19,11 +19,8 @@ from services.fetcher.state import MemoryUrlState
 from shared.config import load
 from shared.events import CrawlDue, version_for
 from shared.storage.files import FileObjectStore
-from tests.fakeportal import FakePortal, Reply, article, gzip_bomb, list_page
-
-COLUMN = "/zwgk/zfxxgk/zfxxgknb"
-LM = "Fri, 28 Jan 2022 07:26:00 GMT"
-REPORT_2021 = "某某县人民政府2021年政府信息公开工作年度报告"
+from tests.support.columns import COLUMN, LM, REPORT_2021, serve_column
+from tests.support.fakeportal import FakePortal, Reply, article, gzip_bomb, list_page
 
 
 @pytest.fixture
@@ -84,34 +81,6 @@ async def harness(portal, tmp_path):
     h = Harness(portal, tmp_path)
     yield h
     await h.crawler.close()
-
-
-def serve_column(
-    portal: FakePortal,
-    reports: dict[str, Reply],
-    *,
-    titles: dict[str, str] | None = None,
-    charset: str = "utf-8",
-    per_page: int = 2,
-) -> None:
-    """A paginated list (index.html, index_1.html, … with countPage) linking each report path
-    with its title (default REPORT_2021), and a robots.txt allowing everything."""
-    titles = titles or {}
-    paths = list(reports)
-    pages = [paths[i : i + per_page] for i in range(0, len(paths), per_page)] or [[]]
-    for n, chunk in enumerate(pages):
-        links = [(p.replace(COLUMN, "."), titles.get(p, REPORT_2021)) for p in chunk]
-        name = "index.html" if n == 0 else f"index_{n}.html"
-        portal.add(
-            f"{COLUMN}/{name}",
-            Reply(
-                body=list_page(links, count_page=len(pages), charset=charset),
-                content_type=f"text/html; charset={charset}",
-            ),
-        )
-    for path, reply in reports.items():
-        portal.add(path, reply)
-    portal.add("/robots.txt", Reply(body=b"User-agent: *\nAllow: /\n", content_type="text/plain"))
 
 
 def report_reply(title: str = REPORT_2021, text: str = "一、总体情况", **kw) -> Reply:

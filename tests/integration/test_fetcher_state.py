@@ -17,7 +17,7 @@ from shared import topology
 from shared.config import load
 from shared.events import CrawlDue, decode
 from shared.storage.files import FileObjectStore
-from tests.fakeportal import FakePortal, Reply, article, list_page
+from tests.support.fakeportal import FakePortal, Reply, article, list_page
 
 pytestmark = pytest.mark.nats
 COLUMN = "/zwgk/zfxxgk/zfxxgknb"

@@ -12,7 +12,7 @@ from shared.config import load
 from shared.errors import StoreUnavailable, TransientError
 from shared.storage.base import ObjectMeta
 from shared.storage.factory import open_object_store, open_search_store
-from tests.integration.test_storage_contract import event
+from tests.support.storing import event
 
 SETTINGS = load(
     env={"NIANBAO_S3_ACCESS_KEY": "k", "NIANBAO_S3_SECRET_KEY": "s", "NIANBAO_STORE_TIMEOUT_S": "1"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.deploy_tools import load_tool
+from tests.support.deploy_tools import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 

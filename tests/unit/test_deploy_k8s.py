@@ -20,7 +20,7 @@ import yaml
 
 from nianbao.cli.main import COMMANDS
 from shared import config, topology
-from tests.deploy_tools import load_tool
+from tests.support.deploy_tools import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"

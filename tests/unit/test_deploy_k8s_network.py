@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy_tools import load_tool
+from tests.support.deploy_tools import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = ("scheduler", "fetcher", "parser", "validator", "indexer")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-TOOLS = Path(__file__).resolve().parents[1] / "deploy" / "tools"
+TOOLS = Path(__file__).resolve().parents[2] / "deploy" / "tools"
 
 
 def load_tool(name: str) -> ModuleType:
