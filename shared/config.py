@@ -36,6 +36,7 @@ Settings:
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import msgspec
@@ -93,13 +94,13 @@ def _split_list(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-def load(env: dict[str, str] | None = None, **overrides: object) -> Settings:
+def load(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Settings from the environment (`NIANBAO_*`), then explicit overrides."""
-    env = os.environ if env is None else env
+    source: Mapping[str, str] = os.environ if env is None else env
     raw: dict[str, object] = {}
     list_fields = {"allow_private_hosts", "nak_delays_s"}
     for name in Settings.__struct_fields__:
-        value = env.get(ENV_PREFIX + name.upper())
+        value = source.get(ENV_PREFIX + name.upper())
         if value is None:
             continue
         raw[name] = _split_list(value) if name in list_fields else value

@@ -9,9 +9,10 @@ Settings read: max_deliver, ack_wait_s (per-stage consumers), stream_replicas (s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
 from nats.js.api import (
     AckPolicy,
     ConsumerConfig,
@@ -91,7 +92,7 @@ OPS_BUCKETS: dict[str, KeyValueConfig] = {
 }
 
 
-async def ensure_ops_bucket(js, name: str):
+async def ensure_ops_bucket(js: JetStreamContext, name: str):
     """An operator tool's KV bucket (OPS_BUCKETS), created on first use."""
     try:
         return await js.key_value(name)
@@ -178,43 +179,35 @@ _STREAM_FIELDS = (
 _CONSUMER_FIELDS = ("filter_subject", "deliver_policy", "ack_policy", "ack_wait", "max_deliver")
 
 
-async def apply(js, settings: Settings) -> list[str]:
+def _name(cfg: StreamConfig) -> str:
+    assert cfg.name, "every stream of streams() is named"
+    return cfg.name
+
+
+async def apply(js: JetStreamContext, settings: Settings) -> list[str]:
     """Create or update every stream and consumer; return what was done (one line each)."""
     done: list[str] = []
     for cfg in streams(settings.stream_replicas):
         try:
-            await js.stream_info(cfg.name)
+            await js.stream_info(_name(cfg))
         except NotFoundError:
             await js.add_stream(config=cfg)
             done.append(f"created stream {cfg.name}")
         else:
             await js.update_stream(config=cfg)
             done.append(f"updated stream {cfg.name}")
-    for bucket in KV_BUCKETS:
-        try:
-            await js.key_value(bucket)
-        except (BucketNotFoundError, NotFoundError):
-            await js.create_key_value(
-                KeyValueConfig(
-                    bucket=bucket,
-                    history=1,
-                    storage=StorageType.FILE,
-                    replicas=settings.stream_replicas,
-                )
-            )
-            done.append(f"created kv bucket {bucket}")
-    for stage in STAGES.values():
-        cfg = consumer(stage, settings)
-        # add_consumer on an existing durable updates the editable fields (server ≥ 2.10);
-        # a non-editable change raises, which apply reports rather than hides.
-        await js.add_consumer(stage.stream, config=cfg)
-        done.append(f"consumer {stage.stream}/{stage.name} ready")
     for name, kv_cfg in KV_BUCKETS.items():
         try:
             await js.key_value(name)
         except (BucketNotFoundError, NotFoundError):
-            await js.create_key_value(config=kv_cfg)
+            await js.create_key_value(config=replace(kv_cfg, replicas=settings.stream_replicas))
             done.append(f"created kv bucket {name}")
+    for stage in STAGES.values():
+        durable = consumer(stage, settings)
+        # add_consumer on an existing durable updates the editable fields (server ≥ 2.10);
+        # a non-editable change raises, which apply reports rather than hides.
+        await js.add_consumer(stage.stream, config=durable)
+        done.append(f"consumer {stage.stream}/{stage.name} ready")
     return done
 
 
@@ -226,12 +219,12 @@ def _same(want, have) -> bool:
     return want == have
 
 
-async def check(js, settings: Settings) -> list[str]:
+async def check(js: JetStreamContext, settings: Settings) -> list[str]:
     """Drift descriptions; an empty list means the broker matches this code."""
     drift: list[str] = []
     for cfg in streams(settings.stream_replicas):
         try:
-            have = (await js.stream_info(cfg.name)).config
+            have = (await js.stream_info(_name(cfg))).config
         except NotFoundError:
             drift.append(f"stream {cfg.name} missing")
             continue
@@ -245,14 +238,14 @@ async def check(js, settings: Settings) -> list[str]:
         except (BucketNotFoundError, NotFoundError):
             drift.append(f"kv bucket {bucket} missing")
     for stage in STAGES.values():
-        cfg = consumer(stage, settings)
+        durable = consumer(stage, settings)
         try:
-            have = (await js.consumer_info(stage.stream, stage.name)).config
+            have_durable = (await js.consumer_info(stage.stream, stage.name)).config
         except NotFoundError:
             drift.append(f"consumer {stage.stream}/{stage.name} missing")
             continue
         for field in _CONSUMER_FIELDS:
-            want, got = getattr(cfg, field), getattr(have, field)
+            want, got = getattr(durable, field), getattr(have_durable, field)
             if not _same(want, got):
                 drift.append(
                     f"consumer {stage.stream}/{stage.name}.{field}: want {want!r}, have {got!r}"
@@ -260,7 +253,7 @@ async def check(js, settings: Settings) -> list[str]:
     return drift
 
 
-async def check_or_error(js, settings: Settings) -> list[str]:
+async def check_or_error(js: JetStreamContext, settings: Settings) -> list[str]:
     """`check`, with a broker error reported as drift instead of raised (for /readyz)."""
     try:
         return await check(js, settings)

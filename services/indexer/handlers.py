@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from shared.events import DocIndexed, DocValidated, subject_token
 from shared.runtime.publish import Outgoing, outgoing
+from shared.storage.base import SearchStore
 from shared.topology import subject
 from shared.versions import INDEX_SCHEMA_VERSION
 
 
-async def handle_validated(event: DocValidated, search) -> list[Outgoing]:
+async def handle_validated(event: DocValidated, search: SearchStore) -> list[Outgoing]:
     changed = await search.upsert(event)
     indexed = DocIndexed(
         ref=event.ref,

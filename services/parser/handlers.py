@@ -13,6 +13,7 @@ from shared import metrics
 from shared.errors import NotAReport, ObjectMissing, PermanentError
 from shared.events import DocFetched, DocParsed, subject_token
 from shared.runtime.publish import Outgoing, outgoing
+from shared.storage.base import ObjectStore
 from shared.topology import subject
 from shared.versions import PARSER_VERSION
 
@@ -54,7 +55,7 @@ def parses_quickly(data: bytes) -> bool:
     return len(data) <= INLINE_MAX_BYTES and sniff(data) in ("text", "html")
 
 
-async def handle_fetched(event: DocFetched, objects) -> list[Outgoing]:
+async def handle_fetched(event: DocFetched, objects: ObjectStore) -> list[Outgoing]:
     data = await load_bytes(objects, event.ref.object_key)
     if parses_quickly(data):
         report = parse_bytes(data, event)

@@ -15,6 +15,7 @@ from shared import metrics
 from shared.events import DocParsed, DocValidated, subject_token
 from shared.report import status_of
 from shared.runtime.publish import Outgoing, outgoing
+from shared.storage.base import SearchStore
 from shared.topology import subject
 from shared.versions import VALIDATOR_VERSION
 
@@ -51,7 +52,7 @@ def count_findings(findings) -> None:
         child.inc(n)
 
 
-async def handle_parsed(event: DocParsed, search) -> list[Outgoing]:
+async def handle_parsed(event: DocParsed, search: SearchStore) -> list[Outgoing]:
     findings = await findings_for(event.report, search)
     status = status_of(findings)
     count_findings(findings)

@@ -26,6 +26,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 import msgspec
+from nats.aio.msg import Msg
 
 from shared import metrics
 from shared.config import Settings
@@ -50,7 +51,7 @@ def nak_delay(settings: Settings, num_delivered: int) -> float:
     return float(delays[min(max(num_delivered, 1), len(delays)) - 1])
 
 
-def _rejection(stage: Stage, event: Event | None, reason: str, detail: str, msg) -> Outgoing:
+def _rejection(stage: Stage, event: Event | None, reason: str, detail: str, msg: Msg) -> Outgoing:
     md = msg.metadata
     ref = getattr(event, "ref", None)
     rejected = DocRejected(
@@ -97,7 +98,7 @@ class Acker:
         # pending nor (between deliveries) as ack-pending, so "idle" must also check this.
         self.awaiting_retry: set[tuple[str, int]] = set()
 
-    async def process(self, msg) -> str:
+    async def process(self, msg: Msg) -> str:
         """Handle one message; return its outcome (ok | rejected | retried | dead_lettered)."""
         started = time.perf_counter()
         self._in_flight.inc()
@@ -117,7 +118,7 @@ class Acker:
             self.awaiting_retry.discard(key)
         return outcome
 
-    async def _beat(self, msg) -> None:
+    async def _beat(self, msg: Msg) -> None:
         """Long work (a crawl, a big PDF) tells the server it is alive: +WPI resets ack_wait."""
         interval = max(self.settings.ack_wait_s / 3, 0.1)
         while True:
@@ -127,7 +128,7 @@ class Acker:
             except Exception:  # noqa: BLE001 - a missed beat only risks a redelivery
                 log.debug("in_progress failed", exc_info=True)
 
-    async def _settle(self, msg) -> str:
+    async def _settle(self, msg: Msg) -> str:
         event: Event | None = None
         try:
             try:
@@ -158,7 +159,7 @@ class Acker:
         await msg.ack()
         return "ok"
 
-    async def _reject(self, msg, event: Event | None, reason: str, detail: str) -> str:
+    async def _reject(self, msg: Msg, event: Event | None, reason: str, detail: str) -> str:
         metrics.REJECTIONS.labels(self.stage.name, reason).inc()
         try:
             await self.publisher.publish(_rejection(self.stage, event, reason, detail, msg))
@@ -167,7 +168,7 @@ class Acker:
         await msg.term()
         return "rejected"
 
-    async def _retry(self, msg, reason: str, exc: BaseException) -> str:
+    async def _retry(self, msg: Msg, reason: str, exc: BaseException) -> str:
         n = msg.metadata.num_delivered
         metrics.RETRIES.labels(self.stage.name, reason).inc()
         await msg.nak(delay=nak_delay(self.settings, n))

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 
 import msgspec
 from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, NotFoundError
+from nats.js.kv import KeyValue
 
 from shared import metrics
 from shared.events import DocRejected, decode
@@ -80,14 +82,14 @@ def parse_advisory(dlq_seq: int, data: bytes, at: float) -> DeadLetter | None:
     )
 
 
-async def _last_seq(js, stream: str) -> int:
+async def _last_seq(js: JetStreamContext, stream: str) -> int:
     try:
         return (await js.stream_info(stream)).state.last_seq
     except NotFoundError:
         return 0
 
 
-async def _advisories(js) -> list[DeadLetter]:
+async def _advisories(js: JetStreamContext) -> list[DeadLetter]:
     out: list[DeadLetter] = []
     upper = await _last_seq(js, DLQ)
     if upper == 0:
@@ -98,7 +100,7 @@ async def _advisories(js) -> list[DeadLetter]:
     return out
 
 
-async def _rejections(js) -> dict[tuple[str, int], DocRejected]:
+async def _rejections(js: JetStreamContext) -> dict[tuple[str, int], DocRejected]:
     """(stage, original seq) → the doc.rejected event the acking layer published before term."""
     out: dict[tuple[str, int], DocRejected] = {}
     async with Window(js, DOCS, "doc.rejected.>", await _last_seq(js, DOCS), batch=512) as window:
@@ -111,7 +113,7 @@ async def _rejections(js) -> dict[tuple[str, int], DocRejected]:
     return out
 
 
-async def original(js, entry: DeadLetter):
+async def original(js: JetStreamContext, entry: DeadLetter):
     try:
         return await js.get_msg(entry.stream, entry.stream_seq)
     except NotFoundError:
@@ -129,13 +131,13 @@ def _describe(entry: DeadLetter, raw) -> None:
 
 
 class DeadLetters:
-    def __init__(self, js, kv) -> None:
+    def __init__(self, js: JetStreamContext, kv: KeyValue | None) -> None:
         self.js, self.kv = js, kv
         self._records_memo: dict[int, dict] = {}
         self._records_seq = -1
 
     @classmethod
-    async def open(cls, js, create: bool = True) -> DeadLetters:
+    async def open(cls, js: JetStreamContext, create: bool = True) -> DeadLetters:
         """With `create=False` (services) a missing `dlq_state` bucket means no records yet."""
         if create:
             return cls(js, await ensure_ops_bucket(js, BUCKET))
@@ -155,7 +157,7 @@ class DeadLetters:
         for k in keys:
             with contextlib.suppress(KeyNotFoundError, NotFoundError):
                 entry = await self.kv.get(k)
-                out[int(k)] = json.loads(entry.value)
+                out[int(k)] = json.loads(entry.value or b"{}")
         return out
 
     async def entries(
@@ -207,6 +209,8 @@ class DeadLetters:
 
     async def record(self, entry: DeadLetter, **fields) -> None:
         """Add to an entry's `dlq_state` record (a redrive, a dismissal) and keep it on the entry."""
+        if self.kv is None:
+            raise RuntimeError("dead letters opened read-only (create=False) cannot record")
         entry.record = {**entry.record, "stage": entry.stage, "at": time.time(), **fields}
         await self.kv.put(str(entry.dlq_seq), json.dumps(entry.record).encode())
 
@@ -245,7 +249,7 @@ class DeadLetters:
         return self._records_memo
 
 
-async def export_backlog_forever(js, interval: float = 30.0) -> None:
+async def export_backlog_forever(js: JetStreamContext, interval: float = 30.0) -> None:
     """Refresh the backlog gauge until cancelled (for a service's or the launcher's loop)."""
     dead = DeadLetters(js, None)
     while True:

@@ -11,6 +11,7 @@ import contextlib
 import logging
 
 from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
 
 from shared import metrics
 from shared.topology import STAGES, Stage
@@ -18,7 +19,9 @@ from shared.topology import STAGES, Stage
 log = logging.getLogger("nianbao.lag")
 
 
-async def read_lag(js, stages: list[Stage] | None = None) -> dict[str, dict[str, int]]:
+async def read_lag(
+    js: JetStreamContext, stages: list[Stage] | None = None
+) -> dict[str, dict[str, int]]:
     """{consumer: {pending, ack_pending, redelivered, delivered}} and the gauges updated."""
     out: dict[str, dict[str, int]] = {}
     for stage in stages or list(STAGES.values()):
@@ -36,7 +39,7 @@ async def read_lag(js, stages: list[Stage] | None = None) -> dict[str, dict[str,
     return out
 
 
-async def export_forever(js, stages: list[Stage], interval: float = 5.0) -> None:
+async def export_forever(js: JetStreamContext, stages: list[Stage], interval: float = 5.0) -> None:
     """Refresh the lag gauges until cancelled; a broker outage only skips a round."""
     while True:
         with contextlib.suppress(NatsError, TimeoutError, asyncio.TimeoutError):

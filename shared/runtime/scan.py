@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from nats.errors import Error as NatsError
 from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 FETCH_WAIT_S = 1.0  # one empty fetch: the window may have ended
@@ -72,7 +73,7 @@ class Window:
         self.start = _start(from_seq, since)
         self.batch = batch
         self.total = 0
-        self._sub = None
+        self._sub: JetStreamContext.PullSubscription | None = None
         self._name: str | None = None
 
     async def open(self) -> Window:
@@ -105,6 +106,8 @@ class Window:
     async def __aiter__(self) -> AsyncIterator[list[Stored]]:
         if self.upper <= 0:
             return
+        if self._sub is None:
+            raise RuntimeError("Window iterated before open()")
         while True:
             try:
                 msgs = await self._sub.fetch(self.batch, timeout=FETCH_WAIT_S)

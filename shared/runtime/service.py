@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from faststream import FastStream
+from faststream.nats.message import NatsMessage
 
 from shared import metrics, topology
 from shared.config import Settings
@@ -68,7 +69,8 @@ class Service:
         self._dlq_task: asyncio.Task | None = None
 
         @stage_subscriber(self.broker, self.stage, settings)
-        async def on_message(msg):  # the NatsMessage itself (broker.undecoded, no DI)
+        async def on_message(msg: NatsMessage) -> None:  # itself (broker.undecoded, no DI)
+            assert self.acker is not None, "messages arrive only after open() built the acker"
             await self.acker.process(msg.raw_message)
 
         self.app = FastStream(self.broker, on_startup=[self.open], after_shutdown=[self.close])

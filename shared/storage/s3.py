@@ -28,6 +28,7 @@ from urllib.parse import quote, unquote
 import urllib3
 from minio import Minio
 from minio.error import S3Error, ServerError
+from minio.helpers import DictType
 from urllib3.exceptions import HTTPError as Urllib3Error
 
 from shared import metrics
@@ -176,7 +177,7 @@ class S3ObjectStore:
         """Stream an object in chunks; memory stays at one chunk whatever the object's size."""
         check_key(key)
 
-        def open_() -> object:
+        def open_() -> urllib3.BaseHTTPResponse:
             try:
                 return self.client.get_object(self.bucket, key)
             except S3Error as exc:
@@ -221,12 +222,10 @@ class S3ObjectStore:
         self._http.clear()
 
 
-def _meta_headers(meta: ObjectMeta) -> dict[str, str]:
-    out = {}
+def _meta_headers(meta: ObjectMeta) -> DictType:
+    out: DictType = {}
     if meta.source_url:
-        out["source-url"] = quote(
-            meta.source_url, safe=""
-        )  # reversible: unquote() restores it exactly
+        out["source-url"] = quote(meta.source_url, safe="")  # unquote() restores it exactly
     if meta.fetched_at is not None:
         out["fetched-at"] = repr(float(meta.fetched_at))
     if meta.etag:
