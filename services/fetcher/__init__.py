@@ -1,7 +1,9 @@
 """The fetcher: polite, incremental monitoring of government portals' 年报 columns.
 
-Module map (app.py wires it to the broker; everything else is plain async Python):
+Module map (app.py and scheduler_app.py wire it to the broker — the fetcher and the scheduler
+processes —; everything else is plain async Python):
 
+- handlers.py   crawl.due → Crawler → doc.fetched published as each document arrives
 - registry.py   portals.toml → Registry (validated; default: the bundled sample portal)
 - schedule.py   recrawl slots (denser up to the 31 Jan / 31 Mar deadlines) → crawl.due jobs
 - crawl.py      Crawler.crawl(CrawlDue) → DocFetched for new/changed versions only

@@ -8,9 +8,10 @@ a stable per-portal offset (spreading thousands of portals over the interval ins
 midnight). A job's Msg-Id is `<portal>:<slot>`, so any number of scheduler replicas publishing
 the same slot inside the stream's duplicate window produce one job; the last published slot
 per portal is also kept in the `fetch_state` KV bucket (`slot.<portal>`) so a restarted
-scheduler does not re-publish a slot it already did.
+scheduler does not re-publish a slot it already did. The process that runs the loop:
+scheduler_app.py.
 
-Reads settings: nats_url, portals, sample_portal_url (through load_registry).
+Settings read: none (the registry and the JetStream context are passed in).
 """
 
 from __future__ import annotations
@@ -144,24 +145,3 @@ class Scheduler:
                 await asyncio.wait_for(stop.wait(), tick_s)
             except TimeoutError:
                 pass
-
-
-async def serve(settings, stop: asyncio.Event | None = None) -> None:
-    """`nianbao serve scheduler`: connect, load the registry, publish due jobs until stopped."""
-    import nats
-
-    from services.fetcher.registry import load_registry
-
-    nc = await nats.connect(settings.nats_url, max_reconnect_attempts=-1)
-    try:
-        js = nc.jetstream()
-        try:
-            kv = await js.key_value("fetch_state")
-        except Exception:  # noqa: BLE001 - run without slot memory rather than not at all
-            log.warning(
-                "fetch_state bucket missing (run `nianbao topology apply`); slots kept in memory"
-            )
-            kv = None
-        await Scheduler(js, load_registry(settings=settings), kv=kv).run(stop)
-    finally:
-        await nc.close()

@@ -1,6 +1,6 @@
 """The indexer service: doc.validated.> → search store upsert → doc.indexed.<portal>.
 
-Run alone: `nianbao serve indexer` or `faststream run services.indexer.app:app`.
+Run alone: `nianbao serve indexer` or `faststream run --factory services.indexer.app:create_app`.
 Concurrent upserts share one transaction (shared.storage.batching): the indexer runs
 max(max_workers, index_batch) messages at once (one pull fetch, so ack_wait is never at risk:
 a batch of 64 commits in ~0.1 s), and they are written together.
@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import partial
 
 import msgspec
+from faststream import FastStream
 
 from services.indexer.handlers import handle_validated
 from shared.config import Settings, load
@@ -43,5 +44,6 @@ def create(settings: Settings | None = None, http_port: int | None = None) -> Se
     )
 
 
-service = create()
-app = service.app
+def create_app() -> FastStream:
+    """`faststream run --factory`: the service from the environment's settings."""
+    return create().app

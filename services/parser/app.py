@@ -1,12 +1,14 @@
 """The parser service: doc.fetched.> → parse → doc.parsed.<portal>.
 
-Run alone: `nianbao serve parser` or `faststream run services.parser.app:app`.
+Run alone: `nianbao serve parser` or `faststream run --factory services.parser.app:create_app`.
 Settings read: object_store (+ shared.runtime.service's).
 """
 
 from __future__ import annotations
 
 from functools import partial
+
+from faststream import FastStream
 
 from services.parser.handlers import handle_fetched
 from shared.config import Settings, load
@@ -29,5 +31,6 @@ def create(settings: Settings | None = None, http_port: int | None = None) -> Se
     )
 
 
-service = create()
-app = service.app
+def create_app() -> FastStream:
+    """`faststream run --factory`: the service from the environment's settings."""
+    return create().app

@@ -1,13 +1,15 @@
 """The validator service: doc.parsed.> → rules (+ cross-year with the indexed previous year)
 → doc.validated.<portal>.
 
-Run alone: `nianbao serve validator` or `faststream run services.validator.app:app`.
+Run alone: `nianbao serve validator` or `faststream run --factory services.validator.app:create_app`.
 Settings read: search (+ shared.runtime.service's).
 """
 
 from __future__ import annotations
 
 from functools import partial
+
+from faststream import FastStream
 
 from services.validator.handlers import handle_parsed
 from shared.config import Settings, load
@@ -26,5 +28,6 @@ def create(settings: Settings | None = None, http_port: int | None = None) -> Se
     return Service("validator", settings or load(), build, http_port=http_port, pure=True)
 
 
-service = create()
-app = service.app
+def create_app() -> FastStream:
+    """`faststream run --factory`: the service from the environment's settings."""
+    return create().app

@@ -1,9 +1,10 @@
 """One stage as a runnable service: broker + subscriber + acking + health HTTP + lag exporter.
 
-`services/<stage>/app.py` builds a `Service` with a `build` coroutine that opens the stage's
-dependencies (stores) and returns its handler; `service.app` is a FastStream app, so the same
-module runs under `faststream run services.parser.app:app`, `nianbao serve parser`, or all four
-stages inside `nianbao run`.
+`services/<stage>/app.py` `create(settings)` builds a `Service` with a `build` coroutine that
+opens the stage's dependencies (stores) and returns its handler; `service.app` is a FastStream
+app, so the same module runs under `faststream run --factory services.parser.app:create_app`,
+`nianbao serve parser`, or all four stages inside `nianbao run`. Nothing is built when an `app`
+module is imported: a Service makes its broker from the settings it is given.
 
 Readiness (/readyz): broker connected + store pings + topology check (drift fails it).
 Settings read: http_host, http_port, dlq_interval_s, plus those of shared.runtime.broker / acking.
