@@ -267,52 +267,38 @@ class Crawler:
     async def _fetch_one(
         self, portal: Portal, link: Link, parent: str | None, job: _Job
     ) -> AsyncIterator[DocFetched]:
+        """One URL: a conditional GET, then either nothing new (its attachments are re-checked),
+        the same bytes as another URL (recorded as its duplicate), or a new version (stored,
+        emitted, recorded once published, then its attachments)."""
         key = doc_id(link.url)
         now = time.time()
         loaded = await self.state.get(key)
-        rec = loaded or UrlRecord(url=link.url, portal=portal.id, first_seen=now)
         before = (encode_record(loaded), loaded.last_checked) if loaded else None
-        rec.title = link.title or rec.title
-        rec.report_year = link.year or rec.report_year
-        rec.published = url_date(link.url) or rec.published
-        rec.companion = link.companion or rec.companion
-        rec.kind, rec.parent_url, rec.portal = link.kind, parent or rec.parent_url, portal.id
+        rec = record_for(loaded, portal, link, parent, now)
         resp = await self.get(link.url, conditional_headers(rec))
         rec.last_checked = now
-        if resp.status == 304:
-            metrics.NOT_MODIFIED.labels("304").inc()
-            await self._settle(rec, key, "not_modified", before=before)
+        unchanged, content = compare(rec, link.url, resp)
+        if content is None:
+            metrics.NOT_MODIFIED.labels(unchanged).inc()
+            status = "not_modified" if unchanged == "304" else "unchanged"
+            await self._settle(rec, key, status, before=before)
             async for event in self._children(portal, rec, job):
                 yield event
             return
-        check_status(resp)
-        version = version_for(resp.body)
-        rec.etag, rec.last_modified = resp.headers.get("etag"), resp.headers.get("last-modified")
-        if version == rec.version:
-            metrics.NOT_MODIFIED.labels("same_bytes").inc()
-            await self._settle(rec, key, "unchanged", before=before)
-            async for event in self._children(portal, rec, job):
-                yield event
+        holder = await self._store(link, resp, content.version, rec, job, now)
+        if holder != link.url:
+            metrics.NOT_MODIFIED.labels("duplicate").inc()
+            rec.duplicate_of, rec.version = holder, content.version
+            await self._settle(rec, key, "duplicate")
             return
-        if not resp.body:
-            raise EmptyBody(f"empty body from {link.url}")
-        is_html = (resp.content_type or "").lower().startswith(HTML_TYPES) or resp.body.lstrip()[
-            :15
-        ].lower().startswith((b"<!doctype html", b"<html"))
-        encoding, tree, fingerprint, attachments = None, None, None, []
-        if is_html:
-            text, encoding = decode_html(resp.body, resp.content_type)
-            tree = parse_html(text)
-            attachments = attachment_links(tree, resp.url)  # before the fingerprint strips the tree
-            fingerprint = text_fingerprint(tree)
-            if rec.version and fingerprint is not None and fingerprint == rec.fingerprint:
-                # Only page chrome moved (a visit counter, today's date, a rotated banner):
-                # the report did not change, so nothing goes downstream.
-                metrics.NOT_MODIFIED.labels("same_text").inc()
-                await self._settle(rec, key, "unchanged", before=before)
-                async for event in self._children(portal, rec, job):
-                    yield event
-                return
+        async for event in self._emit(portal, link, parent, rec, key, content, resp, now, job):
+            yield event
+
+    async def _store(
+        self, link: Link, resp: Response, version: str, rec: UrlRecord, job: _Job, now: float
+    ) -> str:
+        """Put the bytes at raw/<version> unless they are there; return the URL that holds them:
+        this link's, or another URL's that had the same bytes first (the link is a duplicate)."""
         object_key = object_key_for(version)
         meta = ObjectMeta(
             key=object_key,
@@ -327,29 +313,41 @@ class Crawler:
         # put, before the winner's metadata is readable), then across jobs via the object's
         # recorded source URL.
         holder = job.versions.setdefault(version, link.url)
-        if holder == link.url:
-            if await self.objects.put_if_absent(object_key, resp.body, meta):
-                metrics.STORED_BYTES.inc(len(resp.body))
-            else:
-                stored = await self.objects.head(object_key)
-                holder = (
-                    canonical_url(stored.source_url) if stored and stored.source_url else link.url
-                )
         if holder != link.url:
-            metrics.NOT_MODIFIED.labels("duplicate").inc()
-            rec.duplicate_of, rec.version = holder, version
-            await self._settle(rec, key, "duplicate")
-            return
-        if tree is not None and link.kind == "page":
-            rec.children = [a.url for a in attachments if a.url != link.url]
+            return holder
+        if await self.objects.put_if_absent(object_key, resp.body, meta):
+            metrics.STORED_BYTES.inc(len(resp.body))
+            return link.url
+        stored = await self.objects.head(object_key)
+        return canonical_url(stored.source_url) if stored and stored.source_url else link.url
+
+    async def _emit(
+        self,
+        portal: Portal,
+        link: Link,
+        parent: str | None,
+        rec: UrlRecord,
+        key: str,
+        content: Content,
+        resp: Response,
+        now: float,
+        job: _Job,
+    ) -> AsyncIterator[DocFetched]:
+        """Yield the new version's DocFetched, record it once published, then its attachments."""
+        if content.html and link.kind == "page":
+            rec.children = [a.url for a in content.attachments if a.url != link.url]
         outcome = "changed" if rec.version else "new"
-        event = DocFetched(
+        yield DocFetched(
             ref=DocRef(
-                doc_id=key, version=version, portal=portal.id, url=link.url, object_key=object_key
+                doc_id=key,
+                version=content.version,
+                portal=portal.id,
+                url=link.url,
+                object_key=object_key_for(content.version),
             ),
             size=len(resp.body),
             content_type=resp.content_type,
-            encoding=encoding,
+            encoding=content.encoding,
             fetched_at=now,
             title_hint=link.title or None,
             agency=portal.name,
@@ -361,14 +359,13 @@ class Crawler:
             companion=link.companion,
             emitted_at=now,
         )
-        yield event
         # Only once the consumer has published the event (it resumed us) is the version recorded:
         # a crash or failed publish before this point re-emits on the next crawl, never loses it.
-        rec.version, rec.last_changed, rec.fingerprint = version, now, fingerprint
+        rec.version, rec.last_changed, rec.fingerprint = content.version, now, content.fingerprint
         rec.first_found = rec.first_found or now
         metrics.FETCH_OUTCOMES.labels(outcome).inc()
         await self._settle(rec, key, "emitted", count=False)
-        async for child in self._children(portal, rec, job, attachments=attachments):
+        async for child in self._children(portal, rec, job, attachments=content.attachments):
             yield child
 
     async def _children(
@@ -448,6 +445,70 @@ class _Job:
 
 class EmptyBody(PermanentError):
     reason = "empty"
+
+
+@dataclass(slots=True)
+class Content:
+    """A new version of a URL's bytes, as the crawler reads them (pages only: the rest is bytes)."""
+
+    version: str  # sha256 of the bytes
+    html: bool = False
+    encoding: str | None = None
+    attachments: list[Link] = field(default_factory=list)
+    fingerprint: str | None = None  # of the page's visible text (text_fingerprint)
+
+
+def record_for(
+    loaded: UrlRecord | None, portal: Portal, link: Link, parent: str | None, now: float
+) -> UrlRecord:
+    """The URL's record (a new one on first sight), updated with what the link says today."""
+    rec = loaded or UrlRecord(url=link.url, portal=portal.id, first_seen=now)
+    rec.title = link.title or rec.title
+    rec.report_year = link.year or rec.report_year
+    rec.published = url_date(link.url) or rec.published
+    rec.companion = link.companion or rec.companion
+    rec.kind, rec.parent_url, rec.portal = link.kind, parent or rec.parent_url, portal.id
+    return rec
+
+
+def compare(rec: UrlRecord, url: str, resp: Response) -> tuple[str, None] | tuple[None, Content]:
+    """What the response to a (conditional) GET of `url` brings compared with its record:
+    `(why nothing changed, None)` — "304", "same_bytes", "same_text" — or `(None, new content)`.
+
+    A 200 refreshes the record's ETag and Last-Modified; another status raises (check_status),
+    and so does an empty body (EmptyBody)."""
+    if resp.status == 304:
+        return "304", None
+    check_status(resp)
+    version = version_for(resp.body)
+    rec.etag, rec.last_modified = resp.headers.get("etag"), resp.headers.get("last-modified")
+    if version == rec.version:
+        return "same_bytes", None
+    if not resp.body:
+        raise EmptyBody(f"empty body from {url}")
+    content = read_content(resp, version)
+    if rec.version and content.fingerprint is not None and content.fingerprint == rec.fingerprint:
+        # Only page chrome moved (a visit counter, today's date, a rotated banner): the report
+        # did not change, so nothing goes downstream.
+        return "same_text", None
+    return None, content
+
+
+def read_content(resp: Response, version: str) -> Content:
+    """A page's attachments and visible-text fingerprint; any other body is only its version."""
+    if not is_html(resp):
+        return Content(version)
+    text, encoding = decode_html(resp.body, resp.content_type)
+    tree = parse_html(text)
+    attachments = attachment_links(tree, resp.url)  # before the fingerprint strips the tree
+    return Content(version, True, encoding, attachments, text_fingerprint(tree))
+
+
+def is_html(resp: Response) -> bool:
+    """Declared as HTML, or starting like an HTML document whatever the server declared."""
+    if (resp.content_type or "").lower().startswith(HTML_TYPES):
+        return True
+    return resp.body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html"))
 
 
 _INVISIBLE = ("script", "style", "noscript", "template")
