@@ -9,10 +9,12 @@ TRS-style layout (report-format.md §8):
                                                    short page whose report is only an attachment
     /zwgk/zfxxgk/zfxxgknb/202201/P020220128100003.docx   (and .pdf) attachments
 
-Each seed is parsed with `services.parser.parse` and rendered with engineer B's
-`nianbao.samples.render` (HTML with chrome and merged cells, DOCX, PDF). When either is missing
-the seed text itself is served as a `.txt` attachment, so the portal always serves all five.
-Responses carry ETag and Last-Modified and answer conditional GETs with 304.
+Each seed is parsed with `services.parser.parse` and rendered with `nianbao.samples.render`
+(HTML with chrome and merged cells, DOCX, PDF). A seed that cannot be rendered (a parser
+regression, no CJK font for the PDF) is logged as an error with its traceback when the portal
+starts, stays listed, and its article answers 500 with the reason: the crawl of that report fails
+visibly instead of quietly fetching something else. Responses carry ETag and Last-Modified and
+answer conditional GETs with 304.
 
 Settings read: none (host/port are arguments; the launcher publishes the URL as sample_portal_url).
 """
@@ -38,6 +40,7 @@ LAST_MODIFIED = "Sat, 28 Jan 2023 07:26:00 GMT"
 AGENCY = "示例县人民政府"
 # How each seed is published, in seed order: an HTML article, or only an attachment.
 KINDS = ("html", "html", "docx", "html", "pdf")
+REASONS = {200: "OK", 304: "Not Modified", 404: "Not Found", 500: "Internal Server Error"}
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -58,6 +61,7 @@ class Item:
     attachment_path: str | None = None
     attachment: bytes | None = None
     kind: str = "html"
+    error: str | None = None  # why the seed could not be rendered: its article answers 500
 
 
 def _seed_title(text: str) -> str:
@@ -76,21 +80,15 @@ def _year(title: str) -> int:
     return int(m.group(1)) if m else 2021
 
 
-def _render(kind: str, data: bytes) -> tuple[str, bytes, str | None]:
-    """(kind actually served, bytes, title) for one seed; falls back to the seed text."""
-    try:
-        from nianbao.samples import render
-        from services.parser import parse
+def _render(kind: str, data: bytes) -> tuple[bytes, str | None]:
+    """(bytes, title) of one seed rendered as `kind` (html, docx or pdf)."""
+    from nianbao.samples import render
+    from services.parser import parse  # heavy: imported when the portal starts, not with it
 
-        report = parse(data, source_url=None, content_type="text/plain")
-        fn = {"html": render.render_html, "docx": render.render_docx, "pdf": render.render_pdf}[
-            kind
-        ]
-        out = fn(report)
-        return kind, (out.encode("utf-8") if isinstance(out, str) else bytes(out)), report.title
-    except Exception as exc:  # noqa: BLE001 - the portal must serve something for every seed
-        log.info("sample portal: serving seed text (%s rendering unavailable: %s)", kind, exc)
-        return "txt", data, None
+    report = parse(data, source_url=None, content_type="text/plain")
+    fn = {"html": render.render_html, "docx": render.render_docx, "pdf": render.render_pdf}[kind]
+    out = fn(report)
+    return (out.encode("utf-8") if isinstance(out, str) else bytes(out)), report.title
 
 
 def _page(title: str, body: str) -> bytes:
@@ -109,12 +107,24 @@ def build_items(seeds_dir: Path = SEEDS_DIR) -> list[Item]:
     items: list[Item] = []
     for i, path in enumerate(sorted(seeds_dir.glob("*.txt"))):
         data = path.read_bytes()
-        kind, body, title = _render(KINDS[i % len(KINDS)], data)
+        kind = KINDS[i % len(KINDS)]
+        error = None
+        try:
+            body, title = _render(kind, data)
+        except Exception as exc:  # noqa: BLE001 - made visible: logged here, a 500 when fetched
+            log.error(
+                "sample portal: seed %s cannot be rendered as %s", path.name, kind, exc_info=True
+            )
+            body, title = b"", None
+            error = f"seed {path.name} cannot be rendered as {kind}: {type(exc).__name__}: {exc}"
         title = title or _seed_title(data.decode("utf-8", "replace"))
         day, published = 28 - i, _year(title) + 1  # published in January of the next year
         date = f"{published}-01-{day:02d}"
         stamp = f"{published}01{day:02d}"
         article_path = f"{COLUMN}/{published}01/t{stamp}_{100001 + i}.html"
+        if error is not None:
+            items.append(Item(path.name, title, date, article_path, b"", kind=kind, error=error))
+            continue
         if kind == "html":
             items.append(Item(path.name, title, date, article_path, body, kind=kind))
             continue
@@ -160,6 +170,7 @@ class SamplePortal(LoopServer):
         super().__init__(host, port)
         self._items = items
         self.routes: dict[str, tuple[str, bytes]] = {}
+        self.failures: dict[str, str] = {}  # path → why it answers 500
         self.requests: list[str] = []  # access log: "GET /path status"
 
     @property
@@ -175,6 +186,9 @@ class SamplePortal(LoopServer):
             self.routes[f"{COLUMN}/{name}"] = (CONTENT_TYPES["html"], list_page(items, p))
         self.routes[f"{COLUMN}/"] = self.routes[f"{COLUMN}/index.html"]
         for it in items:
+            if it.error is not None:
+                self.failures[it.article_path] = it.error
+                continue
             self.routes[it.article_path] = (CONTENT_TYPES["html"], it.article)
             if it.attachment_path:
                 self.routes[it.attachment_path] = (CONTENT_TYPES[it.kind], it.attachment)
@@ -188,6 +202,12 @@ class SamplePortal(LoopServer):
     def respond(
         self, method: str, path: str, headers: dict[str, str]
     ) -> tuple[int, dict[str, str], bytes]:
+        if path in self.failures:
+            return (
+                500,
+                {"Content-Type": "text/plain; charset=utf-8"},
+                f"{self.failures[path]}\n".encode(),
+            )
         route = self.routes.get(path)
         if route is None:
             return 404, {"Content-Type": "text/plain"}, b"not found\n"
@@ -213,14 +233,15 @@ class SamplePortal(LoopServer):
                 }
                 status, head, body = self.respond(method, target.split("?", 1)[0], headers)
                 self.requests.append(f"{method} {target} {status}")
-                reason = {200: "OK", 304: "Not Modified", 404: "Not Found"}[status]
-                head["Content-Length"] = str(len(body) if status == 200 else 0)
+                reason = REASONS[status]
+                head["Content-Length"] = str(len(body) if status != 304 else 0)
                 keep = headers.get("connection", "").lower() != "close"
                 head["Connection"] = "keep-alive" if keep else "close"
                 out = f"HTTP/1.1 {status} {reason}\r\n" + "".join(
                     f"{k}: {v}\r\n" for k, v in head.items()
                 )
-                writer.write(out.encode("latin-1") + b"\r\n" + (body if status == 200 else b""))
+                sent = b"" if status == 304 or method == "HEAD" else body
+                writer.write(out.encode("latin-1") + b"\r\n" + sent)
                 await writer.drain()
                 if not keep:
                     break

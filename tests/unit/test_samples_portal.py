@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 import httpx
 import pytest
 
-from nianbao.samples.portal import COLUMN, SamplePortal
+from nianbao.samples.portal import COLUMN, SEEDS_DIR, SamplePortal, build_items
 
 
 @pytest.fixture
@@ -54,3 +55,33 @@ async def test_conditional_get_answers_304_for_a_matching_etag_or_date(portal):
     assert by_date.status_code == 304
     assert stale.status_code == 200 and stale.content == full.content
     assert missing.status_code == 404
+
+
+async def test_a_seed_that_cannot_be_rendered_answers_500_with_its_reason_and_is_logged(
+    tmp_path, caplog
+):
+    good = sorted(SEEDS_DIR.glob("*.txt"))[0]
+    (tmp_path / good.name).write_bytes(good.read_bytes())
+    (tmp_path / "001_empty.txt").write_bytes(b"")  # the parser rejects it: nothing to render
+    with caplog.at_level(logging.ERROR, logger="nianbao.portal"):
+        items = build_items(tmp_path)
+    portal = await SamplePortal(items=items).start()
+    try:
+        async with httpx.AsyncClient(base_url=portal.url) as c:
+            listing = (await c.get(f"{COLUMN}/index.html")).text
+            served = await c.get(items[0].article_path)
+            broken = await c.get(items[1].article_path)
+    finally:
+        await portal.stop()
+
+    assert [it.error is None for it in items] == [True, False]
+    assert items[1].article_path.rsplit("/", 1)[1] in listing  # still listed: the crawl sees it
+    assert served.status_code == 200
+    assert broken.status_code == 500
+    assert broken.text == (
+        "seed 001_empty.txt cannot be rendered as html:"
+        " UnreadableDocument: empty document (0 bytes, no content)\n"
+    )
+    [record] = caplog.records
+    assert record.getMessage() == "sample portal: seed 001_empty.txt cannot be rendered as html"
+    assert record.exc_info is not None  # with its traceback
