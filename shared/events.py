@@ -4,6 +4,9 @@ Rules (msgspec schema evolution; tests/unit/test_events.py pins the JSON schema)
 - every event is a frozen Struct on the tagged base `Event`; the tag is the `type` field;
 - new fields get defaults; never rename, reorder or retype a field; never `forbid_unknown_fields`
   (a newer producer's extra fields must decode on an older consumer during a rolling deploy);
+- a field no consumer reads may be retired if it has a default: removed here and listed in
+  `RETIRED` so its name is never given another meaning. Older messages still carrying it decode
+  (unknown fields are ignored), and older consumers read the default from newer messages;
 - events carry references and identities, never document bytes (claim check): `doc_id` is the
   sha256 of the canonical URL, `version` the sha256 of the bytes, stored at `raw/<version>`.
 """
@@ -52,8 +55,7 @@ class CrawlDue(Event, frozen=True, tag="crawl.due"):
 class DocFetched(Event, frozen=True, tag="doc.fetched"):
     ref: DocRef
     size: int  # bytes
-    content_type: str | None = None  # as declared by the server
-    encoding: str | None = None
+    content_type: str | None = None  # as declared by the server (its charset is the parser's hint)
     fetched_at: float = 0.0
     title_hint: str | None = None  # link text on the list page
     agency: str | None = None  # from the registry
@@ -103,6 +105,14 @@ class DocRejected(Event, frozen=True, tag="doc.rejected"):
     original_subject: str | None = None
     original_seq: int | None = None
 
+
+# Retired fields (see the module docstring): struct → {field: why}. Never reuse these names.
+RETIRED: dict[str, dict[str, str]] = {
+    "DocFetched": {
+        "encoding": "the fetcher's charset guess, never read: the parser detects the encoding"
+        " from the bytes and content_type's charset, and records it on ParsedReport.encoding",
+    },
+}
 
 AnyEvent = CrawlDue | DocFetched | DocParsed | DocValidated | DocIndexed | DocRejected
 

@@ -347,7 +347,6 @@ class Crawler:
             ),
             size=len(resp.body),
             content_type=resp.content_type,
-            encoding=content.encoding,
             fetched_at=now,
             title_hint=link.title or None,
             agency=portal.name,
@@ -453,7 +452,6 @@ class Content:
 
     version: str  # sha256 of the bytes
     html: bool = False
-    encoding: str | None = None
     attachments: list[Link] = field(default_factory=list)
     fingerprint: str | None = None  # of the page's visible text (text_fingerprint)
 
@@ -498,10 +496,10 @@ def read_content(resp: Response, version: str) -> Content:
     """A page's attachments and visible-text fingerprint; any other body is only its version."""
     if not is_html(resp):
         return Content(version)
-    text, encoding = decode_html(resp.body, resp.content_type)
+    text, _encoding = decode_html(resp.body, resp.content_type)
     tree = parse_html(text)
     attachments = attachment_links(tree, resp.url)  # before the fingerprint strips the tree
-    return Content(version, True, encoding, attachments, text_fingerprint(tree))
+    return Content(version, True, attachments, text_fingerprint(tree))
 
 
 def is_html(resp: Response) -> bool:

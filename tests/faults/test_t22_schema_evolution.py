@@ -1,7 +1,8 @@
 """T22 — event versions in the running pipeline: a doc.fetched from an older producer (only the
-required fields) and one from a newer producer (extra fields, also inside `ref`) both decode with
-defaults and are indexed; an unknown tag goes down the poison path (T5: terminated once, recorded,
-dead-lettered with its original). The JSON-schema snapshot check rejects a non-additive change."""
+required fields, and the since retired `encoding`) and one from a newer producer (extra fields,
+also inside `ref`) both decode with defaults and are indexed; an unknown tag goes down the poison
+path (T5: terminated once, recorded, dead-lettered with its original). The JSON-schema snapshot
+check rejects a non-additive change."""
 
 from __future__ import annotations
 
@@ -35,7 +36,12 @@ async def test_old_and_new_event_versions_are_indexed_and_an_unknown_tag_is_pois
     )
     for event, name in ((old_event, SEEDS[0]), (new_event, SEEDS[1])):
         await put_object(p, event, seeds[name])
-    old = {"type": "doc.fetched", "ref": msgspec.to_builtins(old_event.ref), "size": old_event.size}
+    old = {
+        "type": "doc.fetched",
+        "ref": msgspec.to_builtins(old_event.ref),
+        "size": old_event.size,
+        "encoding": "utf-8",  # retired since (shared.events.RETIRED): older producers sent it
+    }
     new = {
         **msgspec.to_builtins(new_event),
         "schema_version": 2,

@@ -16,6 +16,7 @@ from services.fetcher.politeness import RetryLater
 from services.fetcher.registry import Portal, Registry
 from services.fetcher.robots import RobotsUnreachable
 from services.fetcher.state import MemoryUrlState
+from services.parser.extract import extract
 from shared.config import load
 from shared.events import CrawlDue, version_for
 from shared.storage.files import FileObjectStore
@@ -90,7 +91,8 @@ def report_reply(title: str = REPORT_2021, text: str = "一、总体情况", **k
 # --- discovery, encodings, attachments ------------------------------------------------------------
 async def test_a_gbk_paginated_column_yields_every_report_and_its_attachments(portal, harness):
     """GBK list pages over two pages (countPage), a report article, an attachment-only report
-    (PDF) and a 解读 companion: all reach the pipeline once, with encoding and companion recorded."""
+    (PDF) and a 解读 companion: all reach the pipeline once, decodable and with the companion
+    recorded."""
     pdf = b"%PDF-1.4\n" + "报告".encode() * 200
     serve_column(
         portal,
@@ -126,7 +128,13 @@ async def test_a_gbk_paginated_column_yields_every_report_and_its_attachments(po
             f"{COLUMN}/202202/t20220210_3.html",
         ]
     )
-    assert by_path[f"{COLUMN}/202201/t20220128_1.html"].encoding == "gb18030"
+    gbk = by_path[f"{COLUMN}/202201/t20220128_1.html"]
+    assert gbk.title_hint == REPORT_2021  # read from the GBK list page
+    # The encoding is the parser's to find (DocFetched.encoding is retired): the bytes are stored
+    # as served and the declared charset travels in content_type.
+    assert gbk.content_type == "text/html; charset=GBK"
+    stored = await harness.objects.get(gbk.ref.object_key)
+    assert extract(stored, content_type=gbk.content_type).encoding == "gb18030"
     assert by_path[f"{COLUMN}/202201/t20220128_1.html"].agency == "某某县人民政府"
     assert by_path[f"{COLUMN}/202201/P020220129.pdf"].parent_url.endswith("t20220129_2.html")
     assert by_path[f"{COLUMN}/202201/P020220129.pdf"].ref.version == version_for(pdf)

@@ -2,7 +2,9 @@
 
 `events_schema.json` is the committed JSON schema of the event union. A field removed, retyped or
 newly required, a tag renamed, or an event dropped fails here; added optional fields and new
-events pass (refresh the snapshot with `python -m tests.unit.test_events` when adding them).
+events pass (refresh the snapshot with `python -m tests.unit.test_events` when adding them). The
+one removal that passes is retiring an optional field listed in `shared.events.RETIRED`, whose
+name may then never come back.
 """
 
 from __future__ import annotations
@@ -13,7 +15,16 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from shared.events import AnyEvent, CrawlDue, DocFetched, DocRef, DocRejected, decode, encode
+from shared.events import (
+    RETIRED,
+    AnyEvent,
+    CrawlDue,
+    DocFetched,
+    DocRef,
+    DocRejected,
+    decode,
+    encode,
+)
 
 SNAPSHOT = Path(__file__).with_name("events_schema.json")
 
@@ -22,9 +33,14 @@ def current_schema() -> dict:
     return msgspec.json.schema(AnyEvent)
 
 
-def breaking_changes(old: dict, new: dict) -> list[str]:
+def breaking_changes(
+    old: dict, new: dict, retired: dict[str, dict[str, str]] = RETIRED
+) -> list[str]:
     problems: list[str] = []
     old_defs, new_defs = old.get("$defs", {}), new.get("$defs", {})
+    for name, fields in retired.items():
+        for prop in sorted(set(fields) & set(new_defs.get(name, {}).get("properties", {}))):
+            problems.append(f"{name}.{prop}: a retired field name is back")
     for name, od in old_defs.items():
         nd = new_defs.get(name)
         if nd is None:
@@ -33,7 +49,8 @@ def breaking_changes(old: dict, new: dict) -> list[str]:
         for prop, oschema in od.get("properties", {}).items():
             nschema = nd.get("properties", {}).get(prop)
             if nschema is None:
-                problems.append(f"{name}.{prop}: removed")
+                if prop not in retired.get(name, {}) or prop in od.get("required", []):
+                    problems.append(f"{name}.{prop}: removed")
             elif {k: v for k, v in nschema.items() if k != "default"} != {
                 k: v for k, v in oschema.items() if k != "default"
             }:
@@ -65,6 +82,31 @@ def test_a_removed_field_is_detected_as_breaking():
     ]
 
 
+def test_retiring_docfetched_encoding_passes_the_check():
+    before = current_schema()
+    before["$defs"]["DocFetched"]["properties"]["encoding"] = {
+        "anyOf": [{"type": "string"}, {"type": "null"}],
+        "default": None,
+    }
+    assert breaking_changes(before, current_schema()) == []
+    assert breaking_changes(before, current_schema(), retired={}) == [
+        "DocFetched.encoding: removed"
+    ]
+
+
+def test_only_an_optional_field_listed_as_retired_may_be_removed():
+    old = json.loads(SNAPSHOT.read_text())
+    new = json.loads(SNAPSHOT.read_text())
+    del new["$defs"]["DocFetched"]["properties"]["etag"]
+    del new["$defs"]["DocFetched"]["properties"]["size"]
+    retired = {"DocFetched": {"etag": "why", "size": "why"}}
+    assert breaking_changes(old, new, retired) == ["DocFetched.size: removed"]  # size is required
+    assert breaking_changes(new, old, retired) == [
+        "DocFetched.etag: a retired field name is back",
+        "DocFetched.size: a retired field name is back",
+    ]
+
+
 def _ref() -> DocRef:
     return DocRef(doc_id="d", version="v", portal="p", url="http://x/a.html", object_key="raw/v")
 
@@ -79,6 +121,27 @@ def test_an_older_payload_without_the_optional_fields_still_decodes():
         1,
         None,
     )
+
+
+def test_an_older_payload_with_a_retired_field_still_decodes():
+    """msgspec ignores unknown fields (no `forbid_unknown_fields` on the events): a doc.fetched
+    published before DocFetched.encoding was retired, still in a stream, decodes."""
+    assert "encoding" in RETIRED["DocFetched"]
+    assert "encoding" not in DocFetched.__struct_fields__
+    older = {
+        "type": "doc.fetched",
+        "ref": msgspec.to_builtins(_ref()),
+        "size": 3,
+        "content_type": "text/html; charset=GBK",
+        "encoding": "gb18030",
+        "fetched_at": 1.5,
+    }
+    event = decode(json.dumps(older).encode())
+    assert event == DocFetched(
+        ref=_ref(), size=3, content_type="text/html; charset=GBK", fetched_at=1.5
+    )
+    parsed = {"type": "doc.parsed", "ref": older["ref"], "report": {}, "fetched": older}
+    assert decode(json.dumps(parsed).encode()).fetched == event  # nested in later events too
 
 
 def test_a_newer_payload_with_extra_fields_still_decodes():

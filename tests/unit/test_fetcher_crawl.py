@@ -60,7 +60,7 @@ def test_fetcher_crawl_a_page_with_new_text_is_new_content_with_its_attachments(
 
     assert unchanged is None
     assert content.version == version_for(body)
-    assert content.html and content.encoding == "utf-8"
+    assert content.html
     assert [a.url for a in content.attachments] == ["http://portal.example/zwgk/P020220128.pdf"]
     assert content.fingerprint != recorded(page(1)).fingerprint
 
