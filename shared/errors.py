@@ -59,6 +59,9 @@ class StoreUnavailable(TransientError):
 
 
 class ObjectMissing(PermanentError):
-    """An event refers to an object key the object store does not hold."""
+    """An event refers to an object key the object store does not hold (raised by the stores'
+    get). Permanent: the fetcher stores the bytes before it publishes the event that names
+    them, so waiting will not make them appear; the message is rejected and dead-lettered, and
+    can be re-driven once the object is back."""
 
-    reason = "object_missing"
+    reason = "missing_object"

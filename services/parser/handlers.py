@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from shared import metrics
-from shared.errors import NotAReport, ObjectMissing, PermanentError
+from shared.errors import NotAReport
 from shared.events import DocFetched, DocParsed, subject_token
 from shared.runtime.publish import Outgoing, outgoing
 from shared.storage.base import ObjectStore
@@ -21,21 +21,6 @@ from shared.versions import PARSER_VERSION
 class NoContent(NotAReport):
     """Parsed, but neither a table nor a section was found: typically the article page that only
     links its report as an attachment (the attachment is its own document)."""
-
-
-class MissingObject(PermanentError):
-    """doc.fetched names an object that is not in the store (bytes are stored before publishing,
-    so waiting will not make it appear)."""
-
-    reason = "missing_object"
-
-
-async def load_bytes(objects, key: str) -> bytes:
-    # get() alone (no exists() first): one store round trip, and no window between the two
-    try:
-        return await objects.get(key)
-    except ObjectMissing as exc:
-        raise MissingObject(f"{key} is not in the object store") from exc
 
 
 def parse_bytes(data: bytes, event: DocFetched):
@@ -56,7 +41,9 @@ def parses_quickly(data: bytes) -> bool:
 
 
 async def handle_fetched(event: DocFetched, objects: ObjectStore) -> list[Outgoing]:
-    data = await load_bytes(objects, event.ref.object_key)
+    # get() alone (no exists() first): one store round trip, no window between the two; an
+    # absent object raises ObjectMissing, rejected as missing_object
+    data = await objects.get(event.ref.object_key)
     if parses_quickly(data):
         report = parse_bytes(data, event)
     else:
