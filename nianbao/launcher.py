@@ -141,7 +141,8 @@ class Launcher:
         return portals
 
     async def schedule_forever(self) -> None:
-        """--follow: F's scheduler publishes the registry's recrawls as they fall due."""
+        """--follow: the scheduler loop publishes the registry's recrawls as they fall due, on
+        this process's connection (`nianbao serve scheduler` runs it as its own process)."""
         from services.fetcher.registry import load_registry
         from services.fetcher.schedule import Scheduler
 
