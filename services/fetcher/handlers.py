@@ -45,5 +45,6 @@ async def publish_rejected(event: DocRejected, publisher: Publisher) -> None:
 async def handle_crawl(job: CrawlDue, crawler: Crawler, publisher: Publisher) -> list[Outgoing]:
     """Crawl one portal, publishing each document as it arrives (see the module docstring)."""
     async for fetched in crawler.crawl(job):
+        # published before the crawler resumes and records the version (module docstring)
         await publisher.publish(fetched_outgoing(fetched))
     return []
