@@ -14,7 +14,7 @@ import msgspec
 
 CellKind = Literal["number", "blank", "na_dash", "na_slash", "text", "missing", "unreadable"]
 Severity = Literal["error", "warning", "info"]
-Status = Literal["valid", "warnings", "invalid"]
+Status = Literal["valid", "warnings", "invalid", "needs_ocr"]
 
 
 class Cell(msgspec.Struct, omit_defaults=True):
@@ -85,8 +85,17 @@ class Finding(msgspec.Struct, omit_defaults=True):
     tags: list[str] = []  # e.g. due_to_blank, source_modality=image
 
 
-def status_of(findings: list[Finding]) -> Status:
-    """`invalid` when any error, else `warnings` when any warning, else `valid` (contract.md)."""
+def status_of(findings: list[Finding], report: ParsedReport | None = None) -> Status:
+    """`invalid` when any error, else `warnings` when any warning, else `valid` (contract.md).
+
+    With the report: `needs_ocr` when it is only images and no table could be read (a scan waiting
+    for OCR is neither valid nor "a report with warnings")."""
+    if (
+        report is not None
+        and report.source_modality == "image"
+        and not any(report.tables.get(t) for t in report.tables)
+    ):
+        return "needs_ocr"
     severities = {f.severity for f in findings}
     if "error" in severities:
         return "invalid"

@@ -29,12 +29,17 @@ def cjk_font_path() -> str | None:
 
 
 def render_pdf(
-    report: ParsedReport, *, vertical_t4: bool = False, running_head: str | None = None
+    report: ParsedReport,
+    *,
+    vertical_t4: bool = False,
+    running_head: str | None = None,
+    line_backgrounds: bool = False,
 ) -> bytes:
     """The report as an A4 PDF with a text layer; ruled tables, T3 header repeated across pages.
 
     Every page carries a centred page number 「- N -」 at the bottom; `running_head` adds a line of
-    text at the top of every page (as Word exports of reports often have).
+    text at the top of every page (as Word exports of reports often have). `line_backgrounds`
+    paints a filled rectangle behind every paragraph, as WPS / 「极速PDF」 exports do.
     Needs a CJK TrueType font (Debian fonts-wqy-zenhei); raises RuntimeError naming it otherwise.
     """
     from reportlab.lib import colors
@@ -51,7 +56,14 @@ def render_pdf(
         raise RuntimeError("render_pdf needs a CJK font: install fonts-wqy-zenhei")
     if "NianbaoCJK" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont("NianbaoCJK", font_path, subfontIndex=0))
-    body = ParagraphStyle("body", fontName="NianbaoCJK", fontSize=10.5, leading=15, wordWrap="CJK")
+    body = ParagraphStyle(
+        "body",
+        fontName="NianbaoCJK",
+        fontSize=10.5,
+        leading=15,
+        wordWrap="CJK",
+        backColor=colors.HexColor("#FFFFFE") if line_backgrounds else None,
+    )
     head = ParagraphStyle("head", parent=body, fontSize=12, leading=18, spaceBefore=6)
     title = ParagraphStyle("title", parent=body, fontSize=15, leading=22, alignment=1, spaceAfter=8)
     cell_style = ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9, alignment=1)

@@ -258,6 +258,17 @@ def synth_report(
     )
 
 
+def narrative_sections(report: ParsedReport) -> dict[str, Section]:
+    """The six sections of `report` written from its tables as they are now (after a test changed
+    a cell, the narrative follows the table again)."""
+    return _sections(
+        report.format_version,
+        report.agency_name or "",
+        report.report_year or 0,
+        report.tables,
+    )
+
+
 def intro_text(report: ParsedReport) -> str:
     """The preamble paragraph a renderer prints before section 一 (cites the notice, states the period)."""
     year = report.report_year

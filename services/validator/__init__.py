@@ -31,7 +31,11 @@ def _settings() -> Settings:
 
 
 def validate(
-    report: ParsedReport, *, settings: Settings | None = None, agency_level: str | None = None
+    report: ParsedReport,
+    *,
+    settings: Settings | None = None,
+    agency_level: str | None = None,
+    agency_kind: str | None = None,
 ) -> list[Finding]:
     """Every single-document rule of §6.
 
@@ -40,6 +44,8 @@ def validate(
         settings: thresholds (fee_decimals); default `shared.config.load()` once per process.
         agency_level: central/provincial/prefecture/county/township when the caller knows it
             (portal registry); otherwise inferred from the agency name (T2-001).
+        agency_kind: government/department when the portal registry says so (M-002 deadline,
+            T2-001); otherwise the document's scope statements, then the name.
     """
     settings = settings or _settings()
     if report.format_version not in ("2019", "2021"):
