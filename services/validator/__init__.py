@@ -49,9 +49,9 @@ def validate(
     """
     settings = settings or _settings()
     if report.format_version not in ("2019", "2021"):
-        return [*structure.check(report), *metadata.check(report)]
+        return [*structure.check(report), *metadata.check(report, agency_kind)]
     cells, missing = structure.scan(report)  # one pass over the grid for S-003 and the V rules
-    findings = [*structure.check(report, missing), *metadata.check(report)]
+    findings = [*structure.check(report, missing), *metadata.check(report, agency_kind)]
     findings += values.check(report, settings, cells)
     findings += t2.check(report, agency_level)
     findings += t3.check(report)

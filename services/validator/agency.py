@@ -5,7 +5,12 @@ settle the question (「新乡市人民政府」 may be a 设区的市 or a 县�
 `prefecture_or_county` and rules that need the level stay silent rather than guess.
 
 Levels: central | provincial | prefecture | prefecture_or_county | county | township | unknown.
-Kinds: government (人民政府 itself, 乡镇/街道) | department (any 部门/机构/办公室) | unknown.
+Kinds: government (人民政府 itself, 乡镇/街道, the 管委会 of a zone) | department (any
+部门/机构/办公室) | unknown.
+
+`reporting_kind` answers "for whom does this report speak" (the M-002 deadline): the portal
+registry's kind when known, then the document's own scope statements (「代表市政府」, 「全市共受理」,
+「汇总…各有关单位」), then the name; `unknown` when none of them settles it.
 """
 
 from __future__ import annotations
@@ -30,6 +35,16 @@ _CENTRAL_SUFFIX = ("部", "总署", "总局", "委员会", "银行", "署")
 _LOCAL = re.compile(r"(省|自治区|市|自治州|州|盟|地区|县|自治县|区|旗|乡|镇|街道)(?!场)")
 _FIRST_PLACE = re.compile(r"[^省市县区旗]{1,9}?(省|自治区|市(?!场)|自治州|盟|地区|县|区|旗)")
 _SECOND_PLACE = re.compile(r"[^省市县区旗]{1,4}?(区|县|自治县|旗)")
+# a zone's 管委会 governs the zone: it reports for it, as a government does (deadline 31 March)
+_ZONE_COMMITTEE = re.compile(
+    r"(开发区|新区|实验区|示范区|高新区|园区|保税区|合作区|试验区)(党工委)?(管理委员会|管委会)$"
+)
+# the document says it speaks for a whole government: 「代表市政府」, 「全区共受理」, 「汇总…各有关单位」
+_GOVERNMENT_SCOPE = re.compile(
+    r"代表(?:省|市|区|县|州|旗|镇|乡)?(?:人民)?政府"
+    r"|全(?:省|市|区|县|州|旗)(?:各级行政机关)?共(?:计)?(?:受理|收到|新收|办理|主动公开)"
+    r"|汇总[^。]{0,30}(?:各有关单位|各部门|各单位|各乡镇|各街道|各县)"
+)
 
 
 def normalise(name: str | None) -> str:
@@ -65,9 +80,18 @@ def kind_of(name: str | None) -> Kind:
     s = normalise(name)
     if not s:
         return "unknown"
-    if _TOWNSHIP.search(s) or _GOV.match(s):
+    if _TOWNSHIP.search(s) or _GOV.match(s) or _ZONE_COMMITTEE.search(s):
         return "government"
     return "department"
+
+
+def reporting_kind(name: str | None, text: str = "", registry_kind: str | None = None) -> Kind:
+    """Whom the report speaks for: registry first, then scope statements in `text`, then the name."""
+    if registry_kind in ("government", "department"):
+        return registry_kind  # type: ignore[return-value]
+    if text and _GOVERNMENT_SCOPE.search(normalise(text[:6000])):
+        return "government"
+    return kind_of(name)
 
 
 @functools.lru_cache(maxsize=4096)

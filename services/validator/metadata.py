@@ -55,13 +55,20 @@ def _date(iso: str | None) -> date | None:
         return None
 
 
-def deadline(report_year: int, agency_name: str | None) -> date:
-    if report_year <= 2018 or agency.kind_of(agency_name) != "department":
+def deadline(report_year: int, agency_name: str | None, kind: str | None = None) -> date:
+    """31 March (governments, and everyone before 2019), 31 January (departments, 条例 Art. 49).
+    `kind` when known (registry, scope statements); else the name decides."""
+    kind = kind or agency.kind_of(agency_name)
+    if report_year <= 2018 or kind != "department":
         return date(report_year + 1, 3, 31)
     return date(report_year + 1, 1, 31)
 
 
-def m002_published(report: ParsedReport) -> list[Finding]:
+def _scope_text(report: ParsedReport) -> str:
+    return section_text(report, "overview")
+
+
+def m002_published(report: ParsedReport, agency_kind: str | None = None) -> list[Finding]:
     y, pub = report.report_year, _date(report.publish_date)
     if y is None or pub is None:
         return []
@@ -69,19 +76,25 @@ def m002_published(report: ParsedReport) -> list[Finding]:
         return [
             finding(
                 "M-002",
-                f"published {pub.isoformat()}, during or before the report year {y}: wrong year or wrong report",
+                f"published {pub.isoformat()} (the date the document states), during or before "
+                f"the report year {y}: wrong year or wrong report",
                 ["publish_date"],
                 severity=E,
+                tags=["basis=stated_date"],
             )
         ]
-    due = deadline(y, report.agency_name)
+    kind = agency.reporting_kind(report.agency_name, _scope_text(report), agency_kind)
+    due = deadline(y, report.agency_name, kind)
     if pub > due:
         late = (pub - due).days
+        whose = "a department's" if kind == "department" else "a government's"
         return [
             finding(
                 "M-002",
-                f"published {pub.isoformat()}, {late} days after the deadline {due.isoformat()}",
+                f"published {pub.isoformat()} (the date the document states), {late} days after "
+                f"the deadline {due.isoformat()} ({whose})",
                 ["publish_date"],
+                tags=["basis=stated_date", f"agency_kind={kind}"],
             )
         ]
     return []
@@ -148,6 +161,8 @@ _SUFFIXES = ("图片版", "超链版", "文字解读", "解读", "图解")
 def m004_title(report: ParsedReport) -> list[Finding]:
     t = norm(report.title).lstrip("#")
     if not t:
+        if report.source_modality == "image":
+            return []  # a scan says nothing until OCR reads it (S-006 says so)
         return [finding("M-004", "no title found", ["title"])]
     if _TITLE.match(t):
         return []
@@ -227,10 +242,10 @@ def m007_fee(report: ParsedReport) -> list[Finding]:
     ]
 
 
-def check(report: ParsedReport) -> list[Finding]:
+def check(report: ParsedReport, agency_kind: str | None = None) -> list[Finding]:
     return [
         *m001_period(report),
-        *m002_published(report),
+        *m002_published(report, agency_kind),
         *m003_publisher(report),
         *m004_title(report),
         *m005_aggregate(report),

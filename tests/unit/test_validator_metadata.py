@@ -155,3 +155,27 @@ def test_m003_ignores_publisher_fields_that_name_no_agency():
     for page in ("本网", "原创", "区政府办", "人民政府"):
         r.page_agency = page
         assert only(check(r), "M-003") == [], page
+
+
+def test_m002_gives_a_zone_committee_that_speaks_for_its_area_the_governments_deadline():
+    r = consistent_report(
+        year=2022, publish_date="2023-03-10", agency="温州经济技术开发区管理委员会"
+    )
+    assert only(check(r), "M-002") == []
+
+
+def test_m002_reads_the_scope_statement_of_a_government_office_report():
+    r = consistent_report(year=2022, publish_date="2023-03-20", agency="杭州市人民政府办公厅")
+    assert only(check(r), "M-002")  # by its name a department: late
+    r.sections["overview"] = Section(
+        title_raw="一、总体情况", text="本报告由市政府办公厅代表市政府编制。"
+    )
+    assert only(check(r), "M-002") == []
+
+
+def test_m002_takes_the_registry_kind_first_and_states_its_basis():
+    r = consistent_report(
+        year=2022, publish_date="2023-02-20", agency="温州经济技术开发区管理委员会"
+    )
+    [f] = only(check(r, "department"), "M-002")
+    assert "basis=stated_date" in f.tags and "the date the document states" in f.message
