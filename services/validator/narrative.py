@@ -65,8 +65,19 @@ def _readings(
     return out
 
 
-def _mentions(pattern: re.Pattern[str], text: str) -> list[tuple[str, int]]:
-    return [(m.group(0), int(m.group(m.lastindex or 1))) for m in pattern.finditer(text)]
+def _mentions(
+    pattern: re.Pattern[str], text: str, skip: re.Pattern[str] | None = None
+) -> list[tuple[str, int]]:
+    """(quote, number) of every match; with `skip`, matches whose clause before the keyword
+    (back to the last 。；，) says the number counts something else are left out."""
+    out = []
+    for m in pattern.finditer(text):
+        if skip is not None:
+            start = max(text.rfind(p, 0, m.start()) for p in "。；;，,\n")
+            if skip.search(text, start + 1, m.start() + 1) or skip.match(m.group(0)):
+                continue
+        out.append((m.group(0), int(m.group(m.lastindex or 1))))
+    return out
 
 
 def _compare(
@@ -75,9 +86,10 @@ def _compare(
     pattern: re.Pattern[str],
     readings: dict[str, float] | Callable[[], dict[str, float]],
     cells: list[str],
+    skip: re.Pattern[str] | None = None,
 ) -> list[Finding]:
     """`readings` may be a function: the table is read only when the text states a number."""
-    mentions = _mentions(pattern, text)
+    mentions = _mentions(pattern, text, skip)
     if not mentions:
         return []
     if callable(readings):
@@ -111,6 +123,9 @@ _T2_KEYWORDS = {
 
 
 _T2_PATTERNS = {row: re.compile(_joined(kw) + _GAP + _DOC_UNIT) for row, kw in _T2_KEYWORDS.items()}
+# a clause that counts other documents than the table's: 部门规范性文件 (a department's own),
+# documents cleaned up, reviewed, filed or amended (清理/审查/备案/修订), or 废止 ones on their own
+_T2_OTHER_COUNT = re.compile(r"部门|清理|审查|审核|备案|修订|修改|征求|起草|报送|废止|失效")
 
 
 def t2_005(report: ParsedReport, text: str) -> list[Finding]:
@@ -125,8 +140,18 @@ def t2_005(report: ParsedReport, text: str) -> list[Finding]:
             if cell.kind == "number" and cell.value is not None
         }
         readings = {f"{row}.{c}": v for c, v in cols.items()}
+        if "items_prev_year" in cols and "items_change" in cols:
+            # 2019: 「目前共有行政许可事项N项」 states this year's number of items
+            readings[f"{row}.items_prev_year + items_change"] = (
+                cols["items_prev_year"] + cols["items_change"]
+            )
         out += _compare(
-            "T2-005", text, _T2_PATTERNS[row], readings, [f"{T2}.{row}.{c}" for c in cols]
+            "T2-005",
+            text,
+            _T2_PATTERNS[row],
+            readings,
+            [f"{T2}.{row}.{c}" for c in cols],
+            _T2_OTHER_COUNT,
         )
     return out
 

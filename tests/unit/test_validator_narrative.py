@@ -136,3 +136,17 @@ def test_filler_words_between_keyword_and_number_are_allowed():
         "行政处罚决定9件",
         "行政许可事项121件",
     ]
+
+
+def test_t2_005_does_not_hold_counts_of_department_or_cleaned_up_documents_against_t2():
+    r = with_overview("全年印发部门规范性文件17件。共清理规范性文件42件，其中废止7件。")
+    assert only(check(r), "T2-005") == []
+    r = with_overview("全年制发行政规范性文件9件。")  # the table's own count still is
+    assert only(check(r), "T2-005")
+
+
+def test_t2_005_reads_a_2019_count_of_items_as_last_year_plus_the_change():
+    r = with_overview("目前共有行政许可事项45项。", "2019")
+    put(r, "active_disclosure.administrative_licensing.items_prev_year", 40)
+    put(r, "active_disclosure.administrative_licensing.items_change", 5)
+    assert only(check(r), "T2-005") == []
