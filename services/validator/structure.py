@@ -162,13 +162,17 @@ def s003_grid(report: ParsedReport, missing_by_table: dict[str, list[str]]) -> l
     return out
 
 
+# cell notes another rule reports already: a sign in an unsigned column is V-001's finding
+_NOTES_OF_OTHER_RULES = frozenset({"sign in an unsigned column"})
+
+
 def _noted_cells(report: ParsedReport) -> dict[str, str]:
     """path → parser note, for located cells the parser marked as unsure."""
     out: dict[str, str] = {}
     for table, rows in report.tables.items():
         for row, cols in (rows or {}).items():
             for col, cell in cols.items():
-                if cell.note and cell.kind != "missing":
+                if cell.note and cell.kind != "missing" and cell.note not in _NOTES_OF_OTHER_RULES:
                     out[cell_path(table, row, col)] = cell.note
     return out
 

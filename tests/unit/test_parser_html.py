@@ -167,3 +167,14 @@ def test_body_class_names_match_whole_and_known_containers_win_in_priority_order
 def test_control_characters_are_removed_before_parsing():
     doc = extract_html("<table><tr><td>规\x01章</td><td>1\x7f2</td></tr></table>")
     assert _grids(doc)[0].rows == [["规章", "12"]]
+
+
+def test_page_agency_is_the_author_meta_over_the_displayed_source_fallback():
+    r = synth_report("2021", 1, agency="温州市鹿城区经济和信息化局")
+    page = render_html(r).decode()
+    page = page.replace('<meta name="ContentSource" content="温州市鹿城区经济和信息化局">', "")
+    page = page.replace("来源：温州市鹿城区经济和信息化局", "来源：温州市鹿城区人民政府")
+    page = page.replace(
+        "<title>", '<meta name="Author" content="温州市鹿城区经济和信息化局"><title>'
+    )
+    assert extract_html(page).page_agency == "温州市鹿城区经济和信息化局"

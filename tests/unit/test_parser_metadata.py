@@ -154,3 +154,17 @@ def test_a_title_split_after_the_year_is_joined():
         "某某县林业局",
         2022,
     )
+
+
+@pytest.mark.parametrize(
+    "container",
+    [
+        "C:\\Users\\admin\\Desktop\\鹿城区经信局2022年政府信息公开工作年度报告.docx",
+        "鹿城区经信局2022年政府信息公开工作年度报告.pdf",
+        "Microsoft Word - 2022年报.doc",
+        "untitled",
+    ],
+)
+def test_metadata_never_comes_from_a_file_name(container):
+    md = md_of("　", title=container)
+    assert md.title is None and md.agency_name is None

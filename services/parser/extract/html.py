@@ -82,7 +82,9 @@ def extract_html(text: str) -> Document:
     if not _names_a_report(doc.title):  # <title> is often only the site's or the column's name
         doc.title = _report_heading(root) or doc.title
     doc.publish_date = _iso_date(metas.get("pubdate") or metas.get("firstpublishedtime") or "")
-    doc.page_agency = metas.get("contentsource") or None
+    # the publisher fields a CMS fills per article; the 「来源：」 shown on the page is often the
+    # template's fallback (the portal's own name), so it only counts when these are absent
+    doc.page_agency = metas.get("contentsource") or metas.get("author") or None
     for el in list(root.iter(*_DROP_TAGS)):  # one walk (an XPath union walks once per tag)
         remove(el)
     if (

@@ -119,9 +119,16 @@ def find_title(doc: Document) -> str | None:
     return weak or container
 
 
+# what office tools and scanners write as a document's Title: a file name or a placeholder
+_FILE_NAME = re.compile(
+    r"[\\/]|\.(?:pdf|docx?|wps|xlsx?|html?|jpe?g|png|tiff?)$|^(?:microsoft\s*word|untitled|无标题|新建)",
+    re.I,
+)
+
+
 def _container_title(title: str | None) -> str | None:
-    if not title:
-        return None
+    if not title or _FILE_NAME.search(title.strip()):
+        return None  # never take metadata from a file name
     parts = _CONTAINER_SPLIT.split(title)
     for p in parts:
         if _REPORT_WORD.search(p):
