@@ -120,3 +120,31 @@ def test_a_heading_running_into_its_first_paragraph_is_split_off():
 def test_headings_of_a_mirror_in_traditional_characters():
     assert heading_key("一、總體情況")[0] == "overview"
     assert heading_key("四、政府信息公開行政復議、行政訴訟情況")[0] == "review_litigation"
+
+
+def test_a_subheading_is_never_a_section_when_top_level_headings_exist():
+    from services.parser.document import Document, Paragraph
+    from services.parser.read.sections import find_sections
+
+    lines = [
+        "一、总体情况",
+        "（一）主动公开政府信息情况",
+        "全年主动公开信息120条。",
+        "### (二)依申请公开情况",
+        "全年收到申请3件。",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+    ]
+    found = find_sections(Document(blocks=[Paragraph(x) for x in lines]), "2021")
+    assert list(found) == ["overview", "active_disclosure", "applications"]
+    assert "全年收到申请3件" in found["overview"].text
+    assert found["active_disclosure"].title_raw == "二、主动公开政府信息情况"
+
+
+def test_subheadings_are_sections_in_a_document_that_has_no_top_level_headings():
+    from services.parser.document import Document, Paragraph
+    from services.parser.read.sections import find_sections
+
+    lines = ["（一）总体情况", "正文。", "（二）主动公开政府信息情况", "正文。"]
+    found = find_sections(Document(blocks=[Paragraph(x) for x in lines]), "pre2019")
+    assert list(found) == ["overview", "active_disclosure"]

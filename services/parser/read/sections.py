@@ -19,6 +19,9 @@ from shared.schema import SECTION_TITLES
 _NUMBERED = re.compile(r"^#*(?:[一二三四五六七八九十]+[、.:]|第[一二三四五六七八九十]+部分[、.:]?)")
 _NUMBER_STARTS = "#一二三四五六七八九十第"  # what a _NUMBERED match can start with
 _MARKDOWN = re.compile(r"^#+")
+# 「（一）主动公开政府信息情况」 (also under a markdown 「### 」): a sub-heading of a section, never a
+# section of its own while the document has 「一、」-style headings (then it is the fallback)
+_SUB_MARKER = re.compile(r"^\((?:[一二三四五六七八九十]+)\)")
 _TRAILING_NUMBER = re.compile(r"\d+$")
 _MAX_HEADING = 34  # normalised characters; longer paragraphs are prose
 
@@ -47,22 +50,27 @@ def _title_part(n: str) -> tuple[str, bool]:
     return n, False
 
 
-def heading_key(text: str) -> tuple[str, str] | None:
-    """(section key, normalised title) when `text` is a section heading, else None."""
+def heading_key(text: str, *, sub: bool = False) -> tuple[str, str] | None:
+    """(section key, normalised title) when `text` is a section heading, else None. With `sub`,
+    a 「（一）…」 sub-heading with a section's title counts too (documents without 「一、」 headings)."""
     if len(text) > 3 * _MAX_HEADING:
         return None  # prose; and never put long paragraphs into the label cache
-    return _heading_key(text)
+    return _heading_key(text, sub)
 
 
 @lru_cache(
     maxsize=16384
 )  # short paragraphs only; each is asked by the table reader and find_sections
-def _heading_key(text: str) -> tuple[str, str] | None:
+def _heading_key(text: str, sub: bool = False) -> tuple[str, str] | None:
     n = norm(text).strip("*").rstrip("。.:*")
     if not n or len(n) > _MAX_HEADING or _TRAILING_NUMBER.search(n):
         return None
     title, numbered = _title_part(n)
     title = title.strip("*")
+    if _SUB_MARKER.match(title):
+        if not sub:
+            return None
+        title, numbered = _SUB_MARKER.sub("", title, count=1), True
     bare = strip_notes(title)
     if bare in _KNOWN:
         return _KNOWN[bare], bare
@@ -98,7 +106,13 @@ def run_in_heading(text: str) -> tuple[str, str, str] | None:
 
 
 def find_sections(doc: Document, format_version: str) -> dict[str, Section]:
-    """First heading of each section wins; its text runs to the next heading."""
+    """First heading of each section wins; its text runs to the next heading. 「（一）」 sub-headings
+    are sections only in a document with no top-level (「一、」) section heading at all."""
+    found = _find_sections(doc, format_version, sub=False)
+    return found or _find_sections(doc, format_version, sub=True)
+
+
+def _find_sections(doc: Document, format_version: str, *, sub: bool) -> dict[str, Section]:
     canonical = _CANONICAL_2019 if format_version == "2019" else _CANONICAL
     found: dict[str, Section] = {}
     current: str | None = None
@@ -110,7 +124,7 @@ def find_sections(doc: Document, format_version: str) -> dict[str, Section]:
 
     for block in doc.blocks:
         if isinstance(block, Paragraph):
-            hk = heading_key(block.text)
+            hk = heading_key(block.text, sub=sub)
             rest = ""
             if hk is not None:
                 title_raw = block.text.strip().lstrip("#").strip()
