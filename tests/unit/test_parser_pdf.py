@@ -145,3 +145,19 @@ def test_running_heads_and_page_numbers_do_not_split_a_table(report):
     assert any("running header" in n for n in doc.notes) and any(
         "page-number" in n for n in doc.notes
     )
+
+
+def test_a_pdf_with_filled_backgrounds_behind_every_line_reads_as_the_plain_pdf():
+    """WPS / 「极速PDF」 exports paint a filled rectangle behind each text line and cell: no ruling."""
+    from nianbao.samples.render import render_pdf
+    from nianbao.samples.synth import synth_report
+    from services.parser.api import parse
+
+    r = synth_report("2021", 11)
+    plain = parse(render_pdf(r))
+    painted = parse(render_pdf(r, line_backgrounds=True))
+    assert list(painted.sections) == list(plain.sections) and len(painted.sections) == 6
+    assert painted.tables == plain.tables
+    assert painted.tables["review_litigation"]["admin_review"]["total"].value == (
+        r.tables["review_litigation"]["admin_review"]["total"].value
+    )

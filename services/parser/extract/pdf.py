@@ -123,6 +123,10 @@ def _page(page: PdfiumPage) -> tuple[list, int]:
             ]
             for row in t.rows
         ]
+        if all(sum(c is not None for c in row) <= 1 for row in rows):
+            # one column: a filled rectangle painted behind a text line or paragraph (WPS /
+            # 「极速PDF」 exports), not a table — its text is read as lines, like any prose
+            continue
         x0, top, x1, bottom = t.bbox
         tables.append(PageTable(top, bottom, x0, x1, rows, page.page_number))
 

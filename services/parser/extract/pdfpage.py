@@ -9,7 +9,9 @@ and `pdfplumber.utils.extract_words` run on them unchanged.
 - chars: PDFium's loose char boxes (font ascent/descent, so CJK glyphs of a line share a top);
   characters PDFium generates itself (inferred spaces, line breaks) are skipped.
 - edges: every axis-aligned straight segment of every path object (rectangle sides included),
-  with form XObjects' matrices applied.
+  with form XObjects' matrices applied — except filled, unstroked areas wider and taller than a
+  rule (FILL_MIN): a background painted behind a text line or a cell (WPS / 「极速PDF」 exports)
+  is no ruling, and read as one it cuts prose into one-column "tables" and rows into slices.
 PDFium is not thread-safe: one document at a time per process (the parser service is).
 Settings read: none.
 """
@@ -24,6 +26,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 AXIS_TOLERANCE = 0.5  # points: a segment this close to horizontal/vertical counts as a rule
+FILL_MIN = 3.0  # points: a filled, unstroked path wider and taller than this is a background
 
 
 @dataclass
@@ -119,7 +122,24 @@ def _matrix(obj, parent: tuple | None) -> tuple:
     )
 
 
+def _background(obj, matrix: tuple) -> bool:
+    """A filled, unstroked path covering an area (not a thin rule drawn as a filled rectangle)."""
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)):
+        return False
+    if stroke.value or not fill.value:
+        return False
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    if not pdfium_c.FPDFPageObj_GetBounds(
+        obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
+    ):
+        return False
+    return right.value - left.value > FILL_MIN and top.value - bottom.value > FILL_MIN
+
+
 def _path_edges(obj, matrix: tuple, out: PdfiumPage) -> None:
+    if _background(obj, matrix):
+        return
     a, b, c, d, e, f = matrix
     x, y = ctypes.c_float(), ctypes.c_float()
     start = prev = None
