@@ -1,18 +1,22 @@
 """`nianbao validate PATH [--pretty]`: parse, validate, print {"status", "findings", …} (contract.md).
 
-Exit 0 when the file parsed (whatever the status); 2 when it is not a report or cannot be read
-(message on stderr; the JSON still printed, with `"format_version": "unknown"`, status `invalid`
-and one S-001 finding saying why).
+Exit 0 when the file parsed (whatever the status) and could be read; 2 when it is not a report or
+cannot be read (message on stderr; the JSON still printed, with `"format_version": "unknown"`,
+status `invalid` and one S-001 finding saying why); 3 when it is a report only as pictures (status
+`needs_ocr`: nothing in it could be checked until OCR reads it).
 Settings read: fee_decimals (through shared.config.load(), for V-005).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from nianbao.cli.parse_cmd import EXIT_OK, dump, fail, load_report
 from shared.errors import NianbaoError
 from shared.report import Finding, ParsedReport, status_of
+
+EXIT_NEEDS_OCR = 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +42,7 @@ def result_json(
     report: ParsedReport | None, findings: list[Finding], path: str
 ) -> dict[str, object]:
     return {
-        "status": status_of(findings),
+        "status": status_of(findings, report),
         "findings": [finding_json(f) for f in findings],
         "format_version": report.format_version if report else "unknown",
         "report_year": report.report_year if report else None,
@@ -66,5 +70,12 @@ def run(args: argparse.Namespace) -> int:
         )
         return fail(args, e)
     findings = validate(report, settings=load())
-    dump(result_json(report, findings, args.path), args.pretty)
+    result = result_json(report, findings, args.path)
+    dump(result, args.pretty)
+    if result["status"] == "needs_ocr":
+        print(
+            f"nianbao validate: {args.path}: only pictures, no readable text or table; needs OCR",
+            file=sys.stderr,
+        )
+        return EXIT_NEEDS_OCR
     return EXIT_OK

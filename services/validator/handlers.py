@@ -54,7 +54,7 @@ def count_findings(findings) -> None:
 
 async def handle_parsed(event: DocParsed, search: SearchStore) -> list[Outgoing]:
     findings = await findings_for(event.report, search)
-    status = status_of(findings)
+    status = status_of(findings, event.report)
     count_findings(findings)
     metrics.REPORTS_BY_STATUS.labels(status).inc()
     validated = DocValidated(

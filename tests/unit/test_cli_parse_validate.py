@@ -163,3 +163,27 @@ def test_validate_reads_the_fee_decimals_setting_from_the_environment(tmp_path):
     strict = json.loads(nianbao("validate", str(f), env_extra={"NIANBAO_FEE_DECIMALS": "2"}).stdout)
     assert "V-005" not in [x["rule"] for x in default["findings"]]
     assert "V-005" in [x["rule"] for x in strict["findings"]]
+
+
+def test_validate_of_a_logo_picture_exits_2_as_not_a_report(tmp_path):
+    from tests.findings_corpus.builder import png
+
+    for name, data in (("logo.png", png((20, 20))), ("qr.png", png((210, 210), pattern=True))):
+        path = tmp_path / name
+        path.write_bytes(data)
+        proc = nianbao("validate", str(path))
+        assert proc.returncode == 2, proc.stdout
+        assert "too small to be a report" in proc.stderr
+
+
+def test_validate_of_a_scanned_report_says_needs_ocr_and_exits_3(tmp_path):
+    from nianbao.samples.synth import synth_report
+    from tests.findings_corpus.builder import scanned_pdf
+
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(scanned_pdf(synth_report("2021", 1)))
+    proc = nianbao("validate", str(path))
+    out = json.loads(proc.stdout)
+    assert proc.returncode == 3 and "needs OCR" in proc.stderr
+    assert out["status"] == "needs_ocr"
+    assert [f["rule"] for f in out["findings"]] == ["S-006"]

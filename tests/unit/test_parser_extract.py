@@ -9,6 +9,7 @@ from nianbao.samples.synth import synth_report
 from services.parser.document import Grid
 from services.parser.extract import Limits, extract
 from shared.errors import TooLarge, UnreadableDocument
+from tests.findings_corpus.builder import png
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ def test_xlsx_is_dispatched_to_the_sheet_reader(report):
 
 
 def test_images_are_image_only_documents():
-    doc = extract(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, content_type="image/png")
+    doc = extract(png((1240, 1754)), content_type="image/png")
     assert (doc.kind, doc.image_only, doc.blocks) == ("image", True, [])
 
 
@@ -85,3 +86,11 @@ def test_an_extension_that_lies_is_noted(report):
     doc = extract(render_html(report), source_url="http://x.gov.cn/P020220128.doc?id=1")
     assert "URL ends in .doc but the bytes are html" in doc.notes
     assert not extract(render_html(report), source_url="http://x.gov.cn/t20220128_1.shtml").notes
+
+
+def test_a_picture_too_small_to_hold_a_report_is_not_a_report():
+    from shared.errors import NotAReport
+
+    for size in ((20, 20), (210, 210), (120, 40)):
+        with pytest.raises(NotAReport, match="too small to be a report"):
+            extract(png(size), content_type="image/png")

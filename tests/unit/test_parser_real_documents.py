@@ -6,6 +6,7 @@ import pytest
 
 from services.parser import parse
 from shared.errors import NotAReport
+from tests.findings_corpus.builder import png
 
 SHANGHAI_2019 = """<html><head><meta charset="utf-8"><title>2019年上海市某某局政府信息公开工作年度报告_上海市人民政府</title></head>
 <body><div class="nav">首页 &gt; 政府信息公开 &gt; 政府信息公开年报</div><div class="article">
@@ -171,7 +172,7 @@ def test_pages_that_are_not_reports_raise_not_a_report(page):
 
 
 def test_an_image_is_a_report_with_image_modality_and_an_image_only_note():
-    r = parse(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png")
+    r = parse(png((1240, 1754)), content_type="image/png")
     assert r.source_modality == "image"
     assert [n.code for n in r.notes] == ["image_only"]
     assert r.tables == {"active_disclosure": None, "applications": None, "review_litigation": None}

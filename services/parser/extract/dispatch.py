@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from services.parser.document import Document, Paragraph
 from services.parser.extract import sniff as sniffing
 from services.parser.extract.encoding import charset_from_content_type, decode
-from shared.errors import TooLarge, UnreadableDocument
+from shared.errors import NotAReport, TooLarge, UnreadableDocument
 
 try:
     from services.parser.extract.textgrid import text_blocks
@@ -130,6 +130,13 @@ def _dispatch(kind: str, data: bytes, content_type: str | None, limits: Limits) 
 
         return extract_legacy(data, kind, limits)
     if kind in sniffing.IMAGE_KINDS:
+        from services.parser.extract.pictures import too_small_for_a_report
+
+        small = too_small_for_a_report(data)
+        if small is not None:  # a logo, QR code or icon: a picture, not a report
+            raise NotAReport(
+                f"{kind} picture of {small[0]}×{small[1]} px: too small to be a report"
+            )
         return Document(kind="image", image_only=True, notes=[f"{kind} image: tables need OCR"])
     if kind == "zip":
         raise UnreadableDocument(

@@ -29,3 +29,43 @@ def pictures_only(blocks: list[Block], images: int) -> str | None:
     ):
         return f"{images} pictures and the report's sections, but no table and no table labels in the text"
     return None
+
+
+# A picture smaller than this on its short or long side cannot hold a page of report text or a
+# table: a logo, an icon, a QR code, a tracking pixel. (A phone photo or a scan of one page is
+# ≥ 600 px across; a screenshot of a table ≥ 400 px wide.)
+MIN_REPORT_SIDE = 300
+MIN_REPORT_LONG_SIDE = 400
+
+
+def picture_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG, GIF, BMP or JPEG header; None when it cannot be told."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    if data[:2] == b"BM" and len(data) >= 26:
+        return int.from_bytes(data[18:22], "little"), abs(
+            int.from_bytes(data[22:26], "little", signed=True)
+        )
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(data) and data[i] == 0xFF:
+            marker, length = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                return int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(
+                    data[i + 5 : i + 7], "big"
+                )
+            i += 2 + length
+    return None
+
+
+def too_small_for_a_report(data: bytes) -> tuple[int, int] | None:
+    """The picture's size when it is too small to be a report (logo, QR code, icon), else None."""
+    size = picture_size(data)
+    if size is None:
+        return None
+    short, long_ = sorted(size)
+    if short < MIN_REPORT_SIDE or long_ < MIN_REPORT_LONG_SIDE:
+        return size
+    return None
