@@ -183,6 +183,12 @@ _S002_NOTES = {
 }
 
 
+def _is_subtotal(path: str) -> bool:
+    """The provincial T3 variant's subtotals: a known layout whose cells T3-002/T3-003 check."""
+    _, row, col = path.split(".", 2)
+    return row.startswith("subtotal_") or col == "legal_person_subtotal"
+
+
 def notes(
     report: ParsedReport, missing_by_table: dict[str, list[str]] | None = None
 ) -> list[Finding]:
@@ -227,13 +233,14 @@ def notes(
                 tags=["unsure"],
             )
         )
-    if report.extra_cells:
-        shown = ", ".join(f"{p}={c.raw.strip() or c.kind}" for p, c in report.extra_cells.items())
+    extra = {p: c for p, c in report.extra_cells.items() if not _is_subtotal(p)}
+    if extra:
+        shown = ", ".join(f"{p}={c.raw.strip() or c.kind}" for p, c in extra.items())
         out.append(
             finding(
                 "S-002",
                 f"cells outside the format, kept apart: {shown}",
-                list(report.extra_cells),
+                list(extra),
                 tags=["extra_cell"],
             )
         )

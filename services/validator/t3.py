@@ -205,6 +205,57 @@ def t3_007_copy_paste(report: ParsedReport) -> list[Finding]:
     return []
 
 
+_SUBTOTAL_GROUPS = {
+    "subtotal_denied": "denied_",
+    "subtotal_unable": "unable_",
+    "subtotal_not_processed": "not_processed_",
+    "subtotal_other": "other_",
+}
+LEGAL_PERSON = PARTS[1:]  # the five columns under 法人或其他组织
+
+
+def _number(report: ParsedReport, row: str, col: str) -> float | None:
+    cell = ((report.tables.get(T) or {}).get(row) or {}).get(col)
+    return cell.value if cell is not None and cell.kind == "number" else None
+
+
+def subtotals(report: ParsedReport) -> list[Finding]:
+    """The provincial variant's subtotals, kept in extra_cells, against what they sum: the
+    「法人或其他组织小计」 column = the five legal-person columns (T3-002, a row total); a group's
+    小计 row = its items (T3-003, a results sum). Checked only when every addend is a number."""
+    out: list[Finding] = []
+    for path, cell in report.extra_cells.items():
+        table, row, col = path.split(".")
+        if table != T or cell.kind != "number" or cell.value is None:
+            continue
+        if col == "legal_person_subtotal":
+            parts = [_number(report, row, c) for c in LEGAL_PERSON]
+            paths = [cell_path(T, row, c) for c in LEGAL_PERSON]
+            rule, what = "T3-002", f"row {row}: 法人或其他组织小计"
+        elif row in _SUBTOTAL_GROUPS:
+            items = [
+                r for r in result_rows(report.format_version) if r.startswith(_SUBTOTAL_GROUPS[row])
+            ]
+            parts = [_number(report, r, col) for r in items]
+            paths = [cell_path(T, r, col) for r in items]
+            rule, what = "T3-003", f"column {col}: {row} (小计 row)"
+        else:
+            continue
+        if not parts or any(p is None for p in parts):
+            continue
+        summed = sum(parts)  # type: ignore[arg-type]
+        if abs(summed - cell.value) > 1e-9:
+            out.append(
+                finding(
+                    rule,
+                    f"{what} = {fmt(cell.value)} but its parts sum to {fmt(summed)}",
+                    [path, *paths],
+                    tags=["subtotal"],
+                )
+            )
+    return out
+
+
 def check(report: ParsedReport) -> list[Finding]:
     if not report.tables.get(T) or report.format_version not in SCHEMAS:
         return []
@@ -213,6 +264,7 @@ def check(report: ParsedReport) -> list[Finding]:
         *by_rule["T3-001"],
         *by_rule["T3-002"],
         *by_rule["T3-003"],
+        *subtotals(report),
         *t3_006_fees(report),
         *t3_007_copy_paste(report),
     ]

@@ -863,3 +863,22 @@ def test_an_unknown_line_closes_a_row_short_of_values():
     )
     r = from_text(text)
     assert values(r.tables["applications"], "new_received") == [120, 7, 0, 0, 3, 1, "missing"]
+
+
+def test_the_provincial_t3_variant_maps_zongji_to_total_and_keeps_subtotals_apart():
+    """28 rows × 8 columns: a 「法人或其他组织小计」 column after 其他 and a 小计 row under
+    （三）（四）（五）. 总计 is the total; the subtotals are extra cells, never a national cell."""
+    from services.parser.api import parse
+    from tests.findings_corpus.builder import base
+    from tests.findings_corpus.classes import provincial_t3
+
+    r = base("2021", 61)
+    got = parse(provincial_t3(r).encode(), content_type="text/html")
+    t3, want = got.tables["applications"], r.tables["applications"]
+    assert {k: {c: x.value for c, x in v.items()} for k, v in t3.items()} == {
+        k: {c: x.value for c, x in v.items()} for k, v in want.items()
+    }
+    legal = sum(want["new_received"][c].value for c in list(want["new_received"])[1:6])
+    assert got.extra_cells["applications.new_received.legal_person_subtotal"].value == legal
+    denied = sum(want[k]["total"].value for k in want if k.startswith("denied_"))
+    assert got.extra_cells["applications.subtotal_denied.total"].value == denied

@@ -134,3 +134,26 @@ def test_t3_007_notes_applications_without_any_result_or_carry_over():
                 put(r, f"applications.{row}.{c}", 0)
     [f] = only(check(r), "T3-007")
     assert "31 applications" in f.message
+
+
+def test_provincial_subtotals_are_checked_against_their_parts():
+    from shared.report import Cell
+
+    r = consistent_report("2021")
+    t3 = r.tables["applications"]
+    legal = sum(t3["granted"][c].value for c in list(t3["granted"])[1:6])
+    denied = sum(t3[k]["natural_person"].value for k in t3 if k.startswith("denied_"))
+    r.extra_cells = {
+        "applications.granted.legal_person_subtotal": Cell(
+            value=legal, raw=str(legal), kind="number"
+        ),
+        "applications.subtotal_denied.natural_person": Cell(
+            value=denied, raw=str(denied), kind="number"
+        ),
+    }
+    assert [f for f in check(r) if "subtotal" in f.tags] == []
+    r.extra_cells["applications.subtotal_denied.natural_person"] = Cell(
+        value=denied + 1, raw=str(denied + 1), kind="number"
+    )
+    [f] = [f for f in check(r) if "subtotal" in f.tags]
+    assert f.rule == "T3-003" and f.cells[0] == "applications.subtotal_denied.natural_person"

@@ -108,6 +108,9 @@ class _State:
     t4_first: int | None = None
     started: bool = False  # a caption, header row or grid of the current table has been seen
     text_rows: set[str] = field(default_factory=set)  # rows filled from inexact (text) sources
+    t3_subtotal: bool = (
+        False  # the provincial T3 variant: a 「法人或其他组织小计」 column after 其他
+    )
 
 
 def _filled(row: dict[str, Cell]) -> bool:
@@ -364,7 +367,7 @@ class TableReader:
             return True
         if "勾稽" in label_text or label_text.startswith("申请人情况"):
             self._flush_pending(st)
-            st.ctx, st.t3_group = "T3", None
+            st.ctx, st.t3_group, st.t3_subtotal = "T3", None, False
             st.t3.seen = True
             st.pending_labels.clear()
             return True
@@ -375,6 +378,8 @@ class TableReader:
             st.ctx = "T3"
             st.t3.seen = True
             st.pending_labels.clear()
+            if any(w.endswith("小计") for w in words):
+                st.t3_subtotal = True  # provincial variant: 28 rows × 8 columns
             return True
         if not seg.values and (
             len(words & _T4_HEADER_WORDS) >= 2
@@ -414,6 +419,12 @@ class TableReader:
             if g:
                 st.t3_group = g
         key = self._match_t3(st, seg)
+        if key is None and seg.values and seg.labels and core(seg.labels[-1]).endswith("小计"):
+            if st.t3_group in ("denied", "unable", "not_processed", "other"):
+                # a subtotal row of the provincial variant: kept apart (extra cells) and checked
+                vals = self._split_subtotal(st, f"subtotal_{st.t3_group}", seg.values, seg.exact)
+                self._extra_row(st, "applications", f"subtotal_{st.t3_group}", T3_COLS, vals)
+                return
         if key is None:
             if seg.values and self._is_single_other(seg):
                 self._single_other(st, seg)
@@ -596,11 +607,28 @@ class TableReader:
     ) -> None:
         table = st.t2 if ctx == "T2" else st.t3
         table.seen = True
+        if ctx == "T3":
+            values = self._split_subtotal(st, key, values, exact)
         self._assign(st, table, key, self._cols(ctx, key), values, exact, text=text)
         if ctx == "T3":
             st.last_t3_row = key
             if key == "carried_over_out":
                 st.t3_group = None
+
+    @staticmethod
+    def _split_subtotal(st: _State, key: str, values: list[str], exact: bool) -> list[str]:
+        """Provincial T3 rows carry 8 values: the 「法人或其他组织小计」 (after 其他) is kept as the
+        extra cell `applications.<row>.legal_person_subtotal` and the 7 national columns remain."""
+        if not st.t3_subtotal:
+            return values
+        vals = list(values) if exact else [v for v in values if clean(v)]
+        while len(vals) > len(T3_COLS) + 1 and not clean(vals[-1]):
+            vals.pop()
+        if len(vals) != len(T3_COLS) + 1:
+            return values
+        sub = vals.pop(len(T3_COLS) - 1)
+        st.extra[cell_path("applications", key, "legal_person_subtotal")] = parse_cell(sub)
+        return vals
 
     def _unmatched_values(self, st: _State, table: str, seg: Segment) -> None:
         pr = st.pending_row
@@ -659,12 +687,20 @@ class TableReader:
         )
 
     def _extra_row(
-        self, st: _State, table: str, key: str, cols: tuple[Label, ...], seg: Segment
+        self,
+        st: _State,
+        table: str,
+        key: str,
+        cols: tuple[Label, ...],
+        seg: Segment | list[str],
     ) -> None:
-        vals = seg.values if seg.exact else [v for v in seg.values if clean(v)]
+        if isinstance(seg, Segment):
+            vals = seg.values if seg.exact else [v for v in seg.values if clean(v)]
+        else:
+            vals = seg
         for col, raw in zip(cols, vals, strict=False):
             st.extra[cell_path(table, key, col.key)] = parse_cell(raw)
-        if key != "other_handling":
+        if key != "other_handling" and not key.startswith("subtotal_"):
             st.notes.append(
                 ParseNote(
                     "unknown_row",
