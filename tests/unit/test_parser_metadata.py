@@ -168,3 +168,15 @@ def test_a_title_split_after_the_year_is_joined():
 def test_metadata_never_comes_from_a_file_name(container):
     md = md_of("　", title=container)
     assert md.title is None and md.agency_name is None
+
+
+def test_crawler_header_lines_never_leak_into_the_agency():
+    md = md_of(
+        "标题: 温州市鹿城区经济和信息化局2022年政府信息公开工作年度报告",
+        "发布机构: ",
+        "来源：http://www.lucheng.gov.cn/art/2023/1/12/art_1229_5542.html",
+        "栏目：政府信息公开年报",
+        "一、总体情况",
+    )
+    assert md.agency_name == "温州市鹿城区经济和信息化局" and md.report_year == 2022
+    assert md.page_agency is None

@@ -42,8 +42,11 @@ _PUBLISH = re.compile(
 )
 _ISO = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 _PAGE_AGENCY = re.compile(
-    r"(?:信息来源|发布机构|来源|发文机关|发布单位)[:：]\s*([^\s|｜:：,，]{2,40})"
+    r"(?:信息来源|发布机构|来源|发文机关|发布单位)[:：][ \t\u3000]*([^\s|｜:：,，]{2,40})"
 )
+# a crawler's saved copy starts with header lines: 「标题: …」「发布机构: 」「来源：http://…」「栏目：…」
+_HEADER_KEY = re.compile(r"^(?:标题|题目|题名|文章标题|名称|title)[:：]\s*", re.I)
+_NOT_AN_AGENCY = re.compile(r"^(?:https?|www\.|栏目|来源|发布|标题|信息来源)", re.I)
 _NOTICE = re.compile(
     r"((?:国办|国务院办公厅|国务院|国办公开办)[\u4e00-\u9fff]{0,6}?[函发令字])\s*[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*(\d{1,4})\s*号"
 )
@@ -76,6 +79,7 @@ class Metadata:
 
 def _clean_title(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).strip().lstrip("#").strip()
+    t = _HEADER_KEY.sub("", t)
     t = _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGITS), t)
     return _WS.sub("", t)
 
@@ -210,8 +214,10 @@ def find_page_agency(text: str, container: str | None) -> str | None:
         return container.strip() or None
     head = nfkc(text[:5000])
     start = _first(head, _PAGE_AGENCY_WORDS)
-    m = _PAGE_AGENCY.search(head, start) if start >= 0 else None
-    return m.group(1) if m else None
+    for m in _PAGE_AGENCY.finditer(head, start) if start >= 0 else ():
+        if not _NOT_AN_AGENCY.match(m.group(1)):
+            return m.group(1)
+    return None
 
 
 def find_notices(text: str) -> list[str]:
