@@ -882,3 +882,14 @@ def test_the_provincial_t3_variant_maps_zongji_to_total_and_keeps_subtotals_apar
     assert got.extra_cells["applications.new_received.legal_person_subtotal"].value == legal
     denied = sum(want[k]["total"].value for k in want if k.startswith("denied_"))
     assert got.extra_cells["applications.subtotal_denied.total"].value == denied
+
+
+def test_short_text_in_a_data_column_is_the_cells_text_not_a_row_label():
+    from nianbao.samples.render import render_html
+    from services.parser.api import parse
+    from tests.findings_corpus.builder import base, put
+
+    r = base("2021", 1)
+    put(r, "active_disclosure.administrative_coercion.decisions", "见附件")
+    cell = parse(render_html(r)).tables["active_disclosure"]["administrative_coercion"]["decisions"]
+    assert (cell.kind, cell.raw, cell.value) == ("text", "见附件", None)

@@ -289,16 +289,25 @@ class TableReader:
                     return j
         return None
 
-    @staticmethod
-    def _exact_segments(cells: list[str | None], first_data: int) -> list[Segment]:
+    def _exact_segments(self, cells: list[str | None], first_data: int) -> list[Segment]:
         head = [c for c in cells[:first_data] if c is not None and clean(c)]
         tail = [c for c in cells[first_data:] if c is not None]
         if any(is_value_like(c) for c in head) or any(
-            clean(c) and not is_value_like(c) for c in tail
+            clean(c) and not is_value_like(c) and not self._text_value(c) for c in tail
         ):
             # the row does not follow the header's columns: fall back to reading it in order
             return split_cells([c for c in cells if c is not None], exact=True)
         return [Segment(head, tail, True)]
+
+    def _text_value(self, cell: str) -> bool:
+        """Short text in a data column (「见附件」「详见说明」) is the cell's text value (V-006),
+        unless it names a row, a group or a header (then the row does not follow the header)."""
+        c = core(cell)
+        if not c or len(c) > 8 or _CAPTION.search(c) or c in _T3_HEADER_WORDS | _T4_HEADER_WORDS:
+            return False
+        if self._group_of(cell) or self.t4_group_index.exact(cell):
+            return False
+        return self.t2_index.match(cell) is None and self.t3_index.match(cell) is None
 
     # --- segments -------------------------------------------------------------------------
 
