@@ -98,3 +98,13 @@ def test_unglue_leaves_prose_numbers_alone():
 def test_a_lone_indented_line_is_a_paragraph_not_a_table():
     blocks = text_blocks("\t某某局2021年政府信息公开工作年度报告\n\n一、总体情况\n")
     assert blocks == [Paragraph("某某局2021年政府信息公开工作年度报告"), Paragraph("一、总体情况")]
+
+
+def test_a_dash_only_header_row_of_a_pipe_table_is_a_separator_not_na_values():
+    from services.parser.document import Grid
+
+    blocks = text_blocks(
+        "| 信息内容 | 本年处理决定数量 |\n| - | - |\n| 行政许可 | 12 |\n| 行政强制 | - |\n"
+    )
+    [grid] = [b for b in blocks if isinstance(b, Grid)]
+    assert grid.rows == [["信息内容", "本年处理决定数量"], ["行政许可", "12"], ["行政强制", "-"]]

@@ -27,12 +27,19 @@ _GLUED_MARKER = re.compile(
     r"(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|第二十条|\d{1,2}[.．、][^\d])"
 )
 _MD_SEP = re.compile(r"^\s*\|?\s*:?-{2,}")
+_DASH_CELL = re.compile(r"^:?[-—－]+:?$")
 _MAX_CONTINUATION = 40  # a wrapped cell fragment is short; longer lines are new paragraphs
 
 
 def _is_pipe_line(line: str) -> bool:
     bars = line.count("|")
     return bars >= 2 or (bars == 1 and line.rstrip().endswith("|"))
+
+
+def _dash_row(cells: list[str]) -> bool:
+    """`| - | - |` as a table's first or second line: a header rendered as dashes (a separator),
+    not a row of NA values (those come after a label or among the data rows)."""
+    return bool(cells) and all(_DASH_CELL.match(c) for c in cells)
 
 
 def _pipe_cells(line: str) -> list[str]:
@@ -184,8 +191,9 @@ def text_blocks(text: str) -> list[Block]:
                 if "\t" in ln or ln.strip():
                     if not _is_pipe_line(ln):
                         break
-                    if not _MD_SEP.match(ln):
-                        rows.append(_pipe_cells(ln))
+                    cells = _pipe_cells(ln)
+                    if not _MD_SEP.match(ln) and not (len(rows) <= 1 and _dash_row(cells)):
+                        rows.append(cells)
                 i += 1
             blocks.append(Grid(rows=rows, exact=False))
             continue
