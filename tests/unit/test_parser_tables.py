@@ -893,3 +893,34 @@ def test_short_text_in_a_data_column_is_the_cells_text_not_a_row_label():
     put(r, "active_disclosure.administrative_coercion.decisions", "见附件")
     cell = parse(render_html(r)).tables["active_disclosure"]["administrative_coercion"]["decisions"]
     assert (cell.kind, cell.raw, cell.value) == ("text", "见附件", None)
+
+
+def test_damaged_sub_item_labels_are_read_by_number_position_and_likeness():
+    """A character lost (「补正后申请内容不明确」), a stacked group character glued on and the end cut
+    (「度2.重复申」): the row is still the one its number under the group names."""
+    from nianbao.samples.render import render_text
+    from services.parser.api import parse
+    from tests.findings_corpus.builder import base
+
+    r = base("2021", 41)
+    text = render_text(r, "tabs")
+    for a, b in (
+        ("3.补正后申请内容仍不明确", "3.补正后申请内容不明确"),
+        ("2.重复申请", "度2.重复申"),
+        ("4.无正当理由大量反复申请", "办4.无正当理由大量反复申"),
+    ):
+        text = text.replace(a, b, 1)
+    got = parse(text.encode()).tables["applications"]
+    for row in ("unable_still_unclear", "not_processed_repeat", "not_processed_excessive"):
+        assert {c: x.value for c, x in got[row].items()} == {
+            c: x.value for c, x in r.tables["applications"][row].items()
+        }
+
+
+def test_a_label_like_no_sub_item_of_its_group_stays_unmatched():
+    from services.parser.read.tables import TableReader, _State, _Table
+
+    reader = TableReader("2021")
+    st = _State(reader.schema, _Table("a", {}), _Table("applications", {}), _Table("c", {}))
+    st.t3_group = "not_processed"
+    assert reader._damaged_t3_label(st, "9.本机关自行决定事项") is None

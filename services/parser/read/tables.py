@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from services.parser.document import Document, Grid, Paragraph
 from services.parser.read.cells import clean, is_value_like, parse_cell
@@ -74,6 +75,7 @@ _PAGE_MARK = re.compile(
     r"^(?:[-—－–]\s*\d{1,4}\s*[-—－–]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4})$"
 )
 _FIRST_T3_ROW = re.compile(r"^(?:一[、.])?本年新收政府信息公开申请")
+_ITEM_NUMBER = re.compile(r"(\d{1,2})[.、](?!\d)")  # 「2.」 of a T3 sub-item, after NFKC
 _MAX_ROW_LABEL = 80  # normalised characters; longer text in a table context is prose
 _HEADING_TABLE = {"active_disclosure": "T2", "applications": "T3", "review_litigation": "T4"}
 
@@ -111,6 +113,11 @@ class _State:
     t3_subtotal: bool = (
         False  # the provincial T3 variant: a 「法人或其他组织小计」 column after 其他
     )
+
+
+def _similarity(a: str, b: str) -> float:
+    """How alike two labels are (0…1), character sequence based."""
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
 def _filled(row: dict[str, Cell]) -> bool:
@@ -484,7 +491,44 @@ class TableReader:
                 return "results_total" if seg.values or st.last_t3_row else None
             if last == "其他处理" and self.format == "2021":
                 return None
-        return self._match_row(st, seg, self.t3_index)
+        key = self._match_row(st, seg, self.t3_index)
+        if key is None and seg.labels and seg.values:
+            key = self._damaged_t3_label(st, seg.labels[-1])
+        return key
+
+    def _damaged_t3_label(self, st: _State, label: str) -> str | None:
+        """A sub-item label damaged in print (a character lost, a stacked group character glued
+        on: 「度2.重复申」): its number under the current group, its position after the last row
+        read and a fuzzy match must agree; anything ambiguous stays unmatched (the row is then
+        reported, never guessed)."""
+        group = st.t3_group
+        if group not in ("denied", "unable", "not_processed", "other"):
+            return None
+        items = [r for r in self.schema.t3_rows if r.key.startswith(group + "_")]
+        n = norm(label)
+        m = _ITEM_NUMBER.search(n)
+        text = core(n[m.start() :] if m else n)
+        if len(text) < 3:
+            return None
+        scores = {r.key: _similarity(text, core(r.label)) for r in items}
+        best = max(scores, key=scores.__getitem__)
+        by_number = (
+            items[int(m.group(1)) - 1].key if m and 0 < int(m.group(1)) <= len(items) else None
+        )
+        keys = [r.key for r in self.schema.t3_rows]
+        by_position = None
+        if st.last_t3_row in keys and keys.index(st.last_t3_row) + 1 < len(keys):
+            by_position = keys[keys.index(st.last_t3_row) + 1]
+        runner_up = max((v for k, v in scores.items() if k != best), default=0.0)
+        if by_number is not None and by_number in (by_position, best) and scores[by_number] >= 0.5:
+            key = by_number
+        elif scores[best] >= 0.75 and scores[best] - runner_up >= 0.2:
+            key = best
+        else:
+            return None
+        if _filled(st.t3.rows[key]):
+            return None  # that row was read already: this is not it
+        return key
 
     def _single_other(self, st: _State, seg: Segment) -> None:
         """2021 report printing the 2019 single （六）其他处理 row (§7 ex. 19): keep it as extra cells."""
