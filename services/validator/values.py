@@ -201,8 +201,12 @@ def v005_fee_decimals(report: ParsedReport, settings: Settings) -> list[Finding]
 
 def v006_text(report: ParsedReport, cells: Located | None = None) -> list[Finding]:
     cells = located(report) if cells is None else cells
+    # an unreadable cell with a parser note is the parser's doubt, not the document's text:
+    # S-003 reports it (with the note), V-006 would say the same thing twice
     bad = [
-        (cell_path(t, r, c), cell) for t, r, c, cell in cells if cell.kind in ("text", "unreadable")
+        (cell_path(t, r, c), cell)
+        for t, r, c, cell in cells
+        if cell.kind == "text" or (cell.kind == "unreadable" and not cell.note)
     ]
     if not bad:
         return []

@@ -12,10 +12,6 @@ from tests.findings_corpus.score import score, table
 pytestmark = pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) not installed")
 
 
-# issue #19 classes not fixed yet: the targets are measured and must fail until they are
-NOT_YET = pytest.mark.xfail(strict=True, reason="issue #19: classes being fixed")
-
-
 @pytest.fixture(scope="module")
 def docs():
     return build()
@@ -36,7 +32,6 @@ def test_findings_corpus_has_a_document_for_every_class_and_rule(docs):
     assert single_document <= expected, sorted(single_document - expected)
 
 
-@NOT_YET
 def test_findings_corpus_precision_is_at_least_95_percent_overall_and_per_rule(scored):
     assert scored.overall.precision >= 0.95, table(scored) + "\n" + "\n".join(scored.false_alarms)
     low = {
@@ -47,17 +42,14 @@ def test_findings_corpus_precision_is_at_least_95_percent_overall_and_per_rule(s
     assert not low, table(scored) + "\n" + "\n".join(scored.false_alarms)
 
 
-@NOT_YET
 def test_findings_corpus_has_no_error_severity_false_alarm(scored):
     assert scored.error_false_alarms == []
 
 
-@NOT_YET
 def test_findings_corpus_recall_is_100_percent(scored):
     assert scored.misses == []
     assert scored.overall.recall == 1.0
 
 
-@NOT_YET
 def test_findings_corpus_documents_read_their_cells_agency_and_status(scored):
     assert scored.wrong == []

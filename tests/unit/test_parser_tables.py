@@ -924,3 +924,22 @@ def test_a_label_like_no_sub_item_of_its_group_stays_unmatched():
     st = _State(reader.schema, _Table("a", {}), _Table("applications", {}), _Table("c", {}))
     st.t3_group = "not_processed"
     assert reader._damaged_t3_label(st, "9.本机关自行决定事项") is None
+
+
+def test_a_t2_row_short_by_one_with_a_number_printed_apart_is_unsure_never_shifted():
+    from services.parser.api import parse
+    from tests.findings_corpus.classes import class5_t2_two_of_three
+
+    doc = class5_t2_two_of_three()[0]
+    row = parse(doc.data).tables["active_disclosure"]["normative_documents"]
+    assert {c.kind for c in row.values()} == {"unreadable"}
+    assert all(c.value is None and "printed apart" in c.note for c in row.values())
+
+
+def test_seed_000s_short_t2_row_without_a_number_apart_keeps_its_reading(seeds):
+    from services.parser.api import parse
+
+    row = parse(seeds["000_bac61c4872424ad3.txt"]).tables["active_disclosure"][
+        "normative_documents"
+    ]
+    assert (row["issued"].value, row["repealed"].value, row["in_force"].kind) == (1, 2, "missing")

@@ -75,6 +75,8 @@ _PAGE_MARK = re.compile(
     r"^(?:[-—－–]\s*\d{1,4}\s*[-—－–]|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4})$"
 )
 _FIRST_T3_ROW = re.compile(r"^(?:一[、.])?本年新收政府信息公开申请")
+# a number printed on a line of its own with a note: a cell pulled out of its row (PDF text)
+_ANNOTATED = re.compile(r"^(\d+)\s*\(其中[^()]{1,30}\)$")
 _ITEM_NUMBER = re.compile(r"(\d{1,2})[.、](?!\d)")  # 「2.」 of a T3 sub-item, after NFKC
 _MAX_ROW_LABEL = 80  # normalised characters; longer text in a table context is prose
 _HEADING_TABLE = {"active_disclosure": "T2", "applications": "T3", "review_litigation": "T4"}
@@ -110,6 +112,7 @@ class _State:
     t4_first: int | None = None
     started: bool = False  # a caption, header row or grid of the current table has been seen
     text_rows: set[str] = field(default_factory=set)  # rows filled from inexact (text) sources
+    annotated: list[str] = field(default_factory=list)  # 「22（其中修订16件）」 printed apart
     t3_subtotal: bool = (
         False  # the provincial T3 variant: a 「法人或其他组织小计」 column after 其他
     )
@@ -219,6 +222,10 @@ class TableReader:
         if _PAGE_MARK.match(text.strip()):
             return  # page number of a PDF page inside a table: never a value
         n = norm_line(text)
+        m = _ANNOTATED.match(n)
+        if m and st.ctx in (None, "T2"):
+            st.annotated.append(m.group(1))
+            return
         if st.ctx is None and not _CAPTION.match(n) and "勾稽" not in n:
             # outside a table only a caption or the T3 corner note opens one; prose stays prose
             if not self._opens_table(n):
@@ -662,11 +669,32 @@ class TableReader:
         table.seen = True
         if ctx == "T3":
             values = self._split_subtotal(st, key, values, exact)
+        elif st.annotated and not exact and self._short_by_one(ctx, key, values):
+            self._unsure_row(st, key, values)
+            return
         self._assign(st, table, key, self._cols(ctx, key), values, exact, text=text)
         if ctx == "T3":
             st.last_t3_row = key
             if key == "carried_over_out":
                 st.t3_group = None
+
+    def _short_by_one(self, ctx: str, key: str, values: list[str]) -> bool:
+        return ctx == "T2" and len([v for v in values if clean(v)]) == len(self._cols(ctx, key)) - 1
+
+    def _unsure_row(self, st: _State, key: str, values: list[str]) -> None:
+        """A T2 row one value short while a number was printed apart with a note
+        (「22（其中修订16件）」): which column the values belong to is not certain, so none of
+        them is placed — the cells say so (kind unreadable, a note), never a shifted number."""
+        shown = " ".join(v for v in values if clean(v))
+        apart = st.annotated.pop(0)
+        row = st.t2.rows[key]
+        for col in row:
+            row[col] = Cell(
+                raw=shown,
+                kind="unreadable",
+                note=f"row printed with {shown!r} and {apart} printed apart; column unsure",
+            )
+        st.text_rows.add(f"active_disclosure.{key}")
 
     @staticmethod
     def _split_subtotal(st: _State, key: str, values: list[str], exact: bool) -> list[str]:
