@@ -83,6 +83,7 @@ class Finding(msgspec.Struct, omit_defaults=True):
     message: str
     cells: list[str] = []
     tags: list[str] = []  # e.g. due_to_blank, source_modality=image
+    message_zh: str = ""  # the same finding in Chinese, cells named by the format's labels
 
 
 def status_of(findings: list[Finding], report: ParsedReport | None = None) -> Status:

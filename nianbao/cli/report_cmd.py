@@ -33,6 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the findings' messages in the table (JSON carries both)",
+    )
+    parser.add_argument(
         "--no-link", action="store_true", help="don't ask the object store for a download link"
     )
     parser.add_argument(
@@ -73,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
             report = await store.get_report(matches[0])
         if not args.no_link:
             report["download_url"] = await download_link(args, report["object_key"])
-        print(to_json(report)) if args.json else print_report(report)
+        with_zh(report)
+        print(to_json(report)) if args.json else print_report(report, getattr(args, "lang", "en"))
         return EXIT_OK
 
     return with_store(args, work)
@@ -104,7 +111,16 @@ def _order(table: str, fmt: str, rows: dict) -> tuple[list[str], list[str]]:
     return row_keys, col_keys
 
 
-def print_report(report: dict) -> None:
+def with_zh(report: dict) -> None:
+    """Every finding gets `message_zh` (findings stored before it existed are given one here)."""
+    from shared.findings_zh import message_zh
+
+    for f in report.get("findings", []):
+        if not f.get("message_zh"):
+            f["message_zh"] = message_zh(f["rule"], f["message"], f.get("cells") or [])
+
+
+def print_report(report: dict, lang: str = "en") -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -113,10 +129,12 @@ def print_report(report: dict) -> None:
         report["status"], "white"
     )
     console.print(f"[bold]{escape_markup(report.get('title') or report['doc_id'])}[/bold]")
-    for key in ("doc_id", "version", "agency", "year", "format", "level", "division_code", "publish_date",
+    shown = {**report, "agency": report.get("agency_name") or report.get("agency"),
+             "portal": report.get("agency") or report.get("portal")}  # fmt: skip
+    for key in ("doc_id", "version", "agency", "portal", "year", "format", "level", "division_code", "publish_date",
                 "url", "object_key", "parser_version", "validator_version", "download_url"):  # fmt: skip
-        if report.get(key) not in (None, ""):
-            console.print(f"  [dim]{key:18}[/dim] {escape_markup(str(report[key]))}")
+        if shown.get(key) not in (None, ""):
+            console.print(f"  [dim]{key:18}[/dim] {escape_markup(str(shown[key]))}")
     console.print(
         f"  [dim]{'status':18}[/dim] [{style}]{report['status']}[/]  ({len(report['findings'])} findings)"
     )
@@ -139,7 +157,9 @@ def print_report(report: dict) -> None:
             table.add_row(
                 f["rule"],
                 f["severity"],
-                escape_markup(f["message"]),
+                escape_markup(
+                    f.get("message_zh") or f["message"] if lang == "zh" else f["message"]
+                ),
                 escape_markup(", ".join(f["cells"])),
             )
         console.print(table)

@@ -131,7 +131,8 @@ def print_hits(hits: list[dict], facets: dict | None) -> None:
 
     console = Console()
     table = Table(title=f"{len(hits)} report(s)", show_lines=False)
-    for name in ("doc", "year", "agency", "status", "findings", "title / snippet"):
+    # the agency that wrote the report (its title), and the registry's name as the portal
+    for name in ("doc", "year", "agency", "portal", "status", "findings", "title / snippet"):
         table.add_column(name, overflow="fold")
     style = {"valid": "green", "warnings": "yellow", "invalid": "red"}
     for h in hits:
@@ -141,7 +142,8 @@ def print_hits(hits: list[dict], facets: dict | None) -> None:
         table.add_row(
             h["doc_id"][:12],
             str(h.get("year") or "?"),
-            h.get("agency") or "?",
+            h.get("agency_name") or h.get("agency") or "?",
+            h.get("agency") if h.get("agency") != h.get("agency_name") else "",
             f"[{style.get(h['status'], 'white')}]{h['status']}[/]",
             str(h.get("n_findings", "")),
             text,

@@ -14,6 +14,7 @@ import sys
 
 from nianbao.cli.parse_cmd import EXIT_OK, dump, fail, load_report
 from shared.errors import NianbaoError
+from shared.findings_zh import message_zh
 from shared.report import Finding, ParsedReport, status_of
 
 EXIT_NEEDS_OCR = 3
@@ -33,6 +34,7 @@ def finding_json(f: Finding) -> dict[str, object]:
         "rule": f.rule,
         "severity": f.severity,
         "message": f.message,
+        "message_zh": f.message_zh or message_zh(f.rule, f.message, f.cells),
         "cells": list(f.cells),
         "tags": list(f.tags),
     }

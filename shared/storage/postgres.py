@@ -212,7 +212,7 @@ class PostgresSearchStore:
         if text:
             args.append(text)
             where += f" AND r.tsv @@ plainto_tsquery('simple', ${len(args)})"
-        return f"SELECT r.doc_id, r.year, r.agency, r.status, r.format FROM reports r WHERE true {where}"
+        return f"SELECT r.doc_id, r.year, COALESCE(r.agency_name, r.agency) AS agency, r.status, r.format FROM reports r WHERE true {where}"
 
     async def facets(self, query: str = "", **filters: Any) -> dict[str, dict]:
         args: list[Any] = []
@@ -257,7 +257,7 @@ class PostgresSearchStore:
         group = q.check_group_by(group_by)
         args: list[Any] = [table, row, col]
         where = _where(q.check_filters(filters), args)
-        key = f"r.{group}" if group else "'all'"
+        key = q.group_column(group) if group else "'all'"
         sql = (
             f"SELECT {key} AS k, count(*) AS reports, count(c.value) AS numbers, sum(c.value) AS total"
             " FROM reports r LEFT JOIN cells c ON c.doc_id = r.doc_id"

@@ -185,6 +185,17 @@ def check_filters(filters: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# `--group-by agency` and the agency facet count the agency that wrote the report (its title's
+# agency_name); the registry's name (`agency`, the portal's agency, also the cross-year key)
+# only stands in when the document names none
+AGENCY_SHOWN = "COALESCE(r.agency_name, r.agency)"
+
+
+def group_column(group: str) -> str:
+    """The SQL expression a checked group-by name groups on."""
+    return AGENCY_SHOWN if group == "agency" else f"r.{group}"
+
+
 def check_group_by(group_by: str | None) -> str | None:
     if group_by is not None and group_by not in GROUP_BYS:
         raise ValueError(f"cannot group by {group_by!r}; choose one of {', '.join(GROUP_BYS)}")

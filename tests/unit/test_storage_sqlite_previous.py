@@ -59,3 +59,15 @@ async def test_the_lookup_uses_the_agency_indexes_not_a_scan_of_the_year(tmp_pat
     )
     conn.close()
     assert "reports_agency_year" in plan and "reports_agency_name_year" in plan
+
+
+async def test_group_by_agency_and_the_agency_facet_show_the_agency_that_wrote_the_report(tmp_path):
+    store = SqliteSearchStore(str(tmp_path / "i.db"))
+    await store.upsert(event("a", 2021, printed="某某县教育局", registry="某某县人民政府"))
+    await store.upsert(event("b", 2021, printed="某某县财政局", registry="某某县人民政府"))
+    await store.upsert(event("c", 2021, printed=None, registry="某某县人民政府"))
+    sums = await store.sum_cells("applications", "new_received", "total", group_by="agency")
+    assert set(sums) == {"某某县教育局", "某某县财政局", "某某县人民政府"}
+    facets = await store.facets(None)
+    assert facets["agency"] == {"某某县教育局": 1, "某某县财政局": 1, "某某县人民政府": 1}
+    await store.close()
