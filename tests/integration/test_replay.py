@@ -30,6 +30,7 @@ from shared.events import REPLAY_HEADER, REPLAY_OF_HEADER, decode
 from shared.runtime.publish import MSG_ID_HEADER
 from shared.runtime.service import Service, StageDeps
 from shared.storage.factory import open_search_store
+from shared.versions import INDEX_SCHEMA_VERSION, PARSER_VERSION, VALIDATOR_VERSION
 from tests.support.replaying import (
     Pipeline,
     publish_synthetic,
@@ -39,6 +40,8 @@ from tests.support.replaying import (
 )
 
 pytestmark = pytest.mark.nats
+
+NEXT_PARSER = str(int(PARSER_VERSION) + 1)  # "a newer parser" for the replay tests
 
 
 def _content(report: dict) -> dict:
@@ -68,7 +71,7 @@ async def test_a_parser_change_replayed_from_doc_fetched_updates_exactly_the_aff
             return report
 
         monkeypatch.setattr(handlers, "parse_bytes", parse_v2)
-        monkeypatch.setattr(handlers, "PARSER_VERSION", "2")
+        monkeypatch.setattr(handlers, "PARSER_VERSION", NEXT_PARSER)
         # inside the dedup window on purpose: the replayed flow must not be swallowed
         dry = await asyncio.to_thread(
             run_cli,
@@ -92,13 +95,15 @@ async def test_a_parser_change_replayed_from_doc_fetched_updates_exactly_the_aff
     assert sorted(after) == sorted(before) and len(after) == 5
     assert after[changed.doc_id]["title"] == before[changed.doc_id]["title"] + "（修订）"
     assert [d for d in after if _content(after[d]) != _content(before[d])] == [changed.doc_id]
-    assert {r["parser_version"] for r in after.values()} == {"2"}
-    assert {r["parser_version"] for r in before.values()} == {"1"}
+    assert {r["parser_version"] for r in after.values()} == {NEXT_PARSER}
+    assert {r["parser_version"] for r in before.values()} == {PARSER_VERSION}
     # five live flows and five replayed ones reached the indexer; every replayed write was a change
     assert len(indexed) == 10 and sum(1 for e in indexed if e.changed) == 10
     # doc.indexed says which code produced what it indexed
-    assert sorted(e.parser_version for e in indexed) == ["1"] * 5 + ["2"] * 5
-    assert {(e.validator_version, e.index_schema_version) for e in indexed} == {("1", "1")}
+    assert sorted(e.parser_version for e in indexed) == [PARSER_VERSION] * 5 + [NEXT_PARSER] * 5
+    assert {(e.validator_version, e.index_schema_version) for e in indexed} == {
+        (VALIDATOR_VERSION, INDEX_SCHEMA_VERSION)
+    }
 
 
 async def test_replaying_unchanged_data_leaves_the_index_byte_identical(
@@ -135,8 +140,8 @@ async def test_reprocess_stale_replays_only_the_reports_of_an_older_parser(
         import nianbao.ops.reprocess as reprocess
         import services.parser.handlers as handlers
 
-        monkeypatch.setattr(handlers, "PARSER_VERSION", "2")
-        monkeypatch.setattr(reprocess, "PARSER_VERSION", "2")
+        monkeypatch.setattr(handlers, "PARSER_VERSION", NEXT_PARSER)
+        monkeypatch.setattr(reprocess, "PARSER_VERSION", NEXT_PARSER)
         # two reports are re-parsed by hand first (by doc id prefix)
         first = await replay(
             p.js,
@@ -147,10 +152,10 @@ async def test_reprocess_stale_replays_only_the_reports_of_an_older_parser(
         await p.idle()
         search = await open_search_store(settings=p.settings)
         try:
-            stale_before = await search.stale("2", "1")
+            stale_before = await search.stale(NEXT_PARSER, VALIDATOR_VERSION)
             plan, results = await reprocess.reprocess_stale(p.js, search)
             await p.idle()
-            stale_after = await search.stale("2", "1")
+            stale_after = await search.stale(NEXT_PARSER, VALIDATOR_VERSION)
             again, _ = await reprocess.reprocess_stale(p.js, search, dry_run=True)
             count = await search.count()
         finally:
