@@ -101,7 +101,9 @@ def run(args: argparse.Namespace) -> int:
     table = Table(
         title=f"Report year {args.year}: " + ", ".join(f"{n} {s}" for s, n in counts.items())
     )
-    for col in ("agency", "division", "level", "kind", "deadline", "status", "published", "url"):
+    for col in (
+        "agency", "division", "level", "kind", "deadline", "status", "published", "basis", "url",
+    ):  # fmt: skip
         table.add_column(col)
     style = {"missing": "red", "late": "yellow", "not_due": "dim", "on_time": "green"}
     for r in shown:
@@ -113,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
             r.deadline,
             f"[{style[r.status]}]{r.status}[/]",
             r.published or "",
+            {"stated_date": "stated", "first_seen": "first seen"}.get(r.basis or "", ""),
             r.url or "",
         )
     # piped output (scripts, CI logs) must not be cut at 80 columns

@@ -51,6 +51,9 @@ class AuditRow(msgspec.Struct, frozen=True):
     found_at: str | None = None  # ISO time nianbao first stored it
     url: str | None = None  # of the earliest report
     title: str | None = None
+    # what `published` rests on: "stated_date" (the CMS / page states it) or "first_seen" (only
+    # when nianbao first stored it — found after the deadline is then not proof of lateness)
+    basis: str | None = None
 
 
 def published_at(s: Sighting) -> datetime:
@@ -94,6 +97,7 @@ def _row(p: Portal, found: list[Sighting], year: int, now: datetime) -> AuditRow
         found_at=datetime.fromtimestamp(first.found_at, UTC).isoformat(timespec="seconds"),
         url=first.url,
         title=first.title,
+        basis="stated_date" if first.published else "first_seen",
     )
 
 

@@ -90,3 +90,16 @@ async def test_sightings_from_state_count_stored_reports_but_not_companions_dupl
     )
     sightings = await sightings_from_state(state, 2025)
     assert [(s.url, s.published) for s in sightings] == [("http://a/1", "2026-03-01")]
+
+
+def test_every_verdict_on_a_found_report_says_its_basis():
+    rows = rows_at(datetime(2026, 6, 1, tzinfo=UTC))
+    assert rows["gov-late"].basis == "stated_date"  # late by the date the page states
+    first_seen = audit(
+        REGISTRY_,
+        [Sighting("gov-ok", 2025, FOUND_AT, "http://a/x", "t")],
+        2025,
+        datetime(2026, 6, 1, tzinfo=UTC),
+    )[0]
+    assert first_seen.basis == "first_seen"  # only seen after the deadline: not proof of lateness
+    assert rows["gov-none"].basis is None  # nothing found, nothing to rest on
