@@ -54,6 +54,7 @@ class CorpusDoc:
     agency_level: str | None = None  # what a portal registry would say
     agency_kind: str | None = None
     lenient: bool = False  # a cell may also be left unread (None) instead of its value
+    source: ParsedReport | None = None  # the report it was rendered from (other renderings)
 
 
 # --- synthetic reports ---------------------------------------------------------------------------
@@ -244,8 +245,44 @@ def _rule(
     name: str, r: ParsedReport, expect: set[str], allow: set[str] = frozenset(), **kw
 ) -> CorpusDoc:
     return CorpusDoc(
-        f"rule {name}", "rule", html(r), HTML, frozenset(expect), frozenset(allow), **kw
+        f"rule {name}",
+        "rule",
+        html(r),
+        HTML,
+        frozenset(expect),
+        frozenset(allow),
+        source=copy.deepcopy(r),
+        **kw,
     )
+
+
+_PAGE_METADATA_RULES = frozenset({"M-002", "M-003"})
+
+
+def other_renderings(docs: list[CorpusDoc]) -> list[CorpusDoc]:
+    """The same planted defects as a PDF and as a TAB text rendition: a rule must fire (and the
+    others stay silent) whatever the document was saved as."""
+    out = []
+    for d in docs:
+        if d.source is None or d.expect & _PAGE_METADATA_RULES:
+            continue  # PDF and text renditions print no 发布日期 / 来源: nothing for M-002/M-003
+        for kind, data, ct in (
+            ("pdf", render_pdf(d.source), PDF),
+            ("text", render_text(d.source, "tabs").encode(), TEXT),
+        ):
+            out.append(
+                CorpusDoc(
+                    f"{d.name} ({kind})",
+                    d.group,
+                    data,
+                    ct,
+                    d.expect,
+                    d.allow,
+                    d.status,
+                    agency=d.agency,
+                )
+            )
+    return out
 
 
 def _rules() -> list[CorpusDoc]:
@@ -445,7 +482,8 @@ def build() -> list[CorpusDoc]:
     """Every document of the corpus (seeds, clean renderings, one per rule, the issue's classes)."""
     from tests.findings_corpus import classes
 
-    return [*_seeds(), *_clean(), *_rules(), *classes.build()]
+    rules = _rules()
+    return [*_seeds(), *_clean(), *rules, *other_renderings(rules), *classes.build()]
 
 
 def clone(r: ParsedReport) -> ParsedReport:

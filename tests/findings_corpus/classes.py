@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html as _html
 
-from nianbao.samples.render import render_html, render_pdf, render_text
+from nianbao.samples.render import render_docx, render_html, render_pdf, render_text
 from shared.report import ParsedReport
 from shared.schema import SCHEMAS, T3_COLS
 from tests.findings_corpus.builder import (
@@ -410,6 +410,16 @@ def class9_t2_narrative() -> list[CorpusDoc]:
 def class10_saved_as() -> list[CorpusDoc]:
     """The portal page printed to PDF or saved as Word (LibreOffice): the cells of the HTML."""
     out = []
+    r = base("2021", 103)
+    out.append(
+        _doc(
+            "class 10: Word document saved as PDF by LibreOffice 2021",
+            office_convert(render_docx(r), ".docx", "pdf"),
+            PDF,
+            cells=cells_of(r),
+            agency=DEPT,
+        )
+    )
     for fmt, seed in (("2021", 101), ("2019", 102)):
         r = base(fmt, seed)
         page = render_html(r, chrome=False)

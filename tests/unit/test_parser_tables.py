@@ -943,3 +943,31 @@ def test_seed_000s_short_t2_row_without_a_number_apart_keeps_its_reading(seeds):
         "normative_documents"
     ]
     assert (row["issued"].value, row["repealed"].value, row["in_force"].kind) == (1, 2, "missing")
+
+
+def test_a_tab_row_with_empty_label_columns_and_a_blank_total_keeps_the_blank_in_place():
+    from nianbao.samples.render import render_text
+    from services.parser.api import parse
+    from shared.report import Cell
+    from tests.findings_corpus.builder import base
+
+    r = base("2021", 1)
+    r.tables["applications"]["granted"]["total"] = Cell(raw="", kind="blank")
+    row = parse(render_text(r, "tabs").encode()).tables["applications"]["granted"]
+    assert row["total"].kind == "blank"
+    assert (
+        row["natural_person"].value == r.tables["applications"]["granted"]["natural_person"].value
+    )
+
+
+def test_a_tab_row_label_followed_by_short_text_is_a_row_with_text_cells():
+    from nianbao.samples.render import render_text
+    from services.parser.api import parse
+    from tests.findings_corpus.builder import base, put
+
+    r = base("2021", 1)
+    put(r, "active_disclosure.administrative_coercion.decisions", "见附件")
+    cell = parse(render_text(r, "tabs").encode()).tables["active_disclosure"][
+        "administrative_coercion"
+    ]["decisions"]
+    assert (cell.kind, cell.raw) == ("text", "见附件")

@@ -118,6 +118,18 @@ class _State:
     )
 
 
+def _without_label_padding(slots: list[str] | None, n_cols: int) -> list[str] | None:
+    """A TAB/pipe row's cells after its label, without the empty label columns a row-spanning
+    group label left at the start (「三、本年度办理结果 | （一）予以公开 | (empty) | 3 | …」), when
+    that leaves exactly one cell per column and the row holds values at all."""
+    if not slots or len(slots) <= n_cols:
+        return slots
+    extra = len(slots) - n_cols
+    if any(clean(c) for c in slots[:extra]) or not any(clean(c) for c in slots[extra:]):
+        return slots
+    return slots[extra:]
+
+
 def _similarity(a: str, b: str) -> float:
     """How alike two labels are (0…1), character sequence based."""
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
@@ -249,7 +261,7 @@ class TableReader:
         if not grid.exact:  # text grids: no header columns, only segments (most text reports)
             for row in grid.rows:
                 for seg in split_cells([c for c in row if c is not None], exact=False):
-                    self._segment(st, seg, row_cells=None)
+                    self._segment(st, self._text_cells(st, seg), row_cells=None)
             return
         width = max((len(r) for r in grid.rows), default=0)
         # a continuation page of the same table (same width) keeps the header's data column
@@ -312,6 +324,19 @@ class TableReader:
             # the row does not follow the header's columns: fall back to reading it in order
             return split_cells([c for c in cells if c is not None], exact=True)
         return [Segment(head, tail, True)]
+
+    def _text_cells(self, st: _State, seg: Segment) -> Segment:
+        """「行政强制 | 见附件」 in a TAB/pipe row: a row label followed only by short text is a row
+        whose cells hold text (V-006), not a label running on."""
+        if seg.values or len(seg.labels) < 2:
+            return seg
+        index = {"T2": self.t2_index, "T3": self.t3_index}.get(st.ctx or "")
+        if index is None or index.exact(seg.labels[0]) is None:
+            return seg
+        rest = seg.labels[1:]
+        if not all(self._text_value(c) for c in rest):
+            return seg
+        return Segment(seg.labels[:1], rest, False, seg.from_text_line, rest)
 
     def _text_value(self, cell: str) -> bool:
         """Short text in a data column (「见附件」「详见说明」) is the cell's text value (V-006),
@@ -644,9 +669,10 @@ class TableReader:
         """Values for a matched row. A text line short of values stays open: in PDF text the
         numbers of a row may continue on the next line, or come after a wrapped label."""
         self._flush_pending(st)
-        if not seg.exact and seg.slots and len(seg.slots) == len(self._cols(ctx, key)):
+        slots = _without_label_padding(seg.slots, len(self._cols(ctx, key)))
+        if not seg.exact and slots and len(slots) == len(self._cols(ctx, key)):
             # a clean pipe/TAB export: one cell per column, so an empty one is a blank in place
-            self._store(st, ctx, key, seg.slots, True, text=True)
+            self._store(st, ctx, key, slots, True, text=True)
             return
         vals = list(seg.values)
         filled = vals if seg.exact else list(filter(clean, vals))
