@@ -83,7 +83,9 @@ class Finding(msgspec.Struct, omit_defaults=True):
     message: str
     cells: list[str] = []
     tags: list[str] = []  # e.g. due_to_blank, source_modality=image
-    message_zh: str = ""  # the same finding in Chinese, cells named by the format's labels
+    # the same finding in Chinese, cells named by the format's labels; filled where findings are
+    # shown (shared/findings_zh.with_zh: `nianbao validate`, `nianbao report`)
+    message_zh: str = ""
 
 
 def status_of(findings: list[Finding], report: ParsedReport | None = None) -> Status:

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             report = await store.get_report(matches[0])
         if not args.no_link:
             report["download_url"] = await download_link(args, report["object_key"])
-        with_zh(report)
+        add_zh_messages(report)
         print(to_json(report)) if args.json else print_report(report, getattr(args, "lang", "en"))
         return EXIT_OK
 
@@ -111,7 +111,7 @@ def _order(table: str, fmt: str, rows: dict) -> tuple[list[str], list[str]]:
     return row_keys, col_keys
 
 
-def with_zh(report: dict) -> None:
+def add_zh_messages(report: dict) -> None:
     """Every finding gets `message_zh` (findings stored before it existed are given one here)."""
     from shared.findings_zh import message_zh
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shared.findings_zh import message_zh
 from shared.report import Finding, Severity
 
 E: Severity = "error"
@@ -90,12 +89,4 @@ def finding(
         if sev == E:
             sev = W
         tag_list.append(DUE_TO_BLANK)
-    cell_list = list(cells)
-    return Finding(
-        rule=rule,
-        severity=sev,
-        message=message,
-        cells=cell_list,
-        tags=tag_list,
-        message_zh=message_zh(rule, message, cell_list),
-    )
+    return Finding(rule=rule, severity=sev, message=message, cells=list(cells), tags=tag_list)
