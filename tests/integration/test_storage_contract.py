@@ -407,3 +407,20 @@ async def test_s3_large_objects_go_up_in_parts_and_read_back_whole(s3_endpoint, 
         assert got == data
     finally:
         await store.close()
+
+
+async def test_group_by_agency_counts_the_agency_that_wrote_the_report(search_store):
+    """The portal registry names one agency (the portal); its departments' reports are grouped
+    under the agencies their titles name."""
+    import msgspec
+
+    for doc, name in (("d1", "甲县教育局"), ("d2", "甲县财政局"), ("d3", "甲县财政局")):
+        e = event(doc, agency=name)
+        e = msgspec.structs.replace(
+            e, fetched=msgspec.structs.replace(e.fetched, agency="甲县人民政府")
+        )
+        await search_store.upsert(e)
+    sums = await search_store.sum_cells("applications", "new_received", "total", group_by="agency")
+    assert {k: v["reports"] for k, v in sums.items()} == {"甲县教育局": 1, "甲县财政局": 2}
+    facets = await search_store.facets("")
+    assert facets["agency"] == {"甲县财政局": 2, "甲县教育局": 1}
