@@ -53,7 +53,7 @@ def validate(
     cells, missing = structure.scan(report)  # one pass over the grid for S-003 and the V rules
     findings = [*structure.check(report, missing), *metadata.check(report, agency_kind)]
     findings += values.check(report, settings, cells)
-    findings += t2.check(report, agency_level)
+    findings += t2.check(report, agency_level, agency_kind)
     findings += t3.check(report)
     findings += t4.check(report)
     findings += narrative.check(report)

@@ -9,14 +9,18 @@ from __future__ import annotations
 from services.validator import agency
 from services.validator.rules import finding
 from services.validator.sums import Identities, identity
+from services.validator.text import section_text
 from shared.report import Finding, ParsedReport
 from shared.schema import SCHEMAS, cell_path
 
 T = "active_disclosure"
 _CAN_MAKE_BY_LEVEL = {"central": True, "provincial": True, "prefecture": True}
+_SETTLED_LEVELS = ("central", "provincial", "prefecture", "county", "township")
 
 
-def t2_001_regulations(report: ParsedReport, agency_level: str | None = None) -> list[Finding]:
+def t2_001_regulations(
+    report: ParsedReport, agency_level: str | None = None, agency_kind: str | None = None
+) -> list[Finding]:
     rows = report.tables.get(T) or {}
     cells = rows.get("regulations") or {}
     nonzero = {
@@ -26,18 +30,26 @@ def t2_001_regulations(report: ParsedReport, agency_level: str | None = None) ->
     }
     if not nonzero:
         return []
-    if agency_level is not None and agency.kind_of(report.agency_name) == "government":
+    # whom the report speaks for: registry kind, then scope statements (「代表市政府」), then name
+    kind = agency.reporting_kind(report.agency_name, section_text(report, "overview"), agency_kind)
+    level = agency_level or agency.level_of(report.agency_name)
+    if kind == "government":
+        may = (
+            _CAN_MAKE_BY_LEVEL.get(level, False)
+            if agency_level is not None or level in _SETTLED_LEVELS
+            else None  # a government office speaking for 「X市」: the city's level is not settled
+        )
+    elif agency_level is not None and agency.kind_of(report.agency_name) == "government":
         may = _CAN_MAKE_BY_LEVEL.get(agency_level, False)
     else:
         may = agency.can_make_regulations(report.agency_name)
     if may is not False:
         return []
-    level = agency_level or agency.level_of(report.agency_name)
     shown = ", ".join(f"{p}={v:g}" for p, v in nonzero.items())
     return [
         finding(
             "T2-001",
-            f"{report.agency_name or 'this agency'} ({level} {agency.kind_of(report.agency_name)}) "
+            f"{report.agency_name or 'this agency'} ({level} {kind}) "
             f"cannot make 规章 but reports {shown}; probably 规范性文件 miscounted",
             list(nonzero),
         )
@@ -94,10 +106,12 @@ def t2_004_2019(report: ParsedReport) -> list[Finding]:
     return _T2_004.check(report.tables.get(T))
 
 
-def check(report: ParsedReport, agency_level: str | None = None) -> list[Finding]:
+def check(
+    report: ParsedReport, agency_level: str | None = None, agency_kind: str | None = None
+) -> list[Finding]:
     if not report.tables.get(T):
         return []
-    out = t2_001_regulations(report, agency_level)
+    out = t2_001_regulations(report, agency_level, agency_kind)
     if report.format_version == "2021":
         out += t2_002_issued(report)
     elif report.format_version == "2019":

@@ -303,6 +303,33 @@ def class7_agency_kind() -> list[CorpusDoc]:
     )
     out.append(_doc("class 7: 办公厅 代表市政府 in March", render_html(r), HTML, agency=office))
 
+    r = base("2021", 75, agency=office)
+    put(r, f"{T2}.regulations.issued", "3", 3)
+    put(r, f"{T2}.regulations.repealed", "1", 1)
+    put(r, f"{T2}.regulations.in_force", "40", 40)
+    resync(r)
+    r.sections["overview"].text = (
+        "本报告由市政府办公厅代表市政府编制。\n" + r.sections["overview"].text
+    )
+    out.append(_doc("class 7: 办公厅 代表市政府 reports the city's 规章", render_html(r), HTML))
+
+    town_office = "平阳县人民政府办公室"
+    r = base("2021", 76, agency=town_office)
+    put(r, f"{T2}.regulations.issued", "2", 2)
+    put(r, f"{T2}.regulations.in_force", "2", 2)
+    resync(r)
+    r.sections["overview"].text = (
+        "本报告由县政府办公室代表县政府编制。\n" + r.sections["overview"].text
+    )
+    out.append(
+        _doc(
+            "class 7: county government office reports 规章",
+            render_html(r),
+            HTML,
+            expect={"T2-001"},
+        )
+    )
+
     r = base("2021", 73)
     r.publish_date = "2023-02-20"
     out.append(

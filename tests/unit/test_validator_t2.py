@@ -133,3 +133,14 @@ def test_t2_004_is_a_2019_rule_and_t2_002_a_2021_rule():
 )
 def test_agency_level_and_kind_are_inferred_from_the_name(name, level, kind):
     assert (agency.level_of(name), agency.kind_of(name)) == (level, kind)
+
+
+def test_t2_001_is_silent_for_a_government_office_speaking_for_a_city_that_may_make_regulations():
+    from shared.report import Section
+
+    r = consistent_report("2021", agency="杭州市人民政府办公厅")
+    put(r, "active_disclosure.regulations.issued", 3)
+    assert [f.rule for f in check(r)].count("T2-001") == 1  # by its name a department
+    r.sections["overview"] = Section("一、总体情况", "本报告由市政府办公厅代表市政府编制。")
+    assert [f.rule for f in check(r)].count("T2-001") == 0
+    assert [f.rule for f in check(r, "county", "government")].count("T2-001") == 1  # registry
