@@ -102,13 +102,30 @@ def class3_markdown_groups() -> list[CorpusDoc]:
             out += ["", "#### （四）无法提供", ""]
             line = line.replace("（四）无法提供", "")
         out.append(line)
+    r2 = base("2021", 32)
+    labelled: list[str] = []
+    for line in render_text(r2, "markdown").split("\n"):
+        if line.startswith("|") and ("二、上年结转" in line or "四、结转下年度" in line):
+            # the row's label as a heading, its numbers in a one-row table below it
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            label = next(c for c in cells if c and not c.replace(".", "").isdigit())
+            values = [c for c in cells if c.replace(".", "").isdigit()]
+            labelled += ["", f"#### {label}", "", "| " + " | ".join(values) + " |", ""]
+            continue
+        labelled.append(line)
     return [
+        _doc(
+            "class 3: markdown row labels as headings, numbers in a table below",
+            "\n".join(labelled).encode(),
+            TEXT,
+            cells=cells_of(r2),
+        ),
         _doc(
             "class 3: markdown group labels in headings, dash header rows",
             "\n".join(out).encode(),
             TEXT,
             cells=cells_of(r),
-        )
+        ),
     ]
 
 
