@@ -47,7 +47,8 @@ def interpret(doc: Document) -> ParsedReport:
     blocks = unglue(doc.blocks)  # PDF lines joined across table rows, split again
     doc = copy(doc)  # a shallow copy, as dataclasses.replace makes, at a tenth of its cost
     doc.blocks = blocks
-    text = nfkc(doc.text())  # once; later NFKC calls take the quick path
+    # the whole text in NFKC, once: read_metadata and detect take it as it is (never normalise again)
+    text = nfkc(doc.text())
     md = read_metadata(doc, text)
     fmt = detect(text, title=md.title, year=md.report_year)
     report = ParsedReport(

@@ -63,9 +63,15 @@ def norm_text(text: str | None, *, traditional: bool = True) -> str:
     """`norm` without the cache, for whole documents (never cache megabytes of text)."""
     if not text:
         return ""
+    return norm_nfkc_text(nfkc(text), traditional=traditional)
+
+
+def norm_nfkc_text(text: str, *, traditional: bool = True) -> str:
+    """`norm_text` of a text already in NFKC (a document's text, normalised once by `interpret`):
+    the same steps after NFKC."""
     if not traditional:
-        return _drop_quotes(drop_space(nfkc(text)))
-    return _drop_quotes(drop_space(_to_simplified(nfkc(text))))
+        return _drop_quotes(drop_space(text))
+    return _drop_quotes(drop_space(_to_simplified(text)))
 
 
 def _drop_quotes(s: str) -> str:
