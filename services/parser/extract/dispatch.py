@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from services.parser.document import Document
 from services.parser.extract import sniff as sniffing
-from services.parser.extract.encoding import charset_from_content_type, decode
 from services.parser.extract.textgrid import text_blocks
+from shared.charset import charset_from_content_type, decode
 from shared.errors import TooLarge, UnreadableDocument
 
 
