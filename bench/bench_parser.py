@@ -6,7 +6,7 @@ included) is printed after each kind: it only grows, so a jump shows which kind 
 
 Inputs are synthetic 2021/2019 reports (non-zero numbers) rendered by nianbao/samples/render.py:
 text (the four seed linearisations), HTML portal pages (UTF-8 and undeclared GBK), DOCX, PDF
-(text layer, 2–3 pages each; figure in pages/s) and XLSX. Targets (brief B): HTML and text
+(text layer, 2–3 pages each; figure in pages/s) and XLSX. Targets: HTML and text
 ≥ 200 reports/s, DOCX ≥ 50/s, text PDFs ≥ 10 pages/s.
 
     .venv/bin/python -m bench bench_parser

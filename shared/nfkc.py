@@ -65,23 +65,14 @@ def _mapped(m: re.Match[str]) -> str:
 _COMMON = tuple((c, _MAP[c]) for c in "，（）：；、" if c in _MAP)
 
 
-_last_long: list[str] = [
-    ""
-]  # the last long result: a document's text, passed on to be normalised again
-
-
 def nfkc(s: str) -> str:
     """`unicodedata.normalize("NFKC", s)`, same result, faster on text with fullwidth characters."""
-    if s is _last_long[0]:
-        return s  # this very string came out of nfkc: NFKC already (str is immutable)
     if not s.isascii() and not unicodedata.is_normalized("NFKC", s):
         if len(s) > 64:
             for c, n in _COMMON:
                 if c in s:
                     s = s.replace(c, n)
         s = unicodedata.normalize("NFKC", _CHANGED.sub(_mapped, s))
-    if len(s) > 1024:
-        _last_long[0] = s
     return s
 
 

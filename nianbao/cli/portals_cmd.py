@@ -142,7 +142,7 @@ class _Probe:
 
 async def _probe(settings, url: str) -> _Probe:
     from services.fetcher.discovery import pagination_urls, parse_html, report_links
-    from services.fetcher.encoding import decode_html
+    from shared.charset import decode_html
 
     probe = Portal(id="probe", name="probe", list_urls=[url])
     crawler = _crawler(settings, Registry([probe]))

@@ -12,6 +12,6 @@ processes —; everything else is plain async Python):
 - http.py       the safe GET itself: deadline, size and bomb caps, checked redirects
 - robots.py     RFC 9309 rules cache; politeness.py per-host slots and AutoThrottle delay
 - state.py      per-URL state (ETag, Last-Modified, version) in the fetch_state KV bucket
-- canonical.py  canonical URLs and doc_id; encoding.py HTML charset detection
+- canonical.py  canonical URLs and doc_id (HTML charset detection: shared/charset.py)
 - missing.py    who has not published for a year (and who was late); guess.py registry guesses
 """

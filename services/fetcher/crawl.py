@@ -43,7 +43,6 @@ from services.fetcher.discovery import (
     report_links,
     url_date,
 )
-from services.fetcher.encoding import decode_html
 from services.fetcher.http import HttpFetcher, Response
 from services.fetcher.politeness import RetryLater
 from services.fetcher.registry import Portal, Registry
@@ -51,6 +50,7 @@ from services.fetcher.robots import RobotsDenied
 from services.fetcher.state import UrlRecord
 from services.fetcher.state import encode as encode_record
 from shared import metrics
+from shared.charset import decode_html
 from shared.config import Settings
 from shared.errors import NianbaoError, PermanentError, TransientError
 from shared.events import CrawlDue, DocFetched, DocRef, DocRejected, object_key_for, version_for

@@ -1,9 +1,9 @@
 """The parser's library API: bytes → `ParsedReport` (`parse`), and `Document` → `ParsedReport` (`interpret`).
 
-`parse` decodes and extracts through services.parser.extract (engineer B), then `interpret` reads
-format, tables, metadata and sections. Raises `shared.errors.NotAReport` only when nothing
-report-like is found; an image-only document (scan, picture) comes back as a report with
-`source_modality="image"` and a ParseNote `image_only` (the validator turns it into S-006).
+`parse` decodes and extracts through services.parser.extract (bytes → Document), then
+`interpret` reads format, tables, metadata and sections. Raises `shared.errors.NotAReport` only
+when nothing report-like is found; an image-only document (scan, picture) comes back as a report
+with `source_modality="image"` and a ParseNote `image_only` (the validator turns it into S-006).
 Reads no settings.
 """
 
@@ -47,7 +47,8 @@ def interpret(doc: Document) -> ParsedReport:
     blocks = unglue(doc.blocks)  # PDF lines joined across table rows, split again
     doc = copy(doc)  # a shallow copy, as dataclasses.replace makes, at a tenth of its cost
     doc.blocks = blocks
-    text = nfkc(doc.text())  # once; later NFKC calls take the quick path
+    # the whole text in NFKC, once: read_metadata and detect take it as it is (no second pass)
+    text = nfkc(doc.text())
     md = read_metadata(doc, text)
     fmt = detect(text, title=md.title, year=md.report_year)
     report = ParsedReport(

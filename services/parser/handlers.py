@@ -24,7 +24,7 @@ class NoContent(NotAReport):
 
 
 def parse_bytes(data: bytes, event: DocFetched):
-    from services.parser import parse  # engineer A's entry point; imported late (heavy)
+    from services.parser import parse  # imported late: the extractors' libraries are heavy
 
     return parse(data, source_url=event.ref.url, content_type=event.content_type)
 

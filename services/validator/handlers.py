@@ -29,7 +29,7 @@ async def previous_year(search, report):
 
 
 async def findings_for(report, search) -> list:
-    from services.validator import validate, validate_pair  # engineer C's entry points
+    from services.validator import validate, validate_pair  # the validator's library API
 
     findings = list(validate(report))
     prev = await previous_year(search, report)

@@ -12,7 +12,7 @@ import unicodedata
 import msgspec
 import pytest
 
-from services.parser.extract.encoding import MAX_REPLACEMENT_RATIO
+from shared.charset import MAX_REPLACEMENT_RATIO
 from shared.events import decode
 from tests.support.feeding import ledger_for, seed
 

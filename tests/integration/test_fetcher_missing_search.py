@@ -1,5 +1,6 @@
-"""services/fetcher/missing.py from the search store (engineer E's SQLite store, for real):
-what was parsed and indexed per portal and report year decides who is missing or late."""
+"""services/fetcher/missing.py from the search store (shared/storage/sqlite.py's
+SqliteSearchStore, for real): what was parsed and indexed per portal and report year decides who
+is missing or late."""
 
 from __future__ import annotations
 

@@ -67,5 +67,14 @@ def test_nfkc_of_its_own_long_result_is_that_result():
     text = "（一）予以公开：１２，３。" * 200
     once = nfkc(text)
     assert once == unicodedata.normalize("NFKC", text)
-    assert nfkc(once) is once
-    assert nfkc(text) == once  # the input itself is not mistaken for its result
+    assert nfkc(once) == once
+    assert nfkc(text) == once
+
+
+def test_every_prefix_of_an_nfkc_result_is_nfkc_already():
+    # the parser's metadata reads heads (text[:20000]) of the document's NFKC text without
+    # normalising them again
+    for s in _random_strings(20000, seed=13, longest=16):
+        once = nfkc(s)
+        for k in range(len(once)):
+            assert unicodedata.is_normalized("NFKC", once[:k]), repr(once[:k])

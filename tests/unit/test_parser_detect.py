@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from services.parser.read.detect import detect
+from services.parser.read.detect import detect as detect_nfkc
+from shared.nfkc import nfkc
+
+
+def detect(text: str, **known) -> str:
+    """`detect` as `interpret` calls it: on the document's text in NFKC."""
+    return detect_nfkc(nfkc(text), **known)
 
 
 def test_2021_column_labels_mean_the_2021_format_even_for_a_2022_title():

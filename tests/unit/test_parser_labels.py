@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from services.parser.read.labels import LabelIndex, core, norm, strip_marker, strip_notes
+from services.parser.read.labels import (
+    LabelIndex,
+    core,
+    norm,
+    norm_nfkc_text,
+    norm_text,
+    strip_marker,
+    strip_notes,
+)
+from shared.nfkc import nfkc
 from shared.schema import SCHEMAS, T4_COLS
 
 T3_2021 = LabelIndex(SCHEMAS["2021"].t3_rows)
@@ -16,6 +25,15 @@ def test_norm_applies_nfkc_removes_whitespace_and_quotes():
     assert norm("商业\n企业") == "商业企业"
     assert norm("（一）　予以公开") == "(一)予以公开"
     assert norm("结\n果\n维\n持") == "结果维持"
+
+
+@pytest.mark.parametrize("traditional", [True, False])
+def test_norm_nfkc_text_of_a_text_in_nfkc_is_its_norm_text(traditional):
+    text = "信息內容　本年新製作數量（件）：“１２”\n　危及「三安全一稳定」" * 30
+    assert norm_nfkc_text(nfkc(text), traditional=traditional) == norm_text(
+        text, traditional=traditional
+    )
+    assert norm_nfkc_text(nfkc(text)).startswith("信息内容本年新制作数量(件):12危及三安全一稳定")
 
 
 @pytest.mark.parametrize(

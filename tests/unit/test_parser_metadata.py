@@ -6,11 +6,12 @@ import pytest
 
 from services.parser.document import Document, Paragraph
 from services.parser.read.metadata import find_notices, find_stat_period, read_metadata, split_title
+from shared.nfkc import nfkc
 
 
 def md_of(*paras: str, **doc_kw):
     doc = Document(blocks=[Paragraph(p) for p in paras], **doc_kw)
-    return read_metadata(doc, doc.text())
+    return read_metadata(doc, nfkc(doc.text()))  # as interpret calls it
 
 
 @pytest.mark.parametrize(
@@ -81,7 +82,7 @@ def test_container_title_is_used_when_the_body_has_none():
     ],
 )
 def test_statistics_period_variants(text, period):
-    sp = find_stat_period(text)
+    sp = find_stat_period(nfkc(text))
     assert (sp.start, sp.end) == period
 
 
@@ -111,7 +112,7 @@ def test_cited_notices_are_collected_once_each_in_canonical_brackets():
     text = (
         "按照（国办公开办函〔2021〕30号）和国办公开办函[2019]60号、国办公开办函〔2021〕30号的要求"
     )
-    assert find_notices(text) == ["国办公开办函〔2021〕30号", "国办公开办函〔2019〕60号"]
+    assert find_notices(nfkc(text)) == ["国办公开办函〔2021〕30号", "国办公开办函〔2019〕60号"]
 
 
 def test_a_breadcrumb_naming_the_column_is_not_taken_for_the_title():

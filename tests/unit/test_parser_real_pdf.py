@@ -1,8 +1,8 @@
 """A real PDF (text layer, no ruling lines) whose table rows are label + right-aligned numbers.
 
 Rendered here with reportlab and a CJK font, read back through parse() — so the PDF text
-extraction (engineer B) and the interpretation of its lines (joined rows, stacked group labels,
-vertical T4 header) are checked together.
+extraction (services/parser/extract/pdf.py) and the interpretation of its lines (joined rows,
+stacked group labels, vertical T4 header) are checked together.
 """
 
 from __future__ import annotations

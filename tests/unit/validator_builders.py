@@ -226,7 +226,7 @@ SEED_META = {
 
 
 def seed_report(name: str) -> ParsedReport:
-    """A seed as engineer A's parser reads it: zero 2021 tables plus the seed's own quirks."""
+    """A seed as `services.parser.parse` reads it: zero 2021 tables plus the seed's own quirks."""
     agency, year, period = SEED_META[name]
     title_year = "2021年度" if name.startswith("002") else f"{year}年"
     r = ParsedReport(

@@ -1,6 +1,6 @@
 """Bytes → Document: sniff what the bytes are, decode, and hand them to the right extractor.
 
-`extract(data, content_type=..., source_url=...)` is the one entry point (engineer A's `parse()`
+`extract(data, content_type=..., source_url=...)` is the one entry point (`services.parser.parse`
 calls it). The declared content type and the URL's extension are never trusted for choosing the
 extractor; a disagreement is recorded in `Document.notes`. Failures are PermanentErrors with a
 clear message: UnreadableDocument (empty, garbage, truncated/corrupt), MissingConverter (a legacy
@@ -15,15 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.parser.document import Document, Paragraph
+from services.parser.document import Document
 from services.parser.extract import sniff as sniffing
-from services.parser.extract.encoding import charset_from_content_type, decode
+from services.parser.extract.textgrid import text_blocks
+from shared.charset import charset_from_content_type, decode
 from shared.errors import NotAReport, TooLarge, UnreadableDocument
-
-try:
-    from services.parser.extract.textgrid import text_blocks
-except ImportError:  # engineer A's text interpreter not there yet: one paragraph per line
-    text_blocks = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -165,15 +161,9 @@ def _textual(kind: str, data: bytes, content_type: str | None, limits: Limits) -
 
         doc = extract_html(text)
     else:
-        doc = Document(kind="text", blocks=plain_text_blocks(text))
+        doc = Document(kind="text", blocks=text_blocks(text))
     if not doc.blocks and not doc.image_only:
         raise UnreadableDocument(f"{kind} document has no text")
     doc.encoding = decoded.encoding
     doc.notes.extend(decoded.notes)
     return doc
-
-
-def plain_text_blocks(text: str):
-    if text_blocks is not None:
-        return text_blocks(text)
-    return [Paragraph(line.strip()) for line in text.splitlines() if line.strip()]

@@ -15,7 +15,7 @@ import zipfile
 
 import olefile
 
-from services.parser.extract.encoding import utf16_without_bom
+from shared.charset import utf16_without_bom
 
 IMAGE_KINDS = ("png", "jpeg", "gif", "tiff", "bmp", "webp")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

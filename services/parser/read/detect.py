@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from services.parser.read.labels import norm, norm_text
+from services.parser.read.labels import norm, norm_nfkc_text
 
 _MARKERS_2021 = tuple(
     norm(m) for m in ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额")
@@ -62,12 +62,13 @@ _PRE2019_SECTIONS = tuple(
 
 
 def detect(text: str, *, title: str | None = None, year: int | None = None) -> str:
-    """Format of a document given its whole text (any order) and, if known, its title/year."""
-    n = norm_text(text, traditional=False)
+    """Format of a document given its whole text in NFKC (`interpret` normalises it once; any
+    order) and, if known, its title/year."""
+    n = norm_nfkc_text(text, traditional=False)
     h21 = sum(1 for m in _MARKERS_2021 if m in n)
     h19 = sum(1 for m in _MARKERS_2019 if m in n)
     if not (h21 or h19):  # a mirror in traditional characters: map them and look again
-        n = norm_text(text)
+        n = norm_nfkc_text(text)
         h21 = sum(1 for m in _MARKERS_2021 if m in n)
         h19 = sum(1 for m in _MARKERS_2019 if m in n)
     if h21 or h19:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from shared.nfkc import drop_space, nfkc, translator
@@ -63,9 +63,15 @@ def norm_text(text: str | None, *, traditional: bool = True) -> str:
     """`norm` without the cache, for whole documents (never cache megabytes of text)."""
     if not text:
         return ""
+    return norm_nfkc_text(nfkc(text), traditional=traditional)
+
+
+def norm_nfkc_text(text: str, *, traditional: bool = True) -> str:
+    """`norm_text` of a text already in NFKC (a document's text, normalised once by `interpret`):
+    the same steps after NFKC."""
     if not traditional:
-        return _drop_quotes(drop_space(nfkc(text)))
-    return _drop_quotes(drop_space(_to_simplified(nfkc(text))))
+        return _drop_quotes(drop_space(text))
+    return _drop_quotes(drop_space(_to_simplified(text)))
 
 
 def _drop_quotes(s: str) -> str:
@@ -121,7 +127,20 @@ def core(text: str | None) -> str:
 
 
 class LabelIndex:
-    """Maps label text to keys for one set of candidate labels (one table part, one format)."""
+    """Maps label text to keys for one set of candidate labels (one table part, one format).
+
+    `match` and `exact` are the index's two questions. The same labels come back row after row and
+    report after report, and an index lives as long as its TableReader (one per format), so each
+    is answered once per distinct label: both are `functools.lru_cache`s built in `__init__`
+    around `_match_uncached` / `_exact_uncached` of this index (bounded, `_INDEX_CACHE` labels each).
+    """
+
+    match: Callable[[str | None], str | None]
+    """The key `text` names: exact, else the longest known spelling it contains, else a unique
+    spelling it is the start of."""
+
+    exact: Callable[[str | None], str | None]
+    """Match only the whole label (after markers and notes), no containment."""
 
     def __init__(self, labels: Iterable[Label], *, min_contained: int = 4) -> None:
         self._exact: dict[str, str] = {}
@@ -136,19 +155,8 @@ class LabelIndex:
         self._contained = sorted(
             {(f, k) for f, k in forms if len(f) >= min_contained}, key=lambda fk: -len(fk[0])
         )
-        # the same labels come back row after row and report after report; an index lives as long
-        # as its TableReader (one per format), so its answers are cached with it
-        self.match = lru_cache(maxsize=_INDEX_CACHE)(self._match_uncached)  # type: ignore[method-assign]
-        self.exact = lru_cache(maxsize=_INDEX_CACHE)(self._exact_uncached)  # type: ignore[method-assign]
-
-    def match(self, text: str | None) -> str | None:
-        """The key `text` names: exact, else the longest known spelling it contains, else a unique
-        spelling it is the start of (replaced per instance by a cached `_match_uncached`)."""
-        return self._match_uncached(text)
-
-    def exact(self, text: str | None) -> str | None:
-        """Match only the whole label (after markers and notes), no containment (cached per instance)."""
-        return self._exact_uncached(text)
+        self.match = lru_cache(maxsize=_INDEX_CACHE)(self._match_uncached)
+        self.exact = lru_cache(maxsize=_INDEX_CACHE)(self._exact_uncached)
 
     def _match_uncached(self, text: str | None) -> str | None:
         n = norm(text)

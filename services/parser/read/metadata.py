@@ -17,7 +17,6 @@ import unicodedata
 from dataclasses import dataclass
 
 from services.parser.document import Document, Paragraph
-from shared.nfkc import nfkc
 from shared.report import StatPeriod
 
 _CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "000123456789")
@@ -172,8 +171,12 @@ _PAGE_AGENCY_WORDS = ("信息来源", "发布机构", "来源", "发文机关", 
 _NOTICE_WORDS = ("国办", "国务院")  # prefixes of 国办公开办 and 国务院办公厅 too
 
 
+# The find_* functions below take the document's text in NFKC, as `read_metadata` receives it; a
+# prefix of an NFKC text is NFKC too (composition only looks back), so heads need no normalising.
+
+
 def find_stat_period(text: str) -> StatPeriod | None:
-    flat = "".join(nfkc(text).split())  # = _WS.sub: \u3000 and \u00a0 are whitespace
+    flat = "".join(text.split())  # = _WS.sub: \u3000 and \u00a0 are whitespace
     start = _first(flat, _STAT_WORDS)
     m = _STAT.search(flat, start) if start >= 0 else None
     if not m:
@@ -197,7 +200,7 @@ def _iso(m: re.Match[str]) -> str | None:
 
 
 def find_publish_date(text: str, container: str | None) -> str | None:
-    head = nfkc(text[:20000])
+    head = text[:20000]
     start = _first(head, _PUBLISH_WORDS)
     m = _PUBLISH.search(head, start) if start >= 0 else None
     if m:
@@ -212,7 +215,7 @@ def find_publish_date(text: str, container: str | None) -> str | None:
 def find_page_agency(text: str, container: str | None) -> str | None:
     if container:
         return container.strip() or None
-    head = nfkc(text[:5000])
+    head = text[:5000]
     start = _first(head, _PAGE_AGENCY_WORDS)
     for m in _PAGE_AGENCY.finditer(head, start) if start >= 0 else ():
         if not _NOT_AN_AGENCY.match(m.group(1)):
@@ -222,7 +225,6 @@ def find_page_agency(text: str, container: str | None) -> str | None:
 
 def find_notices(text: str) -> list[str]:
     seen: dict[str, None] = {}
-    text = nfkc(text)
     start = _first(text, _NOTICE_WORDS)
     for m in _NOTICE.finditer(text, start) if start >= 0 else ():
         seen.setdefault(f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号", None)
@@ -230,6 +232,7 @@ def find_notices(text: str) -> list[str]:
 
 
 def read_metadata(doc: Document, text: str) -> Metadata:
+    """Metadata of `doc`, whose whole text in NFKC is `text` (`interpret` normalises it once)."""
     md = Metadata()
     md.title = find_title(doc)
     if md.title:

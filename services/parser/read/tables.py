@@ -263,9 +263,10 @@ class TableReader:
                 for seg in split_cells([c for c in row if c is not None], exact=False):
                     self._segment(st, self._text_cells(st, seg), row_cells=None)
             return
+        # an exact grid (HTML/DOCX/XLSX/ruled PDF): its header row tells where the data columns start
         width = max((len(r) for r in grid.rows), default=0)
         # a continuation page of the same table (same width) keeps the header's data column
-        same = grid.exact and st.first_data_width == width
+        same = st.first_data_width == width
         first_data = st.first_data if same else None
         t4_first = st.t4_first if same else None  # column of the first 结果维持 of the T4 header
         for row in grid.rows:
@@ -273,33 +274,31 @@ class TableReader:
             n_cells = [norm(c) for c in cells if c]
             joined = "".join(n_cells)
             present = [c for c in cells if c is not None]
-            if grid.exact:
-                fd = self._header_first_data(st, cells, joined)
-                if fd is not None:
-                    first_data = fd
-                elif "结果维持" in joined or core(present[0] if present else "") == "行政复议":
-                    first_data = None  # T4 header: its data rows are read from t4_first on
-                    cores = [core(c) if c else "" for c in cells]
-                    if "结果维持" in cores:
-                        i = cores.index("结果维持")
-                        t4_first = i if t4_first is None else min(t4_first, i)
-                if st.ctx == "T4" and t4_first is not None and first_data is None:
-                    tail = [c for c in cells[t4_first:] if c is not None]
-                    if tail and all(is_value_like(c) or not clean(c) for c in tail):
-                        present = tail  # a row label left of the T4 columns is not a value
-                if present and all(is_value_like(c) or not clean(c) for c in present):
-                    # a row of values only (T4 data row): every cell counts, blanks in place
-                    if any(clean(c) for c in present) or (st.ctx == "T4" and len(present) >= 5):
-                        self._segment(st, Segment([], present, True), row_cells=n_cells)
-                    continue
-            if grid.exact and first_data is not None and not _CAPTION.search(joined):
+            fd = self._header_first_data(st, cells, joined)
+            if fd is not None:
+                first_data = fd
+            elif "结果维持" in joined or core(present[0] if present else "") == "行政复议":
+                first_data = None  # T4 header: its data rows are read from t4_first on
+                cores = [core(c) if c else "" for c in cells]
+                if "结果维持" in cores:
+                    i = cores.index("结果维持")
+                    t4_first = i if t4_first is None else min(t4_first, i)
+            if st.ctx == "T4" and t4_first is not None and first_data is None:
+                tail = [c for c in cells[t4_first:] if c is not None]
+                if tail and all(is_value_like(c) or not clean(c) for c in tail):
+                    present = tail  # a row label left of the T4 columns is not a value
+            if present and all(is_value_like(c) or not clean(c) for c in present):
+                # a row of values only (T4 data row): every cell counts, blanks in place
+                if any(clean(c) for c in present) or (st.ctx == "T4" and len(present) >= 5):
+                    self._segment(st, Segment([], present, True), row_cells=n_cells)
+                continue
+            if first_data is not None and not _CAPTION.search(joined):
                 segs = self._exact_segments(cells, first_data)
             else:
-                segs = split_cells(present, exact=grid.exact)
+                segs = split_cells(present, exact=True)
             for seg in segs:
                 self._segment(st, seg, row_cells=n_cells)
-        if grid.exact:
-            st.first_data, st.first_data_width, st.t4_first = first_data, width, t4_first
+        st.first_data, st.first_data_width, st.t4_first = first_data, width, t4_first
 
     def _header_first_data(self, st: _State, cells: list[str | None], joined: str) -> int | None:
         """Column index where data starts, when this exact row is a header row."""

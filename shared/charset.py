@@ -1,13 +1,17 @@
 """Bytes → text for HTML and plain-text documents, recording which encoding was used and why.
 
+The one charset detector of the project: the parser decodes documents with `decode`, the fetcher
+(and `nianbao portals add`) decode portal pages for link discovery with `decode_html`.
+
 Order (report-format.md §8): BOM → HTTP charset → `<meta charset>` → detector. A declared charset
 is only used when it actually decodes the bytes: pages declaring gb2312 while serving UTF-8 (and
 the reverse) are common, and so are error pages declaring iso-8859-1. gb2312/gbk/cp936 are read as
 gb18030 (a superset, so characters outside GB2312 in a "gb2312" page still decode).
 
 When nothing decodes cleanly, the best candidate is decoded with replacement characters; if more
-than `MAX_REPLACEMENT_RATIO` of the characters had to be replaced the input is refused with
-EncodingError rather than producing silently wrong text. Settings read: none.
+than `MAX_REPLACEMENT_RATIO` of the characters had to be replaced `decode` refuses the input with
+EncodingError rather than producing silently wrong text (`decode_html` keeps the text: a listing
+page's links are ASCII and survive a few bad bytes). Settings read: none.
 """
 
 from __future__ import annotations
@@ -125,19 +129,30 @@ def utf16_without_bom(data: bytes) -> str | None:
     return enc if readable >= 0.97 * len(text) else None
 
 
-def decode(data: bytes, *, http_charset: str | None = None, html: bool = False) -> Decoded:
+def decode(
+    data: bytes,
+    *,
+    http_charset: str | None = None,
+    html: bool = False,
+    max_replaced: float = MAX_REPLACEMENT_RATIO,
+    declared_bad_bytes: int = 0,
+) -> Decoded:
     """Decode `data`, trying BOM, BOM-less UTF-16, the HTTP charset, the `<meta>` charset, then
-    detection."""
-    for bom, enc in _BOMS:
+    detection. EncodingError when more than `max_replaced` of the characters are undecodable.
+
+    A declared charset is used only when it decodes every byte, unless `declared_bad_bytes` > 0:
+    then one that leaves at most that many undecodable sequences (a truncated or hand-edited
+    page) is used with U+FFFD in their place — when the bytes are not UTF-8 — instead of a
+    detector's guess, which on a page of mostly ASCII markup can be any single-byte charset."""
+    for bom, bom_enc in _BOMS:
         if data.startswith(bom):
-            return _strict_or_replace(data[len(bom) :], enc, "bom", [])
+            return _strict_or_replace(data[len(bom) :], bom_enc, "bom", [], max_replaced)
     utf16 = utf16_without_bom(data)
     if utf16:
         return _strict_or_replace(
-            data[: len(data) // 2 * 2], utf16, "detector", ["UTF-16 without a BOM"]
+            data[: len(data) // 2 * 2], utf16, "detector", ["UTF-16 without a BOM"], max_replaced
         )
     notes: list[str] = []
-    tried: list[str] = []  # declared charsets that failed strictly: candidates for a lossy decode
     declared = [(http_charset, "http")]
     if html:
         declared.append((meta_charset(data), "meta"))
@@ -155,6 +170,12 @@ def decode(data: bytes, *, http_charset: str | None = None, html: bool = False) 
         try:
             text = data.decode(enc)
         except UnicodeDecodeError as e:
+            if declared_bad_bytes and not _is_utf8(data):
+                text = data.decode(enc, errors="replace")
+                bad = text.count("\ufffd")
+                if bad <= declared_bad_bytes:
+                    notes.append(f"{bad} undecodable byte sequences replaced with U+FFFD ({enc})")
+                    return Decoded(text, enc, source, notes)
             notes.append(
                 f"{source} charset {name!r} does not decode the bytes ({e.reason} at {e.start}); detecting"
             )
@@ -180,12 +201,33 @@ def decode(data: bytes, *, http_charset: str | None = None, html: bool = False) 
         except UnicodeDecodeError:
             notes.append(f"detected {enc} does not decode the whole document")
     # Nothing decodes cleanly: the candidate needing the fewest replacements wins.
-    candidates = dict.fromkeys([*tried, "utf-8", *([enc] if enc else []), "gb18030"])
+    candidates = dict.fromkeys(["utf-8", *([enc] if enc else []), "gb18030"])
     best_enc = min(candidates, key=lambda c: data.decode(c, errors="replace").count("\ufffd"))
-    return _strict_or_replace(data, best_enc, "fallback", notes)
+    return _strict_or_replace(data, best_enc, "fallback", notes, max_replaced)
 
 
-def _strict_or_replace(data: bytes, enc: str, source: str, notes: list[str]) -> Decoded:
+def decode_html(data: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """(text, encoding) of a fetched HTML page, for link discovery: `decode` with the page's HTTP
+    content type and `<meta>`, never refusing it (undecodable bytes become U+FFFD), and keeping
+    a declared charset that fails on a handful of bytes (listing pages are mostly ASCII markup:
+    the detector would guess a single-byte charset and the link titles would be mojibake)."""
+    decoded = decode(
+        data,
+        http_charset=charset_from_content_type(content_type),
+        html=True,
+        max_replaced=1.0,
+        declared_bad_bytes=_FEW_BAD_BYTES,
+    )
+    return decoded.text, decoded.encoding
+
+
+# undecodable sequences tolerated in a declared charset by decode_html (the fetcher's old rule)
+_FEW_BAD_BYTES = 8
+
+
+def _strict_or_replace(
+    data: bytes, enc: str, source: str, notes: list[str], max_replaced: float
+) -> Decoded:
     try:
         return Decoded(data.decode(enc), enc, source, notes)
     except UnicodeDecodeError:
@@ -193,10 +235,10 @@ def _strict_or_replace(data: bytes, enc: str, source: str, notes: list[str]) -> 
     text = data.decode(enc, errors="replace")
     bad = text.count("\ufffd")
     ratio = bad / max(1, len(text))
-    if ratio > MAX_REPLACEMENT_RATIO:
+    if ratio > max_replaced:
         raise EncodingError(
             f"cannot decode the document: {bad} of {len(text)} characters are undecodable as {enc} "
-            f"({ratio:.1%} > {MAX_REPLACEMENT_RATIO:.0%}); tried {', '.join(notes) or 'BOM/UTF-8/GB18030/detector'}"
+            f"({ratio:.1%} > {max_replaced:.0%}); tried {', '.join(notes) or 'BOM/UTF-8/GB18030/detector'}"
         )
     notes.append(f"{bad} undecodable byte sequences replaced with U+FFFD ({enc})")
     return Decoded(text, enc, source, notes)
