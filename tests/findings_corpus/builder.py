@@ -142,6 +142,41 @@ def office_convert(data: bytes, suffix: str, to: str) -> bytes:
         return (Path(tmp) / f"doc.{to}").read_bytes()
 
 
+# --- Chromium -----------------------------------------------------------------------------------
+
+
+@functools.cache
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def chromium_print(page: bytes) -> bytes:
+    """A portal page as a browser's "print to PDF" writes it (headless Chromium, no header/footer);
+    the background-networking flags keep it off the network (closed here, and on CI)."""
+    exe = chromium()
+    if exe is None:
+        raise RuntimeError("Chromium is needed: apt-get install chromium")
+    with tempfile.TemporaryDirectory(prefix="nianbao-chromium-") as tmp:
+        src, out = Path(tmp) / "page.html", Path(tmp) / "page.pdf"
+        src.write_bytes(page)
+        cmd = [
+            exe,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp}/profile",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={out}",
+            src.as_uri(),
+        ]
+        subprocess.run(cmd, check=True, capture_output=True, timeout=180)
+        return out.read_bytes()
+
+
 # --- pictures ------------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from tests.findings_corpus.builder import (
     CorpusDoc,
     base,
     cells_of,
+    chromium_print,
     office_convert,
     png,
     put,
@@ -477,6 +478,17 @@ def class10_saved_as() -> list[CorpusDoc]:
                     agency=DEPT,
                 )
             )
+        # the portal page with its header, breadcrumb and byline, printed to PDF by a browser: the
+        # byline runs on after the title in the text layer (「…年度报告发布日期：…来源：…字号：」)
+        out.append(
+            _doc(
+                f"class 10: portal page printed to PDF by Chromium {fmt}",
+                chromium_print(render_html(r)),
+                PDF,
+                cells=cells_of(r),
+                agency=DEPT,
+            )
+        )
     return out
 
 

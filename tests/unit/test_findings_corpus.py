@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.findings_corpus.builder import build, soffice
+from tests.findings_corpus.builder import build, chromium, soffice
 from tests.findings_corpus.score import score, table
 
-pytestmark = pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) not installed")
+# .ci/run installs both; a developer machine without them skips, saying which is missing
+pytestmark = [
+    pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) not installed"),
+    pytest.mark.skipif(chromium() is None, reason="Chromium not installed"),
+]
 
 
 @pytest.fixture(scope="module")

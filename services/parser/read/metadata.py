@@ -45,6 +45,11 @@ _PAGE_AGENCY = re.compile(
 )
 # a crawler's saved copy starts with header lines: 「标题: …」「发布机构: 」「来源：http://…」「栏目：…」
 _HEADER_KEY = re.compile(r"^(?:标题|题目|题名|文章标题|名称|title)[:：]\s*", re.I)
+# a page printed to PDF runs the byline on after the title with no break between them:
+# 「…年度报告发布日期：2023-01-27来源：…字号：大中小」; the title ends where the byline starts
+_BYLINE = re.compile(
+    r"(?:发布日期|发布时间|发文日期|公开日期|发布机构|信息来源|来源|字号|浏览次数|阅读次数|点击数|访问量)[:：]"
+)
 _NOT_AN_AGENCY = re.compile(r"^(?:https?|www\.|栏目|来源|发布|标题|信息来源)", re.I)
 _NOTICE = re.compile(
     r"((?:国办|国务院办公厅|国务院|国办公开办)[\u4e00-\u9fff]{0,6}?[函发令字])\s*[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*(\d{1,4})\s*号"
@@ -80,7 +85,9 @@ def _clean_title(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).strip().lstrip("#").strip()
     t = _HEADER_KEY.sub("", t)
     t = _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGITS), t)
-    return _WS.sub("", t)
+    t = _WS.sub("", t)
+    byline = _BYLINE.search(t)
+    return t[: byline.start()] if byline and byline.start() > 0 else t
 
 
 def _title_like(t: str) -> bool:
