@@ -8,6 +8,11 @@ is idle — prints a summary (reports indexed, findings by rule) and stops. `--f
 running until Ctrl-C. A second run resumes: the broker state, the fetcher's URL state and the
 stores persist under data_dir, so nothing unchanged is processed again.
 
+The data dir is locked for the run (nianbao.datadir.RunLock: a second `nianbao run` on it is
+refused) and the broker's URL is recorded in `<data_dir>/broker.json`, where `nianbao dlq list`,
+`replay`, `topology` … find it without flags. The embedded broker listens on 4222 (monitoring on
+8222) when those are free, on free ports otherwise.
+
 Settings read: data_dir, nats_url, http_host, http_port (base; stages use base+0..3 when set),
 allow_private_hosts, log_level (+ everything the services read).
 """
@@ -27,7 +32,8 @@ from pathlib import Path
 import msgspec
 import nats
 
-from nianbao.embedded.natsd import NatsServer, free_port
+from nianbao.datadir import RunLock, forget_broker, write_broker
+from nianbao.embedded.natsd import NatsServer, NatsServerError, free_port, port_or_free
 from nianbao.progress import Progress, outcomes
 from nianbao.samples.portal import SamplePortal
 from shared import topology
@@ -37,6 +43,7 @@ from shared.runtime.lag import read_lag
 from shared.runtime.publish import Outgoing, Publisher
 
 log = logging.getLogger("nianbao.launcher")
+NATS_PORT, MONITOR_PORT = 4222, 8222  # nats-server's own defaults: what other tools try first
 
 
 @dataclass
@@ -75,17 +82,18 @@ class Launcher:
         self.nc = None
         self.js = None
         self.stop_event = asyncio.Event()
+        self.lock: RunLock | None = None
 
     # --- start ----------------------------------------------------------------------------------
     async def start(self) -> None:
         data = Path(self.settings.data_dir)
-        data.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before anything runs
+        self.lock = RunLock(data).acquire()  # DataDirBusy before anything starts
         updates: dict = {}
         if not self.settings.nats_url:
-            self.nats = await asyncio.to_thread(
-                NatsServer(store_dir=(data / "nats").resolve(), port=free_port()).start
-            )
+            self.nats = await asyncio.to_thread(self._start_nats, (data / "nats").resolve())
             updates["nats_url"] = self.nats.url
+        write_broker(data, self.nats.url if self.nats else self.settings.nats_url,
+                     self.nats.monitor_url if self.nats else None)  # fmt: skip
         if self.options.portal:
             self.portal = await self._start_portal(data)
             hosts = list(self.settings.allow_private_hosts)
@@ -98,6 +106,19 @@ class Launcher:
         self.js = self.nc.jetstream()
         await topology.apply(self.js, self.settings)
         await self._start_services()
+
+    @staticmethod
+    def _start_nats(store: Path) -> NatsServer:
+        """On 4222/8222 when free; on free ports when taken (also when taken in between)."""
+        try:
+            return NatsServer(
+                store_dir=store,
+                port=port_or_free(NATS_PORT),
+                monitor_port=port_or_free(MONITOR_PORT),
+            ).start()
+        except NatsServerError:
+            log.info("nats-server did not start on the usual ports; trying free ones")
+            return NatsServer(store_dir=store, port=free_port(), monitor_port=free_port()).start()
 
     async def _start_portal(self, data: Path) -> SamplePortal:
         """Serve on the port of the previous run when it is free, so URLs (doc ids) stay stable."""
@@ -199,6 +220,10 @@ class Launcher:
         if self.nats is not None:
             await asyncio.to_thread(self.nats.stop)
             self.nats = None
+        if self.lock is not None:
+            forget_broker(self.settings.data_dir)
+            self.lock.release()
+            self.lock = None
 
 
 async def run(settings: Settings, options: RunOptions | None = None, out=None) -> RunResult:

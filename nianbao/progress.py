@@ -44,8 +44,11 @@ class Progress:
 
     def header(self, launcher) -> None:
         c = self.console
+        monitor = launcher.nats.monitor_url if launcher.nats is not None else None
         c.print(
-            f"[bold]nianbao[/] broker {launcher.settings.nats_url}  data {launcher.settings.data_dir}"
+            f"[bold]nianbao[/] broker {launcher.settings.nats_url}"
+            + (f" (monitoring {monitor})" if monitor else "")
+            + f"  data {launcher.settings.data_dir}"
         )
         if launcher.portal is not None:
             c.print(f"sample portal {launcher.portal.url}/zwgk/zfxxgk/zfxxgknb/index.html")

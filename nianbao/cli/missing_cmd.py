@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from nianbao.cli.connection import BrokerUnreachable, add_broker_arguments, connect, target_of
 from services.fetcher.missing import (
     AuditRow,
     audit,
@@ -41,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--source",
         choices=("state", "search"),
         default=None,
-        help="fetch state (NATS KV; default when NIANBAO_NATS_URL is set) or the search store",
+        help="fetch state (NATS KV; default when --nats-url, NIANBAO_NATS_URL or NATS_URL"
+        " names a broker) or the search store",
     )
     parser.add_argument(
         "--portals",
@@ -49,22 +51,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="registry file (default: NIANBAO_PORTALS or the sample portal)",
     )
     parser.add_argument("--search-url", default=None, help="search store URL (source search)")
+    add_broker_arguments(parser)
 
 
 async def collect(args: argparse.Namespace) -> list[AuditRow]:
-    settings = load()
+    target = target_of(args)
+    settings = load(data_dir=args.data_dir)
     registry = load_registry(args.portals, settings)
-    source = args.source or ("state" if settings.nats_url else "search")
+    named = target.source not in ("record", "default")  # a broker named on purpose
+    source = args.source or ("state" if named else "search")
     if source == "state":
-        if not settings.nats_url:
-            raise SystemExit(
-                "nianbao missing: --source state needs NIANBAO_NATS_URL (the broker holding fetch_state)"
-            )
-        import nats
-
         from services.fetcher.state import UrlState
 
-        nc = await nats.connect(settings.nats_url, connect_timeout=5, max_reconnect_attempts=1)
+        try:
+            nc = await connect(target.url)
+        except BrokerUnreachable as exc:
+            raise SystemExit(f"nianbao missing: {target.unreachable(exc.reason)}") from None
         try:
             sightings = await sightings_from_state(UrlState(nc.jetstream()), args.year)
         finally:

@@ -27,6 +27,7 @@ import sys
 
 import nats
 
+from nianbao.cli.connection import BrokerUnreachable, add_broker_arguments, target_of
 from nianbao.ops.checkpoint import Checkpoints
 from nianbao.ops.progress import ReplayProgress
 from nianbao.ops.replay import ReplayError, ReplayResult, replay
@@ -40,14 +41,9 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--nats-url", help="broker URL (default: NIANBAO_NATS_URL or nats://127.0.0.1:4222)"
-    )
+    add_broker_arguments(parser)
     parser.add_argument(
         "--search-url", help="search store URL (default: NIANBAO_SEARCH or <data_dir>/index.db)"
-    )
-    parser.add_argument(
-        "--data-dir", help="state directory (default: NIANBAO_DATA_DIR or .nianbao)"
     )
 
 
@@ -240,9 +236,13 @@ async def _main(args, settings) -> int:
 
 def run_async(main, args) -> int:
     """Run a command coroutine with the exit codes of the operator commands."""
-    settings = load(nats_url=args.nats_url, search=args.search_url, data_dir=args.data_dir)
+    target = target_of(args)
+    settings = load(nats_url=target.url, search=args.search_url, data_dir=args.data_dir)
     try:
         return asyncio.run(main(args, settings))
+    except BrokerUnreachable as exc:
+        print(f"nianbao: {target.unreachable(exc.reason)}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     except ValueError as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 
 from shared.config import load
 
@@ -52,8 +53,13 @@ def run(args) -> int:
         crawl=not args.no_crawl,
         live=False if args.plain else None,
     )
+    from nianbao.datadir import DataDirBusy
+
     try:
         result = asyncio.run(launch(settings, options))
+    except DataDirBusy as exc:
+        print(f"nianbao run: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0 if result.idle or args.follow else 1

@@ -1,7 +1,8 @@
 """`nianbao topology apply|check` — create/update the JetStream streams, KV bucket and durable
 consumers (shared/topology.py), or list drift between the broker and this code.
 
-`check` exits 1 when there is drift (so a deploy step or an init container can gate on it).
+`check` exits 1 when there is drift (so a deploy step or an init container can gate on it), 3 when
+the broker does not answer. The broker is found as every command finds it (nianbao.cli.connection).
 """
 
 from __future__ import annotations
@@ -9,24 +10,22 @@ from __future__ import annotations
 import asyncio
 import sys
 
-import nats
-
+from nianbao.cli.connection import BrokerUnreachable, add_broker_arguments, connect, target_of
 from shared import topology
 from shared.config import load
-from shared.runtime.broker import DEFAULT_URL
+
+EXIT_UNAVAILABLE = 3
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("action", choices=("apply", "check"))
     parser.add_argument(
-        "--nats-url", help="broker URL (default: NIANBAO_NATS_URL or nats://127.0.0.1:4222)"
+        "action", choices=("apply", "check"), help="apply: create/update; check: list drift"
     )
+    add_broker_arguments(parser)
 
 
 async def _main(action: str, settings) -> int:
-    nc = await nats.connect(
-        settings.nats_url or DEFAULT_URL, connect_timeout=5, max_reconnect_attempts=2
-    )
+    nc = await connect(settings.nats_url)
     try:
         js = nc.jetstream()
         if action == "apply":
@@ -45,9 +44,10 @@ async def _main(action: str, settings) -> int:
 
 
 def run(args) -> int:
-    settings = load(nats_url=args.nats_url)
+    target = target_of(args)
+    settings = load(nats_url=target.url, data_dir=args.data_dir)
     try:
         return asyncio.run(_main(args.action, settings))
-    except (OSError, nats.errors.NoServersError) as exc:
-        print(f"cannot reach the broker: {exc}", file=sys.stderr)
-        return 2
+    except BrokerUnreachable as exc:
+        print(f"nianbao topology: {target.unreachable(exc.reason)}", file=sys.stderr)
+        return EXIT_UNAVAILABLE

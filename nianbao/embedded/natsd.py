@@ -38,6 +38,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def port_or_free(preferred: int, host: str = "127.0.0.1") -> int:
+    """`preferred` when nothing listens there, else a free port (the caller retries on a race)."""
+    with socket.socket() as s:
+        try:
+            s.bind((host, preferred))
+        except OSError:
+            return free_port(host)
+    return preferred
+
+
 @dataclass
 class NatsServer:
     """A running nats-server process; `url` is what clients connect to."""
@@ -45,12 +55,17 @@ class NatsServer:
     store_dir: Path
     port: int
     host: str = "127.0.0.1"
+    monitor_port: int | None = None  # nats-server's HTTP monitoring (/varz, /jsz …), off if None
     proc: subprocess.Popen | None = None
     log_path: Path | None = None
 
     @property
     def url(self) -> str:
         return f"nats://{self.host}:{self.port}"
+
+    @property
+    def monitor_url(self) -> str | None:
+        return None if self.monitor_port is None else f"http://{self.host}:{self.monitor_port}"
 
     def start(self, timeout: float = 15.0) -> NatsServer:
         self.store_dir.mkdir(parents=True, exist_ok=True)
@@ -67,6 +82,8 @@ class NatsServer:
             "-l",
             str(self.log_path),
         ]
+        if self.monitor_port is not None:
+            cmd += ["-m", str(self.monitor_port)]
         self.proc = subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,

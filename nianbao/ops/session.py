@@ -9,8 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-import nats
-
+from nianbao.cli.connection import connect
 from shared.config import Settings
 from shared.runtime.broker import DEFAULT_URL
 
@@ -19,13 +18,12 @@ PAGE = 1000
 
 @contextlib.asynccontextmanager
 async def broker(settings: Settings) -> AsyncIterator[object]:
-    """A nats-py JetStream context; the connection closes (flushing pending publishes) on exit."""
-    nc = await nats.connect(
-        settings.nats_url or DEFAULT_URL,
-        connect_timeout=5,
-        max_reconnect_attempts=5,
-        reconnect_time_wait=1,
-    )
+    """A nats-py JetStream context; the connection closes (flushing pending publishes) on exit.
+    BrokerUnreachable when the broker does not answer (the command says where it looked)."""
+    nc = await connect(settings.nats_url or DEFAULT_URL)
+    # A broker absent at the start fails within a second; one that restarts under a long replay
+    # is waited for (5 attempts, 1 s apart), as before.
+    nc.options.update(max_reconnect_attempts=5, reconnect_time_wait=1)
     try:
         yield nc.jetstream(publish_async_max_pending=4000)
     finally:
