@@ -15,6 +15,30 @@ import msgspec
 CellKind = Literal["number", "blank", "na_dash", "na_slash", "text", "missing", "unreadable"]
 Severity = Literal["error", "warning", "info"]
 Status = Literal["valid", "warnings", "invalid", "needs_ocr"]
+EvidenceKind = Literal["pdf", "ocr", "html", "docx", "sheet", "text"]
+
+
+class Evidence(msgspec.Struct, omit_defaults=True, frozen=True):
+    """Where a cell was read in its source document, so a reader can check it there.
+
+    One struct for every input kind; each fills the fields it knows (the others stay None):
+    - pdf / ocr: `page` (1-based) and `box` — (x0, y0, x1, y1) in PDF points (1/72 inch) from
+      the page's top-left corner, the way the page is shown; OCR converts its pixel boxes with the
+      render scale so both draw on the same page.
+    - html / docx / sheet: `table` (0-based index of the table in the document, in reading order),
+      `row` and `col` (0-based positions in that table's grid, spans expanded), `path` (the
+      element's CSS-like path for HTML, the sheet name for spreadsheets) when known.
+    - text (plain-text renditions and PDF text without table boxes): `line` (1-based line number).
+    """
+
+    kind: EvidenceKind
+    page: int | None = None
+    box: tuple[float, float, float, float] | None = None
+    table: int | None = None
+    row: int | None = None
+    col: int | None = None
+    path: str | None = None
+    line: int | None = None
 
 
 class Cell(msgspec.Struct, omit_defaults=True):
@@ -28,6 +52,7 @@ class Cell(msgspec.Struct, omit_defaults=True):
     kind: CellKind = "missing"
     unit: str | None = None  # 元 / 万元 / 件 / 个 when written in the cell
     note: str | None = None  # why the parser is unsure, when it is
+    evidence: Evidence | None = None  # where it was read (additive, contract.md)
 
 
 # table → row (or T4 group) → column → cell

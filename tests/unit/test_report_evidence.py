@@ -1,0 +1,47 @@
+"""shared/report.py's Evidence: where a cell was read, an optional, additive part of a Cell."""
+
+import msgspec
+
+from shared.report import Cell, Evidence, ParsedReport
+
+
+def as_json(obj: object) -> object:
+    return msgspec.json.decode(msgspec.json.encode(obj))
+
+
+def test_a_cell_without_evidence_serialises_as_before():
+    assert msgspec.json.encode(Cell(value=3, raw="3", kind="number")) == (
+        b'{"value":3,"raw":"3","kind":"number"}'
+    )
+
+
+def test_evidence_carries_only_the_fields_its_kind_knows():
+    pdf = Evidence(kind="pdf", page=2, box=(72.0, 100.5, 110.0, 118.0))
+    html = Evidence(kind="html", table=1, row=4, col=3, path="body>div>table[2]>tr[5]>td[4]")
+    text = Evidence(kind="text", line=37)
+    assert as_json(pdf) == {"kind": "pdf", "page": 2, "box": [72.0, 100.5, 110.0, 118.0]}
+    assert as_json(html) == {
+        "kind": "html",
+        "table": 1,
+        "row": 4,
+        "col": 3,
+        "path": "body>div>table[2]>tr[5]>td[4]",
+    }
+    assert as_json(text) == {"kind": "text", "line": 37}
+
+
+def test_a_report_with_evidence_round_trips_through_json():
+    cell = Cell(
+        value=12, raw="12", kind="number", evidence=Evidence(kind="ocr", page=1, box=(1, 2, 3, 4))
+    )
+    report = ParsedReport(tables={"applications": {"new_received": {"total": cell}}})
+    back = msgspec.json.decode(msgspec.json.encode(report), type=ParsedReport)
+    got = back.tables["applications"]["new_received"]["total"]  # type: ignore[index]
+    assert got.evidence == Evidence(kind="ocr", page=1, box=(1.0, 2.0, 3.0, 4.0))
+    assert got.value == 12
+
+
+def test_a_report_written_before_evidence_existed_still_decodes():
+    old = b'{"tables": {"applications": {"new_received": {"total": {"value": 1, "raw": "1", "kind": "number"}}}}}'
+    back = msgspec.json.decode(old, type=ParsedReport)
+    assert back.tables["applications"]["new_received"]["total"].evidence is None  # type: ignore[index]
