@@ -66,6 +66,8 @@ class RunResult:
     lag: dict[str, dict[str, int]] = field(default_factory=dict)
     idle: bool = False
     seconds: float = 0.0
+    # the DLQ backlog as the NianbaoDeadLettersWaiting alert sees it: stage → kind → entries
+    dead_letters: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def is_idle(lag: dict[str, dict[str, int]]) -> bool:
@@ -190,10 +192,13 @@ class Launcher:
         return False
 
     async def summary(self, idle: bool, seconds: float) -> RunResult:
+        from shared.runtime.deadletters import DeadLetters
         from shared.storage.factory import open_search_store
 
         result = RunResult(outcomes=outcomes(), idle=idle, seconds=seconds)
         result.lag = await read_lag(self.js)
+        dead = await DeadLetters.open(self.js, create=False)
+        result.dead_letters = await dead.backlog_kinds()
         store = await open_search_store(settings=self.settings)
         try:
             result.indexed = await store.count()

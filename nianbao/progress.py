@@ -11,6 +11,7 @@ from rich.live import Live
 from rich.table import Table
 
 from shared import metrics
+from shared.runtime.deadletters import EXPECTED_REJECTIONS
 from shared.topology import STAGES as ORDER
 
 
@@ -33,6 +34,26 @@ def rejection_reasons() -> dict[tuple[str, str], int]:
             if sample.name.endswith("_total") and sample.value:
                 out[(sample.labels["stage"], sample.labels["reason"])] = int(sample.value)
     return dict(sorted(out.items()))
+
+
+def dead_letter_line(backlog: dict[str, dict[str, int]]) -> str:
+    """The DLQ backlog as the NianbaoDeadLettersWaiting alert counts it (all runs, not only this
+    one): exhausted retries and failures wait for a decision; expected rejections do not."""
+    waiting = {
+        f"{stage} {kind}": n
+        for stage, kinds in backlog.items()
+        for kind, n in kinds.items()
+        if kind != "expected" and n
+    }
+    kept = sum(kinds.get("expected", 0) for kinds in backlog.values())
+    kept_text = f"; {kept} expected rejections kept for inspection" if kept else ""
+    if not waiting:
+        return f"dead letters waiting for a decision: none{kept_text}"
+    listed = ", ".join(f"{k} {n}" for k, n in waiting.items())
+    return (
+        f"[yellow]dead letters waiting for a decision: {sum(waiting.values())} ({listed})[/]"
+        f"{kept_text} — see `nianbao dlq list`"
+    )
 
 
 class Progress:
@@ -116,18 +137,21 @@ class Progress:
         elif not result.idle:
             c.print("[yellow]stopped waiting before the pipeline was idle (see --timeout)[/]")
         done = result.outcomes
+        reasons = rejection_reasons()
+        expected = sum(n for (_, reason), n in reasons.items() if reason in EXPECTED_REJECTIONS)
+        rejected = sum(done[s]["rejected"] for s in ORDER)
         c.print(
             f"[bold]summary[/] ({result.seconds:.1f}s): this run processed "
             + ", ".join(f"{s} {done[s]['ok']}" for s in ORDER)
-            + f"; rejected {sum(done[s]['rejected'] for s in ORDER)}"
+            + f"; rejected {rejected} ({expected} expected, {rejected - expected} failures)"
             + f"; dead-lettered {sum(done[s]['dead_lettered'] for s in ORDER)}"
         )
-        reasons = rejection_reasons()
         if reasons:
             c.print(
                 "rejected by reason: "
                 + ", ".join(f"{stage} {reason} {n}" for (stage, reason), n in reasons.items())
             )
+        c.print(dead_letter_line(result.dead_letters))
         status = ", ".join(f"{k} {v}" for k, v in sorted(result.status.items()))
         c.print(f"reports indexed: {result.indexed}" + (f" ({status})" if status else ""))
         if result.rules:

@@ -40,7 +40,12 @@ REJECTIONS = Counter(
 DEAD_LETTERS = Counter(
     "nianbao_dead_letters_total", "Messages that exhausted their delivery budget.", ["stage"]
 )
-DLQ_BACKLOG = Gauge("nianbao_dlq_backlog", "Dead-lettered messages not yet redriven.", ["stage"])
+DLQ_BACKLOG = Gauge(
+    "nianbao_dlq_backlog",
+    "Dead-lettered messages neither redriven nor dismissed, by kind: expected (an ordinary"
+    " outcome such as not_a_report), exhausted (retries ran out), failure (any other rejection).",
+    ["stage", "kind"],
+)
 CONSUMER_PENDING = Gauge(
     "nianbao_consumer_pending",
     "Messages not yet delivered to a consumer (lag), read from JetStream.",

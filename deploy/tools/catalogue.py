@@ -49,7 +49,8 @@ ANSWERS: dict[str, tuple[str, str]] = {
     ),
     "nianbao_dlq_backlog": (
         "every stage",
-        "How many dead-lettered messages still wait for a redrive?",
+        "How many dead-lettered messages still wait for a decision (kind exhausted or failure),"
+        " and how many are expected outcomes kept for inspection (kind expected: not_a_report …)?",
     ),
     "nianbao_consumer_pending": (
         "every stage",

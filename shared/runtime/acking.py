@@ -36,6 +36,10 @@ from shared.runtime.publish import Outgoing, Publisher, as_replay
 from shared.topology import Stage, subject
 
 log = logging.getLogger("nianbao.acking")
+# Rejections that mean the configuration is off rather than the input bad: a crawl.due for a
+# portal the registry does not know (registry edited while jobs were queued, or a typo in a
+# manual publish). Logged at WARNING; every other rejection is an outcome counted in metrics.
+UNUSUAL_REJECTIONS = frozenset({"unknown_portal"})
 
 Handler = Callable[[Event], Awaitable[Sequence[Outgoing]]]
 
@@ -161,6 +165,8 @@ class Acker:
 
     async def _reject(self, msg: Msg, event: Event | None, reason: str, detail: str) -> str:
         metrics.REJECTIONS.labels(self.stage.name, reason).inc()
+        if reason in UNUSUAL_REJECTIONS:
+            log.warning("%s: %s rejected as %s: %s", self.stage.name, msg.subject, reason, detail)
         try:
             await self.publisher.publish(_rejection(self.stage, event, reason, detail, msg))
         except Exception as exc:  # noqa: BLE001 - the record must exist before we term

@@ -6,7 +6,12 @@
   what the original is (subject, doc id, url) — or that it has expired;
 - `record` keeps what an operator did with an entry in the KV bucket `dlq_state` (redrive and
   dismiss themselves are operator tools: nianbao/ops/dlq.py);
-- the backlog (entries neither redriven nor dismissed) is the `nianbao_dlq_backlog{stage}` gauge.
+- the backlog (entries neither redriven nor dismissed) is the `nianbao_dlq_backlog{stage,kind}`
+  gauge. Its kind says whether a human is needed: `exhausted` (transient failures ran out of
+  deliveries) and `failure` (a permanent rejection that means something is wrong: parse_error,
+  missing_object, …) wait for a decision; `expected` ones (EXPECTED_REJECTIONS: a page that is
+  not a report, a URL robots.txt forbids) are ordinary outcomes of a crawl, kept for inspection,
+  which the NianbaoDeadLettersWaiting alert does not count.
 
 Settings read: none.
 """
@@ -17,7 +22,6 @@ import asyncio
 import contextlib
 import json
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 
 import msgspec
@@ -32,6 +36,25 @@ from shared.runtime.scan import Window
 from shared.topology import ADVISORY, DLQ, DOCS, STAGES, ensure_ops_bucket
 
 BUCKET = "dlq_state"
+# Permanent rejections that are ordinary outcomes of crawling the web, not faults: nobody has to
+# redrive or dismiss them. The one list: the backlog gauge's kind, the run summary and
+# `nianbao dlq list` read it.
+EXPECTED_REJECTIONS = frozenset(
+    {
+        "not_a_report",  # a page under a report list that is an article, a notice, a picture …
+        "robots_disallowed",  # the portal's robots.txt forbids the URL: we obey
+    }
+)
+BACKLOG_KINDS = ("expected", "exhausted", "failure")
+
+
+def backlog_kind(kind: str, reason: str) -> str:
+    """expected | exhausted | failure, for an entry of this advisory kind and rejection reason."""
+    if kind == "max_deliveries":
+        return "exhausted"
+    return "expected" if reason in EXPECTED_REJECTIONS else "failure"
+
+
 _KINDS = {
     "io.nats.jetstream.advisory.v1.terminated": "terminated",
     "io.nats.jetstream.advisory.v1.max_deliver": "max_deliveries",
@@ -53,6 +76,10 @@ class DeadLetter:
     doc_id: str | None = None
     url: str | None = None
     record: dict = field(default_factory=dict)  # dlq_state: redrives, dismissed, …
+
+    @property
+    def backlog_kind(self) -> str:
+        return backlog_kind(self.kind, self.reason)
 
     @property
     def state(self) -> str:
@@ -89,21 +116,28 @@ async def _last_seq(js: JetStreamContext, stream: str) -> int:
         return 0
 
 
-async def _advisories(js: JetStreamContext) -> list[DeadLetter]:
+async def _advisories(
+    js: JetStreamContext, from_seq: int | None = None, upper: int | None = None
+) -> list[DeadLetter]:
     out: list[DeadLetter] = []
-    upper = await _last_seq(js, DLQ)
-    if upper == 0:
+    upper = await _last_seq(js, DLQ) if upper is None else upper
+    if upper == 0 or (from_seq is not None and from_seq > upper):
         return out
-    async with Window(js, DLQ, f"{ADVISORY}.>", upper, batch=512) as window:
+    async with Window(js, DLQ, f"{ADVISORY}.>", upper, from_seq=from_seq, batch=512) as window:
         async for batch in window:
             out += [e for m in batch if (e := parse_advisory(m.seq, m.data, m.ts)) is not None]
     return out
 
 
-async def _rejections(js: JetStreamContext) -> dict[tuple[str, int], DocRejected]:
+async def _rejections(
+    js: JetStreamContext, from_seq: int | None = None, upper: int | None = None
+) -> dict[tuple[str, int], DocRejected]:
     """(stage, original seq) → the doc.rejected event the acking layer published before term."""
     out: dict[tuple[str, int], DocRejected] = {}
-    async with Window(js, DOCS, "doc.rejected.>", await _last_seq(js, DOCS), batch=512) as window:
+    upper = await _last_seq(js, DOCS) if upper is None else upper
+    if upper == 0 or (from_seq is not None and from_seq > upper):
+        return out
+    async with Window(js, DOCS, "doc.rejected.>", upper, from_seq=from_seq, batch=512) as window:
         async for batch in window:
             for m in batch:
                 with contextlib.suppress(msgspec.DecodeError, msgspec.ValidationError):
@@ -135,6 +169,11 @@ class DeadLetters:
         self.js, self.kv = js, kv
         self._records_memo: dict[int, dict] = {}
         self._records_seq = -1
+        # backlog(): each advisory is classified once; these remember how far it has read
+        self._classified: dict[int, tuple[str, str]] = {}  # dlq seq → (stage, backlog kind)
+        self._dlq_read = 0  # DLQ sequence classified up to
+        self._docs_read = 0  # DOCS sequence whose doc.rejected events are in _reasons
+        self._reasons: dict[tuple[str, int], str] = {}  # (stage, original seq) → reason
 
     @classmethod
     async def open(cls, js: JetStreamContext, create: bool = True) -> DeadLetters:
@@ -215,27 +254,49 @@ class DeadLetters:
         await self.kv.put(str(entry.dlq_seq), json.dumps(entry.record).encode())
 
     async def backlog(self) -> dict[str, int]:
-        """Waiting entries per stage; sets the DLQ_BACKLOG gauge (0 for stages with none).
+        """Waiting entries per stage, of every kind (see backlog_kinds, which sets the gauge)."""
+        return {stage: sum(k.values()) for stage, k in (await self.backlog_kinds()).items()}
 
-        Cheap enough for every pod to run every few seconds: advisories counted per subject (its
-        last token is the consumer, i.e. the stage) from stream info, minus the redrive/dismiss
-        records of that stage — no consumer is created, and the records are re-read only when
-        the bucket changed.
+    async def backlog_kinds(self) -> dict[str, dict[str, int]]:
+        """Waiting entries per stage and kind; sets the DLQ_BACKLOG gauge (0 where none).
+
+        Cheap enough for every pod to run every few seconds: only advisories added since the
+        last call are read (and, when some are terminations, the doc.rejected events added since
+        then, for their reasons); the redrive/dismiss records are re-read only when the bucket
+        changed. Entries that expired from the DLQ stream drop out.
         """
-        counts: Counter = Counter()
         try:
-            info = await self.js.stream_info(DLQ, subjects_filter=f"{ADVISORY}.>")
+            info = await self.js.stream_info(DLQ)
         except NotFoundError:
             info = None
-        for subj, n in ((info.state.subjects or {}) if info else {}).items():
-            counts[subj.rsplit(".", 1)[1]] += n
-        for record in (await self._records_cached()).values():
-            if record.get("stage"):
-                counts[record["stage"]] -= 1
-        out = {stage: max(counts.get(stage, 0), 0) for stage in STAGES}
-        for stage, n in out.items():
-            metrics.DLQ_BACKLOG.labels(stage).set(n)
+        first, last = (info.state.first_seq, info.state.last_seq) if info else (0, 0)
+        if last > self._dlq_read:
+            await self._classify(self._dlq_read + 1, last)
+        for seq in [s for s in self._classified if s < first]:
+            del self._classified[seq]
+        records = await self._records_cached()
+        out = {stage: dict.fromkeys(BACKLOG_KINDS, 0) for stage in STAGES}
+        for seq, (stage, kind) in self._classified.items():
+            record = records.get(seq, {})
+            if stage in out and not (record.get("dismissed") or record.get("redrives")):
+                out[stage][kind] += 1
+        for stage, kinds in out.items():
+            for kind, n in kinds.items():
+                metrics.DLQ_BACKLOG.labels(stage, kind).set(n)
         return out
+
+    async def _classify(self, from_seq: int, upper: int) -> None:
+        new = await _advisories(self.js, from_seq, upper)
+        if any(e.kind == "terminated" for e in new):
+            # doc.rejected is published before the term, so it is in DOCS by now
+            docs_last = await _last_seq(self.js, DOCS)
+            for key, rej in (await _rejections(self.js, self._docs_read + 1, docs_last)).items():
+                self._reasons[key] = rej.reason
+            self._docs_read = max(self._docs_read, docs_last)
+        for e in new:
+            reason = self._reasons.pop((e.stage, e.stream_seq), e.reason)
+            self._classified[e.dlq_seq] = (e.stage, backlog_kind(e.kind, reason))
+        self._dlq_read = upper
 
     async def _records_cached(self) -> dict[int, dict]:
         if self.kv is None:

@@ -25,8 +25,8 @@ from tests.support.replaying import URL, Pipeline, publish_synthetic, run_cli, s
 pytestmark = pytest.mark.nats
 
 
-def backlog(stage: str) -> float:
-    return metrics.DLQ_BACKLOG.labels(stage)._value.get()
+def backlog(stage: str, kinds=("expected", "exhausted", "failure")) -> float:
+    return sum(metrics.DLQ_BACKLOG.labels(stage, kind)._value.get() for kind in kinds)
 
 
 async def test_a_terminated_message_is_listed_shown_and_redriven_to_success_after_the_fix(
@@ -179,3 +179,58 @@ async def test_dismissed_entries_leave_the_backlog_and_an_expired_original_is_re
     assert counts["parser"] == 1 and [e.dlq_seq for e in waiting] == [second.dlq_seq]
     assert results[0][1] is None and "expired" in results[0][2]
     assert gone is None and waiting[0].subject is None
+
+
+async def test_the_backlog_tells_expected_rejections_from_failures_and_exhausted_retries(
+    nats_server,
+):
+    """What the NianbaoDeadLettersWaiting alert counts (exhausted + failure) is what the run
+    summary prints as waiting for a decision; a page that is not a report waits for nobody."""
+    from nianbao.progress import dead_letter_line
+    from shared.errors import NotAReport, UnreadableDocument
+
+    settings = load(env={}, nats_url=nats_server.url, nak_delays_s=[0.1], max_deliver=2)
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await topology.apply(js, settings)
+
+    async def handler(event):
+        n = int(event.ref.doc_id.rsplit("-", 1)[1])
+        if n < 3:
+            raise NotAReport("an article page")
+        if n == 3:
+            raise UnreadableDocument("truncated zip")
+        raise StoreUnavailable("search store down")
+
+    async def build(_settings, _service):
+        return StageDeps(handler=handler)
+
+    service = Service("parser", settings, build, http_port=0)
+    await service.start()
+    try:
+        await publish_synthetic(js, range(5))
+        dead = await DeadLetters.open(js)
+
+        async def all_five():
+            return len(await dead.entries()) == 5
+
+        await until(all_five)
+        counted = DeadLetters(js, dead.kv)  # a fresh reader, as a service starts with
+        first = await counted.backlog_kinds()
+        gauge = {k: metrics.DLQ_BACKLOG.labels("parser", k)._value.get() for k in first["parser"]}
+        line_before = dead_letter_line(first)
+        (failure,) = await dead.entries(reason="parse_error")
+        await dismiss(dead, [failure], "a broken upload, reported to the portal")
+        second = await counted.backlog_kinds()  # reads only what changed
+    finally:
+        await service.stop()
+        await nc.close()
+    assert first["parser"] == {"expected": 3, "exhausted": 1, "failure": 1}
+    assert gauge == {"expected": 3.0, "exhausted": 1.0, "failure": 1.0}
+    assert first["indexer"] == {"expected": 0, "exhausted": 0, "failure": 0}
+    assert "waiting for a decision: 2 (parser exhausted 1, parser failure 1)" in line_before
+    assert "3 expected rejections kept for inspection" in line_before
+    assert second["parser"] == {"expected": 3, "exhausted": 1, "failure": 0}
+    assert dead_letter_line({"parser": {"expected": 3, "exhausted": 0, "failure": 0}}) == (
+        "dead letters waiting for a decision: none; 3 expected rejections kept for inspection"
+    )

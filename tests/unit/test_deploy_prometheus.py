@@ -131,3 +131,15 @@ def test_relabelling_turns_the_service_dns_name_into_stage_and_namespace_labels(
             m.expand(rule.get("replacement", r"\1").replace("$", "\\")) if m else None
         )
     assert labels == {"stage": "validator", "namespace": "nianbao"}
+
+
+def test_the_error_ratio_leaves_out_exactly_the_expected_rejections():
+    """One list of expected rejections (shared/runtime/deadletters.py); the recording rule that
+    the error-rate alert reads must name the same reasons."""
+    import re
+
+    from shared.runtime.deadletters import EXPECTED_REJECTIONS
+
+    text = (ROOT / "deploy" / "prometheus" / "rules" / "recording.yml").read_text()
+    (excluded,) = re.findall(r'nianbao_rejections_total\{reason!~"([^"]+)"\}', text)
+    assert set(excluded.split("|")) == set(EXPECTED_REJECTIONS)

@@ -264,3 +264,26 @@ async def test_acking_long_work_sends_in_progress_beats():
 )
 def test_nak_delay_follows_the_delivery_count_and_stays_at_the_last_delay(delivered, delay):
     assert nak_delay(load(env={}, nak_delays_s=[1.0, 5.0, 30.0]), delivered) == delay
+
+
+async def test_acking_an_unusual_rejection_logs_a_warning_and_an_ordinary_one_stays_quiet(caplog):
+    from shared.errors import PermanentError
+
+    class UnknownPortal(PermanentError):
+        reason = "unknown_portal"
+
+    async def unknown(event):
+        raise UnknownPortal("portal 'gone' is not in the registry")
+
+    async def article(event):
+        raise NotAReport("an article page")
+
+    with caplog.at_level("INFO", logger="nianbao.acking"):
+        await _acker(article).process(RecordingMsg(encode(FETCHED)))
+        assert caplog.records == []
+        await _acker(unknown).process(RecordingMsg(encode(FETCHED)))
+    (record,) = caplog.records
+    assert record.levelname == "WARNING"
+    assert record.getMessage() == (
+        "parser: doc.fetched.p rejected as unknown_portal: portal 'gone' is not in the registry"
+    )
