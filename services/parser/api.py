@@ -12,6 +12,7 @@ from __future__ import annotations
 from copy import copy
 
 from services.parser.document import Document
+from services.parser.extract.budget import Limits
 from services.parser.extract.textgrid import unglue
 from services.parser.read.detect import detect
 from services.parser.read.metadata import read_metadata
@@ -25,7 +26,11 @@ from shared.versions import PARSER_VERSION
 
 
 def parse(
-    data: bytes, *, source_url: str | None = None, content_type: str | None = None
+    data: bytes,
+    *,
+    source_url: str | None = None,
+    content_type: str | None = None,
+    limits: Limits | None = None,
 ) -> ParsedReport:
     """Parse one document (any supported kind) into a report.
 
@@ -33,10 +38,13 @@ def parse(
         data: the document's bytes as fetched.
         source_url: where it came from (kept in the report; never trusted for the kind).
         content_type: the declared HTTP content type, if any.
+        limits: the work budgets (services/parser/extract/budget.py); the defaults if None.
     """
-    from services.parser.extract import extract
+    from services.parser.extract import DEFAULT_LIMITS, extract
 
-    doc = extract(data, content_type=content_type, source_url=source_url)
+    doc = extract(
+        data, content_type=content_type, source_url=source_url, limits=limits or DEFAULT_LIMITS
+    )
     report = interpret(doc)
     report.source_url = source_url
     return report

@@ -2,13 +2,14 @@
 
 Idempotent: the output's Msg-Id is `parsed:<doc_id>:<version>` and parsing is deterministic, so
 a redelivery republishes a duplicate the stream drops.
-Settings read: none (the object store is passed in).
+Settings read: none (the object store and the parse child are passed in).
 """
 
 from __future__ import annotations
 
 import asyncio
 
+from services.parser.sandbox import Sandbox
 from shared import metrics
 from shared.errors import NotAReport
 from shared.events import DocFetched, DocParsed, subject_token
@@ -40,12 +41,20 @@ def parses_quickly(data: bytes) -> bool:
     return len(data) <= INLINE_MAX_BYTES and sniff(data) in ("text", "html")
 
 
-async def handle_fetched(event: DocFetched, objects: ObjectStore) -> list[Outgoing]:
+async def handle_fetched(
+    event: DocFetched, objects: ObjectStore, sandbox: Sandbox | None = None
+) -> list[Outgoing]:
     # get() alone (no exists() first): one store round trip, no window between the two; an
     # absent object raises ObjectMissing, rejected as missing_object
     data = await objects.get(event.ref.object_key)
     if parses_quickly(data):
         report = parse_bytes(data, event)
+    elif sandbox is not None:
+        # anything that can cost more than its size (office files, PDFs, big pages) parses in the
+        # memory- and time-bounded child: a bomb is an exception with a reason, not an OOM kill
+        report = await sandbox.parse(
+            data, source_url=event.ref.url, content_type=event.content_type
+        )
     else:
         # A thread keeps the event loop (pull heartbeats, health, other stages in `nianbao run`)
         # alive during a long parse (PDF, office files, archives, big pages).

@@ -1,7 +1,10 @@
 """T16 — decompression bombs. At the fetcher process: gzip and deflate Content-Encoding bombs
 (1000:1, generated here) are cut at the cap and rejected with reason bomb. At the parser process:
-a DOCX whose member inflates 1000:1, a zip nested in a zip, and a DOCX whose XML is a
-billion-laughs entity bomb — all rejected on first delivery with the worker's memory bounded."""
+a DOCX whose member inflates 1000:1, a zip nested in a zip, a DOCX whose XML is a
+billion-laughs entity bomb, and the three resource bombs of issue #18 inside every byte cap (an
+XLSX merging A1:XFD1048576, an HTML table of colspan=1000 rowspan=65534 cells, a DOCX whose
+document.xml is 240 MB of tiny paragraphs) — all rejected on first delivery with the worker's
+memory bounded."""
 
 from __future__ import annotations
 
@@ -16,6 +19,14 @@ from tests.support.columns import COLUMN, serve_column
 from tests.support.fakeportal import Reply, gzip_bomb
 from tests.support.feeding import crawl_all_stages, ledger_for, registry_for, seed
 from tests.support.harness import AckTap
+from tests.unit.test_parser_budget import (
+    HTML_SPAN_BOMB,
+    XLSX,
+    docx_streamed,
+    merged,
+    small_paragraph,
+    xlsx_with,
+)
 
 pytestmark = [pytest.mark.nats, pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -96,10 +107,14 @@ async def test_container_bombs_are_rejected_on_first_delivery_with_bounded_memor
         "ratio_1000": docx_with(b"<w:document>" + b" " * (200 * CAP) + b"</w:document>"),
         "nested_zip": zip_of("inner.zip", zip_of("word/document.xml", bytes(200 * CAP))),
         "billion_laughs": docx_with(LAUGHS),
+        "merged_range": xlsx_with(merged("A1:XFD1048576")),
+        "span_bomb": HTML_SPAN_BOMB,
+        "docx_240mb": docx_streamed(6_600_000, small_paragraph),
     }
+    types = {"merged_range": XLSX, "span_bomb": "text/html"}
     started = time.monotonic()
     sent = {
-        name: await seed(p, ledger, data, f"t16-{name}", content_type=DOCX)
+        name: await seed(p, ledger, data, f"t16-{name}", content_type=types.get(name, DOCX))
         for name, data in bombs.items()
     }
 
@@ -114,6 +129,10 @@ async def test_container_bombs_are_rejected_on_first_delivery_with_bounded_memor
         # XML parser does not expand entities (so the laughs never grow)
         "nested_zip": "rejected:parser:parse_error",
         "billion_laughs": "rejected:parser:parse_error",
+        # issue #18: each once cost the parser gigabytes (an OOM kill, then the DLQ)
+        "merged_range": "rejected:parser:bomb",
+        "span_bomb": "rejected:parser:bomb",
+        "docx_240mb": "rejected:parser:bomb",
     }
     for _, (_, ack) in sent.items():
         assert [s["kind"] for s in tap.of(ack.seq) if s["kind"] != "+WPI"] == ["+TERM"]

@@ -6,39 +6,23 @@ extractor; a disagreement is recorded in `Document.notes`. Failures are Permanen
 clear message: UnreadableDocument (empty, garbage, truncated/corrupt), MissingConverter (a legacy
 format and no LibreOffice), TooLarge, DecompressionBomb, EncodingError.
 
-Limits (`Limits`, defaults below; `Limits.from_settings` takes `max_doc_bytes` from
-shared/config.py) bound bytes, decompressed size, text size, PDF pages and time.
+Limits (`Limits` in services/parser/extract/budget.py, the one place of every budget) bound
+bytes, inflated size, XML elements, expanded table cells, text size, PDF pages and time; each
+document is extracted under its own meter of them.
 Settings read: max_doc_bytes (through Limits.from_settings).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from services.parser.document import Document
 from services.parser.extract import sniff as sniffing
+from services.parser.extract.budget import DEFAULT_LIMITS, Limits, metering
 from services.parser.extract.textgrid import text_blocks
 from shared.charset import charset_from_content_type, decode
-from shared.errors import NotAReport, TooLarge, UnreadableDocument
+from shared.errors import DecompressionBomb, NotAReport, TooLarge, UnreadableDocument
 
+__all__ = ["DEFAULT_LIMITS", "Limits", "extract"]
 
-@dataclass(frozen=True)
-class Limits:
-    max_bytes: int = 64 * 1024 * 1024  # same default as Settings.max_doc_bytes
-    max_unzipped: int = 256 * 1024 * 1024  # total inflated size of a DOCX/XLSX
-    max_ratio: float = 200.0  # inflated/packed; real DOCX/XLSX stay well under 50
-    max_text_chars: int = 8_000_000  # a report is 10–300k characters
-    max_pdf_pages: int = 300
-    max_seconds: float = 120.0  # wall time of one PDF extraction
-    max_sheet_cells: int = 2_000_000
-    convert_timeout_s: float = 120.0  # LibreOffice conversion of .doc/.wps/.rtf/.odt
-
-    @classmethod
-    def from_settings(cls, settings) -> Limits:
-        return cls(max_bytes=settings.max_doc_bytes)
-
-
-DEFAULT_LIMITS = Limits()
 
 _DECLARED = {
     "application/pdf": "pdf",
@@ -68,7 +52,8 @@ def extract(
     kind = sniffing.sniff(data)
     if kind == "empty":
         raise UnreadableDocument(f"empty document ({len(data)} bytes, no content)")
-    doc = _dispatch(kind, data, content_type, limits)
+    with metering(limits):
+        doc = _dispatch(kind, data, content_type, limits)
     doc.kind = doc.kind if doc.kind not in ("unknown", "") else kind
     declared = _DECLARED.get((content_type or "").split(";")[0].strip().lower())
     if declared and declared != kind and not (declared == "text" and kind == "html"):
@@ -158,6 +143,12 @@ def _textual(kind: str, data: bytes, content_type: str | None, limits: Limits) -
         )
     if kind == "html":
         from services.parser.extract.html import extract_html
+
+        tags = text.count("<")  # every element needs one: its tree's size, declared before parsing
+        if tags > limits.max_xml_nodes:
+            raise DecompressionBomb(
+                f"HTML has {tags:,} tags (limit {limits.max_xml_nodes:,} elements)"
+            )
 
         doc = extract_html(text)
     else:

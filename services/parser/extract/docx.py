@@ -6,6 +6,10 @@ widens a cell over several grid columns (the extra positions are None), `w:vMerg
 `restart` continues the cell above (None), `w:gridBefore` leaves leading positions empty ("").
 Content controls (`w:sdt`) are read through. Text inside a table cell keeps its paragraph breaks
 as newlines. Nested tables inside a cell are flattened into the cell text.
+Every XML part is checked against the budgets (services/parser/extract/budget.py) before lxml
+builds it: its inflated size as the zip directory states it, then the number of elements and
+attributes it declares (`<` and `=` counted in the bytes — a tree never has more), so a small
+file whose document.xml is 240 MB of tiny paragraphs is refused in milliseconds.
 Settings read: none (limits come from services/parser/extract/dispatch.py).
 """
 
@@ -17,8 +21,9 @@ import zipfile
 from lxml import etree
 
 from services.parser.document import Block, Document, Grid, Paragraph
+from services.parser.extract.budget import DEFAULT_LIMITS, Limits, meter
 from services.parser.extract.zipguard import check_zip
-from shared.errors import UnreadableDocument
+from shared.errors import DecompressionBomb, UnreadableDocument
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -31,10 +36,20 @@ _OFFICE_DOCUMENT = "/officeDocument"
 _DC_TITLE = "{http://purl.org/dc/elements/1.1/}title"
 
 
-def _xml(z: zipfile.ZipFile, name: str):
-    """A package part parsed safely: no DTDs (entity bombs), no network, no huge trees."""
+def _xml(z: zipfile.ZipFile, name: str, limits: Limits = DEFAULT_LIMITS):
+    """A package part parsed safely: no DTDs (entity bombs), no network, no huge trees, and no
+    more inflated bytes or nodes than the budget allows."""
     try:
-        root = etree.fromstring(z.read(name), _SAFE_XML)
+        stated = z.getinfo(name).file_size
+        if stated > limits.max_xml_part_bytes:
+            raise DecompressionBomb(
+                f"DOCX part {name!r} inflates to {stated:,} bytes"
+                f" (limit {limits.max_xml_part_bytes:,} for one XML part)"
+            )
+        raw = z.read(name)
+        meter().add_nodes(raw.count(b"<") + raw.count(b"="), f"DOCX part {name!r}")
+        root = etree.fromstring(raw, _SAFE_XML)
+        del raw
     except KeyError as e:
         raise UnreadableDocument(f"DOCX package has no part {name!r}") from e
     except (etree.XMLSyntaxError, zipfile.BadZipFile, OSError, EOFError) as e:
@@ -61,10 +76,10 @@ def extract_docx(data: bytes, limits) -> Document:
     except (zipfile.BadZipFile, OSError) as e:
         raise UnreadableDocument(f"DOCX package could not be opened: {e}") from e
     with z:
-        root = _xml(z, _main_part(z))
+        root = _xml(z, _main_part(z), limits)
         title = None
         if "docProps/core.xml" in z.namelist():
-            node = _xml(z, "docProps/core.xml").find(_DC_TITLE)
+            node = _xml(z, "docProps/core.xml", limits).find(_DC_TITLE)
             title = (node.text or "").strip() or None if node is not None else None
     body = root.find(W + "body")
     if body is None:
@@ -133,10 +148,14 @@ def _int_attr(el, name: str, default: int) -> int:
 
 
 def table_grid(tbl) -> Grid:
+    budget = meter()
+    budget.check_time("a DOCX table")
     rows: list[list[str | None]] = []
     for tr in tbl.iterchildren(W + "tr"):
         trpr = tr.find(W + "trPr")
         before = _int_attr(trpr.find(W + "gridBefore") if trpr is not None else None, "val", 0)
+        if before > 1:
+            budget.add_cells(min(before, 1000), "a DOCX row's gridBefore")
         row: list[str | None] = [""] * min(before, 1000)
         for tc in _row_cells(tr):
             tcpr = tc.find(W + "tcPr")
@@ -147,6 +166,8 @@ def table_grid(tbl) -> Grid:
                     1000,
                 ),
             )
+            if span > 1:  # the cell itself is one of the document's elements, already counted
+                budget.add_cells(span, f"a DOCX cell spanning {span} columns")
             vmerge = tcpr.find(W + "vMerge") if tcpr is not None else None
             continued = vmerge is not None and vmerge.get(W + "val", "continue") != "restart"
             row.append(None if continued else _cell_text(tc))

@@ -1,7 +1,9 @@
 """HTML tables → Grid: rowspan/colspan expanded, covered positions None, empty cells "".
 
-Spans are capped (colspan at the HTML spec's 1000, rowspan at the table's remaining rows), so a
-hostile `colspan="99999999"` cannot exhaust memory. Cell text keeps <br> and paragraph
+Spans are capped one by one (colspan at the HTML spec's 1000, rowspan at the table's remaining
+rows) and in total: every position a span covers is counted against the document's grid-cell
+budget (services/parser/extract/budget.py) before it is filled, so neither `colspan="99999999"`
+nor a thousand rows of `colspan=1000 rowspan=65534` can exhaust memory or time. Cell text keeps <br> and paragraph
 boundaries as newlines; &nbsp; is a space. Settings read: none.
 """
 
@@ -12,6 +14,7 @@ import re
 from lxml import etree
 
 from services.parser.document import Grid
+from services.parser.extract.budget import meter
 
 MAX_COLSPAN = 1000  # the HTML spec's own limit
 MAX_ROWSPAN = 65534
@@ -154,6 +157,8 @@ def table_grid(table) -> Grid:
     """
     rows = own_rows(table)
     n_rows = len(rows)
+    budget = meter()
+    budget.check_time("an HTML table")
     grid: list[list[str | None]] = [[] for _ in rows]
     for r, tr in enumerate(rows):
         row = grid[r]
@@ -177,6 +182,7 @@ def table_grid(table) -> Grid:
             rowspan = _span(rowspan_attr, MAX_ROWSPAN, n_rows - r)
             colspan = _span(colspan_attr, MAX_COLSPAN, 1)
             rowspan = min(rowspan, n_rows - r)
+            budget.add_cells(rowspan * colspan, f"an HTML cell spanning {rowspan}×{colspan}")
             for dr in range(rowspan):
                 below = grid[r + dr]
                 for dc in range(colspan):

@@ -6,17 +6,32 @@ Paragraph, anything else a Grid. Covered positions of a merged range are None; e
 Numbers are written the way a person reads them (3.0 → "3").
 
 openpyxl is used in normal mode, not read_only: read-only worksheets do not expose merged ranges,
-and the zip is size-checked before openpyxl inflates it. Settings read: none.
+and it materialises every position of a merged range. So before openpyxl sees a workbook, the zip
+is size-checked and each sheet's XML is read for what it declares (`declared_work`): cells plus
+the area of its merged ranges against the grid-cell budget (one range `A1:XFD1048576` is 17
+billion cells: refused in milliseconds, not 6.8 GB later), and rows beyond Excel's 1,048,576 as
+an unreadable workbook. Settings read: none.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 
 from services.parser.document import Block, Document, Grid, Paragraph
+from services.parser.extract.budget import meter
 from services.parser.extract.zipguard import check_zip
-from shared.errors import TooLarge, UnreadableDocument
+from shared.errors import DecompressionBomb, TooLarge, UnreadableDocument
+
+EXCEL_ROWS = 1_048_576
+EXCEL_COLUMNS = 16_384  # XFD
+_MERGE = re.compile(
+    rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Za-z]{1,4})\$?(\d{1,10})(?::\$?([A-Za-z]{1,4})\$?(\d{1,10}))?"'
+)
+_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+_CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
 
 
 def extract_sheets(data: bytes, kind: str, limits) -> Document:
@@ -46,8 +61,67 @@ Merged = list[
 ]  # (first_row, first_col, last_row, last_col), 0-based inclusive
 
 
+def _column(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def declared_work(name: str, xml: bytes, limits) -> int:
+    """Cells a sheet's XML makes openpyxl build: its cells plus every position its merged ranges
+    cover. Raises DecompressionBomb over the grid-cell budget, UnreadableDocument for a row or
+    range outside Excel's grid."""
+    last_row = max((int(m) for m in _ROW.findall(xml)), default=0)
+    if last_row > EXCEL_ROWS:
+        raise UnreadableDocument(
+            f"XLSX sheet {name!r} has row {last_row:,}, beyond Excel's last row {EXCEL_ROWS:,}"
+        )
+    work = len(_CELL.findall(xml))
+    for c0, r0, c1, r1 in _MERGE.findall(xml):
+        rows = abs(int(r1 or r0) - int(r0)) + 1
+        cols = abs(_column(c1 or c0) - _column(c0)) + 1
+        if (
+            max(int(r0), int(r1 or r0)) > EXCEL_ROWS
+            or max(_column(c0), _column(c1 or c0)) > EXCEL_COLUMNS
+        ):
+            raise UnreadableDocument(
+                f"XLSX sheet {name!r} merges a range outside Excel's grid"
+                f" ({c0.decode()}{int(r0)}:{(c1 or c0).decode()}{int(r1 or r0)})"
+            )
+        work += rows * cols
+        if work > limits.max_grid_cells:
+            raise DecompressionBomb(
+                f"XLSX sheet {name!r} declares merged ranges covering more than"
+                f" {limits.max_grid_cells:,} cells (last: {c0.decode()}{int(r0)}:"
+                f"{(c1 or c0).decode()}{int(r1 or r0)}, {rows * cols:,} cells)"
+            )
+    if work > limits.max_grid_cells:
+        raise DecompressionBomb(
+            f"XLSX sheet {name!r} declares {work:,} cells (limit {limits.max_grid_cells:,})"
+        )
+    return work
+
+
+def _check_declared(data: bytes, limits) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            total = 0
+            for info in z.infolist():
+                if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                    total += declared_work(info.filename, z.read(info), limits)
+                    if total > limits.max_grid_cells:
+                        raise DecompressionBomb(
+                            f"XLSX sheets declare {total:,} cells in all"
+                            f" (limit {limits.max_grid_cells:,})"
+                        )
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        raise UnreadableDocument(f"XLSX workbook could not be read: {type(e).__name__}: {e}") from e
+
+
 def _xlsx(data: bytes, limits) -> list[tuple[str, list[list[str]], Merged]]:
     check_zip(data, max_total=limits.max_unzipped, max_ratio=limits.max_ratio)
+    _check_declared(data, limits)
     from openpyxl import load_workbook
 
     try:
@@ -103,9 +177,12 @@ def _xls(data: bytes, limits) -> list[tuple[str, list[list[str]], Merged]]:
 
 
 def _split(rows: list[list[str]], merged: Merged) -> list[Block]:
+    budget = meter()
+    budget.check_time("a sheet")
     grid: list[list[str | None]] = [list(r) for r in rows]
     in_merge: set[tuple[int, int]] = set()
     for r0, c0, r1, c1 in merged:
+        budget.add_cells((r1 - r0 + 1) * (c1 - c0 + 1), f"a merged range of {r1 - r0 + 1} rows")
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):
                 in_merge.add((r, c))
