@@ -41,6 +41,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "portals": ("nianbao.cli.portals_cmd", "list, check and add portals in the registry"),
     "migrate": ("nianbao.cli.migrate_cmd", "apply search-store schema migrations"),
+    "export": (
+        "nianbao.cli.export_cmd",
+        "export reports, cells, findings and a dictionary (csv, xlsx, parquet, jsonl, sqlite)",
+    ),
+    "rules": ("nianbao.cli.rules_cmd", "list the validator's rules (id, severity, what it checks)"),
+    "cells": ("nianbao.cli.cells_cmd", "list the cell keys of the national formats"),
 }
 
 

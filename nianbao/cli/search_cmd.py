@@ -35,13 +35,27 @@ def add_store_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_filter_arguments(parser: argparse.ArgumentParser, format_option: str = "--format") -> None:
+    """The filters `search` and `export` share (export's --format is the file format, so its
+    report-format filter is --report-format)."""
     parser.add_argument("query", nargs="?", default="", help="words to find (empty: every report)")
     parser.add_argument("--year", type=int)
     parser.add_argument("--agency", help="exact agency name, or a pattern with * at either end")
-    parser.add_argument("--rule", help="only reports with a finding of this rule id (e.g. T3-001)")
-    parser.add_argument("--status", choices=("valid", "warnings", "invalid"))
-    parser.add_argument("--format", choices=("2021", "2019", "pre2019", "unknown"))
+    parser.add_argument(
+        "--rule", help="only reports with a finding of this rule (T3-001) or family (T3-*)"
+    )
+    parser.add_argument(
+        "--severity", help="only reports with a finding of this severity (error, warning, info)"
+    )
+    parser.add_argument("--status", choices=("valid", "warnings", "invalid", "needs_ocr"))
+    parser.add_argument(
+        format_option, dest="format", choices=("2021", "2019", "pre2019", "unknown")
+    )
+    parser.add_argument("--portal", help="only reports found on this portal")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_filter_arguments(parser)
     parser.add_argument("--limit", type=int, default=20)
     parser.add_argument("--offset", type=int, default=0)
     parser.add_argument(
@@ -77,13 +91,19 @@ def with_store(args: argparse.Namespace, work: Callable[[Any], Awaitable[int]]) 
         return EXIT_UNAVAILABLE
 
 
-def _filters(args: argparse.Namespace) -> dict[str, Any]:
+def filters_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The filters given, rule and severity checked against the catalogue (UnknownName with a
+    did-you-mean when they name nothing: never a silent empty answer)."""
+    from nianbao.catalogue import check_rule, check_severity
+
     return {
         "year": args.year,
         "agency": args.agency,
-        "rule": args.rule,
+        "rule": check_rule(args.rule) if args.rule else None,
+        "severity": check_severity(args.severity) if args.severity else None,
         "status": args.status,
         "format": args.format,
+        "portal": args.portal,
     }
 
 
@@ -99,15 +119,17 @@ def to_json(obj: object) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.sum and len(args.sum.split(".")) != 3:
-        print(
-            "nianbao: --sum takes TABLE.ROW.COL, e.g. applications.new_received.total",
-            file=sys.stderr,
-        )
+    from nianbao.catalogue import UnknownName, check_cell
+
+    try:
+        filters = filters_of(args)
+        if args.sum:
+            check_cell(args.sum)
+    except UnknownName as exc:
+        print(f"nianbao: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
     async def work(store: Any) -> int:
-        filters = _filters(args)
         if args.sum:
             table, row, col = args.sum.split(".")
             group = None if args.group_by == "none" else args.group_by

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -273,6 +273,75 @@ class PostgresSearchStore:
 
         return await self._run("sum_cells", run)
 
+    def _export_where(self, query: str, filters: dict[str, Any], args: list[Any]) -> str:
+        where = _where(q.check_filters(filters), args)
+        text = " ".join(query_tokens(query))
+        if text:
+            args.append(text)
+            where += f" AND r.tsv @@ plainto_tsquery('simple', ${len(args)})"
+        return where
+
+    async def export_count(self, query: str = "", **filters: Any) -> int:
+        """How many reports `export_batches` with the same arguments yields."""
+        args: list[Any] = []
+        where = self._export_where(query, filters, args)
+
+        async def run(conn: asyncpg.Connection) -> int:
+            return int(
+                await conn.fetchval(f"SELECT count(*) FROM reports r WHERE true {where}", *args)
+            )
+
+        return await self._run("export_count", run)
+
+    async def export_batches(
+        self, query: str = "", *, chunk: int = 500, body: bool = False, **filters: Any
+    ) -> AsyncIterator[list[dict]]:
+        """The matching reports in doc_id order, `chunk` at a time (keyset pagination on the
+        primary key: each page is one index range scan, memory stays that of one chunk). Each:
+        META_FIELDS, `report_json` and `findings` (dicts, in order); `body` when asked."""
+        args: list[Any] = [""]
+        where = self._export_where(query, filters, args)
+        args.append(chunk)
+        cols = ", ".join(f"r.{f}" for f in q.META_FIELDS) + ", r.report::text AS report_json"
+        cols += ", r.body" if body else ""
+        page = (
+            f"SELECT {cols} FROM reports r WHERE r.doc_id > $1 {where}"
+            f" ORDER BY r.doc_id LIMIT ${len(args)}"
+        )  # doc_ids are hex digests: every collation orders them alike, the primary key serves
+        while True:
+
+            async def run(conn: asyncpg.Connection) -> list[dict]:
+                rows = [dict(r) for r in await conn.fetch(page, *args)]
+                by_id = {r["doc_id"]: r for r in rows}
+                for r in rows:
+                    r["fetched_at"] = _epoch(r["fetched_at"])
+                    r["indexed_at"] = _epoch(r["indexed_at"])
+                    r["findings"] = []
+                if by_id:
+                    for f in await conn.fetch(
+                        "SELECT doc_id, rule, severity, message, cells, tags FROM findings"
+                        " WHERE doc_id = ANY($1::text[]) ORDER BY doc_id, seq",
+                        list(by_id),
+                    ):
+                        by_id[f["doc_id"]]["findings"].append(
+                            q.finding_dict(
+                                f["rule"],
+                                f["severity"],
+                                f["message"],
+                                q.loads(f["cells"]),
+                                q.loads(f["tags"]),
+                            )
+                        )
+                return rows
+
+            rows = await self._run("export", run)
+            if not rows:
+                return
+            yield rows
+            if len(rows) < chunk:
+                return
+            args[0] = rows[-1]["doc_id"]
+
     async def get_report(self, doc_id: str) -> dict | None:
         return await self._run("get_report", lambda conn: _get_report(conn, doc_id))
 
@@ -323,9 +392,15 @@ def _where(filters: dict[str, Any], args: list[Any]) -> str:
     parts: list[str] = []
     for name, value in filters.items():
         if name == "rule":
+            op, value = q.rule_pattern(value, param=f"${len(args) + 1}")
             args.append(value)
             parts.append(
-                f"EXISTS (SELECT 1 FROM findings f WHERE f.rule = ${len(args)} AND f.doc_id = r.doc_id)"
+                f"EXISTS (SELECT 1 FROM findings f WHERE f.rule {op} AND f.doc_id = r.doc_id)"
+            )
+        elif name == "severity":
+            args.append(value)
+            parts.append(
+                f"EXISTS (SELECT 1 FROM findings f WHERE f.severity = ${len(args)} AND f.doc_id = r.doc_id)"
             )
         elif name == "agency":
             op, value = q.agency_pattern(value, param=f"${len(args) + 1}")

@@ -20,7 +20,9 @@ from shared.report import ParsedReport
 from shared.storage.segment import query_tokens, segment
 
 # filters accepted by search / facets / sum_cells, and the column each one compares
-FILTERS = ("year", "agency", "rule", "status", "format", "level", "division_code", "portal")
+FILTERS = (
+    "year", "agency", "rule", "severity", "status", "format", "level", "division_code", "portal",
+)  # fmt: skip
 GROUP_BYS = ("year", "agency", "level", "division_code", "format", "status", "portal")
 FACETS = ("year", "agency", "rule", "status", "format")
 EXTRA_TABLE = "_extra"  # cells that belong to no key of the detected format
@@ -236,6 +238,14 @@ def nest_cells(rows: list[dict]) -> dict[str, dict[str, dict[str, dict]]]:
 
 def decode_report(data: bytes | str) -> ParsedReport:
     return msgspec.json.decode(data, type=ParsedReport)
+
+
+def rule_pattern(value: str, *, param: str = "?") -> tuple[str, str]:
+    """(operator with placeholder, value) for a rule filter: exact (T3-001), or a family when it
+    ends with `*` (T3-* = every T3 rule)."""
+    if value.endswith("*"):
+        return f"LIKE {param}", value[:-1].replace("%", "").replace("_", "") + "%"
+    return f"= {param}", value
 
 
 def agency_pattern(value: str, *, param: str = "?") -> tuple[str, str]:

@@ -27,7 +27,7 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -297,6 +297,60 @@ class SqliteSearchStore:
 
         return await self._run("sum_cells", run)
 
+    async def export_count(self, query: str = "", **filters: Any) -> int:
+        """How many reports `export_batches` with the same arguments yields."""
+        sql, params = _export_where(query, filters)
+
+        def run(conn: sqlite3.Connection) -> int:
+            return int(
+                conn.execute(f"SELECT count(*) FROM reports r WHERE 1=1 {sql}", params).fetchone()[
+                    0
+                ]
+            )
+
+        return await self._run("export_count", run)
+
+    async def export_batches(
+        self, query: str = "", *, chunk: int = 500, body: bool = False, **filters: Any
+    ) -> AsyncIterator[list[dict]]:
+        """The matching reports in doc_id order, `chunk` at a time (keyset pagination: memory
+        stays that of one chunk however many match). Each: META_FIELDS, `report_json` and
+        `findings` (dicts, in order); `body` when asked."""
+        sql, params = _export_where(query, filters)
+        cols = ", ".join(f"r.{f}" for f in q.META_FIELDS) + ", r.id, d.report_json"
+        cols += ", d.body" if body else ""
+        page = (
+            f"SELECT {cols} FROM reports r JOIN report_docs d ON d.id = r.id"
+            f" WHERE r.doc_id > ? {sql} ORDER BY r.doc_id LIMIT ?"
+        )
+        after = ""
+        while True:
+
+            def run(conn: sqlite3.Connection, after: str = after) -> list[dict]:
+                rows = [dict(r) for r in conn.execute(page, [after, *params, chunk])]
+                by_id = {r.pop("id"): r for r in rows}
+                for r in rows:
+                    r["findings"] = []
+                if by_id:
+                    marks = ",".join("?" * len(by_id))
+                    for f in conn.execute(
+                        "SELECT rid, rule, severity, message, cells, tags FROM findings"
+                        f" WHERE rid IN ({marks}) ORDER BY rid, seq",
+                        list(by_id),
+                    ):
+                        by_id[f[0]]["findings"].append(
+                            q.finding_dict(f[1], f[2], f[3], q.loads(f[4]), q.loads(f[5]))
+                        )
+                return rows
+
+            rows = await self._run("export", run)
+            if not rows:
+                return
+            yield rows
+            if len(rows) < chunk:
+                return
+            after = rows[-1]["doc_id"]
+
     async def get_report(self, doc_id: str) -> dict | None:
         return await self._run("get_report", lambda conn: _get_report(conn, doc_id))
 
@@ -376,7 +430,11 @@ def _where(filters: dict[str, Any]) -> tuple[str, list[Any]]:
     params: list[Any] = []
     for name, value in filters.items():
         if name == "rule":
-            parts.append("EXISTS (SELECT 1 FROM findings f WHERE f.rule = ? AND f.rid = r.id)")
+            op, value = q.rule_pattern(value)
+            parts.append(f"EXISTS (SELECT 1 FROM findings f WHERE f.rule {op} AND f.rid = r.id)")
+            params.append(value)
+        elif name == "severity":
+            parts.append("EXISTS (SELECT 1 FROM findings f WHERE f.severity = ? AND f.rid = r.id)")
             params.append(value)
         elif name == "agency":
             op, value = q.agency_pattern(value)
@@ -386,6 +444,15 @@ def _where(filters: dict[str, Any]) -> tuple[str, list[Any]]:
             parts.append(f"r.{name} = ?")
             params.append(value)
     return "".join(" AND " + p for p in parts), params
+
+
+def _export_where(query: str, filters: dict[str, Any]) -> tuple[str, list[Any]]:
+    where, params = _where(q.check_filters(filters))
+    match = fts5_match(query)
+    if match:
+        where += " AND r.id IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?)"
+        params.append(match)
+    return where, params
 
 
 def _upsert_many(conn: sqlite3.Connection, keys: dict, batch: list[q.Rows]) -> list[bool]:
