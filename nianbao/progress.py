@@ -11,6 +11,7 @@ from rich.live import Live
 from rich.table import Table
 
 from shared import metrics
+from shared.redact import redact_url
 from shared.runtime.deadletters import EXPECTED_REJECTIONS
 from shared.topology import STAGES as ORDER
 
@@ -67,7 +68,7 @@ class Progress:
         c = self.console
         monitor = launcher.nats.monitor_url if launcher.nats is not None else None
         c.print(
-            f"[bold]nianbao[/] broker {launcher.settings.nats_url}"
+            f"[bold]nianbao[/] broker {redact_url(launcher.settings.nats_url)}"
             + (f" (monitoring {monitor})" if monitor else "")
             + f"  data {launcher.settings.data_dir}"
         )

@@ -65,3 +65,12 @@ class ObjectMissing(PermanentError):
     can be re-driven once the object is back."""
 
     reason = "missing_object"
+
+
+class CorruptObject(PermanentError):
+    """A stored object's bytes do not hash to the sha256 its key names (bit rot, a truncated
+    copy, a hand edit). Never parsed: the reader refuses it, `nianbao_objects_corrupt_total`
+    counts it, and a re-fetch of the same URL repairs it (put_if_absent overwrites bytes that
+    fail verification); `nianbao objects verify` finds them all."""
+
+    reason = "corrupt_object"

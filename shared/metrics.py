@@ -127,4 +127,9 @@ STORE_SECONDS = Histogram(
     ["store", "op"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+OBJECTS_CORRUPT = Counter(
+    "nianbao_objects_corrupt_total",
+    "Objects whose bytes did not match their sha256 name when read (refused, never parsed).",
+    ["store"],
+)
 REPORTS_INDEXED = Gauge("nianbao_reports_indexed", "Reports currently in the search store.")

@@ -112,6 +112,11 @@ ANSWERS: dict[str, tuple[str, str]] = {
         "indexer",
         "Is the object store or the search store slow (p99 per store and operation)?",
     ),
+    "nianbao_objects_corrupt": (
+        "every stage",
+        "Has any stored object's bytes stopped matching its sha256 name (bit rot, a bad copy)?"
+        " Run `nianbao objects verify`.",
+    ),
     "nianbao_reports_indexed": ("indexer", "How many reports are searchable right now?"),
 }
 SECTIONS = ("every stage", "fetcher", "parser / validator", "indexer", "other")

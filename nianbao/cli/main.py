@@ -47,6 +47,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "rules": ("nianbao.cli.rules_cmd", "list the validator's rules (id, severity, what it checks)"),
     "cells": ("nianbao.cli.cells_cmd", "list the cell keys of the national formats"),
+    "objects": ("nianbao.cli.objects_cmd", "verify that stored objects match their sha256 names"),
 }
 
 
@@ -64,6 +65,9 @@ def build_parser(argv: list[str]) -> tuple[argparse.ArgumentParser, object | Non
 
 
 def main(argv: list[str] | None = None) -> int:
+    from shared.redact import install
+
+    install()  # no credential of a URL reaches the terminal or a log, whatever prints it
     argv = sys.argv[1:] if argv is None else argv
     parser, module = build_parser(argv)
     args = parser.parse_args(argv)

@@ -23,6 +23,7 @@ import sys
 from nianbao.cli.connection import BrokerTarget, add_broker_arguments, target_of
 from shared import topology
 from shared.config import load
+from shared.redact import redact_url
 
 log = logging.getLogger("nianbao.serve")
 WAIT_LOG_S = 10.0
@@ -90,7 +91,7 @@ async def serve(stage: str, settings, target: BrokerTarget | None = None) -> Non
         else f"consuming {service.stage.filter_subject}"
     )
     print(
-        f"nianbao {stage}: {work} on {settings.nats_url or 'default'};"
+        f"nianbao {stage}: {work} on {redact_url(settings.nats_url) or 'default'};"
         f" {service.health.url}/metrics /healthz /readyz",
         file=sys.stderr,
         flush=True,

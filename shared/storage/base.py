@@ -25,9 +25,14 @@ class ObjectStore(Protocol):
     async def put_if_absent(self, key: str, data: bytes, meta: ObjectMeta) -> bool:
         """Store atomically; return False (and change nothing) when the key already exists."""
 
-    async def get(self, key: str) -> bytes: ...
+    async def get(self, key: str) -> bytes:
+        """The object's bytes, verified against the sha256 its key names: CorruptObject when
+        they do not match, ObjectMissing when absent."""
 
     async def exists(self, key: str) -> bool: ...
+
+    async def keys(self, prefix: str = "raw/") -> list[str]:
+        """Every object key under `prefix` (for `nianbao objects verify`)."""
 
     async def head(self, key: str) -> ObjectMeta | None: ...
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from shared.config import Settings, load
+from shared.redact import redact_url
 from shared.storage.base import ObjectStore, SearchStore
 
 
@@ -45,7 +46,7 @@ async def open_object_store(
 
         opts = _query(url)
         if not parts.netloc:
-            raise ValueError(f"object store URL {url!r} names no bucket")
+            raise ValueError(f"object store URL {redact_url(url)!r} names no bucket")
         store = S3ObjectStore(
             bucket=parts.netloc,
             endpoint=opts.get("endpoint", "s3.amazonaws.com"),
@@ -58,7 +59,7 @@ async def open_object_store(
         await store.ensure_bucket()
         return store
     raise ValueError(
-        f"unknown object store URL {url!r} (use file:///dir or s3://bucket?endpoint=…)"
+        f"unknown object store URL {redact_url(url)!r} (use file:///dir or s3://bucket?endpoint=…)"
     )
 
 
@@ -74,7 +75,7 @@ async def open_search_store(
 
         path = unquote(parts.path)
         if parts.netloc:  # sqlite://relative/path is a common slip; refuse rather than guess
-            raise ValueError(f"sqlite URL {url!r} must be sqlite:///absolute/path")
+            raise ValueError(f"sqlite URL {redact_url(url)!r} must be sqlite:///absolute/path")
         path = ":memory:" if path == "/:memory:" else path
         timeout = float(opts.get("timeout", settings.store_timeout_s))
         return await SqliteSearchStore(path, timeout_s=timeout).open()
@@ -85,4 +86,6 @@ async def open_search_store(
         return await PostgresSearchStore.connect(
             url, timeout_s=settings.store_timeout_s, migrate=migrate
         )
-    raise ValueError(f"unknown search store URL {url!r} (use sqlite:///file or postgresql://…)")
+    raise ValueError(
+        f"unknown search store URL {redact_url(url)!r} (use sqlite:///file or postgresql://…)"
+    )

@@ -6,6 +6,11 @@ same key cannot both "win" and a reader never sees a half-written object. Metada
 content type, fetch time, HTTP validators) lives next to the object in `<key>.meta.json`, written
 only by the writer that created the object.
 
+Every read checks the bytes against the sha256 their key names (shared/storage/integrity.py):
+CorruptObject, never wrong bytes. put_if_absent verifies an existing object before it declines
+to write, and replaces one whose bytes fail verification (atomically, `os.replace`): re-fetching
+the URL repairs it.
+
 Settings read: none (the root comes from the `file://` URL, see factory.py).
 """
 
@@ -22,6 +27,7 @@ import msgspec
 
 from shared.errors import ObjectMissing, StoreUnavailable
 from shared.storage.base import ObjectMeta
+from shared.storage.integrity import Digest, digest_of, expected_digest
 
 # errnos that describe the environment rather than the request: they may heal by themselves
 _HEALABLE = {
@@ -67,8 +73,11 @@ class FileObjectStore:
     # --- writing -------------------------------------------------------------------------------
     def _put_sync(self, key: str, data: bytes, meta: ObjectMeta) -> bool:
         final = self.path_of(key)
+        repair = False
         if final.exists():
-            return False
+            if self._intact(key) or expected_digest(key) != digest_of(data):
+                return False
+            repair = True  # the stored bytes fail their name, these bytes pass: replace them
         final.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=final.name + ".tmp-")
         try:
@@ -77,7 +86,11 @@ class FileObjectStore:
                 f.flush()
                 os.fsync(f.fileno())
             try:
-                os.link(tmp, final)
+                if repair:
+                    os.replace(tmp, final)
+                    tmp = ""
+                else:
+                    os.link(tmp, final)
             except FileExistsError:
                 return False  # another writer won the race with the same (content-addressed) bytes
             meta = msgspec.structs.replace(meta, key=key, size=len(data))
@@ -85,7 +98,19 @@ class FileObjectStore:
             _fsync_dir(final.parent)
             return True
         finally:
-            os.unlink(tmp)
+            if tmp:
+                os.unlink(tmp)
+
+    def _intact(self, key: str) -> bool:
+        """Whether the stored object's bytes hash to its name (read in chunks)."""
+        digest = Digest(key, "file")
+        try:
+            with open(self.path_of(key), "rb") as f:
+                while chunk := f.read(CHUNK):
+                    digest.update(chunk)
+        except FileNotFoundError:
+            return False
+        return digest.matches()
 
     def _write_meta(self, final: Path, meta: ObjectMeta) -> None:
         meta_path = final.with_name(final.name + ".meta.json")
@@ -103,10 +128,16 @@ class FileObjectStore:
             raise _unavailable(exc) from exc
 
     # --- reading -------------------------------------------------------------------------------
+    def _get_sync(self, key: str) -> bytes:
+        digest = Digest(key, "file")
+        with open(self.path_of(key), "rb") as f:
+            data = digest.update(f.read())
+        digest.verify()
+        return data
+
     async def get(self, key: str) -> bytes:
-        path = self.path_of(key)
         try:
-            return await asyncio.to_thread(path.read_bytes)
+            return await asyncio.to_thread(self._get_sync, key)
         except FileNotFoundError:
             raise ObjectMissing(f"no object {key}") from None
         except OSError as exc:
@@ -121,16 +152,37 @@ class FileObjectStore:
             raise ObjectMissing(f"no object {key}") from None
         except OSError as exc:
             raise _unavailable(exc) from exc
+        digest = Digest(key, "file")
         try:
             while chunk := await asyncio.to_thread(f.read, chunk_size):
-                yield chunk
+                yield digest.update(chunk)
         finally:
             f.close()
+        digest.verify()  # after the last chunk: a reader must not act on what it was given
 
     open_stream = iter_chunks
 
     async def exists(self, key: str) -> bool:
         return await asyncio.to_thread(self.path_of(key).is_file)
+
+    async def keys(self, prefix: str = "raw/") -> list[str]:
+        """Every object key under `prefix` (metadata and temp files are not objects)."""
+
+        def walk() -> list[str]:
+            base = self.root / prefix if prefix else self.root
+            if not base.is_dir():
+                return []
+            out = []
+            for path in base.rglob("*"):
+                if path.is_file() and not path.name.endswith(".meta.json"):
+                    if ".tmp-" not in path.name:
+                        out.append(path.relative_to(self.root).as_posix())
+            return sorted(out)
+
+        try:
+            return await asyncio.to_thread(walk)
+        except OSError as exc:
+            raise _unavailable(exc) from exc
 
     def _head_sync(self, key: str) -> ObjectMeta | None:
         path = self.path_of(key)

@@ -10,6 +10,10 @@ racing past the stat write the same bytes and the object is the same either way.
 than PART_SIZE are uploaded multipart (minio does it when length > part_size). Metadata travels
 as `x-amz-meta-*` headers (source URL percent-encoded: headers are ASCII).
 
+Reads hash the bytes as they stream in and raise CorruptObject when they do not match the
+sha256 the key names (shared/storage/integrity.py). put_if_absent reads an existing object back
+before it declines to write, and overwrites one whose bytes fail verification.
+
 URL: s3://bucket?endpoint=host:port&secure=false[&region=r]
 Settings read (via factory.py): s3_access_key, s3_secret_key, s3_region, store_timeout_s.
 The credentials are never logged and are absent from repr().
@@ -35,6 +39,7 @@ from shared import metrics
 from shared.errors import ObjectMissing, StoreUnavailable
 from shared.storage.base import ObjectMeta
 from shared.storage.files import CHUNK, check_key
+from shared.storage.integrity import Digest, digest_of, expected_digest
 
 T = TypeVar("T")
 PART_SIZE = 16 * 1024 * 1024
@@ -139,7 +144,9 @@ class S3ObjectStore:
 
     def _put_once(self, key: str, data: bytes, meta: ObjectMeta) -> bool:
         if self._stat(key) is not None:
-            return False
+            if expected_digest(key) != digest_of(data) or self._intact(key):
+                return False
+            # the stored bytes fail their name and these pass: overwrite (a re-fetch repairs)
         self.client.put_object(
             self.bucket,
             key,
@@ -150,6 +157,22 @@ class S3ObjectStore:
             part_size=PART_SIZE,
         )
         return True
+
+    def _intact(self, key: str) -> bool:
+        digest = Digest(key, "s3")
+        try:
+            resp = self.client.get_object(self.bucket, key)
+        except S3Error as exc:
+            if exc.code in _MISSING:
+                return False
+            raise
+        try:
+            for chunk in resp.stream(CHUNK):
+                digest.update(chunk)
+        finally:
+            resp.close()
+            resp.release_conn()
+        return digest.matches()
 
     async def put_if_absent(self, key: str, data: bytes, meta: ObjectMeta) -> bool:
         check_key(key)
@@ -163,11 +186,14 @@ class S3ObjectStore:
             if exc.code in _MISSING:
                 raise ObjectMissing(f"no object {key} in bucket {self.bucket}") from None
             raise
+        digest = Digest(key, "s3")
         try:
-            return resp.read()
+            data = b"".join(digest.update(chunk) for chunk in resp.stream(CHUNK))
         finally:
             resp.close()
             resp.release_conn()
+        digest.verify()
+        return data
 
     async def get(self, key: str) -> bytes:
         check_key(key)
@@ -186,18 +212,33 @@ class S3ObjectStore:
                 raise
 
         resp = await self._run("get", open_)
+        digest = Digest(key, "s3")
         try:
             while chunk := await self._run("read", lambda: resp.read(chunk_size)):
-                yield chunk
+                yield digest.update(chunk)
         finally:
             resp.close()
             resp.release_conn()
+        digest.verify()  # after the last chunk: a reader must not act on what it was given
 
     open_stream = iter_chunks
 
     async def exists(self, key: str) -> bool:
         check_key(key)
         return await self._run("head", lambda: self._stat(key)) is not None
+
+    async def keys(self, prefix: str = "raw/") -> list[str]:
+        """Every object key under `prefix`."""
+
+        def list_() -> list[str]:
+            self._ensure_bucket_sync()
+            return sorted(
+                o.object_name
+                for o in self.client.list_objects(self.bucket, prefix=prefix, recursive=True)
+                if o.object_name and not o.is_dir
+            )
+
+        return await self._run("list", list_)
 
     async def head(self, key: str) -> ObjectMeta | None:
         check_key(key)

@@ -4,17 +4,21 @@ object stores [file, s3 (minio SDK → moto_server)], search stores [sqlite, pos
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import urllib.request
 import uuid
 
 import pytest
 
+from shared import metrics
 from shared.config import load
-from shared.errors import ObjectMissing, StoreUnavailable
+from shared.errors import CorruptObject, ObjectMissing, StoreUnavailable
 from shared.events import version_for
 from shared.report import Finding, ParsedReport
 from shared.storage.base import ObjectMeta
 from shared.storage.factory import open_object_store, open_search_store
+from shared.storage.files import FileObjectStore
 from tests.support.storing import AGENCY, T3_ERROR, cell, event
 
 SETTINGS = load(
@@ -68,6 +72,70 @@ async def test_head_returns_size_and_fetch_metadata(object_store):
     assert head.fetched_at == 1700000000.25
     assert head.etag == 'W/"5f-abc"'
     assert head.last_modified == "Mon, 31 Jan 2022 08:00:00 GMT"
+
+
+async def overwrite_behind_the_store(store, key: str, data: bytes) -> None:
+    """Bit rot, a bad restore, a hand edit: bytes change without the store knowing."""
+    if isinstance(store, FileObjectStore):
+        store.path_of(key).write_bytes(data)
+    else:
+        await asyncio.to_thread(
+            store.client.put_object, store.bucket, key, io.BytesIO(data), len(data)
+        )
+
+
+def corrupt_count(store) -> float:
+    kind = "file" if isinstance(store, FileObjectStore) else "s3"
+    return metrics.OBJECTS_CORRUPT.labels(kind)._value.get()
+
+
+async def test_a_corrupted_object_is_refused_on_read_and_counted(object_store):
+    data = "温州市鹿城区2022年政府信息公开工作年度报告 本年新收申请 12".encode()
+    key = f"raw/{version_for(data)}"
+    await object_store.put_if_absent(key, data, meta())
+    await overwrite_behind_the_store(object_store, key, data.replace(b"12", b"21"))
+    before = corrupt_count(object_store)
+    with pytest.raises(CorruptObject, match=f"object {key} is corrupt"):
+        await object_store.get(key)
+    with pytest.raises(CorruptObject):
+        [c async for c in object_store.iter_chunks(key, chunk_size=8)]
+    assert corrupt_count(object_store) == before + 2
+
+
+async def test_a_re_fetch_repairs_a_corrupted_object_and_only_with_the_right_bytes(object_store):
+    data = b"<html>report 2022</html>"
+    key = f"raw/{version_for(data)}"
+    await object_store.put_if_absent(key, data, meta())
+    await overwrite_behind_the_store(object_store, key, b"<html>rep")  # truncated
+    assert await object_store.put_if_absent(key, b"other bytes", meta()) is False
+    with pytest.raises(CorruptObject):
+        await object_store.get(key)
+    assert await object_store.put_if_absent(key, data, meta()) is True  # the re-fetch
+    assert await object_store.get(key) == data
+    assert await object_store.put_if_absent(key, data, meta()) is False  # intact: left alone
+
+
+async def test_objects_verify_checks_a_whole_store(object_store, monkeypatch, capsys):
+    from nianbao.cli.main import main
+
+    monkeypatch.setenv("NIANBAO_S3_ACCESS_KEY", "testing-key")
+    monkeypatch.setenv("NIANBAO_S3_SECRET_KEY", "testing-secret")
+    docs = [f"report {i}".encode() for i in range(5)]
+    for d in docs:
+        await object_store.put_if_absent(f"raw/{version_for(d)}", d, meta())
+    bad = f"raw/{version_for(docs[3])}"
+    await overwrite_behind_the_store(object_store, bad, b"report 8")
+    url = (
+        f"file://{object_store.root}"
+        if isinstance(object_store, FileObjectStore)
+        else f"s3://{object_store.bucket}?endpoint={object_store.endpoint}&secure=false"
+    )
+    assert await asyncio.to_thread(main, ["objects", "verify", "--store", url, "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["checked"] == 5 and out["corrupt"] == [bad]
+    await object_store.put_if_absent(bad, docs[3], meta())
+    assert await asyncio.to_thread(main, ["objects", "verify", "--store", url]) == 0
+    assert "5 objects checked" in capsys.readouterr().out
 
 
 async def test_missing_object_has_no_head_and_get_raises_object_missing(object_store):
