@@ -92,16 +92,19 @@ class Launcher:
         self.lock = RunLock(data).acquire()  # DataDirBusy before anything starts
         updates: dict = {}
         if not self.settings.nats_url:
-            self.nats = await asyncio.to_thread(self._start_nats, (data / "nats").resolve())
+            # on this (the main) thread, not a worker thread: the server's death signal is tied
+            # to the thread that starts it (natsd.py), and nothing else runs yet to be blocked
+            self.nats = self._start_nats((data / "nats").resolve())
             updates["nats_url"] = self.nats.url
         write_broker(data, self.nats.url if self.nats else self.settings.nats_url,
                      self.nats.monitor_url if self.nats else None)  # fmt: skip
         if self.options.portal:
             self.portal = await self._start_portal(data)
+            # exactly the sample portal's host:port — not every port of 127.0.0.1, where a crawled
+            # page could redirect the fetcher into any local service
             hosts = list(self.settings.allow_private_hosts)
-            for h in ("127.0.0.1", f"127.0.0.1:{self.portal.port}"):
-                if h not in hosts:
-                    hosts.append(h)
+            if (own := f"127.0.0.1:{self.portal.port}") not in hosts:
+                hosts.append(own)
             updates.update(sample_portal_url=self.portal.url, allow_private_hosts=hosts)
         self.settings = msgspec.structs.replace(self.settings, **updates)
         self.nc = await nats.connect(self.settings.nats_url, max_reconnect_attempts=-1)
@@ -117,10 +120,13 @@ class Launcher:
                 store_dir=store,
                 port=port_or_free(NATS_PORT),
                 monitor_port=port_or_free(MONITOR_PORT),
+                die_with_parent=True,
             ).start()
         except NatsServerError:
             log.info("nats-server did not start on the usual ports; trying free ones")
-            return NatsServer(store_dir=store, port=free_port(), monitor_port=free_port()).start()
+            return NatsServer(
+                store_dir=store, port=free_port(), monitor_port=free_port(), die_with_parent=True
+            ).start()
 
     async def _start_portal(self, data: Path) -> SamplePortal:
         """Serve on the port of the previous run when it is free, so URLs (doc ids) stay stable."""

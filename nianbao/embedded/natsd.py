@@ -48,6 +48,29 @@ def port_or_free(preferred: int, host: str = "127.0.0.1") -> int:
     return preferred
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _death_signal():
+    """A preexec_fn asking the kernel to SIGTERM the child when its parent thread dies (prctl
+    PR_SET_PDEATHSIG); None where there is no prctl. libc is loaded before the fork: the child
+    only makes two system calls."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import os
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    parent = os.getpid()
+
+    def arm() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
+
+
 @dataclass
 class NatsServer:
     """A running nats-server process; `url` is what clients connect to."""
@@ -58,6 +81,9 @@ class NatsServer:
     monitor_port: int | None = None  # nats-server's HTTP monitoring (/varz, /jsz …), off if None
     proc: subprocess.Popen | None = None
     log_path: Path | None = None
+    # Linux: the server gets SIGTERM when the thread that started it dies — also by SIGKILL, so a
+    # killed `nianbao run` leaves no broker behind for the next run to start a second one beside
+    die_with_parent: bool = False
 
     @property
     def url(self) -> str:
@@ -90,6 +116,7 @@ class NatsServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_death_signal() if self.die_with_parent else None,
         )
         self._wait_ready(timeout)
         return self

@@ -10,7 +10,9 @@
   gzip bomb is stopped after ~cap bytes of output, not after inflating it.
 - Redirects are followed by hand (limit, loop detection) and every hop's host is resolved and
   refused when it is private, loopback, link-local, multicast or reserved — unless the host is
-  listed in `Settings.allow_private_hosts` (the sample portal, tests). The check is made
+  listed in `Settings.allow_private_hosts` (the sample portal, tests): `host` allows every port
+  of that host, `host:port` (`[v6]:port`) exactly one — `nianbao run` allows only its sample
+  portal's, so a crawled page cannot redirect into another local service. The check is made
   again at connect time by the connection pool's network backend (`GuardedBackend`), which
   connects to the very address it checked — so a DNS answer that changes between the check and
   the connect (rebinding) cannot reach a private address either. TLS still verifies the name.
@@ -92,7 +94,7 @@ class HttpFetcher:
 
     def __init__(self, settings: Settings, *, client: httpx.AsyncClient | None = None):
         self.settings = settings
-        self.allowed_hosts = {h.strip().lower().strip("[]") for h in settings.allow_private_hosts}
+        self.allowed_hosts = AllowList(settings.allow_private_hosts)
         self.default_limits = Limits(settings.max_doc_bytes, settings.fetch_deadline_s)
         self.client = client or httpx.AsyncClient(
             transport=guarded_transport(self.allowed_hosts),
@@ -182,10 +184,15 @@ class HttpFetcher:
 
     async def check_address(self, url: str) -> str:
         """'public' or 'allowed_private'; raises ForbiddenAddress otherwise (no connection made)."""
-        host = (urlsplit(url).hostname or "").lower()
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
         if not host:
             raise PermanentError(f"URL without a host: {url!r}")
-        if host in self.allowed_hosts:
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as e:
+            raise PermanentError(f"URL with a bad port: {url!r}") from e
+        if self.allowed_hosts.allows(host, port):
             return "allowed_private"
         for address in await _resolve(host, urlsplit(url).port or 80):
             if _is_private(address):
@@ -239,10 +246,37 @@ class HttpFetcher:
         return b"".join(parts), False
 
 
+class AllowList:
+    """Private hosts the fetcher may reach: `host` (every port) or `host:port` (only that one)."""
+
+    def __init__(self, entries) -> None:
+        self.hosts: set[str] = set()
+        self.endpoints: set[tuple[str, int]] = set()
+        for raw in entries:
+            entry = raw.strip().lower()
+            host, port = entry, None
+            if entry.startswith("["):
+                host, _, rest = entry[1:].partition("]")
+                port = rest[1:] if rest.startswith(":") else None
+            elif entry.count(":") == 1:
+                host, port = entry.split(":")
+            if port:
+                self.endpoints.add((host, int(port)))
+            elif host:
+                self.hosts.add(host)
+
+    def allows(self, host: str, port: int) -> bool:
+        host = host.lower().strip("[]")
+        return host in self.hosts or (host, port) in self.endpoints
+
+    def __contains__(self, host: str) -> bool:  # any port of `host`
+        return host.lower().strip("[]") in self.hosts
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Resolve, refuse private addresses, and connect to exactly the address that was checked."""
 
-    def __init__(self, allowed_hosts: set[str]):
+    def __init__(self, allowed_hosts: AllowList):
         self.allowed_hosts = allowed_hosts
         self.inner = AutoBackend()
 
@@ -254,7 +288,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address=None,
         socket_options=None,
     ):
-        if host.lower().strip("[]") not in self.allowed_hosts:
+        if not self.allowed_hosts.allows(host, port):
             addresses = await _resolve(host, port)
             for address in addresses:
                 if _is_private(address):
@@ -271,7 +305,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
-def guarded_transport(allowed_hosts: set[str]) -> httpx.AsyncHTTPTransport:
+def guarded_transport(allowed_hosts: AllowList) -> httpx.AsyncHTTPTransport:
     """httpx's transport with its connection pool on GuardedBackend.
 
     httpx 0.28 has no public hook for the network backend, so the pool it built is replaced by
