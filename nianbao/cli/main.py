@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rules": ("nianbao.cli.rules_cmd", "list the validator's rules (id, severity, what it checks)"),
     "cells": ("nianbao.cli.cells_cmd", "list the cell keys of the national formats"),
     "objects": ("nianbao.cli.objects_cmd", "verify that stored objects match their sha256 names"),
+    "web": ("nianbao.cli.web_cmd", "serve the reports, cells and findings as a web view"),
 }
 
 

@@ -33,6 +33,7 @@ SEVERITIES = ("error", "warning", "info")
 META: tuple[Column, ...] = (
     ("doc_id", "str"),
     ("version", "str"),
+    ("object_key", "str"),  # where the original is in the object store
     ("year", "int"),
     ("agency_name", "str"),  # as printed in the report's title
     ("portal_agency", "str"),  # the portal registry's name for the agency
@@ -144,6 +145,7 @@ def rows_of(stored: dict) -> ReportRows:
     meta = (
         doc_id,
         stored["version"],
+        stored["object_key"],
         stored["year"],
         stored["agency_name"],
         stored["agency"],
