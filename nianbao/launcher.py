@@ -34,7 +34,7 @@ import nats
 
 from nianbao.datadir import RunLock, forget_broker, write_broker
 from nianbao.embedded.natsd import NatsServer, NatsServerError, free_port, port_or_free
-from nianbao.progress import Progress, outcomes
+from nianbao.progress import Progress, crawl_stats, next_commands, outcomes
 from nianbao.samples.portal import SamplePortal
 from shared import topology
 from shared.config import Settings
@@ -68,6 +68,9 @@ class RunResult:
     seconds: float = 0.0
     # the DLQ backlog as the NianbaoDeadLettersWaiting alert sees it: stage → kind → entries
     dead_letters: dict[str, dict[str, int]] = field(default_factory=dict)
+    crawl: dict[str, int] = field(default_factory=dict)  # requests, 304s, bytes, robots denials
+    next_commands: list[str] = field(default_factory=list)
+    interrupted: bool = False
 
 
 def is_idle(lag: dict[str, dict[str, int]]) -> bool:
@@ -201,7 +204,14 @@ class Launcher:
         from shared.runtime.deadletters import DeadLetters
         from shared.storage.factory import open_search_store
 
-        result = RunResult(outcomes=outcomes(), idle=idle, seconds=seconds)
+        result = RunResult(
+            outcomes=outcomes(),
+            idle=idle,
+            seconds=seconds,
+            crawl=crawl_stats(),
+            next_commands=next_commands(self.settings.data_dir),
+            interrupted=self.stop_event.is_set(),
+        )
         result.lag = await read_lag(self.js)
         dead = await DeadLetters.open(self.js, create=False)
         result.dead_letters = await dead.backlog_kinds()

@@ -27,6 +27,44 @@ def outcomes() -> dict[str, dict[str, int]]:
     }
 
 
+def _sum(counter, **labels: str) -> int:
+    """A counter's total over the samples whose labels include `labels` (this process)."""
+    total = 0.0
+    for family in counter.collect():
+        for sample in family.samples:
+            if sample.name.endswith("_total") and all(
+                sample.labels.get(k) == v for k, v in labels.items()
+            ):
+                total += sample.value
+    return int(total)
+
+
+def crawl_stats() -> dict[str, int]:
+    """What this process's fetcher did on the web, from the metrics catalogue."""
+    return {
+        "requests": _sum(metrics.HTTP_REQUESTS),
+        "not_modified_304": _sum(metrics.NOT_MODIFIED, cause="304"),
+        # a 200 with the same bytes (or the same text) as last time: nothing new downstream
+        "unchanged": _sum(metrics.NOT_MODIFIED, cause="same_bytes")
+        + _sum(metrics.NOT_MODIFIED, cause="same_text"),
+        "duplicates": _sum(metrics.NOT_MODIFIED, cause="duplicate"),
+        "bytes": _sum(metrics.FETCHED_BYTES),
+        "robots_denials": _sum(metrics.ROBOTS_DENIALS),
+    }
+
+
+def next_commands(data_dir: str, default_data_dir: str = ".nianbao") -> list[str]:
+    """What to try after a run; they find this run's index and broker through its data dir."""
+    flag = "" if data_dir == default_data_dir else f" --data-dir {data_dir}"
+    return [
+        f"nianbao search 许可{flag}",
+        f"nianbao search --facets{flag}",
+        f"nianbao report <doc id from search>{flag}",
+        f"nianbao dlq list{flag}  (while a `nianbao run --follow` runs)",
+        "nianbao missing --year <year>",
+    ]
+
+
 def rejection_reasons() -> dict[tuple[str, str], int]:
     """This process's rejections by (stage, reason), from the metrics catalogue."""
     out = {}
@@ -59,7 +97,9 @@ def dead_letter_line(backlog: dict[str, dict[str, int]]) -> str:
 
 class Progress:
     def __init__(self, out, live: bool | None = None) -> None:
-        self.console = Console(file=out, highlight=False)
+        tty = getattr(out, "isatty", lambda: False)()
+        # piped output (make run in CI, a log) must not be cut at 80 columns
+        self.console = Console(file=out, highlight=False, width=None if tty else 200)
         self.live_enabled = self.console.is_terminal if live is None else live
         self._live: Live | None = None
         self._last_line = ""
@@ -153,6 +193,12 @@ class Progress:
                 + ", ".join(f"{stage} {reason} {n}" for (stage, reason), n in reasons.items())
             )
         c.print(dead_letter_line(result.dead_letters))
+        crawl = result.crawl
+        if crawl:
+            c.print(
+                f"crawl: {crawl['requests']} requests, {crawl['not_modified_304']} answered 304,"
+                f" {crawl['bytes']:,} bytes, {crawl['robots_denials']} robots denials"
+            )
         status = ", ".join(f"{k} {v}" for k, v in sorted(result.status.items()))
         c.print(f"reports indexed: {result.indexed}" + (f" ({status})" if status else ""))
         if result.rules:
@@ -164,3 +210,5 @@ class Progress:
             c.print(t)
         else:
             c.print("no findings")
+        if result.next_commands:
+            c.print("next: " + "\n      ".join(result.next_commands), markup=False)

@@ -94,6 +94,21 @@ def _split_list(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def unknown_settings(env: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """(variable, nearest known variable or None) for each NIANBAO_* name that is no setting."""
+    import difflib
+
+    known = [name.upper() for name in Settings.__struct_fields__]
+    out = []
+    for name in sorted(env):
+        rest = name.removeprefix(ENV_PREFIX)
+        if name.startswith(ENV_PREFIX) and rest not in known:
+            # compared without the shared prefix, which would make every name look alike
+            near = difflib.get_close_matches(rest, known, n=1, cutoff=0.6)
+            out.append((name, ENV_PREFIX + near[0] if near else None))
+    return out
+
+
 def load(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Settings from the environment (`NIANBAO_*`), then explicit overrides."""
     source: Mapping[str, str] = os.environ if env is None else env

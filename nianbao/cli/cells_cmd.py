@@ -14,8 +14,10 @@ from shared.schema import TABLE_KEYS, TABLED_FORMATS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--table", choices=TABLE_KEYS)
-    parser.add_argument("--format", choices=TABLED_FORMATS)
+    parser.add_argument("--table", choices=TABLE_KEYS, help="only the cells of this table")
+    parser.add_argument(
+        "--format", choices=TABLED_FORMATS, help="only this edition of the national format"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 

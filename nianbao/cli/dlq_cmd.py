@@ -37,7 +37,11 @@ ALL_STATES = ("waiting", "redriven", "dismissed")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("list", "show", "redrive", "dismiss", "backlog"))
+    parser.add_argument(
+        "action",
+        choices=("list", "show", "redrive", "dismiss", "backlog"),
+        help="list waiting entries, show one, redrive or dismiss some, count the backlog",
+    )
     parser.add_argument("ids", nargs="*", type=int, help="entry ids (from `dlq list`)")
     parser.add_argument("--stage", help="only this stage (parser, validator, indexer, fetcher)")
     parser.add_argument("--reason", help="only this reason (e.g. parse_error, max_deliveries)")

@@ -30,7 +30,9 @@ from nianbao.export.writers import FORMATS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", dest="out_format", choices=FORMATS, required=True)
+    parser.add_argument(
+        "--format", dest="out_format", choices=FORMATS, required=True, help="file format to write"
+    )
     parser.add_argument("--output", required=True, help="directory (csv/parquet/jsonl) or file")
     add_filter_arguments(parser, format_option="--report-format")
     add_store_arguments(parser)

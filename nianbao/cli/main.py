@@ -2,13 +2,19 @@
 
 Each subcommand lives in its own module under nianbao/cli/ exposing `add_arguments(parser)` and
 `run(args) -> int`; modules are imported only when their command runs, so `nianbao parse` does
-not pay for the broker client.
+not pay for the broker client (`full_parser()` imports them all: completion and tests).
+
+Conventions every command keeps: usage errors on stderr with exit 2, results on stdout (`--json`
+on every command that reads something), exit 130 after Ctrl-C, `--data-dir` for the state
+directory, `--portals` for the registry file, and a help text on every option. Unknown
+`NIANBAO_*` environment variables are warned about with a did-you-mean before the command runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # command → (module, one-line help)
@@ -49,20 +55,46 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cells": ("nianbao.cli.cells_cmd", "list the cell keys of the national formats"),
     "objects": ("nianbao.cli.objects_cmd", "verify that stored objects match their sha256 names"),
     "web": ("nianbao.cli.web_cmd", "serve the reports, cells and findings as a web view"),
+    "completion": (
+        "nianbao.cli.completion_cmd",
+        "print a shell completion script (bash, zsh, tcsh)",
+    ),
 }
 
 
-def build_parser(argv: list[str]) -> tuple[argparse.ArgumentParser, object | None]:
+def build_parser(
+    argv: list[str], full: bool = False
+) -> tuple[argparse.ArgumentParser, object | None]:
+    """The parser with the chosen command's arguments (every command's when `full`)."""
     parser = argparse.ArgumentParser(prog="nianbao", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = argv[0] if argv else None
     module = None
     for name, (mod_name, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        if name == chosen:
-            module = importlib.import_module(mod_name)
-            module.add_arguments(p)
+        if name == chosen or full:
+            mod = importlib.import_module(mod_name)
+            mod.add_arguments(p)
+            if name == chosen:
+                module = mod
     return parser, module
+
+
+def full_parser() -> argparse.ArgumentParser:
+    return build_parser([], full=True)[0]
+
+
+def warn_unknown_settings(env=None, out=None) -> list[str]:
+    """One stderr line per NIANBAO_* variable that names no setting, with the nearest name."""
+    from shared.config import unknown_settings
+
+    lines = []
+    for name, near in unknown_settings(os.environ if env is None else env):
+        hint = f" (did you mean {near}?)" if near else ""
+        lines.append(f"nianbao: warning: {name} is not a nianbao setting{hint}; it is ignored")
+    for line in lines:
+        print(line, file=out or sys.stderr)
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,11 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     install()  # no credential of a URL reaches the terminal or a log, whatever prints it
     argv = sys.argv[1:] if argv is None else argv
     parser, module = build_parser(argv)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # usage errors: stderr, exit 2 (argparse)
     if module is None:
-        parser.print_help()
+        parser.print_help(sys.stderr)
         return 2
-    return int(module.run(args) or 0)
+    warn_unknown_settings()
+    try:
+        return int(module.run(args) or 0)
+    except KeyboardInterrupt:
+        print("nianbao: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

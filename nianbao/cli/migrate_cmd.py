@@ -10,6 +10,7 @@ Settings read: search, data_dir, store_timeout_s (through shared.config.load()).
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 from nianbao.cli.search_cmd import EXIT_OK, add_store_arguments, with_store
@@ -21,24 +22,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--check", action="store_true", help="only report; exit 1 when migrations are pending"
     )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
     add_store_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    def say(store: Any, text: str, **fields: Any) -> None:
+        print(json.dumps({"store": repr(store), **fields}) if args.json else f"{store!r}: {text}")
+
     async def work(store: Any) -> int:
         if not hasattr(store, "migrate"):
-            print(f"{store!r}: schema is created on open; nothing to migrate")
+            say(store, "schema is created on open; nothing to migrate", migrations=False)
             return EXIT_OK
         from shared.storage.migrate import latest_version
 
         have, need = await store.schema_version(), latest_version()
         if args.check:
-            print(f"{store!r}: schema at {have}, code needs {need}")
-            return EXIT_OK if have >= need else EXIT_PENDING
+            pending = have < need
+            say(store, f"schema at {have}, code needs {need}", schema=have, needs=need,
+                pending=pending)  # fmt: skip
+            return EXIT_PENDING if pending else EXIT_OK
         applied = await store.migrate()
-        print(
-            f"{store!r}: applied {applied or 'nothing'}; schema at {await store.schema_version()}"
-        )
+        now = await store.schema_version()
+        say(store, f"applied {applied or 'nothing'}; schema at {now}", applied=applied, schema=now)
         return EXIT_OK
 
     return with_store(args, work)

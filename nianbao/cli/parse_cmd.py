@@ -1,7 +1,12 @@
 """`nianbao parse PATH [--pretty]`: one JSON object on stdout (contract.md).
 
+Batch and stdin: `PATH` may be `-` (the document's bytes on stdin); `--jsonl` takes any number of
+paths and prints one compact JSON object per line, each with its `path` (with no PATH, the paths
+are read from stdin, one per line: `find . -name '*.pdf' | nianbao parse --jsonl`).
+
 Exit 0 when a report was recognised; 2 when the file is not a report or cannot be read — the
 message goes to stderr and a JSON object with `"format_version": "unknown"` is still printed.
+In a batch, the exit status is the highest of the files'.
 Every cell is printed as {"value", "raw", "kind"} (plus unit/note when set), whatever the struct's
 omit-defaults setting, because other tools read these keys.
 Settings read: none.
@@ -17,16 +22,56 @@ from pathlib import Path
 from shared.errors import NianbaoError
 from shared.report import Cell, ParsedReport, to_builtins
 
-EXIT_OK, EXIT_NOT_A_REPORT = 0, 2
+EXIT_OK, EXIT_NOT_A_REPORT, EXIT_USAGE = 0, 2, 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="report file (html, text, pdf, docx, xlsx, …)")
+    add_input_arguments(parser)
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """What parse and validate share: the inputs and how to print them."""
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="report file (html, text, pdf, docx, xlsx, …); - reads the document from stdin;"
+        " several need --jsonl",
+    )
     parser.add_argument("--pretty", action="store_true", help="indent the JSON")
+    parser.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="one compact JSON object per line per file; without PATH, read paths from stdin",
+    )
     parser.add_argument(
         "--url", default=None, help="source URL to record (never used to guess the kind)"
     )
     parser.add_argument("--content-type", default=None, help="declared content type, if known")
+
+
+def inputs(args: argparse.Namespace) -> list[str]:
+    """The paths to read, in order; ValueError (a usage error) when they do not fit the flags."""
+    paths = list(args.paths)
+    if args.jsonl and not paths:
+        paths = [line.strip() for line in sys.stdin if line.strip()]
+    if not paths:
+        raise ValueError("name a report file (PATH, or - for stdin)")
+    if len(paths) > 1 and not args.jsonl:
+        raise ValueError("several files need --jsonl (one JSON object per line)")
+    if args.jsonl and args.pretty:
+        raise ValueError("--pretty and --jsonl exclude each other")
+    return paths
+
+
+def for_each(args: argparse.Namespace, one) -> int:
+    """Run `one(path) -> exit code` over the inputs; the highest code wins."""
+    try:
+        paths = inputs(args)
+    except ValueError as exc:
+        print(f"nianbao {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return max(one(path) for path in paths)
 
 
 def cell_json(cell: Cell) -> dict[str, object]:
@@ -70,26 +115,37 @@ def failure_json(path: str, error: BaseException) -> dict[str, object]:
 def dump(obj: object, pretty: bool) -> None:
     json.dump(obj, sys.stdout, ensure_ascii=False, indent=2 if pretty else None)
     sys.stdout.write("\n")
+    sys.stdout.flush()  # a batch's lines arrive as they are made
 
 
-def load_report(args: argparse.Namespace) -> ParsedReport:
-    """Read and parse PATH; raises OSError or a NianbaoError (PermanentError subclasses)."""
+def read_input(path: str) -> bytes:
+    return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+
+
+def load_report(args: argparse.Namespace, path: str) -> ParsedReport:
+    """Read and parse one input; raises OSError or a NianbaoError (PermanentError subclasses)."""
     from services.parser import api  # imported late: `nianbao --help` must not pay for the parser
 
-    data = Path(args.path).read_bytes()
-    return api.parse(data, source_url=args.url, content_type=args.content_type)
+    return api.parse(read_input(path), source_url=args.url, content_type=args.content_type)
 
 
-def fail(args: argparse.Namespace, error: BaseException) -> int:
-    print(f"nianbao parse: {args.path}: {error}", file=sys.stderr)
+def fail(command: str, path: str, error: BaseException) -> int:
+    print(f"nianbao {command}: {path}: {error}", file=sys.stderr)
     return EXIT_NOT_A_REPORT
 
 
-def run(args: argparse.Namespace) -> int:
+def parse_one(args: argparse.Namespace, path: str) -> int:
     try:
-        report = load_report(args)
+        report = load_report(args, path)
     except (OSError, NianbaoError) as e:
-        dump(failure_json(args.path, e), args.pretty)
-        return fail(args, e)
-    dump(report_json(report), args.pretty)
+        dump(failure_json(path, e), args.pretty)
+        return fail("parse", path, e)
+    out = report_json(report)
+    if args.jsonl:
+        out["path"] = path
+    dump(out, args.pretty)
     return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    return for_each(args, lambda path: parse_one(args, path))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -32,33 +33,59 @@ from shared.errors import NianbaoError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--file", default=None, help="registry file (default: NIANBAO_PORTALS)")
+    add_portals_argument(parser)
     sub = parser.add_subparsers(dest="action", required=True)
-    sub.add_parser("list", help="show the registered portals")
+    listing = sub.add_parser("list", help="show the registered portals")
+    add_portals_argument(listing)
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     check = sub.add_parser("check", help="read each portal's list pages and show the reports found")
     check.add_argument("ids", nargs="*", help="portal ids (default: all)")
+    add_portals_argument(check)
+    check.add_argument("--json", action="store_true", help="print JSON lines, one per portal")
     add = sub.add_parser("add", help="add a portal from its 年报 list URL")
+    add_portals_argument(add)
     add.add_argument("url", help="the 政府信息公开年报 list page")
-    add.add_argument("--id", default=None)
+    add.add_argument("--id", default=None, help="portal id (default: guessed from name and URL)")
     add.add_argument(
         "--name", default=None, help="agency name (default: guessed from the page title)"
     )
-    add.add_argument("--division-code", default="")
     add.add_argument(
-        "--level", default=None, choices=("central", "province", "prefecture", "county", "township")
+        "--division-code", default="", help="administrative division code, e.g. 110101"
     )
-    add.add_argument("--kind", default=None, choices=("government", "department"))
+    add.add_argument(
+        "--level",
+        default=None,
+        choices=("central", "province", "prefecture", "county", "township"),
+        help="administrative level (default: guessed from the name)",
+    )
+    add.add_argument(
+        "--kind",
+        default=None,
+        choices=("government", "department"),
+        help="government (deadline 31 March) or department (31 January); default: guessed",
+    )
     add.add_argument("--dry-run", action="store_true", help="show the entry without writing it")
+
+
+def add_portals_argument(parser: argparse.ArgumentParser) -> None:
+    """--portals (also --file, its old name): before or after the action."""
+    parser.add_argument(
+        "--portals",
+        "--file",
+        dest="portals",
+        default=argparse.SUPPRESS,
+        help="registry file (default: NIANBAO_PORTALS or the bundled sample portal)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     settings = load()
-    path = args.file or settings.portals or None
+    path = getattr(args, "portals", None) or settings.portals or None
     try:
         if args.action == "list":
-            return _list(load_registry(path, settings))
+            return _list(load_registry(path, settings), args.json)
         if args.action == "check":
-            return asyncio.run(_check(settings, load_registry(path, settings), args.ids))
+            return asyncio.run(_check(settings, load_registry(path, settings), args.ids, args.json))
         return _add(settings, args, path)
     except RegistryError as exc:
         print(f"nianbao portals: {exc}", file=sys.stderr)
@@ -72,8 +99,14 @@ def _console():
     return Console(width=None if sys.stdout.isatty() else 200)
 
 
-def _list(registry: Registry) -> int:
+def _list(registry: Registry, as_json: bool = False) -> int:
     from rich.table import Table
+
+    if as_json:
+        import msgspec
+
+        print(msgspec.json.encode(registry.portals).decode())
+        return 0
 
     table = Table(title=f"{len(registry)} portal(s) from {registry.source}")
     for col in ("id", "agency", "division", "level", "kind", "list URL(s)", "every (h)"):
@@ -99,7 +132,7 @@ def _crawler(settings, registry: Registry):
     return Crawler(settings, None, MemoryUrlState(), registry)  # discovery only: no object store
 
 
-async def _check(settings, registry: Registry, ids: list[str]) -> int:
+async def _check(settings, registry: Registry, ids: list[str], as_json: bool = False) -> int:
     unknown = [i for i in ids if registry.get(i) is None]
     if unknown:
         print(f"nianbao portals check: unknown portal id(s) {unknown}", file=sys.stderr)
@@ -114,9 +147,21 @@ async def _check(settings, registry: Registry, ids: list[str]) -> int:
                 links = await crawler.discover(portal, portal.list_urls)
             except NianbaoError as exc:
                 failed += 1
-                _console().print(f"[red]✗ {portal.id}[/] {portal.name}: {exc.reason}: {exc}")
+                if as_json:
+                    print(json.dumps({"id": portal.id, "ok": False, "reason": exc.reason,
+                                      "error": str(exc)}, ensure_ascii=False))  # fmt: skip
+                else:
+                    _console().print(f"[red]✗ {portal.id}[/] {portal.name}: {exc.reason}: {exc}")
                 continue
             years = Counter(link.year for link in links if not link.companion)
+            if as_json:
+                by_year = {
+                    str(y or "unknown"): n
+                    for y, n in sorted(years.items(), key=lambda kv: kv[0] or 0)
+                }
+                print(json.dumps({"id": portal.id, "ok": True, "links": len(links),
+                                  "reports_by_year": by_year}, ensure_ascii=False))  # fmt: skip
+                continue
             summary = (
                 ", ".join(
                     f"{y}: {n}"

@@ -39,7 +39,7 @@ def add_filter_arguments(parser: argparse.ArgumentParser, format_option: str = "
     """The filters `search` and `export` share (export's --format is the file format, so its
     report-format filter is --report-format)."""
     parser.add_argument("query", nargs="?", default="", help="words to find (empty: every report)")
-    parser.add_argument("--year", type=int)
+    parser.add_argument("--year", type=int, help="only reports about this year")
     parser.add_argument("--agency", help="exact agency name, or a pattern with * at either end")
     parser.add_argument(
         "--rule", help="only reports with a finding of this rule (T3-001) or family (T3-*)"
@@ -47,24 +47,36 @@ def add_filter_arguments(parser: argparse.ArgumentParser, format_option: str = "
     parser.add_argument(
         "--severity", help="only reports with a finding of this severity (error, warning, info)"
     )
-    parser.add_argument("--status", choices=("valid", "warnings", "invalid", "needs_ocr"))
     parser.add_argument(
-        format_option, dest="format", choices=("2021", "2019", "pre2019", "unknown")
+        "--status",
+        choices=("valid", "warnings", "invalid", "needs_ocr"),
+        help="only reports with this status",
+    )
+    parser.add_argument(
+        format_option,
+        dest="format",
+        choices=("2021", "2019", "pre2019", "unknown"),
+        help="only reports in this edition of the national format",
     )
     parser.add_argument("--portal", help="only reports found on this portal")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_filter_arguments(parser)
-    parser.add_argument("--limit", type=int, default=20)
-    parser.add_argument("--offset", type=int, default=0)
+    parser.add_argument("--limit", type=int, default=20, help="at most this many hits (20)")
+    parser.add_argument("--offset", type=int, default=0, help="skip this many hits first")
     parser.add_argument(
         "--facets", action="store_true", help="also count matches by year, agency, rule, status"
     )
     parser.add_argument(
         "--sum", metavar="TABLE.ROW.COL", help="sum one cell over the matching reports"
     )
-    parser.add_argument("--group-by", default="year", choices=(*GROUP_BYS, "none"))
+    parser.add_argument(
+        "--group-by",
+        default="year",
+        choices=(*GROUP_BYS, "none"),
+        help="--sum: group the sums by this (year)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     add_store_arguments(parser)
 

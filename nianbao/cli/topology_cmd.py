@@ -8,6 +8,7 @@ the broker does not answer. The broker is found as every command finds it (nianb
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 
 from nianbao.cli.connection import BrokerUnreachable, add_broker_arguments, connect, target_of
@@ -21,21 +22,25 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "action", choices=("apply", "check"), help="apply: create/update; check: list drift"
     )
+    parser.add_argument(
+        "--json", action="store_true", help='print {"changes": [...], "drift": [...]} as JSON'
+    )
     add_broker_arguments(parser)
 
 
-async def _main(action: str, settings) -> int:
+async def _main(action: str, settings, as_json: bool = False) -> int:
     nc = await connect(settings.nats_url)
     try:
         js = nc.jetstream()
-        if action == "apply":
-            for line in await topology.apply(js, settings):
-                print(line)
-            drift = await topology.check(js, settings)
-        else:
-            drift = await topology.check(js, settings)
-            if not drift:
-                print("topology matches")
+        changes = await topology.apply(js, settings) if action == "apply" else []
+        drift = await topology.check(js, settings)
+        if as_json:
+            print(json.dumps({"changes": changes, "drift": drift, "matches": not drift}))
+            return 1 if drift else 0
+        for line in changes:
+            print(line)
+        if action == "check" and not drift:
+            print("topology matches")
         for line in drift:
             print(f"drift: {line}", file=sys.stderr)
         return 1 if drift else 0
@@ -47,7 +52,7 @@ def run(args) -> int:
     target = target_of(args)
     settings = load(nats_url=target.url, data_dir=args.data_dir)
     try:
-        return asyncio.run(_main(args.action, settings))
+        return asyncio.run(_main(args.action, settings, args.json))
     except BrokerUnreachable as exc:
         print(f"nianbao topology: {target.unreachable(exc.reason)}", file=sys.stderr)
         return EXIT_UNAVAILABLE

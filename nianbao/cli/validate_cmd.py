@@ -3,7 +3,9 @@
 Exit 0 when the file parsed (whatever the status) and could be read; 2 when it is not a report or
 cannot be read (message on stderr; the JSON still printed, with `"format_version": "unknown"`,
 status `invalid` and one S-001 finding saying why); 3 when it is a report only as pictures (status
-`needs_ocr`: nothing in it could be checked until OCR reads it).
+`needs_ocr`: nothing in it could be checked until OCR reads it); with `--fail-on SEVERITY`, 1 when a
+finding of that severity or worse was found (for cron jobs and CI). Batch and stdin as `nianbao
+parse` (`--jsonl`, `-`); in a batch the highest status wins (3 > 2 > 1 > 0).
 Settings read: fee_decimals (through shared.config.load(), for V-005).
 """
 
@@ -12,7 +14,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nianbao.cli.parse_cmd import EXIT_OK, dump, fail, load_report
+from nianbao.cli.parse_cmd import (
+    EXIT_OK,
+    add_input_arguments,
+    dump,
+    fail,
+    for_each,
+    load_report,
+)
 from shared.errors import NianbaoError
 from shared.findings_zh import message_zh
 from shared.report import Finding, ParsedReport, status_of
@@ -20,13 +29,25 @@ from shared.report import Finding, ParsedReport, status_of
 EXIT_NEEDS_OCR = 3
 
 
+SEVERITIES = ("info", "warning", "error")  # from least to most severe
+EXIT_FINDINGS = 1
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="report file (html, text, pdf, docx, xlsx, …)")
-    parser.add_argument("--pretty", action="store_true", help="indent the JSON")
+    add_input_arguments(parser)
     parser.add_argument(
-        "--url", default=None, help="source URL to record (never used to guess the kind)"
+        "--fail-on",
+        choices=SEVERITIES,
+        default=None,
+        help="exit 1 when a finding of this severity or worse is found (cron, CI)",
     )
-    parser.add_argument("--content-type", default=None, help="declared content type, if known")
+
+
+def fails(findings: list[Finding], fail_on: str | None) -> bool:
+    if fail_on is None:
+        return False
+    floor = SEVERITIES.index(fail_on)
+    return any(SEVERITIES.index(f.severity) >= floor for f in findings if f.severity in SEVERITIES)
 
 
 def finding_json(f: Finding) -> dict[str, object]:
@@ -55,29 +76,35 @@ def result_json(
     }
 
 
-def run(args: argparse.Namespace) -> int:
+def validate_one(args: argparse.Namespace, path: str, settings) -> int:
     from services.validator import validate
-    from shared.config import load
 
     try:
-        report = load_report(args)
+        report = load_report(args, path)
     except (OSError, NianbaoError) as e:
         reason = getattr(e, "reason", "unreadable")
         f = Finding(
             rule="S-001", severity="error", message=f"not a report or unreadable ({reason}): {e}"
         )
         dump(
-            {**result_json(None, [f], args.path), "error": {"reason": reason, "message": str(e)}},
+            {**result_json(None, [f], path), "error": {"reason": reason, "message": str(e)}},
             args.pretty,
         )
-        return fail(args, e)
-    findings = validate(report, settings=load())
-    result = result_json(report, findings, args.path)
+        return fail("validate", path, e)
+    findings = validate(report, settings=settings)
+    result = result_json(report, findings, path)
     dump(result, args.pretty)
     if result["status"] == "needs_ocr":
         print(
-            f"nianbao validate: {args.path}: only pictures, no readable text or table; needs OCR",
+            f"nianbao validate: {path}: only pictures, no readable text or table; needs OCR",
             file=sys.stderr,
         )
         return EXIT_NEEDS_OCR
-    return EXIT_OK
+    return EXIT_FINDINGS if fails(findings, args.fail_on) else EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    from shared.config import load
+
+    settings = load()
+    return for_each(args, lambda path: validate_one(args, path, settings))

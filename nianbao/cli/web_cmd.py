@@ -25,8 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--db", help="serve this SQLite snapshot (from `nianbao export --format sqlite`)"
     )
     parser.add_argument("--reuse", action="store_true", help="serve <data_dir>/web.db as it is")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8001, help="port to listen on (8001)")
     parser.add_argument(
         "--objects-url",
         help="object store URL (default: NIANBAO_OBJECT_STORE or <data_dir>/objects)",

@@ -4,6 +4,7 @@ dir is refused; without a broker, one line says what was tried and where to look
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -62,6 +63,8 @@ def test_commands_in_another_terminal_find_the_broker_of_nianbao_run_without_fla
         assert listed.stderr.strip().endswith("0 dead letter(s)")
         checked = _nianbao("topology", "check", cwd=tmp_path)
         assert (checked.returncode, checked.stdout.strip()) == (0, "topology matches")
+        as_json = _nianbao("topology", "check", "--json", cwd=tmp_path)
+        assert json.loads(as_json.stdout) == {"changes": [], "drift": [], "matches": True}
         # the same from anywhere, naming the data dir
         elsewhere = _nianbao("dlq", "list", "--data-dir", str(tmp_path / ".nianbao"), cwd=Path("/"))
         assert elsewhere.returncode == 0, elsewhere.stderr

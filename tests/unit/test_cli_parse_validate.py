@@ -187,3 +187,54 @@ def test_validate_of_a_scanned_report_says_needs_ocr_and_exits_3(tmp_path):
     assert proc.returncode == 3 and "needs OCR" in proc.stderr
     assert out["status"] == "needs_ocr"
     assert [f["rule"] for f in out["findings"]] == ["S-006"]
+
+
+def _stdin(args, data):
+    return subprocess.run(
+        [sys.executable, "-m", "nianbao.cli.main", *args],
+        input=data, capture_output=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_parse_reads_the_document_from_stdin_as_it_reads_the_file(parsed_000):
+    p = _stdin(["parse", "-"], SEED_000.read_bytes())
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["tables"] == parsed_000["tables"]
+
+
+def test_validate_jsonl_prints_one_line_per_file_and_exits_with_the_worst_status(tmp_path):
+    logo = tmp_path / "not-a-report.txt"
+    logo.write_text("欢迎访问本站", encoding="utf-8")
+    seed_001 = SEEDS / "001_de27d4d4802e9364.txt"
+    p = nianbao("validate", "--jsonl", str(SEED_000), str(seed_001), str(logo))
+    lines = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [(d["path"], d["status"]) for d in lines] == [
+        (str(SEED_000), "invalid"),
+        (str(seed_001), "valid"),
+        (str(logo), "invalid"),
+    ]
+    assert p.returncode == 2  # the file that is not a report
+    assert f"nianbao validate: {logo}:" in p.stderr
+
+
+def test_parse_jsonl_without_paths_reads_the_paths_from_stdin():
+    names = [SEEDS / "001_de27d4d4802e9364.txt", SEEDS / "002_096eb810ffb81dcc.txt"]
+    p = _stdin(["parse", "--jsonl"], "".join(f"{n}\n" for n in names).encode())
+    assert p.returncode == 0, p.stderr
+    lines = [json.loads(line) for line in p.stdout.decode().splitlines()]
+    assert [d["path"] for d in lines] == [str(n) for n in names]
+    assert all(d["format_version"] in ("2019", "2021") for d in lines)
+
+
+def test_several_files_without_jsonl_are_a_usage_error():
+    p = nianbao("parse", str(SEED_000), str(SEED_000))
+    assert (p.returncode, p.stdout) == (2, "")
+    assert p.stderr == "nianbao parse: several files need --jsonl (one JSON object per line)\n"
+
+
+def test_validate_fail_on_exits_1_only_when_a_finding_is_that_severe_or_worse():
+    seed_001 = str(SEEDS / "001_de27d4d4802e9364.txt")
+    assert nianbao("validate", str(SEED_000), "--fail-on", "error").returncode == 1  # S-003
+    assert nianbao("validate", str(SEED_000), "--fail-on", "warning").returncode == 1
+    assert nianbao("validate", seed_001, "--fail-on", "info").returncode == 0  # no findings
+    assert nianbao("validate", str(SEED_000)).returncode == 0  # without it: findings are output
