@@ -5,8 +5,6 @@ older parser or validator. Bump a version when a change can alter that stage's o
 same input (not for refactors).
 """
 
-PARSER_VERSION = (
-    "3"  # 3: session 13 — titles cut at a run-on byline (#19), and what else landed with it
-)
+PARSER_VERSION = "3"  # 3: session 13 — titles cut at a run-on byline (#19), cell evidence (#15), and what else landed with it
 VALIDATOR_VERSION = "2"  # 2: issue #19 (message_zh, agency kind, T2-005, subtotals, needs_ocr)
 INDEX_SCHEMA_VERSION = "1"

@@ -80,6 +80,8 @@ def cell_json(cell: Cell) -> dict[str, object]:
         out["unit"] = cell.unit
     if cell.note is not None:
         out["note"] = cell.note
+    if cell.evidence is not None:  # where it was read (contract.md, added 2026-12)
+        out["evidence"] = to_builtins(cell.evidence)
     return out
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 class Paragraph:
     text: str
     page: int | None = None
+    line: int | None = None  # 1-based line of a plain-text rendition (cell evidence)
+    box: tuple[float, float, float, float] | None = None  # PDF: x0, top, x1, bottom in points
 
 
 @dataclass
@@ -25,6 +27,11 @@ class Grid:
     rows: list[list[str | None]]
     exact: bool = True  # True when cell positions are trustworthy (HTML/DOCX/XLSX/ruled PDF)
     page: int | None = None
+    # where the grid is in the source, for cell evidence (shared.report.Evidence):
+    index: int | None = None  # 0-based table number in the document (HTML: among all <table>)
+    path: str | None = None  # the HTML table's XPath, a sheet's name
+    source_rows: list[int] | None = None  # each row's index in the source grid (rows dropped)
+    lines: list[int] | None = None  # text grids: each row's 1-based line
 
 
 Block = Paragraph | Grid

@@ -63,8 +63,9 @@ def test_parse_prints_every_expected_cell_with_value_raw_and_kind(parsed_000):
 
 def test_parse_marks_seed_000s_absent_number_missing_without_shifting(parsed_000):
     row = parsed_000["tables"]["active_disclosure"]["normative_documents"]
-    assert row["issued"] == {"value": 1, "raw": "1", "kind": "number"}
-    assert row["repealed"] == {"value": 2, "raw": "2", "kind": "number"}
+    assert row["issued"] == {"value": 1, "raw": "1", "kind": "number",
+                             "evidence": {"kind": "text", "table": 0, "row": 3, "col": 1}}  # fmt: skip
+    assert row["repealed"]["value"] == 2 and row["repealed"]["raw"] == "2"
     assert row["in_force"]["kind"] == "missing" and row["in_force"]["value"] is None
     assert (
         parsed_000["tables"]["active_disclosure"]["administrative_licensing"]["decisions"]["value"]

@@ -34,7 +34,8 @@ def test_paragraphs_and_tables_come_in_body_order_with_merges_expanded():
     doc = extract_docx(_save(d), DEFAULT_LIMITS)
     assert isinstance(doc.blocks[0], Paragraph) and doc.blocks[0].text == "二、主动公开政府信息情况"
     assert doc.blocks[1] == Grid(
-        rows=[["第二十条第（一）项", None, None], ["规章", "1", ""], [None, "", "3"]]
+        rows=[["第二十条第（一）项", None, None], ["规章", "1", ""], [None, "", "3"]],
+        index=0,  # the document's first table (cell evidence)
     )
     assert doc.blocks[2].text == "三、收到和处理政府信息公开申请情况"
 

@@ -66,7 +66,7 @@ def test_a_heading_after_a_table_is_not_swallowed_as_a_wrapped_cell():
 
 def test_space_separated_pdf_lines_stay_paragraphs_for_the_interpreter():
     blocks = text_blocks("一、本年新收政府信息公开申请数量 120 7 0 0 3 1 131\n")
-    assert blocks == [Paragraph("一、本年新收政府信息公开申请数量 120 7 0 0 3 1 131")]
+    assert blocks == [Paragraph("一、本年新收政府信息公开申请数量 120 7 0 0 3 1 131", line=1)]
 
 
 def test_crlf_text_is_read_like_lf_text():
@@ -97,7 +97,10 @@ def test_unglue_leaves_prose_numbers_alone():
 
 def test_a_lone_indented_line_is_a_paragraph_not_a_table():
     blocks = text_blocks("\t某某局2021年政府信息公开工作年度报告\n\n一、总体情况\n")
-    assert blocks == [Paragraph("某某局2021年政府信息公开工作年度报告"), Paragraph("一、总体情况")]
+    assert blocks == [
+        Paragraph("某某局2021年政府信息公开工作年度报告", line=1),
+        Paragraph("一、总体情况", line=3),
+    ]
 
 
 def test_a_dash_only_header_row_of_a_pipe_table_is_a_separator_not_na_values():

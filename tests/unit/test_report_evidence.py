@@ -45,3 +45,37 @@ def test_a_report_written_before_evidence_existed_still_decodes():
     old = b'{"tables": {"applications": {"new_received": {"total": {"value": 1, "raw": "1", "kind": "number"}}}}}'
     back = msgspec.json.decode(old, type=ParsedReport)
     assert back.tables["applications"]["new_received"]["total"].evidence is None  # type: ignore[index]
+
+
+def test_the_parser_records_where_each_cell_was_read_in_every_rendering():
+    from pathlib import Path
+
+    from nianbao.samples.render import render
+    from services.parser.api import parse
+
+    seed = Path("nianbao/samples/seeds/000_bac61c4872424ad3.txt").read_bytes()
+    text = parse(seed)
+    got = {}
+    for kind in ("html", "pdf", "docx", "xlsx"):
+        data, content_type = render(text, kind)
+        cell = parse(data, content_type=content_type).tables["applications"]["new_received"][
+            "total"
+        ]  # type: ignore[index]
+        got[kind] = cell.evidence
+    assert got["html"] is not None and got["html"].path is not None
+    assert (got["html"].kind, got["html"].table, got["html"].row, got["html"].col) == (
+        "html",
+        1,
+        3,
+        9,
+    )
+    assert (got["docx"].kind, got["docx"].table, got["docx"].row, got["docx"].col) == (
+        "docx",
+        1,
+        3,
+        9,
+    )
+    assert (got["xlsx"].kind, got["xlsx"].row, got["xlsx"].col) == ("sheet", 3, 9)
+    assert (got["pdf"].kind, got["pdf"].page) == ("pdf", 2)
+    total = text.tables["applications"]["new_received"]["total"]  # type: ignore[index]
+    assert total.evidence == Evidence(kind="text", table=1, row=3, col=7)

@@ -107,6 +107,7 @@ def _body(parent, blocks: list[Block]) -> None:
         elif tag == W + "tbl":
             grid = table_grid(child)
             if grid.rows:
+                grid.index = sum(isinstance(b, Grid) for b in blocks)  # tables in reading order
                 blocks.append(grid)
         elif tag == W + "sdt":
             content = child.find(W + "sdtContent")

@@ -219,6 +219,9 @@ def _walk(el, flow: _Flow) -> None:
                 flow.blocks.append(Paragraph(cell_text(caption)))
             grid = table_grid(el)
             if grid.rows:
+                tree = el.getroottree()
+                grid.path = tree.getpath(el)
+                grid.index = next(i for i, t in enumerate(tree.iter("table")) if t is el)
                 flow.blocks.append(grid)
         flow.text(el.tail)
         return

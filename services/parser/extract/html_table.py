@@ -191,7 +191,8 @@ def table_grid(table) -> Grid:
             c += colspan
     # Rows without any text carry nothing (Word's HTML export ends tables with a row of empty
     # width-setting cells); rows are found by their labels, so dropping them shifts nothing.
-    return Grid(rows=[row for row in grid if any(row)], exact=True)
+    kept = [i for i, row in enumerate(grid) if any(row)]
+    return Grid(rows=[grid[i] for i in kept], exact=True, source_rows=kept)
 
 
 def _put(row: list[str | None], idx: int, value: str | None) -> None:

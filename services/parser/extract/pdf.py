@@ -204,9 +204,13 @@ def _stitch(items: list) -> list[Block]:
             and isinstance(blocks[-1], Paragraph)
             and _continues(prev_line, it, right)
         ):
-            blocks[-1] = Paragraph(blocks[-1].text + it.text, page=blocks[-1].page)
+            joined = blocks[-1]
+            box = joined.box and (min(joined.box[0], it.x0), joined.box[1],
+                                  max(joined.box[2], it.x1), it.top + it.height)  # fmt: skip
+            blocks[-1] = Paragraph(joined.text + it.text, page=joined.page, box=box)
         else:
-            blocks.append(Paragraph(it.text, page=it.page))
+            box = (it.x0, it.top, it.x1, it.top + it.height)
+            blocks.append(Paragraph(it.text, page=it.page, box=box))
         prev_line = it
     return [(merge_parts(tables[b.idx]) if isinstance(b, _Placeholder) else b) for b in blocks]
 

@@ -149,6 +149,11 @@ def unglue(blocks: list[Block]) -> list[Block]:
     return out
 
 
+def _grids(blocks: list[Block]) -> int:
+    """The number of the next grid (0-based): text tables counted in reading order."""
+    return sum(isinstance(b, Grid) for b in blocks)
+
+
 def text_blocks(text: str) -> list[Block]:
     """Split a plain-text rendition into paragraphs and (inexact) grids, in reading order."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -179,13 +184,23 @@ def text_blocks(text: str) -> list[Block]:
             rows = _tab_rows(lines[i : last_tab + 1])
             filled = [c for c in rows[0] if c.strip()] if len(rows) == 1 else []
             if len(filled) == 1:
-                blocks.append(Paragraph(text=filled[0].strip()))  # an indented line, not a table
+                blocks.append(Paragraph(text=filled[0].strip(), line=i + 1))  # indented line
             elif rows:
-                blocks.append(Grid(rows=rows, exact=False))
+                tab_lines = [k + 1 for k in range(i, last_tab + 1) if "\t" in lines[k]]
+                # each row's line when rows are the TAB lines one to one (no continuation merged)
+                blocks.append(
+                    Grid(
+                        rows=rows,
+                        exact=False,
+                        index=_grids(blocks),
+                        lines=tab_lines if len(tab_lines) == len(rows) else None,
+                    )
+                )
             i = last_tab + 1
             continue
         if _is_pipe_line(line):
             rows = []
+            row_lines: list[int] = []
             while i < n:  # pipe lines and blank lines (a pipe line is never blank)
                 ln = lines[i]
                 if "\t" in ln or ln.strip():
@@ -194,9 +209,10 @@ def text_blocks(text: str) -> list[Block]:
                     cells = _pipe_cells(ln)
                     if not _MD_SEP.match(ln) and not (len(rows) <= 1 and _dash_row(cells)):
                         rows.append(cells)
+                        row_lines.append(i + 1)
                 i += 1
-            blocks.append(Grid(rows=rows, exact=False))
+            blocks.append(Grid(rows=rows, exact=False, index=_grids(blocks), lines=row_lines))
             continue
-        blocks.append(Paragraph(text=line.strip()))
+        blocks.append(Paragraph(text=line.strip(), line=i + 1))
         i += 1
     return blocks

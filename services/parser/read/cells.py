@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from shared.nfkc import drop_space, nfkc
-from shared.report import Cell
+from shared.report import Cell, Evidence
 
 _NUMBER = re.compile(
     r"^([+-]?)(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)\(?(万元|万|元|件|个|项|条|次|宗|起)?\)?$"
@@ -23,6 +23,25 @@ _SLASHES = frozenset({"/", "／", "\\", "无", "不适用", "N/A", "n/a", "NA", 
 _DASH_CHARS = "-—–－―─"
 _SPLIT_DIGITS = re.compile(r"\d[\s\u3000\u00a0]+[+-]?\d")
 _ZEROS = frozenset({"〇", "零", "○"})
+
+
+class Placed(str):
+    """A cell's text as its own object, so that where it was read can be looked up by identity
+    (the table reader's `where` map: id → Evidence fields) — CPython shares equal short strings
+    such as "0", a Placed never. It hashes and compares as its text, so the reader and its caches
+    treat it as the plain string; text derived from it (slices, joins) is plain str and carries
+    no evidence (none is guessed)."""
+
+    __slots__ = ()
+
+
+def with_evidence(cell: Cell, raw: str, where: dict[int, tuple]) -> Cell:
+    """`cell` (read from `raw`) with the evidence `where` holds for that very object, if any."""
+    if type(raw) is Placed:
+        at = where.get(id(raw))
+        if at is not None:
+            cell.evidence = Evidence(*at)
+    return cell
 
 
 @lru_cache(maxsize=16384)

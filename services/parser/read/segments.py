@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from services.parser.read.cells import cell_class, clean, is_value_like
+from services.parser.read.cells import Placed, cell_class, clean, is_value_like
 
 _LEAD_NUMBER = re.compile(r"^([+-]?\d[\d,]*(?:\.\d+)?(?:万元|元|件|个)?)(?=[^\d.,%])(.+)$")
 _TRAIL_NUMBER = re.compile(r"^(.*[\u4e00-\u9fff）)])(\d[\d,]*(?:\.\d+)?)$")
@@ -65,8 +65,8 @@ def split_cells(cells: list[str], exact: bool, *, from_line: bool = False) -> li
     ] = []  # empty cells after a label: slots if a value follows, padding if a label does
     for c in cells:
         kind = cell_class(c)  # one cached look-up for clean() and is_value_like()
-        if not kind:
-            (slots if slots else blanks).append("")
+        if not kind:  # an empty cell is "" (a placed one keeps its identity: where it was)
+            (slots if slots else blanks).append(c if type(c) is Placed else "")
             continue
         if kind == 1:
             if blanks:

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from services.parser.document import Document, Grid, Paragraph
-from services.parser.read.cells import clean, is_value_like, parse_cell
+from services.parser.read.cells import Placed, clean, is_value_like, parse_cell, with_evidence
 from services.parser.read.labels import LabelIndex, core, norm, norm_line
 from services.parser.read.sections import heading_key, run_in_heading
 from services.parser.read.segments import Segment, split_cells
 from services.parser.read.segments import tokens as line_tokens
-from shared.report import Cell, ParseNote, Table
+from shared.report import Cell, Evidence, EvidenceKind, ParseNote, Table
 from shared.schema import SCHEMAS, T3_COLS, T4_COLS, T4_GROUPS, FormatSchema, Label, cell_path
 
 _CAPTION = re.compile(r"第二十条第?\(?([一五六八九])\)?项")
@@ -80,6 +80,37 @@ _ANNOTATED = re.compile(r"^(\d+)\s*\(其中[^()]{1,30}\)$")
 _ITEM_NUMBER = re.compile(r"(\d{1,2})[.、](?!\d)")  # 「2.」 of a T3 sub-item, after NFKC
 _MAX_ROW_LABEL = 80  # normalised characters; longer text in a table context is prose
 _HEADING_TABLE = {"active_disclosure": "T2", "applications": "T3", "review_litigation": "T4"}
+# Document.kind → the kind of evidence its cells carry (converted legacy files read as their HTML)
+_EVIDENCE: dict[str, EvidenceKind] = {"html": "html", "docx": "docx", "xlsx": "sheet", "xls": "sheet",
+                                      "pdf": "pdf", "text": "text"}  # fmt: skip
+
+
+def _placed_grid(grid: Grid, kind: EvidenceKind, where: dict[int, tuple]) -> list[list[str | None]]:
+    """The grid's rows with every cell's text as a Placed object whose position — table, row and
+    column in the source (page for a PDF, line for a text rendition) — `where` records as
+    Evidence fields (kind, page, box, table, row, col, path, line)."""
+    out: list[list[str | None]] = []
+    src, lines, page, index, path = grid.source_rows, grid.lines, grid.page, grid.index, grid.path
+    if kind != "text":
+        lines = None
+    for i, row in enumerate(grid.rows):
+        r = src[i] if src else i
+        placed_row: list[str | None] = []
+        append = placed_row.append
+        for j, c in enumerate(row):
+            if c is None:
+                append(None)
+                continue
+            p = Placed(c)
+            if lines is not None:
+                where[id(p)] = ("text", None, None, None, None, None, None, lines[i])
+            elif kind == "text":  # rows joined from several lines: the position in the table
+                where[id(p)] = ("text", None, None, index, r, j)
+            else:
+                where[id(p)] = (kind, page, None, index, r, j, path)
+            append(p)
+        out.append(placed_row)
+    return out
 
 
 @dataclass
@@ -116,6 +147,17 @@ class _State:
     t3_subtotal: bool = (
         False  # the provincial T3 variant: a 「法人或其他组织小计」 column after 其他
     )
+    evidence: EvidenceKind | None = None  # the kind of Evidence cells of this document carry
+    where: dict[int, tuple] = field(default_factory=dict)  # id(Placed text) → Evidence fields
+
+
+def _line_evidence(kind: EvidenceKind | None, block: Paragraph) -> Evidence | None:
+    """Where a text line is: its line in a text rendition, its page in a PDF."""
+    if kind == "text" and block.line is not None:
+        return Evidence(kind="text", line=block.line)
+    if kind == "pdf" and block.page is not None:
+        return Evidence(kind="pdf", page=block.page, box=block.box)  # the line's box
+    return None
 
 
 def _without_label_padding(slots: list[str] | None, n_cols: int) -> list[str] | None:
@@ -178,6 +220,7 @@ class TableReader:
             t2=_Table("active_disclosure", {}),
             t3=_Table("applications", _empty(list(self.schema.t3_rows), T3_COLS)),
             t4=_Table("review_litigation", _empty(list(T4_GROUPS), T4_COLS)),
+            evidence=_EVIDENCE.get(doc.kind),
         )
         for b in self.schema.t2_blocks:
             for r in b.rows:
@@ -186,7 +229,7 @@ class TableReader:
             if isinstance(block, Grid):
                 self._grid(st, block)
             elif isinstance(block, Paragraph):
-                self._paragraph(st, block.text)
+                self._paragraph(st, block.text, _line_evidence(st.evidence, block))
         self._flush_pending(st)
         self._finish_t4(st)
         self._note_missing_rows(st)
@@ -219,7 +262,7 @@ class TableReader:
 
     # --- blocks ---------------------------------------------------------------------------
 
-    def _paragraph(self, st: _State, text: str) -> None:
+    def _paragraph(self, st: _State, text: str, evidence: Evidence | None = None) -> None:
         hk = heading_key(text)
         if hk is None and len(text) > 30:
             run = run_in_heading(text)
@@ -243,6 +286,11 @@ class TableReader:
             if not self._opens_table(n):
                 return
         tokens = line_tokens(text)
+        if evidence is not None:
+            tokens = [Placed(t) for t in tokens]
+            at = (evidence.kind, evidence.page, evidence.box, None, None, None, None, evidence.line)
+            for t in tokens:
+                st.where[id(t)] = at
         segs = split_cells(tokens, exact=False, from_line=True)
         # merge adjacent label tokens back into one label (a label may contain spaces)
         for seg in segs:
@@ -258,8 +306,9 @@ class TableReader:
         return n.startswith(("信息内容", "申请人情况")) or _FIRST_T3_ROW.match(n) is not None
 
     def _grid(self, st: _State, grid: Grid) -> None:
+        rows = grid.rows if st.evidence is None else _placed_grid(grid, st.evidence, st.where)
         if not grid.exact:  # text grids: no header columns, only segments (most text reports)
-            for row in grid.rows:
+            for row in rows:
                 for seg in split_cells([c for c in row if c is not None], exact=False):
                     self._segment(st, self._text_cells(st, seg), row_cells=None)
             return
@@ -269,7 +318,7 @@ class TableReader:
         same = st.first_data_width == width
         first_data = st.first_data if same else None
         t4_first = st.t4_first if same else None  # column of the first 结果维持 of the T4 header
-        for row in grid.rows:
+        for row in rows:
             cells = list(row)
             n_cells = [norm(c) for c in cells if c]
             joined = "".join(n_cells)
@@ -733,7 +782,9 @@ class TableReader:
         if len(vals) != len(T3_COLS) + 1:
             return values
         sub = vals.pop(len(T3_COLS) - 1)
-        st.extra[cell_path("applications", key, "legal_person_subtotal")] = parse_cell(sub)
+        st.extra[cell_path("applications", key, "legal_person_subtotal")] = with_evidence(
+            parse_cell(sub), sub, st.where
+        )
         return vals
 
     def _unmatched_values(self, st: _State, table: str, seg: Segment) -> None:
@@ -805,7 +856,7 @@ class TableReader:
         else:
             vals = seg
         for col, raw in zip(cols, vals, strict=False):
-            st.extra[cell_path(table, key, col.key)] = parse_cell(raw)
+            st.extra[cell_path(table, key, col.key)] = with_evidence(parse_cell(raw), raw, st.where)
         if key != "other_handling" and not key.startswith("subtotal_"):
             st.notes.append(
                 ParseNote(
@@ -854,7 +905,7 @@ class TableReader:
             while len(vals) > len(cols) and not clean(vals[0]):
                 vals.pop(0)
         for col, raw in zip(cols, vals, strict=False):
-            row[col.key] = parse_cell(raw, col.signed)
+            row[col.key] = with_evidence(parse_cell(raw, col.signed), raw, st.where)
         if len(vals) < len(cols):
             missing = [cell_path(table.name, key, c.key) for c in cols[len(vals) :]]
             for c in cols[len(vals) :]:
