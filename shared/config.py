@@ -36,12 +36,24 @@ Settings:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated, Literal
 
 import msgspec
 
+from shared.errors import BadSetting
+from shared.redact import redact
+
 ENV_PREFIX = "NIANBAO_"
+
+# Constraints: a value that makes no sense is refused at start with the setting's name (a lag
+# interval of 0 would spin a core, a max_deliver of 0 would never deliver, a negative cap…).
+Positive = Annotated[float, msgspec.Meta(gt=0)]
+NonNegative = Annotated[float, msgspec.Meta(ge=0)]
+AtLeastOne = Annotated[int, msgspec.Meta(ge=1)]
+Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
 
 
 class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -52,34 +64,47 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     object_store: str = ""  # default: file://<data_dir>/objects
     search: str = ""  # default: sqlite:///<data_dir>/index.db
     http_host: str = "127.0.0.1"
-    http_port: int = 0  # 0 → pick a free port
+    http_port: Port = 0  # 0 → pick a free port
     user_agent: str = "nianbao/0.1 (+https://github.com/nianbao; annual-report monitor)"
     portals: str = ""
     allow_private_hosts: list[str] = []
-    max_deliver: int = 6
-    nak_delays_s: list[float] = msgspec.field(
+    max_deliver: AtLeastOne = 6
+    nak_delays_s: list[NonNegative] = msgspec.field(
         default_factory=lambda: [2.0, 10.0, 30.0, 120.0, 600.0]
     )
-    ack_wait_s: float = 60.0
-    graceful_timeout_s: float = 30.0
-    max_workers: int = 1
-    index_batch: int = 64
-    max_doc_bytes: int = 64 * 1024 * 1024
-    fetch_deadline_s: float = 60.0
-    per_host_concurrency: int = 2
-    min_delay_s: float = 1.0
-    fee_decimals: int = 4
-    log_level: str = "INFO"
+    ack_wait_s: Positive = 60.0
+    graceful_timeout_s: NonNegative = 30.0
+    max_workers: AtLeastOne = 1
+    index_batch: AtLeastOne = 64
+    max_doc_bytes: AtLeastOne = 64 * 1024 * 1024
+    fetch_deadline_s: Positive = 60.0
+    per_host_concurrency: int = 2  # the fetcher clamps it to 1..2 itself
+    min_delay_s: NonNegative = 1.0
+    fee_decimals: Annotated[int, msgspec.Meta(ge=0)] = 4
+    log_level: Literal[
+        "DEBUG",
+        "INFO",
+        "WARNING",
+        "ERROR",
+        "CRITICAL",
+        "debug",
+        "info",
+        "warning",
+        "error",
+        "critical",
+    ] = "INFO"
     s3_access_key: str = ""
     s3_secret_key: str = ""
     s3_region: str = "us-east-1"
     search_migrate: bool = False
-    store_timeout_s: float = 5.0
+    store_timeout_s: Positive = 5.0
     sample_portal_url: str = ""
-    lag_interval_s: float = 5.0
-    dlq_interval_s: float = 30.0
-    stream_replicas: int = 1  # JetStream replicas of the streams and KV buckets
-    missing_interval_s: float = 900.0  # scheduler: refresh of nianbao_reports_missing
+    lag_interval_s: Positive = 5.0
+    dlq_interval_s: NonNegative = 30.0
+    stream_replicas: Annotated[int, msgspec.Meta(ge=1, le=5)] = (
+        1  # JetStream replicas of the streams and KV buckets
+    )
+    missing_interval_s: Positive = 900.0  # scheduler: refresh of nianbao_reports_missing
 
     @property
     def object_store_url(self) -> str:
@@ -120,4 +145,20 @@ def load(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
             continue
         raw[name] = _split_list(value) if name in list_fields else value
     raw.update({k: v for k, v in overrides.items() if v is not None})
-    return msgspec.convert(raw, Settings, strict=False)
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as e:
+        raise _bad_setting(e, raw, set(overrides)) from None
+
+
+def _bad_setting(error: msgspec.ValidationError, raw: dict, overridden: set[str]) -> BadSetting:
+    """The validation error as one line naming the variable and the value it was given."""
+    m = re.search(r"at `\$\.(\w+)", str(error))
+    reason = str(error).split(" - at ", 1)[0]
+    if not m:
+        return BadSetting(f"settings: {reason}")
+    name = m.group(1)
+    where = name if name in overridden else ENV_PREFIX + name.upper()
+    value = raw.get(name)
+    shown = ",".join(map(str, value)) if isinstance(value, list) else value
+    return BadSetting(f"{where}={redact(str(shown))!r} is not valid: {reason}")

@@ -74,3 +74,11 @@ class CorruptObject(PermanentError):
     fail verification); `nianbao objects verify` finds them all."""
 
     reason = "corrupt_object"
+
+
+class BadSetting(NianbaoError, ValueError):
+    """A setting (a NIANBAO_* variable, a store URL) is wrong-typed or makes no sense: the
+    process refuses to start, naming the setting. A ValueError too, for callers that knew the
+    store factory's older errors."""
+
+    reason = "bad_setting"

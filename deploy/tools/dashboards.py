@@ -362,7 +362,17 @@ def pipeline() -> dict:
             [(f"sum by (table) (rate(nianbao_index_rows_written_total[{RATE}]))", "{{table}}")],
             unit="ops",
         ),
-        w=8,
+        w=4,
+    )
+    b.add(
+        prom(
+            "Corrupt objects read (1 h)",
+            [("sum(increase(nianbao_objects_corrupt_total[1h]))", "corrupt")],
+            kind="stat",
+            description="Objects whose bytes did not match their sha256 name when read;"
+            " run `nianbao objects verify`.",
+        ),
+        w=4,
     )
     b.add(
         sql(

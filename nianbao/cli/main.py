@@ -17,6 +17,8 @@ import importlib
 import os
 import sys
 
+from shared.errors import BadSetting
+
 # command → (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "parse": ("nianbao.cli.parse_cmd", "parse a report file and print its tables as JSON"),
@@ -113,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nianbao: interrupted", file=sys.stderr)
         return 130
+    except BadSetting as e:  # one line naming the setting, not a traceback
+        print(f"nianbao {args.command}: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

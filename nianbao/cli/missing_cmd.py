@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from nianbao.cli import argtypes
 from nianbao.cli.connection import BrokerUnreachable, add_broker_arguments, connect, target_of
 from services.fetcher.missing import (
     AuditRow,
@@ -32,7 +33,10 @@ from shared.config import load
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--year", type=int, required=True, help="report year (the year the report is about)"
+        "--year",
+        type=argtypes.year,
+        required=True,
+        help="report year (the year the report is about)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
     parser.add_argument(

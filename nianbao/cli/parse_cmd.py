@@ -19,7 +19,8 @@ import json
 import sys
 from pathlib import Path
 
-from shared.errors import NianbaoError
+from nianbao.terminal import escape
+from shared.errors import NianbaoError, TooLarge
 from shared.report import Cell, ParsedReport, to_builtins
 
 EXIT_OK, EXIT_NOT_A_REPORT, EXIT_USAGE = 0, 2, 2
@@ -120,19 +121,38 @@ def dump(obj: object, pretty: bool) -> None:
     sys.stdout.flush()  # a batch's lines arrive as they are made
 
 
-def read_input(path: str) -> bytes:
-    return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+def read_input(path: str, cap: int = 64 * 1024 * 1024) -> bytes:
+    if path == "-":
+        return read_capped(sys.stdin.buffer, cap)
+    with Path(path).open("rb") as f:
+        return read_capped(f, cap, Path(path).stat().st_size)
 
 
 def load_report(args: argparse.Namespace, path: str) -> ParsedReport:
     """Read and parse one input; raises OSError or a NianbaoError (PermanentError subclasses)."""
     from services.parser import api  # imported late: `nianbao --help` must not pay for the parser
+    from services.parser.extract.budget import DEFAULT_LIMITS
 
-    return api.parse(read_input(path), source_url=args.url, content_type=args.content_type)
+    return api.parse(
+        read_input(path, DEFAULT_LIMITS.max_bytes),
+        source_url=args.url,
+        content_type=args.content_type,
+    )
+
+
+def read_capped(stream, cap: int, size: int | None = None) -> bytes:
+    """The bytes of `stream`, refused by their stated `size` before they are read when over
+    `cap`, and read no further than `cap` when no size is stated (/dev/zero, a pipe, stdin)."""
+    if size is not None and size > cap:
+        raise TooLarge(f"file is {size:,} bytes (limit {cap:,}); not read")
+    data = stream.read(cap + 1)
+    if len(data) > cap:
+        raise TooLarge(f"more than {cap:,} bytes (limit {cap:,}); stopped reading")
+    return data
 
 
 def fail(command: str, path: str, error: BaseException) -> int:
-    print(f"nianbao {command}: {path}: {error}", file=sys.stderr)
+    print(f"nianbao {command}: {escape(path)}: {escape(error)}", file=sys.stderr)
     return EXIT_NOT_A_REPORT
 
 

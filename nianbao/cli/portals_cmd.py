@@ -20,6 +20,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from nianbao.terminal import escape
 from services.fetcher.registry import (
     Portal,
     Registry,
@@ -225,6 +226,14 @@ def _add(settings, args: argparse.Namespace, path: str | None) -> int:
         guess_name,
     )
 
+    scheme = args.url.split("://", 1)[0].lower() if "://" in args.url else ""
+    if scheme not in ("http", "https"):
+        print(
+            f"nianbao portals add: {escape(args.url)!s} is not an http(s) URL;"
+            " a portal is a web page (file://, ftp:// and bare paths are refused)",
+            file=sys.stderr,
+        )
+        return 2
     if path is None and not args.dry_run:
         print(
             "nianbao portals add: no registry file; pass --file portals.toml or set NIANBAO_PORTALS",
@@ -240,7 +249,7 @@ def _add(settings, args: argparse.Namespace, path: str | None) -> int:
     try:
         found = asyncio.run(_probe(settings, args.url))
     except _AddFailed as exc:
-        print(f"nianbao portals add: {exc}", file=sys.stderr)
+        print(f"nianbao portals add: {escape(exc)}", file=sys.stderr)
         return 1
     name = args.name or guess_name(found.tree)
     portal = Portal(
@@ -261,7 +270,9 @@ def _add(settings, args: argparse.Namespace, path: str | None) -> int:
     )
     for link in found.links[:20]:
         companion = f"[{link.companion}] " if link.companion else ""
-        console.print(f"  {link.year or '????'} {companion}{link.title}  {link.url}", markup=False)
+        console.print(
+            escape(f"  {link.year or '????'} {companion}{link.title}  {link.url}"), markup=False
+        )
     if len(found.links) > 20:
         console.print(f"  … and {len(found.links) - 20} more")
     problems = portal_problems(portal)
@@ -270,7 +281,7 @@ def _add(settings, args: argparse.Namespace, path: str | None) -> int:
     if not name:
         problems.append("agency name not found on the page: pass --name")
     entry = to_toml(portal)
-    console.print(entry, markup=False, highlight=False)
+    console.print(escape(entry), markup=False, highlight=False)
     if problems:
         print("nianbao portals add: not added: " + "; ".join(problems), file=sys.stderr)
         return 2

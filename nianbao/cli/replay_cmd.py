@@ -27,6 +27,7 @@ import sys
 
 import nats
 
+from nianbao.cli import argtypes
 from nianbao.cli.connection import BrokerUnreachable, add_broker_arguments, target_of
 from nianbao.ops.checkpoint import Checkpoints
 from nianbao.ops.progress import ReplayProgress
@@ -76,7 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--agency", action="append", default=[], help="agency name or *pattern* (repeatable)"
     )
     parser.add_argument(
-        "--year", action="append", type=int, default=[], help="report year (repeatable)"
+        "--year", action="append", type=argtypes.year, default=[], help="report year (repeatable)"
     )
     parser.add_argument("--doc", action="append", default=[], help="doc id or prefix (repeatable)")
     parser.add_argument("--latest", action="store_true", help="only the last message of each doc")

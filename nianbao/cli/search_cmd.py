@@ -19,6 +19,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from nianbao.cli import argtypes
 from shared.config import Settings, load
 from shared.errors import StoreUnavailable
 from shared.storage.queries import GROUP_BYS
@@ -39,7 +40,7 @@ def add_filter_arguments(parser: argparse.ArgumentParser, format_option: str = "
     """The filters `search` and `export` share (export's --format is the file format, so its
     report-format filter is --report-format)."""
     parser.add_argument("query", nargs="?", default="", help="words to find (empty: every report)")
-    parser.add_argument("--year", type=int, help="only reports about this year")
+    parser.add_argument("--year", type=argtypes.year, help="only reports about this year")
     parser.add_argument("--agency", help="exact agency name, or a pattern with * at either end")
     parser.add_argument(
         "--rule", help="only reports with a finding of this rule (T3-001) or family (T3-*)"
@@ -63,8 +64,12 @@ def add_filter_arguments(parser: argparse.ArgumentParser, format_option: str = "
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_filter_arguments(parser)
-    parser.add_argument("--limit", type=int, default=20, help="at most this many hits (20)")
-    parser.add_argument("--offset", type=int, default=0, help="skip this many hits first")
+    parser.add_argument(
+        "--limit", type=argtypes.limit, default=20, help="at most this many hits (20)"
+    )
+    parser.add_argument(
+        "--offset", type=argtypes.offset, default=0, help="skip this many hits first"
+    )
     parser.add_argument(
         "--facets", action="store_true", help="also count matches by year, agency, rule, status"
     )
@@ -176,8 +181,8 @@ def print_hits(hits: list[dict], facets: dict | None) -> None:
         table.add_row(
             h["doc_id"][:12],
             str(h.get("year") or "?"),
-            h.get("agency_name") or h.get("agency") or "?",
-            h.get("agency") if h.get("agency") != h.get("agency_name") else "",
+            escape_markup(h.get("agency_name") or h.get("agency") or "?"),
+            escape_markup(h.get("agency") or "") if h.get("agency") != h.get("agency_name") else "",
             f"[{style.get(h['status'], 'white')}]{h['status']}[/]",
             str(h.get("n_findings", "")),
             text,
@@ -204,6 +209,10 @@ def print_sums(cell: str, group: str | None, sums: dict) -> None:
 
 
 def escape_markup(text: str) -> str:
+    """Text from documents and portals, safe for rich and the terminal: markup escaped, control
+    characters (ANSI sequences in a crawled title…) made visible (nianbao/terminal.py)."""
     from rich.markup import escape
 
-    return escape(text)
+    from nianbao.terminal import escape as visible
+
+    return escape(visible(text))

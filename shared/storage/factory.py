@@ -19,6 +19,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from shared.config import Settings, load
+from shared.errors import BadSetting
 from shared.redact import redact_url
 from shared.storage.base import ObjectStore, SearchStore
 
@@ -46,7 +47,7 @@ async def open_object_store(
 
         opts = _query(url)
         if not parts.netloc:
-            raise ValueError(f"object store URL {redact_url(url)!r} names no bucket")
+            raise BadSetting(f"object store URL {redact_url(url)!r} names no bucket")
         store = S3ObjectStore(
             bucket=parts.netloc,
             endpoint=opts.get("endpoint", "s3.amazonaws.com"),
@@ -58,7 +59,7 @@ async def open_object_store(
         )
         await store.ensure_bucket()
         return store
-    raise ValueError(
+    raise BadSetting(
         f"unknown object store URL {redact_url(url)!r} (use file:///dir or s3://bucket?endpoint=…)"
     )
 
@@ -75,7 +76,7 @@ async def open_search_store(
 
         path = unquote(parts.path)
         if parts.netloc:  # sqlite://relative/path is a common slip; refuse rather than guess
-            raise ValueError(f"sqlite URL {redact_url(url)!r} must be sqlite:///absolute/path")
+            raise BadSetting(f"sqlite URL {redact_url(url)!r} must be sqlite:///absolute/path")
         path = ":memory:" if path == "/:memory:" else path
         timeout = float(opts.get("timeout", settings.store_timeout_s))
         return await SqliteSearchStore(path, timeout_s=timeout).open()
@@ -86,6 +87,6 @@ async def open_search_store(
         return await PostgresSearchStore.connect(
             url, timeout_s=settings.store_timeout_s, migrate=migrate
         )
-    raise ValueError(
+    raise BadSetting(
         f"unknown search store URL {redact_url(url)!r} (use sqlite:///file or postgresql://…)"
     )

@@ -86,7 +86,9 @@ def extract_pdf(data: bytes, limits) -> Document:
     finally:
         pdf.close()
     doc = Document(kind="pdf", title=title.strip() if title and title.strip() else None)
-    if chars < MIN_CHARS_PER_PAGE * max(1, n_pages):
+    # almost no text is a scan only when there are pictures to scan: a page saying "hello" (or
+    # nothing) has neither tables nor pictures of them, and is not a report (NotAReport later)
+    if chars < MIN_CHARS_PER_PAGE * max(1, n_pages) and images:
         doc.image_only = True
         doc.notes.append(
             f"PDF has almost no text layer ({chars} characters on {n_pages} pages, {images} images)"

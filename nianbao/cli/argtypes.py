@@ -1,0 +1,39 @@
+"""Argument types of the command line: a number out of range is a one-line usage error from
+argparse (exit 2), never an OverflowError from SQLite or a ValueError from `datetime` later."""
+
+from __future__ import annotations
+
+import argparse
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the 条例's reports began with 2008; leave room both ways
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+
+
+def year(value: str) -> int:
+    n = _int(value)
+    if not FIRST_YEAR <= n <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(f"year {n} is outside {FIRST_YEAR}–{LAST_YEAR}")
+    return n
+
+
+def bounded(low: int, high: int):
+    """An int type accepting low..high inclusive."""
+
+    def parse(value: str) -> int:
+        n = _int(value)
+        if not low <= n <= high:
+            raise argparse.ArgumentTypeError(f"{n} is outside {low}–{high:,}")
+        return n
+
+    parse.__name__ = f"int {low}–{high}"
+    return parse
+
+
+limit = bounded(1, 100_000)
+offset = bounded(0, 1_000_000_000)
