@@ -52,11 +52,16 @@ async def seed(
     data: bytes,
     name: str,
     content_type: str | None = "text/plain",
+    before_publish=None,
     **fields,
 ):
-    """Store the bytes (as the fetcher does) and publish doc.fetched through the ledger."""
+    """Store the bytes (as the fetcher does) and publish doc.fetched through the ledger.
+    `before_publish` (a coroutine function) runs in between: a fault that must be in place
+    before any worker can see the event (cutting the store: else a fast worker wins the race)."""
     event = fetched_event(data, SEED_URL.format(name), content_type=content_type, **fields)
     await put_object(p, event, data)
+    if before_publish is not None:
+        await before_publish()
     return event, await publish_fetched(p, ledger, event)
 
 
