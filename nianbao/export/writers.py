@@ -107,11 +107,18 @@ class JsonlWriter:
 
 
 class ParquetWriter:
+    """Rows are buffered up to ~ROW_GROUP_CELLS values a table and written as one row group: a
+    row group per chunk would make the footer (one entry per column per group: ~450 columns in
+    `reports`) grow with the export."""
+
+    ROW_GROUP_CELLS = 500_000
+
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.dir = directory
         self._writers: dict[str, Any] = {}
         self._schemas: dict[str, Any] = {}
+        self._buffers: dict[str, list[tuple]] = {}
 
     def begin(self, table: str, columns: tuple[Column, ...]) -> None:
         import pyarrow as pa
@@ -121,19 +128,29 @@ class ParquetWriter:
                  "list": pa.list_(pa.string())}  # fmt: skip
         schema = pa.schema([(name, types[kind]) for name, kind in columns])
         self._schemas[table] = schema
+        self._buffers[table] = []
         self._writers[table] = pq.ParquetWriter(self.dir / f"{table}.parquet", schema)
 
     def write(self, table: str, rows: list[tuple]) -> None:
+        buffer = self._buffers[table]
+        buffer += rows
+        if len(buffer) * len(self._schemas[table]) >= self.ROW_GROUP_CELLS:
+            self._flush(table)
+
+    def _flush(self, table: str) -> None:
         import pyarrow as pa
 
+        rows = self._buffers[table]
         if not rows:
             return
         schema = self._schemas[table]
         arrays = [pa.array([r[i] for r in rows], type=field.type) for i, field in enumerate(schema)]
         self._writers[table].write_table(pa.Table.from_arrays(arrays, schema=schema))
+        self._buffers[table] = []
 
     def close(self) -> None:
-        for w in self._writers.values():
+        for table, w in self._writers.items():
+            self._flush(table)
             w.close()
 
 

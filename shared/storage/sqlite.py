@@ -297,6 +297,35 @@ class SqliteSearchStore:
 
         return await self._run("sum_cells", run)
 
+    async def _read_apart(self, op: str, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`fn` on a read-only connection of its own with a small page cache: a long scan (an
+        export of every report) neither holds the writer's lock between chunks nor fills the
+        store's 64 MiB cache, so its memory stays that of one chunk (WAL: it reads a snapshot
+        while the indexer writes). A `:memory:` store has only the one connection."""
+        if self.path == ":memory:":
+            return await self._run(op, fn)
+
+        def run() -> T:
+            started = time.perf_counter()
+            conn = sqlite3.connect(
+                Path(self.path).resolve().as_uri() + "?mode=ro",
+                uri=True,
+                timeout=self.timeout_s,
+                check_same_thread=False,
+            )
+            conn.row_factory = sqlite3.Row
+            try:
+                conn.execute("PRAGMA cache_size=-4096")  # 4 MiB
+                return fn(conn)
+            except sqlite3.Error as exc:
+                raise _wrap(exc) from exc
+            finally:
+                conn.close()
+                metrics.STORE_SECONDS.labels("sqlite", op).observe(time.perf_counter() - started)
+
+        await self._run("open", lambda conn: None)  # the schema exists (created or migrated)
+        return await asyncio.to_thread(run)
+
     async def export_count(self, query: str = "", **filters: Any) -> int:
         """How many reports `export_batches` with the same arguments yields."""
         sql, params = _export_where(query, filters)
@@ -343,7 +372,7 @@ class SqliteSearchStore:
                         )
                 return rows
 
-            rows = await self._run("export", run)
+            rows = await self._read_apart("export", run)
             if not rows:
                 return
             yield rows

@@ -1,0 +1,42 @@
+"""nianbao/export streams: exporting 100,000 reports needs no more memory than 10,000 (peak RSS of
+a child process running `nianbao export`, measured by the kernel)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.bulk import fill_sqlite
+
+# the child reports its own peak (RUSAGE_SELF): other children of this test run do not count
+CHILD = (
+    "import resource, sys; from nianbao.cli.main import main; code = main(sys.argv[1:]);"
+    " print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)"
+)
+
+
+def peak_rss_mib(data_dir, out, fmt: str) -> float:
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, "export", "--format", fmt, "--output", str(out),
+         "--data-dir", str(data_dir)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    peak = [ln for ln in done.stdout.splitlines() if ln.startswith("PEAK ")]
+    return int(peak[-1].split()[1]) / 1024  # ru_maxrss is in KiB on Linux
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_exporting_100000_reports_takes_no_more_memory_than_10000(tmp_path):
+    small, large = tmp_path / "small", tmp_path / "large"
+    small.mkdir()
+    large.mkdir()
+    fill_sqlite(small / "index.db", 10_000)
+    fill_sqlite(large / "index.db", 100_000)
+    rss_small = peak_rss_mib(small, tmp_path / "out-small", "csv")
+    rss_large = peak_rss_mib(large, tmp_path / "out-large", "csv")
+    lines = sum(1 for _ in open(tmp_path / "out-large" / "reports.csv", encoding="utf-8-sig"))
+    assert lines == 100_001
+    assert rss_large < rss_small + 25, (rss_small, rss_large)
