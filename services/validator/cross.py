@@ -13,7 +13,9 @@ X-002 thresholds (why):
 - find_duplicates finds candidates without comparing all pairs: X-001 by (agency, year), tables by
   an exact fingerprint, narrative by MinHash (64 hashes) with LSH banding (16 bands × 4 rows: a pair
   at Jaccard 0.8 becomes a candidate with probability ≈ 1 − (1 − 0.8⁴)¹⁶ > 0.999); candidates are
-  then confirmed with the exact Jaccard of compare_documents.
+  then confirmed with the exact Jaccard of compare_documents. Within a big bucket (one template
+  copied many times) a report is compared with the bucket's first member and its predecessor
+  only (candidate_pairs), so the work stays linear in the reports.
 """
 
 from __future__ import annotations
@@ -232,37 +234,82 @@ def minhash(sh: set[str]) -> tuple[int, ...]:
 _EMPTY_BUCKET = 1 << 32
 
 
-def find_duplicates(reports: Sequence[ParsedReport]) -> list[PairFindings]:
-    """X-001 and X-002 over a batch, without comparing every pair (see module docstring)."""
-    candidates: set[tuple[int, int]] = set()
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What find_duplicates needs of a report to choose candidates: small enough to hold for
+    every report of a year (a few hundred bytes), so the reports themselves need not be."""
 
-    def add(bucket: list[int]) -> None:
-        for x in range(len(bucket)):
-            for y in range(x + 1, len(bucket)):
-                candidates.add((bucket[x], bucket[y]))
+    agency: str  # agency_core of the printed name ("" when none)
+    year: int | None
+    tables: int | None  # hash of every table value, when at least MIN_NONZERO_CELLS are nonzero
+    signature: tuple[int, ...] | None  # MinHash of the narrative, when long enough to judge
 
+
+def fingerprint(report: ParsedReport) -> Fingerprint:
+    values = table_values(report)
+    text = narrative(report)
+    return Fingerprint(
+        agency=_key(report) if report.agency_name else "",
+        year=report.report_year,
+        tables=hash(tuple(sorted(values.items())))
+        if _nonzero(values) >= MIN_NONZERO_CELLS
+        else None,
+        signature=minhash(shingles(text)) if len(text) >= MIN_NARRATIVE_CHARS else None,
+    )
+
+
+def candidate_pairs(prints: Sequence[Fingerprint]) -> dict[int, dict[int, set[str]]]:
+    """later → earlier → why ("agency", "tables", "text"): the pairs worth comparing.
+
+    A bucket (same agency and year, identical tables, an LSH band) can hold thousands of reports
+    written from one template, and all pairs would be quadratic (issue #17: 11.5 s for 100
+    template-identical reports): each report is paired with the first report of its bucket and
+    with the one before it, which finds every copy with a number of comparisons linear in the
+    reports (a document published three times still yields all three pairs).
+    """
+    out: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
     by_agency_year: dict[tuple[str, int | None], list[int]] = defaultdict(list)
-    by_tables: dict[tuple, list[int]] = defaultdict(list)
+    by_tables: dict[int, list[int]] = defaultdict(list)
     by_band: dict[tuple, list[int]] = defaultdict(list)
     rows_per_band = NUM_HASHES // BANDS
-    for i, r in enumerate(reports):
-        if r.agency_name:
-            by_agency_year[(_key(r), r.report_year)].append(i)
-        values = table_values(r)
-        if _nonzero(values) >= MIN_NONZERO_CELLS:
-            by_tables[tuple(sorted(values.items()))].append(i)
-        text = narrative(r)
-        if len(text) >= MIN_NARRATIVE_CHARS:
-            sig = minhash(shingles(text))
+    for i, fp in enumerate(prints):
+        if fp.agency:
+            by_agency_year[(fp.agency, fp.year)].append(i)
+        if fp.tables is not None:
+            by_tables[fp.tables].append(i)
+        if fp.signature is not None:
+            sig = fp.signature
             for band in range(BANDS):
                 by_band[(band, sig[band * rows_per_band : (band + 1) * rows_per_band])].append(i)
-    for groups in (by_agency_year, by_tables, by_band):
+    for why, groups in (("agency", by_agency_year), ("tables", by_tables), ("text", by_band)):
         for bucket in groups.values():
-            if len(bucket) > 1:
-                add(bucket)
+            for x in range(1, len(bucket)):
+                out[bucket[x]][bucket[0]].add(why)
+                out[bucket[x]][bucket[x - 1]].add(why)
+    return out
+
+
+def find_duplicates(reports: Sequence[ParsedReport]) -> list[PairFindings]:
+    """X-001 and X-002 over a batch, without comparing every pair (see module docstring)."""
+    return find_duplicates_by(len(reports), fingerprint, reports.__getitem__)
+
+
+def find_duplicates_by(n: int, fingerprint_of, report_of) -> list[PairFindings]:
+    """find_duplicates over reports the caller holds (`report_of(i)`) or loads on demand: the
+    fingerprints are taken first, then only candidate pairs are compared. A later report's
+    similar-text finding is taken from its earliest confirmed match only (one finding says
+    "near-copy of …"; a template copied a thousand times yields a thousand, not half a million)."""
+    prints = [fingerprint_of(report_of(i)) for i in range(n)]
     out = []
-    for i, j in sorted(candidates):
-        found = compare_documents(reports[i], reports[j])
-        if found:
-            out.append(PairFindings(i, j, found))
+    for later, earlier in sorted(candidate_pairs(prints).items()):
+        similar = False
+        for i in sorted(earlier):
+            if earlier[i] == {"text"} and similar:
+                continue  # already a near-copy of an earlier report
+            found = compare_documents(report_of(i), report_of(later))
+            if similar:
+                found = [f for f in found if "similar_text" not in f.tags]
+            similar = similar or any("similar_text" in f.tags for f in found)
+            if found:
+                out.append(PairFindings(i, later, found))
     return out

@@ -179,3 +179,12 @@ def test_find_duplicates_finds_the_pairs_in_a_batch_without_flagging_the_rest():
         (p.earlier, p.later): [(f.rule, f.tags) for f in p.findings] for p in find_duplicates(batch)
     }
     assert found == {(3, 12): [("X-001", ["same_numbers"])], (5, 13): [("X-002", ["similar_text"])]}
+
+
+def test_candidate_pairs_stay_linear_when_one_template_is_copied_many_times():
+    from services.validator.cross import Fingerprint, candidate_pairs
+
+    same = Fingerprint(agency="测试局", year=2022, tables=1, signature=tuple(range(64)))
+    pairs = candidate_pairs([same] * 500)
+    assert sum(len(earlier) for earlier in pairs.values()) <= 2 * 500
+    assert set(pairs[499]) == {0, 498}  # the bucket's first report and the one before
