@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-fast faults bench lint clean
+.PHONY: run test test-fast faults soak bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test-fast: $(STAMP)
 
 faults: $(STAMP)
 	$(BIN)/python -m pytest -q tests/faults
+
+# the soak test of the fault suite at a larger size (CI runs it at 3,000 reports and 4 kills)
+soak: $(STAMP)
+	NIANBAO_SOAK_REPORTS=20000 NIANBAO_SOAK_KILLS=10 $(BIN)/python -m pytest -q tests/faults/test_soak_worker_kills.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
