@@ -53,6 +53,8 @@ class Cell(msgspec.Struct, omit_defaults=True):
     unit: str | None = None  # 元 / 万元 / 件 / 个 when written in the cell
     note: str | None = None  # why the parser is unsure, when it is
     evidence: Evidence | None = None  # where it was read (additive, contract.md)
+    # OCR'd cells: the lowest recognition score of its characters, 0–1 (contract.md)
+    score: float | None = None
 
 
 # table → row (or T4 group) → column → cell
@@ -91,7 +93,8 @@ class ParsedReport(msgspec.Struct, omit_defaults=False):
     source_url: str | None = None
     content_type: str | None = None  # sniffed kind: html, text, pdf, docx, xlsx, xls, doc, image…
     encoding: str | None = None
-    source_modality: Literal["text", "image", "mixed"] = "text"
+    # ocr: the tables were read from scanned pages by OCR (cells carry Evidence with a score)
+    source_modality: Literal["text", "image", "mixed", "ocr"] = "text"
     is_report: bool = True
     extra_cells: dict[
         str, Cell
@@ -99,6 +102,8 @@ class ParsedReport(msgspec.Struct, omit_defaults=False):
     notes: list[ParseNote] = []
     cited_notices: list[str] = []  # e.g. 国办公开办函〔2019〕60号, for S-005
     page_agency: str | None = None  # 发布机构 / 信息来源 from page metadata, for M-003
+    # pages that are scans (no text layer), 1-based: the OCR stage reads them when not yet read
+    scan_pages: list[int] = []
     parser_version: str = ""
 
 

@@ -14,6 +14,7 @@ from copy import copy
 from services.parser.document import Document
 from services.parser.extract.budget import Limits
 from services.parser.extract.textgrid import unglue
+from services.parser.read.confidence import judge_ocr_cells
 from services.parser.read.detect import detect
 from services.parser.read.metadata import read_metadata
 from services.parser.read.sections import find_sections
@@ -31,6 +32,7 @@ def parse(
     source_url: str | None = None,
     content_type: str | None = None,
     limits: Limits | None = None,
+    ocr: bool = False,
 ) -> ParsedReport:
     """Parse one document (any supported kind) into a report.
 
@@ -39,13 +41,28 @@ def parse(
         source_url: where it came from (kept in the report; never trusted for the kind).
         content_type: the declared HTTP content type, if any.
         limits: the work budgets (services/parser/extract/budget.py); the defaults if None.
+        ocr: read scanned pages and pictures by OCR (seconds per page); without it they are
+            listed in `scan_pages` and the report says they need OCR.
     """
     from services.parser.extract import DEFAULT_LIMITS, extract
 
     doc = extract(
-        data, content_type=content_type, source_url=source_url, limits=limits or DEFAULT_LIMITS
+        data,
+        content_type=content_type,
+        source_url=source_url,
+        limits=limits or DEFAULT_LIMITS,
+        ocr=ocr,
     )
     report = interpret(doc)
+    report.source_url = source_url
+    return report
+
+
+def parse_images(images: list[bytes], *, source_url: str | None = None) -> ParsedReport:
+    """One report published as several pictures (pages in order), read by OCR."""
+    from services.parser.extract.ocr_pages import read_images
+
+    report = interpret(read_images(images))
     report.source_url = source_url
     return report
 
@@ -84,6 +101,8 @@ def interpret(doc: Document) -> ParsedReport:
         report.tables = tables
         report.extra_cells = extra
         report.notes.extend(notes)
+        if doc.ocr:
+            report.notes.extend(judge_ocr_cells(report, doc))
         if all(t is None for t in tables.values()) and not doc.image_only:
             report.notes.append(
                 ParseNote("no_tables", f"{fmt} labels found but no table could be read")
@@ -98,6 +117,18 @@ def interpret(doc: Document) -> ParsedReport:
         # a page that only names a recent report (article page of a PDF/DOCX attachment, 「全文详见附件」)
         raise NotAReport(
             f"report title {md.title!r} but no report content (no tables, no sections)"
+        )
+    report.scan_pages = list(doc.scan_pages)
+    if doc.ocr:
+        report.source_modality = "ocr"
+    elif doc.scan_pages and not doc.image_only:
+        # a mixed PDF read without OCR: its scanned pages are still to be read
+        report.source_modality = "mixed"
+        report.notes.append(
+            ParseNote(
+                "image_only",
+                f"pages {', '.join(map(str, doc.scan_pages))} are scans; they need OCR",
+            )
         )
     if doc.image_only:
         # scans and pictures of tables: whatever text there is still gives metadata (S-006 follows)

@@ -37,6 +37,26 @@ class Grid:
 Block = Paragraph | Grid
 
 
+class OcrText(str):
+    """A table cell's text as OCR read it, carrying where and how surely: `page` (1-based), `box`
+    (x0, top, x1, bottom in PDF points of that page) and `score` (the lowest recognition score of
+    its characters, 0–1). It is a `str`, so the table reader reads it like any cell text; the
+    reader keeps the object of every cell it assigns, and services.parser.read.confidence turns
+    the scores into sure / unsure cells."""
+
+    page: int
+    box: tuple[float, float, float, float]
+    score: float
+
+    @classmethod
+    def make(
+        cls, text: str, page: int, box: tuple[float, float, float, float], score: float
+    ) -> OcrText:
+        out = cls(text)
+        out.page, out.box, out.score = page, box, score
+        return out
+
+
 @dataclass
 class Document:
     blocks: list[Block] = field(default_factory=list)
@@ -46,6 +66,13 @@ class Document:
     publish_date: str | None = None  # PubDate / 发布日期 when the container states it
     page_agency: str | None = None  # 发布机构 / 来源 when the container states it
     image_only: bool = False  # scanned PDF, image file, or tables present only as pictures
+    scan_pages: list[int] = field(default_factory=list)  # pages without a text layer (1-based)
+    ocr: bool = False  # text of the scan pages was read by OCR (services/parser/extract/ocr.py)
+    # every word OCR read, for cells the table reader built from text lines (where no OcrText
+    # survives): (page, text, box in points, score)
+    ocr_words: list[tuple[int, str, tuple[float, float, float, float], float]] = field(
+        default_factory=list
+    )
     notes: list[str] = field(default_factory=list)
 
     def text(self) -> str:

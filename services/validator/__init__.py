@@ -14,7 +14,7 @@ Settings read: `fee_decimals` (V-005), through `settings` or `shared.config.load
 
 from __future__ import annotations
 
-from services.validator import metadata, narrative, structure, t2, t3, t4, values
+from services.validator import metadata, narrative, ocr, structure, t2, t3, t4, values
 from services.validator.cross import PairFindings, compare_documents, find_duplicates, validate_pair
 from services.validator.rules import RULES
 from shared.config import Settings, load
@@ -57,7 +57,7 @@ def validate(
     findings += t3.check(report)
     findings += t4.check(report)
     findings += narrative.check(report)
-    return findings
+    return ocr.reclassify(report, findings)
 
 
 __all__ = [

@@ -60,6 +60,8 @@ RULES: dict[str, tuple[Severity, str]] = {
     "M-007": (W, "section 六 does not mention 信息处理费"),
     "X-001": (W, "same agency and year published more than once"),
     "X-002": (W, "内容雷同: near-identical narrative or identical tables"),
+    # OCR (issue #14)
+    "O-001": (W, "OCR suspect: a table identity fails on OCR'd digits (misread, not the document)"),
 }
 
 DUE_TO_BLANK = "due_to_blank"

@@ -51,9 +51,7 @@ def breaking_changes(
             if nschema is None:
                 if prop not in retired.get(name, {}) or prop in od.get("required", []):
                     problems.append(f"{name}.{prop}: removed")
-            elif {k: v for k, v in nschema.items() if k != "default"} != {
-                k: v for k, v in oschema.items() if k != "default"
-            }:
+            elif not _same_or_widened(oschema, nschema):
                 problems.append(f"{name}.{prop}: changed from {oschema} to {nschema}")
         for prop in set(nd.get("required", [])) - set(od.get("required", [])):
             problems.append(f"{name}.{prop}: newly required")
@@ -65,6 +63,24 @@ def breaking_changes(
         if new_tags.get(tag) != ref:
             problems.append(f"tag {tag!r}: was {ref}, now {new_tags.get(tag)}")
     return problems
+
+
+def _same_or_widened(old: dict, new: dict) -> bool:
+    """Equal apart from the default, or a Literal that only gained values (old readers never see
+    the new value unless a newer producer sends it, as with a new optional field)."""
+    o = {k: v for k, v in old.items() if k != "default"}
+    n = {k: v for k, v in new.items() if k != "default"}
+    if "enum" in o and "enum" in n and set(o["enum"]) <= set(n["enum"]):
+        o, n = {**o, "enum": None}, {**n, "enum": None}
+    return o == n
+
+
+def test_a_literal_that_gains_a_value_is_additive_and_one_that_loses_one_is_not():
+    old = {"$defs": {"R": {"properties": {"m": {"enum": ["text", "image"], "type": "string"}}}}}
+    wider = {"$defs": {"R": {"properties": {"m": {"enum": ["text", "image", "ocr"]}}}}}
+    wider["$defs"]["R"]["properties"]["m"]["type"] = "string"
+    assert breaking_changes(old, wider) == []
+    assert breaking_changes(wider, old) != []
 
 
 def test_the_event_schema_changed_only_additively_since_the_snapshot():

@@ -32,7 +32,9 @@ def test_findings_corpus_has_a_document_for_every_class_and_rule(docs):
     expected = {r for d in docs for r in d.expect}
     from services.validator.rules import RULES
 
-    single_document = {r for r in RULES if r not in ("T2-003", "T3-004", "X-001", "X-002")}
+    # O-001 fires only on a report read by OCR (seconds per page): tests/unit/test_ocr_*.py and
+    # test_validator_rules.py cover it, the corpus stays fast
+    single_document = {r for r in RULES if r not in ("T2-003", "T3-004", "X-001", "X-002", "O-001")}
     assert single_document <= expected, sorted(single_document - expected)
 
 

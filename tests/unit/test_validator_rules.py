@@ -10,7 +10,7 @@ from validator_builders import blank, clone, consistent_report, get, put
 from services.validator import RULES, compare_documents, validate, validate_pair
 from services.validator.rules import finding
 from shared.config import Settings
-from shared.report import Finding, ParseNote, Section, StatPeriod
+from shared.report import Evidence, Finding, ParseNote, Section, StatPeriod
 
 # report-format.md §6, copied by hand: E = error, W = warning, I = info
 SPEC = {
@@ -52,6 +52,7 @@ SPEC = {
     "M-007": "W",
     "X-001": "W",
     "X-002": "W",
+    "O-001": "W",
 }
 LETTER = {"error": "E", "warning": "W", "info": "I"}
 
@@ -185,6 +186,16 @@ def _t3(path: str, value: int) -> Callable[[], list[Finding]]:
     return lambda: validate(put(consistent_report(), path, value))
 
 
+def _o001():
+    """T3-003 broken on a report read by OCR, on a cell OCR read: a misread digit is suspected."""
+    r = put(consistent_report(), "applications.results_total.total", 27)
+    r.source_modality = "ocr"
+    get(r, "applications.results_total.total").evidence = Evidence(kind="ocr", page=2)
+    found = validate(r)
+    assert not [f for f in found if f.rule.startswith("T3-")]  # not the document's error
+    return found
+
+
 CASES: dict[str, Callable[[], list[Finding]]] = {
     "S-001": _s001,
     "S-002": _s002,
@@ -253,6 +264,7 @@ CASES: dict[str, Callable[[], list[Finding]]] = {
     "M-007": _section("other_matters", "六、其他需要报告的事项", "无。"),
     "X-001": _x001,
     "X-002": _x002,
+    "O-001": _o001,
 }
 
 

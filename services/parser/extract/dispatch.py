@@ -45,15 +45,19 @@ def extract(
     content_type: str | None = None,
     source_url: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    ocr: bool = False,
 ) -> Document:
-    """The document in `data` as ordered blocks; see the module docstring for the errors."""
+    """The document in `data` as ordered blocks; see the module docstring for the errors.
+
+    `ocr`: read scanned pages and pictures by OCR (slow: the OCR stage and `--ocr` ask for it);
+    without it they come back `image_only` / with `scan_pages` listed."""
     if len(data) > limits.max_bytes:
         raise TooLarge(f"document is {len(data)} bytes (limit {limits.max_bytes})")
     kind = sniffing.sniff(data)
     if kind == "empty":
         raise UnreadableDocument(f"empty document ({len(data)} bytes, no content)")
     with metering(limits):
-        doc = _dispatch(kind, data, content_type, limits)
+        doc = _dispatch(kind, data, content_type, limits, ocr)
     doc.kind = doc.kind if doc.kind not in ("unknown", "") else kind
     declared = _DECLARED.get((content_type or "").split(";")[0].strip().lower())
     if declared and declared != kind and not (declared == "text" and kind == "html"):
@@ -91,13 +95,15 @@ def _extension(url: str | None) -> str | None:
     return path.rsplit(".", 1)[-1].lower() if "." in path else None
 
 
-def _dispatch(kind: str, data: bytes, content_type: str | None, limits: Limits) -> Document:
+def _dispatch(
+    kind: str, data: bytes, content_type: str | None, limits: Limits, ocr: bool = False
+) -> Document:
     if kind in ("html", "text"):
         return _textual(kind, data, content_type, limits)
     if kind == "pdf":
         from services.parser.extract.pdf import extract_pdf
 
-        return extract_pdf(data, limits)
+        return extract_pdf(data, limits, ocr=ocr)
     if kind == "docx":
         from services.parser.extract.docx import extract_docx
 
@@ -118,7 +124,13 @@ def _dispatch(kind: str, data: bytes, content_type: str | None, limits: Limits) 
             raise NotAReport(
                 f"{kind} picture of {small[0]}×{small[1]} px: too small to be a report"
             )
-        return Document(kind="image", image_only=True, notes=[f"{kind} image: tables need OCR"])
+        if ocr:
+            from services.parser.extract.ocr_pages import read_images
+
+            return read_images([data])
+        return Document(
+            kind="image", image_only=True, scan_pages=[1], notes=[f"{kind} image: tables need OCR"]
+        )
     if kind == "zip":
         raise UnreadableDocument(
             "zip archive that is not a DOCX/XLSX/ODT document (or a corrupt one)"

@@ -44,7 +44,9 @@ class _Line:
     margin: bool = False  # in the top or bottom band of the page, where running heads live
 
 
-def extract_pdf(data: bytes, limits) -> Document:
+def extract_pdf(data: bytes, limits, *, ocr: bool = False) -> Document:
+    """`ocr`: read pages without a text layer (scans) by OCR, page by page, instead of marking
+    the document image-only (the OCR stage does; the parser stage never waits for it)."""
     if b"%%EOF" not in data[-4096:]:
         raise UnreadableDocument("truncated PDF: no %%EOF marker at the end of the file")
     import pypdfium2 as pdfium
@@ -54,38 +56,41 @@ def extract_pdf(data: bytes, limits) -> Document:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:  # corrupt, encrypted with a password, not a PDF after all
         raise UnreadableDocument(f"PDF could not be opened: {e}") from e
+    doc = Document(kind="pdf")
     try:
         n_pages = len(pdf)
         if n_pages > limits.max_pdf_pages:
             raise TooLarge(f"PDF has {n_pages} pages (limit {limits.max_pdf_pages})")
-        items: list[PageTable | _Line] = []
-        chars = images = dropped = 0
+        pages: list[PdfiumPage] = []
+        chars = images = 0
         for number in range(1, n_pages + 1):
             try:
                 page = pdf[number - 1]
                 try:
                     plain = read_page(page, number)
+                    if len(plain.chars) < MIN_CHARS_PER_PAGE and plain.images:
+                        doc.scan_pages.append(number)  # a scanned page: no text layer to speak of
+                        if ocr:
+                            plain = _ocr(page, number, doc)
                 finally:
                     page.close()
-                page_items, page_dropped = _page(plain)
             except (TooLarge, UnreadableDocument):
                 raise
             except Exception as e:  # a corrupt page object or content stream
                 raise UnreadableDocument(
                     f"PDF page {number} could not be read: {type(e).__name__}: {e}"
                 ) from e
-            items.extend(page_items)
+            pages.append(plain)
             chars += len(plain.chars)
             images += plain.images
-            dropped += page_dropped
-            if time.monotonic() - started > limits.max_seconds:
+            if time.monotonic() - started > limits.max_seconds * (10 if ocr else 1):
                 raise TooLarge(
                     f"PDF extraction exceeded {limits.max_seconds:.0f} s at page {number} of {n_pages}"
                 )
         title = pdf.get_metadata_dict(skip_empty=True).get("Title")
     finally:
         pdf.close()
-    doc = Document(kind="pdf", title=title.strip() if title and title.strip() else None)
+    doc.title = title.strip() if title and title.strip() else None
     # almost no text is a scan only when there are pictures to scan: a page saying "hello" (or
     # nothing) has neither tables nor pictures of them, and is not a report (NotAReport later)
     if chars < MIN_CHARS_PER_PAGE * max(1, n_pages) and images:
@@ -93,7 +98,35 @@ def extract_pdf(data: bytes, limits) -> Document:
         doc.notes.append(
             f"PDF has almost no text layer ({chars} characters on {n_pages} pages, {images} images)"
         )
-    running = _running_heads(items, n_pages)
+    return document_from_pages(doc, pages, images)
+
+
+def _ocr(page, number: int, doc: Document) -> PdfiumPage:
+    from services.parser.extract.ocr_pages import MAX_OCR_PAGES, ocr_page, render_scan_page
+
+    if len(doc.scan_pages) > MAX_OCR_PAGES:
+        raise TooLarge(f"PDF has more than {MAX_OCR_PAGES} scanned pages to OCR")
+    rgb, dpi = render_scan_page(page)
+    doc.ocr = True
+    plain = ocr_page(rgb, dpi, number, doc)
+    plain.images = 1
+    return plain
+
+
+def document_from_pages(doc: Document, pages: list[PdfiumPage], images: int = 0) -> Document:
+    """Pages (read from a text layer, or OCR'd into the same shape) → the document's blocks."""
+    items: list[PageTable | _Line] = []
+    dropped = 0
+    for plain in pages:
+        try:
+            page_items, page_dropped = _page(plain)
+        except Exception as e:  # a corrupt page object or content stream
+            raise UnreadableDocument(
+                f"PDF page {plain.page_number} could not be read: {type(e).__name__}: {e}"
+            ) from e
+        items.extend(page_items)
+        dropped += page_dropped
+    running = _running_heads(items, len(pages))
     if running:
         items = [
             it
@@ -102,7 +135,9 @@ def extract_pdf(data: bytes, limits) -> Document:
         ]
         doc.notes.append(f"dropped running header/footer lines: {sorted({t for t, _ in running})}")
     doc.blocks = _stitch(items)
-    reason = None if doc.image_only else pictures_only(doc.blocks, images)
+    if doc.ocr and doc.blocks:
+        doc.image_only = False  # the scan's text was read
+    reason = None if doc.image_only or doc.ocr else pictures_only(doc.blocks, images)
     if reason:
         doc.image_only = True  # text pages with the tables pasted in as images
         doc.notes.append(f"PDF has {reason}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from services.parser.document import Grid
+from services.parser.document import Grid, OcrText
 
 X_TOL = 2.5  # points: column boundaries closer than this are the same line
 
@@ -52,7 +52,16 @@ def cell_texts(cells: list[tuple], chars: list[dict]) -> dict[tuple, str]:
             if cell[1] <= my < cell[3] and cell[0] <= mx < cell[2]:
                 found.setdefault(cell, []).append(ch)
                 break
-    return {cell: _chars_text(chs) for cell, chs in found.items()}
+    return {cell: _sourced(cell, chs) for cell, chs in found.items()}
+
+
+def _sourced(cell: tuple, chars: list[dict]) -> str:
+    """The cell's text; from OCR'd characters (they carry a score) an `OcrText` with its box."""
+    text = _chars_text(chars)
+    if "score" not in chars[0]:
+        return text
+    score = min(ch["score"] for ch in chars)
+    return OcrText.make(text, chars[0]["page_number"], tuple(cell[:4]), score)
 
 
 def _chars_text(chars: list[dict]) -> str:

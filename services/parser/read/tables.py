@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from services.parser.document import Document, Grid, Paragraph
+from services.parser.document import Document, Grid, OcrText, Paragraph
 from services.parser.read.cells import Placed, clean, is_value_like, parse_cell, with_evidence
 from services.parser.read.labels import LabelIndex, core, norm, norm_line
 from services.parser.read.sections import heading_key, run_in_heading
@@ -98,8 +98,8 @@ def _placed_grid(grid: Grid, kind: EvidenceKind, where: dict[int, tuple]) -> lis
         placed_row: list[str | None] = []
         append = placed_row.append
         for j, c in enumerate(row):
-            if c is None:
-                append(None)
+            if c is None or isinstance(c, OcrText):  # OCR text carries its own page and box
+                append(c)
                 continue
             p = Placed(c)
             if lines is not None:
@@ -905,7 +905,10 @@ class TableReader:
             while len(vals) > len(cols) and not clean(vals[0]):
                 vals.pop(0)
         for col, raw in zip(cols, vals, strict=False):
-            row[col.key] = with_evidence(parse_cell(raw, col.signed), raw, st.where)
+            row[col.key] = cell = with_evidence(parse_cell(raw, col.signed), raw, st.where)
+            if isinstance(raw, OcrText):  # read by OCR: keep where and how surely
+                cell.evidence = Evidence(kind="ocr", page=raw.page, box=raw.box)
+                cell.score = raw.score
         if len(vals) < len(cols):
             missing = [cell_path(table.name, key, c.key) for c in cols[len(vals) :]]
             for c in cols[len(vals) :]:

@@ -1,0 +1,304 @@
+"""A page image → words with boxes and recognition scores, and the table rulings it shows.
+
+The engine is RapidOCR (PP-OCR detection + recognition models on onnxruntime); its models ship
+inside the `rapidocr` wheel, so nothing is downloaded at run time (`engine()` refuses to start
+when a model file is missing rather than letting the library fetch one). Before recognition a page
+is cleaned the way scans need:
+
+- red seals are suppressed by reading the red channel as the grey image (red ink is bright
+  there, black print stays dark), so a seal stamped over numbers does not hide them;
+- a page turned by 90/180/270° is turned back: text lines found lying on their side decide 90 vs
+  0, and the recognition score of a few lines read both ways decides between a turn and its
+  opposite (upside-down Chinese reads with low confidence);
+- skew up to ±3° is measured on a reduced image (the angle whose row profile is sharpest) and
+  undone;
+- ruling lines are found by morphology (long horizontal/vertical runs of dark pixels), returned
+  as segments for the table finder, and erased before recognition (they touch the glyphs).
+
+Detection runs on the page scaled to `DET_SIDE` px on its long side; recognition crops come from
+the full-resolution page. Boxes are in page pixels of the (turned, deskewed) page; `OcrPage.scale`
+converts them to PDF points. Settings read: none (the stage sets the thread count).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+DET_SIDE = 1600  # px: long side of the image text detection runs on
+MAX_SKEW = 3.0  # degrees
+SKEW_STEP = 0.2
+# a ruling is at least this long (inches): longer than any glyph stroke (a 15 pt title character
+# is 0.2 in), shorter than the smallest table (3 rows of 7.5 pt text is ~0.6 in)
+RULE_MIN_INCH = 0.35
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    """One recognised run of characters (a number, or one CJK character) on a page."""
+
+    text: str
+    box: tuple[float, float, float, float]  # x0, top, x1, bottom in page pixels
+    score: float  # recognition confidence, 0–1 (the line's CTC score when no finer one is known)
+
+
+@dataclass
+class OcrPage:
+    width: int
+    height: int
+    dpi: float
+    words: list[OcrWord] = field(default_factory=list)
+    rules: list[tuple[float, float, float, float]] = field(default_factory=list)  # x0 y0 x1 y1
+    rotation: int = 0  # degrees the page was turned back (clockwise)
+    skew: float = 0.0  # degrees undone
+
+    @property
+    def scale(self) -> float:
+        """Page pixels → PDF points."""
+        return 72.0 / self.dpi
+
+
+class EngineMissing(RuntimeError):
+    """rapidocr / onnxruntime are not installed, or their bundled model files are absent."""
+
+
+_ENGINE = None
+_LOCK = threading.Lock()
+
+
+def engine(threads: int = 1):
+    """The process's RapidOCR engine (built once; onnxruntime sessions limited to `threads`)."""
+    global _ENGINE
+    with _LOCK:
+        if _ENGINE is None:
+            _ENGINE = _build(threads)
+        return _ENGINE
+
+
+def _build(threads: int):
+    try:
+        import rapidocr
+        from rapidocr import RapidOCR
+    except ImportError as e:  # pragma: no cover - installed by pyproject
+        raise EngineMissing(f"OCR engine not installed: {e}") from e
+    models = Path(rapidocr.__file__).parent / "models"
+    if not any(models.glob("*det*.onnx")) or not any(models.glob("*rec*.onnx")):
+        # never let the library download a model at run time: that fails offline and in k8s
+        raise EngineMissing(f"OCR models missing from {models} (reinstall rapidocr)")
+    params = {
+        "Global.log_level": "error",
+        "Global.use_cls": False,  # page orientation is settled here, once per page
+        "Global.max_side_len": DET_SIDE,
+        "Global.text_score": 0.0,  # keep every line: low scores become `unsure`, never dropped
+        "Det.limit_side_len": DET_SIDE,
+        "Det.limit_type": "max",
+        # crops are padded to the widest in their batch, but never narrower than rec_img_shape's
+        # width: the default 320 px makes every short number cost as much as a long line (1.6× slower
+        # a page); 48 px is faster still but reads lone 0s with low scores (38 vs 8 of 82 < 0.97)
+        "Rec.rec_img_shape": [3, 48, 120],
+        "Rec.rec_batch_num": 16,
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    }
+    return RapidOCR(params=params)
+
+
+# --- preprocessing ------------------------------------------------------------------------------
+
+
+def grey_without_seal(rgb: np.ndarray) -> np.ndarray:
+    """The page as grey from its red channel: red seals and red notes vanish, black print stays."""
+    if rgb.ndim == 2:
+        return rgb
+    red = rgb[:, :, 0].astype(np.int16)
+    green = rgb[:, :, 1].astype(np.int16)
+    # ink that is clearly red (R well above G) is paper; anything else keeps its darkest channel
+    out = rgb.min(axis=2)
+    reddish = (red - green) > 50
+    out = np.where(reddish, 255, out).astype(np.uint8)
+    return out
+
+
+def _binary(grey: np.ndarray) -> np.ndarray:
+    import cv2
+
+    _, b = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return b
+
+
+def measure_skew(grey: np.ndarray) -> float:
+    """Skew in degrees (counter-clockwise positive) within ±MAX_SKEW, from a reduced page."""
+    import cv2
+
+    h, w = grey.shape
+    f = 800 / max(h, w)
+    small = cv2.resize(grey, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
+    b = _binary(small)
+    centre = (b.shape[1] / 2, b.shape[0] / 2)
+    best, best_score = 0.0, -1.0
+    for i in range(int(2 * MAX_SKEW / SKEW_STEP) + 1):
+        angle = -MAX_SKEW + i * SKEW_STEP
+        m = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        r = cv2.warpAffine(b, m, (b.shape[1], b.shape[0]), flags=cv2.INTER_NEAREST)
+        profile = r.sum(axis=1, dtype=np.float64)
+        score = float(np.square(np.diff(profile)).sum())
+        if score > best_score:
+            best, best_score = angle, score
+    return -best  # the page is skewed by the opposite of the angle that straightens it
+
+
+def rotate(img: np.ndarray, angle: float) -> np.ndarray:
+    """`img` turned counter-clockwise by `angle` degrees, canvas kept, white filled."""
+    import cv2
+
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    fill = 255 if img.ndim == 2 else (255, 255, 255)
+    return cv2.warpAffine(
+        img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill
+    )
+
+
+def find_rules(grey: np.ndarray, dpi: float) -> tuple[list[tuple[int, int, int, int]], np.ndarray]:
+    """Horizontal and vertical ruling segments (x0, y0, x1, y1), and their pixel mask."""
+    import cv2
+
+    b = _binary(grey)
+    out: list[tuple[int, int, int, int]] = []
+    mask = np.zeros_like(b)
+    for horizontal in (True, False):
+        length = max(10, int(dpi * RULE_MIN_INCH))
+        kernel = cv2.getStructuringElement(
+            cv2.MORPH_RECT, (length, 1) if horizontal else (1, length)
+        )
+        lines = cv2.morphologyEx(b, cv2.MORPH_OPEN, kernel)
+        # close small gaps in faint or broken rulings
+        lines = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+        mask |= lines
+        contours, _ = cv2.findContours(lines, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for c in contours:
+            x, y, cw, ch = cv2.boundingRect(c)
+            if horizontal:
+                out.append((x, y + ch // 2, x + cw, y + ch // 2))
+            else:
+                out.append((x + cw // 2, y, x + cw // 2, y + ch))
+    return out, mask
+
+
+# --- orientation --------------------------------------------------------------------------------
+
+
+def _detect(eng, grey: np.ndarray) -> list[np.ndarray]:
+    res = eng(grey, use_det=True, use_cls=False, use_rec=False)
+    boxes = getattr(res, "boxes", None)
+    return [] if boxes is None else list(boxes)
+
+
+def _rec_score(eng, crops: list[np.ndarray]) -> float:
+    if not crops:
+        return 0.0
+    scores = []
+    for c in crops:
+        res = eng(c, use_det=False, use_cls=False, use_rec=True)
+        s = getattr(res, "scores", None)
+        scores.append(float(s[0]) if s else 0.0)
+    return float(np.mean(scores))
+
+
+def _crop(grey: np.ndarray, box: np.ndarray) -> np.ndarray:
+    xs, ys = box[:, 0], box[:, 1]
+    x0, x1 = max(0, int(xs.min())), min(grey.shape[1], int(math.ceil(xs.max())))
+    y0, y1 = max(0, int(ys.min())), min(grey.shape[0], int(math.ceil(ys.max())))
+    return grey[y0:y1, x0:x1]
+
+
+def orientation(eng, grey: np.ndarray) -> int:
+    """Degrees (0/90/180/270, clockwise) the page must be turned to stand upright."""
+    import cv2
+
+    h, w = grey.shape
+    f = 800 / max(h, w)
+    small = cv2.resize(grey, (int(w * f), int(h * f)), interpolation=cv2.INTER_AREA)
+    boxes = _detect(eng, small)
+    if not boxes:
+        return 0
+    spans = [(np.ptp(b[:, 0]), np.ptp(b[:, 1])) for b in boxes]
+    tall = sum(1 for bw, bh in spans if bh > 2 * bw)
+    wide = sum(1 for bw, bh in spans if bw > 2 * bh)
+    sideways = tall > wide
+    # the longest lines are the best witnesses; read them both ways
+    ranked = sorted(boxes, key=lambda b: -max(np.ptp(b[:, 0]), np.ptp(b[:, 1])))[:4]
+    crops = [_crop(small, b) for b in ranked]
+    crops = [c for c in crops if c.size]
+    if sideways:
+        a = [cv2.rotate(c, cv2.ROTATE_90_CLOCKWISE) for c in crops]
+        b = [cv2.rotate(c, cv2.ROTATE_90_COUNTERCLOCKWISE) for c in crops]
+        return 90 if _rec_score(eng, a) >= _rec_score(eng, b) else 270
+    flipped = [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
+    return 180 if _rec_score(eng, flipped) > _rec_score(eng, crops) + 0.1 else 0
+
+
+def turn(img: np.ndarray, degrees: int) -> np.ndarray:
+    import cv2
+
+    codes = {
+        90: cv2.ROTATE_90_CLOCKWISE,
+        180: cv2.ROTATE_180,
+        270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+    }
+    return cv2.rotate(img, codes[degrees]) if degrees in codes else img
+
+
+# --- recognition --------------------------------------------------------------------------------
+
+
+def read_page(rgb: np.ndarray, dpi: float, *, threads: int = 1) -> OcrPage:
+    """OCR one page image (H×W×3 RGB or H×W grey, uint8) scanned at `dpi`."""
+    eng = engine(threads)
+    grey = grey_without_seal(rgb)
+    turned = orientation(eng, grey)
+    grey = turn(grey, turned)
+    skew = measure_skew(grey)
+    if abs(skew) >= SKEW_STEP / 2:
+        grey = rotate(grey, -skew)
+    rules, mask = find_rules(grey, dpi)
+    clean = grey.copy()
+    clean[mask > 0] = 255  # rulings erased: they touch glyphs and merge cells into one line
+    page = OcrPage(grey.shape[1], grey.shape[0], dpi, rules=rules, rotation=turned, skew=skew)
+    page.words = recognise(eng, clean)
+    return page
+
+
+def recognise(eng, grey: np.ndarray) -> list[OcrWord]:
+    res = eng(grey, use_det=True, use_cls=False, use_rec=True, return_word_box=True)
+    boxes = getattr(res, "boxes", None)
+    if boxes is None:
+        return []
+    words: list[OcrWord] = []
+    per_line = getattr(res, "word_results", None) or [None] * len(boxes)
+    for box, text, score, parts in zip(boxes, res.txts, res.scores, per_line, strict=False):
+        if parts:
+            for part in parts:
+                ptext, pscore, pbox = part
+                if not ptext or not ptext.strip():
+                    continue
+                pb = np.asarray(pbox, dtype=float)
+                words.append(
+                    OcrWord(
+                        ptext,
+                        (pb[:, 0].min(), pb[:, 1].min(), pb[:, 0].max(), pb[:, 1].max()),
+                        float(min(pscore, score)) if pscore is not None else float(score),
+                    )
+                )
+        elif text and text.strip():
+            b = np.asarray(box, dtype=float)
+            words.append(
+                OcrWord(
+                    text, (b[:, 0].min(), b[:, 1].min(), b[:, 0].max(), b[:, 1].max()), float(score)
+                )
+            )
+    return words

@@ -1,0 +1,60 @@
+"""OCR of one rendered page: a synthetic report's first page scanned at 200 dpi, read back.
+
+The page image is made at test time (nianbao.samples.scans). Every OCR'd cell is either the
+number that was printed, or withheld as unsure (kind unreadable, named in an `ocr_unsure` note):
+never a different number passed on as read.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from nianbao.samples.scans import as_image, scan_pages
+from nianbao.samples.synth import synth_report
+from services.parser import parse
+
+pytestmark = pytest.mark.ocr
+
+
+@pytest.fixture(scope="module")
+def first_page():
+    report = synth_report("2021", 3)
+    page = scan_pages(report, dpi=200)[0]
+    return report, parse(as_image(page, "png", dpi=200), ocr=True)
+
+
+def test_a_scanned_page_is_read_by_ocr_into_the_national_tables(first_page):
+    _, got = first_page
+    assert (got.format_version, got.source_modality, got.report_year) == ("2021", "ocr", 2022)
+    assert got.tables["active_disclosure"] is not None
+    assert got.scan_pages == [1]
+
+
+def test_no_ocr_cell_passes_a_wrong_number_as_sure(first_page):
+    want, got = first_page
+    right = unsure = 0
+    for row, cols in want.tables["active_disclosure"].items():
+        for col, cell in cols.items():
+            read = got.tables["active_disclosure"][row][col]
+            if read.kind == "unreadable":
+                unsure += 1
+                continue
+            if read.kind == "number":
+                assert read.value == cell.value, (row, col, read.raw, read.score)
+                right += 1
+    assert right >= 10
+    named = {c for n in got.notes if n.code == "ocr_unsure" for c in n.cells}
+    assert unsure == len([c for c in named if c.startswith("active_disclosure.")])
+
+
+def test_every_ocr_cell_keeps_its_score_and_its_box_on_the_page(first_page):
+    _, got = first_page
+    cells = [c for cols in got.tables["active_disclosure"].values() for c in cols.values()]
+    read = [c for c in cells if c.evidence is not None]
+    assert read
+    for c in read:
+        assert c.evidence.kind == "ocr" and c.evidence.page == 1
+        assert 0.0 <= c.score <= 1.0
+        if c.evidence.box is not None:
+            x0, top, x1, bottom = c.evidence.box
+            assert 0 <= x0 < x1 <= 595.5 and 0 <= top < bottom <= 842.5  # A4 in points
