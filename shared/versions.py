@@ -6,5 +6,5 @@ same input (not for refactors).
 """
 
 PARSER_VERSION = "3"  # 3: session 13 — titles cut at a run-on byline (#19), cell evidence (#15), and what else landed with it
-VALIDATOR_VERSION = "2"  # 2: issue #19 (message_zh, agency kind, T2-005, subtotals, needs_ocr)
+VALIDATOR_VERSION = "3"  # 3: session 13 — O-001 OCR suspects (#14), and what else landed with it
 INDEX_SCHEMA_VERSION = "1"
