@@ -133,3 +133,25 @@ OBJECTS_CORRUPT = Counter(
     ["store"],
 )
 REPORTS_INDEXED = Gauge("nianbao_reports_indexed", "Reports currently in the search store.")
+
+# --- build --------------------------------------------------------------------------------------
+BUILD_INFO = Gauge(
+    "nianbao_build_info",
+    "Always 1; the labels say which code runs (package, parser, validator, index schema versions).",
+    ["package", "parser", "validator", "schema"],
+)
+
+
+def _build_info() -> None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from shared.versions import INDEX_SCHEMA_VERSION, PARSER_VERSION, VALIDATOR_VERSION
+
+    try:
+        package = version("nianbao")
+    except PackageNotFoundError:
+        package = "unknown"
+    BUILD_INFO.labels(package, PARSER_VERSION, VALIDATOR_VERSION, INDEX_SCHEMA_VERSION).set(1)
+
+
+_build_info()

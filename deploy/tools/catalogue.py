@@ -118,6 +118,10 @@ ANSWERS: dict[str, tuple[str, str]] = {
         " Run `nianbao objects verify`.",
     ),
     "nianbao_reports_indexed": ("indexer", "How many reports are searchable right now?"),
+    "nianbao_build_info": (
+        "every stage",
+        "Which code runs where (package, parser, validator, index schema versions)?",
+    ),
 }
 SECTIONS = ("every stage", "fetcher", "parser / validator", "indexer", "other")
 # Series each metric type puts on /metrics (prometheus_client; `_created` is on by default).

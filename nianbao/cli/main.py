@@ -69,6 +69,9 @@ def build_parser(
 ) -> tuple[argparse.ArgumentParser, object | None]:
     """The parser with the chosen command's arguments (every command's when `full`)."""
     parser = argparse.ArgumentParser(prog="nianbao", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--version", action="version", version=version_line(), help="print the versions and exit"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = argv[0] if argv else None
     module = None
@@ -80,6 +83,22 @@ def build_parser(
             if name == chosen:
                 module = mod
     return parser, module
+
+
+def version_line() -> str:
+    """Package, parser, validator and index schema versions (what produced the data)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from shared.versions import INDEX_SCHEMA_VERSION, PARSER_VERSION, VALIDATOR_VERSION
+
+    try:
+        package = version("nianbao")
+    except PackageNotFoundError:
+        package = "unknown"
+    return (
+        f"nianbao {package} (parser {PARSER_VERSION}, validator {VALIDATOR_VERSION},"
+        f" index schema {INDEX_SCHEMA_VERSION})"
+    )
 
 
 def full_parser() -> argparse.ArgumentParser:

@@ -136,3 +136,29 @@ def test_migrate_check_json_says_sqlite_needs_no_migrations(capsys, tmp_path):
     assert main(["migrate", "--check", "--json", "--data-dir", str(tmp_path)]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["migrations"] is False and "index.db" in result["store"]
+
+
+def test_version_names_the_package_parser_validator_and_schema_versions(capsys):
+    from shared.versions import INDEX_SCHEMA_VERSION, PARSER_VERSION, VALIDATOR_VERSION
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    line = capsys.readouterr().out.strip()
+    assert exited.value.code == 0
+    assert line.startswith("nianbao ")
+    assert (
+        f"(parser {PARSER_VERSION}, validator {VALIDATOR_VERSION},"
+        f" index schema {INDEX_SCHEMA_VERSION})"
+    ) in line
+
+
+def test_the_build_info_metric_carries_the_same_versions():
+    from prometheus_client import REGISTRY, generate_latest
+
+    import shared.metrics  # noqa: F401 - sets the gauge on import
+    from shared.versions import PARSER_VERSION, VALIDATOR_VERSION
+
+    text = generate_latest(REGISTRY).decode()
+    (line,) = [x for x in text.splitlines() if x.startswith("nianbao_build_info{")]
+    assert f'parser="{PARSER_VERSION}"' in line and f'validator="{VALIDATOR_VERSION}"' in line
+    assert line.endswith(" 1.0")
