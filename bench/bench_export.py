@@ -28,8 +28,9 @@ from bench.bench_stores import BATCH, make_events
 from shared.storage.factory import open_search_store
 
 CHILD = (
-    "import resource, sys; from nianbao.cli.main import main; code = main(sys.argv[1:]);"
-    " print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)"
+    "import re, sys; from nianbao.cli.main import main; code = main(sys.argv[1:]);"
+    " print('PEAK', re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1));"
+    " sys.exit(code)"
 )
 PHRASES = ("依申请公开", "行政复议", "政府信息公开工作", "主动公开")
 
