@@ -35,6 +35,7 @@ import nats
 from nianbao.datadir import RunLock, forget_broker, write_broker
 from nianbao.embedded.natsd import NatsServer, NatsServerError, free_port, port_or_free
 from nianbao.progress import Progress, crawl_stats, next_commands, outcomes
+from nianbao.progress import coverage as portal_coverage
 from nianbao.samples.portal import SamplePortal
 from shared import topology
 from shared.config import Settings
@@ -71,6 +72,8 @@ class RunResult:
     crawl: dict[str, int] = field(default_factory=dict)  # requests, 304s, bytes, robots denials
     next_commands: list[str] = field(default_factory=list)
     interrupted: bool = False
+    # portal → (declared or None, reached, unit) of its 年报 column (progress.coverage)
+    coverage: dict[str, tuple[int | None, int, str]] = field(default_factory=dict)
 
 
 def is_idle(lag: dict[str, dict[str, int]]) -> bool:
@@ -211,6 +214,7 @@ class Launcher:
             crawl=crawl_stats(),
             next_commands=next_commands(self.settings.data_dir),
             interrupted=self.stop_event.is_set(),
+            coverage=portal_coverage(),
         )
         result.lag = await read_lag(self.js)
         dead = await DeadLetters.open(self.js, create=False)

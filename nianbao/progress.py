@@ -95,6 +95,37 @@ def dead_letter_line(backlog: dict[str, dict[str, int]]) -> str:
     )
 
 
+def coverage() -> dict[str, tuple[int | None, int, str]]:
+    """This process's portal coverage from the metrics catalogue: portal → (declared or None,
+    reached, unit), as the fetcher's last survey of each portal left it."""
+    reached: dict[str, tuple[int, str]] = {}
+    for family in metrics.PORTAL_LIST_REACHED.collect():
+        for sample in family.samples:
+            reached[sample.labels["portal"]] = (int(sample.value), sample.labels["unit"])
+    declared: dict[tuple[str, str], int] = {}
+    for family in metrics.PORTAL_LIST_DECLARED.collect():
+        for sample in family.samples:
+            declared[(sample.labels["portal"], sample.labels["unit"])] = int(sample.value)
+    return {
+        portal: (declared.get((portal, unit)), n, unit)
+        for portal, (n, unit) in sorted(reached.items())
+    }
+
+
+def coverage_line(cov: dict[str, tuple[int | None, int, str]]) -> str | None:
+    """「list coverage: sample 2/2 pages, gov-x 10/20 documents (incomplete)」, or None."""
+    if not cov:
+        return None
+    parts = []
+    for portal, (declared, reached, unit) in cov.items():
+        if declared is None:
+            parts.append(f"{portal} {reached} {unit} (size not stated)")
+        else:
+            short = " (incomplete)" if reached < declared else ""
+            parts.append(f"{portal} {reached}/{declared} {unit}{short}")
+    return "list coverage: " + ", ".join(parts)
+
+
 class Progress:
     def __init__(self, out, live: bool | None = None) -> None:
         tty = getattr(out, "isatty", lambda: False)()
@@ -199,6 +230,9 @@ class Progress:
                 f"crawl: {crawl['requests']} requests, {crawl['not_modified_304']} answered 304,"
                 f" {crawl['bytes']:,} bytes, {crawl['robots_denials']} robots denials"
             )
+        line = coverage_line(getattr(result, "coverage", {}))
+        if line:
+            c.print(line, markup=False)
         status = ", ".join(f"{k} {v}" for k, v in sorted(result.status.items()))
         c.print(f"reports indexed: {result.indexed}" + (f" ({status})" if status else ""))
         if result.rules:

@@ -98,6 +98,22 @@ PORTAL_LAST_SUCCESS = Gauge(
 PORTAL_FAILURES = Counter(
     "nianbao_portal_failures_total", "Failed portal crawls.", ["portal", "reason"]
 )
+PORTAL_COVERAGE = Gauge(
+    "nianbao_portal_coverage_ratio",
+    "Share of what a portal's 年报 column states it holds (recordCount, 共N条, totalRecord …) that "
+    "the last crawl reached; absent when the column states no size.",
+    ["portal"],
+)
+PORTAL_LIST_DECLARED = Gauge(
+    "nianbao_portal_list_declared",
+    "Size a portal's 年报 column states, in documents (else pages when only a page count is stated).",
+    ["portal", "unit"],
+)
+PORTAL_LIST_REACHED = Gauge(
+    "nianbao_portal_list_reached",
+    "List entries (documents, else pages) the last crawl of a portal's 年报 column reached.",
+    ["portal", "unit"],
+)
 REPORTS_MISSING = Gauge(
     "nianbao_reports_missing",
     "Registered agencies with no report found for a year.",

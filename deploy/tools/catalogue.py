@@ -88,6 +88,18 @@ ANSWERS: dict[str, tuple[str, str]] = {
         "Which portal has not been crawled successfully for how long?",
     ),
     "nianbao_portal_failures": ("fetcher", "Which portals fail, and why?"),
+    "nianbao_portal_coverage_ratio": (
+        "fetcher",
+        "Did the last crawl reach everything a portal's 年报 column says it holds? Below 1: a script pager the crawler does not follow, or listed pages that are gone (alert NianbaoPortalListIncomplete; `nianbao portals check` shows declared/reached).",
+    ),
+    "nianbao_portal_list_declared": (
+        "fetcher",
+        "How many documents (or pages) does each portal's column state it holds?",
+    ),
+    "nianbao_portal_list_reached": (
+        "fetcher",
+        "How many list entries (or pages) did the last crawl of each column reach?",
+    ),
     "nianbao_reports_missing": (
         "fetcher",
         'How many registered agencies are overdue for a year: `late="false"` no report found after the deadline, `late="true"` found but published late? Exported by `serve scheduler` (every `missing_interval_s`) and `nianbao missing`.',

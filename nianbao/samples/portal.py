@@ -200,8 +200,10 @@ class SamplePortal(LoopServer):
         return await super().start()
 
     def respond(
-        self, method: str, path: str, headers: dict[str, str]
+        self, method: str, path: str, headers: dict[str, str], query: str = ""
     ) -> tuple[int, dict[str, str], bytes]:
+        """One answer; `query` is the request's query string (this portal's routes ignore it,
+        the CMS sample portals of nianbao/samples/cms.py answer list requests by it)."""
         if path in self.failures:
             return (
                 500,
@@ -231,7 +233,8 @@ class SamplePortal(LoopServer):
                     k.strip().lower(): v.strip()
                     for k, _, v in (ln.partition(":") for ln in lines[1:] if ":" in ln)
                 }
-                status, head, body = self.respond(method, target.split("?", 1)[0], headers)
+                path, _, query = target.partition("?")
+                status, head, body = self.respond(method, path, headers, query)
                 self.requests.append(f"{method} {target} {status}")
                 reason = REASONS[status]
                 head["Content-Length"] = str(len(body) if status != 304 else 0)

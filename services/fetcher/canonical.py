@@ -27,6 +27,7 @@ _NOISE_PARAMS = (
     "sid",
     "spm",
 )
+_NOISE_PARAMS_KEEP_SID = tuple(p for p in _NOISE_PARAMS if p != "sid")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -48,7 +49,9 @@ def canonical_url(url: str) -> str:
     path = parts.path.split(";jsessionid=", 1)[0].split(";JSESSIONID=", 1)[0] or "/"
     rebuilt = urlunsplit((scheme, netloc, path, parts.query, ""))
     if parts.query:
-        rebuilt = url_query_cleaner(rebuilt, _NOISE_PARAMS, remove=True, unique=False)
+        # Guangdong's gkmlpt list API selects the site by `sid`: there it is content, not a session.
+        noise = _NOISE_PARAMS if "/gkmlpt/" not in path else _NOISE_PARAMS_KEEP_SID
+        rebuilt = url_query_cleaner(rebuilt, noise, remove=True, unique=False)
     return canonicalize_url(rebuilt, keep_fragments=False)
 
 

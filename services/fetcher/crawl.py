@@ -35,15 +35,20 @@ import msgspec
 
 from services.fetcher.canonical import canonical_url, doc_id
 from services.fetcher.client import PoliteClient
+from services.fetcher.coverage import Coverage, Declared, declared, merge
+from services.fetcher.coverage import coverage as column_coverage
 from services.fetcher.discovery import (
     Link,
     attachment_links,
+    links_from_pairs,
     pagination_urls,
     parse_html,
     report_links,
     url_date,
 )
 from services.fetcher.http import HttpFetcher, Response
+from services.fetcher.listing import datastore_pairs, json_pairs, json_total, parse_json
+from services.fetcher.pagers import json_pages, script_pages
 from services.fetcher.politeness import RetryLater
 from services.fetcher.registry import Portal, Registry
 from services.fetcher.robots import RobotsDenied
@@ -102,6 +107,7 @@ class Crawler:
         self.politeness = self.client.politeness
         self.get = self.client.get  # robots.txt + SSRF guard + politeness + Retry-After
         self.on_rejected = on_rejected
+        self.coverage: dict[str, Coverage] = {}  # portal id → coverage of its last survey
 
     async def close(self) -> None:
         await self.client.close()
@@ -136,43 +142,36 @@ class Crawler:
         metrics.PORTAL_LAST_SUCCESS.labels(portal.id).set(time.time())
 
     async def discover(self, portal: Portal, list_urls: list[str]) -> list[Link]:
-        """Report links from the list pages (following pagination up to `max_pages`).
+        """Report links from the list pages (see `survey`)."""
+        return (await self.survey(portal, list_urls)).links
+
+    async def survey(self, portal: Portal, list_urls: list[str]) -> Survey:
+        """Report links from the list pages, following static and script pagers (pagers.py) up
+        to `max_pages` list requests, and the coverage of each column (coverage.py): what its
+        first page declares against what was reached. The coverage is exported as
+        nianbao_portal_coverage_ratio / _declared / _reached and kept in `self.coverage`.
 
         A registered list URL that is gone (404/410) or disallowed by robots.txt fails the job
         permanently when it was the only one; when other list URLs of the portal still work it
         is counted (`nianbao_portal_failures_total{reason}`) and the crawl goes on."""
-        queue = [canonical_url(u) for u in list_urls]
-        first = set(queue)
+        first = [canonical_url(u) for u in list_urls]
         seen: set[str] = set()
         links: dict[str, Link] = {}
         problems: list[NianbaoError] = []
-        while queue and len(seen) < portal.max_pages:
-            url = queue.pop(0)
-            if url in seen:
+        columns: list[Coverage] = []
+        budget = [portal.max_pages]
+        for url in dict.fromkeys(first):
+            if url in seen or budget[0] <= 0:
                 continue
-            seen.add(url)
             try:
-                resp = await self.get(url)
-            except RobotsDenied as exc:
-                if url in first:
-                    problems.append(exc)
+                column = await self._column(portal, url, seen, budget)
+            except (RobotsDenied, ListPageGone) as exc:
+                problems.append(exc)
                 continue
-            if resp.status in (404, 410):
-                if url in first:
-                    problems.append(ListPageGone(f"list page {url} answers {resp.status}"))
-                continue  # a page number guessed from a JS count that is not there
-            if resp.status != 200:
-                raise HttpStatus(f"list page {url} answers {resp.status}")
-            text, _encoding = decode_html(resp.body, resp.content_type)
-            tree = parse_html(text)
-            found = report_links(
-                tree, resp.url, title_pattern=portal.title_pattern, link_pattern=portal.link_pattern
-            )
-            for link in found:
+            for link in column.links:
                 links.setdefault(link.url, link)
-            if portal.pagination == "auto":
-                queue.extend(u for u in pagination_urls(tree, resp.url, text) if u not in seen)
-        if problems and len(problems) == len(first):
+            columns.append(column.coverage)
+        if problems and len(problems) == len(set(first)):
             raise (
                 problems[0]
                 if isinstance(problems[0], PermanentError)
@@ -180,7 +179,50 @@ class Crawler:
             )
         for problem in problems:
             metrics.PORTAL_FAILURES.labels(portal.id, problem.reason).inc()
-        return list(links.values())
+        result = Survey(list(links.values()), merge(columns), columns)
+        self.coverage[portal.id] = result.coverage
+        export_coverage(portal.id, result.coverage)
+        return result
+
+    async def _column(
+        self, portal: Portal, list_url: str, seen: set[str], budget: list[int]
+    ) -> _Column:
+        """One list URL and the pages it leads to. Raises RobotsDenied / ListPageGone for the
+        list URL itself; a guessed page that is not there (404) is only not reached."""
+        queue = [list_url]
+        entries: dict[str, Link] = {}
+        counted: set[str] = set()  # list entries reached (reports and records of a data list)
+        stated: Declared | None = None
+        pages = 0
+        while queue and budget[0] > 0:
+            url = queue.pop(0)
+            if url in seen:
+                continue
+            seen.add(url)
+            budget[0] -= 1
+            try:
+                resp = await self.get(url)
+            except RobotsDenied:
+                if url == list_url:
+                    raise
+                continue
+            if resp.status in (404, 410):
+                if url == list_url:
+                    raise ListPageGone(f"list page {url} answers {resp.status}")
+                continue  # a page number guessed from a stated count that is not there
+            if resp.status != 200:
+                raise HttpStatus(f"list page {url} answers {resp.status}")
+            pages += 1
+            page = read_list_page(resp, portal)
+            if stated is None or not stated.known:
+                stated = page.declared  # a script page states nothing, its first data answer does
+            for link in page.links:
+                entries.setdefault(link.url, link)
+            counted.update(page.entries)
+            if portal.pagination == "auto":
+                queue.extend(u for u in page.more if u not in seen and u not in queue)
+        coverage = column_coverage(stated or Declared(), len(counted), pages)
+        return _Column(list(entries.values()), coverage)
 
     async def _fan_out(
         self, portal: Portal, links: list[Link], job: _Job
@@ -431,6 +473,80 @@ class Crawler:
         )
         rec.status, rec.reason, rec.last_checked = status, exc.reason, time.time()
         await self.state.put(key, rec)
+
+
+@dataclass(slots=True)
+class Survey:
+    """What a portal's list pages hold: report links and coverage (the portal's, per column)."""
+
+    links: list[Link]
+    coverage: Coverage
+    columns: list[Coverage] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Column:
+    links: list[Link]
+    coverage: Coverage
+
+
+@dataclass(slots=True)
+class ListPage:
+    """One list answer (HTML page, JCMS data store, JSON list) as the crawler reads it."""
+
+    links: list[Link]  # report links
+    entries: set[str]  # every list entry's URL (reports, and all records of a data list)
+    declared: Declared  # the list size it states
+    more: list[str]  # further list requests it leads to
+
+
+def read_list_page(resp: Response, portal: Portal) -> ListPage:
+    """Links, entries, stated size and further pages of one list answer, whatever carries it."""
+    hints = {"title_pattern": portal.title_pattern, "link_pattern": portal.link_pattern}
+    doc = parse_json(resp.body) if _looks_json(resp) else None
+    if doc is not None:  # a JSON list API (TRS endpoint, 集约化 platform)
+        pairs = json_pairs(doc, resp.url)
+        total = json_total(doc)
+        return ListPage(
+            links_from_pairs(pairs, **hints),
+            {u for u, _ in pairs},
+            Declared(records=total),
+            json_pages(resp.url, total, len(pairs)),
+        )
+    text, _encoding = decode_html(resp.body, resp.content_type)
+    records = datastore_pairs(text, resp.url)
+    if not is_html(resp) and records:  # a JCMS dataproxy.jsp answer: records only
+        return ListPage(
+            links_from_pairs(records, **hints), {u for u, _ in records}, declared(text), []
+        )
+    tree = parse_html(text)
+    found = report_links(tree, resp.url, **hints)
+    if records:  # JCMS: the first records are embedded in a <script type="text/xml">
+        found += [
+            x for x in links_from_pairs(records, **hints) if x.url not in {f.url for f in found}
+        ]
+    entries = {link.url for link in found} | {u for u, _ in records}
+    stated = declared(text)
+    more = pagination_urls(tree, resp.url, text)
+    more += [
+        u for u in script_pages(text, resp.url, stated, len(records) or len(found)) if u not in more
+    ]
+    return ListPage(found, entries, stated, more)
+
+
+def _looks_json(resp: Response) -> bool:
+    ctype = (resp.content_type or "").lower()
+    return "json" in ctype or "javascript" in ctype or resp.body.lstrip()[:1] in (b"{", b"[")
+
+
+def export_coverage(portal_id: str, cov: Coverage) -> None:
+    """nianbao_portal_coverage_ratio / _declared / _reached for one portal (ratio only when the
+    column states its size: an unknown coverage is not exported as 0 or 1)."""
+    metrics.PORTAL_LIST_REACHED.labels(portal_id, cov.unit).set(cov.reached)
+    if cov.declared is None:
+        return
+    metrics.PORTAL_LIST_DECLARED.labels(portal_id, cov.unit).set(cov.declared)
+    metrics.PORTAL_COVERAGE.labels(portal_id).set(cov.ratio or 0.0)
 
 
 @dataclass(slots=True)

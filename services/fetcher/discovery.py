@@ -15,6 +15,7 @@ report link. Reads no settings.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -129,10 +130,20 @@ def report_links(
     link_pattern: str = "",
 ) -> list[Link]:
     """Report links on a list page, in page order, de-duplicated by canonical URL."""
+    return links_from_pairs(
+        anchors(tree, base_url), title_pattern=title_pattern, link_pattern=link_pattern
+    )
+
+
+def links_from_pairs(
+    pairs: Iterable[tuple[str, str]], *, title_pattern: str = "", link_pattern: str = ""
+) -> list[Link]:
+    """Report links among (canonical url, text) list entries, whatever listed them (HTML anchors,
+    a JCMS data store, a JSON list API: services/fetcher/listing.py)."""
     title_re = re.compile(title_pattern) if title_pattern else REPORT_TITLE
     link_re = re.compile(link_pattern) if link_pattern else None
     found: dict[str, Link] = {}
-    for url, text in _anchors(tree, base_url):
+    for url, text in pairs:
         if link_re is not None and not link_re.search(url):
             continue
         if not title_re.search(text) or NAV_TITLE.match(text):
@@ -148,7 +159,7 @@ def report_links(
 def attachment_links(tree: lxml.html.HtmlElement | None, base_url: str) -> list[Link]:
     """Attached files on a report page (also <img> of 图片版 pages), de-duplicated."""
     found: dict[str, Link] = {}
-    for url, text in _anchors(tree, base_url):
+    for url, text in anchors(tree, base_url):
         kind = attachment_kind(url, text)
         if kind is not None:
             title = _strip_extension(text)
@@ -169,7 +180,7 @@ def pagination_urls(
 ) -> list[str]:
     """Other pages of the same list, from links, JS page counts and 下一页."""
     urls: dict[str, None] = {}
-    for url, text in _anchors(tree, page_url):
+    for url, text in anchors(tree, page_url):
         if _INDEX_N.search(urlsplit(url).path) or _NEXT_TEXT.match(text):
             urls[url] = None
     html = raw_html or ""
@@ -199,7 +210,8 @@ def _page_stem(page_url: str) -> tuple[str, str]:
     return (match.group(1), match.group(2)) if match else ("index", "html")
 
 
-def _anchors(tree: lxml.html.HtmlElement | None, base_url: str):
+def anchors(tree: lxml.html.HtmlElement | None, base_url: str) -> Iterator[tuple[str, str]]:
+    """(canonical absolute URL, text or longer title attribute) of each followable <a>."""
     if tree is None:
         return
     base = base_url

@@ -154,3 +154,33 @@ def test_missing_lists_agencies_without_a_report_from_the_fetch_state(
     assert main(["missing", "--year", "2023"]) == 0
     out = capsys.readouterr().out
     assert "乙县财政局" in out and "甲县人民政府" not in out
+
+
+def test_portals_check_shows_each_columns_declared_and_reached_counts(env, capsys):
+    async def check(pattern: str) -> tuple[int, list[dict], str]:
+        from nianbao.samples.cms import CmsPortal
+
+        portal = await CmsPortal(pattern).start()
+        try:
+            registry_file = env / f"{pattern}.toml"
+            registry_file.write_text(
+                f'[[portal]]\nid = "{pattern}"\nname = "示例市生态环境局"\nlist_urls = ["{portal.list_url}"]\n',
+                encoding="utf-8",
+            )
+            args = ["portals", "--file", str(registry_file), "check"]
+            code = await asyncio.to_thread(main, [*args, "--json"])
+            rows = json.loads(capsys.readouterr().out)
+            await asyncio.to_thread(main, args)
+            return code, rows, capsys.readouterr().out
+        finally:
+            await portal.stop()
+
+    code, rows, text = asyncio.run(check("trs_script"))
+    assert code == 0
+    assert [(r["portal"], r["declared"], r["reached"], r["unit"], r["coverage"]) for r in rows] == [
+        ("trs_script", 20, 10, "documents", 0.5)
+    ]
+    assert "coverage 10/20 documents" in text and "incomplete" in text
+    code, rows, text = asyncio.run(check("jcms"))
+    assert (code, rows[0]["declared"], rows[0]["reached"]) == (0, 20, 20)
+    assert "coverage 20/20 documents" in text and "incomplete" not in text

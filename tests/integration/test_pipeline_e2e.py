@@ -44,11 +44,13 @@ def _ok(before, after, stage):
 @pytest.mark.timeout(300)
 async def test_sample_portal_crawled_to_index_with_every_seed_right_then_resumes(tmp_path, seeds):
     before = outcomes()
-    result = await run(
-        _settings(tmp_path), RunOptions(live=False, timeout_s=200), out=io.StringIO()
-    )
+    out = io.StringIO()
+    result = await run(_settings(tmp_path), RunOptions(live=False, timeout_s=200), out=out)
     first = outcomes()
     assert result.idle
+    # the column states two pages (countPage = 2) and both were read
+    assert result.coverage["sample"] == (2, 2, "pages")
+    assert "list coverage: sample 2/2 pages" in out.getvalue()
     assert result.indexed == len(seeds) == 5
     # the two article pages that only link their report (DOCX, PDF) are recorded as not reports
     assert first["parser"]["rejected"] - before["parser"]["rejected"] == 2

@@ -1,0 +1,203 @@
+"""Sample 年报 columns in the ways the CMSs that host most of them page their lists, on loopback.
+
+One agency's column of `documents` reports (one per year, newest first), served by the sample
+portal's server (portal.SamplePortal) with the list pages and data endpoints of each pattern:
+
+- `trs_static`   TRS: index.html + index_1.html …, `createPageHTML(n, 0, "index", "html")`;
+- `trs_endpoint` TRS 动静结合: index.html lists the first page, `listModel({url: 'list.json',
+                 recordCount: '20', prepage: 10})`, list.json?page=N answers JSON records;
+- `trs_script`   TRS 动静结合 without a named endpoint and without static pages (the column of
+                 the issue: only a browser lists documents 11–20): coverage 10/20 is what shows;
+- `jcms`         Hanweb JCMS: /col/col1229/index.html embeds the first group of records in a
+                 `<datastore>` (totalRecord, perPage 5, groupSize 3); the rest comes from
+                 /module/web/jpage/dataproxy.jsp?startrecord=a&endrecord=b&perpage=5&columnid=…;
+- `gkmlpt`       Guangdong's 政府信息公开目录平台: /gkmlpt/index names /gkmlpt/api/all/2846?sid=…,
+                 a JSON list `{"total": 20, "articles": [...]}` paged by `page=N`, 10 a page.
+
+Every article is a small HTML page whose title names the report. `SamplePortal.requests` is the
+access log. Settings read: none.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from nianbao.samples.portal import CONTENT_TYPES, SamplePortal
+
+PATTERNS = ("trs_static", "trs_endpoint", "trs_script", "jcms", "gkmlpt")
+AGENCY = "示例市生态环境局"
+PER_PAGE = 10
+JCMS_PER_PAGE, JCMS_GROUP = 5, 3
+JSON_TYPE = "application/json; charset=utf-8"
+XML_TYPE = "text/xml; charset=utf-8"
+TRS_COLUMN = "/zwgk/zfxxgk/zfxxgknb"
+
+
+@dataclass(frozen=True)
+class Doc:
+    year: int
+    path: str  # absolute path of its article
+    title: str
+
+
+def documents(pattern: str, count: int) -> list[Doc]:
+    out = []
+    for i in range(count):
+        year = 2024 - i
+        title = f"{AGENCY}{year}年政府信息公开工作年度报告"
+        n = 100001 + i
+        if pattern == "jcms":
+            path = f"/art/{year + 1}/1/{(i % 27) + 1}/art_1229_{n}.html"
+        elif pattern == "gkmlpt":
+            path = f"/gkmlpt/content/0/{n}/post_{n}.html"
+        else:
+            path = f"{TRS_COLUMN}/{year + 1}01/t{year + 1}0120_{n}.html"
+        out.append(Doc(year, path, title))
+    return out
+
+
+def _page(title: str, body: str, head: str = "") -> bytes:
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f'{head}</head><body><div class="logo"><img src="/images/logo.png" alt="{AGENCY}"></div>'
+        f'{body}<div class="footer">主办：{AGENCY}</div></body></html>'
+    ).encode()
+
+
+def _li(doc: Doc) -> str:
+    return f'<li><a href="{doc.path}" title="{html.escape(doc.title)}">{html.escape(doc.title)}</a></li>'
+
+
+def _article(doc: Doc) -> bytes:
+    return _page(
+        doc.title,
+        f'<h1>{html.escape(doc.title)}</h1><div class="article-content"><p>一、总体情况</p>'
+        f"<p>{doc.year}年，{AGENCY}认真贯彻落实《中华人民共和国政府信息公开条例》。</p></div>",
+    )
+
+
+class CmsPortal(SamplePortal):
+    """A SamplePortal serving one pattern's column (see the module docstring)."""
+
+    def __init__(self, pattern: str, documents_count: int = 20, host: str = "127.0.0.1"):
+        if pattern not in PATTERNS:
+            raise ValueError(f"unknown pattern {pattern!r}: one of {PATTERNS}")
+        super().__init__(host, 0, items=[])
+        self.pattern = pattern
+        self.docs = documents(pattern, documents_count)
+
+    @property
+    def list_url(self) -> str:
+        path = {"jcms": "/col/col1229/index.html", "gkmlpt": "/gkmlpt/index"}.get(
+            self.pattern, f"{TRS_COLUMN}/index.html"
+        )
+        return self.url + path
+
+    def _build_routes(self) -> None:
+        self.routes["/robots.txt"] = ("text/plain", b"User-agent: *\nAllow: /\n")
+        page_html = CONTENT_TYPES["html"]
+        for doc in self.docs:
+            self.routes[doc.path] = (page_html, _article(doc))
+        build = getattr(self, f"_build_{self.pattern}")
+        build(page_html)
+
+    def _build_trs_static(self, ctype: str) -> None:
+        pages = max(1, math.ceil(len(self.docs) / PER_PAGE))
+        for p in range(pages):
+            chunk = self.docs[p * PER_PAGE : (p + 1) * PER_PAGE]
+            body = (
+                f'<ul class="list">{"".join(map(_li, chunk))}</ul>'
+                f'<div class="page"><script>createPageHTML({pages}, {p}, "index", "html");</script></div>'
+            )
+            name = "index.html" if p == 0 else f"index_{p}.html"
+            self.routes[f"{TRS_COLUMN}/{name}"] = (ctype, _page("政府信息公开年报", body))
+
+    def _listmodel_page(self, endpoint: str) -> bytes:
+        url = f"url: '{endpoint}', " if endpoint else ""
+        body = (
+            f'<ul class="list" id="list">{"".join(map(_li, self.docs[:PER_PAGE]))}</ul>'
+            '<div class="page" id="page"></div>'
+            f"<script>listModel({{ {url}recordCount: '{len(self.docs)}', prepage: {PER_PAGE}, "
+            "container: '#list', pager: '#page' });</script>"
+        )
+        return _page("政府信息公开年报", body)
+
+    def _build_trs_endpoint(self, ctype: str) -> None:
+        self.routes[f"{TRS_COLUMN}/index.html"] = (ctype, self._listmodel_page("list.json"))
+
+    def _build_trs_script(self, ctype: str) -> None:
+        self.routes[f"{TRS_COLUMN}/index.html"] = (ctype, self._listmodel_page(""))
+
+    def _records(self, docs: list[Doc]) -> str:
+        return "".join(
+            f'<record><![CDATA[<li><a href="{d.path}" title="{html.escape(d.title)}" '
+            f'target="_blank">{html.escape(d.title)}</a><span>{d.year + 1}-01-20</span></li>]]></record>'
+            for d in docs
+        )
+
+    def _build_jcms(self, ctype: str) -> None:
+        group = JCMS_PER_PAGE * JCMS_GROUP
+        store = (
+            '<script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/'
+            "dataproxy.jsp?page=1&appid=1&webid=24&path=/&columnid=1229&unitid=4321&"
+            'webname=%E7%A4%BA%E4%BE%8B&permissiontype=0"></a>]]></nextgroup>'
+            f"<recordset>{self._records(self.docs[:group])}</recordset></datastore></script>"
+        )
+        script = (
+            "<script>$(document).ready(function(){ $('#4321').jpage({ dataStore: "
+            f"$('#4321 datastore'), totalRecord: {len(self.docs)}, perPage: {JCMS_PER_PAGE}, "
+            f"groupSize: {JCMS_GROUP}, proxyUrl: '/module/web/jpage/dataproxy.jsp' }}); }});</script>"
+        )
+        body = f'<div id="4321">{store}</div>{script}'
+        self.routes["/col/col1229/index.html"] = (ctype, _page("政府信息公开年报", body))
+
+    def _build_gkmlpt(self, ctype: str) -> None:
+        head = "<script>window._CONFIG = { SID: '757001' };</script>"
+        body = (
+            '<div id="app"></div><script src="/gkmlpt/static/app.js"></script>'
+            '<script>var LIST_API = "/gkmlpt/api/all/2846?sid=757001";</script>'
+        )
+        self.routes["/gkmlpt/index"] = (ctype, _page("政府信息公开年报", body, head))
+
+    def respond(
+        self, method: str, path: str, headers: dict[str, str], query: str = ""
+    ) -> tuple[int, dict[str, str], bytes]:
+        args = {k: v[0] for k, v in parse_qs(query).items()}
+        answer = self._data(path, args)
+        if answer is None:
+            return super().respond(method, path, headers, query)
+        ctype, body = answer
+        return 200, {"Content-Type": ctype}, (b"" if method == "HEAD" else body)
+
+    def _data(self, path: str, args: dict[str, str]) -> tuple[str, bytes] | None:
+        """The answer of a data endpoint (JSON list, JCMS dataproxy), or None for a plain route."""
+        if self.pattern == "trs_endpoint" and path == f"{TRS_COLUMN}/list.json":
+            page = int(args.get("page", "1"))
+            chunk = self.docs[(page - 1) * PER_PAGE : page * PER_PAGE]
+            rows = [
+                {"title": d.title, "url": d.path, "pubDate": f"{d.year + 1}-01-20"} for d in chunk
+            ]
+            doc = {"recordCount": len(self.docs), "page": page, "data": rows}
+            return JSON_TYPE, json.dumps(doc, ensure_ascii=False).encode()
+        if self.pattern == "gkmlpt" and path == "/gkmlpt/api/all/2846":
+            if args.get("sid") != "757001":
+                return JSON_TYPE, b'{"total": 0, "articles": []}'  # the platform needs its site id
+            page = int(args.get("page", "1"))
+            chunk = self.docs[(page - 1) * PER_PAGE : page * PER_PAGE]
+            rows = [{"id": i, "title": d.title, "url": d.path} for i, d in enumerate(chunk)]
+            doc = {"total": len(self.docs), "articles": rows}
+            return JSON_TYPE, json.dumps(doc, ensure_ascii=False).encode()
+        if self.pattern == "jcms" and path == "/module/web/jpage/dataproxy.jsp":
+            if args.get("columnid") != "1229":
+                return XML_TYPE, b"<datastore><totalrecord>0</totalrecord></datastore>"
+            start, end = int(args.get("startrecord", "1")), int(args.get("endrecord", "15"))
+            body = (
+                f"<datastore><totalrecord>{len(self.docs)}</totalrecord>"
+                f"<recordset>{self._records(self.docs[start - 1 : end])}</recordset></datastore>"
+            )
+            return XML_TYPE, body.encode()
+        return None
