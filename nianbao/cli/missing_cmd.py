@@ -1,11 +1,15 @@
-"""`nianbao missing --year 2025 [--json] [--all] [--source state|search]`: registered agencies
-whose report for a year was not found, or was found after the legal deadline.
+"""`nianbao missing --year 2025 [--json] [--all] [--source state|search] [--data-dir D]`:
+registered agencies whose report for a year was not found, or was found after the deadline.
 
-Statuses: `missing` (deadline passed, nothing found), `late` (found, published after the
-deadline), `not_due` (nothing yet, deadline ahead), `on_time` (shown with --all). The metric
+Outcomes (services/fetcher/missing.py; `status` in --json): `on_time` (shown with --all),
+`late` (stated date after the deadline), `first_seen_late` (no stated date, first seen after
+the deadline), `unreachable` (listed, but the link answers 404/410: URL and since when),
+`not_found`, `not_due`. The `list` column (`declared`/`reached` in --json) is the column's
+coverage at the last crawl. Dead links and coverage are read from the index (the search store
+of --data-dir / --search-url), so the audit works after `nianbao run` has exited. The metric
 `nianbao_reports_missing{year,late}` is set from the same rows.
 
-Settings read: nats_url (source state), search (source search), portals, sample_portal_url.
+Settings read: nats_url (source state), search, data_dir, portals, sample_portal_url.
 """
 
 from __future__ import annotations
@@ -21,8 +25,11 @@ import msgspec
 from nianbao.cli import argtypes
 from nianbao.cli.connection import BrokerUnreachable, add_broker_arguments, connect, target_of
 from services.fetcher.missing import (
+    STATUSES,
     AuditRow,
     audit,
+    crawl_facts,
+    dead_from_state,
     export_metric,
     sightings_from_search,
     sightings_from_state,
@@ -72,18 +79,26 @@ async def collect(args: argparse.Namespace) -> list[AuditRow]:
         except BrokerUnreachable as exc:
             raise SystemExit(f"nianbao missing: {target.unreachable(exc.reason)}") from None
         try:
-            sightings = await sightings_from_state(UrlState(nc.jetstream()), args.year)
+            state = UrlState(nc.jetstream())
+            sightings = await sightings_from_state(state, args.year)
+            state_dead = await dead_from_state(state)
         finally:
             await nc.close()
-    else:
-        from shared.storage.factory import open_search_store
+    from shared.storage.factory import open_search_store
 
-        store = await open_search_store(args.search_url, settings)
-        try:
+    # the index holds what was found (source search) and, either way, the crawl facts: listed
+    # links that answer 404/410 and each column's coverage, kept after `nianbao run` has exited
+    store = await open_search_store(args.search_url, settings)
+    try:
+        if source != "state":
             sightings = await sightings_from_search(store, registry, args.year)
-        finally:
-            await store.close()
-    rows = audit(registry, sightings, args.year, datetime.now(UTC))
+        dead, coverage = await crawl_facts(store)
+    finally:
+        await store.close()
+    if source == "state":  # the broker's record of dead links, and the index's where it has none
+        known = {d.url for d in state_dead}
+        dead = state_dead + [d for d in dead if d.url not in known]
+    rows = audit(registry, sightings, args.year, datetime.now(UTC), dead=dead, coverage=coverage)
     export_metric(rows, args.year)
     return rows
 
@@ -101,17 +116,23 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    counts = {
-        s: sum(r.status == s for r in rows) for s in ("missing", "late", "not_due", "on_time")
-    }
+    counts = {s: n for s in STATUSES if (n := sum(r.status == s for r in rows))}
     table = Table(
         title=f"Report year {args.year}: " + ", ".join(f"{n} {s}" for s, n in counts.items())
     )
     for col in (
-        "agency", "division", "level", "kind", "deadline", "status", "published", "basis", "url",
+        "agency", "division", "level", "kind", "deadline", "status", "published", "basis",
+        "list", "url",
     ):  # fmt: skip
         table.add_column(col)
-    style = {"missing": "red", "late": "yellow", "not_due": "dim", "on_time": "green"}
+    style = {
+        "not_found": "red",
+        "unreachable": "red",
+        "late": "yellow",
+        "first_seen_late": "yellow",
+        "not_due": "dim",
+        "on_time": "green",
+    }
     for r in shown:
         table.add_row(
             r.agency,
@@ -122,8 +143,26 @@ def run(args: argparse.Namespace) -> int:
             f"[{style[r.status]}]{r.status}[/]",
             r.published or "",
             {"stated_date": "stated", "first_seen": "first seen"}.get(r.basis or "", ""),
-            r.url or "",
+            _list_cell(r),
+            _url_cell(r),
         )
     # piped output (scripts, CI logs) must not be cut at 80 columns
     Console(width=None if sys.stdout.isatty() else 200).print(table)
     return 0
+
+
+def _list_cell(r: AuditRow) -> str:
+    """The column's coverage: 「10/20 documents (incomplete)」: a not_found agency may have
+    published among what the crawl could not list."""
+    if r.reached is None:
+        return ""
+    if r.declared is None:
+        return f"{r.reached} {r.unit}, size not stated"
+    short = " (incomplete)" if r.reached < r.declared else ""
+    return f"{r.reached}/{r.declared} {r.unit}{short}"
+
+
+def _url_cell(r: AuditRow) -> str:
+    if r.status == "unreachable":
+        return f"{r.url} answers {r.http_status} since {r.since}"
+    return r.url or ""

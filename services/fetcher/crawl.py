@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -61,6 +62,7 @@ from shared.errors import NianbaoError, PermanentError, TransientError
 from shared.events import CrawlDue, DocFetched, DocRef, DocRejected, object_key_for, version_for
 from shared.storage.base import ObjectMeta
 
+log = logging.getLogger("nianbao.fetcher")
 Rejected = Callable[[DocRejected], Awaitable[None]]
 STATE_REFRESH_S = 6 * 3600.0
 HTML_TYPES = ("text/html", "application/xhtml")
@@ -78,6 +80,10 @@ class ListPageGone(PermanentError):
 
 class Gone(PermanentError):
     reason = "not_found"
+
+    def __init__(self, message: str, status: int = 404):
+        super().__init__(message)
+        self.status = status
 
 
 class HttpStatus(TransientError):
@@ -98,6 +104,7 @@ class Crawler:
         *,
         http: HttpFetcher | None = None,
         on_rejected: Rejected | None = None,
+        facts=None,
     ):
         self.settings = settings
         self.objects = objects
@@ -108,6 +115,10 @@ class Crawler:
         self.get = self.client.get  # robots.txt + SSRF guard + politeness + Retry-After
         self.on_rejected = on_rejected
         self.coverage: dict[str, Coverage] = {}  # portal id → coverage of its last survey
+        # the index's crawl facts (dead links, list coverage: a search store's put_dead_link /
+        # clear_dead_link / put_coverage), so `nianbao missing` can read them after the broker
+        # is gone; None in dry runs (`portals check`) and benchmarks
+        self.facts = facts
 
     async def close(self) -> None:
         await self.client.close()
@@ -182,7 +193,30 @@ class Crawler:
         result = Survey(list(links.values()), merge(columns), columns)
         self.coverage[portal.id] = result.coverage
         export_coverage(portal.id, result.coverage)
+        cov = result.coverage
+        await self._fact(
+            portal.id,
+            "put_coverage",
+            {
+                "portal": portal.id,
+                "declared": cov.declared,
+                "reached": cov.reached,
+                "unit": cov.unit,
+                "checked_at": time.time(),
+            },
+        )
         return result
+
+    async def _fact(self, portal_id: str, op: str, arg) -> None:
+        """Write one crawl fact to the index. A fact that cannot be written is logged and counted,
+        never a failed crawl: the documents matter more, and the next crawl writes it again."""
+        if self.facts is None:
+            return
+        try:
+            await getattr(self.facts, op)(arg)
+        except Exception as exc:  # noqa: BLE001 - logged and counted, the crawl goes on
+            log.warning("crawl fact %s not written: %s: %s", op, type(exc).__name__, exc)
+            metrics.PORTAL_FAILURES.labels(portal_id, "facts_unwritten").inc()
 
     async def _column(
         self, portal: Portal, list_url: str, seen: set[str], budget: list[int]
@@ -289,6 +323,22 @@ class Crawler:
             await self._record_failure(portal, link, parent, "failed", exc)
             job.failures.append(f"{link.url}: {exc.reason}")
         except PermanentError as exc:
+            if isinstance(exc, Gone) and parent is None:  # a listed report, not an attachment
+                now = time.time()
+                await self._fact(
+                    portal.id,
+                    "put_dead_link",
+                    {
+                        "url": link.url,
+                        "portal": portal.id,
+                        "status": exc.status,
+                        "title": link.title or None,
+                        "report_year": link.year,
+                        "companion": link.companion,
+                        "since": now,
+                        "last_checked": now,
+                    },
+                )
             metrics.FETCH_OUTCOMES.labels("gone" if isinstance(exc, Gone) else "rejected").inc()
             metrics.REJECTIONS.labels("fetcher", exc.reason).inc()
             await self._record_failure(
@@ -320,6 +370,8 @@ class Crawler:
         resp = await self.get(link.url, conditional_headers(rec))
         rec.last_checked = now
         unchanged, content = compare(rec, link.url, resp)
+        if loaded is not None and loaded.status == "gone" and parent is None:
+            await self._fact(portal.id, "clear_dead_link", link.url)  # it answers again
         if content is None:
             metrics.NOT_MODIFIED.labels(unchanged).inc()
             status = "not_modified" if unchanged == "304" else "unchanged"
@@ -472,6 +524,9 @@ class Crawler:
             parent_url=parent,
         )
         rec.status, rec.reason, rec.last_checked = status, exc.reason, time.time()
+        if status == "gone":
+            rec.gone_since = rec.gone_since or rec.last_checked
+            rec.gone_status = getattr(exc, "status", 404)
         await self.state.put(key, rec)
 
 
@@ -582,6 +637,7 @@ def record_for(
     rec.published = url_date(link.url) or rec.published
     rec.companion = link.companion or rec.companion
     rec.kind, rec.parent_url, rec.portal = link.kind, parent or rec.parent_url, portal.id
+    rec.gone_since, rec.gone_status = 0.0, 0  # a failure reloads the stored record
     return rec
 
 
@@ -657,7 +713,7 @@ def check_status(resp: Response) -> None:
     if resp.status == 200:
         return
     if resp.status in (404, 410):
-        raise Gone(f"{resp.url} answers {resp.status}")
+        raise Gone(f"{resp.url} answers {resp.status}", resp.status)
     if resp.status in (408, 425, 429) or resp.status >= 500:
         raise HttpStatus(f"{resp.url} answers {resp.status}")
     raise PermanentError(f"{resp.url} answers {resp.status}")

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 from faststream import FastStream
 
-from services.fetcher.missing import audit, export_metric, sightings_from_state
+from services.fetcher.missing import audit, dead_from_state, export_metric, sightings_from_state
 from services.fetcher.registry import Registry, load_registry
 from services.fetcher.schedule import Scheduler
 from services.fetcher.state import UrlState
@@ -43,10 +43,10 @@ async def export_missing_forever(
     while not stop.is_set():
         now = datetime.now(UTC)
         try:
+            dead = await dead_from_state(state)  # listed but 404/410: not silence
             for year in (now.year - 1, now.year - 2):
-                export_metric(
-                    audit(registry, await sightings_from_state(state, year), year, now), year
-                )
+                found = await sightings_from_state(state, year)
+                export_metric(audit(registry, found, year, now, dead=dead), year)
         except Exception as exc:  # noqa: BLE001 - a metric refresh must never stop the scheduler
             log.warning("reports-missing metric not refreshed: %s: %s", type(exc).__name__, exc)
         with contextlib.suppress(TimeoutError):

@@ -45,6 +45,8 @@ class UrlRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
     last_changed: float = 0.0
     status: str = "new"  # emitted | not_modified | unchanged | duplicate | gone | rejected | failed
     reason: str | None = None  # for rejected / failed
+    gone_since: float = 0.0  # unix seconds: first answered 404/410 (0 while it answers)
+    gone_status: int = 0  # 404 or 410
     duplicate_of: str | None = None  # canonical URL already holding the same bytes
     children: list[str] = []  # attachment URLs of a report page, re-checked on every crawl
 

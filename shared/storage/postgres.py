@@ -370,6 +370,44 @@ class PostgresSearchStore:
         )
         return [r[0] for r in rows]
 
+    # --- crawl facts (dead links, list coverage): written by the fetcher, read by `missing` -----
+    async def put_dead_link(self, link: dict) -> None:
+        """Record a listed URL answering 404/410; `since` stays the first time it did."""
+        args = (
+            link["url"], link["portal"], int(link["status"]), link.get("title"),
+            link.get("report_year"), link.get("companion"), float(link["since"]),
+            float(link["last_checked"]),
+        )  # fmt: skip
+        await self._run("put_dead_link", lambda conn: conn.execute(q.PUT_DEAD_LINK_PG, *args))
+
+    async def clear_dead_link(self, url: str) -> None:
+        await self._run(
+            "clear_dead_link",
+            lambda conn: conn.execute("DELETE FROM dead_links WHERE url = $1", url),
+        )
+
+    async def dead_links(self, portal: str | None = None) -> list[dict]:
+        sql = (
+            "SELECT * FROM dead_links" + (" WHERE portal = $1" if portal else "") + " ORDER BY url"
+        )
+        rows = await self._run(
+            "dead_links", lambda conn: conn.fetch(sql, *([portal] if portal else []))
+        )
+        return [dict(r) for r in rows]
+
+    async def put_coverage(self, row: dict) -> None:
+        args = (
+            row["portal"], row.get("declared"), int(row["reached"]), row["unit"],
+            float(row["checked_at"]),
+        )  # fmt: skip
+        await self._run("put_coverage", lambda conn: conn.execute(q.PUT_COVERAGE_PG, *args))
+
+    async def coverage(self) -> dict[str, dict]:
+        """portal → {declared, reached, unit, checked_at} of its last crawl."""
+        sql = "SELECT * FROM portal_coverage ORDER BY portal"
+        rows = await self._run("coverage", lambda conn: conn.fetch(sql))
+        return {r["portal"]: dict(r) for r in rows}
+
     async def ping(self) -> None:
         have = await self.schema_version()
         need = migrate.latest_version()

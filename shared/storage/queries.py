@@ -311,3 +311,31 @@ def report_dict(
     }
     out["notes"] = [msgspec.to_builtins(n) for n in report.notes]
     return out
+
+
+# --- crawl facts (dead links, list coverage) -----------------------------------------------------
+# A dead link keeps the first time it was seen dead (`since`); the rest is refreshed.
+PUT_DEAD_LINK_SQLITE = """
+INSERT INTO dead_links (url, portal, status, title, report_year, companion, since, last_checked)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (url) DO UPDATE SET portal = excluded.portal, status = excluded.status,
+    title = coalesce(excluded.title, dead_links.title),
+    report_year = coalesce(excluded.report_year, dead_links.report_year),
+    companion = coalesce(excluded.companion, dead_links.companion),
+    since = min(dead_links.since, excluded.since), last_checked = excluded.last_checked
+"""
+PUT_DEAD_LINK_PG = """
+INSERT INTO dead_links (url, portal, status, title, report_year, companion, since, last_checked)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (url) DO UPDATE SET portal = excluded.portal, status = excluded.status,
+    title = coalesce(excluded.title, dead_links.title),
+    report_year = coalesce(excluded.report_year, dead_links.report_year),
+    companion = coalesce(excluded.companion, dead_links.companion),
+    since = least(dead_links.since, excluded.since), last_checked = excluded.last_checked
+"""
+PUT_COVERAGE_SQLITE = """
+INSERT INTO portal_coverage (portal, declared, reached, unit, checked_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (portal) DO UPDATE SET declared = excluded.declared, reached = excluded.reached,
+    unit = excluded.unit, checked_at = excluded.checked_at
+"""
+PUT_COVERAGE_PG = PUT_COVERAGE_SQLITE.replace("(?, ?, ?, ?, ?)", "($1, $2, $3, $4, $5)")

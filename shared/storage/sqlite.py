@@ -39,7 +39,7 @@ from shared.storage import queries as q
 from shared.storage.segment import fts5_match
 
 T = TypeVar("T")
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # 3 → 4: cells slimmed to one b-tree by (key, rid); raw, unit and note are read from report_json.
 MIGRATE_3_TO_4 = """
@@ -116,6 +116,25 @@ CREATE TABLE IF NOT EXISTS findings (
     PRIMARY KEY (rid, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS findings_rule ON findings(rule, rid);
+-- crawl facts (schema 5): what `nianbao missing` needs after the crawl's broker is gone
+CREATE TABLE IF NOT EXISTS dead_links (
+    url TEXT PRIMARY KEY,  -- canonical URL a list page links and that answers 404/410
+    portal TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    title TEXT,
+    report_year INTEGER,
+    companion TEXT,
+    since REAL NOT NULL,  -- first answered so (unix seconds)
+    last_checked REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_links_portal_year ON dead_links(portal, report_year);
+CREATE TABLE IF NOT EXISTS portal_coverage (
+    portal TEXT PRIMARY KEY,
+    declared INTEGER,  -- NULL: the column states no size
+    reached INTEGER NOT NULL,
+    unit TEXT NOT NULL,  -- documents | pages
+    checked_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS versions (
     doc_id TEXT NOT NULL,
     version TEXT NOT NULL,
@@ -407,6 +426,40 @@ class SqliteSearchStore:
         args = (parser_version, validator_version)
         return await self._run("stale", lambda conn: [r[0] for r in conn.execute(sql, args)])
 
+    # --- crawl facts (dead links, list coverage): written by the fetcher, read by `missing` -----
+    async def put_dead_link(self, link: dict) -> None:
+        """Record a listed URL answering 404/410; `since` stays the first time it did."""
+        args = (
+            link["url"], link["portal"], int(link["status"]), link.get("title"),
+            link.get("report_year"), link.get("companion"), link["since"], link["last_checked"],
+        )  # fmt: skip
+        await self._run("put_dead_link", lambda conn: conn.execute(q.PUT_DEAD_LINK_SQLITE, args))
+
+    async def clear_dead_link(self, url: str) -> None:
+        """The URL answers again: it is no longer dead."""
+        await self._run(
+            "clear_dead_link",
+            lambda conn: conn.execute("DELETE FROM dead_links WHERE url = ?", (url,)),
+        )
+
+    async def dead_links(self, portal: str | None = None) -> list[dict]:
+        sql = "SELECT * FROM dead_links" + (" WHERE portal = ?" if portal else "") + " ORDER BY url"
+        args = (portal,) if portal else ()
+        return await self._run(
+            "dead_links", lambda conn: [dict(r) for r in conn.execute(sql, args)]
+        )
+
+    async def put_coverage(self, row: dict) -> None:
+        args = (row["portal"], row.get("declared"), row["reached"], row["unit"], row["checked_at"])
+        await self._run("put_coverage", lambda conn: conn.execute(q.PUT_COVERAGE_SQLITE, args))
+
+    async def coverage(self) -> dict[str, dict]:
+        """portal → {declared, reached, unit, checked_at} of its last crawl."""
+        sql = "SELECT * FROM portal_coverage ORDER BY portal"
+        return await self._run(
+            "coverage", lambda conn: {r["portal"]: dict(r) for r in conn.execute(sql)}
+        )
+
     async def ping(self) -> None:
         await self._run("ping", lambda conn: conn.execute("SELECT 1").fetchone())
 
@@ -433,7 +486,8 @@ def _execute_each(conn: sqlite3.Connection, script: str) -> None:
 
 
 def _create_or_migrate(conn: sqlite3.Connection, path: str) -> None:
-    """Create the schema, or bring a version-3 file to 4, in one write transaction: processes
+    """Create the schema, or bring a version-3 file to 5 (4 → 5 only adds the crawl-fact tables,
+    IF NOT EXISTS like every statement of SCHEMA), in one write transaction: processes
     opening the same file at once queue on BEGIN IMMEDIATE and the later ones find it done."""
     conn.execute("BEGIN IMMEDIATE")
     try:

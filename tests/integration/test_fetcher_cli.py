@@ -150,7 +150,7 @@ def test_missing_lists_agencies_without_a_report_from_the_fetch_state(
     assert main(["missing", "--year", "2023", "--json", "--all"]) == 0
     rows = {r["portal"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["a"]["status"] == "on_time" and rows["a"]["published"] == "2024-03-01"
-    assert rows["b"]["status"] == "missing" and rows["b"]["deadline"] == "2024-01-31"
+    assert rows["b"]["status"] == "not_found" and rows["b"]["deadline"] == "2024-01-31"
     assert main(["missing", "--year", "2023"]) == 0
     out = capsys.readouterr().out
     assert "乙县财政局" in out and "甲县人民政府" not in out
@@ -184,3 +184,74 @@ def test_portals_check_shows_each_columns_declared_and_reached_counts(env, capsy
     code, rows, text = asyncio.run(check("jcms"))
     assert (code, rows[0]["declared"], rows[0]["reached"]) == (0, 20, 20)
     assert "coverage 20/20 documents" in text and "incomplete" not in text
+
+
+def test_missing_from_a_data_dir_tells_a_dead_listed_report_from_silence_after_the_crawl(
+    env, capsys
+):
+    """A crawl (with the index as its crawl-fact store) of a column whose 2023 report answers
+    404; then `nianbao missing --data-dir` alone, no broker: unreachable, with URL and since."""
+    from nianbao.samples.cms import CmsPortal
+    from services.fetcher.crawl import Crawler
+    from services.fetcher.registry import Portal, Registry
+    from services.fetcher.state import MemoryUrlState
+    from shared.events import CrawlDue
+    from shared.storage.factory import open_search_store
+    from shared.storage.files import FileObjectStore
+
+    data = env / "run"
+
+    async def crawl() -> str:
+        portal = await CmsPortal("trs_script", documents_count=3).start()
+        dead = next(d for d in portal.docs if d.year == 2023)
+        del portal.routes[dead.path]  # listed, but answers 404
+        settings = load(
+            env={}, allow_private_hosts=["127.0.0.1"], min_delay_s=0.0, data_dir=str(data)
+        )
+        registry = Registry(
+            [
+                Portal(
+                    id="eco",
+                    name="示例市生态环境局",
+                    kind="department",
+                    list_urls=[portal.list_url],
+                )
+            ]
+        )
+        facts = await open_search_store(settings=settings)
+        crawler = Crawler(
+            settings, FileObjectStore(data / "objects"), MemoryUrlState(), registry, facts=facts
+        )
+        try:
+            [e async for e in crawler.crawl(CrawlDue(portal="eco", slot="s"))]
+        finally:
+            await crawler.close()
+            await facts.close()
+            await portal.stop()
+        (env / "eco.toml").write_text(
+            f'[[portal]]\nid = "eco"\nname = "示例市生态环境局"\nkind = "department"\nlist_urls = ["{portal.list_url}"]\n',
+            encoding="utf-8",
+        )
+        return dead.path
+
+    path = asyncio.run(crawl())
+    args = [
+        "missing",
+        "--year",
+        "2023",
+        "--data-dir",
+        str(data),
+        "--portals",
+        str(env / "eco.toml"),
+    ]
+    assert main([*args, "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["status"], row["http_status"], row["url"].endswith(path)) == (
+        "unreachable",
+        404,
+        True,
+    )
+    assert row["since"].startswith("20") and (row["declared"], row["reached"]) == (3, 3)
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "1 unreachable" in out and "answers" in out and "404 since" in out, out

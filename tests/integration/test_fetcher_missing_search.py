@@ -31,7 +31,7 @@ def validated(portal: str, doc: str, year: int, publish_date: str | None) -> Doc
     return DocValidated(ref=ref, report=report, findings=[], status="valid", fetched=fetched)
 
 
-async def test_indexed_reports_decide_who_is_on_time_late_or_missing(tmp_path):
+async def test_indexed_reports_decide_who_is_on_time_first_seen_late_or_not_found(tmp_path):
     store = await open_search_store(f"sqlite:///{tmp_path / 'index.db'}")
     try:
         await store.upsert(validated("a", "1", 2023, "2024年3月1日"))
@@ -48,5 +48,5 @@ async def test_indexed_reports_decide_who_is_on_time_late_or_missing(tmp_path):
 
     rows = {r.portal: r for r in audit(registry, sightings, 2023, datetime(2024, 6, 1, tzinfo=UTC))}
     assert (rows["a"].status, rows["a"].published) == ("on_time", "2024-03-01")
-    assert (rows["b"].status, rows["b"].published) == ("late", "2024-05-01")
-    assert rows["c"].status == "missing"
+    assert (rows["b"].status, rows["b"].published) == ("first_seen_late", "2024-05-01")
+    assert rows["c"].status == "not_found"

@@ -590,3 +590,25 @@ async def test_a_repeated_304_does_not_rewrite_the_url_state(portal, harness):
 
     assert [h.status for h in portal.hits(path)] == [200, 304, 304]
     assert harness.state.data[key] == written, "nothing but the time changed: no KV write"
+
+
+async def test_a_listed_report_answering_404_is_recorded_gone_since_its_first_404_and_cleared_when_back(
+    portal, harness
+):
+    portal.add("/robots.txt", Reply(404))
+    portal.add(
+        f"{COLUMN}/index.html",
+        Reply(body=list_page([("./2022/t20220128_1.html", REPORT_2021)])),
+    )
+    portal.add(f"{COLUMN}/2022/t20220128_1.html", Reply(410))
+    _events, _exc = await harness.crawl()
+    rec = await harness.state.get(doc_id(portal.url + f"{COLUMN}/2022/t20220128_1.html"))
+    first = rec.gone_since
+    assert (rec.status, rec.gone_status, first > 0) == ("gone", 410, True)
+    await harness.crawl()
+    rec = await harness.state.get(doc_id(portal.url + f"{COLUMN}/2022/t20220128_1.html"))
+    assert (rec.status, rec.gone_since) == ("gone", first)  # since the first time
+    portal.add(f"{COLUMN}/2022/t20220128_1.html", report_reply())
+    events, _exc = await harness.crawl()
+    rec = await harness.state.get(doc_id(portal.url + f"{COLUMN}/2022/t20220128_1.html"))
+    assert len(events) == 1 and (rec.status, rec.gone_since, rec.gone_status) == ("emitted", 0.0, 0)

@@ -492,3 +492,46 @@ async def test_group_by_agency_counts_the_agency_that_wrote_the_report(search_st
     assert {k: v["reports"] for k, v in sums.items()} == {"甲县教育局": 1, "甲县财政局": 2}
     facets = await search_store.facets("")
     assert facets["agency"] == {"甲县财政局": 2, "甲县教育局": 1}
+
+
+async def test_dead_links_keep_the_first_time_they_were_dead_and_clear_when_alive(search_store):
+    link = {
+        "url": "http://x.gov.cn/nb/t20240120_1.html",
+        "portal": "x",
+        "status": 404,
+        "title": "某县2023年政府信息公开工作年度报告",
+        "report_year": 2023,
+        "since": 1000.0,
+        "last_checked": 1000.0,
+    }
+    await search_store.put_dead_link(link)
+    await search_store.put_dead_link(
+        {**link, "status": 410, "since": 5000.0, "last_checked": 5000.0}
+    )
+    [row] = await search_store.dead_links("x")
+    assert (row["status"], row["since"], row["last_checked"], row["report_year"]) == (
+        410,
+        1000.0,
+        5000.0,
+        2023,
+    )
+    assert await search_store.dead_links("other") == []
+    await search_store.clear_dead_link(link["url"])
+    assert await search_store.dead_links() == []
+
+
+async def test_portal_coverage_is_the_last_crawls_declared_and_reached(search_store):
+    await search_store.put_coverage(
+        {"portal": "x", "declared": 20, "reached": 10, "unit": "documents", "checked_at": 1.0}
+    )
+    await search_store.put_coverage(
+        {"portal": "x", "declared": 20, "reached": 20, "unit": "documents", "checked_at": 2.0}
+    )
+    await search_store.put_coverage(
+        {"portal": "y", "declared": None, "reached": 3, "unit": "documents", "checked_at": 2.0}
+    )
+    got = await search_store.coverage()
+    assert {p: (r["declared"], r["reached"], r["checked_at"]) for p, r in got.items()} == {
+        "x": (20, 20, 2.0),
+        "y": (None, 3, 2.0),
+    }

@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 
 from prometheus_client import REGISTRY
 
-from services.fetcher.missing import Sighting, audit, export_metric, sightings_from_state
+from services.fetcher.missing import (
+    DeadLink,
+    PortalCoverage,
+    Sighting,
+    audit,
+    dead_from_state,
+    export_metric,
+    sightings_from_state,
+)
 from services.fetcher.registry import Portal, Registry
 from services.fetcher.state import MemoryUrlState, UrlRecord
 
@@ -47,21 +55,47 @@ def test_found_after_the_deadline_is_late_and_other_years_do_not_count():
     assert rows["gov-late"].status == "late" and rows["gov-late"].reports == 1
 
 
-def test_nothing_found_is_missing_once_the_deadline_passed_and_not_due_before():
+def test_nothing_found_is_not_found_once_the_deadline_passed_and_not_due_before():
     rows = rows_at(datetime(2026, 2, 15, tzinfo=UTC))
-    assert rows["dept-missing"].status == "missing"  # departments: 31 January
+    assert rows["dept-missing"].status == "not_found"  # departments: 31 January
     assert rows["gov-none"].status == "not_due"  # governments: 31 March
-    assert rows_at(datetime(2026, 4, 2, tzinfo=UTC))["gov-none"].status == "missing"
+    assert rows_at(datetime(2026, 4, 2, tzinfo=UTC))["gov-none"].status == "not_found"
 
 
-def test_without_a_cms_date_the_first_stored_time_decides():
+def test_without_a_cms_date_first_seen_after_the_deadline_is_first_seen_late_not_late():
     row = audit(
         REGISTRY_,
         [Sighting("gov-ok", 2025, FOUND_AT, "http://a/x", "t")],
         2025,
         datetime(2026, 6, 1, tzinfo=UTC),
     )[0]
-    assert row.status == "late" and row.published == "2026-05-01"
+    assert (row.status, row.published, row.basis) == ("first_seen_late", "2026-05-01", "first_seen")
+
+
+def test_a_listed_report_answering_404_is_unreachable_with_its_url_and_since_when():
+    since = datetime(2026, 4, 10, 8, tzinfo=UTC).timestamp()
+    dead = [
+        DeadLink("gov-none", "http://d/t20260320_9.html", 404, since, 2025, "丁县2025年年报"),
+        DeadLink("gov-none", "http://d/jd.html", 404, since, 2025, "解读", "解读"),  # a companion
+        DeadLink("dept-missing", "http://c/old.html", 410, since, 2024, "丙县2024年年报"),
+    ]
+    cov = {"dept-missing": PortalCoverage(20, 10, "documents")}
+    rows = {
+        r.portal: r
+        for r in audit(
+            REGISTRY_, [], 2025, datetime(2026, 6, 1, tzinfo=UTC), dead=dead, coverage=cov
+        )
+    }
+    gone = rows["gov-none"]
+    assert (gone.status, gone.url, gone.http_status, gone.since) == (
+        "unreachable",
+        "http://d/t20260320_9.html",
+        404,
+        "2026-04-10T08:00:00+00:00",
+    )
+    # another year's dead link does not count; the incomplete column is shown beside not_found
+    row = rows["dept-missing"]
+    assert (row.status, row.declared, row.reached, row.unit) == ("not_found", 20, 10, "documents")
 
 
 def test_the_metric_counts_missing_and_late_agencies_per_year():
@@ -103,3 +137,27 @@ def test_every_verdict_on_a_found_report_says_its_basis():
     )[0]
     assert first_seen.basis == "first_seen"  # only seen after the deadline: not proof of lateness
     assert rows["gov-none"].basis is None  # nothing found, nothing to rest on
+
+
+async def test_dead_links_from_the_state_are_listed_reports_answering_404_or_410_since_first_seen():
+    state = MemoryUrlState()
+    await state.put(
+        "1" * 64,
+        UrlRecord(url="http://d/a.html", portal="gov-none", report_year=2025, status="gone",
+                  reason="not_found", gone_since=FOUND_AT, gone_status=410),
+    )  # fmt: skip
+    await state.put(
+        "2" * 64,
+        UrlRecord(
+            url="http://d/a.pdf",
+            portal="gov-none",
+            report_year=2025,
+            status="gone",
+            gone_since=FOUND_AT,
+            parent_url="http://d/a.html",
+        ),
+    )  # fmt: skip  (an attachment: its page is what the column lists)
+    await state.put("3" * 64, UrlRecord(url="http://d/b.html", portal="gov-none", status="emitted"))
+    assert await dead_from_state(state) == [
+        DeadLink("gov-none", "http://d/a.html", 410, FOUND_AT, 2025, None, None)
+    ]

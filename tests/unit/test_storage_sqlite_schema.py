@@ -71,7 +71,10 @@ async def test_a_schema_3_file_is_migrated_with_every_cell_and_sum_kept(tmp_path
     assert await store.sum_cells("applications", "new_received", "total") == before_sum
     await store.close()
     conn = sqlite3.connect(str(path))
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert {"dead_links", "portal_coverage"} <= {
+        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
     assert [r[1] for r in conn.execute("PRAGMA table_info(cells)")] == [
         "rid",
         "key",
