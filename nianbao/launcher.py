@@ -207,6 +207,9 @@ class Launcher:
         from shared.runtime.deadletters import DeadLetters
         from shared.storage.factory import open_search_store
 
+        from services.fetcher.registry import load_registry
+
+        ours = {p.id for p in load_registry(settings=self.settings)}
         result = RunResult(
             outcomes=outcomes(),
             idle=idle,
@@ -214,7 +217,8 @@ class Launcher:
             crawl=crawl_stats(),
             next_commands=next_commands(self.settings.data_dir),
             interrupted=self.stop_event.is_set(),
-            coverage=portal_coverage(),
+            # this run's portals only (the gauges are process-wide)
+            coverage={p: c for p, c in portal_coverage().items() if p in ours},
         )
         result.lag = await read_lag(self.js)
         dead = await DeadLetters.open(self.js, create=False)

@@ -50,7 +50,7 @@ async def test_sample_portal_crawled_to_index_with_every_seed_right_then_resumes
     assert result.idle
     # the column states two pages (countPage = 2) and both were read
     assert result.coverage["sample"] == (2, 2, "pages")
-    assert "list coverage: sample 2/2 pages" in out.getvalue()
+    assert "list coverage: sample 2/2 pages\n" in out.getvalue(), out.getvalue()
     assert result.indexed == len(seeds) == 5
     # the two article pages that only link their report (DOCX, PDF) are recorded as not reports
     assert first["parser"]["rejected"] - before["parser"]["rejected"] == 2
