@@ -204,10 +204,9 @@ class Launcher:
         return False
 
     async def summary(self, idle: bool, seconds: float) -> RunResult:
+        from services.fetcher.registry import load_registry
         from shared.runtime.deadletters import DeadLetters
         from shared.storage.factory import open_search_store
-
-        from services.fetcher.registry import load_registry
 
         ours = {p.id for p in load_registry(settings=self.settings)}
         result = RunResult(

@@ -169,7 +169,7 @@ def test_portals_check_shows_each_columns_declared_and_reached_counts(env, capsy
             )
             args = ["portals", "--file", str(registry_file), "check"]
             code = await asyncio.to_thread(main, [*args, "--json"])
-            rows = json.loads(capsys.readouterr().out)
+            rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
             await asyncio.to_thread(main, args)
             return code, rows, capsys.readouterr().out
         finally:
@@ -177,7 +177,7 @@ def test_portals_check_shows_each_columns_declared_and_reached_counts(env, capsy
 
     code, rows, text = asyncio.run(check("trs_script"))
     assert code == 0
-    assert [(r["portal"], r["declared"], r["reached"], r["unit"], r["coverage"]) for r in rows] == [
+    assert [(r["id"], r["declared"], r["reached"], r["unit"], r["coverage"]) for r in rows] == [
         ("trs_script", 20, 10, "documents", 0.5)
     ]
     assert "coverage 10/20 documents" in text and "incomplete" in text
