@@ -49,6 +49,12 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
         "--url", default=None, help="source URL to record (never used to guess the kind)"
     )
     parser.add_argument("--content-type", default=None, help="declared content type, if known")
+    parser.add_argument(
+        "--ocr",
+        action="store_true",
+        help="read scanned pages and pictures by OCR (seconds per page); without it a scan is"
+        " needs_ocr",
+    )
 
 
 def inputs(args: argparse.Namespace) -> list[str]:
@@ -137,6 +143,7 @@ def load_report(args: argparse.Namespace, path: str) -> ParsedReport:
         read_input(path, DEFAULT_LIMITS.max_bytes),
         source_url=args.url,
         content_type=args.content_type,
+        ocr=getattr(args, "ocr", False),
     )
 
 
