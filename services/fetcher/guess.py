@@ -25,7 +25,15 @@ _SPONSOR = re.compile(
     r"主办(?:单位)?\s*[:：]\s*([^\s,，;；|｜]{2,40}?"
     r"(?:人民政府|政府|局|委员会|委|办公室|办|厅|院|中心|街道办事处|街道|镇|乡))"
 )
-_KIND_BY_SUFFIX = (("人民政府", "government"), ("政府", "government"), ("办事处", "government"))
+_KIND_BY_SUFFIX = (
+    ("人民政府", "government"),
+    ("政府", "government"),
+    ("办事处", "government"),
+    # a development zone's 管委会 governs its area: it reports as a government (31 March)
+    ("管理委员会", "government"),
+    ("管委会", "government"),
+)
+_ZONE_BODY = re.compile(r"(管理委员会|管委会)$")
 _LEVELS = (
     (re.compile(r"^(国家|国务院|中华人民共和国)"), "central"),
     (re.compile(r"(国务院|部|总局|署|委员会)$"), "central"),
@@ -64,6 +72,8 @@ def guess_kind(name: str) -> str:
 
 
 def guess_level(name: str) -> str:
+    # 某某市高新区管理委员会: the level of the zone, not a central 委员会
+    name = _ZONE_BODY.sub("", name)
     core = re.sub(r"(人民政府|政府)$", "", name)
     for pattern, level in _LEVELS:
         if pattern.search(core) or pattern.search(name):

@@ -56,3 +56,12 @@ def test_a_link_pattern_is_proposed_only_for_a_shared_directory():
 def test_the_id_comes_from_the_host():
     assert guess_id("", "https://www.bjdch.gov.cn/zwgk/") == "bjdch"
     assert guess_id("", "http://127.0.0.1:8080/") == "p-127-0-0-1-8080"
+
+
+def test_a_development_zones_management_committee_is_a_county_level_government():
+    from services.fetcher.guess import guess_kind, guess_level
+
+    name = "某某市高新技术产业开发区管理委员会"
+    assert (guess_kind(name), guess_level(name)) == ("government", "county")
+    assert guess_kind("某某经济开发区管委会") == "government"
+    assert guess_kind("某某市财政局") == "department"
