@@ -55,6 +55,39 @@ STAGES: dict[str, Stage] = {
 }
 
 
+@dataclass(frozen=True)
+class Access:
+    """What one process may do on the broker, and nothing more: the subjects it publishes (its
+    outputs), the durable it pulls from, the KV buckets it reads or writes. deploy/tools/access.py
+    turns ACCESS into the NATS users and subject permissions of deploy/k8s, so a stage's rights
+    follow this topology and cannot drift from it (tests/unit/test_topology_access.py checks the
+    services publish nothing outside their list)."""
+
+    publishes: tuple[str, ...]
+    consumes: str | None = None  # a key of STAGES
+    writes_kv: tuple[str, ...] = ()
+    reads_kv: tuple[str, ...] = ()
+
+
+# Every worker reads the DLQ redrive records for its backlog gauge (shared/runtime/deadletters.py).
+_DLQ_RECORDS = ("dlq_state",)
+
+ACCESS: dict[str, Access] = {
+    # crawl jobs, and slot memory + the missing-report export in fetch_state
+    "scheduler": Access(("crawl.due.>",), writes_kv=("fetch_state",)),
+    "fetcher": Access(
+        ("doc.fetched.>", "doc.rejected.fetcher"),
+        "fetcher",
+        writes_kv=("fetch_state",),
+        reads_kv=_DLQ_RECORDS,
+    ),
+    "parser": Access(("doc.parsed.>", "doc.rejected.parser"), "parser", reads_kv=_DLQ_RECORDS),
+    "validator": Access(
+        ("doc.validated.>", "doc.rejected.validator"), "validator", reads_kv=_DLQ_RECORDS
+    ),
+    "indexer": Access(("doc.indexed.>", "doc.rejected.indexer"), "indexer", reads_kv=_DLQ_RECORDS),
+}
+
 # JetStream key-value buckets: per-URL fetch state of the fetcher (services/fetcher/state.py),
 # keyed by doc_id; one revision kept (the state is a cache of the last response, not history).
 KV_BUCKETS: dict[str, KeyValueConfig] = {

@@ -246,11 +246,10 @@ def test_every_sql_panel_runs_against_a_migrated_postgresql(postgres_url):
 
 
 @pytest.mark.postgres
-def test_grafana_reader_role_from_the_postgres_init_script_reads_every_view_and_nothing_else(
-    fresh_pg, tmp_path
-):
-    """deploy/k8s/base/postgres.yaml's init script, run as the postgres image runs it, gives
-    Grafana's data-source user read access to the views the migrations create later."""
+def test_the_postgres_init_script_gives_each_role_its_privileges_and_no_more(fresh_pg, tmp_path):
+    """deploy/k8s/base/postgres.yaml's init script, run as the postgres image runs it: the owner
+    applies the migrations, the indexer writes rows but cannot change the schema, the reader and
+    Grafana's data-source user read every view and cannot write."""
     import os
     import subprocess
 
@@ -262,7 +261,7 @@ def test_grafana_reader_role_from_the_postgres_init_script_reads_every_view_and_
         d for d in yaml.safe_load_all((ROOT / "deploy/k8s/base/postgres.yaml").read_text()) if d
     ]
     script = next(o for o in objects if o["metadata"]["name"] == "postgres-init")["data"][
-        "10-grafana-reader.sh"
+        "10-roles.sh"
     ]
     (tmp_path / "init.sh").write_text(script)
     bin_dir = "/usr/lib/postgresql/15/bin"
@@ -278,42 +277,57 @@ def test_grafana_reader_role_from_the_postgres_init_script_reads_every_view_and_
         "postgres",
         "-qc",
     ]
-    # the postgres image makes POSTGRES_USER the superuser that owns POSTGRES_DB
-    subprocess.run([*psql, "CREATE ROLE nianbao SUPERUSER LOGIN"], check=True, capture_output=True)
-    subprocess.run(
-        [*psql, "CREATE DATABASE nianbao OWNER nianbao"], check=True, capture_output=True
-    )
+    # the postgres image makes POSTGRES_DB, owned by the superuser POSTGRES_USER
+    subprocess.run([*psql, "CREATE DATABASE nianbao"], check=True, capture_output=True)
     env = {
         **os.environ,
         "PATH": f"{bin_dir}:{os.environ['PATH']}",
         "PGHOST": "127.0.0.1",
         "PGPORT": str(fresh_pg.port),
-        "POSTGRES_USER": "nianbao",
+        "POSTGRES_USER": "postgres",
         "POSTGRES_DB": "nianbao",
-        "GRAFANA_READER_PASSWORD": "s3cret",
+        "PG_OWNER_PASSWORD": "o",
+        "PG_INDEXER_PASSWORD": "i",
+        "PG_READER_PASSWORD": "r",
+        "GRAFANA_READER_PASSWORD": "g",
     }
     done = subprocess.run(
         ["sh", str(tmp_path / "init.sh")], env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
 
-    owner = f"postgresql://nianbao@127.0.0.1:{fresh_pg.port}/nianbao"
-    reader = f"postgresql://nianbao_grafana@127.0.0.1:{fresh_pg.port}/nianbao"
+    def url(role: str) -> str:
+        return f"postgresql://{role}@127.0.0.1:{fresh_pg.port}/nianbao"
 
     async def run() -> None:
-        store = await PostgresSearchStore.connect(
-            owner, migrate=True
-        )  # after the init script, as on k8s
+        # the migrate Job, after the init script, as on k8s
+        store = await PostgresSearchStore.connect(url("nianbao_owner"), migrate=True)
         await store.close()
-        conn = await asyncpg.connect(reader)
+        indexer = await asyncpg.connect(url("nianbao_indexer"))
         try:
-            for _, _, target in _targets("grafana-postgresql-datasource"):
-                await conn.fetch(
-                    target["rawSql"]
-                )  # raises InsufficientPrivilegeError if not granted
-            with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
-                await conn.execute("DELETE FROM reports")
+            await indexer.execute("DELETE FROM findings")  # privileges are checked, 0 rows
+            await indexer.execute(
+                "INSERT INTO cell_keys (tbl, row, col) VALUES ('t', 'r', 'c') ON CONFLICT DO NOTHING"
+            )
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await indexer.execute("CREATE TABLE intruder (x int)")
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await indexer.execute("DROP TABLE reports")
         finally:
-            await conn.close()
+            await indexer.close()
+        for role in ("nianbao_reader", "nianbao_grafana"):
+            conn = await asyncpg.connect(url(role))
+            try:
+                for _, _, target in _targets("grafana-postgresql-datasource"):
+                    # raises InsufficientPrivilegeError if not granted
+                    await conn.fetch(target["rawSql"])
+                assert await conn.fetchval("SELECT count(*) FROM cell_keys") == 1
+                with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+                    await conn.execute("DELETE FROM reports")
+                await conn.execute("SET default_transaction_read_only = off")  # still not a writer
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await conn.execute("BEGIN READ WRITE; DELETE FROM reports; COMMIT")
+            finally:
+                await conn.close()
 
     asyncio.run(run())

