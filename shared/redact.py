@@ -63,10 +63,11 @@ class RedactingFilter(logging.Filter):
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
-        if record.exc_info and record.exc_info[1] is not None:
-            text = "".join(traceback.format_exception(*record.exc_info))
+        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+            # logging's formatters print exc_text when it is set, so the redacted text is what
+            # any handler shows; exc_info stays for handlers that inspect the exception itself
+            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
             record.exc_text = redact(text)
-            record.exc_info = None
         return True
 
 

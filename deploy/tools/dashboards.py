@@ -434,6 +434,27 @@ def portals() -> dict:
         w=12,
         h=10,
     )
+    b.add(
+        prom(
+            "年报 column coverage: declared vs reached",
+            [
+                (f"min by (portal) (nianbao_portal_coverage_ratio{p})", "{{portal}} ratio"),
+                (f"max by (portal) (nianbao_portal_list_declared{p})", "{{portal}} declared"),
+                (f"max by (portal) (nianbao_portal_list_reached{p})", "{{portal}} reached"),
+            ],
+            kind="table",
+            instant=True,
+            thresholds=[(0, "red"), (1, "green")],
+            description=(
+                "What each portal's report column says it holds (共N条) against what the crawler"
+                " reached; below 1 the list is incomplete (NianbaoPortalListIncomplete after 6 h,"
+                " `nianbao portals check PORTAL`)."
+            ),
+            options={"sortBy": [{"displayName": "Value", "desc": False}]},
+        ),
+        w=24,
+        h=8,
+    )
     b.row("What the crawler does")
     b.add(
         prom(

@@ -31,7 +31,7 @@ async def build(settings: Settings, service: Service) -> StageDeps:
     # when the index is a SQLite file beside the fetcher (one machine, `nianbao run`). With
     # PostgreSQL the fetcher has no access to it by design (network policy: a pod that talks to
     # the internet holds no database credentials); dead links are then read from fetch_state.
-    facts = IndexFacts(settings) if settings.search_url.startswith("sqlite:") else None
+    facts = await IndexFacts(settings).open() if settings.search_url.startswith("sqlite:") else None
     crawler = Crawler(
         settings,
         objects,

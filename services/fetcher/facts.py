@@ -9,9 +9,12 @@ Settings read: search (and the store's own: store_timeout_s, search_migrate).
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from shared.config import Settings
 from shared.storage.factory import open_search_store
+
+log = logging.getLogger("nianbao.fetcher")
 
 
 class IndexFacts:
@@ -19,6 +22,16 @@ class IndexFacts:
         self.settings = settings
         self._store = None
         self._lock = asyncio.Lock()
+
+    async def open(self) -> IndexFacts:
+        """Open the store now if it is up (the fetcher's start): the store's imports and first
+        connection then cost before crawling, not in the middle of a crawl. Down is not fatal:
+        the first fact opens it."""
+        try:
+            await self._open()
+        except Exception as exc:  # noqa: BLE001 - logged; the crawl does not need the index
+            log.warning("index for crawl facts not open yet: %s: %s", type(exc).__name__, exc)
+        return self
 
     async def _open(self):
         async with self._lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
 
@@ -99,11 +100,16 @@ def test_search_against_an_unreachable_store_exits_3(tmp_path, capsys):
     assert "unavailable" in capsys.readouterr().err
 
 
+MIGRATIONS = Path(__file__).resolve().parents[2] / "shared" / "storage" / "migrations"
+
+
 @pytest.mark.postgres
 def test_migrate_applies_then_reports_nothing_pending(postgres_url, capsys):
     assert main(["migrate", "--check", "--search-url", postgres_url]) == 1
     assert main(["migrate", "--search-url", postgres_url]) == 0
-    assert "applied [1, 2]" in capsys.readouterr().out
+    every = sorted(int(f.name[:3]) for f in MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql"))
+    assert every[:3] == [1, 2, 3]  # the test is about the command, not one count of migrations
+    assert f"applied {every}" in capsys.readouterr().out
     assert main(["migrate", "--check", "--search-url", postgres_url]) == 0
     assert main(["migrate", "--search-url", postgres_url]) == 0
     assert "applied nothing" in capsys.readouterr().out

@@ -115,7 +115,7 @@ def test_an_image_is_a_report_with_an_image_only_note():
 
 
 _MEASURE = """
-import json, resource, sys, time
+import json, sys, time
 from services.parser import parse
 from shared.errors import NianbaoError
 data = {payload}
@@ -125,7 +125,10 @@ try:
     outcome = "report"
 except NianbaoError as e:
     outcome = type(e).__name__ + ": " + str(e)[:200]
-print(json.dumps({{"outcome": outcome, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+# VmHWM, not ru_maxrss: ru_maxrss keeps the forking parent's high-water mark across exec, so a
+# child of a big pytest process would report pytest's memory; exec resets VmHWM
+hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(json.dumps({{"outcome": outcome, "rss_mb": int(hwm.split()[1]) / 1024}}))
 """
 
 
