@@ -7,7 +7,9 @@ the deadline), `unreachable` (listed, but the link answers 404/410: URL and sinc
 `not_found`, `not_due`. The `list` column (`declared`/`reached` in --json) is the column's
 coverage at the last crawl. Dead links and coverage are read from the index (the search store
 of --data-dir / --search-url), so the audit works after `nianbao run` has exited. The metric
-`nianbao_reports_missing{year,late}` is set from the same rows.
+`nianbao_reports_missing{year,late}` is set from the same rows. Rows name the portal (the
+registry's name, `agency` in --json) and, for a report that was read, the agency the report
+names itself (`agency_name`): a portal may publish for another agency than its own name.
 
 Settings read: nats_url (source state), search, data_dir, portals, sample_portal_url.
 """
@@ -121,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         title=f"Report year {args.year}: " + ", ".join(f"{n} {s}" for s, n in counts.items())
     )
     for col in (
-        "agency", "division", "level", "kind", "deadline", "status", "published", "basis",
+        "portal", "agency (as the report names it)", "division", "level", "kind", "deadline", "status", "published", "basis",
         "list", "url",
     ):  # fmt: skip
         table.add_column(col)
@@ -136,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
     for r in shown:
         table.add_row(
             r.agency,
+            r.agency_name or "",
             r.division_code,
             r.level,
             r.kind,

@@ -67,11 +67,14 @@ class Sighting(msgspec.Struct, frozen=True):
     url: str = ""
     title: str = ""
     published: str | None = None  # YYYY-MM-DD, from the CMS when known
+    # the agency the report itself names (its 发布机构 / title), when it was parsed; the registry
+    # only knows the portal, and a portal may publish for another agency than its own name
+    agency_name: str | None = None
 
 
 class AuditRow(msgspec.Struct, frozen=True):
     portal: str
-    agency: str
+    agency: str  # the registry's name of the portal (kept under this key: read by scripts)
     division_code: str
     level: str
     kind: str
@@ -91,6 +94,9 @@ class AuditRow(msgspec.Struct, frozen=True):
     declared: int | None = None  # the column's stated size at the last crawl (None: not stated)
     reached: int | None = None  # what that crawl reached (in `unit`)
     unit: str | None = None  # documents | pages
+    # the agency the found report names itself (parsed from the document; None when nothing was
+    # found or the document was not read: the fetch state knows links, not contents)
+    agency_name: str | None = None
 
 
 def published_at(s: Sighting) -> datetime:
@@ -179,6 +185,7 @@ def _row(
         url=first.url,
         title=first.title,
         basis="stated_date" if first.published else "first_seen",
+        agency_name=first.agency_name,
     )
 
 
@@ -233,6 +240,7 @@ async def sightings_from_search(
                     hit.get("url") or "",
                     hit.get("title") or "",
                     _date_only(published),
+                    hit.get("agency_name") or None,
                 )
             )
     return out

@@ -50,3 +50,19 @@ async def test_indexed_reports_decide_who_is_on_time_first_seen_late_or_not_foun
     assert (rows["a"].status, rows["a"].published) == ("on_time", "2024-03-01")
     assert (rows["b"].status, rows["b"].published) == ("first_seen_late", "2024-05-01")
     assert rows["c"].status == "not_found"
+
+
+async def test_a_found_report_is_shown_under_the_agency_it_names_beside_the_portal(tmp_path):
+    store = await open_search_store(f"sqlite:///{tmp_path / 'index.db'}")
+    try:
+        await store.upsert(validated("a", "1", 2023, "2024年3月1日"))
+        registry = Registry(
+            [Portal(id=p, name=f"{p}县人民政府", list_urls=[f"http://{p}.gov.cn/"]) for p in "ab"]
+        )
+        sightings = await sightings_from_search(store, registry, 2023)
+    finally:
+        await store.close()
+
+    rows = {r.portal: r for r in audit(registry, sightings, 2023, datetime(2024, 6, 1, tzinfo=UTC))}
+    assert (rows["a"].agency, rows["a"].agency_name) == ("a县人民政府", "某单位")
+    assert (rows["b"].agency, rows["b"].agency_name) == ("b县人民政府", None)  # nothing read
