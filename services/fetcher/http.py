@@ -33,7 +33,6 @@ from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
-from httpcore._backends.auto import AutoBackend
 
 from shared import metrics
 from shared.config import Settings
@@ -278,7 +277,8 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     def __init__(self, allowed_hosts: AllowList):
         self.allowed_hosts = allowed_hosts
-        self.inner = AutoBackend()
+        # public; the backend the private AutoBackend picks on asyncio
+        self.inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(
         self,
@@ -309,14 +309,16 @@ def guarded_transport(allowed_hosts: AllowList) -> httpx.AsyncHTTPTransport:
     """httpx's transport with its connection pool on GuardedBackend.
 
     httpx 0.28 has no public hook for the network backend, so the pool it built is replaced by
-    an identical one (same TLS context) that uses ours; tests/integration/test_fetcher_portal.py
-    checks a rebinding name is refused at connect time."""
+    an identical one (the same TLS context, made by httpx's public `create_ssl_context` as the
+    transport makes it) that uses ours. `AsyncHTTPTransport._pool` is the one private API used:
+    httpx and httpcore are pinned, and tests/unit/test_fetcher_private_apis.py fails naming it
+    when an upgrade removes it; tests/integration/test_fetcher_portal.py checks a rebinding name
+    is refused at connect time."""
     transport = httpx.AsyncHTTPTransport(
         trust_env=False, limits=httpx.Limits(max_connections=200, max_keepalive_connections=50)
     )
-    old = transport._pool  # noqa: SLF001 - see docstring
-    transport._pool = httpcore.AsyncConnectionPool(  # noqa: SLF001
-        ssl_context=old._ssl_context,  # noqa: SLF001
+    transport._pool = httpcore.AsyncConnectionPool(  # noqa: SLF001 - see docstring
+        ssl_context=httpx.create_ssl_context(trust_env=False),
         max_connections=200,
         max_keepalive_connections=50,
         network_backend=GuardedBackend(allowed_hosts),
