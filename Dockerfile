@@ -16,8 +16,12 @@ RUN /opt/nianbao/bin/pip install /src
 
 FROM python:3.11-slim-bookworm
 # fonts-wqy-zenhei: CJK glyphs for the PDFs the sample portal renders (`nianbao run` in a pod).
+# LibreOffice headless (writer: .doc/.wps/.rtf/.odt, calc: .ods): the parser converts legacy
+# reports with `soffice` (services/parser/extract/legacy.py); without it they are refused in a
+# pod as MissingConverter while they are read on a developer machine.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends fonts-wqy-zenhei \
+      libreoffice-writer-nogui libreoffice-calc-nogui \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 nianbao \
  && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /var/lib/nianbao --shell /usr/sbin/nologin nianbao \
