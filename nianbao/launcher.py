@@ -34,7 +34,14 @@ import nats
 
 from nianbao.datadir import RunLock, forget_broker, write_broker
 from nianbao.embedded.natsd import NatsServer, NatsServerError, free_port, port_or_free
-from nianbao.progress import Progress, crawl_stats, next_commands, outcomes
+from nianbao.progress import (
+    Progress,
+    crawl_stats,
+    failure_hints,
+    next_commands,
+    outcomes,
+    portal_failures,
+)
 from nianbao.progress import coverage as portal_coverage
 from nianbao.samples.portal import SamplePortal
 from shared import topology
@@ -74,6 +81,9 @@ class RunResult:
     interrupted: bool = False
     # portal → (declared or None, reached, unit) of its 年报 column (progress.coverage)
     coverage: dict[str, tuple[int | None, int, str]] = field(default_factory=dict)
+    # portal → reason → count of this run's failed portal crawls (progress.portal_failures)
+    portal_failures: dict[str, dict[str, int]] = field(default_factory=dict)
+    hints: list[str] = field(default_factory=list)  # what to do about them (failure_hints)
 
 
 def is_idle(lag: dict[str, dict[str, int]]) -> bool:
@@ -208,7 +218,9 @@ class Launcher:
         from shared.runtime.deadletters import DeadLetters
         from shared.storage.factory import open_search_store
 
-        ours = {p.id for p in load_registry(settings=self.settings)}
+        registry = load_registry(settings=self.settings)
+        ours = {p.id for p in registry}
+        failed = {p: r for p, r in portal_failures().items() if p in ours}
         result = RunResult(
             outcomes=outcomes(),
             idle=idle,
@@ -218,6 +230,8 @@ class Launcher:
             interrupted=self.stop_event.is_set(),
             # this run's portals only (the gauges are process-wide)
             coverage={p: c for p, c in portal_coverage().items() if p in ours},
+            portal_failures=failed,
+            hints=failure_hints(failed, {p.id: list(p.list_urls) for p in registry}),
         )
         result.lag = await read_lag(self.js)
         dead = await DeadLetters.open(self.js, create=False)

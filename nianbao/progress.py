@@ -112,6 +112,55 @@ def coverage() -> dict[str, tuple[int | None, int, str]]:
     }
 
 
+def portal_failures() -> dict[str, dict[str, int]]:
+    """This process's failed portal crawls from the metrics catalogue: portal → reason → count
+    (nianbao_portal_failures_total: a list page refused or gone, a crawl left incomplete …)."""
+    out: dict[str, dict[str, int]] = {}
+    for family in metrics.PORTAL_FAILURES.collect():
+        for sample in family.samples:
+            if sample.name.endswith("_total") and sample.value:
+                portal, reason = sample.labels["portal"], sample.labels["reason"]
+                out.setdefault(portal, {})[reason] = int(sample.value)
+    return {p: dict(sorted(r.items())) for p, r in sorted(out.items())}
+
+
+# A portal the fetcher refused to reach: the user's registry names a host the settings do not
+# allow. `nianbao run` exits 1 on it rather than "succeeding" with 0 reports.
+REFUSED = "private_address"
+
+
+def failure_hints(
+    failures: dict[str, dict[str, int]], list_urls: dict[str, list[str]]
+) -> list[str]:
+    """What to do about each failed portal, one line per portal and reason that has advice."""
+    from urllib.parse import urlsplit
+
+    lines = []
+    for portal, reasons in failures.items():
+        url = (list_urls.get(portal) or [""])[0]
+        parts = urlsplit(url)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            port = 80
+        host = parts.hostname or "<host>"
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        if REFUSED in reasons:
+            lines.append(
+                f"{portal}: not crawled: {url} is a loopback/private address, which the fetcher"
+                " refuses unless NIANBAO_ALLOW_PRIVATE_HOSTS (setting allow_private_hosts) lists"
+                f" it: NIANBAO_ALLOW_PRIVATE_HOSTS={where} nianbao run …"
+            )
+        if "list_gone" in reasons:
+            lines.append(
+                f"{portal}: its 年报 list page answers 404/410: the registry entry needs an update"
+                " (`nianbao portals check`)"
+            )
+        if "robots_denied" in reasons:
+            lines.append(f"{portal}: robots.txt disallows its list page; it is not crawled")
+    return lines
+
+
 def coverage_line(cov: dict[str, tuple[int | None, int, str]]) -> str | None:
     """「list coverage: sample 2/2 pages, gov-x 10/20 documents (incomplete)」, or None."""
     if not cov:
@@ -233,6 +282,16 @@ class Progress:
         line = coverage_line(getattr(result, "coverage", {}))
         if line:
             c.print(line, markup=False)
+        failed = getattr(result, "portal_failures", {})
+        if failed:
+            c.print(
+                "[red]portal failures:[/] "
+                + ", ".join(
+                    f"{p} {r} {n}" for p, reasons in failed.items() for r, n in reasons.items()
+                )
+            )
+        for hint in getattr(result, "hints", []):
+            c.print(hint, markup=False, style="red", soft_wrap=True)
         status = ", ".join(f"{k} {v}" for k, v in sorted(result.status.items()))
         c.print(f"reports indexed: {result.indexed}" + (f" ({status})" if status else ""))
         if result.rules:

@@ -157,7 +157,13 @@ async def _check(settings, registry: Registry, ids: list[str], as_json: bool = F
                     print(json.dumps({"id": portal.id, "ok": False, "reason": exc.reason,
                                       "error": str(exc)}, ensure_ascii=False))  # fmt: skip
                 else:
-                    _console().print(f"[red]✗ {portal.id}[/] {portal.name}: {exc.reason}: {exc}")
+                    from rich.markup import escape as plain
+
+                    _console().print(
+                        f"[red]✗ {plain(portal.id)}[/] "
+                        + plain(escape(f"{portal.name}: {exc.reason}: {exc}")),
+                        soft_wrap=True,  # the setting to copy stays on one line
+                    )
                 continue
             links, cov = survey.links, survey.coverage
             years = Counter(link.year for link in links if not link.companion)

@@ -46,6 +46,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from nianbao.launcher import RunOptions
     from nianbao.launcher import run as launch
+    from nianbao.progress import REFUSED
 
     settings = load(data_dir=args.data_dir, portals=args.portals)
     logging.basicConfig(
@@ -78,6 +79,8 @@ def run(args) -> int:
         return 0
     if result.interrupted:
         return 130
+    if any(REFUSED in reasons for reasons in result.portal_failures.values()):
+        return 1  # a registry portal the settings do not let the fetcher reach: not a success
     return 0 if result.idle else 1
 
 

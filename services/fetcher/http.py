@@ -56,6 +56,26 @@ class ForbiddenAddress(PermanentError):
     reason = "private_address"
 
 
+def forbidden(host: str, port: int, address) -> ForbiddenAddress:
+    """The refusal, worded so that whoever registered a local portal knows the one setting that
+    lets the fetcher reach it (and that it is off on purpose: SSRF)."""
+    shown = f"[{host}]" if ":" in host else host
+    return ForbiddenAddress(
+        f"{host} resolves to the {_address_class(address)} address {address}, which the fetcher"
+        " refuses (SSRF guard) unless NIANBAO_ALLOW_PRIVATE_HOSTS (setting allow_private_hosts)"
+        f" lists it, e.g. NIANBAO_ALLOW_PRIVATE_HOSTS={shown}:{port}"
+    )
+
+
+def _address_class(address) -> str:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    for name in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
+        if getattr(address, f"is_{name}"):
+            return name.replace("_", "-")
+    return "non-public"
+
+
 class UnsupportedEncoding(PermanentError):
     reason = "content_encoding"
 
@@ -193,9 +213,9 @@ class HttpFetcher:
             raise PermanentError(f"URL with a bad port: {url!r}") from e
         if self.allowed_hosts.allows(host, port):
             return "allowed_private"
-        for address in await _resolve(host, urlsplit(url).port or 80):
+        for address in await _resolve(host, port):
             if _is_private(address):
-                raise ForbiddenAddress(f"{host} resolves to non-public address {address}")
+                raise forbidden(host, port, address)
         return "public"
 
     async def _read_body(
@@ -292,7 +312,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             addresses = await _resolve(host, port)
             for address in addresses:
                 if _is_private(address):
-                    raise ForbiddenAddress(f"{host} resolves to non-public address {address}")
+                    raise forbidden(host, port, address)
             host = str(addresses[0])
         return await self.inner.connect_tcp(
             host, port, timeout=timeout, local_address=local_address, socket_options=socket_options

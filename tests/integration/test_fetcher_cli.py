@@ -104,6 +104,40 @@ def test_portals_check_reports_years_found_and_fails_on_a_vanished_column(column
     assert main(["portals", "--file", str(registry_file), "check", "ok"]) == 0
 
 
+def test_a_loopback_portal_not_allowed_is_an_error_naming_the_setting_in_add_and_check(
+    column, env, monkeypatch, capsys
+):
+    monkeypatch.delenv("NIANBAO_ALLOW_PRIVATE_HOSTS")
+    registry_file = env / "portals.toml"
+    url = column.url + COLUMN + "/index.html"
+    setting = f"NIANBAO_ALLOW_PRIVATE_HOSTS=127.0.0.1:{column.port}"
+
+    # --file before or after the action: the same refusal, and nothing is appended
+    for args in (["add", url, "--file", str(registry_file)],
+                 ["--file", str(registry_file), "add", url]):  # fmt: skip
+        assert main(["portals", *args]) == 1
+        err = capsys.readouterr().err
+        assert "private_address" in err and "loopback address 127.0.0.1" in err
+        assert setting in err
+        assert not registry_file.exists()
+    assert column.log == []  # refused before any request, robots.txt included
+
+    registry_file.write_text(
+        f'[[portal]]\nid = "local"\nname = "某某区人民政府"\nlist_urls = ["{url}"]\n',
+        encoding="utf-8",
+    )
+    assert main(["portals", "check", "--file", str(registry_file)]) == 1
+    out = capsys.readouterr().out
+    assert "✗ local" in out and setting in out
+    assert main(["portals", "check", "--file", str(registry_file), "--json"]) == 1
+    row = json.loads(capsys.readouterr().out)
+    assert (row["id"], row["ok"], row["reason"]) == ("local", False, "private_address")
+    assert setting in row["error"]
+
+    monkeypatch.setenv("NIANBAO_ALLOW_PRIVATE_HOSTS", f"127.0.0.1:{column.port}")
+    assert main(["portals", "check", "--file", str(registry_file)]) == 0
+
+
 def test_portals_list_shows_the_sample_portal_by_default(env, capsys):
     assert main(["portals", "list"]) == 0
     assert "sample" in capsys.readouterr().out

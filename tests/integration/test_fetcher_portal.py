@@ -513,6 +513,8 @@ async def test_a_direct_link_to_a_private_address_is_refused_without_connecting(
 
         assert events == [] and exc is None and other.hits() == []
         assert [r.reason for r in harness.rejected] == ["private_address"]
+        # the rejection (dead letter, run summary) names the setting that would allow it
+        assert f"NIANBAO_ALLOW_PRIVATE_HOSTS=127.0.0.3:{other.port}" in harness.rejected[0].detail
 
 
 async def test_the_connection_itself_refuses_a_name_resolving_to_a_private_address(portal):

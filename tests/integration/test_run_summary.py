@@ -38,3 +38,25 @@ def test_the_run_summary_as_json_has_crawl_statistics_and_next_commands(tmp_path
     assert rejected == {("parser", "not_a_report"): 2}
     assert summary["dead_letters"]["parser"] == {"expected": 2, "exhausted": 0, "failure": 0}
     assert f"nianbao search 许可 --data-dir {data}" in summary["next_commands"]
+
+
+def test_a_run_over_a_loopback_portal_not_allowed_fails_and_names_the_setting(tmp_path):
+    registry = tmp_path / "portals.toml"
+    url = "http://127.0.0.1:9/zwgk/zfxxgk/zfxxgknb/index.html"  # refused before any connection
+    registry.write_text(
+        f'[[portal]]\nid = "local"\nname = "某某区人民政府"\nlist_urls = ["{url}"]\n',
+        encoding="utf-8",
+    )
+    p = subprocess.run(
+        [sys.executable, "-m", "nianbao.cli.main", "run", "--json", "--no-portal",
+         "--portals", str(registry), "--data-dir", str(tmp_path / "state"), "--timeout", "120"],
+        capture_output=True, text=True, env=CLEAN_ENV, timeout=600,
+    )  # fmt: skip
+    assert p.returncode == 1, p.stderr[-3000:]
+    summary = json.loads(p.stdout)
+    assert summary["idle"] is True and summary["indexed"] == 0
+    assert summary["portal_failures"] == {"local": {"private_address": 1}}
+    assert summary["crawl"]["requests"] == 0
+    assert "NIANBAO_ALLOW_PRIVATE_HOSTS=127.0.0.1:9" in summary["hints"][0]
+    assert "portal failures: local private_address 1" in p.stderr
+    assert "NIANBAO_ALLOW_PRIVATE_HOSTS=127.0.0.1:9 nianbao run" in p.stderr
