@@ -19,7 +19,7 @@ from services.fetcher.handlers import handle_crawl, publish_rejected
 from services.fetcher.registry import load_registry
 from services.fetcher.state import UrlState
 from shared.config import Settings, load
-from shared.runtime.service import Service, StageDeps
+from shared.runtime.service import Service, StageDeps, standalone
 from shared.storage.factory import open_object_store
 
 
@@ -53,4 +53,5 @@ def create(settings: Settings | None = None, http_port: int | None = None) -> Se
 
 def create_app() -> FastStream:
     """`faststream run --factory`: the service from the environment's settings."""
-    return create().app
+    service = create()
+    return standalone(service.app, service.settings)

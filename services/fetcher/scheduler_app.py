@@ -28,6 +28,7 @@ from services.fetcher.state import UrlState
 from shared.config import Settings, load
 from shared.runtime.broker import make_broker
 from shared.runtime.health import HealthServer
+from shared.runtime.service import standalone
 
 log = logging.getLogger("nianbao.scheduler")
 
@@ -113,4 +114,5 @@ def create(settings: Settings | None = None, http_port: int | None = None) -> Sc
 
 def create_app() -> FastStream:
     """`faststream run --factory`: the scheduler from the environment's settings."""
-    return create().app
+    service = create()
+    return standalone(service.app, service.settings)

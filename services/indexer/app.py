@@ -16,7 +16,7 @@ from faststream import FastStream
 
 from services.indexer.handlers import handle_validated
 from shared.config import Settings, load
-from shared.runtime.service import Service, StageDeps
+from shared.runtime.service import Service, StageDeps, standalone
 from shared.storage.batching import GroupCommit
 from shared.storage.factory import open_search_store
 
@@ -46,4 +46,5 @@ def create(settings: Settings | None = None, http_port: int | None = None) -> Se
 
 def create_app() -> FastStream:
     """`faststream run --factory`: the service from the environment's settings."""
-    return create().app
+    service = create()
+    return standalone(service.app, service.settings)

@@ -15,7 +15,7 @@ from services.parser.extract.budget import Limits
 from services.parser.handlers import handle_fetched
 from services.parser.sandbox import Sandbox
 from shared.config import Settings, load
-from shared.runtime.service import Service, StageDeps
+from shared.runtime.service import Service, StageDeps, standalone
 from shared.storage.factory import open_object_store
 
 
@@ -43,4 +43,5 @@ def create(settings: Settings | None = None, http_port: int | None = None) -> Se
 
 def create_app() -> FastStream:
     """`faststream run --factory`: the service from the environment's settings."""
-    return create().app
+    service = create()
+    return standalone(service.app, service.settings)

@@ -13,7 +13,7 @@ from faststream import FastStream
 
 from services.validator.handlers import handle_parsed
 from shared.config import Settings, load
-from shared.runtime.service import Service, StageDeps
+from shared.runtime.service import Service, StageDeps, standalone
 from shared.storage.factory import open_search_store
 
 
@@ -30,4 +30,5 @@ def create(settings: Settings | None = None, http_port: int | None = None) -> Se
 
 def create_app() -> FastStream:
     """`faststream run --factory`: the service from the environment's settings."""
-    return create().app
+    service = create()
+    return standalone(service.app, service.settings)

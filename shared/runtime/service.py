@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -147,3 +148,17 @@ class Service:
 
     async def stop(self) -> None:
         await self.app.stop()
+
+
+def standalone(app: FastStream, settings: Settings) -> FastStream:
+    """`app` ready for `faststream run --factory …:create_app`, which bypasses the nianbao
+    command: the same log format and level as `nianbao serve`, and the same redaction of
+    credentials in everything the process prints (shared/redact.py)."""
+    from shared.redact import install
+
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    install()  # after basicConfig: it filters the handlers that exist by then
+    return app

@@ -107,3 +107,33 @@ def test_redact_url_masks_passwords_and_secret_parameters_only(url, shown):
 def test_redact_finds_urls_inside_text_such_as_a_traceback():
     text = f"ValueError: cannot connect to 'postgresql://u:{SECRET}@h/db' (refused)\n"
     assert redact(text) == "ValueError: cannot connect to 'postgresql://u:***@h/db' (refused)\n"
+
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        "services.fetcher.app",
+        "services.fetcher.scheduler_app",
+        "services.parser.app",
+        "services.validator.app",
+        "services.indexer.app",
+    ],
+)
+def test_a_stage_built_for_faststream_run_logs_at_its_level_without_passwords(factory, tmp_path):
+    # `faststream run --factory services.<stage>.app:create_app` bypasses the nianbao command,
+    # so the factory itself sets up logging and the redaction
+    code = (
+        f"from {factory} import create_app; create_app(); import logging;"
+        " logging.getLogger('nianbao.test').debug('store %s is down', sys.argv[1])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; " + code, f"postgresql://nianbao:{SECRET}@db/x"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NIANBAO_LOG_LEVEL": "DEBUG", "NIANBAO_DATA_DIR": str(tmp_path)},
+        timeout=60,
+    )
+    out = done.stdout + done.stderr
+    assert "DEBUG nianbao.test: store postgresql://nianbao:***@db/x is down" in out
+    assert SECRET not in out
