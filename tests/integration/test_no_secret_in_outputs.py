@@ -109,7 +109,6 @@ def test_redact_finds_urls_inside_text_such_as_a_traceback():
     assert redact(text) == "ValueError: cannot connect to 'postgresql://u:***@h/db' (refused)\n"
 
 
-
 @pytest.mark.parametrize(
     "factory",
     [
