@@ -53,6 +53,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "nianbao.cli.export_cmd",
         "export reports, cells, findings and a dictionary (csv, xlsx, parquet, jsonl, sqlite)",
     ),
+    "duplicates": (
+        "nianbao.cli.duplicates_cmd",
+        "find a year's duplicate reports (X-001, X-002) and write them to the index",
+    ),
     "rules": ("nianbao.cli.rules_cmd", "list the validator's rules (id, severity, what it checks)"),
     "cells": ("nianbao.cli.cells_cmd", "list the cell keys of the national formats"),
     "objects": ("nianbao.cli.objects_cmd", "verify that stored objects match their sha256 names"),

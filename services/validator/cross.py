@@ -21,6 +21,7 @@ X-002 thresholds (why):
 from __future__ import annotations
 
 import re
+import struct
 import unicodedata
 import zlib
 from collections import defaultdict
@@ -237,12 +238,18 @@ _EMPTY_BUCKET = 1 << 32
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
     """What find_duplicates needs of a report to choose candidates: small enough to hold for
-    every report of a year (a few hundred bytes), so the reports themselves need not be."""
+    every report of a year (≈ 400 bytes: the signature packed as 64 × 4 bytes, not 64 Python
+    ints at 36 bytes each), so the reports themselves need not be."""
 
     agency: str  # agency_core of the printed name ("" when none)
     year: int | None
     tables: int | None  # hash of every table value, when at least MIN_NONZERO_CELLS are nonzero
-    signature: tuple[int, ...] | None  # MinHash of the narrative, when long enough to judge
+    # MinHash of the narrative when long enough to judge: packed bytes (fingerprint()) or a tuple
+    signature: bytes | tuple[int, ...] | None
+
+
+_PACKED = struct.Struct(f"<{NUM_HASHES}I")
+ROWS_PER_BAND = NUM_HASHES // BANDS
 
 
 def fingerprint(report: ParsedReport) -> Fingerprint:
@@ -254,8 +261,18 @@ def fingerprint(report: ParsedReport) -> Fingerprint:
         tables=hash(tuple(sorted(values.items())))
         if _nonzero(values) >= MIN_NONZERO_CELLS
         else None,
-        signature=minhash(shingles(text)) if len(text) >= MIN_NARRATIVE_CHARS else None,
+        signature=_pack(minhash(shingles(text))) if len(text) >= MIN_NARRATIVE_CHARS else None,
     )
+
+
+def _pack(sig: tuple[int, ...]) -> bytes:
+    # every real bucket value is < 2**26 (a CRC-32 shifted by 6), so the empty mark fits in 32 bits
+    return _PACKED.pack(*(min(v, 0xFFFFFFFF) for v in sig))
+
+
+def _band(sig: bytes | tuple[int, ...], band: int) -> bytes | tuple[int, ...]:
+    width = ROWS_PER_BAND * (4 if isinstance(sig, bytes) else 1)
+    return sig[band * width : (band + 1) * width]
 
 
 def candidate_pairs(prints: Sequence[Fingerprint]) -> dict[int, dict[int, set[str]]]:
@@ -266,26 +283,32 @@ def candidate_pairs(prints: Sequence[Fingerprint]) -> dict[int, dict[int, set[st
     template-identical reports): each report is paired with the first report of its bucket and
     with the one before it, which finds every copy with a number of comparisons linear in the
     reports (a document published three times still yields all three pairs).
+
+    Buckets are walked one key kind (and one LSH band) at a time, each keeping only its first
+    and last member: memory is one dict of the reports at a time, not 18 lists per report (at
+    150,000 reports the lists alone took ~0.5 GB).
     """
     out: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-    by_agency_year: dict[tuple[str, int | None], list[int]] = defaultdict(list)
-    by_tables: dict[int, list[int]] = defaultdict(list)
-    by_band: dict[tuple, list[int]] = defaultdict(list)
-    rows_per_band = NUM_HASHES // BANDS
-    for i, fp in enumerate(prints):
-        if fp.agency:
-            by_agency_year[(fp.agency, fp.year)].append(i)
-        if fp.tables is not None:
-            by_tables[fp.tables].append(i)
-        if fp.signature is not None:
-            sig = fp.signature
-            for band in range(BANDS):
-                by_band[(band, sig[band * rows_per_band : (band + 1) * rows_per_band])].append(i)
-    for why, groups in (("agency", by_agency_year), ("tables", by_tables), ("text", by_band)):
-        for bucket in groups.values():
-            for x in range(1, len(bucket)):
-                out[bucket[x]][bucket[0]].add(why)
-                out[bucket[x]][bucket[x - 1]].add(why)
+
+    def walk(why: str, keys) -> None:
+        ends: dict = {}  # bucket key → (first member, last member so far)
+        for i, key in keys:
+            seen = ends.get(key)
+            if seen is None:
+                ends[key] = (i, i)
+                continue
+            first, last = seen
+            out[i][first].add(why)
+            out[i][last].add(why)
+            ends[key] = (first, i)
+
+    walk("agency", ((i, (fp.agency, fp.year)) for i, fp in enumerate(prints) if fp.agency))
+    walk("tables", ((i, fp.tables) for i, fp in enumerate(prints) if fp.tables is not None))
+    for band in range(BANDS):
+        walk(
+            "text",
+            ((i, _band(fp.signature, band)) for i, fp in enumerate(prints) if fp.signature),
+        )
     return out
 
 
@@ -296,20 +319,27 @@ def find_duplicates(reports: Sequence[ParsedReport]) -> list[PairFindings]:
 
 def find_duplicates_by(n: int, fingerprint_of, report_of) -> list[PairFindings]:
     """find_duplicates over reports the caller holds (`report_of(i)`) or loads on demand: the
-    fingerprints are taken first, then only candidate pairs are compared. A later report's
-    similar-text finding is taken from its earliest confirmed match only (one finding says
-    "near-copy of …"; a template copied a thousand times yields a thousand, not half a million)."""
+    fingerprints are taken first, then only candidate pairs are compared."""
     prints = [fingerprint_of(report_of(i)) for i in range(n)]
     out = []
     for later, earlier in sorted(candidate_pairs(prints).items()):
-        similar = False
-        for i in sorted(earlier):
-            if earlier[i] == {"text"} and similar:
-                continue  # already a near-copy of an earlier report
-            found = compare_documents(report_of(i), report_of(later))
-            if similar:
-                found = [f for f in found if "similar_text" not in f.tags]
-            similar = similar or any("similar_text" in f.tags for f in found)
-            if found:
-                out.append(PairFindings(i, later, found))
+        out += confirm(later, earlier, report_of)
+    return out
+
+
+def confirm(later: int, earlier: dict[int, set[str]], report_of) -> list[PairFindings]:
+    """The findings of one later report against its candidates (`candidate_pairs()[later]`).
+    Its similar-text finding is taken from its earliest confirmed match only (one finding says
+    "near-copy of …"; a template copied a thousand times yields a thousand, not half a million)."""
+    out = []
+    similar = False
+    for i in sorted(earlier):
+        if earlier[i] == {"text"} and similar:
+            continue  # already a near-copy of an earlier report
+        found = compare_documents(report_of(i), report_of(later))
+        if similar:
+            found = [f for f in found if "similar_text" not in f.tags]
+        similar = similar or any("similar_text" in f.tags for f in found)
+        if found:
+            out.append(PairFindings(i, later, found))
     return out

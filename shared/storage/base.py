@@ -79,6 +79,16 @@ class SearchStore(Protocol):
     async def stale(self, parser_version: str, validator_version: str) -> list[str]:
         """doc_ids indexed by another parser or validator version (for `nianbao reprocess --stale`)."""
 
+    async def load_reports(self, doc_ids: list[str]) -> dict[str, Any]:
+        """doc_id → its ParsedReport (source_url filled from the index when empty), for the ones
+        indexed; one query for the lot."""
+
+    async def replace_duplicate_findings(self, year: int, findings: dict[str, list[Any]]) -> int:
+        """In one transaction: delete every X-* finding of the reports of `year`, add `findings`
+        (doc_id → X-* Findings) to those of them still indexed with that year, and recount their
+        n_findings. Returns the findings written. Running it twice with the same input leaves
+        the same rows (`nianbao duplicates` is rerun nightly)."""
+
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...

@@ -370,6 +370,52 @@ class PostgresSearchStore:
         )
         return [r[0] for r in rows]
 
+    async def load_reports(self, doc_ids: list[str]) -> dict[str, ParsedReport]:
+        """doc_id → ParsedReport (source_url filled from the index when empty), one query."""
+        sql = (
+            "SELECT doc_id, url, report::text AS report FROM reports WHERE doc_id = ANY($1::text[])"
+        )
+        rows = await self._run("load_reports", lambda conn: conn.fetch(sql, list(doc_ids)))
+        return {r[0]: q.with_source(q.decode_report(r[2]), r[1]) for r in rows}
+
+    async def replace_duplicate_findings(self, year: int, findings: dict[str, list[Any]]) -> int:
+        """Replace the X-* findings of `year`'s reports with `findings` in one transaction."""
+        records = [
+            (doc_id, *values)
+            for doc_id, found in findings.items()
+            for values in q.cross_finding_rows(found)
+        ]
+        columns = [list(col) for col in zip(*records, strict=True)] if records else [[]] * 7
+
+        async def run(conn: asyncpg.Connection) -> int:
+            async with conn.transaction():
+                cleared = await conn.fetch(
+                    "DELETE FROM findings f USING reports r WHERE r.doc_id = f.doc_id"
+                    " AND f.rule >= $1 AND f.rule < $2 AND r.year = $3 RETURNING f.doc_id",
+                    q.CROSS_RULE_LOW, q.CROSS_RULE_HIGH, year,
+                )  # fmt: skip
+                # only to reports still indexed with that year (re-indexed meanwhile: skipped)
+                added = await conn.fetch(
+                    "INSERT INTO findings (doc_id, seq, rule, severity, message, cells, tags)"
+                    " SELECT x.doc_id, x.seq, x.rule, x.severity, x.message, x.cells::jsonb,"
+                    " x.tags::jsonb FROM unnest($1::text[], $2::int[], $3::text[], $4::text[],"
+                    " $5::text[], $6::text[], $7::text[])"
+                    " AS x(doc_id, seq, rule, severity, message, cells, tags)"
+                    " JOIN reports r ON r.doc_id = x.doc_id AND r.year = $8 RETURNING doc_id",
+                    *columns, year,
+                )  # fmt: skip
+                touched = sorted({r[0] for r in cleared} | {r[0] for r in added})
+                await conn.execute(
+                    "UPDATE reports r SET n_findings = (SELECT count(*) FROM findings f"
+                    " WHERE f.doc_id = r.doc_id) WHERE r.doc_id = ANY($1::text[])",
+                    touched,
+                )
+                return len(added)
+
+        written = await self._run("replace_duplicate_findings", run)
+        metrics.ROWS_WRITTEN.labels("findings").inc(written)
+        return written
+
     # --- crawl facts (dead links, list coverage): written by the fetcher, read by `missing` -----
     async def put_dead_link(self, link: dict) -> None:
         """Record a listed URL answering 404/410; `since` stays the first time it did."""

@@ -240,6 +240,13 @@ def decode_report(data: bytes | str) -> ParsedReport:
     return msgspec.json.decode(data, type=ParsedReport)
 
 
+def with_source(report: ParsedReport, url: str) -> ParsedReport:
+    """The report with its source URL (the index's), when the parser recorded none."""
+    if not report.source_url:
+        report.source_url = url
+    return report
+
+
 def rule_pattern(value: str, *, param: str = "?") -> tuple[str, str]:
     """(operator with placeholder, value) for a rule filter: exact (T3-001), or a family when it
     ends with `*` (T3-* = every T3 rule)."""
@@ -311,6 +318,30 @@ def report_dict(
     }
     out["notes"] = [msgspec.to_builtins(n) for n in report.notes]
     return out
+
+
+# --- findings over several reports (X-001 / X-002, written by `nianbao duplicates`) -----------------
+# Numbered from CROSS_SEQ_BASE, after the validator's findings (0, 1, …) of the same report: they
+# sort last, and an indexer upsert racing the write (it deletes a doc's findings and inserts from
+# 0) can never collide with them on the (doc, seq) key.
+CROSS_SEQ_BASE = 1_000_000
+# rule >= 'X-' AND rule < 'X.': the X-* family as an index range (LIKE would scan in SQLite)
+CROSS_RULE_LOW, CROSS_RULE_HIGH = "X-", "X."
+
+
+def cross_finding_rows(findings: list[Any]) -> list[tuple]:
+    """(seq, rule, severity, message, cells, tags) of one report's cross-report findings."""
+    return [
+        (
+            CROSS_SEQ_BASE + i,
+            f.rule,
+            f.severity,
+            f.message,
+            dumps(list(f.cells)),
+            dumps(list(f.tags)),
+        )
+        for i, f in enumerate(findings)
+    ]
 
 
 # --- crawl facts (dead links, list coverage) -----------------------------------------------------

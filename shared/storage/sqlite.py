@@ -426,6 +426,66 @@ class SqliteSearchStore:
         args = (parser_version, validator_version)
         return await self._run("stale", lambda conn: [r[0] for r in conn.execute(sql, args)])
 
+    async def load_reports(self, doc_ids: list[str]) -> dict[str, ParsedReport]:
+        """doc_id → ParsedReport (source_url filled from the index when empty), one query."""
+
+        def run(conn: sqlite3.Connection) -> dict[str, ParsedReport]:
+            out: dict[str, ParsedReport] = {}
+            for start in range(0, len(doc_ids), 500):  # SQLite's bound-parameter limit
+                part = doc_ids[start : start + 500]
+                sql = (
+                    "SELECT r.doc_id, r.url, d.report_json FROM reports r"
+                    f" JOIN report_docs d ON d.id = r.id WHERE r.doc_id IN ({','.join('?' * len(part))})"
+                )
+                for row in conn.execute(sql, part):
+                    out[row[0]] = q.with_source(q.decode_report(row[2]), row[1])
+            return out
+
+        return await self._read_apart("load_reports", run)
+
+    async def replace_duplicate_findings(self, year: int, findings: dict[str, list[Any]]) -> int:
+        """Replace the X-* findings of `year`'s reports with `findings` in one transaction."""
+        prepared = {doc_id: q.cross_finding_rows(found) for doc_id, found in findings.items()}
+
+        def run(conn: sqlite3.Connection) -> int:
+            conn.execute("BEGIN IMMEDIATE")
+            touched = {
+                r[0]
+                for r in conn.execute(
+                    "SELECT f.rid FROM findings f JOIN reports r ON r.id = f.rid"
+                    " WHERE f.rule >= ? AND f.rule < ? AND r.year = ?",
+                    (q.CROSS_RULE_LOW, q.CROSS_RULE_HIGH, year),
+                )
+            }
+            conn.executemany(
+                "DELETE FROM findings WHERE rid = ? AND rule >= ? AND rule < ?",
+                [(rid, q.CROSS_RULE_LOW, q.CROSS_RULE_HIGH) for rid in touched],
+            )
+            written = 0
+            for doc_id, rows in prepared.items():
+                row = conn.execute(
+                    "SELECT id FROM reports WHERE doc_id = ? AND year = ?", (doc_id, year)
+                ).fetchone()
+                if row is None or not rows:
+                    continue  # re-indexed into another year, or gone, since it was read
+                conn.executemany(
+                    "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(row[0], *values) for values in rows],
+                )
+                touched.add(row[0])
+                written += len(rows)
+            conn.executemany(
+                "UPDATE reports SET n_findings = (SELECT count(*) FROM findings WHERE rid = ?)"
+                " WHERE id = ?",
+                [(rid, rid) for rid in touched],
+            )
+            conn.execute("COMMIT")
+            return written
+
+        written = await self._run("replace_duplicate_findings", run)
+        metrics.ROWS_WRITTEN.labels("findings").inc(written)
+        return written
+
     # --- crawl facts (dead links, list coverage): written by the fetcher, read by `missing` -----
     async def put_dead_link(self, link: dict) -> None:
         """Record a listed URL answering 404/410; `since` stays the first time it did."""
