@@ -556,7 +556,9 @@ def test_keda_scales_each_worker_on_its_own_consumer():
 
 def test_service_monitor_scrapes_the_stage_services_as_job_nianbao():
     prod = _rendered()["prod"]
-    (monitor,) = [o for o in prod if o["kind"] == "ServiceMonitor"]
+    (monitor,) = [
+        o for o in prod if o["kind"] == "ServiceMonitor" and o["metadata"]["name"] == "nianbao"
+    ]
     assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
     (endpoint,) = monitor["spec"]["endpoints"]
     (expr,) = monitor["spec"]["selector"]["matchExpressions"]
@@ -571,6 +573,69 @@ def test_service_monitor_scrapes_the_stage_services_as_job_nianbao():
         assert (
             svc["metadata"]["labels"][monitor["spec"]["jobLabel"]] == "nianbao"
         )  # alerts use job="nianbao"
+
+
+def test_every_nats_server_has_the_prometheus_exporter_beside_it_reading_its_monitoring_port():
+    sts = next(
+        o
+        for o in kustomize.render(BASE)
+        if o["kind"] == "StatefulSet" and o["metadata"]["name"] == "nats"
+    )
+    pod = sts["spec"]["template"]
+    containers = {c["name"]: c for c in pod["spec"]["containers"]}
+    nats, exporter = containers["nats"], containers["exporter"]
+    image, _, tag = exporter["image"].partition(":")
+    assert image == "natsio/prometheus-nats-exporter" and tag and tag != "latest"
+    monitor = next(p["containerPort"] for p in nats["ports"] if p["name"] == "monitor")
+    assert (
+        f"http_port: {monitor}"
+        in next(o for o in kustomize.render(BASE) if o["metadata"]["name"] == "nats-config")[
+            "data"
+        ]["nats.conf"]
+    )
+    assert exporter["args"][-1] == f"http://localhost:{monitor}/"  # the server, inside the pod
+    metrics = next(p["containerPort"] for p in exporter["ports"] if p["name"] == "metrics")
+    assert f"-port={metrics}" in exporter["args"]
+    assert {"-varz", "-connz", "-routez", "-jsz=all"} <= set(exporter["args"])
+    annotations = pod["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == str(metrics)
+    assert exporter["resources"]["limits"]["memory"]
+    assert exporter["securityContext"]["readOnlyRootFilesystem"] is True
+    assert exporter["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+
+
+def test_the_nats_exporters_are_scraped_per_server_as_job_nats_like_the_stages():
+    prod = _rendered()["prod"]
+    (monitor,) = [
+        o for o in prod if o["kind"] == "ServiceMonitor" and o["metadata"]["name"] == "nats"
+    ]
+    (endpoint,) = monitor["spec"]["endpoints"]
+    selected = [
+        o
+        for o in prod
+        if o["kind"] == "Service"
+        and monitor["spec"]["selector"]["matchLabels"].items() <= o["metadata"]["labels"].items()
+    ]
+    # only one Service exposes the port, so every server is scraped once, by pod
+    (service,) = [
+        s for s in selected if endpoint["port"] in {p["name"] for p in s["spec"]["ports"]}
+    ]
+    assert service["spec"]["clusterIP"] == "None"
+    port = next(p for p in service["spec"]["ports"] if p["name"] == endpoint["port"])
+    assert port["targetPort"] == "metrics" and port["port"] == 7777
+    assert service["metadata"]["labels"][monitor["spec"]["jobLabel"]] == "nats"
+    assert (
+        endpoint["interval"]
+        == next(
+            o for o in prod if o["kind"] == "ServiceMonitor" and o["metadata"]["name"] == "nianbao"
+        )["spec"]["endpoints"][0]["interval"]
+    )
+    # the same job for a Prometheus without the Operator
+    scrape = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    job = next(j for j in scrape["scrape_configs"] if j["job_name"] == "nats")
+    (sd,) = job["dns_sd_configs"]
+    assert sd["port"] == 7777
+    assert sd["names"] == [f"{service['metadata']['name']}.nianbao.svc.cluster.local"]
 
 
 def test_prometheus_rule_carries_exactly_the_rule_files():

@@ -91,6 +91,10 @@ def test_prometheus_keda_and_grafana_get_in_from_their_namespaces_only(cluster):
         ), stage
     assert netpol.allowed(policies, None, pods["nats"], 8222, src_namespace="keda")
     assert not netpol.allowed(policies, None, pods["nats"], 4222, src_namespace="keda")
+    # the NATS exporter sidecars: Prometheus only
+    assert netpol.allowed(policies, None, pods["nats"], 7777, src_namespace="monitoring")
+    assert not netpol.allowed(policies, None, pods["nats"], 7777, src_namespace="keda")
+    assert not netpol.allowed(policies, None, pods["nats"], 7777, src_namespace="default")
     assert netpol.allowed(policies, None, pods["postgres"], 5432, src_namespace="monitoring")
     assert not netpol.allowed(policies, None, pods["minio"], 9000, src_namespace="monitoring")
 
