@@ -21,9 +21,51 @@ CONFIGMAP = ROOT / "deploy" / "k8s" / "base" / "grafana-dashboards.yaml"
 DATASOURCES = ROOT / "deploy" / "grafana" / "provisioning" / "datasources" / "nianbao.yml"
 DATASOURCES_CONFIGMAP = ROOT / "deploy" / "k8s" / "base" / "grafana-datasources.yaml"
 
-PROM = {"type": "prometheus", "uid": "nianbao-prometheus"}
-PG = {"type": "grafana-postgresql-datasource", "uid": "nianbao-postgres"}
+# Panels name their data source through a dashboard variable, never a fixed uid, so a dashboard
+# imported through Grafana's UI (Dashboards → Import) works on any Grafana: the variable lists the
+# data sources of its type there. Its default is the provisioned one (provisioning/datasources/
+# nianbao.yml); where that uid does not exist Grafana falls back to the default data source.
+# (variable name, label, data-source type, provisioned uid, provisioned name)
+DATA_SOURCES = (
+    ("prometheus", "Prometheus", "prometheus", "nianbao-prometheus", "nianbao Prometheus"),
+    (
+        "postgres",
+        "PostgreSQL",
+        "grafana-postgresql-datasource",
+        "nianbao-postgres",
+        "nianbao PostgreSQL",
+    ),
+)
+PROM = {"type": "prometheus", "uid": "${prometheus}"}
+PG = {"type": "grafana-postgresql-datasource", "uid": "${postgres}"}
 RATE = "$__rate_interval"
+
+
+def _datasource_variables(panels: list[dict]) -> list[dict]:
+    """A data-source variable for each data-source type the panels use."""
+    used = {
+        ref["type"]
+        for panel in panels
+        for ref in [panel.get("datasource") or {}]
+        + [t["datasource"] for t in panel.get("targets", [])]
+        if ref
+    }
+    return [
+        {
+            "type": "datasource",
+            "name": name,
+            "label": label,
+            "query": kind,
+            "regex": "",
+            "refresh": 1,
+            "hide": 0,
+            "multi": False,
+            "includeAll": False,
+            "current": {"text": provisioned_name, "value": uid},
+        }
+        for name, label, kind, uid, provisioned_name in DATA_SOURCES
+        if kind in used
+    ]
 
 
 class Board:
@@ -74,7 +116,7 @@ class Board:
             "graphTooltip": 1,
             "refresh": "30s",
             "time": {"from": "now-6h", "to": "now"},
-            "templating": {"list": self.variables},
+            "templating": {"list": _datasource_variables(self.panels) + self.variables},
             "annotations": {"list": []},
             "links": [
                 {"type": "dashboards", "tags": ["nianbao"], "asDropdown": True, "title": "nianbao"}

@@ -1,6 +1,7 @@
 """deploy/grafana: every panel's query refers to a metric the services export (or a recorded series
-of deploy/prometheus/rules), every SQL panel reads a view the migrations create, data-source uids
-resolve to the provisioned ones, and the JSON files, the ConfigMaps and the generator agree."""
+of deploy/prometheus/rules), every SQL panel reads a view the migrations create, panels pick their
+data source through dashboard variables (importable through the UI) defaulting to the provisioned
+ones, and the JSON files, the ConfigMaps and the generator agree."""
 
 from __future__ import annotations
 
@@ -88,19 +89,55 @@ def test_panel_ids_are_unique_and_panels_fit_the_grid():
             assert panel["title"], name
 
 
-def test_every_data_source_uid_resolves_to_a_provisioned_data_source():
+def _provisioned_names() -> dict[str, str]:
+    config = yaml.safe_load((GRAFANA / "provisioning" / "datasources" / "nianbao.yml").read_text())
+    return {d["uid"]: d["name"] for d in config["datasources"]}
+
+
+def _datasource_variables(board: dict) -> dict[str, dict]:
+    return {v["name"]: v for v in board["templating"]["list"] if v["type"] == "datasource"}
+
+
+def test_every_panel_names_its_data_source_through_a_dashboard_variable_of_its_type():
+    """Importable through Grafana's UI: no panel depends on a data-source uid existing there."""
+    for name, board in _dashboards().items():
+        variables = _datasource_variables(board)
+        refs = [
+            (panel["title"], ref)
+            for panel in _panels(board)
+            for ref in [panel.get("datasource")]
+            + [t["datasource"] for t in panel.get("targets", [])]
+            if ref
+        ]
+        refs += [
+            (v["name"], v["datasource"]) for v in board["templating"]["list"] if "datasource" in v
+        ]
+        assert refs, name
+        for where, ref in refs:
+            variable = re.fullmatch(r"\$\{(\w+)\}", ref["uid"])
+            assert variable, f"{name} / {where}: fixed data-source uid {ref['uid']!r}"
+            assert variables[variable[1]]["query"] == ref["type"], (name, where)
+
+
+def test_no_dashboard_names_a_provisioned_uid_except_as_a_variable_default():
     provisioned = _provisioned()
     for name, board in _dashboards().items():
-        for panel in _panels(board):
-            refs = [panel["datasource"]] if panel.get("datasource") else []
-            refs += [t["datasource"] for t in panel.get("targets", [])]
-            for ref in refs:
-                assert provisioned.get(ref["uid"]) == ref["type"], (name, panel["title"], ref)
-        for var in board["templating"]["list"]:
-            assert provisioned.get(var["datasource"]["uid"]) == var["datasource"]["type"], (
-                name,
-                var["name"],
-            )
+        for variable in _datasource_variables(board).values():
+            del variable["current"]
+        text = json.dumps(board)
+        assert not [uid for uid in provisioned if f'"{uid}"' in text], name
+        assert "__inputs" not in text and "${DS_" not in text, name  # nothing asked at import
+
+
+def test_the_data_source_variables_default_to_the_provisioned_data_sources():
+    provisioned, names = _provisioned(), _provisioned_names()
+    for name, board in _dashboards().items():
+        variables = _datasource_variables(board)
+        assert "prometheus" in variables, name
+        for variable in variables.values():
+            uid = variable["current"]["value"]
+            assert provisioned.get(uid) == variable["query"], (name, variable["name"])
+            assert variable["current"]["text"] == names[uid]
 
 
 def test_every_promql_query_reads_only_exported_metrics_or_recorded_series():
@@ -131,6 +168,8 @@ def test_template_variables_read_a_label_the_metric_has():
     families = {s: f for f in catalogue.families() for s in f.series}
     for name, board in _dashboards().items():
         for var in board["templating"]["list"]:
+            if var["type"] != "query":
+                continue
             metric = promql.label_values_metric(var["definition"])
             assert metric in families, (name, var["name"])
             assert var["name"] in families[metric].labels, (name, var["name"], metric)
