@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.support.deploy_tools import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,8 +78,44 @@ def test_promql_names_include_both_sides_of_a_binary_operation_and_recorded_seri
 
 
 def test_promql_names_ignore_label_replace_strings_and_keywords():
-    expr = 'label_replace(up{job="nianbao"} == 0, "consumer", "$1", "stage", "(.*)") unless bool vector(1)'
+    expr = 'label_replace(up{job="nianbao"} == bool 0, "consumer", "$1", "stage", "(.*)") unless vector(1)'
     assert promql.metric_names(expr) == {"up"}
+
+
+def test_promql_names_a_series_selected_by_its_name_label():
+    assert promql.metric_names('sum({__name__="nianbao_in_flight", stage="parser"})') == {
+        "nianbao_in_flight"
+    }
+    assert promql.metric_names('count({__name__=~"nianbao_.+"})') == set()
+
+
+def test_promql_selectors_carry_the_labels_they_match():
+    (selector,) = promql.selectors(
+        'rate(nianbao_messages_total{stage=~"$stage", outcome!="ok"}[5m])'
+    )
+    assert selector == promql.Selector("nianbao_messages_total", frozenset({"stage", "outcome"}))
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "sum(rate(nianbao_messages_total[5m])",  # unclosed parenthesis
+        "nianbao_in_flight unless bool vector(1)",  # bool on a set operator
+        "rate(nianbao_messages_total)",  # rate of an instant vector
+        'nianbao_in_flight{stage="parser"',  # unclosed matcher
+    ],
+)
+def test_an_expression_prometheus_would_refuse_is_an_error_naming_it(expr):
+    with pytest.raises(ValueError, match=re.escape(expr)):
+        promql.metric_names(expr)
+
+
+def test_grafana_variables_and_macros_are_substituted_before_parsing():
+    expr = (
+        'sum by (stage) (increase(nianbao_dead_letters_total{stage=~"${stage}"}[$__range]))'
+        " / rate(nianbao_messages_total[$__rate_interval]) > $threshold"
+    )
+    assert promql.metric_names(expr) == {"nianbao_dead_letters_total", "nianbao_messages_total"}
 
 
 def test_label_values_variable_names_its_metric():

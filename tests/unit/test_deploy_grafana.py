@@ -158,10 +158,12 @@ def test_label_matchers_name_labels_the_metric_really_has():
         )
     labels_of["up"] = set()
     for name, title, target in _targets("prometheus"):
-        for metric, matchers in re.findall(r"([A-Za-z_:][\w:]*)\{([^}]*)\}", target["expr"]):
-            have = labels_of.get(metric, set()) | TARGET_LABELS | {"le"}
-            used = set(re.findall(r"(\w+)\s*(?:=~|!~|!=|=)", matchers))
-            assert used <= have, f"{name} / {title}: {metric} has no label {sorted(used - have)}"
+        for selector in promql.selectors(target["expr"]):
+            have = labels_of.get(selector.name, set()) | TARGET_LABELS | {"le"}
+            used = selector.labels
+            assert used <= have, (
+                f"{name} / {title}: {selector.name} has no label {sorted(used - have)}"
+            )
 
 
 def test_template_variables_read_a_label_the_metric_has():
