@@ -22,6 +22,20 @@ def year(value: str) -> int:
 year.__name__ = "int"
 
 
+def report_year(value: str) -> int:
+    """A year, or `current` (the last report year due: reports on year Y are published by
+    31 January of Y+1, so in calendar year C that is C−1) or `previous` (C−2) — for cron jobs."""
+    import datetime
+
+    named = {"current": 1, "previous": 2}
+    if value in named:
+        return datetime.date.today().year - named[value]
+    return year(value)
+
+
+report_year.__name__ = "year"
+
+
 def bounded(low: int, high: int):
     """An int type accepting low..high inclusive."""
 

@@ -1,4 +1,4 @@
-"""`nianbao duplicates --year Y [--data-dir D | --search-url URL] [--json] [--dry-run]`
+"""`nianbao duplicates --year Y [--year Y2…] [--data-dir D | --search-url URL] [--json] [--dry-run]`
 
 Finds the reports of year Y that were published twice by one agency (X-001) or that copy another
 report (X-002 内容雷同: identical tables or near-identical narrative) across the whole index, and
@@ -32,7 +32,12 @@ HELP_EPILOG = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = HELP_EPILOG
     parser.add_argument(
-        "--year", type=argtypes.year, required=True, help="the report year to look through"
+        "--year",
+        type=argtypes.report_year,
+        action="append",
+        required=True,
+        help="report year to look through (repeat for several); `current` = this calendar"
+        " year − 1 (the last one due), `previous` = − 2",
     )
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object per finding instead of a table"
@@ -50,8 +55,13 @@ def run(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
 
     async def work(store: Any) -> int:
+        for year in dict.fromkeys(args.year):
+            await one_year(store, year)
+        return EXIT_OK
+
+    async def one_year(store: Any, year: int) -> None:
         outcome = await find_and_write(
-            store, args.year, write=not args.dry_run, progress=say if sys.stderr.isatty() else None
+            store, year, write=not args.dry_run, progress=say if sys.stderr.isatty() else None
         )
         if args.json:
             for d in outcome.found:
@@ -65,10 +75,9 @@ def run(args: argparse.Namespace) -> int:
             else f"{outcome.written} finding(s) written, replacing the year's X-* findings"
         )
         say(
-            f"{args.year}: {outcome.reports} report(s) scanned, {outcome.compared} candidate"
+            f"{year}: {outcome.reports} report(s) scanned, {outcome.compared} candidate"
             f" pair(s) compared ({outcome.loaded} report(s) loaded); found {rules}; {written}"
         )
-        return EXIT_OK
 
     return with_store(args, work)
 

@@ -31,6 +31,7 @@ CONFIRM_PAGE = 200  # later reports whose candidates are loaded together (≤ a 
 class Duplicate:
     """One finding about `doc_id` because of `duplicate_of`."""
 
+    year: int
     doc_id: str
     agency: str | None
     duplicate_of: str
@@ -40,7 +41,7 @@ class Duplicate:
     def as_dict(self) -> dict[str, Any]:
         f = self.finding
         return {
-            "doc_id": self.doc_id, "agency": self.agency, "duplicate_of": self.duplicate_of,
+            "year": self.year, "doc_id": self.doc_id, "agency": self.agency, "duplicate_of": self.duplicate_of,
             "duplicate_agency": self.duplicate_agency, "rule": f.rule, "severity": f.severity,
             "message": f.message, "cells": list(f.cells), "tags": list(f.tags),
         }  # fmt: skip
@@ -112,7 +113,7 @@ async def find(
                 b, a = reports[pair.later], reports[pair.earlier]
                 for f in pair.findings:
                     outcome.found.append(
-                        Duplicate(doc_ids[pair.later], b.agency_name, doc_ids[pair.earlier],
+                        Duplicate(year, doc_ids[pair.later], b.agency_name, doc_ids[pair.earlier],
                                   a.agency_name, f)
                     )  # fmt: skip
         if progress:

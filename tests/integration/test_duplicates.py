@@ -197,3 +197,28 @@ async def test_a_dry_run_prints_a_table_and_writes_nothing(store_url, capsys):
     assert "3 duplicate finding(s) in 2022" in out and "X-001" in out
     assert "nothing written (--dry-run)" in err
     assert await store.search(rule="X-*") == []
+
+
+def test_current_and_previous_name_the_last_two_report_years_due():
+    import argparse
+    import datetime
+
+    from nianbao.cli.argtypes import report_year
+
+    this = datetime.date.today().year
+    assert (report_year("current"), report_year("previous"), report_year("2019")) == (
+        this - 1,
+        this - 2,
+        2019,
+    )
+    with pytest.raises(argparse.ArgumentTypeError):
+        report_year("1999")
+
+
+async def test_several_years_run_one_after_the_other_each_replacing_its_own(store_url, capsys):
+    url, store = store_url
+    argv = ["duplicates", "--year", str(YEAR + 1), "--year", str(YEAR), "--search-url", url]
+    assert await cli([*argv, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert {json.loads(line)["year"] for line in out.splitlines()} == {YEAR}
+    assert err.index(f"{YEAR + 1}: 1 report(s) scanned") < err.index(f"{YEAR}: 5 report(s)")

@@ -735,6 +735,8 @@ IDENTITIES = {
     "nianbao-migrate": (None, "nianbao_owner", None),
     "nianbao-replay": ("ops", "nianbao_reader", None),
     "nianbao-reprocess": ("ops", "nianbao_reader", None),
+    # the nightly CronJob writes X-* findings to the index: the writer's role
+    "nianbao-duplicates": (None, "nianbao_indexer", None),
 }
 
 
@@ -778,7 +780,7 @@ def test_every_nianbao_container_acts_as_its_own_stage_and_no_other():
 
 def test_only_the_indexer_writes_postgresql_and_only_the_fetcher_writes_minio():
     writers = {n for n, (_, role, _) in IDENTITIES.items() if role == "nianbao_indexer"}
-    assert writers == {"nianbao-indexer"}
+    assert writers == {"nianbao-indexer", "nianbao-duplicates"}
     objects = kustomize.render(BASE)
     init = next(o for o in objects if o["metadata"]["name"] == "postgres-init")["data"]
     sql = init["10-roles.sh"]

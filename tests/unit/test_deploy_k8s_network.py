@@ -47,6 +47,9 @@ def test_every_stage_and_job_reaches_what_it_needs(cluster):
     for stage in ("validator", "indexer"):
         assert netpol.allowed(policies, pods[f"nianbao-{stage}"], pg, 5432), stage
     assert netpol.allowed(policies, pods["nianbao-migrate"], pg, 5432)
+    assert netpol.allowed(policies, pods["nianbao-duplicates"], pg, 5432)  # the nightly CronJob
+    assert not netpol.allowed(policies, pods["nianbao-duplicates"], nats, 4222)
+    assert not netpol.allowed(policies, pods["nianbao-duplicates"], minio, 9000)
     assert netpol.allowed(policies, pods["minio-setup"], minio, 9000)  # users and bucket policies
     assert not netpol.allowed(policies, pods["minio-setup"], nats, 4222)
 
