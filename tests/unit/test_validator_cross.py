@@ -188,3 +188,27 @@ def test_candidate_pairs_stay_linear_when_one_template_is_copied_many_times():
     pairs = candidate_pairs([same] * 500)
     assert sum(len(earlier) for earlier in pairs.values()) <= 2 * 500
     assert set(pairs[499]) == {0, 498}  # the bucket's first report and the one before
+
+
+def test_narratives_sharing_one_lsh_band_but_little_else_are_not_candidates():
+    from nianbao.samples.synth import synth_report
+    from services.validator.cross import Fingerprint, candidate_pairs, fingerprint
+
+    shared_band = tuple(range(4))  # band 0 equal, the other 60 buckets differ
+    a = Fingerprint(
+        agency="甲局", year=2022, tables=None, signature=shared_band + tuple(range(100, 160))
+    )
+    b = Fingerprint(
+        agency="乙局", year=2022, tables=None, signature=shared_band + tuple(range(200, 260))
+    )
+    near = Fingerprint(
+        agency="丙局",
+        year=2022,
+        tables=None,
+        signature=shared_band + tuple(range(100, 150)) + tuple(range(300, 310)),
+    )
+    assert dict(candidate_pairs([a, b])) == {}
+    assert {k: dict(v) for k, v in candidate_pairs([a, near]).items()} == {1: {0: {"text"}}}
+    # fingerprints keep the signature packed: 64 × 4 bytes
+    report = synth_report("2021", 1)
+    assert len(fingerprint(report).signature) == 256
