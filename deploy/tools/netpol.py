@@ -100,9 +100,9 @@ def allowed(
 
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(Path(__file__).parent))
-    import kustomize_lite
+    import kustomize
 
-    objects = kustomize_lite.render(argv[0])
+    objects = kustomize.render(argv[0])
     policies = [o for o in objects if o["kind"] == "NetworkPolicy"]
     pods = pod_labels(objects)
     ports = {"nats": 4222, "minio": 9000, "postgres": 5432}

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def base_config() -> tuple[str, str]:
     """(nats.conf, auth.conf) as the base renders them."""
-    objects = load_tool("kustomize_lite").render(ROOT / "deploy" / "k8s" / "base")
+    objects = load_tool("kustomize").render(ROOT / "deploy" / "k8s" / "base")
     data = {o["metadata"]["name"]: o.get("data", {}) for o in objects if o["kind"] == "ConfigMap"}
     return data["nats-config"]["nats.conf"], data["nats-auth"]["auth.conf"]
 

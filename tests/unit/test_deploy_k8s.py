@@ -35,7 +35,7 @@ STAGES = ("scheduler", "fetcher", "parser", "validator", "indexer")
 WORKERS = ("fetcher", "parser", "validator", "indexer")
 
 
-kustomize = load_tool("kustomize_lite")
+kustomize = load_tool("kustomize")  # the real one: kubectl kustomize
 
 
 def _docs(path: Path) -> list[dict]:
@@ -150,6 +150,17 @@ def test_the_base_lists_every_manifest_file_in_its_directory():
     assert listed == present
 
 
+def _selected(obj: dict, target: dict) -> bool:
+    """Whether a patch target (kind, name, equality labelSelector) selects `obj`."""
+    labels = obj["metadata"].get("labels", {})
+    selector = dict(t.split("=", 1) for t in target.get("labelSelector", "").split(",") if t)
+    return (
+        target.get("kind", obj["kind"]) == obj["kind"]
+        and target.get("name", obj["metadata"]["name"]) == obj["metadata"]["name"]
+        and all(labels.get(k.strip()) == v.strip() for k, v in selector.items())
+    )
+
+
 @pytest.mark.parametrize("overlay", [o.name for o in OVERLAYS])
 def test_every_patch_target_exists_in_what_the_overlay_builds_on(overlay: str):
     directory = K8S / "overlays" / overlay
@@ -162,16 +173,9 @@ def test_every_patch_target_exists_in_what_the_overlay_builds_on(overlay: str):
             if "path" in patch
             else list(yaml.safe_load_all(patch["patch"]))
         )
-        if isinstance(
-            docs[0], list
-        ):  # JSON patch: its target selects base objects, each op's path exists
-            hits = [o for o in base_objects if kustomize._selected(o, patch["target"])]
+        if "target" in patch:  # kustomize applies a patch to what its target selects: maybe nothing
+            hits = [o for o in base_objects if _selected(o, patch["target"])]
             assert hits, f"{overlay}: {patch['target']} selects nothing"
-            for obj in hits:
-                for op in docs[0]:
-                    kustomize._json_patch(
-                        yaml.safe_load(yaml.safe_dump(obj)), op
-                    )  # raises if missing
         else:
             for doc in docs:
                 assert (doc["kind"], doc["metadata"]["name"]) in idents, f"{overlay}: {patch}"

@@ -18,7 +18,7 @@ netpol = load_tool("netpol")
 
 @pytest.fixture(scope="module")
 def cluster():
-    objects = load_tool("kustomize_lite").render(ROOT / "deploy" / "k8s" / "base")
+    objects = load_tool("kustomize").render(ROOT / "deploy" / "k8s" / "base")
     return [o for o in objects if o["kind"] == "NetworkPolicy"], netpol.pod_labels(objects)
 
 
