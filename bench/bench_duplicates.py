@@ -2,6 +2,7 @@
 peak RSS over N synthetic reports of one year in a SQLite index.
 
     .venv/bin/python -m bench.bench_duplicates [--reports 10000] [--copies 0.03] [--keep DIR]
+        [--backend sqlite|postgres]
 
 The reports are full 2021-format reports (bench_stores' shape: ≈ 210 random cells, a narrative of
 12 sentences drawn from the seed reports), each of its own agency, plus a share `--copies` of
@@ -129,21 +130,37 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench_duplicates")
     parser.add_argument("--reports", type=int, default=10_000, help="reports of the year")
     parser.add_argument("--copies", type=float, default=0.03, help="share of duplicates")
-    parser.add_argument("--keep", help="build the index in this directory and keep it")
+    parser.add_argument("--keep", help="sqlite: build the index in this directory and keep it")
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args([] if argv is None else argv)
+    server = None
     with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp:
         where = Path(args.keep or tmp)
         url = f"sqlite:///{where / 'index.db'}"
-        if not (where / "index.db").exists():
-            started = time.perf_counter()
-            asyncio.run(fill(url, args.reports, args.copies))
-            print(f"indexed {args.reports:,} synthetic reports of {YEAR}"
-                  f" ({time.perf_counter() - started:,.0f} s)", flush=True)  # fmt: skip
-        for run in ("first run", "rerun"):
-            wall, cpu, peak, summary = duplicates(url)
-            summary = re.sub(r"^\d+: ", "", summary)
-            print(f"{run:9}  {wall:,.1f} s wall, {cpu:,.1f} s CPU, peak RSS {peak:,.0f} MiB"
-                  f"  ({wall / args.reports * 1000:.2f} ms/report) — {summary}", flush=True)  # fmt: skip
+        if args.backend == "postgres":
+            from tests.support.servers_pg import PgServer  # the tests' throwaway cluster
+
+            server = PgServer()
+            url = server.create_database()
+        try:
+            _bench(url, args, fill_it=server is not None or not (where / "index.db").exists())
+        finally:
+            if server is not None:
+                server.destroy()
+
+
+def _bench(url: str, args: argparse.Namespace, *, fill_it: bool) -> None:
+    if fill_it:
+        started = time.perf_counter()
+        asyncio.run(fill(url, args.reports, args.copies))
+        print(f"indexed {args.reports:,} synthetic reports of {YEAR}"
+              f" ({time.perf_counter() - started:,.0f} s)", flush=True)  # fmt: skip
+    for run in ("first run", "rerun"):
+        wall, cpu, peak, summary = duplicates(url)
+        summary = re.sub(r"^\d+: ", "", summary)
+        print(f"{args.backend} {run:9}  {wall:,.1f} s wall, {cpu:,.1f} s CPU,"
+              f" peak RSS {peak:,.0f} MiB ({wall / args.reports * 1000:.2f} ms/report) — {summary}",
+              flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
