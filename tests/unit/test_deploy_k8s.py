@@ -456,6 +456,21 @@ def test_setup_jobs_apply_the_topology_and_the_migrations():
     }
 
 
+def test_a_cronjob_writes_duplicates_nightly_for_the_current_and_previous_report_year():
+    (job,) = [
+        o
+        for o in kustomize.render(BASE)
+        if o["kind"] == "CronJob" and o["metadata"]["name"] == "nianbao-duplicates"
+    ]
+    assert job["spec"]["concurrencyPolicy"] == "Forbid"
+    minute, hour, *every_day = job["spec"]["schedule"].split()
+    assert every_day == ["*", "*", "*"] and minute.isdigit() and hour.isdigit()
+    (container,) = _pod_spec(job)["containers"]
+    assert container["command"] == [
+        "nianbao", "duplicates", "--year", "current", "--year", "previous", "--json",
+    ]  # fmt: skip
+
+
 def test_the_image_runs_as_the_user_the_manifests_require():
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     user = re.search(r"^USER (\d+):(\d+)$", dockerfile, re.M)
