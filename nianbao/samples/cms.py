@@ -14,15 +14,26 @@ portal's server (portal.SamplePortal) with the list pages and data endpoints of 
 - `gkmlpt`       Guangdong's 政府信息公开目录平台: /gkmlpt/index names /gkmlpt/api/all/2846?sid=…,
                  a JSON list `{"total": 20, "articles": [...]}` paged by `page=N`, 10 a page.
 
-Every article is a small HTML page whose title names the report. `SamplePortal.requests` is the
-access log. Settings read: none.
+Every article is a small HTML page whose title names the report, in the body container of its
+CMS (TRS `TRS_Editor`, Hanweb `#zoom`, gkmlpt `article-content`), framed by the site's chrome as
+on a real portal: a logo and a banner in the header, a share bar (WeChat/Weibo icons) and a QR
+code, a sidebar with an application form (.doc), the 党政机关 identifier in the footer. The chrome
+pictures and the form are served (under upload-like paths, as CMSs keep them), so a crawler that
+fetched them would show it in the access log. With `attachments=True` the newest report also has
+its files: a PDF (beside a file-type icon) and a real 图片版 picture (PNG, 1240×1754) in the body
+(`CmsPortal.attachment_paths`, `CmsPortal.chrome_paths`).
+
+`SamplePortal.requests` is the access log. Settings read: none.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
+import struct
+import zlib
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
@@ -35,6 +46,18 @@ JCMS_PER_PAGE, JCMS_GROUP = 5, 3
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"
 TRS_COLUMN = "/zwgk/zfxxgk/zfxxgknb"
+PNG_TYPE = "image/png"
+# The site's chrome, on every page: path → (width, height) of its picture (None: a document).
+CHROME = {
+    "/images/logo.png": (300, 80),
+    "/uploadfile/202401/banner_nb.jpg": (1200, 120),
+    "/uploadfile/202401/W020240101_share_wx.png": (24, 24),
+    "/uploadfile/202401/qrcode_wx.png": (150, 150),
+    "/images/dzjg.png": (110, 55),
+    "/images/icon_pdf.gif": (16, 16),
+    "/uploadfile/202401/sqb.doc": None,
+}
+BODY = {"jcms": 'id="zoom"', "gkmlpt": 'class="article-content"'}  # else TRS's
 
 
 @dataclass(frozen=True)
@@ -63,8 +86,44 @@ def documents(pattern: str, count: int) -> list[Doc]:
 def _page(title: str, body: str, head: str = "") -> bytes:
     return (
         f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f'{head}</head><body><div class="logo"><img src="/images/logo.png" alt="{AGENCY}"></div>'
-        f'{body}<div class="footer">主办：{AGENCY}</div></body></html>'
+        f'{head}</head><body><div class="header"><div class="logo">'
+        f'<img src="/images/logo.png" alt="{AGENCY}"></div><div class="banner">'
+        '<img src="/uploadfile/202401/banner_nb.jpg" alt="政府信息公开年报专栏" width="1200" '
+        'height="120"></div></div>'
+        f'<div class="main">{body}<div class="sidebar"><h3>相关下载</h3>'
+        '<a href="/uploadfile/202401/sqb.doc">政府信息公开申请表.doc</a></div></div>'
+        '<div class="share">分享到：<a href="#"><img src="/uploadfile/202401/W020240101_share_wx.png">'
+        '</a></div><div class="ewm"><img src="/uploadfile/202401/qrcode_wx.png" alt="微信公众号">'
+        f'扫一扫在手机打开当前页</div><div class="footer"><img src="/images/dzjg.png" alt="党政机关">'
+        f"主办：{AGENCY}</div></body></html>"
+    ).encode()
+
+
+def png(width: int, height: int) -> bytes:
+    """A real (white, greyscale) PNG of that size: what the fetcher stores, the parser measures."""
+    return _png(width, height)
+
+
+@functools.cache
+def _png(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    rows = (b"\x00" + b"\xff" * width) * height
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _pdf(title: str) -> bytes:
+    return (
+        "%PDF-1.4\n% " + title + "\n" + "一、总体情况 二、主动公开政府信息情况 " * 60 + "\n%%EOF\n"
     ).encode()
 
 
@@ -72,23 +131,43 @@ def _li(doc: Doc) -> str:
     return f'<li><a href="{doc.path}" title="{html.escape(doc.title)}">{html.escape(doc.title)}</a></li>'
 
 
-def _article(doc: Doc) -> bytes:
+def _article(doc: Doc, pattern: str, files: tuple[str, str] | None = None) -> bytes:
+    """The article in its CMS's body container; `files` = (picture, pdf) names beside it."""
+    extra = ""
+    if files is not None:
+        picture, pdf = files
+        extra = (
+            f'<p><img src="./{picture}" width="1240" height="1754"></p></div>'
+            f'<div class="fj">附件：<img src="/images/icon_pdf.gif">'
+            f'<a href="./{pdf}">{html.escape(doc.title)}.pdf</a>'
+        )
+    body = BODY.get(pattern, 'class="TRS_Editor"')
     return _page(
         doc.title,
-        f'<h1>{html.escape(doc.title)}</h1><div class="article-content"><p>一、总体情况</p>'
-        f"<p>{doc.year}年，{AGENCY}认真贯彻落实《中华人民共和国政府信息公开条例》。</p></div>",
+        f"<h1>{html.escape(doc.title)}</h1><div {body}><p>一、总体情况</p>"
+        f"<p>{doc.year}年，{AGENCY}认真贯彻落实《中华人民共和国政府信息公开条例》。</p>{extra}</div>",
     )
 
 
 class CmsPortal(SamplePortal):
     """A SamplePortal serving one pattern's column (see the module docstring)."""
 
-    def __init__(self, pattern: str, documents_count: int = 20, host: str = "127.0.0.1"):
+    def __init__(
+        self,
+        pattern: str,
+        documents_count: int = 20,
+        host: str = "127.0.0.1",
+        *,
+        attachments: bool = False,
+    ):
         if pattern not in PATTERNS:
             raise ValueError(f"unknown pattern {pattern!r}: one of {PATTERNS}")
         super().__init__(host, 0, items=[])
         self.pattern = pattern
         self.docs = documents(pattern, documents_count)
+        self.attachments = attachments
+        self.attachment_paths: list[str] = []  # the newest report's picture and PDF
+        self.chrome_paths = list(CHROME)
 
     @property
     def list_url(self) -> str:
@@ -100,8 +179,20 @@ class CmsPortal(SamplePortal):
     def _build_routes(self) -> None:
         self.routes["/robots.txt"] = ("text/plain", b"User-agent: *\nAllow: /\n")
         page_html = CONTENT_TYPES["html"]
-        for doc in self.docs:
-            self.routes[doc.path] = (page_html, _article(doc))
+        for path, size in CHROME.items():
+            if size is None:
+                self.routes[path] = ("application/msword", b"\xd0\xcf\x11\xe0" + b"\0" * 4092)
+            else:
+                self.routes[path] = (PNG_TYPE, png(*size))  # .jpg/.gif served as PNG: never read
+        for i, doc in enumerate(self.docs):
+            files = None
+            if self.attachments and i == 0:
+                folder, n = doc.path.rsplit("/", 1)[0], 100001 + i
+                files = (f"W0{doc.year + 1}0120{n}.png", f"P0{doc.year + 1}0120{n}.pdf")
+                self.attachment_paths = [f"{folder}/{name}" for name in files]
+                self.routes[self.attachment_paths[0]] = (PNG_TYPE, png(1240, 1754))
+                self.routes[self.attachment_paths[1]] = (CONTENT_TYPES["pdf"], _pdf(doc.title))
+            self.routes[doc.path] = (page_html, _article(doc, self.pattern, files))
         build = getattr(self, f"_build_{self.pattern}")
         build(page_html)
 

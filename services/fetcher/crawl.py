@@ -34,13 +34,13 @@ from dataclasses import dataclass, field
 import lxml.etree
 import msgspec
 
+from services.fetcher.attachments import attachment_links
 from services.fetcher.canonical import canonical_url, doc_id
 from services.fetcher.client import PoliteClient
 from services.fetcher.coverage import Coverage, Declared, declared, merge
 from services.fetcher.coverage import coverage as column_coverage
 from services.fetcher.discovery import (
     Link,
-    attachment_links,
     links_from_pairs,
     pagination_urls,
     parse_html,

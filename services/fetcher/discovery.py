@@ -4,9 +4,10 @@
   report year read from the title and companion pages (图片版, 解读) recognised as such;
 - `pagination_urls`: the other pages of a list (TRS `index_N.html` links and the JS-declared
   `countPage = N` / `createPageHTML(N, …)`, 下一页 links, `?page=N` styles);
-- `attachment_links`: files attached to a report page (PDF, DOC/DOCX/WPS, XLS/XLSX/ET, OFD, RTF,
-  images), recognised by extension of the path or of the link text (CMS download links often
-  hide the extension in the query string).
+- `attachment_kind`: what a file attached to a report page is (PDF, DOC/DOCX/WPS, XLS/XLSX/ET,
+  OFD, RTF, images), by extension of the path or of the link text (CMS download links often hide
+  the extension in the query string); which attachments are the report's and which are site
+  chrome is attachments.py.
 
 Hints from the registry (`link_pattern`, `title_pattern`) narrow or widen what counts as a
 report link. Reads no settings.
@@ -156,25 +157,6 @@ def links_from_pairs(
     return list(found.values())
 
 
-def attachment_links(tree: lxml.html.HtmlElement | None, base_url: str) -> list[Link]:
-    """Attached files on a report page (also <img> of 图片版 pages), de-duplicated."""
-    found: dict[str, Link] = {}
-    for url, text in anchors(tree, base_url):
-        kind = attachment_kind(url, text)
-        if kind is not None:
-            title = _strip_extension(text)
-            found.setdefault(url, Link(url, title, report_year(title), companion_kind(title), kind))
-    if tree is not None:
-        for img in tree.iter("img"):
-            src = img.get("src")
-            url = _absolute(base_url, src)
-            # Only content images: page chrome (logos, icons) is small and lives outside the body;
-            # TRS/Hanweb upload paths carry the report's images.
-            if url and attachment_kind(url) == "image" and _looks_uploaded(url):
-                found.setdefault(url, Link(url, img.get("alt") or "", None, "图片版", "image"))
-    return list(found.values())
-
-
 def pagination_urls(
     tree: lxml.html.HtmlElement | None, page_url: str, raw_html: str = ""
 ) -> list[str]:
@@ -193,13 +175,13 @@ def pagination_urls(
             create.group(4),
         )
         for n in range(1, min(total, 500)):
-            urls[_absolute(page_url, f"{stem}_{n}.{ext}")] = None
+            urls[absolute(page_url, f"{stem}_{n}.{ext}")] = None
     else:
         count = _PAGE_COUNT.search(html)
         if count:
             stem, ext = _page_stem(page_url)
             for n in range(1, min(int(count.group(1)), 500)):
-                urls[_absolute(page_url, f"{stem}_{n}.{ext}")] = None
+                urls[absolute(page_url, f"{stem}_{n}.{ext}")] = None
     own = canonical_url(page_url)
     return [u for u in urls if u and u != own]
 
@@ -212,6 +194,14 @@ def _page_stem(page_url: str) -> tuple[str, str]:
 
 def anchors(tree: lxml.html.HtmlElement | None, base_url: str) -> Iterator[tuple[str, str]]:
     """(canonical absolute URL, text or longer title attribute) of each followable <a>."""
+    for url, text, _a in anchors_with_elements(tree, base_url):
+        yield url, text
+
+
+def anchors_with_elements(
+    tree: lxml.html.HtmlElement | None, base_url: str
+) -> Iterator[tuple[str, str, lxml.html.HtmlElement]]:
+    """`anchors`, with each <a> element (where it sits on the page: attachments.py)."""
     if tree is None:
         return
     base = base_url
@@ -220,16 +210,16 @@ def anchors(tree: lxml.html.HtmlElement | None, base_url: str) -> Iterator[tuple
             base = urljoin(base_url, el.get("href"))
             break
     for a in tree.iter("a"):
-        url = _absolute(base, a.get("href"))
+        url = absolute(base, a.get("href"))
         if url is None:
             continue
         text = " ".join((a.text_content() or "").split()) or (a.get("title") or "").strip()
         if a.get("title") and len(a.get("title")) > len(text):
             text = a.get("title").strip()  # list pages truncate long titles with …
-        yield url, text
+        yield url, text, a
 
 
-def _absolute(base: str, href: str | None) -> str | None:
+def absolute(base: str, href: str | None) -> str | None:
     if not href:
         return None
     href = href.strip()
@@ -241,14 +231,6 @@ def _absolute(base: str, href: str | None) -> str | None:
         return None
 
 
-def _strip_extension(text: str) -> str:
+def strip_extension(text: str) -> str:
     dot = text.rfind(".")
     return text[:dot].rstrip() if dot > 0 and text[dot:].lower() in ATTACHMENT_EXT else text
-
-
-def _looks_uploaded(url: str) -> bool:
-    path = urlsplit(url).path
-    return bool(
-        re.search(r"/(P0\d+|W0\d+|upload|uploadfile|attach|picture|images/\d)", path, re.I)
-        or re.search(r"/\d{6}/", path)
-    )

@@ -17,8 +17,8 @@ from shared.events import CrawlDue
 from shared.storage.files import FileObjectStore
 
 
-async def _crawl(pattern: str, tmp_path, documents: int = 20):
-    portal = await CmsPortal(pattern, documents).start()
+async def _crawl(pattern: str, tmp_path, documents: int = 20, *, attachments: bool = False):
+    portal = await CmsPortal(pattern, documents, attachments=attachments).start()
     settings = load(env={}, allow_private_hosts=["127.0.0.1"], min_delay_s=0.0)
     registry = Registry(
         [
@@ -36,7 +36,7 @@ async def _crawl(pattern: str, tmp_path, documents: int = 20):
     finally:
         await crawler.close()
         await portal.stop()
-    return events, crawler.coverage[f"cms-{pattern}"], portal.requests
+    return events, crawler.coverage[f"cms-{pattern}"], portal.requests, portal
 
 
 def _gauge(name: str, **labels) -> float | None:
@@ -53,7 +53,7 @@ def _gauge(name: str, **labels) -> float | None:
     ],
 )
 async def test_a_column_whose_pager_lists_20_documents_yields_all_20(pattern, stated, tmp_path):
-    events, coverage, requests = await _crawl(pattern, tmp_path)
+    events, coverage, requests, _portal = await _crawl(pattern, tmp_path)
     years = sorted(report_year(e.title_hint or "") for e in events)
     assert years == list(range(2005, 2025))
     assert (coverage.declared, coverage.reached, coverage.unit) == stated
@@ -68,7 +68,7 @@ async def test_a_column_whose_pager_lists_20_documents_yields_all_20(pattern, st
 async def test_a_script_pager_with_no_endpoint_shows_10_of_20_and_no_request_beyond_the_guess(
     tmp_path,
 ):
-    events, coverage, requests = await _crawl("trs_script", tmp_path)
+    events, coverage, requests, _portal = await _crawl("trs_script", tmp_path)
     assert len(events) == 10
     assert (coverage.declared, coverage.reached, coverage.ratio) == (20, 10, 0.5)
     assert _gauge("nianbao_portal_coverage_ratio", portal="cms-trs_script") == 0.5
@@ -78,6 +78,26 @@ async def test_a_script_pager_with_no_endpoint_shows_10_of_20_and_no_request_bey
 
 
 async def test_the_jcms_dataproxy_is_asked_once_for_the_records_after_the_embedded_group(tmp_path):
-    _events, _coverage, requests = await _crawl("jcms", tmp_path)
+    _events, _coverage, requests, _portal = await _crawl("jcms", tmp_path)
     proxy = [r for r in requests if "dataproxy.jsp" in r]
     assert len(proxy) == 1 and "startrecord=16" in proxy[0] and "endrecord=20" in proxy[0]
+
+
+@pytest.mark.parametrize("pattern", ["trs_static", "jcms", "gkmlpt"])
+async def test_a_reports_pdf_and_picture_version_are_fetched_but_not_the_sites_chrome(
+    pattern, tmp_path
+):
+    """Every article carries the site's logo, banner, share icon, QR code, 党政机关 mark, a
+    file-type icon and a sidebar form — all served — and the newest report has a PDF and a
+    1240×1754 图片版 picture: only those two are fetched as attachments."""
+    events, _coverage, requests, portal = await _crawl(
+        pattern, tmp_path, documents=12, attachments=True
+    )
+    attached = sorted(e.ref.url.split(portal.url, 1)[1] for e in events if e.parent_url)
+    assert attached == sorted(portal.attachment_paths)
+    assert len(events) == 12 + 2
+    picture = next(e for e in events if e.ref.url.endswith(".png"))
+    assert picture.companion == "图片版" and picture.parent_url.endswith(portal.docs[0].path)
+    paths = [r.split(" ")[1] for r in requests]
+    assert not set(paths) & set(portal.chrome_paths), "site chrome was fetched"
+    assert len(paths) == len(set(paths))

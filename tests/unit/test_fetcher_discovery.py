@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from services.fetcher.discovery import (
-    attachment_links,
     companion_kind,
     pagination_urls,
     parse_html,
@@ -90,29 +89,6 @@ def test_a_next_page_link_of_a_query_style_list_is_followed():
     assert pagination_urls(
         parse_html(html), "http://x.gov.cn/iList.jsp?cat_id=7&cur_page=1", html
     ) == ["http://x.gov.cn/iList.jsp?cat_id=7&cur_page=2"]
-
-
-def test_attachments_on_a_report_page_by_path_or_link_text():
-    page = """<html><body><div class="trs_editor_view"><p>附件：
-      <a href="./P020220128397.pdf">某某县2021年年报.pdf</a>
-      <a href="/download.jsp?id=42">某某县2021年年报统计表.xlsx</a>
-      <a href="./W020220128.docx">年报（word版）</a>
-      <img src="./W020220128600.jpg" alt="年报图解"/><img src="/images/logo.png"/></p></div></body></html>"""
-    found = {
-        link.url.rsplit("/", 1)[1]: link
-        for link in attachment_links(parse_html(page), "http://x.gov.cn/zfxxgknb/202201/t1.html")
-    }
-    assert {k: v.kind for k, v in found.items()} == {
-        "P020220128397.pdf": "pdf",
-        "download.jsp?id=42": "xlsx",
-        "W020220128.docx": "docx",
-        "W020220128600.jpg": "image",
-    }
-    assert (
-        found["P020220128397.pdf"].title == "某某县2021年年报"
-        and found["P020220128397.pdf"].year == 2021
-    )
-    assert found["W020220128600.jpg"].companion == "图片版"
 
 
 @pytest.mark.parametrize(

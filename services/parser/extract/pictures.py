@@ -11,6 +11,7 @@ Settings read: none.
 from __future__ import annotations
 
 from services.parser.document import Block, Grid, Paragraph
+from shared.pictures import too_small
 
 MAX_CHARS_FOR_PICTURE_PAGE = 300
 _SECTION_TITLES = ("主动公开政府信息情况", "收到和处理政府信息公开申请情况")
@@ -31,11 +32,8 @@ def pictures_only(blocks: list[Block], images: int) -> str | None:
     return None
 
 
-# A picture smaller than this on its short or long side cannot hold a page of report text or a
-# table: a logo, an icon, a QR code, a tracking pixel. (A phone photo or a scan of one page is
-# ≥ 600 px across; a screenshot of a table ≥ 400 px wide.)
-MIN_REPORT_SIDE = 300
-MIN_REPORT_LONG_SIDE = 400
+# How small a picture is too small to be a report: shared/pictures.py (the fetcher does not fetch
+# an <img> declared that small either).
 
 
 def picture_size(data: bytes) -> tuple[int, int] | None:
@@ -65,7 +63,4 @@ def too_small_for_a_report(data: bytes) -> tuple[int, int] | None:
     size = picture_size(data)
     if size is None:
         return None
-    short, long_ = sorted(size)
-    if short < MIN_REPORT_SIDE or long_ < MIN_REPORT_LONG_SIDE:
-        return size
-    return None
+    return size if too_small(*size) else None
