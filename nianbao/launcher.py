@@ -1,8 +1,9 @@
 """`nianbao run`: the whole pipeline on one machine, from nothing.
 
 Starts nats-server (data under `<data_dir>/nats`, unless `nats_url` names a broker), applies the
-topology, serves the bundled sample portal on loopback, runs the four services in this asyncio
-process (each with /metrics, /healthz, /readyz on its own port), publishes one crawl.due per
+topology, serves the bundled sample portal on loopback, runs the five services (fetcher, parser,
+ocr, validator, indexer) in this asyncio process (each with /metrics, /healthz, /readyz on its own
+port), publishes one crawl.due per
 registry portal, shows live per-stage progress, and — once the crawl is done and every consumer
 is idle — prints a summary (reports indexed, findings by rule) and stops. `--follow` keeps it
 running until Ctrl-C. A second run resumes: the broker state, the fetcher's URL state and the
@@ -13,7 +14,7 @@ refused) and the broker's URL is recorded in `<data_dir>/broker.json`, where `ni
 `replay`, `topology` … find it without flags. The embedded broker listens on 4222 (monitoring on
 8222) when those are free, on free ports otherwise.
 
-Settings read: data_dir, nats_url, http_host, http_port (base; stages use base+0..3 when set),
+Settings read: data_dir, nats_url, http_host, http_port (base; stages use base+0..4 when set),
 allow_private_hosts, log_level (+ everything the services read).
 """
 
@@ -161,10 +162,12 @@ class Launcher:
         from services.fetcher.app import create as fetcher
         from services.indexer.app import create as indexer
         from services.parser.app import create as parser
+        from services.parser.ocr_app import create as ocr
         from services.validator.app import create as validator
 
         base = self.settings.http_port
-        for i, create in enumerate((fetcher, parser, validator, indexer)):
+        # in topology.STAGES order, so the stage ports are base+0.. in pipeline order
+        for i, create in enumerate((fetcher, parser, ocr, validator, indexer)):
             service = create(self.settings, http_port=(base + i) if base else 0)
             await service.start()
             self.services.append(service)

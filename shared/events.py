@@ -74,6 +74,18 @@ class DocParsed(Event, frozen=True, tag="doc.parsed"):
     fetched: DocFetched | None = None
 
 
+class DocNeedsOcr(Event, frozen=True, tag="doc.ocr"):
+    """A document whose pages are scans (or a picture): the parser hands it to the OCR stage on
+    `doc.ocr.<portal>` instead of finishing it, so a scan read in seconds per page never holds up
+    the text and HTML reports behind it, and OCR workers scale on their own consumer's lag. The
+    OCR stage publishes the usual doc.parsed (or a rejection with its reason)."""
+
+    ref: DocRef
+    fetched: DocFetched
+    scan_pages: list[int] = []  # 1-based pages without a text layer, as the text read found them
+    source_modality: str = "image"  # image (nothing readable without OCR) | mixed
+
+
 class DocValidated(Event, frozen=True, tag="doc.validated"):
     ref: DocRef
     report: ParsedReport
@@ -96,7 +108,7 @@ class DocIndexed(Event, frozen=True, tag="doc.indexed"):
 
 
 class DocRejected(Event, frozen=True, tag="doc.rejected"):
-    stage: str  # fetcher | parser | validator | indexer
+    stage: str  # fetcher | parser | ocr | validator | indexer
     reason: str  # bounded label: not_a_report, parse_error, too_large, …
     detail: str = ""
     ref: DocRef | None = None
@@ -114,7 +126,7 @@ RETIRED: dict[str, dict[str, str]] = {
     },
 }
 
-AnyEvent = CrawlDue | DocFetched | DocParsed | DocValidated | DocIndexed | DocRejected
+AnyEvent = CrawlDue | DocFetched | DocParsed | DocNeedsOcr | DocValidated | DocIndexed | DocRejected
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(AnyEvent)

@@ -50,6 +50,9 @@ class Stage:
 STAGES: dict[str, Stage] = {
     "fetcher": Stage("fetcher", CRAWL, "crawl.due.>", "crawl.due"),
     "parser": Stage("parser", DOCS, "doc.fetched.>", "doc.fetched"),
+    # scans and pictures, handed over by the parser: their own durable and workers (KEDA scales
+    # them on its lag), so seconds of OCR per page never queue in front of text and HTML reports
+    "ocr": Stage("ocr", DOCS, "doc.ocr.>", "doc.ocr"),
     "validator": Stage("validator", DOCS, "doc.parsed.>", "doc.parsed"),
     "indexer": Stage("indexer", DOCS, "doc.validated.>", "doc.validated"),
 }
@@ -81,7 +84,11 @@ ACCESS: dict[str, Access] = {
         writes_kv=("fetch_state",),
         reads_kv=_DLQ_RECORDS,
     ),
-    "parser": Access(("doc.parsed.>", "doc.rejected.parser"), "parser", reads_kv=_DLQ_RECORDS),
+    "parser": Access(
+        ("doc.parsed.>", "doc.ocr.>", "doc.rejected.parser"), "parser", reads_kv=_DLQ_RECORDS
+    ),
+    # the parser's second app (services/parser/ocr_app.py): reads scans, publishes doc.parsed
+    "ocr": Access(("doc.parsed.>", "doc.rejected.ocr"), "ocr", reads_kv=_DLQ_RECORDS),
     "validator": Access(
         ("doc.validated.>", "doc.rejected.validator"), "validator", reads_kv=_DLQ_RECORDS
     ),
@@ -134,7 +141,7 @@ async def ensure_ops_bucket(js: JetStreamContext, name: str):
 
 
 def subject(kind: str, token: str) -> str:
-    """`doc.fetched.<portal>`, `doc.rejected.<stage>`, `crawl.due.<portal>`."""
+    """`doc.fetched.<portal>`, `doc.ocr.<portal>`, `doc.rejected.<stage>`, `crawl.due.<portal>`."""
     return f"{kind}.{token}"
 
 

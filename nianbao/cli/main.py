@@ -32,7 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "serve": (
         "nianbao.cli.serve_cmd",
-        "run one service (fetcher, parser, validator, indexer, scheduler)",
+        "run one service (fetcher, parser, ocr, validator, indexer, scheduler)",
     ),
     "topology": ("nianbao.cli.topology_cmd", "apply or check the JetStream streams and consumers"),
     "search": ("nianbao.cli.search_cmd", "full-text search over indexed reports"),

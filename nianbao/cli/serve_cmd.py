@@ -1,7 +1,8 @@
 """`nianbao serve STAGE` — run one service in this process, as it runs in its own pod.
 
 Stages: fetcher, parser, validator, indexer (FastStream apps from services/<stage>/app.py, the
-same as `faststream run --factory services.<stage>.app:create_app`), and scheduler (publishes
+same as `faststream run --factory services.<stage>.app:create_app`), ocr (the parser's second
+app, services/parser/ocr_app.py: the scans the parser hands over), and scheduler (publishes
 crawl.due jobs and exports nianbao_reports_missing: services/fetcher/scheduler_app.py).
 The broker must exist and carry the topology (`nianbao topology apply`); it is found as every
 command finds it (nianbao.cli.connection) and the first log line says which URL and why. Until it
@@ -32,6 +33,7 @@ STAGES = (*topology.STAGES, "scheduler")
 # The module whose `create(settings)` builds each process (`create_app` is its FastStream factory).
 APPS = {
     **{stage: f"services.{stage}.app" for stage in topology.STAGES},
+    "ocr": "services.parser.ocr_app",  # the parser service's second app: scans, by OCR
     "scheduler": "services.fetcher.scheduler_app",
 }
 

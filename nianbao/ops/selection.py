@@ -29,7 +29,7 @@ from shared.events import (
 )
 from shared.topology import DOCS, STAGES
 
-KINDS = ("doc.fetched", "doc.parsed", "doc.validated", "doc.indexed", "doc.rejected")
+KINDS = ("doc.fetched", "doc.ocr", "doc.parsed", "doc.validated", "doc.indexed", "doc.rejected")
 # the stage that consumes each kind (a replay of the others reaches no handler)
 CONSUMER = {s.input_tag: s.name for s in STAGES.values() if s.stream == DOCS}
 FULL_ID = 64  # sha256 hex: shorter doc ids are prefixes (the CLI shows short ids)

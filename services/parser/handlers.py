@@ -1,7 +1,10 @@
 """Parser stage logic: doc.fetched → bytes from the object store → ParsedReport → doc.parsed.
 
-Idempotent: the output's Msg-Id is `parsed:<doc_id>:<version>` and parsing is deterministic, so
-a redelivery republishes a duplicate the stream drops.
+A document with scanned pages (or a picture) is not finished here: it goes on to the OCR stage
+as doc.ocr (services/parser/ocr_handlers.py, ocr_app.py), which reads it with OCR and publishes
+the same doc.parsed (services/parser/outputs.py). Idempotent: the output's Msg-Id is
+`parsed:<doc_id>:<version>` (`ocr:<doc_id>:<version>` for the hand-over) and parsing is
+deterministic, so a redelivery republishes a duplicate the stream drops.
 Settings read: none (the object store and the parse child are passed in).
 """
 
@@ -9,19 +12,13 @@ from __future__ import annotations
 
 import asyncio
 
+from services.parser.outputs import finished
 from services.parser.sandbox import Sandbox
-from shared import metrics
-from shared.errors import NotAReport
-from shared.events import DocFetched, DocParsed, subject_token
+from shared.events import DocFetched, DocNeedsOcr, subject_token
+from shared.report import ParsedReport
 from shared.runtime.publish import Outgoing, outgoing
 from shared.storage.base import ObjectStore
 from shared.topology import subject
-from shared.versions import PARSER_VERSION
-
-
-class NoContent(NotAReport):
-    """Parsed, but neither a table nor a section was found: typically the article page that only
-    links its report as an attachment (the attachment is its own document)."""
 
 
 def parse_bytes(data: bytes, event: DocFetched):
@@ -59,15 +56,23 @@ async def handle_fetched(
         # A thread keeps the event loop (pull heartbeats, health, other stages in `nianbao run`)
         # alive during a long parse (PDF, office files, archives, big pages).
         report = await asyncio.to_thread(parse_bytes, data, event)
-    if not any(report.tables.values()) and not report.sections:
-        raise NoContent(
-            f"no tables or sections in {report.content_type or 'document'}"
-            f" {event.ref.url} (the report may be an attachment)"
+    if needs_ocr(report):
+        # seconds per page: on its own subject, consumer and workers (never ahead of this queue)
+        handover = DocNeedsOcr(
+            ref=event.ref,
+            fetched=event,
+            scan_pages=list(report.scan_pages),
+            source_modality=report.source_modality,
         )
-    metrics.DOCS_PARSED.labels(report.format_version, report.content_type or "unknown").inc()
-    parsed = DocParsed(ref=event.ref, report=report, parser_version=PARSER_VERSION, fetched=event)
-    return [
-        outgoing(
-            subject("doc.parsed", subject_token(event.ref.portal)), parsed, "parsed", event.ref
-        )
-    ]
+        return [
+            outgoing(
+                subject("doc.ocr", subject_token(event.ref.portal)), handover, "ocr", event.ref
+            )
+        ]
+    return finished(event, report)
+
+
+def needs_ocr(report: ParsedReport) -> bool:
+    """Scanned pages (or a picture) that OCR has not read yet. A page of HTML whose tables are
+    only <img>s has no scan pages: the pictures are documents of their own."""
+    return bool(report.scan_pages) and report.source_modality != "ocr"

@@ -11,7 +11,8 @@ dead-letter queue.
 One single-process pool per slot (`workers` slots, the stage's `max_workers`), so a child's
 death is blamed on exactly the document it was parsing. Children fork from a forkserver that has
 the parser preloaded (a fork of the threaded service would be unsafe; a fresh interpreter per
-document too slow). Small text and HTML never come here (services/parser/handlers.py): the
+document too slow). The OCR stage (services/parser/ocr_app.py) has a sandbox of its own, with
+the larger address space onnxruntime needs (`Limits.for_ocr`). Small text and HTML never come here (services/parser/handlers.py): the
 process hop would cost more than their parse.
 Settings read: none (limits and workers are passed in by services/parser/app.py).
 """
@@ -57,19 +58,32 @@ def _start_child(max_memory: int) -> None:
 
 
 def _parse_in_child(
-    data: bytes, source_url: str | None, content_type: str | None, limits: Limits
+    data: bytes,
+    source_url: str | None,
+    content_type: str | None,
+    limits: Limits,
+    ocr: bool = False,
 ) -> ChildOutcome:
     from services.parser.api import parse
 
     report: ParsedReport | None = None
     error: NianbaoError | None = None
     try:
-        report = parse(data, source_url=source_url, content_type=content_type, limits=limits)
+        report = parse(
+            data, source_url=source_url, content_type=content_type, limits=limits, ocr=ocr
+        )
     except NianbaoError as e:
         error = e
     except MemoryError:
         error = DecompressionBomb(
             f"parsing needed more than the parse child's {limits.max_memory >> 20} MiB"
+        )
+    except RuntimeError as e:
+        if "bad_alloc" not in str(e):
+            raise
+        # onnxruntime (OCR) reports the address-space limit as a C++ std::bad_alloc
+        error = DecompressionBomb(
+            f"OCR needed more than the parse child's {limits.max_memory >> 20} MiB"
         )
     except RecursionError:
         error = DecompressionBomb("document nests deeper than the parser recurses")
@@ -124,7 +138,12 @@ class Sandbox:
             pass  # closed meanwhile, or a child failed to start: the first document retries
 
     async def parse(
-        self, data: bytes, *, source_url: str | None = None, content_type: str | None = None
+        self,
+        data: bytes,
+        *,
+        source_url: str | None = None,
+        content_type: str | None = None,
+        ocr: bool = False,
     ) -> ParsedReport:
         if self._free is None:
             self._free = asyncio.Queue()
@@ -132,7 +151,7 @@ class Sandbox:
                 self._free.put_nowait(s)
         slot = await self._free.get()
         try:
-            outcome = await self._run(slot, data, source_url, content_type)
+            outcome = await self._run(slot, data, source_url, content_type, ocr)
         finally:
             self._free.put_nowait(slot)
         self.last_rss = outcome.max_rss
@@ -143,10 +162,15 @@ class Sandbox:
         return outcome.report
 
     async def _run(
-        self, slot: _Slot, data: bytes, source_url: str | None, content_type: str | None
+        self,
+        slot: _Slot,
+        data: bytes,
+        source_url: str | None,
+        content_type: str | None,
+        ocr: bool = False,
     ) -> ChildOutcome:
         future = slot.executor().submit(
-            _parse_in_child, data, source_url, content_type, self.limits
+            _parse_in_child, data, source_url, content_type, self.limits, ocr
         )
         timeout = self.limits.max_seconds + GRACE_S
         try:

@@ -45,7 +45,13 @@ async def test_a_terminated_message_is_listed_shown_and_redriven_to_success_afte
         await until(listed)
         (entry,) = await dead.entries()
         shown, original = await dead.show(entry.dlq_seq)
-        assert await dead.backlog() == {"fetcher": 0, "parser": 1, "validator": 0, "indexer": 0}
+        assert await dead.backlog() == {
+            "fetcher": 0,
+            "parser": 1,
+            "ocr": 0,
+            "validator": 0,
+            "indexer": 0,
+        }
         gauge_before = backlog("parser")
 
         code_list = await asyncio.to_thread(

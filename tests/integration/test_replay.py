@@ -61,6 +61,7 @@ async def test_a_parser_change_replayed_from_doc_fetched_updates_exactly_the_aff
 
         # parser version 2 reads the title of one report differently; every other output is as before
         import services.parser.handlers as handlers
+        import services.parser.outputs as outputs  # where doc.parsed gets its parser_version
 
         original = handlers.parse_bytes
 
@@ -71,7 +72,7 @@ async def test_a_parser_change_replayed_from_doc_fetched_updates_exactly_the_aff
             return report
 
         monkeypatch.setattr(handlers, "parse_bytes", parse_v2)
-        monkeypatch.setattr(handlers, "PARSER_VERSION", NEXT_PARSER)
+        monkeypatch.setattr(outputs, "PARSER_VERSION", NEXT_PARSER)
         # inside the dedup window on purpose: the replayed flow must not be swallowed
         dry = await asyncio.to_thread(
             run_cli,
@@ -138,9 +139,9 @@ async def test_reprocess_stale_replays_only_the_reports_of_an_older_parser(
         events = await p.feed_seeds(seeds)
         await p.idle()
         import nianbao.ops.reprocess as reprocess
-        import services.parser.handlers as handlers
+        import services.parser.outputs as outputs  # where doc.parsed gets its parser_version
 
-        monkeypatch.setattr(handlers, "PARSER_VERSION", NEXT_PARSER)
+        monkeypatch.setattr(outputs, "PARSER_VERSION", NEXT_PARSER)
         monkeypatch.setattr(reprocess, "PARSER_VERSION", NEXT_PARSER)
         # two reports are re-parsed by hand first (by doc id prefix)
         first = await replay(

@@ -31,8 +31,8 @@ KUBERNETES_VERSIONS = (
     "1.37.0",
 )  # oldest still in support at many providers, newest bundled
 CRD_KINDS = {"ScaledObject", "ServiceMonitor", "PrometheusRule", "Certificate", "Issuer"}
-STAGES = ("scheduler", "fetcher", "parser", "validator", "indexer")
-WORKERS = ("fetcher", "parser", "validator", "indexer")
+STAGES = ("scheduler", "fetcher", "parser", "ocr", "validator", "indexer")
+WORKERS = ("fetcher", "parser", "ocr", "validator", "indexer")
 
 
 kustomize = load_tool("kustomize")  # the real one: kubectl kustomize
@@ -748,6 +748,8 @@ IDENTITIES = {
     "nianbao-scheduler": ("scheduler", None, None),
     "nianbao-fetcher": ("fetcher", None, "nianbao-fetcher"),
     "nianbao-parser": ("parser", None, "nianbao-parser"),
+    # the parser's second app: its own NATS user (its own durable), the parser's MinIO reader
+    "nianbao-ocr": ("ocr", None, "nianbao-parser"),
     "nianbao-validator": ("validator", "nianbao_reader", None),
     "nianbao-indexer": ("indexer", "nianbao_indexer", None),
     "nianbao-topology": ("ops", None, None),

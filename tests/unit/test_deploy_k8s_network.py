@@ -10,7 +10,7 @@ import pytest
 from tests.support.deploy_tools import load_tool
 
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = ("scheduler", "fetcher", "parser", "validator", "indexer")
+STAGES = ("scheduler", "fetcher", "parser", "ocr", "validator", "indexer")
 
 
 netpol = load_tool("netpol")
@@ -42,7 +42,7 @@ def test_every_stage_and_job_reaches_what_it_needs(cluster):
         assert netpol.allowed(policies, pods[f"nianbao-{stage}"], nats, 4222), stage
     assert netpol.allowed(policies, pods["nianbao-topology"], nats, 4222)
     assert netpol.allowed(policies, nats, nats, 6222)  # cluster routes
-    for stage in ("fetcher", "parser"):
+    for stage in ("fetcher", "parser", "ocr"):
         assert netpol.allowed(policies, pods[f"nianbao-{stage}"], minio, 9000), stage
     for stage in ("validator", "indexer"):
         assert netpol.allowed(policies, pods[f"nianbao-{stage}"], pg, 5432), stage
@@ -58,7 +58,7 @@ def test_stages_cannot_reach_stores_they_do_not_use_or_each_other(cluster):
     policies, pods = cluster
     for stage in ("scheduler", "validator", "indexer"):
         assert not netpol.allowed(policies, pods[f"nianbao-{stage}"], pods["minio"], 9000), stage
-    for stage in ("scheduler", "fetcher", "parser"):
+    for stage in ("scheduler", "fetcher", "parser", "ocr"):
         assert not netpol.allowed(policies, pods[f"nianbao-{stage}"], pods["postgres"], 5432), stage
     assert not netpol.allowed(policies, pods["nianbao-parser"], pods["nianbao-indexer"], 8080)
     assert not netpol.allowed(policies, pods["nianbao-parser"], pods["nats"], 6222)
@@ -77,7 +77,7 @@ def test_only_the_fetcher_reaches_the_internet_and_never_private_addresses(clust
     ):
         assert not netpol.allowed(policies, pods["nianbao-fetcher"], None, 443, ip=private), private
     assert not netpol.allowed(policies, pods["nianbao-fetcher"], None, 25, ip="202.108.22.5")
-    for stage in ("scheduler", "parser", "validator", "indexer"):
+    for stage in ("scheduler", "parser", "ocr", "validator", "indexer"):
         assert not netpol.allowed(
             policies, pods[f"nianbao-{stage}"], None, 443, ip="202.108.22.5"
         ), stage

@@ -112,7 +112,7 @@ def test_scrape_config_discovers_every_stage_that_serves_metrics():
     job = next(j for j in config["scrape_configs"] if j["job_name"] == "nianbao")
     names = {n.split(".")[0] for sd in job["dns_sd_configs"] for n in sd["names"]}
     assert names == {
-        f"nianbao-{s}" for s in ("fetcher", "scheduler", "parser", "validator", "indexer")
+        f"nianbao-{s}" for s in ("fetcher", "scheduler", "parser", "ocr", "validator", "indexer")
     }
     assert {sd["port"] for sd in job["dns_sd_configs"]} == {8080}
 

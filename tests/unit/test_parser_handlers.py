@@ -1,8 +1,11 @@
-"""Where the parser stage parses: small text/HTML in the event loop, everything else in a thread."""
+"""Where the parser stage parses: small text/HTML in the event loop, everything else in a thread;
+scans and pictures go on to the OCR stage."""
 
 from __future__ import annotations
 
-from services.parser.handlers import INLINE_MAX_BYTES, parses_quickly
+from services.parser import parse
+from services.parser.handlers import INLINE_MAX_BYTES, needs_ocr, parses_quickly
+from shared.report import ParsedReport
 
 
 def test_every_seed_report_parses_in_the_event_loop(seeds):
@@ -24,3 +27,20 @@ def test_office_and_zip_files_go_to_a_thread():
 
 def test_text_larger_than_the_inline_bound_goes_to_a_thread():
     assert not parses_quickly("年度报告\n".encode() * (INLINE_MAX_BYTES // 10))
+
+
+def test_a_picture_and_a_scanned_pdf_go_on_to_the_ocr_stage():
+    from nianbao.samples.scans import as_image, as_image_pdf, scan_pages
+    from nianbao.samples.synth import synth_report
+
+    page = scan_pages(synth_report("2021", 3), dpi=100)[0]
+    picture = parse(as_image(page, "png", dpi=100))
+    scan = parse(as_image_pdf([page], 100))
+    assert (picture.scan_pages, picture.source_modality, needs_ocr(picture)) == ([1], "image", True)
+    assert (scan.scan_pages, scan.source_modality, needs_ocr(scan)) == ([1], "image", True)
+
+
+def test_a_text_report_and_one_already_read_by_ocr_are_finished_by_their_stage(seeds):
+    text = parse(next(iter(seeds.values())))
+    assert (text.scan_pages, needs_ocr(text)) == ([], False)
+    assert not needs_ocr(ParsedReport(source_modality="ocr", scan_pages=[1, 2]))

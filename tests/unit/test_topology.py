@@ -21,6 +21,7 @@ def test_every_stage_consumes_its_input_subject():
     assert {s.name: s.filter_subject for s in topology.STAGES.values()} == {
         "fetcher": "crawl.due.>",
         "parser": "doc.fetched.>",
+        "ocr": "doc.ocr.>",
         "validator": "doc.parsed.>",
         "indexer": "doc.validated.>",
     }
@@ -37,7 +38,7 @@ async def test_check_on_an_empty_broker_reports_every_stream_and_consumer_missin
     assert "stream DLQ missing" in drift
     assert "consumer DOCS/parser missing" in drift
     assert "kv bucket fetch_state missing" in drift
-    assert len(drift) == 8
+    assert len(drift) == 9
 
 
 async def test_apply_then_check_reports_no_drift_and_docs_keeps_messages_for_replay(nats_server):

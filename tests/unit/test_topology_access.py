@@ -45,7 +45,8 @@ def test_subject_matching_follows_nats_wildcards():
     [
         ("scheduler", ["services/fetcher/schedule.py"]),
         ("fetcher", ["services/fetcher/handlers.py"]),
-        ("parser", ["services/parser/handlers.py"]),
+        ("parser", ["services/parser/handlers.py", "services/parser/outputs.py"]),
+        ("ocr", ["services/parser/ocr_handlers.py", "services/parser/outputs.py"]),
         ("validator", ["services/validator/handlers.py"]),
         ("indexer", ["services/indexer/handlers.py"]),
     ],

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from shared.errors import DecompressionBomb, TooLarge
 
@@ -42,10 +42,24 @@ class Limits:
     max_sheet_cells: int = 2_000_000  # stated rows × columns of one sheet
     max_memory: int = 1536 * MiB  # address space of the parse child (RLIMIT_AS)
     convert_timeout_s: float = 120.0  # LibreOffice conversion of .doc/.wps/.rtf/.odt
+    # The OCR stage's child (services/parser/ocr_app.py): onnxruntime's arenas and thread pools
+    # reserve more address space than they use. One 150 dpi page peaked at VmPeak 2.06 GiB
+    # (RSS 1.3 GiB) and failed with std::bad_alloc under the 1.5 GiB above.
+    max_ocr_memory: int = 3072 * MiB
+    # wall time per scanned page: ~16 s measured on a loaded core (bench/bench_ocr.py), doubled
+    ocr_seconds_per_page: float = 30.0
 
     @classmethod
     def from_settings(cls, settings) -> Limits:
         return cls(max_bytes=settings.max_doc_bytes)
+
+    def for_ocr(self, max_pages: int) -> Limits:
+        """The budget of a document read by OCR: its own address space, time by page count."""
+        return replace(
+            self,
+            max_memory=self.max_ocr_memory,
+            max_seconds=max(self.max_seconds, max_pages * self.ocr_seconds_per_page),
+        )
 
 
 DEFAULT_LIMITS = Limits()
