@@ -1,6 +1,10 @@
 """`nianbao report DOC_ID [--json]`: one indexed report — metadata, its tables, its findings, and a
 download link to the stored original (presigned for S3, file:// for the directory store).
 
+A report read by OCR (`source_modality` ocr) marks its OCR'd cells in the tables (`ᵒ`) and lists
+them with their recognition score, page and box, lowest score first (a cell below the parser's
+threshold was withheld as unsure: `??`); `--json` carries `score` and `evidence` on those cells.
+
 DOC_ID may be a unique prefix (the search table shows 12 characters). Exit 0 when shown, 1 when no
 report has that id (or the prefix is ambiguous), 3 when the search store is unavailable.
 Settings read: search, object_store, data_dir, s3_* and store_timeout_s (through shared.config).
@@ -86,11 +90,35 @@ def run(args: argparse.Namespace) -> int:
     return with_store(args, work)
 
 
+OCR_MARK = "[cyan]ᵒ[/cyan]"  # a cell read by OCR (its score is in the OCR table below)
+
+
 def _cell_text(cell: dict) -> str:
+    mark = OCR_MARK if is_ocr(cell) else ""
     if cell["kind"] == "number":
-        return str(cell["value"]) + (cell.get("unit") or "")
+        return str(cell["value"]) + (cell.get("unit") or "") + mark
     shown = {"blank": "[dim]·[/dim]", "missing": "[red]?[/red]", "unreadable": "[red]??[/red]"}
-    return shown.get(cell["kind"], f"[yellow]{escape_markup(cell['raw'])}[/yellow]")
+    return shown.get(cell["kind"], f"[yellow]{escape_markup(cell['raw'])}[/yellow]") + mark
+
+
+def is_ocr(cell: dict) -> bool:
+    return (cell.get("evidence") or {}).get("kind") == "ocr"
+
+
+def ocr_cells(report: dict) -> list[tuple[str, dict]]:
+    """(table.row.col, cell) of every OCR'd cell, lowest score first (the doubtful ones on top)."""
+    found = [
+        (".".join(p for p in (t, r, c) if p), cell)
+        for t, rows in report["tables"].items()
+        for r, cols in rows.items()
+        for c, cell in cols.items()
+        if is_ocr(cell)
+    ]
+    return sorted(found, key=lambda x: (x[1].get("score", 1.0), x[0]))
+
+
+def _box_text(box: list | None) -> str:
+    return "" if not box else ", ".join(f"{v:.0f}" for v in box)
 
 
 def _order(table: str, fmt: str, rows: dict) -> tuple[list[str], list[str]]:
@@ -140,6 +168,17 @@ def print_report(report: dict, lang: str = "en") -> None:
     )
     if len(report.get("versions", [])) > 1:
         console.print(f"  [dim]{'versions':18}[/dim] {len(report['versions'])} indexed")
+    read_by_ocr = ocr_cells(report)
+    if report.get("source_modality", "text") != "text" or read_by_ocr:
+        withheld = sum(1 for _, c in read_by_ocr if c["kind"] == "unreadable")
+        console.print(
+            f"  [dim]{'source_modality':18}[/dim] {report.get('source_modality')}"
+            + (
+                f"  ({len(read_by_ocr)} cells read by OCR {OCR_MARK}, {withheld} withheld as unsure)"
+                if read_by_ocr
+                else ""
+            )
+        )
     for name, rows in report["tables"].items():
         row_keys, col_keys = _order(name, report["format"], rows)
         table = Table(title=name, title_justify="left")
@@ -148,6 +187,22 @@ def print_report(report: dict, lang: str = "en") -> None:
             table.add_column(c, justify="right")
         for r in row_keys:
             table.add_row(r, *(_cell_text(rows[r][c]) if c in rows[r] else "" for c in col_keys))
+        console.print(table)
+    if read_by_ocr:
+        table = Table(title="cells read by OCR (lowest score first)", title_justify="left")
+        for col in ("cell", "read", "kind", "score", "page", "box (pt)"):
+            table.add_column(col, justify="right" if col in ("score", "page") else "left")
+        for path, cell in read_by_ocr:
+            evidence = cell.get("evidence") or {}
+            score = cell.get("score")
+            table.add_row(
+                path,
+                escape_markup(cell.get("raw", "")),
+                cell["kind"],
+                "" if score is None else f"{score:.3f}",
+                str(evidence.get("page") or ""),
+                _box_text(evidence.get("box")),
+            )
         console.print(table)
     if report["findings"]:
         table = Table(title="findings", title_justify="left")

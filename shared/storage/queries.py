@@ -317,7 +317,25 @@ def report_dict(
         k: {"title": s.title_raw, "text": s.text} for k, s in report.sections.items()
     }
     out["notes"] = [msgspec.to_builtins(n) for n in report.notes]
+    out["source_modality"] = report.source_modality
+    add_ocr_evidence(out["tables"], report)
     return out
+
+
+def add_ocr_evidence(tables: dict[str, dict[str, dict[str, dict]]], report: ParsedReport) -> None:
+    """OCR'd cells get their recognition `score` and `evidence` (page, box) beside kind and raw:
+    the cell rows of the index do not keep them, the stored report does."""
+    read = [(t, r, c, cell) for t, rows in report.tables.items() for r, cols in (rows or {}).items()
+            for c, cell in cols.items()]  # fmt: skip
+    read += [(EXTRA_TABLE, key, "", cell) for key, cell in report.extra_cells.items()]
+    for tbl, row, col, cell in read:
+        if cell.evidence is None or cell.evidence.kind != "ocr":
+            continue
+        shown = tables.get(tbl, {}).get(row, {}).get(col)
+        if shown is not None:
+            if cell.score is not None:
+                shown["score"] = cell.score
+            shown["evidence"] = msgspec.to_builtins(cell.evidence)
 
 
 # --- findings over several reports (X-001 / X-002, written by `nianbao duplicates`) -----------------

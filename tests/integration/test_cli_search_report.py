@@ -90,6 +90,67 @@ def test_report_by_prefix_shows_tables_findings_and_link(indexed, capsys):
     assert "new_received" in out and "T3-001" in out and "invalid" in out
 
 
+def _ocr_scan(tmp_path) -> None:
+    """A report read by OCR: one sure cell (score 0.991) and one withheld as unsure (0.62)."""
+    import msgspec
+
+    from shared.report import Cell, Evidence
+
+    sure = Cell(
+        value=3,
+        raw="3",
+        kind="number",
+        score=0.991,
+        evidence=Evidence(kind="ocr", page=2, box=(301.2, 410.0, 318.7, 421.5)),
+    )
+    unsure = Cell(raw="0.1", kind="unreadable", note="OCR score 0.62 below 0.97", score=0.62,
+                  evidence=Evidence(kind="ocr", page=1, box=(250.0, 600.0, 280.0, 611.0)))  # fmt: skip
+    scan = event("dddd4444", year=2022, new_received=sure, fee=unsure)
+    scan = msgspec.structs.replace(
+        scan, report=msgspec.structs.replace(scan.report, source_modality="ocr")
+    )
+
+    async def fill() -> None:
+        store = await open_search_store(f"sqlite:///{tmp_path / 'index.db'}")
+        await store.upsert(scan)
+        await store.close()
+
+    asyncio.run(fill())
+
+
+def test_report_shows_which_cells_were_read_by_ocr_and_their_scores(indexed, capsys):
+    _ocr_scan(indexed)
+    assert main(["report", "dddd4444", "--json", "--no-link"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["source_modality"] == "ocr"
+    total = report["tables"]["applications"]["new_received"]["total"]
+    assert (total["value"], total["score"]) == (3, 0.991)
+    assert total["evidence"] == {"kind": "ocr", "page": 2, "box": [301.2, 410.0, 318.7, 421.5]}
+    fee = report["tables"]["active_disclosure"]["administrative_fees"]["fee_amount_wan_yuan"]
+    assert (fee["kind"], fee["score"], fee["evidence"]["page"]) == ("unreadable", 0.62, 1)
+    # a cell not read by OCR carries neither
+    assert "score" not in report["tables"]["applications"]["new_received"]["natural_person"]
+
+    assert main(["report", "dddd4444", "--no-link"]) == 0
+    out = capsys.readouterr().out
+    assert "2 cells read by OCR ᵒ, 1 withheld as unsure" in out
+    rows = [
+        line
+        for line in out.splitlines()
+        if "active_disclosure.administrative_fees" in line
+        or "applications.new_received.total" in line
+    ]
+    # lowest score first: the withheld fee, then the sure total
+    assert "0.620" in rows[0] and "unreadable" in rows[0] and "250, 600, 280, 611" in rows[0]
+    assert "0.991" in rows[1] and "number" in rows[1] and "301, 410, 319, 422" in rows[1]
+
+
+def test_a_report_read_from_text_shows_no_ocr_cells(indexed, capsys):
+    assert main(["report", "aaaa1111", "--no-link"]) == 0
+    out = capsys.readouterr().out
+    assert "OCR" not in out and "ᵒ" not in out and "source_modality" not in out
+
+
 def test_report_of_an_unknown_id_exits_1(indexed, capsys):
     assert main(["report", "ffff"]) == 1
     assert "no indexed report" in capsys.readouterr().err
