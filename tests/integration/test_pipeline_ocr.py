@@ -1,12 +1,15 @@
 """Scans go through their own stage: the parser hands a scanned, image-only PDF over on doc.ocr,
 the OCR stage (services/parser/ocr_app.py) reads it and publishes doc.parsed, and an HTML report
 published after it is indexed without waiting for the scan (real nats-server, the real stages in
-this process). The scan is made at test time (nianbao.samples.scans)."""
+this process), and a picture OCR must refuse ends rejected by the OCR stage with its reason, in the
+dead-letter backlog for a redrive. The scan is made at test time (nianbao.samples.scans)."""
 
 from __future__ import annotations
 
 import asyncio
+import struct
 import time
+import zlib
 
 import nats
 import pytest
@@ -21,19 +24,20 @@ from shared.events import DocIndexed, DocNeedsOcr, DocRejected, DocValidated, de
 from shared.runtime.publish import MSG_ID_HEADER
 from shared.storage.factory import open_object_store
 
-pytestmark = [pytest.mark.nats, pytest.mark.ocr]
+pytestmark = pytest.mark.nats
 
 SCAN_URL = "http://127.0.0.1:1/zwgk/202201/t20220128_200001.pdf"
 HTML_URL = "http://127.0.0.1:1/zwgk/202201/t20220128_200002.html"
 
 
-async def _stages(settings):
+async def _stages(settings, names=("parser", "ocr", "validator", "indexer")):
     from services.indexer.app import create as indexer
     from services.parser.app import create as parser
     from services.parser.ocr_app import create as ocr
     from services.validator.app import create as validator
 
-    services = [make(settings, http_port=0) for make in (parser, ocr, validator, indexer)]
+    made = {"parser": parser, "ocr": ocr, "validator": validator, "indexer": indexer}
+    services = [made[n](settings, http_port=0) for n in names]
     for s in services:
         await s.start()
     return services
@@ -56,10 +60,15 @@ async def _publish(js, objects, data: bytes, url: str, content_type: str) -> str
     return event.ref.doc_id
 
 
+def _rejections(events) -> list[DocRejected]:
+    return [e for _, e in events if isinstance(e, DocRejected)]
+
+
 def _indexed(events) -> list[str]:
     return [e.ref.doc_id for _, e in events if isinstance(e, DocIndexed)]
 
 
+@pytest.mark.ocr
 async def test_a_scan_is_read_by_the_ocr_stage_and_never_holds_up_an_html_report(
     nats_server, tmp_path
 ):
@@ -89,7 +98,7 @@ async def test_a_scan_is_read_by_the_ocr_stage_and_never_holds_up_an_html_report
         deadline = time.monotonic() + 300  # ~20 s of CPU for the page; the machine may be busy
         while scan_id not in _indexed(events := await _events(js)):
             assert time.monotonic() < deadline, "the scan was not indexed within 300 s"
-            assert not [e for _, e in events if isinstance(e, DocRejected)], events
+            assert not _rejections(events), events
             await asyncio.sleep(0.5)
     finally:
         for s in services:
@@ -109,3 +118,60 @@ async def test_a_scan_is_read_by_the_ocr_stage_and_never_holds_up_an_html_report
     # one outcome each: no rejection, one doc.parsed per document
     parsed = [e.ref.doc_id for s, e in events if s.startswith("doc.parsed.")]
     assert sorted(parsed) == sorted([scan_id, html_id])
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A PNG whose header declares `width`×`height` grey pixels, with almost no data behind it."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+async def test_a_picture_ocr_refuses_ends_rejected_by_the_ocr_stage_with_its_reason(
+    nats_server, tmp_path
+):
+    from shared.runtime.deadletters import DeadLetters
+
+    settings = load(
+        env={}, nats_url=nats_server.url, data_dir=str(tmp_path / "data"), nak_delays_s=[0.5]
+    )
+    bomb = _png_declaring(30_000, 30_000)  # 900 Mpx declared in 200 bytes
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    await topology.apply(js, settings)
+    objects = await open_object_store(settings=settings)
+    services = await _stages(settings, ("parser", "ocr"))
+    try:
+        doc_id = await _publish(js, objects, bomb, SCAN_URL.replace(".pdf", ".png"), "image/png")
+        deadline = time.monotonic() + 60
+        while not _rejections(events := await _events(js)):
+            assert time.monotonic() < deadline, "no rejection within 60 s"
+            await asyncio.sleep(0.1)
+        dead = await DeadLetters.open(js)
+        deadline = time.monotonic() + 30
+        while (await dead.backlog())["ocr"] != 1:
+            assert time.monotonic() < deadline, await dead.backlog()
+            await asyncio.sleep(0.1)
+        (entry,) = await dead.entries()
+    finally:
+        for s in services:
+            await s.stop()
+        await objects.close()
+        await nc.close()
+
+    # the parser handed it over (it cannot tell a bomb by its header alone); the OCR stage refused
+    assert [s for s, _ in events] == ["doc.fetched.sample", "doc.ocr.sample", "doc.rejected.ocr"]
+    (rejected,) = _rejections(events)
+    assert (rejected.stage, rejected.reason, rejected.ref.doc_id) == ("ocr", "bomb", doc_id)
+    assert "picture refused" in rejected.detail
+    assert entry.stage == "ocr"
