@@ -24,7 +24,9 @@ PROCESSING_SECONDS = Histogram(
     "nianbao_processing_seconds",
     "Time a stage spends on one message.",
     ["stage"],
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+    # up to 30 min: the OCR stage takes seconds per page (Limits.for_ocr allows 60 pages × 30 s)
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+    + (120, 300, 900, 1800),
 )
 IN_FLIGHT = Gauge("nianbao_in_flight", "Messages a stage is processing right now.", ["stage"])
 RETRIES = Counter(
