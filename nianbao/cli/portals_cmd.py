@@ -7,7 +7,12 @@
   drift);
 - `add URL [--file F]` — fetch a 年报 list page, guess the agency, level, kind and hints, show the
   reports found, and append the entry to the registry file (validated first; `--dry-run` only
-  shows it).
+  shows it);
+- `discover URL… [--from FILE] [--json]` — from government home pages find each site's
+  政府信息公开 platform and 年报 column (services/fetcher/finder.py), list its reports and print
+  the proposed registry entries as TOML (comments say what was found; `>> portals.toml` adds
+  them); sites are searched in parallel, each host politely; exit 1 when a site's column was not
+  found.
 
 Settings read: portals, sample_portal_url, user_agent, allow_private_hosts, max_doc_bytes,
 fetch_deadline_s, per_host_concurrency, min_delay_s.
@@ -68,6 +73,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="government (deadline 31 March) or department (31 January); default: guessed",
     )
     add.add_argument("--dry-run", action="store_true", help="show the entry without writing it")
+    find = sub.add_parser(
+        "discover", help="find the 年报 column from government home pages, propose entries"
+    )
+    add_portals_argument(find)
+    find.add_argument("urls", nargs="*", help="home page URL(s) of government sites")
+    find.add_argument(
+        "--from", dest="from_file", default=None, help="a file of home page URLs, one a line"
+    )
+    find.add_argument("--json", action="store_true", help="print JSON lines, one per site")
 
 
 def add_portals_argument(parser: argparse.ArgumentParser) -> None:
@@ -89,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
             return _list(load_registry(path, settings), args.json)
         if args.action == "check":
             return asyncio.run(_check(settings, load_registry(path, settings), args.ids, args.json))
+        if args.action == "discover":
+            return _discover(settings, args)
         return _add(settings, args, path)
     except RegistryError as exc:
         print(f"nianbao portals: {exc}", file=sys.stderr)
@@ -316,3 +332,90 @@ def _add(settings, args: argparse.Namespace, path: str | None) -> int:
     load_registry(target, settings)  # the file still loads, or this raises with the problems
     console.print(f"added portal {portal.id!r} to {target}")
     return 0
+
+
+def _discover(settings, args: argparse.Namespace) -> int:
+    urls = list(args.urls)
+    if args.from_file:
+        try:
+            lines = Path(args.from_file).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            print(f"nianbao portals discover: cannot read {args.from_file}: {exc}", file=sys.stderr)
+            return 2
+        urls += [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    bad = [u for u in urls if u.split("://", 1)[0].lower() not in ("http", "https")]
+    if not urls or bad:
+        print(
+            "nianbao portals discover: give http(s) home page URLs (or --from FILE)"
+            + (f"; not http(s): {', '.join(escape(u) for u in bad)}" if bad else ""),
+            file=sys.stderr,
+        )
+        return 2
+    results = asyncio.run(_find_all(settings, list(dict.fromkeys(urls))))
+    failed = 0
+    for url, found in results:
+        if isinstance(found, NianbaoError) or found.entry is None:
+            failed += 1
+        print(_discovered(url, found, args.json))
+    return 1 if failed else 0
+
+
+async def _find_all(settings, urls: list[str]) -> list[tuple[str, object]]:
+    """Every site at once: the crawler's politeness slots keep each host at its own pace."""
+    from services.fetcher.finder import find
+
+    crawler = _crawler(settings, Registry([]))
+
+    async def one(url: str):
+        try:
+            return url, await find(crawler, url)
+        except NianbaoError as exc:
+            return url, exc
+
+    try:
+        return list(await asyncio.gather(*(one(u) for u in urls)))
+    finally:
+        await crawler.close()
+
+
+def _discovered(url: str, found, as_json: bool) -> str:
+    """One site's outcome: a JSON line, or TOML comments plus the proposed entry."""
+    if isinstance(found, NianbaoError):
+        if as_json:
+            return json.dumps({"url": url, "ok": False, "reason": found.reason,
+                               "error": str(found)}, ensure_ascii=False)  # fmt: skip
+        return f"# {escape(url)}: not read: {found.reason}: {escape(found)}\n"
+    if found.entry is None:
+        if as_json:
+            return json.dumps({"url": url, "ok": False, "reason": "not_found",
+                               "error": found.reason, "pages": found.pages}, ensure_ascii=False)  # fmt: skip
+        return f"# {escape(url)}: not found: {escape(found.reason)}\n"
+    cov = found.coverage
+    if as_json:
+        import msgspec
+
+        return json.dumps({"url": url, "ok": True, "platform": found.platform,
+                           "column": found.column, "links": len(found.links),
+                           "reports_by_year": found.by_year, "pages": found.pages,
+                           "declared": cov.declared if cov else None,
+                           "reached": cov.reached if cov else None,
+                           "entry": msgspec.to_builtins(found.entry)}, ensure_ascii=False)  # fmt: skip
+    years = ", ".join(f"{y}: {n}" for y, n in reversed(found.by_year.items()))
+    via = f" via {found.platform}" if found.platform else ""
+    lines = [
+        f"# {url}: 年报 column {found.column}{via}",
+        f"# {len(found.links)} report link(s) — {years or 'none'}"
+        + (f"; coverage {cov.describe()}" if cov else "")
+        + (
+            " (incomplete: the column lists more than was reached)"
+            if cov and cov.complete is False
+            else ""
+        ),
+    ]
+    lines += [f"#   {link.year or '????'} {link.title}" for link in found.links[:5]]
+    if len(found.links) > 5:
+        lines.append(f"#   … and {len(found.links) - 5} more")
+    problems = portal_problems(found.entry)
+    if problems:
+        lines.append("# check before adding: " + "; ".join(problems))
+    return "\n".join(escape(line) for line in lines) + "\n" + to_toml(found.entry)

@@ -23,6 +23,11 @@ fetched them would show it in the access log. With `attachments=True` the newest
 its files: a PDF (beside a file-type icon) and a real 图片版 picture (PNG, 1240×1754) in the body
 (`CmsPortal.attachment_paths`, `CmsPortal.chrome_paths`).
 
+With `home=True` the site also has a home page `/` and a 政府信息公开 platform page (HOME), as
+`nianbao portals discover` meets them: the home page links 政务公开 sections, a 政府工作报告 and
+a 2023 政府工作报告 (reports, but not the column), and 政府信息公开 → the platform page, whose
+政府信息公开年报 (TRS, gkmlpt) or 年度报告 (Hanweb) link leads to the column.
+
 `SamplePortal.requests` is the access log. Settings read: none.
 """
 
@@ -58,6 +63,12 @@ CHROME = {
     "/uploadfile/202401/sqb.doc": None,
 }
 BODY = {"jcms": 'id="zoom"', "gkmlpt": 'class="article-content"'}  # else TRS's
+# home=True: pattern → (platform page path, its link text to the column)
+HOME = {
+    "jcms": ("/col/col1228/index.html", "年度报告"),
+    "gkmlpt": ("/gkmlpt/platform", "政府信息公开年报"),
+}
+TRS_HOME = ("/zwgk/zfxxgk/index.html", "政府信息公开年报")
 
 
 @dataclass(frozen=True)
@@ -159,6 +170,7 @@ class CmsPortal(SamplePortal):
         host: str = "127.0.0.1",
         *,
         attachments: bool = False,
+        home: bool = False,
     ):
         if pattern not in PATTERNS:
             raise ValueError(f"unknown pattern {pattern!r}: one of {PATTERNS}")
@@ -166,6 +178,7 @@ class CmsPortal(SamplePortal):
         self.pattern = pattern
         self.docs = documents(pattern, documents_count)
         self.attachments = attachments
+        self.home = home
         self.attachment_paths: list[str] = []  # the newest report's picture and PDF
         self.chrome_paths = list(CHROME)
 
@@ -195,6 +208,28 @@ class CmsPortal(SamplePortal):
             self.routes[doc.path] = (page_html, _article(doc, self.pattern, files))
         build = getattr(self, f"_build_{self.pattern}")
         build(page_html)
+        if self.home:
+            self._build_home(page_html)
+
+    def _build_home(self, ctype: str) -> None:
+        platform, label = HOME.get(self.pattern, TRS_HOME)
+        column = self.list_url[len(self.url) :]
+        nav = (
+            '<div class="nav"><a href="/">首页</a><a href="/zwgk/">政务公开</a>'
+            '<a href="/bsfw/">办事服务</a><a href="/hdjl/">互动交流</a></div>'
+        )
+        home = (
+            f'{nav}<div class="news"><a href="/zwgk/zfgzbg/index.html">政府工作报告</a>'
+            '<a href="/zwgk/zfgzbg/202401/t20240120_1.html">2023年政府工作报告</a></div>'
+            f'<div class="gk"><a href="{platform}">政府信息公开</a></div>'
+        )
+        self.routes["/"] = (ctype, _page(f"{AGENCY}门户网站", home))
+        links = (
+            '<a href="/zwgk/zfxxgk/fdzdgknr/">法定主动公开内容</a>'
+            '<a href="/zwgk/zfxxgk/zfxxgkzn/">政府信息公开指南</a>'
+            f'<a href="{column}">{label}</a>'
+        )
+        self.routes[platform] = (ctype, _page(f"政府信息公开_{AGENCY}", f"{nav}{links}"))
 
     def _build_trs_static(self, ctype: str) -> None:
         pages = max(1, math.ceil(len(self.docs) / PER_PAGE))

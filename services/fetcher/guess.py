@@ -20,7 +20,7 @@ from services.fetcher.discovery import Link
 _COLUMN_WORDS = re.compile(
     r"(政府信息公开|信息公开|工作)?(年度报告|年报)|政府信息公开|信息公开|专栏|首页|门户网站|网站|[-_|｜—–·>＞]+"
 )
-_AGENCY_END = re.compile(r"(政府|局|委|办|厅|院|中心|街道|镇|乡|区|县|市)$")
+_AGENCY_END = re.compile(r"(政府|局|委|委员会|管委会|办|厅|部|署|院|中心|街道|镇|乡|区|县|市)$")
 _SPONSOR = re.compile(
     r"主办(?:单位)?\s*[:：]\s*([^\s,，;；|｜]{2,40}?"
     r"(?:人民政府|政府|局|委员会|委|办公室|办|厅|院|中心|街道办事处|街道|镇|乡))"
@@ -34,9 +34,9 @@ _KIND_BY_SUFFIX = (
     ("管委会", "government"),
 )
 _ZONE_BODY = re.compile(r"(管理委员会|管委会)$")
+_CENTRAL_BODY = re.compile(r"(国务院|部|总局|署|委员会)$")
 _LEVELS = (
     (re.compile(r"^(国家|国务院|中华人民共和国)"), "central"),
-    (re.compile(r"(国务院|部|总局|署|委员会)$"), "central"),
     (re.compile(r"(省|自治区)(人民政府)?$"), "province"),
     (re.compile(r"(镇|乡|街道|街道办事处)(人民政府)?$"), "township"),
     (re.compile(r"(县|区|旗|县级市)(人民政府)?$"), "county"),
@@ -87,6 +87,10 @@ def guess_level(name: str) -> str:
     ):
         if marker in name:
             return level
+    # a ministry or commission that names no place is central (生态环境部, 国家卫生健康委员会);
+    # 某某省发展和改革委员会 names its province above, and was guessed central before
+    if _CENTRAL_BODY.search(name):
+        return "central"
     return "county"
 
 

@@ -21,6 +21,8 @@ def page(title: str):
         ("某某镇人民政府 | 年报", "某某镇人民政府", "government", "township"),
         ("浙江省人民政府 政府信息公开", "浙江省人民政府", "government", "province"),
         ("国家统计局 政府信息公开年报", "国家统计局", "department", "central"),
+        ("生态环境部 政府信息公开", "生态环境部", "department", "central"),
+        ("某某省发展和改革委员会_信息公开年报", "某某省发展和改革委员会", "department", "province"),
     ],
 )
 def test_agency_kind_and_level_from_the_page_title(title, name, kind, level):
