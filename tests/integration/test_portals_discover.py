@@ -98,3 +98,22 @@ def test_discover_without_urls_or_with_a_non_http_one_is_a_usage_error(env, caps
     assert main(["portals", "discover"]) == 2
     assert main(["portals", "discover", "file:///etc/passwd"]) == 2
     assert "not http(s): file:///etc/passwd" in capsys.readouterr().err
+
+
+def test_discover_reads_home_pages_from_a_file_skipping_comments_and_blank_lines(env, capsys):
+    async def run():
+        site = await CmsPortal("trs_static", 3, home=True).start()
+        listing = env / "sites.txt"
+        listing.write_text(f"# 示例市\n\n{site.url}/\n{site.url}/\n", encoding="utf-8")
+        try:
+            args = ["portals", "discover", "--from", str(listing), "--json"]
+            return await asyncio.to_thread(main, args), site
+        finally:
+            await site.stop()
+
+    code, site = asyncio.run(run())
+    assert code == 0
+    [row] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]  # asked once
+    assert row["column"] == site.list_url and row["links"] == 3
+    assert main(["portals", "discover", "--from", str(env / "none.txt")]) == 2
+    assert "cannot read" in capsys.readouterr().err
