@@ -79,13 +79,15 @@ def guess_level(name: str) -> str:
         if pattern.search(core) or pattern.search(name):
             return level
     # a department: the level of the government it belongs to (深圳市财政局 → 市)
+    # (市 of 市场监督管理局 is a market, not a city: 某某省市场监督管理局 is provincial)
+    place = name.replace("市场", "")
     for marker, level in (
         ("县", "county"),
         ("区", "county"),
         ("市", "prefecture"),
         ("省", "province"),
     ):
-        if marker in name:
+        if marker in place:
             return level
     # a ministry or commission that names no place is central (生态环境部, 国家卫生健康委员会);
     # 某某省发展和改革委员会 names its province above, and was guessed central before

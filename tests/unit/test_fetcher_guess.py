@@ -23,6 +23,8 @@ def page(title: str):
         ("国家统计局 政府信息公开年报", "国家统计局", "department", "central"),
         ("生态环境部 政府信息公开", "生态环境部", "department", "central"),
         ("某某省发展和改革委员会_信息公开年报", "某某省发展和改革委员会", "department", "province"),
+        ("某某省市场监督管理局-年报", "某某省市场监督管理局", "department", "province"),
+        ("某某市市场监督管理局-年报", "某某市市场监督管理局", "department", "prefecture"),
     ],
 )
 def test_agency_kind_and_level_from_the_page_title(title, name, kind, level):
