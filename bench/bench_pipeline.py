@@ -19,8 +19,13 @@ transaction (shared.storage.batching). Prints:
 `--profile DIR` runs every stage process under bench/cpuprofile.py (cProfile timed by CPU, not wall
 clock) and leaves one .prof per process in DIR — slower, so compare shares, not rates.
 
+`--scans K` publishes K one-page image-only scans (150 dpi, nianbao.samples.scans) before the
+text reports and runs one OCR stage process (`nianbao serve ocr`, one OCR child): the throughput
+line is then the text reports' alone (the issue's "must not drop while scans are being read"), and
+the scans' own time is printed after it.
+
 Usage: python -m bench.bench_pipeline [--reports 5000] [--parsers 2] [--workers 4] [--index-batch 64]
-       [--profile DIR]
+       [--profile DIR] [--scans K]
 """
 
 from __future__ import annotations
@@ -105,12 +110,23 @@ def scrape(port: int, stage: str) -> dict:
     return {"buckets": buckets, "sum": total, "count": count}
 
 
-async def stored_events(settings, docs: list[bytes]) -> list:
+def make_scans(k: int) -> list[bytes]:
+    """k one-page image-only PDFs: page 1 of synthetic 2021 reports scanned at 150 dpi."""
+    from nianbao.samples.scans import as_image_pdf, scan_pages
+    from nianbao.samples.synth import synth_report
+
+    return [as_image_pdf(scan_pages(synth_report("2021", i), dpi=150)[:1], 150) for i in range(k)]
+
+
+async def stored_events(
+    settings, docs: list[bytes], portal: str = "bench", kind: str = "txt"
+) -> list:
     """The documents put in the object store, as the doc.fetched events that name them."""
+    content_type = {"txt": "text/plain", "pdf": "application/pdf"}[kind]
     objects = await open_object_store(settings=settings)
     try:
         events = [
-            fetched_event(d, f"http://bench.local/nb/{i}.txt", "bench", "text/plain")
+            fetched_event(d, f"http://bench.local/{portal}/{i}.{kind}", portal, content_type)
             for i, d in enumerate(docs)
         ]
         for e, d in zip(events, docs, strict=True):
@@ -139,9 +155,10 @@ def start_stages(
     workers: int,
     index_batch: int,
     profile: str | None = None,
+    ocr: int = 0,
 ) -> list[tuple[str, int, subprocess.Popen]]:
-    """`nianbao serve` processes: `parsers` parsers, a validator and an indexer (stage, port, proc);
-    under bench/cpuprofile.py when `profile` names a directory."""
+    """`nianbao serve` processes: `parsers` parsers, `ocr` OCR stages, a validator and an indexer
+    (stage, port, proc); under bench/cpuprofile.py when `profile` names a directory."""
     env = {
         **os.environ,
         "NIANBAO_NATS_URL": nats_url,
@@ -151,12 +168,14 @@ def start_stages(
         "NIANBAO_LOG_LEVEL": "WARNING",
     }
     procs = []
-    for stage in ["parser"] * parsers + ["validator", "indexer"]:
+    for stage in ["parser"] * parsers + ["ocr"] * ocr + ["validator", "indexer"]:
         port = free_port()
         prof = ["-m", "bench.cpuprofile", f"{profile}/{stage}-{port}.prof"] if profile else []
+        # one OCR child per OCR process (as deploy/k8s/base/ocr.yaml): ~1.3 GiB each
+        own = {"NIANBAO_MAX_WORKERS": "1"} if stage == "ocr" else {}
         p = subprocess.Popen(
             [sys.executable, *prof, "-m", "nianbao.cli.main", "serve", stage],
-            env={**env, "NIANBAO_HTTP_PORT": str(port)},
+            env={**env, **own, "NIANBAO_HTTP_PORT": str(port)},
             stdout=subprocess.DEVNULL,
             stderr=(work / f"{stage}-{port}.log").open("w"),
         )
@@ -177,10 +196,34 @@ def stop_processes(procs) -> None:
             p.kill()
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float:
-    """utime + stime of a live process (Linux /proc), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """utime + stime of a live process and its live descendants (Linux /proc), in seconds: the
+    parse and OCR children of the sandbox (forkserver → worker) do a stage's heavy work."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(_stat(int(entry.name))[1])
+            except (OSError, IndexError, ValueError):
+                continue  # exited meanwhile
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [p for p, pp in parents.items() if pp == parent and p not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    total = 0
+    for p in tree:
+        try:
+            fields = _stat(p)
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def merge(scrapes: list[dict]) -> dict:
@@ -227,8 +270,10 @@ async def run(
     workers: int = 4,
     index_batch: int | None = None,
     profile: str | None = None,
+    scans: int = 0,
 ) -> None:
-    """`profile`: a directory for one CPU-timed cProfile per stage process (bench/cpuprofile.py)."""
+    """`profile`: a directory for one CPU-timed cProfile per stage process (bench/cpuprofile.py);
+    `scans`: image-only scans published first, read by one OCR stage process."""
     index_batch = Settings().index_batch if index_batch is None else index_batch
     global LOGS
     work = LOGS = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
@@ -246,16 +291,20 @@ async def run(
         )
         costs = inprocess_costs(docs)
         events = await stored_events(settings, docs)
-        procs = start_stages(work, server.url, parsers, workers, index_batch, profile)
+        scan_events = await stored_events(settings, make_scans(scans), "scans", "pdf")
+        procs = start_stages(
+            work, server.url, parsers, workers, index_batch, profile, ocr=1 if scans else 0
+        )
         await _wait_ready([port for _, port, _ in procs])
 
         cpu_before = {p.pid: cpu_seconds(p.pid) for _, _, p in procs}
         cpu_before[server.proc.pid] = cpu_seconds(server.proc.pid)
         started = time.time()
+        await publish_fetched(js, scan_events)  # first: the text reports must not wait for them
         await publish_fetched(js, events)
         published = time.time()
         deadline = time.monotonic() + 900
-        while (indexed := await _count(js, "doc.indexed.>")) + (
+        while (indexed := await _count(js, "doc.indexed.bench")) + (
             rejected := await _count(js, "doc.rejected.>")
         ) < n:
             if time.monotonic() > deadline:
@@ -264,10 +313,18 @@ async def run(
         done = time.time()
         cpu: dict[str, float] = {}
         for stage, _, p in procs:
-            cpu[stage] = cpu.get(stage, 0.0) + cpu_seconds(p.pid) - cpu_before[p.pid]
+            if stage != "ocr":
+                cpu[stage] = cpu.get(stage, 0.0) + cpu_seconds(p.pid) - cpu_before[p.pid]
         cpu["nats-server"] = cpu_seconds(server.proc.pid) - cpu_before[server.proc.pid]
+        scans_left_at_done = scans - await _count(js, "doc.indexed.scans")
+        while scans and await _count(js, "doc.indexed.scans") < scans:
+            if time.monotonic() > deadline:
+                raise RuntimeError("scans not indexed after 900 s")
+            await asyncio.sleep(0.5)
+        scans_done = time.time()
+        ocr_cpu = sum(cpu_seconds(p.pid) - cpu_before[p.pid] for st, _, p in procs if st == "ocr")
         hops = await _hops(js)
-        scraped = {stage: [] for stage in ("parser", "validator", "indexer")}
+        scraped = {stage: [] for stage, _, _ in procs}  # in start order, each stage once
         for stage, port, _ in procs:
             scraped[stage].append(scrape(port, stage))
         for _, _, p in procs:
@@ -293,6 +350,13 @@ async def run(
         f"throughput: {n} reports in {elapsed:.1f} s = {n / elapsed:.0f} reports/s end to end "
         f"({parsers} parser process(es), 1 validator, 1 indexer; publishing took {published - started:.1f} s)"
     )
+    if scans:
+        print(
+            f"scans: {scans} one-page image-only scans published before the text reports; "
+            f"{scans_left_at_done} still unread when the last text report was indexed; all "
+            f"indexed after {scans_done - started:.1f} s (1 OCR process, 1 OCR child; "
+            f"{ocr_cpu / scans:.1f} s CPU per scan, not in the CPU per report below)"
+        )
     print("\nper stage, handler time (from nianbao_processing_seconds):")
     print(f"  {'stage':<10}{'messages':>9}{'mean ms':>9}{'p50 ms':>9}{'p99 ms':>9}")
     for stage, scrapes in scraped.items():
@@ -442,12 +506,20 @@ def main(argv: list[str] | None = None) -> None:
         help="run each stage under cProfile, stats in DIR "
         "(slower: compare the shares, not the rate)",
     )
+    parser.add_argument(
+        "--scans",
+        type=int,
+        default=0,
+        help="one-page image-only scans published before the text reports (one OCR process)",
+    )
     args = parser.parse_args(argv if argv is not None else [])
     profile = None
     if args.profile:
         profile = str(Path(args.profile).resolve())
         Path(profile).mkdir(parents=True, exist_ok=True)
-    asyncio.run(run(args.reports, args.parsers, args.workers, args.index_batch, profile))
+    asyncio.run(
+        run(args.reports, args.parsers, args.workers, args.index_batch, profile, args.scans)
+    )
 
 
 if __name__ == "__main__":

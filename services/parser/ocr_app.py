@@ -27,11 +27,15 @@ from shared.config import Settings, load
 from shared.runtime.service import Service, StageDeps
 from shared.storage.factory import open_object_store
 
+OCR_NICENESS = 10
+
 
 async def build(settings: Settings, service: Service) -> StageDeps:
     objects = await open_object_store(settings=settings)
     limits = Limits.from_settings(settings).for_ocr(MAX_OCR_PAGES)
-    sandbox = Sandbox(limits, workers=settings.max_workers)
+    # niced: where OCR shares cores with the other stages (`nianbao run`, one node), the scheduler
+    # serves them first and a scan takes the CPU they leave
+    sandbox = Sandbox(limits, workers=settings.max_workers, niceness=OCR_NICENESS)
     warming = asyncio.create_task(sandbox.warm())
 
     async def close_sandbox() -> None:

@@ -52,9 +52,11 @@ class ChildOutcome:
     max_rss: int  # bytes, the child's ru_maxrss so far (children are reused: a running maximum)
 
 
-def _start_child(max_memory: int) -> None:
+def _start_child(max_memory: int, niceness: int = 0) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if niceness:
+        os.nice(niceness)
 
 
 def _parse_in_child(
@@ -92,8 +94,9 @@ def _parse_in_child(
 
 
 class _Slot:
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, niceness: int = 0) -> None:
         self.limits = limits
+        self.niceness = niceness
         self.pool: ProcessPoolExecutor | None = None
 
     def executor(self) -> ProcessPoolExecutor:
@@ -104,7 +107,7 @@ class _Slot:
                 max_workers=1,
                 mp_context=ctx,
                 initializer=_start_child,
-                initargs=(self.limits.max_memory,),
+                initargs=(self.limits.max_memory, self.niceness),
             )
         return self.pool
 
@@ -120,10 +123,14 @@ class _Slot:
 class Sandbox:
     """`await sandbox.parse(data, …)`: a ParsedReport, or the document's NianbaoError."""
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS, workers: int = 1) -> None:
+    def __init__(
+        self, limits: Limits = DEFAULT_LIMITS, workers: int = 1, niceness: int = 0
+    ) -> None:
+        """`niceness`: added to the children's nice value (the OCR stage's, so that on a shared
+        machine — `nianbao run`, a node — text and HTML reports get the CPU first)."""
         self.limits = limits
         self._free: asyncio.Queue[_Slot] | None = None
-        self._slots = [_Slot(limits) for _ in range(max(1, workers))]
+        self._slots = [_Slot(limits, niceness) for _ in range(max(1, workers))]
         self.last_rss = 0  # the child's ru_maxrss after the last document, bytes
         self.peak_rss = 0
 

@@ -303,3 +303,22 @@ def test_children_do_not_outlive_a_closed_sandbox(sandbox):
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_the_ocr_budget_gives_its_child_3_gib_and_30_s_a_page():
+    ocr = Limits().for_ocr(max_pages=60)
+    assert (ocr.max_memory, ocr.max_seconds) == (3072 << 20, 1800.0)
+    assert Limits(max_seconds=5000).for_ocr(max_pages=60).max_seconds == 5000  # never less
+    assert Limits().max_memory == 1536 << 20  # the parser's own child keeps its ceiling
+
+
+def test_a_niced_sandbox_runs_its_children_below_the_service():
+    box = Sandbox(niceness=5)
+
+    async def child_niceness() -> int:
+        try:
+            return await asyncio.wrap_future(box._slots[0].executor().submit(os.nice, 0))
+        finally:
+            await box.close()
+
+    assert asyncio.run(child_niceness()) == min(os.nice(0) + 5, 19)
