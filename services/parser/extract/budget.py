@@ -43,8 +43,8 @@ class Limits:
     max_memory: int = 1536 * MiB  # address space of the parse child (RLIMIT_AS)
     convert_timeout_s: float = 120.0  # LibreOffice conversion of .doc/.wps/.rtf/.odt
     # The OCR stage's child (services/parser/ocr_app.py): onnxruntime's arenas and thread pools
-    # reserve more address space than they use. One 150 dpi page peaked at VmPeak 2.06 GiB
-    # (RSS 1.3 GiB) and failed with std::bad_alloc under the 1.5 GiB above.
+    # reserve more address space than they use. One page peaked at VmPeak 2.06 GiB at 150 dpi and
+    # 2.05 GiB at 300 dpi (RSS 1.3 GiB) and failed with std::bad_alloc under the 1.5 GiB above.
     max_ocr_memory: int = 3072 * MiB
     # wall time per scanned page: ~16 s measured on a loaded core (bench/bench_ocr.py), doubled
     ocr_seconds_per_page: float = 30.0

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from shared.errors import MissingConverter
+
 DET_SIDE = 1600  # px: long side of the image text detection runs on
 MAX_SKEW = 3.0  # degrees
 SKEW_STEP = 0.2
@@ -62,8 +64,10 @@ class OcrPage:
         return 72.0 / self.dpi
 
 
-class EngineMissing(RuntimeError):
-    """rapidocr / onnxruntime are not installed, or their bundled model files are absent."""
+class EngineMissing(MissingConverter):
+    """rapidocr / onnxruntime are not installed, or their bundled model files are absent: the
+    document is rejected `missing_converter` (re-drivable once the image carries the engine),
+    as a .doc without LibreOffice is."""
 
 
 _ENGINE = None
