@@ -212,3 +212,18 @@ def test_narratives_sharing_one_lsh_band_but_little_else_are_not_candidates():
     # fingerprints keep the signature packed: 64 × 4 bytes
     report = synth_report("2021", 1)
     assert len(fingerprint(report).signature) == 256
+
+
+def test_the_vectorised_minhash_estimates_the_exact_jaccard():
+    import random
+
+    from services.validator.cross import estimated_jaccard, minhash_text
+
+    words = "本机关全年主动公开政府信息依申请公开办理答复行政复议诉讼情况良好规范有序"
+    rng = random.Random(5)
+    text = "".join(rng.choice(words) for _ in range(1200))
+    near = text[:1000] + "".join(rng.choice(words) for _ in range(200))
+    other = "".join(rng.choice(words) for _ in range(1200))
+    for a, b in ((text, near), (text, other), (text, text)):
+        exact = jaccard(shingles(a), shingles(b))
+        assert abs(estimated_jaccard(minhash_text(a), minhash_text(b)) - exact) < 0.12, exact
