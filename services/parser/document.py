@@ -32,6 +32,11 @@ class Grid:
     path: str | None = None  # the HTML table's XPath, a sheet's name
     source_rows: list[int] | None = None  # each row's index in the source grid (rows dropped)
     lines: list[int] | None = None  # text grids: each row's 1-based line
+    # ruled PDF grids: each row's page (a table may run over pages) and each cell's box (x0, top,
+    # x1, bottom in points from the page's top-left; the ruled cell, spans included; None where
+    # a span covers the position)
+    pages: list[int] | None = None
+    boxes: list[list[tuple[float, float, float, float] | None]] | None = None
 
 
 Block = Paragraph | Grid

@@ -161,3 +161,65 @@ def test_a_pdf_with_filled_backgrounds_behind_every_line_reads_as_the_plain_pdf(
     assert painted.tables["review_litigation"]["admin_review"]["total"].value == (
         r.tables["review_litigation"]["admin_review"]["total"].value
     )
+
+
+@pytest.fixture(scope="module")
+def printed_chars(pdf_bytes):
+    """Each page's characters as pdfplumber (pdfminer, not the parser's PDFium reader) places
+    them: (text, centre x, centre y) in points from the page's top-left."""
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
+        return {
+            n: [
+                (c["text"], (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2, c["x0"])
+                for c in page.chars
+            ]
+            for n, page in enumerate(pdf.pages, 1)
+        }
+
+
+def _printed_in(chars, page: int, box: tuple[float, float, float, float]) -> str:
+    """The characters on `page` whose centre lies in `box`, in reading order, without spaces."""
+    x0, top, x1, bottom = box
+    inside = [c for c in chars[page] if x0 <= c[1] <= x1 and top <= c[2] <= bottom]
+    return "".join(c[0] for c in sorted(inside, key=lambda c: (round(c[2]), c[3])))
+
+
+def test_a_ruled_table_cell_records_the_box_its_digits_are_printed_in(
+    report, pdf_bytes, printed_chars
+):
+    from services.parser.api import parse
+
+    got = parse(pdf_bytes, content_type="application/pdf")
+    total = got.tables["applications"]["new_received"]["total"]  # type: ignore[index]
+    expected = report.tables["applications"]["new_received"]["total"].raw  # type: ignore[index]
+    assert total.raw == expected and len(expected) >= 2  # several digits, not a lone 0
+    ev = total.evidence
+    assert ev is not None and ev.kind == "pdf" and ev.box is not None
+    assert (ev.page, ev.row, ev.col) == (1, 3, 9)
+    assert _printed_in(printed_chars, ev.page, ev.box) == expected
+    x0, top, x1, bottom = ev.box
+    assert x0 < x1 and top < bottom and bottom - top < 40  # one ruled row, not the table
+
+
+def test_every_ruled_table_cell_box_holds_exactly_its_own_text_on_its_own_page(
+    pdf_bytes, printed_chars
+):
+    from services.parser.api import parse
+
+    got = parse(pdf_bytes, content_type="application/pdf")
+    pages = set()
+    checked = 0
+    for table in got.tables.values():
+        for row in table.values():
+            for cell in row.values():
+                ev = cell.evidence
+                if ev is None or ev.kind != "pdf" or ev.row is None:
+                    continue  # text-line cells carry the line's box
+                assert ev.box is not None and ev.page is not None
+                assert _printed_in(printed_chars, ev.page, ev.box) == "".join(cell.raw.split())
+                pages.add(ev.page)
+                checked += 1
+    assert checked >= 150
+    assert len(pages) >= 2  # rows of a table continued on the next page carry that page

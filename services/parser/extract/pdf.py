@@ -155,7 +155,7 @@ def _page(page: PdfiumPage) -> tuple[list, int]:
         texts = cell_texts(t.cells, page.chars)
         rows = [
             [
-                None if bbox is None else (texts.get(bbox, ""), bbox[0], bbox[2])
+                None if bbox is None else (texts.get(bbox, ""), bbox[0], bbox[2], bbox[1], bbox[3])
                 for bbox in row.cells
             ]
             for row in t.rows

@@ -1,6 +1,7 @@
 """Ruled tables of a PDF page → Grid, joined across pages.
 
-A table found on a page (pdfplumber's table finder) is kept as rows of (text, x0, x1) cells. Parts
+A table found on a page (pdfplumber's table finder) is kept as rows of (text, x0, x1, top, bottom)
+cells — the ruled cell's box, which the grid keeps as each cell's evidence box. Parts
 of one table on consecutive pages are re-gridded on the union of their column boundaries — a
 part whose label cells all span three columns shows fewer vertical rules — and a repeated header
 at the top of a continuation is dropped. Settings read: none.
@@ -18,13 +19,14 @@ X_TOL = 2.5  # points: column boundaries closer than this are the same line
 
 @dataclass
 class PageTable:
-    """A table found on a page: rows of (text, x0, x1) or None per pdfplumber row cell."""
+    """A table found on a page: rows of (text, x0, x1, top, bottom) or None per pdfplumber row
+    cell (coordinates in points from the page's top-left)."""
 
     top: float
     bottom: float
     x0: float
     x1: float
-    rows: list[list[tuple[str, float, float] | None]]
+    rows: list[list[tuple[str, float, float, float, float] | None]]
     page: int
 
     def bounds(self) -> list[float]:
@@ -92,33 +94,47 @@ def _boundaries(parts: list[PageTable]) -> list[float]:
     return out
 
 
-def _regrid(part: PageTable, bounds: list[float]) -> list[list[str | None]]:
+Box = tuple[float, float, float, float]
+
+
+def _regrid(
+    part: PageTable, bounds: list[float]
+) -> tuple[list[list[str | None]], list[list[Box | None]]]:
+    """The part's rows on the columns `bounds` delimits, and each placed cell's ruled box."""
+
     def index(x: float) -> int:
         return min(range(len(bounds)), key=lambda i: abs(bounds[i] - x))
 
     n = len(bounds) - 1
-    rows = []
+    rows, boxes = [], []
     for row in part.rows:
         out: list[str | None] = [None] * n
+        where: list[Box | None] = [None] * n
         for cell in row:
             if cell is None:
                 continue
             a, b = index(cell[1]), index(cell[2])
             if a < n:
                 out[a] = cell[0]
+                where[a] = (cell[1], cell[3], cell[2], cell[4])
             for i in range(a + 1, min(b, n)):
                 out[i] = None
+                where[i] = None
         rows.append(out)
-    return rows
+        boxes.append(where)
+    return rows, boxes
 
 
 def merge_parts(parts: list[PageTable]) -> Grid:
     bounds = _boundaries(parts)
-    rows = _regrid(parts[0], bounds)
+    rows, boxes = _regrid(parts[0], bounds)
+    pages = [parts[0].page] * len(rows)
     for part in parts[1:]:
-        more = _regrid(part, bounds)
+        more, more_boxes = _regrid(part, bounds)
         header = 0
         while header < len(more) and header < len(rows) and more[header] == rows[header]:
             header += 1  # the continuation repeats the header rows: drop them
         rows.extend(more[header:])
-    return Grid(rows=rows, exact=True, page=parts[0].page)
+        boxes.extend(more_boxes[header:])
+        pages.extend([part.page] * (len(more) - header))
+    return Grid(rows=rows, exact=True, page=parts[0].page, pages=pages, boxes=boxes)

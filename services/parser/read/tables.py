@@ -91,10 +91,13 @@ def _placed_grid(grid: Grid, kind: EvidenceKind, where: dict[int, tuple]) -> lis
     Evidence fields (kind, page, box, table, row, col, path, line)."""
     out: list[list[str | None]] = []
     src, lines, page, index, path = grid.source_rows, grid.lines, grid.page, grid.index, grid.path
+    pages, boxes = grid.pages, grid.boxes  # ruled PDF grids: the row's page, the cell's ruled box
     if kind != "text":
         lines = None
     for i, row in enumerate(grid.rows):
         r = src[i] if src else i
+        if pages is not None:
+            page = pages[i]
         placed_row: list[str | None] = []
         append = placed_row.append
         for j, c in enumerate(row):
@@ -107,7 +110,8 @@ def _placed_grid(grid: Grid, kind: EvidenceKind, where: dict[int, tuple]) -> lis
             elif kind == "text":  # rows joined from several lines: the position in the table
                 where[id(p)] = ("text", None, None, index, r, j)
             else:
-                where[id(p)] = (kind, page, None, index, r, j, path)
+                box = boxes[i][j] if boxes is not None else None
+                where[id(p)] = (kind, page, box, index, r, j, path)
             append(p)
         out.append(placed_row)
     return out
