@@ -32,10 +32,22 @@ def find_binary() -> str:
     return found
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A port nothing listens on now, and that this process has not handed out before: the
+    kernel may give the same free port to two calls in a row when the first caller has not bound
+    it yet (seen under load: a stage and the next one started got one health port, and the
+    slower one died with EADDRINUSE)."""
+    for _ in range(1000):
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
+    raise OSError(f"no free port on {host} that was not handed out before")
 
 
 def port_or_free(preferred: int, host: str = "127.0.0.1") -> int:
