@@ -7,6 +7,7 @@ Settings read: none.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import datetime
 
@@ -21,8 +22,13 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # --- DOCX ---------------------------------------------------------------------------------------
 
 
+# openpyxl stamps dcterms:modified with the time of saving, whatever the workbook says
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
 def _fixed_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed entry dates so identical content gives identical bytes."""
+    """Rewrite a zip with fixed entry dates (and a fixed modification time in the document's
+    core properties) so identical content gives identical bytes."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as src,
@@ -32,7 +38,11 @@ def _fixed_zip(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, src.read(info.filename))
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                stamp = _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                body = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", body)
+            dst.writestr(fixed, body)
     return out.getvalue()
 
 

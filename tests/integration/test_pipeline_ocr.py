@@ -69,6 +69,7 @@ def _indexed(events) -> list[str]:
 
 
 @pytest.mark.ocr
+@pytest.mark.timeout(720)  # the scan may take its 600 s below on a busy machine (a CPU hog)
 async def test_a_scan_is_read_by_the_ocr_stage_and_never_holds_up_an_html_report(
     nats_server, tmp_path
 ):
@@ -95,9 +96,9 @@ async def test_a_scan_is_read_by_the_ocr_stage_and_never_holds_up_an_html_report
         ocr = await js.consumer_info("DOCS", "ocr")
         assert ocr.num_ack_pending == 1
 
-        deadline = time.monotonic() + 300  # ~20 s of CPU for the page; the machine may be busy
+        deadline = time.monotonic() + 600  # ~20 s of CPU, niced: under a CPU hog ~300 s here
         while scan_id not in _indexed(events := await _events(js)):
-            assert time.monotonic() < deadline, "the scan was not indexed within 300 s"
+            assert time.monotonic() < deadline, "the scan was not indexed within 600 s"
             assert not _rejections(events), events
             await asyncio.sleep(0.5)
     finally:
