@@ -158,6 +158,11 @@ async def test_transient_failure_is_redelivered_after_the_nak_delay_then_succeed
             return script.count("flaky-1") == 2
 
         await _wait(twice)
+
+        async def acked():  # the handler's second call returned; its ack is on its way
+            return (await js.consumer_info("DOCS", "parser")).num_ack_pending == 0
+
+        await _wait(acked, within=10.0)
         info = await js.consumer_info("DOCS", "parser")
         rejected = await _rejections(js)
     finally:
