@@ -19,9 +19,11 @@ FROM python:3.11-slim-bookworm
 # LibreOffice headless (writer: .doc/.wps/.rtf/.odt, calc: .ods): the parser converts legacy
 # reports with `soffice` (services/parser/extract/legacy.py); without it they are refused in a
 # pod as MissingConverter while they are read on a developer machine.
+# chromium: the fetcher renders the 年报 columns only a script can page (services/fetcher/browser.py;
+# without it they stay below full coverage and NianbaoFetcherBrowserMissing fires).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends fonts-wqy-zenhei \
-      libreoffice-writer-nogui libreoffice-calc-nogui \
+      libreoffice-writer-nogui libreoffice-calc-nogui chromium \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 nianbao \
  && useradd --uid 10001 --gid 10001 --no-create-home --home-dir /var/lib/nianbao --shell /usr/sbin/nologin nianbao \

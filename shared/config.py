@@ -27,6 +27,9 @@ Settings:
     lag_interval_s: how often a service refreshes its consumer-lag gauges
     dlq_interval_s: how often a service refreshes the dead-letter backlog gauge (0: never)
     stream_replicas: JetStream replicas of DOCS, CRAWL, DLQ and fetch_state (3 on a 3-node cluster)
+    chromium_path: the headless Chromium that renders a script-only 年报 column (a path or a
+        name on PATH; Debian's `chromium`; "" turns rendering off: such columns stay below coverage)
+    render_timeout_s: how long one column's render may take, its polite requests included
     missing_interval_s: how often `serve scheduler` refreshes nianbao_reports_missing (fetch_state)
     index_batch: the indexer's messages in flight (at least max_workers), upserted together in one
         transaction (shared.storage.batching): a commit rewrites a page per cell key, so 64 a
@@ -105,6 +108,8 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         1  # JetStream replicas of the streams and KV buckets
     )
     missing_interval_s: Positive = 900.0  # scheduler: refresh of nianbao_reports_missing
+    chromium_path: str = "chromium"
+    render_timeout_s: Positive = 90.0  # one column's render, politeness waits included
 
     @property
     def object_store_url(self) -> str:

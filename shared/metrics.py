@@ -116,6 +116,13 @@ PORTAL_LIST_REACHED = Gauge(
     "List entries (documents, else pages) the last crawl of a portal's 年报 column reached.",
     ["portal", "unit"],
 )
+BROWSER_RENDERS = Counter(
+    "nianbao_fetcher_browser_renders_total",
+    "年报 columns rendered in headless Chromium (a script pager the static pass could not follow, "
+    'or a portal marked render = "browser"), by outcome: rendered, timeout, failed (the render broke), missing '
+    "(no Chromium at chromium_path) or broken (it does not start or died): the column stays below full coverage.",
+    ["outcome"],
+)
 REPORTS_MISSING = Gauge(
     "nianbao_reports_missing",
     "Registered agencies with no report found for a year.",

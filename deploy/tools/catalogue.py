@@ -100,6 +100,10 @@ ANSWERS: dict[str, tuple[str, str]] = {
         "fetcher",
         "How many list entries (or pages) did the last crawl of each column reach?",
     ),
+    "nianbao_fetcher_browser_renders": (
+        "fetcher",
+        'How often does a column need headless Chromium (a script pager the static pass could not follow, or `render = "browser"` in the registry), and does it work: `rendered`, `timeout`, `failed` (the render broke), `missing` (no Chromium at `chromium_path`) or `broken` (it does not start, or died): then the column stays below full coverage?',
+    ),
     "nianbao_reports_missing": (
         "fetcher",
         'How many registered agencies are overdue for a year: `late="false"` no report found after the deadline, `late="true"` found but published late? Exported by `serve scheduler` (every `missing_interval_s`) and `nianbao missing`.',

@@ -8,6 +8,11 @@ portal's server (portal.SamplePortal) with the list pages and data endpoints of 
                  recordCount: '20', prepage: 10})`, list.json?page=N answers JSON records;
 - `trs_script`   TRS 动静结合 without a named endpoint and without static pages (the column of
                  the issue: only a browser lists documents 11–20): coverage 10/20 is what shows;
+- `script_only`  a column only a browser can page (the last resort, services/fetcher/browser.py):
+                 index.html lists 10 of 「共20条」 and a 下一页 whose click runs /js/nblist.js; the
+                 script computes its JSON endpoint's URL (`/data/nb/list?t=<page in base 36>&k=…`,
+                 named nowhere in the page) and writes the next 10 links into the list. On load it
+                 also counts the visit at /stats/visit.do, which robots.txt disallows;
 - `jcms`         Hanweb JCMS: /col/col1229/index.html embeds the first group of records in a
                  `<datastore>` (totalRecord, perPage 5, groupSize 3); the rest comes from
                  /module/web/jpage/dataproxy.jsp?startrecord=a&endrecord=b&perpage=5&columnid=…;
@@ -28,7 +33,8 @@ With `home=True` the site also has a home page `/` and a 政府信息公开 plat
 a 2023 政府工作报告 (reports, but not the column), and 政府信息公开 → the platform page, whose
 政府信息公开年报 (TRS, gkmlpt) or 年度报告 (Hanweb) link leads to the column.
 
-`SamplePortal.requests` is the access log. Settings read: none.
+`SamplePortal.requests` is the access log; `CmsPortal.visits` adds when each request arrived and
+with which User-Agent. Settings read: none.
 """
 
 from __future__ import annotations
@@ -38,13 +44,14 @@ import html
 import json
 import math
 import struct
+import time
 import zlib
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from nianbao.samples.portal import CONTENT_TYPES, SamplePortal
 
-PATTERNS = ("trs_static", "trs_endpoint", "trs_script", "jcms", "gkmlpt")
+PATTERNS = ("trs_static", "trs_endpoint", "trs_script", "script_only", "jcms", "gkmlpt")
 AGENCY = "示例市生态环境局"
 PER_PAGE = 10
 JCMS_PER_PAGE, JCMS_GROUP = 5, 3
@@ -69,6 +76,47 @@ HOME = {
     "gkmlpt": ("/gkmlpt/platform", "政府信息公开年报"),
 }
 TRS_HOME = ("/zwgk/zfxxgk/index.html", "政府信息公开年报")
+
+
+SCRIPT_KEY = "k7Q2"
+# The script_only column's pager: the endpoint's URL is assembled at run time (no static rule
+# finds it in the page), its answer's keys are not the usual title/url, and the links are written
+# with the DOM. It also counts the visit, at a path robots.txt disallows.
+NBLIST_JS = b"""var NbList = (function () {
+  var opts, page = 1;
+  function endpoint(n) {
+    var parts = ['list', 'nb', 'data'].reverse();
+    return '/' + parts.join('/') + '?t=' + n.toString(36) + '&k=' + opts.key;
+  }
+  function show(rows) {
+    var list = document.getElementById('nb-list');
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+    rows.forEach(function (row) {
+      var li = document.createElement('li'), a = document.createElement('a');
+      a.href = row.u; a.title = row.t; a.textContent = row.t;
+      li.appendChild(a); list.appendChild(li);
+    });
+    document.getElementById('nb-cur').textContent = String(page);
+  }
+  function load(n) {
+    var xhr = new XMLHttpRequest();
+    xhr.open('GET', endpoint(n));
+    xhr.setRequestHeader('X-Requested-With', 'XMLHttpRequest');
+    xhr.onload = function () { page = n; show(JSON.parse(xhr.responseText).rows); };
+    xhr.send();
+  }
+  return {
+    init: function (o) {
+      opts = o;
+      fetch('/stats/visit.do?c=zfxxgknb').catch(function () {});
+      document.getElementById('nb-next').onclick = function () {
+        if (page < opts.pages) { load(page + 1); }
+        return false;
+      };
+    }
+  };
+})();
+"""
 
 
 @dataclass(frozen=True)
@@ -181,6 +229,7 @@ class CmsPortal(SamplePortal):
         self.home = home
         self.attachment_paths: list[str] = []  # the newest report's picture and PDF
         self.chrome_paths = list(CHROME)
+        self.visits: list[tuple[float, str, str]] = []  # (monotonic time, "GET /…", User-Agent)
 
     @property
     def list_url(self) -> str:
@@ -258,6 +307,20 @@ class CmsPortal(SamplePortal):
     def _build_trs_script(self, ctype: str) -> None:
         self.routes[f"{TRS_COLUMN}/index.html"] = (ctype, self._listmodel_page(""))
 
+    def _build_script_only(self, ctype: str) -> None:
+        self.routes["/robots.txt"] = ("text/plain", b"User-agent: *\nDisallow: /stats/\n")
+        pages = max(1, math.ceil(len(self.docs) / PER_PAGE))
+        body = (
+            f'<ul class="list" id="nb-list">{"".join(map(_li, self.docs[:PER_PAGE]))}</ul>'
+            f'<div class="page" id="nb-pager"><span>共{len(self.docs)}条 第<b id="nb-cur">1'
+            f'</b>/{pages}页</span> <a href="javascript:;" id="nb-next">下一页</a></div>'
+            '<script src="/js/nblist.js"></script>'
+            f"<script>NbList.init({{ key: '{SCRIPT_KEY}', per: {PER_PAGE}, "
+            f"pages: {pages} }});</script>"
+        )
+        self.routes[f"{TRS_COLUMN}/index.html"] = (ctype, _page("政府信息公开年报", body))
+        self.routes["/js/nblist.js"] = ("application/javascript; charset=utf-8", NBLIST_JS)
+
     def _records(self, docs: list[Doc]) -> str:
         return "".join(
             f'<record><![CDATA[<li><a href="{d.path}" title="{html.escape(d.title)}" '
@@ -292,6 +355,8 @@ class CmsPortal(SamplePortal):
     def respond(
         self, method: str, path: str, headers: dict[str, str], query: str = ""
     ) -> tuple[int, dict[str, str], bytes]:
+        target = f"{path}?{query}" if query else path
+        self.visits.append((time.monotonic(), f"{method} {target}", headers.get("user-agent", "")))
         args = {k: v[0] for k, v in parse_qs(query).items()}
         answer = self._data(path, args)
         if answer is None:
@@ -317,6 +382,16 @@ class CmsPortal(SamplePortal):
             rows = [{"id": i, "title": d.title, "url": d.path} for i, d in enumerate(chunk)]
             doc = {"total": len(self.docs), "articles": rows}
             return JSON_TYPE, json.dumps(doc, ensure_ascii=False).encode()
+        if self.pattern == "script_only" and path == "/data/nb/list":
+            try:
+                page = int(args.get("t", ""), 36)
+            except ValueError:
+                page = 0
+            if args.get("k") != SCRIPT_KEY or page < 1:
+                return JSON_TYPE, b'{"code": 403, "rows": []}'  # only the page's script asks right
+            chunk = self.docs[(page - 1) * PER_PAGE : page * PER_PAGE]
+            rows = [{"t": d.title, "u": d.path} for d in chunk]
+            return JSON_TYPE, json.dumps({"code": 0, "rows": rows}, ensure_ascii=False).encode()
         if self.pattern == "jcms" and path == "/module/web/jpage/dataproxy.jsp":
             if args.get("columnid") != "1229":
                 return XML_TYPE, b"<datastore><totalrecord>0</totalrecord></datastore>"

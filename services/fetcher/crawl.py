@@ -18,7 +18,8 @@ retried while everything that did succeed has already been emitted and committed
 asks us to wait (Retry-After) stops the job at once with `RetryLater(delay_s)`.
 
 Reads settings (through its parts): user_agent, allow_private_hosts, max_doc_bytes,
-fetch_deadline_s, per_host_concurrency, min_delay_s, sample_portal_url.
+fetch_deadline_s, per_host_concurrency, min_delay_s, sample_portal_url, chromium_path,
+render_timeout_s.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import lxml.etree
 import msgspec
 
 from services.fetcher.attachments import attachment_links
+from services.fetcher.browser import BrowserMissing, Renderer
 from services.fetcher.canonical import canonical_url, doc_id
 from services.fetcher.client import PoliteClient
 from services.fetcher.coverage import Coverage, Declared, declared, merge
@@ -49,7 +51,7 @@ from services.fetcher.discovery import (
 )
 from services.fetcher.http import HttpFetcher, Response
 from services.fetcher.listing import datastore_pairs, json_pairs, json_total, parse_json
-from services.fetcher.pagers import json_pages, script_pages
+from services.fetcher.pagers import json_pages, render_reason, script_pages
 from services.fetcher.politeness import RetryLater
 from services.fetcher.registry import Portal, Registry
 from services.fetcher.robots import RobotsDenied
@@ -171,17 +173,21 @@ class Crawler:
         problems: list[NianbaoError] = []
         columns: list[Coverage] = []
         budget = [portal.max_pages]
-        for url in dict.fromkeys(first):
-            if url in seen or budget[0] <= 0:
-                continue
-            try:
-                column = await self._column(portal, url, seen, budget)
-            except (RobotsDenied, ListPageGone) as exc:
-                problems.append(exc)
-                continue
-            for link in column.links:
-                links.setdefault(link.url, link)
-            columns.append(column.coverage)
+        renderer = Renderer(self.settings, self.get)  # Chromium starts only if a column needs it
+        try:
+            for url in dict.fromkeys(first):
+                if url in seen or budget[0] <= 0:
+                    continue
+                try:
+                    column = await self._column(portal, url, seen, budget, renderer)
+                except (RobotsDenied, ListPageGone) as exc:
+                    problems.append(exc)
+                    continue
+                for link in column.links:
+                    links.setdefault(link.url, link)
+                columns.append(column.coverage)
+        finally:
+            await renderer.close()
         if problems and len(problems) == len(set(first)):
             raise (
                 problems[0]
@@ -219,15 +225,18 @@ class Crawler:
             metrics.PORTAL_FAILURES.labels(portal_id, "facts_unwritten").inc()
 
     async def _column(
-        self, portal: Portal, list_url: str, seen: set[str], budget: list[int]
+        self, portal: Portal, list_url: str, seen: set[str], budget: list[int], renderer: Renderer
     ) -> _Column:
-        """One list URL and the pages it leads to. Raises RobotsDenied / ListPageGone for the
-        list URL itself; a guessed page that is not there (404) is only not reached."""
+        """One list URL and the pages it leads to; then, where `render_reason` says so, the same
+        list rendered in a browser (browser.py). Raises RobotsDenied / ListPageGone for the list
+        URL itself; a guessed page that is not there (404) is only not reached."""
         queue = [list_url]
         entries: dict[str, Link] = {}
         counted: set[str] = set()  # list entries reached (reports and records of a data list)
         stated: Declared | None = None
         pages = 0
+        first: Response | None = None
+        answers: dict[str, Response] = {}  # this column's list answers, handed to a browser
         while queue and budget[0] > 0:
             url = queue.pop(0)
             if url in seen:
@@ -247,6 +256,8 @@ class Crawler:
             if resp.status != 200:
                 raise HttpStatus(f"list page {url} answers {resp.status}")
             pages += 1
+            first = first or resp
+            answers[url] = resp
             page = read_list_page(resp, portal)
             if stated is None or not stated.known:
                 stated = page.declared  # a script page states nothing, its first data answer does
@@ -256,7 +267,61 @@ class Crawler:
             if portal.pagination == "auto":
                 queue.extend(u for u in page.more if u not in seen and u not in queue)
         coverage = column_coverage(stated or Declared(), len(counted), pages)
+        text = decode_html(first.body, first.content_type)[0] if first is not None else ""
+        reason = render_reason(portal.render, coverage, text) if first is not None else None
+        if reason is None or first is None:
+            return _Column(list(entries.values()), coverage)
+        rendered = await self._render(portal, list_url, answers, budget, renderer, reason, coverage)
+        if rendered is not None:
+            for page in rendered:
+                for link in page.links:
+                    entries.setdefault(link.url, link)
+                counted.update(page.entries)
+                if stated is None or not stated.known:
+                    stated = page.declared  # a pager that a script writes states its size there
+            pages += max(0, len(rendered) - 1)
+            coverage = column_coverage(stated or Declared(), len(counted), pages)
         return _Column(list(entries.values()), coverage)
+
+    async def _render(
+        self,
+        portal: Portal,
+        list_url: str,
+        answers: dict[str, Response],
+        budget: list[int],
+        renderer: Renderer,
+        reason: str,
+        before: Coverage,
+    ) -> list[ListPage] | None:
+        """The column as a browser lists it: one ListPage per pager step (the static page's
+        answers are reused, not fetched again); None when there is no browser (logged, counted:
+        the column keeps its static coverage, visibly incomplete)."""
+        started = time.monotonic()
+        try:
+            rendered = await renderer.render(list_url, budget=budget, prefetched=answers)
+        except BrowserMissing as exc:
+            log.warning(
+                "%s: column %s is at %s and needs a browser (%s), but none is available: %s",
+                portal.id,
+                list_url,
+                before.describe(),
+                reason,
+                exc,
+            )
+            return None
+        pages = [rendered_page(url, text, portal) for url, text in rendered.snapshots]
+        log.info(
+            "%s: rendered %s (%s) in %.1fs: %s, %d pager step(s), %d request(s), %d refused",
+            portal.id,
+            list_url,
+            reason,
+            time.monotonic() - started,
+            rendered.outcome,
+            rendered.steps,
+            rendered.fetched,
+            rendered.refused,
+        )
+        return pages
 
     async def _fan_out(
         self, portal: Portal, links: list[Link], job: _Job
@@ -587,6 +652,13 @@ def read_list_page(resp: Response, portal: Portal) -> ListPage:
         u for u in script_pages(text, resp.url, stated, len(records) or len(found)) if u not in more
     ]
     return ListPage(found, entries, stated, more)
+
+
+def rendered_page(page_url: str, text: str, portal: Portal) -> ListPage:
+    """A list page as a browser rendered it: the same reading as a static page's HTML."""
+    hints = {"title_pattern": portal.title_pattern, "link_pattern": portal.link_pattern}
+    found = report_links(parse_html(text), page_url, **hints)
+    return ListPage(found, {link.url for link in found}, declared(text), [])
 
 
 def _looks_json(resp: Response) -> bool:

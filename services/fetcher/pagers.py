@@ -17,6 +17,9 @@ Each CMS that hosts most 年报 columns pages its lists in its own way; what thi
   records carry title and url): a page naming `/gkmlpt/api/all/<column>` gets that API asked;
   a JSON answer with `total` and one page of records gets `page=2…n`.
 
+What none of these reaches is left to a browser (browser.py), when `render_reason` says so: the
+portal asks for it, or the column ends below the size it states with a script pager on its page.
+
 Reads no settings.
 """
 
@@ -28,7 +31,7 @@ import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from services.fetcher.canonical import canonical_url
-from services.fetcher.coverage import Declared
+from services.fetcher.coverage import Coverage, Declared
 from services.fetcher.listing import datastore_records
 
 MAX_REQUESTS = 500  # per column and pattern; the portal's max_pages caps what is actually fetched
@@ -47,6 +50,29 @@ _GKMLPT = re.compile(r"""(/gkmlpt/api/all/\d+[^"'\s<>]*)""")
 _CREATE_OR_COUNT = re.compile(
     r"createPageHTML\(|\b(?:countPage|pageCount|totalPage|page_count)\b\s*[=:]", re.I
 )
+
+
+_SCRIPT = re.compile(r"<script\b", re.I)
+_PAGER_SIGN = re.compile(
+    r"下一页|下页|尾页|末页|共\s*\d+\s*页|recordCount|totalRecord|listModel|createPage|jpage|"
+    r"laypage|pagination|pager|pageSize|nextPage|goPage|turnPage|gotoPage",
+    re.I,
+)
+
+
+def render_reason(mode: str, coverage: Coverage, text: str) -> str | None:
+    """Why a column's first page (`text`) should be rendered in a browser, or None.
+
+    `mode` is the portal's `render` (auto | browser | static): "marked" for a portal that asks
+    for it; in auto, "below_coverage" when the column states more than the static pass reached
+    and the page carries a script pager (a script, and a pager's words or names)."""
+    if mode == "browser":
+        return "marked"
+    if mode != "auto" or coverage.complete is not False:
+        return None
+    if _SCRIPT.search(text) and _PAGER_SIGN.search(text):
+        return "below_coverage"
+    return None
 
 
 def pattern_of(text: str) -> str:

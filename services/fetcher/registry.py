@@ -12,9 +12,15 @@ File format (`portals.toml`, path from `Settings.portals`; empty → the bundled
     link_pattern = ""                   # optional regex a report URL must match
     title_pattern = ""                  # optional regex a link text must match (default 年报/年度报告)
     pagination = "auto"                 # auto | none
-    max_pages = 20
+    max_pages = 20                      # list requests per crawl (browser ones included)
+    render = "auto"                     # auto | browser | static (see below)
     recrawl_hours = 24.0                # normal interval
     dense_recrawl_hours = 6.0           # interval in the weeks around the legal deadline
+
+`render` says when a column is rendered in headless Chromium (services/fetcher/browser.py), the
+last resort for a list only a script can page: `auto` when a column ends below the size it
+states and shows a script pager the static pagers (pagers.py) could not follow; `browser` for
+every list URL of the portal; `static` never (the column then shows its coverage, e.g. 10/20).
 
 `{sample}` in a URL stands for `Settings.sample_portal_url` (the loopback sample portal).
 Every problem in the file is reported at once, with the portal and field it concerns.
@@ -34,6 +40,7 @@ from shared.config import Settings
 
 LEVELS = ("central", "province", "prefecture", "county", "township")
 KINDS = ("government", "department")
+RENDER_MODES = ("auto", "browser", "static")
 SAMPLE_LIST_PATH = "/zwgk/zfxxgk/zfxxgknb/index.html"
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _DIVISION = re.compile(r"^(\d{6}|\d{12})?$")
@@ -58,6 +65,7 @@ class Portal(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     title_pattern: str = ""
     pagination: str = "auto"
     max_pages: int = 20
+    render: str = "auto"
     recrawl_hours: float = 24.0
     dense_recrawl_hours: float = 6.0
     enabled: bool = True
@@ -177,6 +185,8 @@ def portal_problems(p: Portal) -> list[str]:
             re.compile(getattr(p, field))
         except re.error as exc:
             problems.append(f"{field} is not a valid regex: {exc}")
+    if p.render not in RENDER_MODES:
+        problems.append(f"render {p.render!r} must be one of {', '.join(RENDER_MODES)}")
     if not 1 <= p.max_pages <= 1000:
         problems.append(f"max_pages {p.max_pages} must be within 1..1000")
     if not 0.05 <= p.dense_recrawl_hours <= p.recrawl_hours <= 24 * 90:

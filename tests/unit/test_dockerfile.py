@@ -56,3 +56,10 @@ def test_the_build_stage_copies_the_licence_files_the_package_build_requires():
         for name in line.split()
     }
     assert set(project["license-files"]) <= copied
+
+
+def test_the_image_pods_run_installs_the_chromium_the_fetcher_renders_script_only_columns_with():
+    from shared.config import Settings
+
+    assert Settings().chromium_path == "chromium"  # Debian's package puts it on PATH
+    assert "chromium" in _apt_installed(_stages()[-1])

@@ -1,0 +1,115 @@
+"""The last resort (services/fetcher/browser.py): a column whose 下一页 only a script can follow
+(nianbao/samples/cms.py `script_only`) rendered in Debian's headless Chromium, every request it
+makes answered by the crawler's polite client; and the same column without a browser: 10/20."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+
+import pytest
+from prometheus_client import REGISTRY
+
+from nianbao.samples.cms import CmsPortal
+from services.fetcher.crawl import Crawler
+from services.fetcher.discovery import report_year
+from services.fetcher.registry import Portal, Registry
+from services.fetcher.state import MemoryUrlState
+from shared.config import load
+from shared.events import CrawlDue
+from shared.storage.files import FileObjectStore
+
+CHROMIUM = shutil.which("chromium")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+DELAY_S = 0.25
+
+
+def _counter(name: str, **labels) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def _crawl(tmp_path, *, render: str = "auto", documents: int = 20, **overrides):
+    portal = await CmsPortal("script_only", documents).start()
+    settings = load(env={}, allow_private_hosts=["127.0.0.1"], min_delay_s=DELAY_S, **overrides)
+    pid = f"browser-{render}-{overrides.get('chromium_path', 'chromium').strip('/')[-8:]}"
+    registry = Registry(
+        [
+            Portal(
+                id=pid,
+                name="示例市生态环境局",
+                kind="department",
+                list_urls=[portal.list_url],
+                render=render,
+            )
+        ]
+    )
+    crawler = Crawler(settings, FileObjectStore(tmp_path / "objects"), MemoryUrlState(), registry)
+    try:
+        events = [e async for e in crawler.crawl(CrawlDue(portal=pid, slot="s"))]
+    finally:
+        await crawler.close()
+        await portal.stop()
+    return events, crawler.coverage[pid], portal, settings
+
+
+@needs_chromium
+async def test_a_column_only_a_script_pages_yields_all_20_through_the_polite_client(tmp_path):
+    requests_before = sum(
+        _counter("nianbao_fetch_requests_total", host_class="allowed_private", status_class=c)
+        for c in ("2xx", "4xx")
+    )
+    rendered_before = _counter("nianbao_fetcher_browser_renders_total", outcome="rendered")
+    denied_before = _counter("nianbao_robots_denials_total", cause="disallowed")
+    events, coverage, portal, settings = await _crawl(tmp_path)
+
+    assert sorted(report_year(e.title_hint or "") for e in events) == list(range(2005, 2025))
+    assert (coverage.declared, coverage.reached, coverage.unit) == (20, 20, "documents")
+    assert _counter("nianbao_fetcher_browser_renders_total", outcome="rendered") == (
+        rendered_before + 1
+    )
+    seen = [target for _t, target, _ua in portal.visits]
+    assert seen[0] == "GET /robots.txt"
+    assert len(seen) == len(set(seen)), "a URL was fetched twice"
+    # the script's requests reached the server, as ours
+    assert "GET /js/nblist.js" in seen
+    assert "GET /data/nb/list?t=2&k=k7Q2" in seen
+    assert {ua for _t, _target, ua in portal.visits} == {settings.user_agent}
+    # its visit counter is disallowed by robots.txt: refused before any request
+    assert not [t for t in seen if t.startswith("GET /stats/")]
+    assert _counter("nianbao_robots_denials_total", cause="disallowed") == denied_before + 1
+    # nothing Chromium would have asked for by itself: pictures, styles
+    assert not set(t.split(" ", 1)[1] for t in seen) & set(portal.chrome_paths)
+    # every request after robots.txt kept the politeness gap, the browser's included
+    starts = [t for t, _target, _ua in portal.visits[1:]]
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert min(gaps) >= DELAY_S * 0.8, gaps
+    # and counted as every fetch is
+    requests_after = sum(
+        _counter("nianbao_fetch_requests_total", host_class="allowed_private", status_class=c)
+        for c in ("2xx", "4xx")
+    )
+    assert requests_after - requests_before == len(seen)
+
+
+@needs_chromium
+async def test_a_portal_marked_static_never_starts_the_browser(tmp_path):
+    before = _counter("nianbao_fetcher_browser_renders_total", outcome="rendered")
+    events, coverage, portal, _settings = await _crawl(tmp_path, render="static")
+    assert len(events) == 10
+    assert (coverage.declared, coverage.reached) == (20, 10)
+    assert _counter("nianbao_fetcher_browser_renders_total", outcome="rendered") == before
+    assert "GET /js/nblist.js" not in [target for _t, target, _ua in portal.visits]
+
+
+async def test_without_chromium_the_column_stays_visibly_at_10_of_20(tmp_path, caplog):
+    missing = tmp_path / "no" / "chromium"
+    before = _counter("nianbao_fetcher_browser_renders_total", outcome="missing")
+    with caplog.at_level(logging.WARNING, logger="nianbao.fetcher"):
+        events, coverage, _portal, _settings = await _crawl(tmp_path, chromium_path=str(missing))
+    assert len(events) == 10
+    assert (coverage.declared, coverage.reached, coverage.ratio) == (20, 10, 0.5)
+    pid = f"browser-auto-{str(missing).strip('/')[-8:]}"
+    assert REGISTRY.get_sample_value("nianbao_portal_coverage_ratio", {"portal": pid}) == 0.5
+    assert _counter("nianbao_fetcher_browser_renders_total", outcome="missing") == before + 1
+    warned = [r.getMessage() for r in caplog.records if "needs a browser" in r.getMessage()]
+    assert len(warned) == 1 and "10/20 documents" in warned[0] and str(missing) in warned[0]
