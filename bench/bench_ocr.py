@@ -13,18 +13,28 @@ import argparse
 import resource
 import time
 
+PROFILES = {
+    "scan": dict(skew=0.8, noise=0.003),  # a flatbed scan: slight skew, specks
+    "skew3": dict(skew=-3.0, noise=0.003),
+    "blur": dict(skew=0.5, blur=0.8),
+    "seal": dict(skew=0.5, seal=True),
+    "faint": dict(skew=0.5, faint_rules=True),
+    "rotated": dict(rotate=90, skew=0.5),
+    "upside_down": dict(rotate=180),
+}
 
-def measure(reports: int, dpi: int) -> dict:
+
+def measure(reports: int, dpi: int, profile: str = "scan") -> dict:
     from nianbao.samples.scans import Degrade, as_image_pdf, scan_pages
     from nianbao.samples.synth import synth_report
     from services.parser import parse
 
-    right = unsure = wrong_sure = total = pages = 0
+    right = unsure = wrong_sure = not_located = total = pages = 0
     cpu = 0.0
     wrong_scores: list[float] = []
     for i in range(reports):
         want = synth_report("2021" if i % 2 == 0 else "2019", 100 + i)
-        scans = scan_pages(want, dpi=dpi, degrade=Degrade(skew=0.8, noise=0.003, seed=i))
+        scans = scan_pages(want, dpi=dpi, degrade=Degrade(**PROFILES[profile], seed=i))
         pdf = as_image_pdf(scans, dpi)
         pages += len(scans)
         started = time.process_time()
@@ -35,21 +45,24 @@ def measure(reports: int, dpi: int) -> dict:
                 for col, cell in cols.items():
                     total += 1
                     read = ((got.tables.get(table) or {}).get(row) or {}).get(col)
-                    if read is None:
-                        continue
-                    if read.kind == "unreadable":
+                    if read is None or read.kind == "missing":
+                        not_located += 1  # the row or column was not found: a named finding
+                    elif read.kind == "unreadable":
                         unsure += 1
                     elif read.kind == cell.kind and read.value == cell.value:
                         right += 1
-                    elif read.kind == "number":
+                    else:
+                        # a different number, or a blank where one is printed: passed on as sure
                         wrong_sure += 1
                         wrong_scores.append(read.score if read.score is not None else 1.0)
     return {
         "dpi": dpi,
+        "profile": profile,
         "cells": total,
         "right_pct": 100.0 * right / max(1, total),
         "unsure_pct": 100.0 * unsure / max(1, total),
         "wrong_but_sure": wrong_sure,
+        "not_located_pct": 100.0 * not_located / max(1, total),
         "pages_per_s_core": pages / cpu if cpu else 0.0,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "calibrated_threshold": (max(wrong_scores) + 0.005) if wrong_scores else None,
@@ -61,13 +74,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--reports", type=int, default=1, help="synthetic reports to scan and read")
     ap.add_argument("--dpi", type=int, default=200, help="scan resolution")
     ap.add_argument("--calibrate", action="store_true", help="print the calibrated threshold")
-    args = ap.parse_args(argv if argv is not None else [])
-    m = measure(args.reports, args.dpi)
-    print(
-        f"OCR @{m['dpi']} dpi, {m['cells']} cells: right {m['right_pct']:.1f} %, "
-        f"unsure {m['unsure_pct']:.1f} %, wrong-but-sure {m['wrong_but_sure']}, "
-        f"{m['pages_per_s_core']:.3f} page/s/core, peak RSS {m['peak_rss_mib']:.0f} MiB"
+    ap.add_argument(
+        "--profile", choices=sorted(PROFILES), default="scan", help="how pages are spoiled"
     )
+    ap.add_argument(
+        "--matrix", action="store_true", help="every profile at 150, 200 and 300 dpi (minutes)"
+    )
+    args = ap.parse_args(argv if argv is not None else [])
+    if args.matrix:
+        for dpi in (150, 200, 300):
+            for profile in PROFILES:
+                _print(measure(args.reports, dpi, profile))
+        return
+    m = measure(args.reports, args.dpi, args.profile)
+    _print(m)
     if args.calibrate:
         t = m["calibrated_threshold"]
         print(
@@ -76,6 +96,15 @@ def main(argv: list[str] | None = None) -> None:
             else f"calibrated: a threshold of {t:.3f} keeps every wrong number unsure "
             "(wrong cells that are layout errors score high: fix the layout, not the threshold)"
         )
+
+
+def _print(m: dict) -> None:
+    print(
+        f"OCR @{m['dpi']} dpi {m['profile']}, {m['cells']} cells: right {m['right_pct']:.1f} %, "
+        f"unsure {m['unsure_pct']:.1f} %, not located {m['not_located_pct']:.1f} %, "
+        f"wrong-but-sure {m['wrong_but_sure']}, "
+        f"{m['pages_per_s_core']:.3f} page/s/core, peak RSS {m['peak_rss_mib']:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -15,8 +15,12 @@ is cleaned the way scans need:
 - ruling lines are found by morphology (long horizontal/vertical runs of dark pixels), returned
   as segments for the table finder, and erased before recognition (they touch the glyphs).
 
-Detection runs on the page scaled to `DET_SIDE` px on its long side; recognition crops come from
-the full-resolution page. Boxes are in page pixels of the (turned, deskewed) page; `OcrPage.scale`
+Then the page is read where its text is: the cells of its ruled tables one by one
+(services/parser/extract/ocr_cells.py: a cell with no ink is known blank, a lone 「0」 is not
+lost to a detector made for prose), the rest by PP-OCR text detection, run on the page scaled to
+`DET_SIDE` px on its long side with the tables left out. Every line crop, from the full-resolution
+page, is recognised by services/parser/extract/ocr_lines.py, which scores a word by its least sure
+character. Boxes are in page pixels of the (turned, deskewed) page; `OcrPage.scale`
 converts them to PDF points. Settings read: none (the stage sets the thread count).
 """
 
@@ -29,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from services.parser.extract.ocr_lines import read_crops
 from shared.errors import MissingConverter
 
 DET_SIDE = 1600  # px: long side of the image text detection runs on
@@ -179,7 +184,14 @@ def find_rules(grey: np.ndarray, dpi: float) -> tuple[list[tuple[int, int, int, 
         kernel = cv2.getStructuringElement(
             cv2.MORPH_RECT, (length, 1) if horizontal else (1, length)
         )
-        lines = cv2.morphologyEx(b, cv2.MORPH_OPEN, kernel)
+        # a rule's run is broken by a speck of noise or by a step from one pixel row to the next
+        # (a tilt of a fraction of a degree); an end piece shorter than the run length would be
+        # lost and the table would lose a corner (a row merged into its neighbour): thicken
+        # across the rule and bridge 1–2 px gaps along it first
+        across = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 3) if horizontal else (3, 1))
+        along = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 1) if horizontal else (1, 3))
+        joined = cv2.morphologyEx(cv2.dilate(b, across), cv2.MORPH_CLOSE, along)
+        lines = cv2.morphologyEx(joined, cv2.MORPH_OPEN, kernel)
         # close small gaps in faint or broken rulings
         lines = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
         mask |= lines
@@ -273,36 +285,97 @@ def read_page(rgb: np.ndarray, dpi: float, *, threads: int = 1) -> OcrPage:
     clean = grey.copy()
     clean[mask > 0] = 255  # rulings erased: they touch glyphs and merge cells into one line
     page = OcrPage(grey.shape[1], grey.shape[0], dpi, rules=rules, rotation=turned, skew=skew)
-    page.words = recognise(eng, clean)
+    page.words = recognise(eng, clean, rules, dpi)
     return page
 
 
-def recognise(eng, grey: np.ndarray) -> list[OcrWord]:
-    res = eng(grey, use_det=True, use_cls=False, use_rec=True, return_word_box=True)
-    boxes = getattr(res, "boxes", None)
-    if boxes is None:
-        return []
+def recognise(eng, grey: np.ndarray, rules: list, dpi: float) -> list[OcrWord]:
+    """Words of a cleaned page: ruled cells read cell by cell, the rest by text detection."""
+    from services.parser.extract.ocr_cells import blank_tables, cell_lines, ink_boxes, ruled_tables
+
+    tables = ruled_tables(rules, grey.shape[1], grey.shape[0], dpi)
+    cells = [c for _, table_cells in tables for c in table_cells]
+    inks = ink_boxes(_binary(grey), cells, dpi)
+    in_cells = [line.box for line in cell_lines(grey, inks, lambda img: _cell_line_boxes(eng, img))]
+    elsewhere = _line_boxes(eng, blank_tables(grey, tables))
+    lines = [(box, True) for box in in_cells] + [(box, False) for box in elsewhere]
+    crops = [
+        _padded(grey, box, pad=max(4, (box[3] - box[1]) // 3) if cell else 0) for box, cell in lines
+    ]
+    glyphs = read_crops(eng._load_rec_model(), [img for img, _ in crops])
     words: list[OcrWord] = []
-    per_line = getattr(res, "word_results", None) or [None] * len(boxes)
-    for box, text, score, parts in zip(boxes, res.txts, res.scores, per_line, strict=False):
-        if parts:
-            for part in parts:
-                ptext, pscore, pbox = part
-                if not ptext or not ptext.strip():
-                    continue
-                pb = np.asarray(pbox, dtype=float)
-                words.append(
-                    OcrWord(
-                        ptext,
-                        (pb[:, 0].min(), pb[:, 1].min(), pb[:, 0].max(), pb[:, 1].max()),
-                        float(min(pscore, score)) if pscore is not None else float(score),
-                    )
-                )
-        elif text and text.strip():
-            b = np.asarray(box, dtype=float)
-            words.append(
-                OcrWord(
-                    text, (b[:, 0].min(), b[:, 1].min(), b[:, 0].max(), b[:, 1].max()), float(score)
-                )
-            )
+    for (box, cell), (_, crop_box), line in zip(lines, crops, glyphs, strict=True):
+        if line:
+            words.extend(glyph_words(line, box, crop_box))
+        elif cell:
+            # ink in a ruled cell that reads as nothing is not a blank: unsure, never dropped
+            words.append(OcrWord("?", tuple(float(v) for v in box), 0.0))  # type: ignore[arg-type]
     return words
+
+
+def glyph_words(glyphs: list, box: tuple, crop_box: tuple) -> list[OcrWord]:
+    """A recognised line's glyphs as words: a run of ASCII characters (a number) is one word,
+    each CJK character another; boxes placed along the line where the model emitted them, the
+    score of a word its least sure character's."""
+    x0, top, x1, bottom = box
+    left, width = crop_box[0], crop_box[2] - crop_box[0]
+    height = bottom - top
+    words: list[OcrWord] = []
+    run: list = []
+
+    def flush() -> None:
+        if not run:
+            return
+        half = [0.3 * height if g.text.isascii() else 0.5 * height for g in (run[0], run[-1])]
+        a = max(x0, left + run[0].centre * width - half[0])
+        b = min(x1, left + run[-1].centre * width + half[1])
+        text = "".join(g.text for g in run)
+        words.append(OcrWord(text, (a, top, max(b, a + 1), bottom), min(g.prob for g in run)))
+        run.clear()
+
+    for g in glyphs:
+        if g.text.isspace():
+            flush()
+        elif g.text.isascii():
+            run.append(g)
+        else:
+            flush()
+            run.append(g)
+            flush()
+    flush()
+    return words
+
+
+def _line_boxes(eng, img: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Text line boxes PP-OCR detection finds in `img` (axis-aligned: the page is deskewed)."""
+    out = []
+    for quad in _detect(eng, img):
+        xs, ys = quad[:, 0], quad[:, 1]
+        box = (
+            max(0, int(xs.min())),
+            max(0, int(ys.min())),
+            min(img.shape[1], int(math.ceil(xs.max()))),
+            min(img.shape[0], int(math.ceil(ys.max()))),
+        )
+        if box[2] - box[0] >= 2 and box[3] - box[1] >= 2:
+            out.append(box)
+    return out
+
+
+def _cell_line_boxes(eng, img: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Text lines in one cell's image. Detection misses a line that touches the image's edge, so
+    the cell is given a white margin first."""
+    m = 16
+    framed = np.full((img.shape[0] + 2 * m, img.shape[1] + 2 * m), 255, dtype=np.uint8)
+    framed[m:-m, m:-m] = img
+    return [(a - m, b - m, c - m, d - m) for a, b, c, d in _line_boxes(eng, framed)]
+
+
+def _padded(grey: np.ndarray, box: tuple, pad: int) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """`box` cut from the page with `pad` px of margin (white beyond the page), as BGR."""
+    import cv2
+
+    x0, y0, x1, y1 = (int(v) for v in box)
+    crop = np.full((y1 - y0 + 2 * pad, x1 - x0 + 2 * pad), 255, dtype=np.uint8)
+    crop[pad : pad + y1 - y0, pad : pad + x1 - x0] = grey[y0:y1, x0:x1]
+    return cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR), (x0 - pad, y0 - pad, x1 + pad, y1 + pad)

@@ -21,6 +21,7 @@ import io
 import numpy as np
 
 from services.parser.document import Document
+from services.parser.extract.ocr_cells import rule_edges
 from services.parser.extract.pdfpage import PdfiumPage
 from shared.errors import DecompressionBomb, TooLarge, UnreadableDocument
 
@@ -59,22 +60,7 @@ def words_to_page(ocr_page, number: int) -> PdfiumPage:
                     "score": w.score,
                 }
             )
-    for x0, y0, x1, y1 in ocr_page.rules:
-        x0, y0, x1, y1 = x0 * k, y0 * k, x1 * k, y1 * k
-        horizontal = y0 == y1
-        page.edges.append(
-            {
-                "x0": min(x0, x1),
-                "x1": max(x0, x1),
-                "top": min(y0, y1),
-                "bottom": max(y0, y1),
-                "doctop": min(y0, y1),
-                "width": abs(x1 - x0),
-                "height": abs(y1 - y0),
-                "orientation": "h" if horizontal else "v",
-                "object_type": "line",
-            }
-        )
+    page.edges.extend(rule_edges(ocr_page.rules, k))
     return page
 
 

@@ -1,0 +1,143 @@
+"""The ruled cells of a scanned page, and the lines of ink inside each: where to read, cell by cell.
+
+Text detection (PP-OCR's det model) is made for lines of prose; in a table it misses the lone
+「0」 of a narrow cell (a blank read where a number is printed is a wrong value, not an unsure
+one) and runs neighbouring cells together. A ruled table says where its cells are, so its cells
+are read one by one instead:
+
+- the page's ruling segments (services/parser/extract/ocr.py) go through pdfplumber's table
+  finder, exactly as a text-layer PDF's rules do, giving each table's cell boxes;
+- inside each cell (inset from the rules) the ink is found as connected components of the page's
+  binary image, specks below `SPECK_INCH²` dropped (scanner noise, JPEG artefacts). No ink: the
+  cell is blank, and known to be. Ink: its bounding box is one text line, or — when taller than
+  `MULTI_LINE`× the page's typical line — the cell's lines are found by text detection on the
+  cell alone (a wrapped row label);
+- the table areas are left out of page-wide text detection, which reads what lies between them.
+
+Pure functions over numpy images (the detector is passed in); boxes are page pixels
+(x0, top, x1, bottom). Settings read: none.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from services.parser.extract.pdfpage import PdfiumPage
+
+Box = tuple[int, int, int, int]
+INSET_INCH = (
+    0.015  # a cell's ink is looked for this far inside its rules (erased rules leave fringes)
+)
+SPECK_INCH = 0.012  # ink components smaller than this square are noise (a 7.5 pt 「.」 is larger)
+MULTI_LINE = 1.6  # ink this many typical line heights tall is more than one line
+
+
+@dataclass(frozen=True)
+class CellLine:
+    """A line of ink inside a ruled cell: the box to recognise."""
+
+    box: Box
+    cell: Box
+
+
+def rule_edges(rules: list[tuple[float, float, float, float]], k: float) -> list[dict]:
+    """Ruling segments in pixels → pdfplumber line edges in points (`k` = points per pixel)."""
+    edges = []
+    for x0, y0, x1, y1 in rules:
+        x0, y0, x1, y1 = x0 * k, y0 * k, x1 * k, y1 * k
+        horizontal = y0 == y1
+        edges.append(
+            {
+                "x0": min(x0, x1),
+                "x1": max(x0, x1),
+                "top": min(y0, y1),
+                "bottom": max(y0, y1),
+                "doctop": min(y0, y1),
+                "width": abs(x1 - x0),
+                "height": abs(y1 - y0),
+                "orientation": "h" if horizontal else "v",
+                "object_type": "line",
+            }
+        )
+    return edges
+
+
+def ruled_tables(
+    rules: list[tuple[float, float, float, float]], width: int, height: int, dpi: float
+) -> list[tuple[Box, list[Box]]]:
+    """Each ruled table of the page: its box and its cells' boxes (pixels)."""
+    from pdfplumber.table import TableFinder
+
+    k = 72.0 / dpi
+    page = PdfiumPage(0, width * k, height * k, edges=rule_edges(rules, k))
+    out = []
+    for t in TableFinder(page).tables:  # type: ignore[arg-type]  # duck-typed page: chars, edges, bbox
+        cells = [_px(c, k) for c in t.cells]
+        if len({c[0] for c in cells}) < 2:
+            continue  # one column: a frame around prose, not a table (as pdf.py decides)
+        out.append((_px(t.bbox, k), cells))
+    return out
+
+
+def ink_boxes(binary: np.ndarray, cells: list[Box], dpi: float) -> dict[Box, Box]:
+    """The bounding box of each cell's ink (cells without ink are absent)."""
+    import cv2
+
+    inset = max(2, round(INSET_INCH * dpi))
+    speck = max(4, round((SPECK_INCH * dpi) ** 2))
+    out: dict[Box, Box] = {}
+    for cell in cells:
+        x0, y0, x1, y1 = cell[0] + inset, cell[1] + inset, cell[2] - inset, cell[3] - inset
+        if x1 - x0 < 3 or y1 - y0 < 3:
+            continue
+        n, _, stats, _ = cv2.connectedComponentsWithStats(binary[y0:y1, x0:x1], connectivity=8)
+        kept = [stats[i] for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= speck]
+        if not kept:
+            continue
+        out[cell] = (
+            x0 + min(int(s[0]) for s in kept),
+            y0 + min(int(s[1]) for s in kept),
+            x0 + max(int(s[0] + s[2]) for s in kept),
+            y0 + max(int(s[1] + s[3]) for s in kept),
+        )
+    return out
+
+
+def cell_lines(
+    grey: np.ndarray, inks: dict[Box, Box], detect: Callable[[np.ndarray], list[Box]]
+) -> list[CellLine]:
+    """The text lines to recognise in the cells (see module docstring)."""
+    if not inks:
+        return []
+    typical = statistics.median(b[3] - b[1] for b in inks.values())
+    out = []
+    for cell, ink in inks.items():
+        if ink[3] - ink[1] <= MULTI_LINE * typical:
+            out.append(CellLine(ink, cell))
+            continue
+        x0, y0, x1, y1 = cell
+        found = [
+            (max(x0, a + x0), max(y0, b + y0), min(x1, c + x0), min(y1, d + y0))
+            for a, b, c, d in detect(grey[y0:y1, x0:x1])
+        ]
+        out.extend(CellLine(b, cell) for b in sorted(found, key=lambda b: (b[1], b[0])))
+        if not found:  # the detector saw no line in visible ink: read it whole, unsure if need be
+            out.append(CellLine(ink, cell))
+    return out
+
+
+def blank_tables(grey: np.ndarray, tables: list[tuple[Box, list[Box]]]) -> np.ndarray:
+    """The page with its tables painted white: what page-wide detection should still read."""
+    out = grey.copy()
+    for (x0, y0, x1, y1), _ in tables:
+        out[y0 : y1 + 1, x0 : x1 + 1] = 255
+    return out
+
+
+def _px(box, k: float) -> Box:
+    x0, top, x1, bottom = box
+    return (round(x0 / k), round(top / k), round(x1 / k), round(bottom / k))

@@ -1,0 +1,109 @@
+"""Line crops → characters with positions and honest scores (PP-OCR recognition, our own decoding).
+
+RapidOCR's recogniser reports a line's score as the *mean* of its characters' probabilities: one
+doubtful digit in 「1234」 hides behind three sure ones. We run its recognition model (the ONNX
+session and the image normalisation it ships) and decode the CTC output here instead, so that:
+
+- every character keeps its own probability, and a word's score is its *lowest* character's —
+  a number is only as sure as its least sure digit;
+- glyphs that mean the same digit are one class: in a run of digits the model's split between
+  「0」「O」「o」「〇」 (a lone zero in a table cell is read 0.88 / O 0.10 / o 0.02) is one
+  probability of zero, not a doubt between a digit and a letter. Only zero-like glyphs are merged
+  (the measured confusion); 1 / l / I stay apart, so a doubt there stays a doubt;
+- each character's position comes from the time step that emitted it, so a line crop yields
+  characters placed along the line, as a text layer would.
+
+Pure functions apart from the model call; reads no settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+ZERO_LIKE = "0Oo〇０Ｏｏ"
+BATCH = 16  # crops per model call (as RapidOCR batches them); sorted by width, so little padding
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """One recognised character of a crop: its text, centre x as a share of the crop's width,
+    and the probability the model gave it (zero-like glyphs summed in digit runs)."""
+
+    text: str
+    centre: float
+    prob: float
+
+
+def read_crops(rec, crops: list[np.ndarray]) -> list[list[Glyph]]:
+    """Recognise each crop (H×W×3 uint8) as one text line; glyphs in reading order."""
+    out: list[list[Glyph]] = [[] for _ in crops]
+    if not crops:
+        return out
+    _, height, width = rec.rec_image_shape[:3]
+    chars = rec.postprocess_op.character
+    zero_ids = _ids(chars, ZERO_LIKE)
+    order = np.argsort([c.shape[1] / max(1, c.shape[0]) for c in crops])
+    for start in range(0, len(crops), BATCH):
+        batch = [int(i) for i in order[start : start + BATCH]]
+        ratio = max(width / height, *(crops[i].shape[1] / max(1, crops[i].shape[0]) for i in batch))
+        norm = np.concatenate([rec.resize_norm_img(crops[i], ratio)[np.newaxis] for i in batch])
+        probs = rec.session(norm.astype(np.float32))
+        padded = height * ratio
+        for j, i in enumerate(batch):
+            used = min(padded, np.ceil(height * crops[i].shape[1] / max(1, crops[i].shape[0])))
+            out[i] = decode(probs[j], chars, zero_ids, padded / used)
+    return out
+
+
+def decode(
+    probs: np.ndarray, chars: list[str], zero_ids: np.ndarray, stretch: float
+) -> list[Glyph]:
+    """CTC greedy decoding of one crop's T×C probabilities (see module docstring).
+
+    `stretch` converts a time step's share of the padded input into a share of the crop itself.
+    """
+    steps = probs.shape[0]
+    best = probs.argmax(axis=1)
+    glyphs: list[Glyph] = []
+    zeros: list[float] = []
+    previous = -1
+    for t in range(steps):
+        k = int(best[t])
+        if k != previous and k != 0 and k < len(chars):
+            text = chars[k]
+            glyphs.append(Glyph(text, min(1.0, (t + 0.5) / steps * stretch), float(probs[t, k])))
+            zeros.append(float(probs[t, zero_ids].sum()) if text in ZERO_LIKE else 0.0)
+        previous = k
+    return _merge_zeros(glyphs, zeros)
+
+
+def _merge_zeros(glyphs: list[Glyph], zeros: list[float]) -> list[Glyph]:
+    """In each run of ASCII letters and digits made only of digits and zero-like glyphs, a
+    zero-like glyph is the digit 0 with the zero class's probability."""
+    out = list(glyphs)
+    i = 0
+    while i < len(out):
+        if not _alnum(out[i].text):
+            i += 1
+            continue
+        j = i
+        while j < len(out) and _alnum(out[j].text):
+            j += 1
+        run = out[i:j]
+        if all(g.text.isdigit() or g.text in ZERO_LIKE for g in run):
+            for k in range(i, j):
+                if out[k].text in ZERO_LIKE:
+                    out[k] = Glyph("0", out[k].centre, zeros[k])
+        i = j
+    return out
+
+
+def _alnum(text: str) -> bool:
+    # 〇 is left out: beside Chinese numerals it is the zero of a date (二〇二一年), not a digit
+    return text in "０Ｏｏ" or (text.isascii() and text.isalnum())
+
+
+def _ids(chars: list[str], wanted: str) -> np.ndarray:
+    return np.array([i for i, c in enumerate(chars) if c in set(wanted)], dtype=np.int64)

@@ -1,0 +1,78 @@
+"""Where a scanned table is read: its ruled cells, the ink in each, the lines of a wrapped cell."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from services.parser.extract.ocr import glyph_words
+from services.parser.extract.ocr_cells import blank_tables, cell_lines, ink_boxes, ruled_tables
+from services.parser.extract.ocr_lines import Glyph
+
+DPI = 200.0
+
+
+def grid(xs: list[int], ys: list[int]) -> list[tuple[int, int, int, int]]:
+    rules = [(xs[0], y, xs[-1], y) for y in ys]
+    rules += [(x, ys[0], x, ys[-1]) for x in xs]
+    return rules
+
+
+def test_ruled_segments_give_each_table_cell_in_pixels():
+    tables = ruled_tables(grid([100, 400, 600], [100, 150, 200]), 1000, 800, DPI)
+    assert len(tables) == 1
+    box, cells = tables[0]
+    assert box == (100, 100, 600, 200)
+    assert sorted(cells) == [
+        (100, 100, 400, 150),
+        (100, 150, 400, 200),
+        (400, 100, 600, 150),
+        (400, 150, 600, 200),
+    ]
+
+
+def test_a_frame_of_one_column_is_not_a_table():
+    assert ruled_tables(grid([100, 600], [100, 150, 200]), 1000, 800, DPI) == []
+
+
+def test_a_cell_without_ink_is_absent_and_specks_are_not_ink():
+    binary = np.zeros((300, 700), dtype=np.uint8)
+    binary[120:135, 420:430] = 255  # a digit in the right top cell
+    binary[170, 200] = 255  # one speck of scanner noise in the left bottom cell
+    cells = [(100, 100, 400, 150), (100, 150, 400, 200), (400, 100, 600, 150)]
+    assert ink_boxes(binary, cells, DPI) == {(400, 100, 600, 150): (420, 120, 430, 135)}
+
+
+def test_a_cell_taller_than_a_line_is_split_by_detection_and_others_are_read_whole():
+    grey = np.full((300, 700), 255, dtype=np.uint8)
+    inks = {
+        (0, 0, 100, 40): (10, 10, 30, 30),
+        (100, 0, 200, 40): (110, 10, 130, 30),
+        (0, 40, 200, 140): (10, 50, 190, 130),  # four lines' height
+    }
+    asked = []
+
+    def detect(img):
+        asked.append(img.shape)
+        return [(5, 50, 180, 80), (5, 10, 180, 40)]
+
+    lines = cell_lines(grey, inks, detect)
+    assert asked == [(100, 200)]
+    assert [line.box for line in lines] == [
+        (10, 10, 30, 30),
+        (110, 10, 130, 30),
+        (5, 50, 180, 80),
+        (5, 90, 180, 120),
+    ]
+
+
+def test_tables_are_left_out_of_page_wide_detection():
+    grey = np.zeros((50, 50), dtype=np.uint8)
+    out = blank_tables(grey, [((10, 10, 20, 20), [])])
+    assert out[15, 15] == 255 and out[5, 5] == 0 and grey[15, 15] == 0
+
+
+def test_a_line_of_glyphs_becomes_a_number_word_and_one_word_per_chinese_character():
+    glyphs = [Glyph("共", 0.1, 0.99), Glyph("1", 0.5, 0.99), Glyph("2", 0.6, 0.8)]
+    words = glyph_words(glyphs, (0, 0, 100, 20), (0, 0, 100, 20))
+    assert [(w.text, round(w.score, 2)) for w in words] == [("共", 0.99), ("12", 0.8)]
+    assert words[1].box[0] < 50 < 60 < words[1].box[2] <= 100
