@@ -13,6 +13,8 @@ portal's server (portal.SamplePortal) with the list pages and data endpoints of 
                  script computes its JSON endpoint's URL (`/data/nb/list?t=<page in base 36>&k=…`,
                  named nowhere in the page) and writes the next 10 links into the list. On load it
                  also counts the visit at /stats/visit.do, which robots.txt disallows;
+- `script_post`  the same column whose script POSTs `{"col": …, "page": n, "key": …}` as JSON to
+                 /irs/front/list (a TRS IRS-like list API that answers nothing to a GET);
 - `jcms`         Hanweb JCMS: /col/col1229/index.html embeds the first group of records in a
                  `<datastore>` (totalRecord, perPage 5, groupSize 3); the rest comes from
                  /module/web/jpage/dataproxy.jsp?startrecord=a&endrecord=b&perpage=5&columnid=…;
@@ -51,7 +53,15 @@ from urllib.parse import parse_qs
 
 from nianbao.samples.portal import CONTENT_TYPES, SamplePortal
 
-PATTERNS = ("trs_static", "trs_endpoint", "trs_script", "script_only", "jcms", "gkmlpt")
+PATTERNS = (
+    "trs_static",
+    "trs_endpoint",
+    "trs_script",
+    "script_only",
+    "script_post",
+    "jcms",
+    "gkmlpt",
+)
 AGENCY = "示例市生态环境局"
 PER_PAGE = 10
 JCMS_PER_PAGE, JCMS_GROUP = 5, 3
@@ -117,6 +127,23 @@ NBLIST_JS = b"""var NbList = (function () {
   };
 })();
 """
+
+POST_PATH = "/irs/front/list"
+# script_post: the same pager, its list asked for with a JSON POST.
+NBPOST_JS = NBLIST_JS.replace(
+    b"""    var xhr = new XMLHttpRequest();
+    xhr.open('GET', endpoint(n));
+    xhr.setRequestHeader('X-Requested-With', 'XMLHttpRequest');
+    xhr.onload = function () { page = n; show(JSON.parse(xhr.responseText).rows); };
+    xhr.send();""",
+    b"""    var ask = { col: 'zfxxgknb', page: n, key: opts.key };
+    fetch('"""
+    + POST_PATH.encode()
+    + b"""', { method: 'POST', body: JSON.stringify(ask),
+      headers: { 'Content-Type': 'application/json;charset=UTF-8' } })
+      .then(function (r) { return r.json(); })
+      .then(function (d) { page = n; show(d.rows); });""",
+)
 
 
 @dataclass(frozen=True)
@@ -230,6 +257,7 @@ class CmsPortal(SamplePortal):
         self.attachment_paths: list[str] = []  # the newest report's picture and PDF
         self.chrome_paths = list(CHROME)
         self.visits: list[tuple[float, str, str]] = []  # (monotonic time, "GET /…", User-Agent)
+        self.bodies: list[tuple[str, bytes]] = []  # ("POST /…", body) of requests that had one
 
     @property
     def list_url(self) -> str:
@@ -307,19 +335,24 @@ class CmsPortal(SamplePortal):
     def _build_trs_script(self, ctype: str) -> None:
         self.routes[f"{TRS_COLUMN}/index.html"] = (ctype, self._listmodel_page(""))
 
-    def _build_script_only(self, ctype: str) -> None:
+    def _build_script_post(self, ctype: str) -> None:
+        self._build_script_only(ctype, "/js/nbpost.js", NBPOST_JS)
+
+    def _build_script_only(
+        self, ctype: str, script: str = "/js/nblist.js", code: bytes = NBLIST_JS
+    ) -> None:
         self.routes["/robots.txt"] = ("text/plain", b"User-agent: *\nDisallow: /stats/\n")
         pages = max(1, math.ceil(len(self.docs) / PER_PAGE))
         body = (
             f'<ul class="list" id="nb-list">{"".join(map(_li, self.docs[:PER_PAGE]))}</ul>'
             f'<div class="page" id="nb-pager"><span>共{len(self.docs)}条 第<b id="nb-cur">1'
             f'</b>/{pages}页</span> <a href="javascript:;" id="nb-next">下一页</a></div>'
-            '<script src="/js/nblist.js"></script>'
+            f'<script src="{script}"></script>'
             f"<script>NbList.init({{ key: '{SCRIPT_KEY}', per: {PER_PAGE}, "
             f"pages: {pages} }});</script>"
         )
         self.routes[f"{TRS_COLUMN}/index.html"] = (ctype, _page("政府信息公开年报", body))
-        self.routes["/js/nblist.js"] = ("application/javascript; charset=utf-8", NBLIST_JS)
+        self.routes[script] = ("application/javascript; charset=utf-8", code)
 
     def _records(self, docs: list[Doc]) -> str:
         return "".join(
@@ -353,16 +386,41 @@ class CmsPortal(SamplePortal):
         self.routes["/gkmlpt/index"] = (ctype, _page("政府信息公开年报", body, head))
 
     def respond(
-        self, method: str, path: str, headers: dict[str, str], query: str = ""
+        self, method: str, path: str, headers: dict[str, str], query: str = "", body: bytes = b""
     ) -> tuple[int, dict[str, str], bytes]:
         target = f"{path}?{query}" if query else path
         self.visits.append((time.monotonic(), f"{method} {target}", headers.get("user-agent", "")))
+        if body:
+            self.bodies.append((f"{method} {target}", body))
         args = {k: v[0] for k, v in parse_qs(query).items()}
-        answer = self._data(path, args)
+        if self.pattern == "script_post" and path == POST_PATH:
+            answer = self._posted(method, headers, body)
+        else:
+            answer = self._data(path, args)
         if answer is None:
             return super().respond(method, path, headers, query)
         ctype, body = answer
         return 200, {"Content-Type": ctype}, (b"" if method == "HEAD" else body)
+
+    def _posted(self, method: str, headers: dict[str, str], body: bytes) -> tuple[str, bytes]:
+        """script_post's list API: a JSON POST naming the column, the page and the page's key."""
+        try:
+            ask = json.loads(body) if method == "POST" else {}
+        except ValueError:
+            ask = {}
+        if (
+            not isinstance(ask, dict)
+            or "json" not in headers.get("content-type", "")
+            or (ask.get("col"), ask.get("key")) != ("zfxxgknb", SCRIPT_KEY)
+        ):
+            return JSON_TYPE, b'{"code": 400, "rows": []}'
+        return self._rows(int(ask.get("page") or 0))
+
+    def _rows(self, page: int) -> tuple[str, bytes]:
+        """One page of the script_* columns' list, in their keys (t: title, u: URL)."""
+        chunk = self.docs[(page - 1) * PER_PAGE : page * PER_PAGE] if page >= 1 else []
+        rows = [{"t": d.title, "u": d.path} for d in chunk]
+        return JSON_TYPE, json.dumps({"code": 0, "rows": rows}, ensure_ascii=False).encode()
 
     def _data(self, path: str, args: dict[str, str]) -> tuple[str, bytes] | None:
         """The answer of a data endpoint (JSON list, JCMS dataproxy), or None for a plain route."""
@@ -389,9 +447,7 @@ class CmsPortal(SamplePortal):
                 page = 0
             if args.get("k") != SCRIPT_KEY or page < 1:
                 return JSON_TYPE, b'{"code": 403, "rows": []}'  # only the page's script asks right
-            chunk = self.docs[(page - 1) * PER_PAGE : page * PER_PAGE]
-            rows = [{"t": d.title, "u": d.path} for d in chunk]
-            return JSON_TYPE, json.dumps({"code": 0, "rows": rows}, ensure_ascii=False).encode()
+            return self._rows(page)
         if self.pattern == "jcms" and path == "/module/web/jpage/dataproxy.jsp":
             if args.get("columnid") != "1229":
                 return XML_TYPE, b"<datastore><totalrecord>0</totalrecord></datastore>"

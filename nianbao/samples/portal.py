@@ -200,10 +200,11 @@ class SamplePortal(LoopServer):
         return await super().start()
 
     def respond(
-        self, method: str, path: str, headers: dict[str, str], query: str = ""
+        self, method: str, path: str, headers: dict[str, str], query: str = "", body: bytes = b""
     ) -> tuple[int, dict[str, str], bytes]:
-        """One answer; `query` is the request's query string (this portal's routes ignore it,
-        the CMS sample portals of nianbao/samples/cms.py answer list requests by it)."""
+        """One answer; `query` is the request's query string and `body` its body (this portal's
+        routes ignore both, the CMS sample portals of nianbao/samples/cms.py answer list
+        requests by them)."""
         if path in self.failures:
             return (
                 500,
@@ -234,7 +235,9 @@ class SamplePortal(LoopServer):
                     for k, _, v in (ln.partition(":") for ln in lines[1:] if ":" in ln)
                 }
                 path, _, query = target.partition("?")
-                status, head, body = self.respond(method, path, headers, query)
+                length = headers.get("content-length", "0")
+                sent_body = await reader.readexactly(int(length)) if length.isdigit() else b""
+                status, head, body = self.respond(method, path, headers, query, sent_body)
                 self.requests.append(f"{method} {target} {status}")
                 reason = REASONS[status]
                 head["Content-Length"] = str(len(body) if status != 304 else 0)

@@ -12,9 +12,10 @@ static page.
 **Chromium never touches the network.** Every request of the tab is paused (`Fetch.enable`, all
 URLs) and answered by us: a document, script or XHR/fetch is fetched with the crawler's polite
 client — robots.txt, the SSRF guard, the host's politeness slot and Retry-After, our User-Agent,
-size and time caps, the same request metrics — and handed back with `Fetch.fulfillRequest`;
-everything else (pictures, fonts, styles, media, pings, beacons) and every non-GET request is
-failed without a request. A robots.txt refusal or a guarded address fails that request
+size and time caps, the same request metrics — and handed back with `Fetch.fulfillRequest`
+(a list request may be a POST: a list API asked with a form, an ASP.NET pager's postback);
+everything else (pictures, fonts, styles, media, pings, beacons, other methods) is failed
+without a request. A robots.txt refusal or a guarded address fails that request
 (`Fetch.failRequest`): the server never sees it. A URL is fetched at most once per render (the
 answers are kept for the tab), and the list page the crawler already fetched is not fetched again.
 
@@ -29,6 +30,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -37,7 +40,7 @@ from typing import Any
 
 from services.fetcher.canonical import canonical_url
 from services.fetcher.cdp import BrowserFailed, Chromium, browser_path
-from services.fetcher.http import Response
+from services.fetcher.http import Form, Response
 from services.fetcher.politeness import RetryLater
 from services.fetcher.robots import RobotsDenied
 from shared import metrics
@@ -51,7 +54,11 @@ LIST_TYPES = ("Document", "XHR", "Fetch")  # requests that list: they take from 
 MAX_SCRIPTS = 40  # script requests per render
 POLL_S = 0.15  # how often the page is looked at while it settles
 QUIET_POLLS = 3  # polls with no request in flight and the same links: the page has settled
-FORWARDED_HEADERS = ("accept", "x-requested-with")  # what a list API may need to answer JSON
+LAST_LOOK_S = 5.0  # a render out of time still reads the page once, within this
+SETTLE_MAX_S = 10.0  # a page state is read after this long with nothing in flight
+# what a list API may need to answer (a POST's Content-Type travels with its Form)
+FORWARDED_HEADERS = ("accept", "x-requested-with", "referer")
+MAX_FORM_BYTES = 64 * 1024  # a list request's POST body: a page number and a column's ids
 
 # A signature of the page's links (and readiness): unchanged while the page is settled.
 SIGNATURE_JS = """(() => { let h = 0; const links = document.querySelectorAll('a[href]');
@@ -87,20 +94,43 @@ class Rendered:
 
 
 def verdict(method: str, resource_type: str) -> str:
-    """What to do with a paused request: "list" / "script" (fetch it politely) or "block"."""
-    if method.upper() != "GET":
-        return "block"
-    if resource_type in LIST_TYPES:
+    """What to do with a paused request: "list" / "script" (fetch it politely) or "block".
+    A list request may be a POST (a list API asked with a form or JSON, an ASP.NET pager's
+    postback); nothing else is."""
+    method = method.upper()
+    if resource_type in LIST_TYPES and method in ("GET", "POST"):
         return "list"
-    return "script" if resource_type == "Script" else "block"
+    return "script" if resource_type == "Script" and method == "GET" else "block"
 
 
-def cache_key(url: str) -> str:
-    """One spelling per URL (the browser percent-encodes what a page wrote raw)."""
+def form_of(request: dict[str, Any]) -> Form | None:
+    """The body of a paused POST (exact bytes from postDataEntries, else postData), with its
+    content type; None for a GET. Raises ValueError for a body above MAX_FORM_BYTES."""
+    if request.get("method", "GET").upper() != "POST":
+        return None
+    entries = request.get("postDataEntries")
+    if entries:
+        body = b"".join(base64.b64decode(e.get("bytes", "")) for e in entries)
+    else:
+        body = (request.get("postData") or "").encode("utf-8")
+    if len(body) > MAX_FORM_BYTES:
+        raise ValueError(f"a list request's body of {len(body)} bytes")
+    ctype = next(
+        (v for k, v in request.get("headers", {}).items() if k.lower() == "content-type"), ""
+    )
+    return Form(body, ctype or "application/x-www-form-urlencoded")
+
+
+def cache_key(url: str, form: Form | None = None) -> str:
+    """One spelling per request (the browser percent-encodes what a page wrote raw); a POST's
+    includes its body."""
     try:
-        return canonical_url(url)
+        key = canonical_url(url)
     except ValueError:
-        return url
+        key = url
+    if form is None:
+        return key
+    return f"POST {key} {hashlib.sha256(form.body).hexdigest()}"
 
 
 def fulfil(request_id: str, resp: Response) -> dict[str, Any]:
@@ -159,6 +189,9 @@ class Renderer:
                 await self._follow(tab, budget, result)
         except TimeoutError:
             result.outcome = "timeout"
+            if not result.snapshots:  # still read what the page shows by now
+                with contextlib.suppress(TimeoutError, BrowserFailed):
+                    await asyncio.wait_for(self._snapshot(tab, result), LAST_LOOK_S)
         except BrowserFailed as exc:
             log.warning("rendering %s failed: %s", url, exc)
             result.outcome = "failed"
@@ -260,10 +293,11 @@ class _Tab:
         return answer.get("result", {}).get("value")
 
     async def settle(self) -> None:
-        """Until no request is in flight and the links stay the same for QUIET_POLLS polls
-        (the caller's timeout bounds it)."""
-        last, quiet = None, 0
-        while quiet < QUIET_POLLS:
+        """Until no request is in flight and the links stay the same for QUIET_POLLS polls, or
+        SETTLE_MAX_S without a request in flight (a page whose links never rest — a ticker — is
+        read as it is then; requests waiting for their politeness slot are waited for)."""
+        last, quiet, idle = None, 0, 0.0
+        while quiet < QUIET_POLLS and idle < SETTLE_MAX_S:
             await asyncio.sleep(POLL_S)
             try:
                 signature = await self.evaluate(SIGNATURE_JS)
@@ -271,6 +305,7 @@ class _Tab:
                 signature = None
             ready = signature is not None and signature.startswith("complete")
             quiet = quiet + 1 if ready and not self.in_flight and signature == last else 0
+            idle = 0.0 if self.in_flight else idle + POLL_S
             last = signature
 
     async def paused(self, params: dict[str, Any]) -> None:
@@ -296,7 +331,11 @@ class _Tab:
         kind = verdict(request.get("method", "GET"), resource_type)
         if kind == "block" or not url.startswith(("http://", "https://")):
             return None
-        key = cache_key(url)
+        try:
+            form = form_of(request)
+        except ValueError:
+            return None
+        key = cache_key(url, form)
         if key in self.cache:
             return self.cache[key]
         if kind == "list":
@@ -311,7 +350,7 @@ class _Tab:
             k: v for k, v in request.get("headers", {}).items() if k.lower() in FORWARDED_HEADERS
         }
         try:
-            resp = await self.get(url, headers)
+            resp = await self.get(url, headers, form=form)
         except RetryLater as exc:
             self.retry_later = self.retry_later or exc
             return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 
 from services.fetcher.canonical import host_key
-from services.fetcher.http import HttpFetcher, Response
+from services.fetcher.http import Form, HttpFetcher, Response
 from services.fetcher.politeness import MAX_INLINE_WAIT_S, Politeness, RetryLater
 from services.fetcher.robots import RobotsCache
 from shared.config import Settings
@@ -34,8 +34,11 @@ class PoliteClient:
     async def close(self) -> None:
         await self.http.close()
 
-    async def get(self, url: str, headers: dict[str, str] | None = None) -> Response:
-        """GET after robots.txt, inside the host's politeness slot; honours Retry-After."""
+    async def get(
+        self, url: str, headers: dict[str, str] | None = None, *, form: Form | None = None
+    ) -> Response:
+        """GET (with `form`: POST) after robots.txt, inside the host's politeness slot; honours
+        Retry-After."""
         host = host_key(url)
         await self.http.check_address(url)
         rules = await self.robots.check(url)
@@ -44,7 +47,9 @@ class PoliteClient:
             async with self.politeness.slot(host):
                 started = time.monotonic()
                 try:
-                    resp = await self.http.get(url, headers=headers, before_hop=self._hop_allowed)
+                    resp = await self.http.get(
+                        url, headers=headers, before_hop=self._hop_allowed, form=form
+                    )
                 except TransientError:
                     self.politeness.observe(host, time.monotonic() - started, 599)
                     raise

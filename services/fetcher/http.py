@@ -108,6 +108,14 @@ class Response:
 HopCheck = Callable[[str], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class Form:
+    """The body of a POST a rendered page's script sends for its list (browser.py)."""
+
+    body: bytes
+    content_type: str = "application/x-www-form-urlencoded"
+
+
 class HttpFetcher:
     """One shared httpx client; `get` never follows redirects or decodes behind our back."""
 
@@ -133,18 +141,21 @@ class HttpFetcher:
         headers: dict[str, str] | None = None,
         limits: Limits | None = None,
         before_hop: HopCheck | None = None,
+        form: Form | None = None,
     ) -> Response:
         """GET `url` within the limits; returns any HTTP status (304, 429, 5xx included).
 
         Raises FetchTimeout / NetworkError (transient), TooLarge, DecompressionBomb, RedirectError,
         ForbiddenAddress, UnsupportedEncoding (permanent). `before_hop(url)` runs before each
-        redirect hop (robots.txt of the new host).
+        redirect hop (robots.txt of the new host). With `form` the request is that POST instead
+        (a list request of a page rendered in the browser: browser.py); a 301/302/303 answer to
+        it is followed with a GET, as browsers do.
         """
         limits = limits or self.default_limits
         started = time.monotonic()
         try:
             async with asyncio.timeout(limits.deadline_s):
-                return await self._follow(url, headers or {}, limits, before_hop, started)
+                return await self._follow(url, headers or {}, limits, before_hop, started, form)
         except TimeoutError:
             raise FetchTimeout(
                 f"no complete response within {limits.deadline_s:g}s: {url}"
@@ -161,11 +172,14 @@ class HttpFetcher:
         limits: Limits,
         before_hop: HopCheck | None,
         started: float,
+        form: Form | None = None,
     ) -> Response:
         seen: list[str] = []
         while True:
             host_class = await self.check_address(url)
-            async with self.client.stream("GET", url, headers=headers) as resp:
+            method, content = ("POST", form.body) if form is not None else ("GET", None)
+            sent = {**headers, "Content-Type": form.content_type} if form is not None else headers
+            async with self.client.stream(method, url, headers=sent, content=content) as resp:
                 metrics.HTTP_REQUESTS.labels(host_class, f"{resp.status_code // 100}xx").inc()
                 location = resp.headers.get("location")
                 if resp.status_code not in REDIRECT_STATUSES or not location:
@@ -194,6 +208,8 @@ class HttpFetcher:
                 raise RedirectError(f"redirect from {url} to a forbidden address: {exc}") from None
             if before_hop is not None:
                 await before_hop(target)
+            if form is not None and resp.status_code in (301, 302, 303):
+                form = None  # the redirected request is a GET without the body
             url = target
             headers = {
                 k: v

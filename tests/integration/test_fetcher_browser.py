@@ -11,13 +11,16 @@ import pytest
 from prometheus_client import REGISTRY
 
 from nianbao.samples.cms import CmsPortal
+from services.fetcher.client import PoliteClient
 from services.fetcher.crawl import Crawler
 from services.fetcher.discovery import report_year
+from services.fetcher.http import Form
 from services.fetcher.registry import Portal, Registry
 from services.fetcher.state import MemoryUrlState
 from shared.config import load
 from shared.events import CrawlDue
 from shared.storage.files import FileObjectStore
+from tests.support.fakeportal import FakePortal, Reply
 
 CHROMIUM = shutil.which("chromium")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
@@ -28,10 +31,12 @@ def _counter(name: str, **labels) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
-async def _crawl(tmp_path, *, render: str = "auto", documents: int = 20, **overrides):
-    portal = await CmsPortal("script_only", documents).start()
+async def _crawl(
+    tmp_path, *, pattern="script_only", render: str = "auto", documents: int = 20, **overrides
+):
+    portal = await CmsPortal(pattern, documents).start()
     settings = load(env={}, allow_private_hosts=["127.0.0.1"], min_delay_s=DELAY_S, **overrides)
-    pid = f"browser-{render}-{overrides.get('chromium_path', 'chromium').strip('/')[-8:]}"
+    pid = f"{pattern}-{render}-{overrides.get('chromium_path', 'chromium').strip('/')[-8:]}"
     registry = Registry(
         [
             Portal(
@@ -53,14 +58,23 @@ async def _crawl(tmp_path, *, render: str = "auto", documents: int = 20, **overr
 
 
 @needs_chromium
-async def test_a_column_only_a_script_pages_yields_all_20_through_the_polite_client(tmp_path):
+@pytest.mark.parametrize(
+    ("pattern", "list_request"),
+    [
+        ("script_only", "GET /data/nb/list?t=2&k=k7Q2"),  # a URL computed by the script
+        ("script_post", "POST /irs/front/list"),  # a JSON POST
+    ],
+)
+async def test_a_column_only_a_script_pages_yields_all_20_through_the_polite_client(
+    pattern, list_request, tmp_path
+):
     requests_before = sum(
         _counter("nianbao_fetch_requests_total", host_class="allowed_private", status_class=c)
         for c in ("2xx", "4xx")
     )
     rendered_before = _counter("nianbao_fetcher_browser_renders_total", outcome="rendered")
     denied_before = _counter("nianbao_robots_denials_total", cause="disallowed")
-    events, coverage, portal, settings = await _crawl(tmp_path)
+    events, coverage, portal, settings = await _crawl(tmp_path, pattern=pattern)
 
     assert sorted(report_year(e.title_hint or "") for e in events) == list(range(2005, 2025))
     assert (coverage.declared, coverage.reached, coverage.unit) == (20, 20, "documents")
@@ -71,8 +85,12 @@ async def test_a_column_only_a_script_pages_yields_all_20_through_the_polite_cli
     assert seen[0] == "GET /robots.txt"
     assert len(seen) == len(set(seen)), "a URL was fetched twice"
     # the script's requests reached the server, as ours
-    assert "GET /js/nblist.js" in seen
-    assert "GET /data/nb/list?t=2&k=k7Q2" in seen
+    assert [t for t in seen if t.startswith("GET /js/")] == [
+        "GET /js/nbpost.js" if pattern == "script_post" else "GET /js/nblist.js"
+    ]
+    assert list_request in seen
+    if pattern == "script_post":  # the script's body and content type reached the server
+        assert portal.bodies == [(list_request, b'{"col":"zfxxgknb","page":2,"key":"k7Q2"}')]
     assert {ua for _t, _target, ua in portal.visits} == {settings.user_agent}
     # its visit counter is disallowed by robots.txt: refused before any request
     assert not [t for t in seen if t.startswith("GET /stats/")]
@@ -108,8 +126,38 @@ async def test_without_chromium_the_column_stays_visibly_at_10_of_20(tmp_path, c
         events, coverage, _portal, _settings = await _crawl(tmp_path, chromium_path=str(missing))
     assert len(events) == 10
     assert (coverage.declared, coverage.reached, coverage.ratio) == (20, 10, 0.5)
-    pid = f"browser-auto-{str(missing).strip('/')[-8:]}"
+    pid = f"script_only-auto-{str(missing).strip('/')[-8:]}"
     assert REGISTRY.get_sample_value("nianbao_portal_coverage_ratio", {"portal": pid}) == 0.5
     assert _counter("nianbao_fetcher_browser_renders_total", outcome="missing") == before + 1
     warned = [r.getMessage() for r in caplog.records if "needs a browser" in r.getMessage()]
     assert len(warned) == 1 and "10/20 documents" in warned[0] and str(missing) in warned[0]
+
+
+async def test_a_rendered_pages_post_goes_out_with_its_body_and_a_303_after_it_is_a_get():
+    """The polite client's POST (a list request of a rendered page): robots.txt first, our
+    User-Agent, the page's body and content type; a 303 answer is followed with a GET."""
+    with FakePortal() as site:
+        site.add("/robots.txt", Reply(body=b"User-agent: *\nAllow: /\n", content_type="text/plain"))
+        site.add("/irs/front/list", Reply(303, headers={"Location": "/irs/front/result"}))
+        site.add("/irs/front/result", Reply(body=b'{"rows": []}', content_type="application/json"))
+        settings = load(env={}, allow_private_hosts=["127.0.0.1"], min_delay_s=0.0)
+        client = PoliteClient(settings)
+        try:
+            resp = await client.get(
+                site.url + "/irs/front/list",
+                form=Form(b'{"page":2}', "application/json;charset=UTF-8"),
+            )
+        finally:
+            await client.close()
+    assert resp.status == 200 and resp.body == b'{"rows": []}'
+    hits = site.hits()
+    assert [(h.method, h.path) for h in hits] == [
+        ("GET", "/robots.txt"),
+        ("POST", "/irs/front/list"),
+        ("GET", "/irs/front/result"),
+    ]
+    posted = hits[1]
+    assert posted.body == b'{"page":2}'
+    assert posted.headers["content-type"] == "application/json;charset=UTF-8"
+    assert posted.headers["user-agent"] == settings.user_agent
+    assert hits[2].body == b"" and "content-type" not in hits[2].headers

@@ -37,6 +37,8 @@ class Hit:
     path: str
     headers: dict[str, str]
     status: int = 0
+    method: str = "GET"
+    body: bytes = b""  # of a POST
 
 
 Route = Reply | list[Reply] | Callable[["Hit"], Reply]
@@ -127,11 +129,18 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:  # keep test output clean
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        """Answered as a GET of the path; the hit keeps the method and the body."""
+        length = self.headers.get("Content-Length", "0")
+        self.do_GET(self.rfile.read(int(length)) if length.isdigit() else b"")
+
+    def do_GET(self, body: bytes = b"") -> None:  # noqa: N802 - http.server's naming
         hit = Hit(
             time.monotonic(),
             self.path.split("?", 1)[0],
             {k.lower(): v for k, v in self.headers.items()},
+            method=self.command,
+            body=body,
         )
         self.owner.log.append(hit)
         reply = self.owner.reply_for(hit)

@@ -9,10 +9,10 @@ import base64
 import httpx
 import pytest
 
-from services.fetcher.browser import cache_key, fulfil, verdict
+from services.fetcher.browser import MAX_FORM_BYTES, cache_key, form_of, fulfil, verdict
 from services.fetcher.cdp import browser_path, command_line
 from services.fetcher.coverage import Coverage
-from services.fetcher.http import Response
+from services.fetcher.http import Form, Response
 from services.fetcher.pagers import render_reason
 from services.fetcher.registry import RegistryError, parse_registry, to_toml
 
@@ -53,7 +53,11 @@ def test_a_column_is_rendered_when_marked_or_below_coverage_with_a_script_pager(
         ("GET", "Media", "block"),
         ("GET", "Ping", "block"),
         ("GET", "Other", "block"),
-        ("POST", "XHR", "block"),  # our client only GETs
+        ("POST", "XHR", "list"),  # a list API asked with a form or JSON
+        ("POST", "Document", "list"),  # an ASP.NET pager's postback
+        ("POST", "Script", "block"),
+        ("PUT", "XHR", "block"),
+        ("DELETE", "Fetch", "block"),
     ],
 )
 def test_only_documents_scripts_and_list_requests_are_fetched(method, resource_type, expected):
@@ -75,6 +79,30 @@ def test_the_browser_and_the_crawler_spell_a_url_the_same_for_the_cache():
     assert cache_key("http://A.gov.cn:80/年报/index.html#top") == cache_key(
         "http://a.gov.cn/%E5%B9%B4%E6%8A%A5/index.html"
     )
+
+
+def test_a_paused_posts_body_is_taken_byte_for_byte_with_its_content_type():
+    raw = '{"col":"年报","page":2}'.encode()
+    request = {
+        "method": "POST",
+        "headers": {"Content-Type": "application/json;charset=UTF-8"},
+        "postData": "ignored when the entries are there",
+        "postDataEntries": [{"bytes": base64.b64encode(raw[:5]).decode()},
+                            {"bytes": base64.b64encode(raw[5:]).decode()}],
+    }  # fmt: skip
+    assert form_of(request) == Form(raw, "application/json;charset=UTF-8")
+    assert form_of({"method": "POST", "postData": "page=2", "headers": {}}) == Form(
+        b"page=2", "application/x-www-form-urlencoded"
+    )
+    assert form_of({"method": "GET", "headers": {}}) is None
+    with pytest.raises(ValueError, match="body"):
+        form_of({"method": "POST", "postData": "x" * (MAX_FORM_BYTES + 1), "headers": {}})
+
+
+def test_two_posts_to_one_url_are_two_answers_and_a_get_a_third():
+    url = "http://a.gov.cn/irs/front/list"
+    keys = {cache_key(url), cache_key(url, Form(b"page=1")), cache_key(url, Form(b"page=2"))}
+    assert len(keys) == 3
 
 
 def test_chromium_runs_behind_a_proxy_that_does_not_exist_and_resolves_no_host():
