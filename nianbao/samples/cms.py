@@ -12,7 +12,8 @@ portal's server (portal.SamplePortal) with the list pages and data endpoints of 
                  index.html lists 10 of 「共20条」 and a 下一页 whose click runs /js/nblist.js; the
                  script computes its JSON endpoint's URL (`/data/nb/list?t=<page in base 36>&k=…`,
                  named nowhere in the page) and writes the next 10 links into the list. On load it
-                 also counts the visit at /stats/visit.do, which robots.txt disallows;
+                 also counts the visit at /stats/visit.do, which robots.txt disallows, and sends
+                 a beacon to /beacon/view;
 - `script_post`  the same column whose script POSTs `{"col": …, "page": n, "key": …}` as JSON to
                  /irs/front/list (a TRS IRS-like list API that answers nothing to a GET);
 - `jcms`         Hanweb JCMS: /col/col1229/index.html embeds the first group of records in a
@@ -91,7 +92,7 @@ TRS_HOME = ("/zwgk/zfxxgk/index.html", "政府信息公开年报")
 SCRIPT_KEY = "k7Q2"
 # The script_only column's pager: the endpoint's URL is assembled at run time (no static rule
 # finds it in the page), its answer's keys are not the usual title/url, and the links are written
-# with the DOM. It also counts the visit, at a path robots.txt disallows.
+# with the DOM. It also counts the visit, at a path robots.txt disallows, and sends a beacon.
 NBLIST_JS = b"""var NbList = (function () {
   var opts, page = 1;
   function endpoint(n) {
@@ -119,6 +120,7 @@ NBLIST_JS = b"""var NbList = (function () {
     init: function (o) {
       opts = o;
       fetch('/stats/visit.do?c=zfxxgknb').catch(function () {});
+      try { navigator.sendBeacon('/beacon/view', 'c=zfxxgknb'); } catch (e) {}
       document.getElementById('nb-next').onclick = function () {
         if (page < opts.pages) { load(page + 1); }
         return false;

@@ -75,11 +75,13 @@ def browser_path(configured: str) -> str | None:
     return shutil.which(configured)
 
 
-def command_line(executable: str, profile: str, *, root: bool) -> list[str]:
+def command_line(
+    executable: str, profile: str, *, root: bool, flags: tuple[str, ...] = FLAGS
+) -> list[str]:
     """The browser's arguments (pure, so the flags that keep it off the network are testable)."""
-    flags = [*FLAGS, f"--user-data-dir={profile}"]
+    flags = (*flags, f"--user-data-dir={profile}")
     if root:
-        flags.append("--no-sandbox")
+        flags = (*flags, "--no-sandbox")
     return [executable, *flags, "about:blank"]
 
 
@@ -96,12 +98,15 @@ class Chromium:
         self._reader_task: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self._profile = ""
+        self.flags = FLAGS  # the tests take the network belt off once, to see it matters
 
     async def start(self) -> Chromium:
         self._profile = tempfile.mkdtemp(prefix="nianbao-chromium-")
         to_browser_r, to_browser_w = os.pipe()
         from_browser_r, from_browser_w = os.pipe()
-        args = command_line(self.executable, self._profile, root=os.geteuid() == 0)
+        args = command_line(
+            self.executable, self._profile, root=os.geteuid() == 0, flags=self.flags
+        )
         # The browser wants the pipe on its fds 3 and 4: posix_spawn puts them there (subprocess
         # keeps passed descriptors at their numbers, and preexec_fn is not safe beside threads).
         try:

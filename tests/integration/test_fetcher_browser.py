@@ -4,6 +4,7 @@ makes answered by the crawler's polite client; and the same column without a bro
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 
@@ -11,6 +12,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from nianbao.samples.cms import CmsPortal
+from services.fetcher.cdp import FLAGS, Chromium
 from services.fetcher.client import PoliteClient
 from services.fetcher.crawl import Crawler
 from services.fetcher.discovery import report_year
@@ -95,6 +97,8 @@ async def test_a_column_only_a_script_pages_yields_all_20_through_the_polite_cli
     # its visit counter is disallowed by robots.txt: refused before any request
     assert not [t for t in seen if t.startswith("GET /stats/")]
     assert _counter("nianbao_robots_denials_total", cause="disallowed") == denied_before + 1
+    # its beacon is refused as a ping, without a request
+    assert not [t for t in seen if t.startswith(("POST /beacon/", "GET /beacon/"))]
     # nothing Chromium would have asked for by itself: pictures, styles
     assert not set(t.split(" ", 1)[1] for t in seen) & set(portal.chrome_paths)
     # every request after robots.txt kept the politeness gap, the browser's included
@@ -161,3 +165,45 @@ async def test_a_rendered_pages_post_goes_out_with_its_body_and_a_303_after_it_i
     assert posted.headers["content-type"] == "application/json;charset=UTF-8"
     assert posted.headers["user-agent"] == settings.user_agent
     assert hits[2].body == b"" and "content-type" not in hits[2].headers
+
+
+@needs_chromium
+@pytest.mark.parametrize("flags", ["ours", "without_the_dead_proxy"])
+async def test_a_websocket_which_interception_does_not_see_never_leaves_the_browser(flags):
+    """Request interception does not see WebSockets: the browser's dead proxy and empty resolver
+    stop them. Without those flags the same page reaches the listener (so the test can fail)."""
+    connections: list[bytes] = []
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(await reader.read(64))
+        writer.close()
+
+    listener = await asyncio.start_server(accept, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    chromium = Chromium(CHROMIUM, lambda *_event: None)
+    if flags != "ours":
+        chromium.flags = tuple(f for f in FLAGS if "proxy" not in f and "resolver" not in f)
+    await chromium.start()
+    try:
+        target = (await chromium.send("Target.createTarget", {"url": "about:blank"}))["targetId"]
+        session = (
+            await chromium.send("Target.attachToTarget", {"targetId": target, "flatten": True})
+        )["sessionId"]
+        await chromium.send("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}, session)
+        page = (
+            f"<script>const ws = new WebSocket('ws://127.0.0.1:{port}/ws/online');"
+            "ws.onopen = ws.onerror = ws.onclose = e => { document.title = 'ws:' + e.type; };"
+            "</script>"
+        )
+        await chromium.send("Page.navigate", {"url": "data:text/html," + page}, session)
+        ask = {"expression": "document.title", "returnByValue": True}
+        async with asyncio.timeout(20):
+            while not connections:
+                title = (await chromium.send("Runtime.evaluate", ask, session))["result"]["value"]
+                if title.startswith("ws:"):
+                    break
+                await asyncio.sleep(0.05)
+    finally:
+        await chromium.close()
+        listener.close()
+    assert (len(connections) == 0) == (flags == "ours"), connections
