@@ -14,6 +14,9 @@ portal's server (portal.SamplePortal) with the list pages and data endpoints of 
                  named nowhere in the page) and writes the next 10 links into the list. On load it
                  also counts the visit at /stats/visit.do, which robots.txt disallows, and sends
                  a beacon to /beacon/view;
+- `script_inline` the same column whose 20 entries all sit in the page as a script's data
+                 (`var NB_DATA = [{t: …, u: …}, …]`, no links): the pager shows 10 at a time
+                 without any request;
 - `script_post`  the same column whose script POSTs `{"col": …, "page": n, "key": …}` as JSON to
                  /irs/front/list (a TRS IRS-like list API that answers nothing to a GET);
 - `jcms`         Hanweb JCMS: /col/col1229/index.html embeds the first group of records in a
@@ -60,6 +63,7 @@ PATTERNS = (
     "trs_script",
     "script_only",
     "script_post",
+    "script_inline",
     "jcms",
     "gkmlpt",
 )
@@ -145,6 +149,17 @@ NBPOST_JS = NBLIST_JS.replace(
       headers: { 'Content-Type': 'application/json;charset=UTF-8' } })
       .then(function (r) { return r.json(); })
       .then(function (d) { page = n; show(d.rows); });""",
+)
+
+# script_inline: the same pager over data the page carries.
+NBINLINE_JS = NBLIST_JS.replace(
+    b"""    var xhr = new XMLHttpRequest();
+    xhr.open('GET', endpoint(n));
+    xhr.setRequestHeader('X-Requested-With', 'XMLHttpRequest');
+    xhr.onload = function () { page = n; show(JSON.parse(xhr.responseText).rows); };
+    xhr.send();""",
+    b"""    page = n;
+    show(window.NB_DATA.slice((n - 1) * opts.per, n * opts.per));""",
 )
 
 
@@ -337,11 +352,18 @@ class CmsPortal(SamplePortal):
     def _build_trs_script(self, ctype: str) -> None:
         self.routes[f"{TRS_COLUMN}/index.html"] = (ctype, self._listmodel_page(""))
 
+    def _build_script_inline(self, ctype: str) -> None:
+        rows = [{"t": d.title, "u": d.path} for d in self.docs]
+        data = json.dumps(rows, ensure_ascii=False).replace("</", "<\\/")
+        self._build_script_only(
+            ctype, "/js/nbinline.js", NBINLINE_JS, f"<script>var NB_DATA = {data};</script>"
+        )
+
     def _build_script_post(self, ctype: str) -> None:
         self._build_script_only(ctype, "/js/nbpost.js", NBPOST_JS)
 
     def _build_script_only(
-        self, ctype: str, script: str = "/js/nblist.js", code: bytes = NBLIST_JS
+        self, ctype: str, script: str = "/js/nblist.js", code: bytes = NBLIST_JS, data: str = ""
     ) -> None:
         self.routes["/robots.txt"] = ("text/plain", b"User-agent: *\nDisallow: /stats/\n")
         pages = max(1, math.ceil(len(self.docs) / PER_PAGE))
@@ -349,7 +371,7 @@ class CmsPortal(SamplePortal):
             f'<ul class="list" id="nb-list">{"".join(map(_li, self.docs[:PER_PAGE]))}</ul>'
             f'<div class="page" id="nb-pager"><span>共{len(self.docs)}条 第<b id="nb-cur">1'
             f'</b>/{pages}页</span> <a href="javascript:;" id="nb-next">下一页</a></div>'
-            f'<script src="{script}"></script>'
+            f'{data}<script src="{script}"></script>'
             f"<script>NbList.init({{ key: '{SCRIPT_KEY}', per: {PER_PAGE}, "
             f"pages: {pages} }});</script>"
         )

@@ -5,7 +5,8 @@
     await renderer.close()
 
 The column page is loaded in a tab, its scripts run, and its script pager is followed by clicking
-下一页 / next until the list stops changing or `budget` runs out; the rendered HTML after each step
+下一页 / next until the list stops changing, `budget` runs out or `max_steps` clicks were made (a
+pager that pages data already in the page makes no request); the rendered HTML after each step
 is returned (`Rendered.snapshots`) for the crawler to read with the same listing functions as a
 static page.
 
@@ -161,7 +162,12 @@ class Renderer:
         return browser_path(self.configured) is not None
 
     async def render(
-        self, url: str, *, budget: list[int], prefetched: dict[str, Response] | None = None
+        self,
+        url: str,
+        *,
+        budget: list[int],
+        prefetched: dict[str, Response] | None = None,
+        max_steps: int = 20,
     ) -> Rendered:
         """Load `url` in a tab, follow its script pager, return what it showed (see module doc).
 
@@ -186,7 +192,7 @@ class Renderer:
             async with asyncio.timeout(self.timeout_s):
                 await tab.send("Fetch.enable", {"patterns": [{"urlPattern": "*"}]})
                 await tab.send("Page.navigate", {"url": url})
-                await self._follow(tab, budget, result)
+                await self._follow(tab, budget, result, max_steps)
         except TimeoutError:
             result.outcome = "timeout"
             if not result.snapshots:  # still read what the page shows by now
@@ -207,11 +213,13 @@ class Renderer:
             raise tab.retry_later
         return result
 
-    async def _follow(self, tab: _Tab, budget: list[int], result: Rendered) -> None:
+    async def _follow(self, tab: _Tab, budget: list[int], result: Rendered, max_steps: int) -> None:
         """Settle, snapshot; click next and settle again while new links appear."""
         await tab.settle()
         seen = await self._snapshot(tab, result)
-        while budget[0] > 0:
+        clicks = 0
+        while budget[0] > 0 and clicks < max_steps:
+            clicks += 1
             if not await tab.evaluate(NEXT_JS):
                 return
             await tab.settle()

@@ -249,6 +249,7 @@ class Crawler:
                 if url == list_url:
                     raise
                 continue
+            answers[url] = resp  # a 404 too: a browser following the pager is answered the same
             if resp.status in (404, 410):
                 if url == list_url:
                     raise ListPageGone(f"list page {url} answers {resp.status}")
@@ -257,7 +258,6 @@ class Crawler:
                 raise HttpStatus(f"list page {url} answers {resp.status}")
             pages += 1
             first = first or resp
-            answers[url] = resp
             page = read_list_page(resp, portal)
             if stated is None or not stated.known:
                 stated = page.declared  # a script page states nothing, its first data answer does
@@ -273,13 +273,14 @@ class Crawler:
             return _Column(list(entries.values()), coverage)
         rendered = await self._render(portal, list_url, answers, budget, renderer, reason, coverage)
         if rendered is not None:
-            for page in rendered:
+            rendered_pages, steps = rendered
+            for page in rendered_pages:
                 for link in page.links:
                     entries.setdefault(link.url, link)
                 counted.update(page.entries)
                 if stated is None or not stated.known:
                     stated = page.declared  # a pager that a script writes states its size there
-            pages += max(0, len(rendered) - 1)
+            pages += steps  # pager steps that brought new entries
             coverage = column_coverage(stated or Declared(), len(counted), pages)
         return _Column(list(entries.values()), coverage)
 
@@ -292,13 +293,15 @@ class Crawler:
         renderer: Renderer,
         reason: str,
         before: Coverage,
-    ) -> list[ListPage] | None:
-        """The column as a browser lists it: one ListPage per pager step (the static page's
-        answers are reused, not fetched again); None when there is no browser (logged, counted:
+    ) -> tuple[list[ListPage], int] | None:
+        """The column as a browser lists it: one ListPage per page state, and the pager steps
+        that brought new links (the static pass's answers are reused, not fetched again); None when there is no browser (logged, counted:
         the column keeps its static coverage, visibly incomplete)."""
         started = time.monotonic()
         try:
-            rendered = await renderer.render(list_url, budget=budget, prefetched=answers)
+            rendered = await renderer.render(
+                list_url, budget=budget, prefetched=answers, max_steps=portal.max_pages
+            )
         except BrowserMissing as exc:
             log.warning(
                 "%s: column %s is at %s and needs a browser (%s), but none is available: %s",
@@ -321,7 +324,7 @@ class Crawler:
             rendered.fetched,
             rendered.refused,
         )
-        return pages
+        return pages, rendered.steps
 
     async def _fan_out(
         self, portal: Portal, links: list[Link], job: _Job
