@@ -6,7 +6,8 @@ text line (unruled tables) has no such object; it is matched to the OCR words of
 its text, and takes the lowest score among the matches (an ambiguous match can only make it less
 sure). A non-blank cell of an all-scan document that matches no OCR word is unsure too.
 
-A cell scoring below `UNSURE_BELOW` becomes kind `unreadable` (value withheld, raw kept) with a
+A cell scoring below `UNSURE_BELOW`, or read as text where the tables hold numbers, becomes kind
+`unreadable` (value withheld, raw kept) with a
 note giving its OCR reading and score, and one `ocr_unsure` ParseNote names all such cells (the
 validator reports it, S-003). `UNSURE_BELOW` is calibrated by `python -m bench.bench_ocr
 --calibrate`: the lowest threshold at which no wrong number stays sure on the bench's scans.
@@ -46,6 +47,11 @@ def judge_ocr_cells(
             unsure.append(path)
         elif cell.score < limit:
             _withhold(cell, f"OCR read 「{cell.raw}」 with score {cell.score:.2f} (below {limit})")
+            unsure.append(path)
+        elif cell.kind == "text":
+            # every cell of the national tables holds a number; OCR that reads words or two
+            # numbers there (「92 2496」: the decimal point lost) has misread it
+            _withhold(cell, f"OCR read 「{cell.raw}」, which is not one number")
             unsure.append(path)
     if not unsure:
         return []

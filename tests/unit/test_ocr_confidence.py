@@ -1,0 +1,44 @@
+"""Judging OCR'd cells: a sure number passes; a low score, or words where a number belongs, is
+withheld as unsure and named in one note — never passed on as a value."""
+
+from __future__ import annotations
+
+from services.parser.document import Document
+from services.parser.read.cells import parse_cell
+from services.parser.read.confidence import UNSURE_BELOW, judge_ocr_cells
+from shared.report import Evidence, ParsedReport
+
+
+def scanned(raw: str, score: float) -> ParsedReport:
+    cell = parse_cell(raw)
+    cell.score = score
+    cell.evidence = Evidence(kind="ocr", page=1, box=(10.0, 10.0, 30.0, 20.0))
+    report = ParsedReport()
+    report.tables = {"active_disclosure": {"regulations": {"issued": cell}}}
+    return report
+
+
+def judged(raw: str, score: float):
+    report = scanned(raw, score)
+    notes = judge_ocr_cells(report, Document(kind="image", image_only=True, scan_pages=[1]))
+    return report.tables["active_disclosure"]["regulations"]["issued"], notes
+
+
+def test_a_number_read_surely_is_kept():
+    cell, notes = judged("12", 0.999)
+    assert (cell.kind, cell.value, notes) == ("number", 12, [])
+
+
+def test_a_number_read_below_the_threshold_is_withheld_and_named():
+    cell, notes = judged("12", UNSURE_BELOW - 0.01)
+    assert (cell.kind, cell.value, cell.raw) == ("unreadable", None, "12")
+    assert [(n.code, n.cells) for n in notes] == [
+        ("ocr_unsure", ["active_disclosure.regulations.issued"])
+    ]
+
+
+def test_two_numbers_where_one_is_printed_are_withheld_even_when_read_surely():
+    cell, notes = judged("92 2496", 0.999)  # 92.2496 with its decimal point lost
+    assert (cell.kind, cell.value) == ("unreadable", None)
+    assert "not one number" in cell.note
+    assert notes[0].cells == ["active_disclosure.regulations.issued"]
