@@ -118,6 +118,35 @@ class DocRejected(Event, frozen=True, tag="doc.rejected"):
     original_seq: int | None = None
 
 
+class CrawlFact(Event, frozen=True, tag="doc.fact"):
+    """A crawl fact for the index, published by the fetcher on `doc.fact.<portal>` and written
+    by the indexer into its store (services/indexer/facts.py), so `nianbao missing` can read it
+    after the broker is gone, whichever store the index is. The fetcher holds no database
+    credentials; the fact rides JetStream, so a restarted fetcher or indexer loses none.
+
+    `kind`:
+    - `link_dead`: a listed report link answers 404/410 (`url`, `status`, `since` = the first
+      time the fetcher saw it so, `title`, `report_year`, `companion`);
+    - `link_alive`: a link recorded as dead answers again (`url`): its dead status is cleared;
+    - `coverage`: what the portal's list declares against what the crawl reached
+      (`declared`, `reached`, `unit`).
+    `checked_at` (unix seconds) orders facts: the store never lets an older fact undo a newer one
+    (a replayed or redelivered fact is harmless)."""
+
+    kind: str  # link_dead | link_alive | coverage
+    portal: str
+    checked_at: float
+    url: str | None = None
+    status: int | None = None  # 404 | 410
+    since: float | None = None
+    title: str | None = None
+    report_year: int | None = None
+    companion: str | None = None
+    declared: int | None = None
+    reached: int | None = None
+    unit: str | None = None
+
+
 # Retired fields (see the module docstring): struct → {field: why}. Never reuse these names.
 RETIRED: dict[str, dict[str, str]] = {
     "DocFetched": {
@@ -126,7 +155,16 @@ RETIRED: dict[str, dict[str, str]] = {
     },
 }
 
-AnyEvent = CrawlDue | DocFetched | DocParsed | DocNeedsOcr | DocValidated | DocIndexed | DocRejected
+AnyEvent = (
+    CrawlDue
+    | DocFetched
+    | DocParsed
+    | DocNeedsOcr
+    | DocValidated
+    | DocIndexed
+    | DocRejected
+    | CrawlFact
+)
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(AnyEvent)

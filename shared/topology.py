@@ -39,12 +39,25 @@ ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER"
 
 @dataclass(frozen=True)
 class Stage:
-    """One pipeline stage: its durable consumer, the stream it reads and what it consumes."""
+    """One pipeline stage: its durable consumer, the stream it reads and what it consumes.
+
+    `side_inputs`: further (filter subject, event tag) pairs the same durable reads, for small
+    events a stage's process handles beside its main input (the indexer writes the fetcher's
+    crawl facts: one durable, one NATS user, one deployment, no second consumer to scale)."""
 
     name: str
     stream: str
     filter_subject: str
     input_tag: str
+    side_inputs: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def filter_subjects(self) -> list[str]:
+        return [self.filter_subject, *(s for s, _ in self.side_inputs)]
+
+    @property
+    def input_tags(self) -> frozenset[str]:
+        return frozenset({self.input_tag, *(t for _, t in self.side_inputs)})
 
 
 STAGES: dict[str, Stage] = {
@@ -54,7 +67,10 @@ STAGES: dict[str, Stage] = {
     # them on its lag), so seconds of OCR per page never queue in front of text and HTML reports
     "ocr": Stage("ocr", DOCS, "doc.ocr.>", "doc.ocr"),
     "validator": Stage("validator", DOCS, "doc.parsed.>", "doc.parsed"),
-    "indexer": Stage("indexer", DOCS, "doc.validated.>", "doc.validated"),
+    # and the fetcher's crawl facts (dead links, list coverage), written into the same index
+    "indexer": Stage(
+        "indexer", DOCS, "doc.validated.>", "doc.validated", (("doc.fact.>", "doc.fact"),)
+    ),
 }
 
 
@@ -78,8 +94,9 @@ _DLQ_RECORDS = ("dlq_state",)
 ACCESS: dict[str, Access] = {
     # crawl jobs, and slot memory + the missing-report export in fetch_state
     "scheduler": Access(("crawl.due.>",), writes_kv=("fetch_state",)),
+    # documents, permanent failures, and crawl facts for the index (the indexer writes them)
     "fetcher": Access(
-        ("doc.fetched.>", "doc.rejected.fetcher"),
+        ("doc.fetched.>", "doc.fact.>", "doc.rejected.fetcher"),
         "fetcher",
         writes_kv=("fetch_state",),
         reads_kv=_DLQ_RECORDS,
@@ -193,10 +210,14 @@ def streams(replicas: int = 1) -> list[StreamConfig]:
 
 
 def consumer(stage: Stage, settings: Settings) -> ConsumerConfig:
+    # one subject: filter_subject (as every durable had before side inputs); more: filter_subjects
+    # (nats-server ≥ 2.10; the two fields are exclusive)
+    many = len(stage.filter_subjects) > 1
     return ConsumerConfig(
         name=stage.name,
         durable_name=stage.name,
-        filter_subject=stage.filter_subject,
+        filter_subject=None if many else stage.filter_subject,
+        filter_subjects=stage.filter_subjects if many else None,
         deliver_policy=DeliverPolicy.ALL,
         ack_policy=AckPolicy.EXPLICIT,
         ack_wait=float(settings.ack_wait_s),
@@ -216,7 +237,14 @@ _STREAM_FIELDS = (
     "max_msg_size",
     "num_replicas",
 )
-_CONSUMER_FIELDS = ("filter_subject", "deliver_policy", "ack_policy", "ack_wait", "max_deliver")
+_CONSUMER_FIELDS = (
+    "filter_subject",
+    "filter_subjects",
+    "deliver_policy",
+    "ack_policy",
+    "ack_wait",
+    "max_deliver",
+)
 
 
 def _name(cfg: StreamConfig) -> str:
@@ -254,9 +282,9 @@ async def apply(js: JetStreamContext, settings: Settings) -> list[str]:
 def _same(want, have) -> bool:
     if isinstance(want, float) or isinstance(have, float):
         return want is not None and have is not None and abs(float(want) - float(have)) < 1e-6
-    if isinstance(want, list):
-        return sorted(want) == sorted(have or [])
-    return want == have
+    if isinstance(want, list) or isinstance(have, list):
+        return sorted(want or []) == sorted(have or [])  # absent and empty lists are the same
+    return (want or None) == (have or None)  # an absent and an empty filter_subject too
 
 
 async def check(js: JetStreamContext, settings: Settings) -> list[str]:

@@ -20,18 +20,28 @@ from datetime import UTC, datetime
 import msgspec
 
 from shared.events import (
+    CrawlFact,
     DocFetched,
     DocIndexed,
     DocParsed,
     DocRejected,
     DocValidated,
+    doc_id_for,
     subject_token,
 )
 from shared.topology import DOCS, STAGES
 
-KINDS = ("doc.fetched", "doc.ocr", "doc.parsed", "doc.validated", "doc.indexed", "doc.rejected")
+KINDS = (
+    "doc.fetched",
+    "doc.ocr",
+    "doc.parsed",
+    "doc.validated",
+    "doc.indexed",
+    "doc.rejected",
+    "doc.fact",
+)
 # the stage that consumes each kind (a replay of the others reaches no handler)
-CONSUMER = {s.input_tag: s.name for s in STAGES.values() if s.stream == DOCS}
+CONSUMER = {tag: s.name for s in STAGES.values() if s.stream == DOCS for tag in s.input_tags}
 FULL_ID = 64  # sha256 hex: shorter doc ids are prefixes (the CLI shows short ids)
 
 
@@ -143,6 +153,8 @@ def facts_of(event) -> Facts:
         return Facts(doc_id, portal, (event.agency,) if event.agency else (), None)
     if isinstance(event, (DocIndexed, DocRejected)):
         return Facts(doc_id, portal, (), None)
+    if isinstance(event, CrawlFact):  # a link's fact is about the document at that URL
+        return Facts(doc_id_for(event.url) if event.url else None, portal, (), event.report_year)
     return Facts(doc_id, portal, (), None)
 
 

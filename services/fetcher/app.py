@@ -3,8 +3,9 @@ document version (bytes stored put-if-absent before publishing; logic in handler
 
 Run alone: `nianbao serve fetcher` or `faststream run --factory services.fetcher.app:create_app`.
 Importing this module builds nothing and reads no setting: `create` does, when called.
-Settings read: object_store, search (crawl facts: dead links, list coverage), portals,
-sample_portal_url (+ the Crawler's and the runtime's).
+Crawl facts (dead links, list coverage) are published on doc.fact.<portal>; the indexer writes
+them into the index, so the fetcher needs no access to the search store.
+Settings read: object_store, portals, sample_portal_url (+ the Crawler's and the runtime's).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from functools import partial
 from faststream import FastStream
 
 from services.fetcher.crawl import Crawler
-from services.fetcher.facts import IndexFacts
-from services.fetcher.handlers import handle_crawl, publish_rejected
+from services.fetcher.handlers import handle_crawl, publish_fact, publish_rejected
 from services.fetcher.registry import load_registry
 from services.fetcher.state import UrlState
 from shared.config import Settings, load
@@ -27,23 +27,21 @@ async def build(settings: Settings, service: Service) -> StageDeps:
     objects = await open_object_store(settings=settings)
     state = UrlState(service.js)
     await state.open()
-    # Crawl facts (dead links, list coverage) go to the index where `nianbao missing` reads them
-    # when the index is a SQLite file beside the fetcher (one machine, `nianbao run`). With
-    # PostgreSQL the fetcher has no access to it by design (network policy: a pod that talks to
-    # the internet holds no database credentials); dead links are then read from fetch_state.
-    facts = await IndexFacts(settings).open() if settings.search_url.startswith("sqlite:") else None
     crawler = Crawler(
         settings,
         objects,
         state,
         load_registry(settings=settings),
         on_rejected=partial(publish_rejected, publisher=service.publisher),
-        facts=facts,
+        # crawl facts ride the broker to the indexer, whatever the index is: the fetcher (a pod
+        # that talks to the internet) holds no database credentials, and one path serves both
+        # `nianbao run` (SQLite) and the cluster (PostgreSQL)
+        facts=partial(publish_fact, publisher=service.publisher),
     )
     return StageDeps(
         handler=partial(handle_crawl, crawler=crawler, publisher=service.publisher),
         pings=[objects.ping],
-        closers=[crawler.close, objects.close] + ([facts.close] if facts else []),
+        closers=[crawler.close, objects.close],
     )
 
 

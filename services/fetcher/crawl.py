@@ -61,11 +61,20 @@ from shared import metrics
 from shared.charset import decode_html
 from shared.config import Settings
 from shared.errors import NianbaoError, PermanentError, TransientError
-from shared.events import CrawlDue, DocFetched, DocRef, DocRejected, object_key_for, version_for
+from shared.events import (
+    CrawlDue,
+    CrawlFact,
+    DocFetched,
+    DocRef,
+    DocRejected,
+    object_key_for,
+    version_for,
+)
 from shared.storage.base import ObjectMeta
 
 log = logging.getLogger("nianbao.fetcher")
 Rejected = Callable[[DocRejected], Awaitable[None]]
+Facts = Callable[[CrawlFact], Awaitable[None]]
 STATE_REFRESH_S = 6 * 3600.0
 HTML_TYPES = ("text/html", "application/xhtml")
 
@@ -106,7 +115,7 @@ class Crawler:
         *,
         http: HttpFetcher | None = None,
         on_rejected: Rejected | None = None,
-        facts=None,
+        facts: Facts | None = None,
     ):
         self.settings = settings
         self.objects = objects
@@ -117,9 +126,9 @@ class Crawler:
         self.get = self.client.get  # robots.txt + SSRF guard + politeness + Retry-After
         self.on_rejected = on_rejected
         self.coverage: dict[str, Coverage] = {}  # portal id → coverage of its last survey
-        # the index's crawl facts (dead links, list coverage: a search store's put_dead_link /
-        # clear_dead_link / put_coverage), so `nianbao missing` can read them after the broker
-        # is gone; None in dry runs (`portals check`) and benchmarks
+        # crawl facts for the index (dead links, list coverage: CrawlFact events the indexer
+        # writes), so `nianbao missing` can read them after the broker is gone; None in dry runs
+        # (`portals check`) and benchmarks
         self.facts = facts
 
     async def close(self) -> None:
@@ -201,28 +210,28 @@ class Crawler:
         export_coverage(portal.id, result.coverage)
         cov = result.coverage
         await self._fact(
-            portal.id,
-            "put_coverage",
-            {
-                "portal": portal.id,
-                "declared": cov.declared,
-                "reached": cov.reached,
-                "unit": cov.unit,
-                "checked_at": time.time(),
-            },
+            CrawlFact(
+                kind="coverage",
+                portal=portal.id,
+                checked_at=time.time(),
+                declared=cov.declared,
+                reached=cov.reached,
+                unit=cov.unit,
+            )
         )
         return result
 
-    async def _fact(self, portal_id: str, op: str, arg) -> None:
-        """Write one crawl fact to the index. A fact that cannot be written is logged and counted,
-        never a failed crawl: the documents matter more, and the next crawl writes it again."""
+    async def _fact(self, fact: CrawlFact) -> None:
+        """Hand one crawl fact on (published for the indexer). One that cannot be is logged and
+        counted, never a failed crawl: the documents matter more, and the next crawl that sees
+        the same (a dead link, a coverage) says it again."""
         if self.facts is None:
             return
         try:
-            await getattr(self.facts, op)(arg)
+            await self.facts(fact)
         except Exception as exc:  # noqa: BLE001 - logged and counted, the crawl goes on
-            log.warning("crawl fact %s not written: %s: %s", op, type(exc).__name__, exc)
-            metrics.PORTAL_FAILURES.labels(portal_id, "facts_unwritten").inc()
+            log.warning("crawl fact %s not published: %s: %s", fact.kind, type(exc).__name__, exc)
+            metrics.PORTAL_FAILURES.labels(fact.portal, "facts_unwritten").inc()
 
     async def _column(
         self, portal: Portal, list_url: str, seen: set[str], budget: list[int], renderer: Renderer
@@ -391,27 +400,25 @@ class Crawler:
             await self._record_failure(portal, link, parent, "failed", exc)
             job.failures.append(f"{link.url}: {exc.reason}")
         except PermanentError as exc:
-            if isinstance(exc, Gone) and parent is None:  # a listed report, not an attachment
-                now = time.time()
-                await self._fact(
-                    portal.id,
-                    "put_dead_link",
-                    {
-                        "url": link.url,
-                        "portal": portal.id,
-                        "status": exc.status,
-                        "title": link.title or None,
-                        "report_year": link.year,
-                        "companion": link.companion,
-                        "since": now,
-                        "last_checked": now,
-                    },
-                )
             metrics.FETCH_OUTCOMES.labels("gone" if isinstance(exc, Gone) else "rejected").inc()
             metrics.REJECTIONS.labels("fetcher", exc.reason).inc()
-            await self._record_failure(
+            rec = await self._record_failure(
                 portal, link, parent, "gone" if isinstance(exc, Gone) else "rejected", exc
             )
+            if isinstance(exc, Gone) and parent is None:  # a listed report, not an attachment
+                await self._fact(
+                    CrawlFact(
+                        kind="link_dead",
+                        portal=portal.id,
+                        checked_at=rec.last_checked,
+                        url=link.url,
+                        status=exc.status,
+                        since=rec.gone_since,  # the first time the fetch state saw it dead
+                        title=link.title or None,
+                        report_year=link.year,
+                        companion=link.companion,
+                    )
+                )
             if self.on_rejected is not None:
                 await self.on_rejected(
                     DocRejected(
@@ -434,12 +441,17 @@ class Crawler:
         now = time.time()
         loaded = await self.state.get(key)
         before = (encode_record(loaded), loaded.last_checked) if loaded else None
+        # recorded dead (gone_since: also when a transient failure came in between); read before
+        # record_for resets it on the loaded record
+        was_dead = loaded is not None and bool(loaded.gone_since or loaded.status == "gone")
         rec = record_for(loaded, portal, link, parent, now)
         resp = await self.get(link.url, conditional_headers(rec))
         rec.last_checked = now
         unchanged, content = compare(rec, link.url, resp)
-        if loaded is not None and loaded.status == "gone" and parent is None:
-            await self._fact(portal.id, "clear_dead_link", link.url)  # it answers again
+        if was_dead and parent is None:  # it answers again
+            await self._fact(
+                CrawlFact(kind="link_alive", portal=portal.id, checked_at=now, url=link.url)
+            )
         if content is None:
             metrics.NOT_MODIFIED.labels(unchanged).inc()
             status = "not_modified" if unchanged == "304" else "unchanged"
@@ -580,7 +592,7 @@ class Crawler:
 
     async def _record_failure(
         self, portal: Portal, link: Link, parent: str | None, status: str, exc: NianbaoError
-    ) -> None:
+    ) -> UrlRecord:
         key = doc_id(link.url)
         rec = await self.state.get(key) or UrlRecord(
             url=link.url,
@@ -596,6 +608,7 @@ class Crawler:
             rec.gone_since = rec.gone_since or rec.last_checked
             rec.gone_status = getattr(exc, "status", 404)
         await self.state.put(key, rec)
+        return rec
 
 
 @dataclass(slots=True)

@@ -12,6 +12,9 @@ as the crawler yields it, and returns nothing for the acking layer to publish. W
   interruption is already downstream, and the nak'ed, redelivered job finds those URLs recorded
   (conditional GET, 304, nothing emitted twice) instead of starting over.
 
+Crawl facts (dead links, list coverage) go out on doc.fact.<portal> as the crawler finds them;
+the indexer writes them into the index (services/indexer/facts.py).
+
 Idempotent: doc.fetched's Msg-Id is `fetched:<doc_id>:<version>`, a rejection's is one per URL
 and reason, so a re-crawl that sees the same bytes or fails the same way is deduplicated.
 Settings read: none (the crawler and the publisher are passed in).
@@ -20,7 +23,7 @@ Settings read: none (the crawler and the publisher are passed in).
 from __future__ import annotations
 
 from services.fetcher.crawl import Crawler
-from shared.events import CrawlDue, DocFetched, DocRejected, doc_id_for, subject_token
+from shared.events import CrawlDue, CrawlFact, DocFetched, DocRejected, doc_id_for, subject_token
 from shared.runtime.publish import Outgoing, Publisher, outgoing
 from shared.topology import subject
 
@@ -40,6 +43,19 @@ def rejected_outgoing(event: DocRejected) -> Outgoing:
 async def publish_rejected(event: DocRejected, publisher: Publisher) -> None:
     """The crawler's `on_rejected`: one URL of the job failed permanently, the job goes on."""
     await publisher.publish(rejected_outgoing(event))
+
+
+def fact_outgoing(fact: CrawlFact) -> Outgoing:
+    # derived from what the fact is about and when it was checked: a publish retried after a lost
+    # PubAck is deduplicated; the indexer writes a fact idempotently anyway
+    about = doc_id_for(fact.url) if fact.url else "portal"
+    mid = f"fact:{fact.kind}:{subject_token(fact.portal)}:{about}:{fact.checked_at!r}"
+    return Outgoing(subject("doc.fact", subject_token(fact.portal)), fact, mid)
+
+
+async def publish_fact(fact: CrawlFact, publisher: Publisher) -> None:
+    """The crawler's `facts`: a crawl fact for the index, which the indexer writes."""
+    await publisher.publish(fact_outgoing(fact))
 
 
 async def handle_crawl(job: CrawlDue, crawler: Crawler, publisher: Publisher) -> list[Outgoing]:

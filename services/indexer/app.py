@@ -1,4 +1,5 @@
-"""The indexer service: doc.validated.> → search store upsert → doc.indexed.<portal>.
+"""The indexer service: doc.validated.> → search store upsert → doc.indexed.<portal>; and the
+fetcher's crawl facts, doc.fact.> (dead links, list coverage) → the same store.
 
 Run alone: `nianbao serve indexer` or `faststream run --factory services.indexer.app:create_app`.
 Concurrent upserts share one transaction (shared.storage.batching): the indexer runs
@@ -14,7 +15,7 @@ from functools import partial
 import msgspec
 from faststream import FastStream
 
-from services.indexer.handlers import handle_validated
+from services.indexer.handlers import handle
 from shared.config import Settings, load
 from shared.runtime.service import Service, StageDeps, standalone
 from shared.storage.batching import GroupCommit
@@ -27,7 +28,7 @@ async def build(settings: Settings, service: Service) -> StageDeps:
         search, max_batch=settings.max_workers
     )  # already ≥ index_batch, see create
     return StageDeps(
-        handler=partial(handle_validated, search=grouped),
+        handler=partial(handle, search=grouped, store=search),
         pings=[search.ping],
         closers=[search.close],
     )

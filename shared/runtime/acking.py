@@ -140,8 +140,9 @@ class Acker:
             except (msgspec.DecodeError, msgspec.ValidationError) as exc:
                 return await self._reject(msg, None, "decode_error", str(exc))
             tag = type(event).__struct_config__.tag
-            if tag != self.stage.input_tag:
-                raise WrongEvent(f"{self.stage.name} consumes {self.stage.input_tag}, got {tag}")
+            if tag not in self.stage.input_tags:
+                wants = ", ".join(sorted(self.stage.input_tags))
+                raise WrongEvent(f"{self.stage.name} consumes {wants}, got {tag}")
             outs = await self.handler(event)
             # A replayed/redriven message passes its token on (see shared.events.REPLAY_HEADER).
             token = (msg.headers or {}).get(REPLAY_HEADER)

@@ -89,6 +89,23 @@ class SearchStore(Protocol):
         n_findings. Returns the findings written. Running it twice with the same input leaves
         the same rows (`nianbao duplicates` is rerun nightly)."""
 
+    # crawl facts (services/indexer/facts.py writes them, `nianbao missing` reads them)
+    async def put_dead_link(self, link: dict) -> None:
+        """A listed URL answering 404/410; `since` stays the first time, `last_checked` the last."""
+
+    async def clear_dead_link(
+        self, url: str, checked_at: float | None = None, portal: str = ""
+    ) -> None:
+        """The URL answered at `checked_at` (None: now): no longer dead unless found dead later."""
+
+    async def dead_links(self, portal: str | None = None) -> list[dict]:
+        """Listed links answering 404/410 now (url, portal, status, since, last_checked, …)."""
+
+    async def put_coverage(self, row: dict) -> None:
+        """A portal's list coverage, unless a newer one (checked_at) is already there."""
+
+    async def coverage(self) -> dict[str, dict]: ...
+
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...

@@ -426,15 +426,23 @@ class PostgresSearchStore:
         )  # fmt: skip
         await self._run("put_dead_link", lambda conn: conn.execute(q.PUT_DEAD_LINK_PG, *args))
 
-    async def clear_dead_link(self, url: str) -> None:
+    async def clear_dead_link(
+        self, url: str, checked_at: float | None = None, portal: str = ""
+    ) -> None:
+        """The URL answered at `checked_at` (None: now): no longer dead, unless found dead after
+        that check (its row stays as a tombstone: an older dead fact cannot revive it)."""
+        at = time.time() if checked_at is None else float(checked_at)
         await self._run(
             "clear_dead_link",
-            lambda conn: conn.execute("DELETE FROM dead_links WHERE url = $1", url),
+            lambda conn: conn.execute(q.CLEAR_DEAD_LINK_PG, url, portal, at, at),
         )
 
     async def dead_links(self, portal: str | None = None) -> list[dict]:
+        """The listed links answering 404/410 (links that answer again are left out)."""
         sql = (
-            "SELECT * FROM dead_links" + (" WHERE portal = $1" if portal else "") + " ORDER BY url"
+            f"SELECT * FROM dead_links WHERE {q.DEAD_LINKS_WHERE}"
+            + (" AND portal = $1" if portal else "")
+            + " ORDER BY url"
         )
         rows = await self._run(
             "dead_links", lambda conn: conn.fetch(sql, *([portal] if portal else []))

@@ -363,28 +363,54 @@ def cross_finding_rows(findings: list[Any]) -> list[tuple]:
 
 
 # --- crawl facts (dead links, list coverage) -----------------------------------------------------
-# A dead link keeps the first time it was seen dead (`since`); the rest is refreshed.
-PUT_DEAD_LINK_SQLITE = """
+# Facts arrive as events (services/indexer/facts.py), possibly twice, late, or reordered (a backlog
+# handled concurrently, a replay): `last_checked` orders them, and a fact older than the row's
+# changes nothing. A link that answers again keeps its row with status ALIVE (a tombstone), so a
+# late "dead" fact from before cannot bring it back; readers take status 404/410 only.
+# `since` is the start of the current dead period: kept while the link stays dead, restarted
+# when a link that had answered again dies again.
+ALIVE = 200
+PUT_DEAD_LINK_SQLITE = f"""
 INSERT INTO dead_links (url, portal, status, title, report_year, companion, since, last_checked)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (url) DO UPDATE SET portal = excluded.portal, status = excluded.status,
     title = coalesce(excluded.title, dead_links.title),
     report_year = coalesce(excluded.report_year, dead_links.report_year),
     companion = coalesce(excluded.companion, dead_links.companion),
-    since = min(dead_links.since, excluded.since), last_checked = excluded.last_checked
+    since = CASE WHEN dead_links.status = {ALIVE} THEN excluded.since
+                 ELSE min(dead_links.since, excluded.since) END,
+    last_checked = excluded.last_checked
+    WHERE excluded.last_checked >= dead_links.last_checked
 """
-PUT_DEAD_LINK_PG = """
+PUT_DEAD_LINK_PG = f"""
 INSERT INTO dead_links (url, portal, status, title, report_year, companion, since, last_checked)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (url) DO UPDATE SET portal = excluded.portal, status = excluded.status,
     title = coalesce(excluded.title, dead_links.title),
     report_year = coalesce(excluded.report_year, dead_links.report_year),
     companion = coalesce(excluded.companion, dead_links.companion),
-    since = least(dead_links.since, excluded.since), last_checked = excluded.last_checked
+    since = CASE WHEN dead_links.status = {ALIVE} THEN excluded.since
+                 ELSE least(dead_links.since, excluded.since) END,
+    last_checked = excluded.last_checked
+    WHERE excluded.last_checked >= dead_links.last_checked
 """
+# the link answered at last_checked: alive, unless found dead after that
+CLEAR_DEAD_LINK_SQLITE = f"""
+INSERT INTO dead_links (url, portal, status, since, last_checked) VALUES (?, ?, {ALIVE}, ?, ?)
+ON CONFLICT (url) DO UPDATE SET status = {ALIVE}, last_checked = excluded.last_checked
+    WHERE excluded.last_checked >= dead_links.last_checked
+"""
+CLEAR_DEAD_LINK_PG = f"""
+INSERT INTO dead_links (url, portal, status, since, last_checked) VALUES ($1, $2, {ALIVE}, $3, $4)
+ON CONFLICT (url) DO UPDATE SET status = {ALIVE}, last_checked = excluded.last_checked
+    WHERE excluded.last_checked >= dead_links.last_checked
+"""
+DEAD_LINKS_WHERE = f"status <> {ALIVE}"
+# the last crawl's coverage; an older one arriving late changes nothing
 PUT_COVERAGE_SQLITE = """
 INSERT INTO portal_coverage (portal, declared, reached, unit, checked_at) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (portal) DO UPDATE SET declared = excluded.declared, reached = excluded.reached,
     unit = excluded.unit, checked_at = excluded.checked_at
+    WHERE excluded.checked_at >= portal_coverage.checked_at
 """
 PUT_COVERAGE_PG = PUT_COVERAGE_SQLITE.replace("(?, ?, ?, ?, ?)", "($1, $2, $3, $4, $5)")

@@ -499,15 +499,24 @@ class SqliteSearchStore:
         )  # fmt: skip
         await self._run("put_dead_link", lambda conn: conn.execute(q.PUT_DEAD_LINK_SQLITE, args))
 
-    async def clear_dead_link(self, url: str) -> None:
-        """The URL answers again: it is no longer dead."""
+    async def clear_dead_link(
+        self, url: str, checked_at: float | None = None, portal: str = ""
+    ) -> None:
+        """The URL answered at `checked_at` (None: now): no longer dead, unless found dead after
+        that check (its row stays as a tombstone: an older dead fact cannot revive it)."""
+        at = time.time() if checked_at is None else float(checked_at)
+        args = (url, portal, at, at)
         await self._run(
-            "clear_dead_link",
-            lambda conn: conn.execute("DELETE FROM dead_links WHERE url = ?", (url,)),
+            "clear_dead_link", lambda conn: conn.execute(q.CLEAR_DEAD_LINK_SQLITE, args)
         )
 
     async def dead_links(self, portal: str | None = None) -> list[dict]:
-        sql = "SELECT * FROM dead_links" + (" WHERE portal = ?" if portal else "") + " ORDER BY url"
+        """The listed links answering 404/410 (links that answer again are left out)."""
+        sql = (
+            f"SELECT * FROM dead_links WHERE {q.DEAD_LINKS_WHERE}"
+            + (" AND portal = ?" if portal else "")
+            + " ORDER BY url"
+        )
         args = (portal,) if portal else ()
         return await self._run(
             "dead_links", lambda conn: [dict(r) for r in conn.execute(sql, args)]

@@ -44,10 +44,12 @@ async def test_304_and_a_new_etag_with_the_same_bytes_reach_no_stage_downstream(
     assert hits[1].headers["if-none-match"] == '"v1"' and hits[1].headers["if-modified-since"] == LM
     assert third.count("doc.fetched.") == first.count("doc.fetched.") == 1
     assert len(third.objects) == 1 and third.index == first.index
+    # the indexer also acks each crawl's coverage fact (doc.fact: it writes them into the index)
+    assert third.count("doc.fact.") == 3
     assert {s: len([a for a in t.seen if a["kind"] == "+ACK"]) for s, t in taps.items()} == {
         "parser": 1,
         "validator": 1,
-        "indexer": 1,
+        "indexer": 1 + 3,
     }
     assert {third.outcome(("crawl", s)) for s in ledger.crawls} == {"crawled"}
     assert await fetcher.metric("nianbao_not_modified_total") == 2

@@ -223,12 +223,16 @@ def test_portals_check_shows_each_columns_declared_and_reached_counts(env, capsy
 def test_missing_from_a_data_dir_tells_a_dead_listed_report_from_silence_after_the_crawl(
     env, capsys
 ):
-    """A crawl (with the index as its crawl-fact store) of a column whose 2023 report answers
-    404; then `nianbao missing --data-dir` alone, no broker: unreachable, with URL and since."""
+    """A crawl of a column whose 2023 report answers 404, its crawl facts written into the index
+    as the indexer writes them (services/indexer/facts.py); then `nianbao missing --data-dir`
+    alone, no broker: unreachable, with URL and since."""
+    from functools import partial
+
     from nianbao.samples.cms import CmsPortal
     from services.fetcher.crawl import Crawler
     from services.fetcher.registry import Portal, Registry
     from services.fetcher.state import MemoryUrlState
+    from services.indexer.facts import apply_fact
     from shared.events import CrawlDue
     from shared.storage.factory import open_search_store
     from shared.storage.files import FileObjectStore
@@ -254,7 +258,11 @@ def test_missing_from_a_data_dir_tells_a_dead_listed_report_from_silence_after_t
         )
         facts = await open_search_store(settings=settings)
         crawler = Crawler(
-            settings, FileObjectStore(data / "objects"), MemoryUrlState(), registry, facts=facts
+            settings,
+            FileObjectStore(data / "objects"),
+            MemoryUrlState(),
+            registry,
+            facts=partial(apply_fact, facts),
         )
         try:
             [e async for e in crawler.crawl(CrawlDue(portal="eco", slot="s"))]

@@ -65,7 +65,8 @@ async def test_sample_portal_crawled_to_index_with_every_seed_right_then_resumes
         await store.close()
         await objects.close()
 
-    # the same data dir again: the crawl finds nothing new, nothing downstream runs
+    # the same data dir again: the crawl finds nothing new, no document goes downstream; the
+    # indexer's one message is the crawl's coverage fact (doc.fact), written into the index
     again = await run(_settings(tmp_path), RunOptions(live=False, timeout_s=200), out=io.StringIO())
     second = outcomes()
     assert again.idle and again.indexed == 5
@@ -74,8 +75,14 @@ async def test_sample_portal_crawled_to_index_with_every_seed_right_then_resumes
         1,
         0,
         0,
-        0,
+        1,
     ]
+    store = await open_search_store(settings=_settings(tmp_path))
+    try:
+        coverage = (await store.coverage())["sample"]
+    finally:
+        await store.close()
+    assert (coverage["declared"], coverage["reached"], coverage["unit"]) == (2, 2, "pages")
 
 
 async def _check_seeds(seeds, indexed, objects):

@@ -275,9 +275,9 @@ def test_prometheus_scrapes_the_whole_pipeline_of_nianbao_run(tmp_path):
         )
         server, prom = _start_prometheus(tmp_path, f"127.0.0.1:{base}")
         indexed = 'sum(nianbao_messages_total{job="nianbao", stage="indexer", outcome="ok"})'
-        _wait_for(
-            "five seed reports indexed, seen by Prometheus",
-            lambda: _value(_query(prom, indexed)) == 5.0,
+        _wait_for(  # five reports, and the crawl's coverage fact (doc.fact) the indexer wrote
+            "five seed reports and the coverage fact indexed, seen by Prometheus",
+            lambda: _value(_query(prom, indexed)) == 6.0,
         )
         moved = _query(
             prom, 'sum by (stage) (nianbao_messages_total{job="nianbao", outcome="ok"}) > 0'

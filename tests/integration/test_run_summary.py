@@ -33,7 +33,8 @@ def test_the_run_summary_as_json_has_crawl_statistics_and_next_commands(tmp_path
     crawl = summary["crawl"]
     assert crawl["requests"] > 5 and crawl["bytes"] > 10_000
     assert crawl["not_modified_304"] == 0 and crawl["robots_denials"] == 0
-    assert summary["outcomes"]["indexer"]["ok"] == 5
+    # five reports, and the crawl's coverage fact (doc.fact: the indexer writes it into the index)
+    assert summary["outcomes"]["indexer"]["ok"] == 6
     rejected = {(r["stage"], r["reason"]): r["count"] for r in summary["rejected_by_reason"]}
     assert rejected == {("parser", "not_a_report"): 2}
     assert summary["dead_letters"]["parser"] == {"expected": 2, "exhausted": 0, "failure": 0}

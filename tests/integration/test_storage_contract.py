@@ -11,10 +11,11 @@ import uuid
 
 import pytest
 
+from services.indexer.facts import BadFact, apply_fact
 from shared import metrics
 from shared.config import load
 from shared.errors import CorruptObject, ObjectMissing, StoreUnavailable
-from shared.events import version_for
+from shared.events import CrawlFact, version_for
 from shared.report import Finding, ParsedReport
 from shared.storage.base import ObjectMeta
 from shared.storage.factory import open_object_store, open_search_store
@@ -535,3 +536,84 @@ async def test_portal_coverage_is_the_last_crawls_declared_and_reached(search_st
         "x": (20, 20, 2.0),
         "y": (None, 3, 2.0),
     }
+
+
+# --- crawl facts (services/indexer/facts.py writes them, `nianbao missing` reads them) -----------
+DEAD_URL = "http://eco.example.gov.cn/zwgk/2024/t20240120_1.html"
+
+
+def dead(at: float, since: float | None = None, status: int = 404) -> CrawlFact:
+    return CrawlFact(
+        kind="link_dead", portal="eco", checked_at=at, url=DEAD_URL, status=status,
+        since=since or at, title="某局2023年年报", report_year=2023,
+    )  # fmt: skip
+
+
+def alive(at: float) -> CrawlFact:
+    return CrawlFact(kind="link_alive", portal="eco", checked_at=at, url=DEAD_URL)
+
+
+async def dead_rows(store) -> list[tuple]:
+    return [
+        (r["url"], r["status"], r["since"], r["last_checked"], r["report_year"])
+        for r in await store.dead_links()
+    ]
+
+
+async def test_a_dead_link_fact_twice_is_one_row_that_keeps_its_first_since(search_store):
+    await apply_fact(search_store, dead(1000.0))
+    await apply_fact(search_store, dead(1000.0))  # redelivered
+    await apply_fact(search_store, dead(2000.0, since=1000.0, status=410))  # next crawl
+    assert await dead_rows(search_store) == [(DEAD_URL, 410, 1000.0, 2000.0, 2023)]
+    assert await search_store.dead_links(portal="other") == []
+
+
+async def test_a_link_that_answers_again_is_no_longer_dead_and_an_older_dead_fact_cannot_revive_it(
+    search_store,
+):
+    await apply_fact(search_store, dead(1000.0))
+    await apply_fact(search_store, alive(3000.0))
+    assert await dead_rows(search_store) == []
+    await apply_fact(search_store, dead(2000.0))  # from before it answered, arriving late
+    assert await dead_rows(search_store) == []
+    await apply_fact(search_store, dead(4000.0))  # dead again: a new dead period
+    assert await dead_rows(search_store) == [(DEAD_URL, 404, 4000.0, 4000.0, 2023)]
+
+
+async def test_an_alive_fact_older_than_the_dead_one_clears_nothing(search_store):
+    await apply_fact(search_store, alive(500.0))  # reordered: the alive fact came first
+    await apply_fact(search_store, dead(1000.0))
+    await apply_fact(search_store, alive(900.0))
+    assert await dead_rows(search_store) == [(DEAD_URL, 404, 1000.0, 1000.0, 2023)]
+
+
+async def test_coverage_keeps_the_newest_crawl_and_an_older_fact_changes_nothing(search_store):
+    def cov(at: float, declared: int | None, reached: int) -> CrawlFact:
+        return CrawlFact(
+            kind="coverage", portal="eco", checked_at=at, declared=declared, reached=reached,
+            unit="documents",
+        )  # fmt: skip
+
+    await apply_fact(search_store, cov(1000.0, 20, 10))
+    await apply_fact(search_store, cov(3000.0, None, 12))
+    await apply_fact(search_store, cov(2000.0, 20, 20))  # late
+    row = (await search_store.coverage())["eco"]
+    assert (row["declared"], row["reached"], row["unit"], row["checked_at"]) == (
+        None, 12, "documents", 3000.0,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "fact",
+    [
+        CrawlFact(kind="link_gone", portal="eco", checked_at=1.0, url=DEAD_URL),
+        CrawlFact(kind="link_dead", portal="eco", checked_at=1.0, url=DEAD_URL, status=500),
+        CrawlFact(kind="link_dead", portal="eco", checked_at=1.0, status=404),
+        CrawlFact(kind="coverage", portal="eco", checked_at=1.0),
+        CrawlFact(kind="link_alive", portal="", checked_at=1.0, url=DEAD_URL),
+    ],
+)
+async def test_a_malformed_fact_is_refused_before_anything_is_written(search_store, fact):
+    with pytest.raises(BadFact):
+        await apply_fact(search_store, fact)
+    assert await search_store.dead_links() == [] and await search_store.coverage() == {}

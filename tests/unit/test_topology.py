@@ -25,6 +25,11 @@ def test_every_stage_consumes_its_input_subject():
         "validator": "doc.parsed.>",
         "indexer": "doc.validated.>",
     }
+    # the indexer's durable also reads the fetcher's crawl facts, which it writes into the index
+    assert {s.name: s.filter_subjects for s in topology.STAGES.values() if s.side_inputs} == {
+        "indexer": ["doc.validated.>", "doc.fact.>"]
+    }
+    assert topology.STAGES["indexer"].input_tags == {"doc.validated", "doc.fact"}
 
 
 async def test_check_on_an_empty_broker_reports_every_stream_and_consumer_missing(nats_server):
@@ -81,5 +86,32 @@ async def test_a_changed_max_deliver_in_code_is_reported_as_drift_until_applied(
         ]
         await topology.apply(js, newer)
         assert await topology.check(js, newer) == []
+    finally:
+        await nc.close()
+
+
+async def test_an_indexer_durable_of_the_previous_release_is_drift_until_apply_adds_doc_fact(
+    nats_server,
+):
+    """Before crawl facts the indexer's durable read doc.validated.> alone (filter_subject): check
+    names the drift (so /readyz and the init containers wait) and apply edits it in place."""
+    nc, js = await _js(nats_server)
+    settings = load(env={})
+    try:
+        await topology.apply(js, settings)
+        await js.delete_consumer("DOCS", "indexer")
+        old = topology.consumer(
+            topology.Stage("indexer", "DOCS", "doc.validated.>", "doc.validated"), settings
+        )
+        await js.add_consumer("DOCS", config=old)
+        assert await topology.check(js, settings) == [
+            "consumer DOCS/indexer.filter_subject: want None, have 'doc.validated.>'",
+            "consumer DOCS/indexer.filter_subjects: want ['doc.validated.>', 'doc.fact.>'],"
+            " have None",
+        ]
+        await topology.apply(js, settings)
+        assert await topology.check(js, settings) == []
+        have = (await js.consumer_info("DOCS", "indexer")).config
+        assert sorted(have.filter_subjects) == ["doc.fact.>", "doc.validated.>"]
     finally:
         await nc.close()
