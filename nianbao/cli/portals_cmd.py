@@ -261,6 +261,7 @@ def _add(settings, args: argparse.Namespace, path: str | None) -> int:
         guess_level,
         guess_link_pattern,
         guess_name,
+        unique_id,
     )
 
     scheme = args.url.split("://", 1)[0].lower() if "://" in args.url else ""
@@ -289,8 +290,12 @@ def _add(settings, args: argparse.Namespace, path: str | None) -> int:
         print(f"nianbao portals add: {escape(exc)}", file=sys.stderr)
         return 1
     name = args.name or guess_name(found.tree)
+    taken = {p.id for p in existing}
+    same = [p.id for p in existing if found.url in p.list_urls or args.url in p.list_urls]
+    # a guessed id that another portal has is made unique (guess.unique_id: the URL's first path
+    # segment, else a digest of it: two departments on one host); an id given with --id is not
     portal = Portal(
-        id=args.id or guess_id(name, args.url),
+        id=args.id or unique_id(guess_id(name, args.url), found.url, taken),
         name=name or "(unknown agency: pass --name)",
         list_urls=[found.url],
         division_code=args.division_code,
@@ -313,8 +318,13 @@ def _add(settings, args: argparse.Namespace, path: str | None) -> int:
     if len(found.links) > 20:
         console.print(f"  … and {len(found.links) - 20} more")
     problems = portal_problems(portal)
-    if existing.get(portal.id):
-        problems.append(f"id {portal.id!r} already in {path}: pass --id")
+    if same:
+        problems.append(f"{found.url} is already registered as {same[0]!r} in {path}")
+    elif (other := existing.get(portal.id)) is not None:
+        problems.append(
+            f"id {portal.id!r} is already taken in {path} by {other.name}"
+            f" ({', '.join(other.list_urls)}): pass another --id"
+        )
     if not name:
         problems.append("agency name not found on the page: pass --name")
     entry = to_toml(portal)
@@ -352,12 +362,38 @@ def _discover(settings, args: argparse.Namespace) -> int:
         )
         return 2
     results = asyncio.run(_find_all(settings, list(dict.fromkeys(urls))))
+    _distinct_ids(results, _registered_ids(settings, args))
     failed = 0
     for url, found in results:
         if isinstance(found, NianbaoError) or found.entry is None:
             failed += 1
         print(_discovered(url, found, args.json))
     return 1 if failed else 0
+
+
+def _registered_ids(settings, args: argparse.Namespace) -> set[str]:
+    """The ids of the registry the proposals would join (none when there is no registry file)."""
+    path = getattr(args, "portals", None) or settings.portals or None
+    if not path or not Path(path).exists():
+        return set()
+    return {p.id for p in load_registry(path, settings)}
+
+
+def _distinct_ids(results: list[tuple[str, object]], taken: set[str]) -> None:
+    """Proposed ids unique among the sites of this run and the registry's (in the order the
+    sites were given: the first keeps the guessed id, a later one gets guess.unique_id's)."""
+    import msgspec
+
+    from services.fetcher.guess import unique_id
+
+    for _url, found in results:
+        entry = getattr(found, "entry", None)
+        if entry is None:
+            continue
+        wanted = unique_id(entry.id, entry.list_urls[0], taken)
+        if wanted != entry.id:
+            found.entry = msgspec.structs.replace(entry, id=wanted)
+        taken.add(wanted)
 
 
 async def _find_all(settings, urls: list[str]) -> list[tuple[str, object]]:

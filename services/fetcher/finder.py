@@ -101,11 +101,12 @@ def platform_links(tree: lxml.html.HtmlElement | None, base_url: str) -> list[st
     return [u for u, _ in sorted(scored.items(), key=lambda kv: -kv[1])]
 
 
-def propose(name: str, column: str, links: list[Link]) -> Portal:
+def propose(name: str, column: str, links: list[Link], site: str | None = None) -> Portal:
     """The registry entry for a found column (`portals add` guesses the same way; pagination
-    stays `auto`, which follows whatever pager the column has)."""
+    stays `auto`, which follows whatever pager the column has). `site`: the home page the search
+    started from; a site below its host's root gets that path in its id (guess_id)."""
     return Portal(
-        id=guess_id(name, column),
+        id=guess_id(name, column, site),
         name=name or "(unknown agency: pass --name)",
         list_urls=[column],
         level=guess_level(name),
@@ -169,5 +170,5 @@ async def find(crawler: Crawler, url: str, max_pages: int = MAX_PAGES) -> Findin
     finding.column, finding.platform = column, (None if via == url else via)
     finding.links, finding.coverage = survey.links, survey.coverage
     name = names.get(url) or names.get(via) or ""
-    finding.entry = propose(name, column, finding.links)
+    finding.entry = propose(name, column, finding.links, site=url)
     return finding

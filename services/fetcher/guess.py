@@ -9,6 +9,7 @@ Reads no settings.
 
 from __future__ import annotations
 
+import hashlib
 import os.path
 import re
 from urllib.parse import urlsplit
@@ -108,12 +109,50 @@ def guess_link_pattern(list_url: str, links: list[Link]) -> str:
     return "^" + re.escape(f"{pages[0].scheme}://{pages[0].netloc}{common.rstrip('/')}/")
 
 
-def guess_id(name: str, list_url: str) -> str:
-    """An ASCII id: the host's first label that is not www/gov (bjdch.gov.cn → bjdch)."""
+def guess_id(name: str, list_url: str, site_url: str | None = None) -> str:
+    """An ASCII id: the host's first label that is not www/gov (bjdch.gov.cn → bjdch), followed
+    by the site's path when the site lives below the host's root (`site_url`, the home page that
+    `portals discover` was given: www.example.gov.cn/bm1/ → example-bm1), so two departments
+    hosted on one government's server get two ids. Stable: derived from the URLs alone."""
     parts = urlsplit(list_url)
     host = (parts.hostname or "portal").lower()
     if re.fullmatch(r"[\d.]+|[0-9a-f:]+", host):  # an address, not a name: keep it whole
-        return re.sub(r"[^a-z0-9]+", "-", f"p-{host}-{parts.port or ''}").strip("-")
-    labels = [x for x in host.split(".") if x not in ("www", "gov", "cn", "com", "org", "net")]
-    base = "-".join(labels[:2]) or "portal"
-    return re.sub(r"[^a-z0-9_-]", "-", base)[:48] or "portal"
+        base = re.sub(r"[^a-z0-9]+", "-", f"p-{host}-{parts.port or ''}").strip("-")
+    else:
+        labels = [x for x in host.split(".") if x not in ("www", "gov", "cn", "com", "org", "net")]
+        base = re.sub(r"[^a-z0-9_-]", "-", "-".join(labels[:2]) or "portal")[:48] or "portal"
+    below = _slug(site_path(site_url)) if site_url else ""
+    return f"{base}-{below}"[:64].strip("-") if below else base
+
+
+_INDEX_PAGE = re.compile(r"^(index|default|main|home)\.(s?html?|jsp|php|aspx?)$", re.IGNORECASE)
+
+
+def site_path(url: str) -> str:
+    """The path a site lives under: /bm1/ of http://h/bm1/ or http://h/bm1/index.html ('' for a
+    site at the host's root)."""
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if segments and _INDEX_PAGE.match(segments[-1]):
+        segments.pop()
+    return "/".join(segments)
+
+
+def _slug(path: str) -> str:
+    return re.sub(r"[^a-z0-9_]+", "-", path.lower()).strip("-")[:24].strip("-")
+
+
+def unique_id(wanted: str, url: str, taken: set[str] | frozenset[str]) -> str:
+    """`wanted` when no other portal has it; else `wanted` plus the first path segments of `url`
+    (the list page: /bm2/zwgk/… → -bm2), else plus a digest of `url` — deterministic, so the same
+    URL against the same registry always gets the same id."""
+    if wanted not in taken:
+        return wanted
+    segments = [s for s in urlsplit(url).path.split("/") if s][:1]
+    slug = _slug("/".join(segments))
+    if slug and (candidate := f"{wanted}-{slug}") not in taken:
+        return candidate
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()
+    for width in (6, 10, 16, 64):
+        if (candidate := f"{wanted}-{digest[:width]}") not in taken:
+            return candidate
+    raise ValueError(f"no free id for {url}")  # 64 hex digits of one URL: cannot happen

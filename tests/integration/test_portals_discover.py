@@ -117,3 +117,63 @@ def test_discover_reads_home_pages_from_a_file_skipping_comments_and_blank_lines
     assert row["column"] == site.list_url and row["links"] == 3
     assert main(["portals", "discover", "--from", str(env / "none.txt")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def _departments(site: FakePortal) -> None:
+    """Three departments' sites on one host, under /bm1/, /bm2/, /bm3/, each with its column."""
+    site.add("/robots.txt", Reply(404))
+    for dept, name in (("bm1", "某某市财政局"), ("bm2", "某某市教育局"), ("bm3", "某某市民政局")):
+        home = f'<html><head><title>{name}</title></head><body><a href="/{dept}/nb/index.html">政府信息公开年报</a></body></html>'
+        for path in (f"/{dept}/", f"/{dept}/index.html"):
+            site.add(path, Reply(body=home.encode()))
+        reports = "".join(
+            f'<li><a href="/{dept}/nb/{y + 1}01/t{y + 1}0120_{i}.html">{name}{y}年政府信息公开工作年度报告</a></li>'
+            for i, y in enumerate((2023, 2022))
+        )
+        column = f"<html><head><title>政府信息公开年报_{name}</title></head><body><ul>{reports}</ul></body></html>"
+        site.add(f"/{dept}/nb/index.html", Reply(body=column.encode()))
+
+
+def test_two_departments_on_one_host_get_two_ids_from_their_paths(env, capsys):
+    with FakePortal() as site:
+        _departments(site)
+        homes = [f"{site.url}/bm1/", f"{site.url}/bm2/"]
+        assert main(["portals", "discover", *homes, "--json"]) == 0
+        rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        host = f"p-127-0-0-1-{site.port}"
+        assert [(r["entry"]["id"], r["entry"]["name"]) for r in rows] == [
+            (f"{host}-bm1", "某某市财政局"),
+            (f"{host}-bm2", "某某市教育局"),
+        ]
+        # the same site given twice (two spellings of its home page): the second id is made
+        # unique, deterministically (the same run gives the same ids)
+        twice = [f"{site.url}/bm1/", f"{site.url}/bm1/index.html"]
+        for _ in range(2):
+            assert main(["portals", "discover", *twice, "--json"]) == 0
+            ids = [json.loads(x)["entry"]["id"] for x in capsys.readouterr().out.splitlines()]
+            assert ids == [f"{host}-bm1", f"{host}-bm1-bm1"]
+
+
+def test_portals_add_gives_a_second_department_of_a_host_its_own_id_and_refuses_clashes(
+    env, capsys
+):
+    registry = env / "portals.toml"
+    with FakePortal() as site:
+        _departments(site)
+        host = f"p-127-0-0-1-{site.port}"
+        first, second = (f"{site.url}/{d}/nb/index.html" for d in ("bm1", "bm2"))
+        assert main(["portals", "--file", str(registry), "add", first]) == 0
+        assert main(["portals", "--file", str(registry), "add", second]) == 0
+        assert [(p.id, p.name) for p in load_registry(registry)] == [
+            (host, "某某市财政局"),
+            (f"{host}-bm2", "某某市教育局"),  # the host's id was taken: its path tells them apart
+        ]
+        capsys.readouterr()
+        # the same column again, or an id given by hand that another portal has: refused
+        assert main(["portals", "--file", str(registry), "add", second]) == 2
+        assert f"is already registered as '{host}-bm2'" in capsys.readouterr().err
+        third = f"{site.url}/bm3/nb/index.html"
+        assert main(["portals", "--file", str(registry), "add", third, "--id", host]) == 2
+        err = capsys.readouterr().err
+        assert f"id '{host}' is already taken" in err and "某某市财政局" in err and "--id" in err
+        assert len(load_registry(registry)) == 2

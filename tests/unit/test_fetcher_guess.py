@@ -62,6 +62,31 @@ def test_the_id_comes_from_the_host():
     assert guess_id("", "http://127.0.0.1:8080/") == "p-127-0-0-1-8080"
 
 
+def test_a_site_below_its_hosts_root_adds_its_path_to_the_id():
+    column = "https://www.example.gov.cn/bm1/zwgk/nb/index.html"
+    assert guess_id("", column, "https://www.example.gov.cn/") == "example"
+    assert guess_id("", column, "https://www.example.gov.cn/index.html") == "example"
+    assert guess_id("", column, "https://www.example.gov.cn/bm1/") == "example-bm1"
+    assert guess_id("", column, "https://www.example.gov.cn/bm1/index.shtml") == "example-bm1"
+    assert guess_id("", column, "https://www.example.gov.cn/Dept/JYJ/") == "example-dept-jyj"
+
+
+def test_a_taken_id_is_made_unique_by_the_urls_path_then_a_digest_of_it():
+    from services.fetcher.guess import unique_id
+
+    url = "https://www.example.gov.cn/bm2/zwgk/nb/index.html"
+    assert unique_id("example", url, {"other"}) == "example"
+    assert unique_id("example", url, {"example"}) == "example-bm2"
+    hashed = unique_id("example", url, {"example", "example-bm2"})
+    assert hashed.startswith("example-") and len(hashed) == len("example-") + 6
+    assert unique_id("example", url, {"example", "example-bm2"}) == hashed  # deterministic
+    other = unique_id("example", url.replace("bm2", "bm3"), {"example", "example-bm3"})
+    assert other != hashed
+    assert unique_id("example", url, {"example", "example-bm2", hashed}) not in (
+        "example", "example-bm2", hashed,
+    )  # fmt: skip
+
+
 def test_a_development_zones_management_committee_is_a_county_level_government():
     from services.fetcher.guess import guess_kind, guess_level
 
