@@ -55,7 +55,7 @@ from services.fetcher.pagers import json_pages, render_reason, script_pages
 from services.fetcher.politeness import RetryLater
 from services.fetcher.registry import Portal, Registry
 from services.fetcher.robots import RobotsDenied
-from services.fetcher.state import UrlRecord
+from services.fetcher.state import NOT_GONE, UrlRecord
 from services.fetcher.state import encode as encode_record
 from shared import metrics
 from shared.charset import decode_html
@@ -725,7 +725,7 @@ def record_for(
     rec.published = url_date(link.url) or rec.published
     rec.companion = link.companion or rec.companion
     rec.kind, rec.parent_url, rec.portal = link.kind, parent or rec.parent_url, portal.id
-    rec.gone_since, rec.gone_status = 0.0, 0  # a failure reloads the stored record
+    rec.gone_since, rec.gone_status = NOT_GONE, 0  # a failure reloads the stored record
     return rec
 
 
