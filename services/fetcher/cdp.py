@@ -85,6 +85,18 @@ def command_line(
     return [executable, *flags, "about:blank"]
 
 
+def last_words(path: str, lines: int = 3) -> str:
+    """The last error lines a browser wrote to its stderr (e.g. "No usable sandbox!"), joined."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()[-8192:]
+    except OSError:
+        return ""
+    said = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    errors = [ln for ln in said if "ERROR" in ln or "FATAL" in ln] or said
+    return " | ".join(errors[-lines:])[:1000]
+
+
 class Chromium:
     """One browser process and its protocol connection; events go to `on_event`."""
 
@@ -97,11 +109,13 @@ class Chromium:
         self._writer: asyncio.WriteTransport | None = None
         self._reader_task: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
-        self._profile = ""
+        self._profile = self._stderr = ""
+        self._gone = False  # the browser closed its end of the pipe
         self.flags = FLAGS  # the tests take the network belt off once, to see it matters
 
     async def start(self) -> Chromium:
         self._profile = tempfile.mkdtemp(prefix="nianbao-chromium-")
+        self._stderr = os.path.join(self._profile, "stderr.log")  # why it did not start, if so
         to_browser_r, to_browser_w = os.pipe()
         from_browser_r, from_browser_w = os.pipe()
         args = command_line(
@@ -117,7 +131,7 @@ class Chromium:
                 file_actions=[
                     (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                     (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-                    (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+                    (os.POSIX_SPAWN_OPEN, 2, self._stderr, os.O_WRONLY | os.O_CREAT, 0o600),
                     (os.POSIX_SPAWN_DUP2, to_browser_r, 3),
                     (os.POSIX_SPAWN_DUP2, from_browser_w, 4),
                 ],
@@ -141,15 +155,19 @@ class Chromium:
         try:
             await asyncio.wait_for(self.send("Browser.getVersion"), START_TIMEOUT_S)
         except (TimeoutError, BrowserFailed) as exc:
+            said = last_words(self._stderr)
             await self.close()
-            raise BrowserFailed(f"{self.executable} did not start: {exc}") from None
+            raise BrowserFailed(
+                f"{self.executable} did not start ({type(exc).__name__}: {exc})"
+                + (f"; it said: {said}" if said else "")
+            ) from None
         return self
 
     async def send(
         self, method: str, params: dict[str, Any] | None = None, session: str | None = None
     ) -> dict[str, Any]:
         """One command; its result, or BrowserFailed with the protocol's error."""
-        if self._writer is None or self._writer.is_closing():
+        if self._writer is None or self._writer.is_closing() or self._gone:
             raise BrowserFailed(f"browser gone before {method}")
         msg_id = next(self._ids)
         message: dict[str, Any] = {"id": msg_id, "method": method, "params": params or {}}
@@ -186,6 +204,7 @@ class Chromium:
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
             pass
         finally:
+            self._gone = True  # no answer will come to a command sent from now on
             for future in self._waiting.values():
                 if not future.done():
                     future.set_exception(BrowserFailed("the browser closed its pipe"))

@@ -34,11 +34,17 @@ def _counter(name: str, **labels) -> float:
 
 
 async def _crawl(
-    tmp_path, *, pattern="script_only", render: str = "auto", documents: int = 20, **overrides
+    tmp_path,
+    *,
+    pattern="script_only",
+    render: str = "auto",
+    documents: int = 20,
+    portal_id: str = "",
+    **overrides,
 ):
     portal = await CmsPortal(pattern, documents).start()
     settings = load(env={}, allow_private_hosts=["127.0.0.1"], min_delay_s=DELAY_S, **overrides)
-    pid = f"{pattern}-{render}-{overrides.get('chromium_path', 'chromium').strip('/')[-8:]}"
+    pid = portal_id or f"{pattern}-{render}"
     registry = Registry(
         [
             Portal(
@@ -124,18 +130,33 @@ async def test_a_portal_marked_static_never_starts_the_browser(tmp_path):
     assert "GET /js/nblist.js" not in [target for _t, target, _ua in portal.visits]
 
 
-async def test_without_chromium_the_column_stays_visibly_at_10_of_20(tmp_path, caplog):
-    missing = tmp_path / "no" / "chromium"
-    before = _counter("nianbao_fetcher_browser_renders_total", outcome="missing")
+@pytest.mark.parametrize("outcome", ["missing", "broken"])
+async def test_without_a_working_chromium_the_column_stays_visibly_at_10_of_20(
+    outcome, tmp_path, caplog
+):
+    """No Chromium at chromium_path, or one that does not start (here: a sandbox it cannot
+    have): the crawl goes on with what the static pass reached, and says so."""
+    chromium = tmp_path / outcome / "chromium"
+    if outcome == "broken":
+        chromium.parent.mkdir()
+        chromium.write_text("#!/bin/sh\necho 'FATAL: No usable sandbox!' >&2\nexit 1\n")
+        chromium.chmod(0o755)
+    before = _counter("nianbao_fetcher_browser_renders_total", outcome=outcome)
     with caplog.at_level(logging.WARNING, logger="nianbao.fetcher"):
-        events, coverage, _portal, _settings = await _crawl(tmp_path, chromium_path=str(missing))
+        events, coverage, _portal, _settings = await _crawl(
+            tmp_path, chromium_path=str(chromium), portal_id=f"no-browser-{outcome}"
+        )
     assert len(events) == 10
     assert (coverage.declared, coverage.reached, coverage.ratio) == (20, 10, 0.5)
-    pid = f"script_only-auto-{str(missing).strip('/')[-8:]}"
-    assert REGISTRY.get_sample_value("nianbao_portal_coverage_ratio", {"portal": pid}) == 0.5
-    assert _counter("nianbao_fetcher_browser_renders_total", outcome="missing") == before + 1
+    ratio = REGISTRY.get_sample_value(
+        "nianbao_portal_coverage_ratio", {"portal": f"no-browser-{outcome}"}
+    )
+    assert ratio == 0.5
+    assert _counter("nianbao_fetcher_browser_renders_total", outcome=outcome) == before + 1
     warned = [r.getMessage() for r in caplog.records if "needs a browser" in r.getMessage()]
-    assert len(warned) == 1 and "10/20 documents" in warned[0] and str(missing) in warned[0]
+    assert len(warned) == 1 and "10/20 documents" in warned[0] and str(chromium) in warned[0]
+    if outcome == "broken":
+        assert "No usable sandbox!" in warned[0]
 
 
 async def test_a_rendered_pages_post_goes_out_with_its_body_and_a_303_after_it_is_a_get():

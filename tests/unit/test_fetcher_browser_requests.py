@@ -4,13 +4,15 @@ the network (the rendering itself: tests/integration/test_fetcher_browser.py).""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+from pathlib import Path
 
 import httpx
 import pytest
 
 from services.fetcher.browser import MAX_FORM_BYTES, cache_key, form_of, fulfil, verdict
-from services.fetcher.cdp import browser_path, command_line
+from services.fetcher.cdp import BrowserFailed, Chromium, browser_path, command_line
 from services.fetcher.coverage import Coverage
 from services.fetcher.http import Form, Response
 from services.fetcher.pagers import render_reason
@@ -128,3 +130,18 @@ def test_the_registry_takes_a_render_mode_and_refuses_an_unknown_one():
     assert parse_registry({"portal": [entry]}).get("a").render == "auto"
     with pytest.raises(RegistryError, match="render 'js' must be one of auto, browser, static"):
         parse_registry({"portal": [{**entry, "render": "js"}]})
+
+
+async def test_a_browser_that_does_not_start_is_a_failure_that_says_why(tmp_path):
+    """What Chromium writes before it gives up (in a pod, most often the sandbox) is in the
+    error the crawl logs, and its profile directory is removed."""
+    fake = tmp_path / "chromium"
+    fake.write_text(
+        "#!/bin/sh\necho '[1:1:ERROR:zygote_host_impl_linux.cc(127)] No usable sandbox!' >&2\n"
+        "exit 1\n"
+    )
+    fake.chmod(0o755)
+    browser = Chromium(str(fake), lambda *_event: None)
+    with pytest.raises(BrowserFailed, match="it said: .*No usable sandbox!"):
+        await browser.start()
+    assert not await asyncio.to_thread(Path(browser._profile).exists)  # noqa: SLF001 - under test
