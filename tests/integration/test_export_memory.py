@@ -29,16 +29,29 @@ def peak_rss_mib(data_dir, out, fmt: str) -> float:
     return int(peak[-1].split()[1]) / 1024  # VmHWM is in KiB
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(600)
-def test_exporting_100000_reports_takes_no_more_memory_than_10000(tmp_path):
-    small, large = tmp_path / "small", tmp_path / "large"
-    small.mkdir()
-    large.mkdir()
+@pytest.fixture(scope="module")
+def indexes(tmp_path_factory):
+    small = tmp_path_factory.mktemp("small")
+    large = tmp_path_factory.mktemp("large")
     fill_sqlite(small / "index.db", 10_000)
     fill_sqlite(large / "index.db", 100_000)
-    rss_small = peak_rss_mib(small, tmp_path / "out-small", "csv")
-    rss_large = peak_rss_mib(large, tmp_path / "out-large", "csv")
-    lines = sum(1 for _ in open(tmp_path / "out-large" / "reports.csv", encoding="utf-8-sig"))
-    assert lines == 100_001
+    return small, large
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_exporting_100000_reports_takes_no_more_memory_than_10000(indexes, tmp_path, fmt):
+    small, large = indexes
+    rss_small = peak_rss_mib(small, tmp_path / "out-small", fmt)
+    rss_large = peak_rss_mib(large, tmp_path / "out-large", fmt)
+    if fmt == "csv":
+        lines = sum(1 for _ in open(tmp_path / "out-large" / "reports.csv", encoding="utf-8-sig"))
+        assert lines == 100_001
+    else:
+        import pyarrow.parquet as pq
+
+        assert (
+            pq.ParquetFile(tmp_path / "out-large" / "reports.parquet").metadata.num_rows == 100_000
+        )
     assert rss_large < rss_small + 25, (rss_small, rss_large)
