@@ -11,10 +11,12 @@ into an error with a did-you-mean when it names nothing, so `search --rule T3-01
 from __future__ import annotations
 
 import difflib
+import functools
 
 from nianbao.export.columns import TABLE_ZH, cell_keys
 from services.validator.rules import RULES
 from shared.findings_zh import RULE_ZH, cell_label
+from shared.schema import extra_cell_keys
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -39,8 +41,11 @@ def rules(severity: str | None = None, pattern: str | None = None) -> list[dict]
     return out
 
 
-def cells(table: str | None = None, fmt: str | None = None) -> list[dict]:
-    return [
+def cells(table: str | None = None, fmt: str | None = None, extra: bool = False) -> list[dict]:
+    """The cells of the 2021 and 2019 formats (`formats`: the editions having each); with
+    `extra`, then the extra cells the parser may keep beside them (provincial subtotals:
+    `"extra": true`, no format)."""
+    out = [
         {
             "key": key,
             "label_zh": cell_label(key),
@@ -53,6 +58,20 @@ def cells(table: str | None = None, fmt: str | None = None) -> list[dict]:
         for key, (t, r, c, formats) in cell_keys().items()
         if (table is None or t == table) and (fmt is None or fmt in formats)
     ]
+    if extra and fmt is None:
+        for key in extra_cell_keys():
+            t, r, c = key.split(".")
+            if table is None or t == table:
+                out.append({"key": key, "label_zh": cell_label(key), "table": t,
+                            "table_zh": TABLE_ZH[t], "row": r, "col": c, "formats": [],
+                            "extra": True})  # fmt: skip
+    return out
+
+
+@functools.cache
+def known_cells() -> frozenset[str]:
+    """Every cell key the parser can emit: the formats' and the extra cells'."""
+    return frozenset(cell_keys()) | frozenset(extra_cell_keys())
 
 
 def matches(pattern: str, rule: str) -> bool:
@@ -77,12 +96,14 @@ def check_rule(pattern: str) -> str:
 
 
 def check_cell(key: str) -> str:
-    """A cell key (TABLE.ROW.COL) of the 2021 or 2019 format; UnknownName otherwise."""
+    """A cell key (TABLE.ROW.COL) the parser can emit — of the 2021 or 2019 format, or an extra
+    cell (a provincial subtotal); UnknownName otherwise."""
     k = key.strip()
-    if k in cell_keys():
+    if k in known_cells():
         return k
+    known = [*cell_keys(), *extra_cell_keys()]
     raise UnknownName(
-        f"unknown cell {key!r}{_did_you_mean(k, list(cell_keys()))} (`nianbao cells` lists them)"
+        f"unknown cell {key!r}{_did_you_mean(k, known)} (`nianbao cells --extra` lists them)"
     )
 
 

@@ -290,3 +290,28 @@ SECTION_TITLES: dict[str, tuple[str, ...]] = {
 def cell_path(table: str, row: str, col: str) -> str:
     """The dotted name a finding uses to point at a cell: `applications.new_received.total`."""
     return f"{table}.{row}.{col}"
+
+
+# Cells the parser keeps apart (ParsedReport.extra_cells) beside the national format's: the
+# provincial T3 variant's subtotal rows (「不予公开小计」…) and its 「法人或其他组织小计」 column.
+T3_SUBTOTAL_GROUPS = ("denied", "unable", "not_processed", "other")
+LEGAL_PERSON_SUBTOTAL = "legal_person_subtotal"
+
+
+def subtotal_row(group: str) -> str:
+    return f"subtotal_{group}"
+
+
+def extra_cell_keys() -> tuple[str, ...]:
+    """Every key of an extra cell the parser can emit that no tabled format has: the subtotal
+    rows (national columns and the legal-person subtotal) and the legal-person subtotal of every
+    T3 row of either format. (A row of the other edition printed in a report — a 2019 row in a
+    2021 report — is kept as an extra cell too, under that edition's key.)"""
+    keys: list[str] = []
+    for group in T3_SUBTOTAL_GROUPS:
+        row = subtotal_row(group)
+        keys += [cell_path("applications", row, c.key) for c in T3_COLS]
+        keys.append(cell_path("applications", row, LEGAL_PERSON_SUBTOTAL))
+    rows = dict.fromkeys(r.key for fmt in TABLED_FORMATS for r in SCHEMAS[fmt].t3_rows)
+    keys += [cell_path("applications", r, LEGAL_PERSON_SUBTOTAL) for r in rows]
+    return tuple(keys)

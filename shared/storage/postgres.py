@@ -255,13 +255,14 @@ class PostgresSearchStore:
         self, table: str, row: str, col: str, *, group_by: str | None = "year", **filters: Any
     ) -> dict:
         group = q.check_group_by(group_by)
-        args: list[Any] = [table, row, col]
+        args: list[Any] = list(q.sum_keys_args(table, row, col))
         where = _where(q.check_filters(filters), args)
         key = q.group_column(group) if group else "'all'"
+        keys = q.sum_keys_sql(("$1", "$2", "$3", "$4"))
         sql = (
             f"SELECT {key} AS k, count(*) AS reports, count(c.value) AS numbers, sum(c.value) AS total"
             " FROM reports r LEFT JOIN cells c ON c.doc_id = r.doc_id"
-            " AND c.key = (SELECT id FROM cell_keys WHERE tbl = $1 AND row = $2 AND col = $3)"
+            f" AND c.key IN ({keys})"
             f" WHERE true {where} GROUP BY k ORDER BY k"
         )
 

@@ -28,6 +28,22 @@ FACETS = ("year", "agency", "rule", "status", "format")
 EXTRA_TABLE = "_extra"  # cells that belong to no key of the detected format
 
 
+# The cell_keys ids a sum of TABLE.ROW.COL reads: the cell where the report's format has it, and
+# the extra cell of that name where a report keeps it apart (a provincial subtotal, a row of the
+# other edition) — stored as (EXTRA_TABLE, the whole key, ""). `marks` are the four parameters'
+# placeholders (SQLite's ?, PostgreSQL's $n); their values are sum_keys_args'.
+def sum_keys_sql(marks: tuple[str, str, str, str]) -> str:
+    t, r, c, k = marks
+    return (
+        f"SELECT id FROM cell_keys WHERE (tbl = {t} AND row = {r} AND col = {c})"
+        f" OR (tbl = '{EXTRA_TABLE}' AND row = {k} AND col = '')"
+    )
+
+
+def sum_keys_args(table: str, row: str, col: str) -> tuple[str, str, str, str]:
+    return (table, row, col, f"{table}.{row}.{col}")
+
+
 @dataclass(frozen=True)
 class ReportRow:
     doc_id: str

@@ -301,15 +301,14 @@ class SqliteSearchStore:
         sum_sql = (
             f"SELECT {key} AS k, count(c.value) AS numbers, sum(c.value) AS total"
             " FROM cells c CROSS JOIN reports r ON r.id = c.rid"
-            " WHERE c.key = (SELECT id FROM cell_keys WHERE tbl = ? AND row = ? AND col = ?)"
-            f" {where} GROUP BY k"
+            f" WHERE c.key IN ({q.sum_keys_sql(('?', '?', '?', '?'))}) {where} GROUP BY k"
         )
 
         def run(conn: sqlite3.Connection) -> dict:
             counts = {r["k"]: r["n"] for r in conn.execute(count_sql, params)}
             sums = {
                 r["k"]: (r["total"], r["numbers"])
-                for r in conn.execute(sum_sql, [table, row, col, *params])
+                for r in conn.execute(sum_sql, [*q.sum_keys_args(table, row, col), *params])
             }
             order = sorted(counts, key=lambda k: (k is None, k))
             return {k: q.sum_entry(*sums.get(k, (None, 0)), counts[k]) for k in order}

@@ -9,6 +9,7 @@ import json
 import urllib.request
 import uuid
 
+import msgspec
 import pytest
 
 from services.indexer.facts import BadFact, apply_fact
@@ -370,6 +371,36 @@ async def test_sum_cells_adds_numbers_only_and_counts_the_rest(search_store):
         "applications", "new_received", "total", group_by="agency"
     )
     assert by_agency[AGENCY]["sum"] == 17
+
+
+async def test_sum_cells_reads_extra_cells_kept_beside_the_format(search_store):
+    """A provincial subtotal (an extra cell only) and a 2019 row printed in a 2021 report (kept as
+    an extra cell there, a table cell in a 2019 report) are summed under their key."""
+
+    def with_extra(doc: str, extra: dict, **kw) -> object:
+        e = event(doc, **kw)
+        return msgspec.structs.replace(
+            e, report=msgspec.structs.replace(e.report, extra_cells=extra)
+        )
+
+    await search_store.upsert(
+        with_extra("a", {"applications.subtotal_denied.total": cell(5),
+                         "applications.other_handling.total": cell(2)}, year=2021)
+    )  # fmt: skip
+    await search_store.upsert(
+        with_extra("b", {"applications.subtotal_denied.total": cell(None, kind="na_dash", raw="—")},
+                   year=2021)
+    )  # fmt: skip
+    e = event("c", year=2021, fmt="2019")
+    tables = dict(e.report.tables)
+    tables["applications"] = {**tables["applications"], "other_handling": {"total": cell(7)}}
+    await search_store.upsert(
+        msgspec.structs.replace(e, report=msgspec.structs.replace(e.report, tables=tables))
+    )
+    sub = await search_store.sum_cells("applications", "subtotal_denied", "total")
+    assert sub == {2021: {"sum": 5, "numbers": 1, "reports": 3, "not_numbers": 2}}
+    other = await search_store.sum_cells("applications", "other_handling", "total")
+    assert other == {2021: {"sum": 9, "numbers": 2, "reports": 3, "not_numbers": 1}}
 
 
 async def test_sum_of_money_cells_is_exact_to_the_decimal(search_store):

@@ -70,3 +70,46 @@ def test_search_refuses_an_unknown_rule_or_cell_instead_of_answering_zero(capsys
     )
     assert "did you mean applications.new_received.total" in capsys.readouterr().err
     assert not (tmp_path / "index.db").exists()
+
+
+def test_every_extra_cell_the_parser_emits_is_a_known_cell():
+    """The provincial T3 variant's subtotal rows and 法人或其他组织小计 column come out as extra
+    cells; `--sum` must accept each of their keys (the catalogue is the schema's)."""
+    from services.parser.api import parse
+    from tests.findings_corpus.builder import base
+    from tests.findings_corpus.classes import provincial_t3
+
+    got = parse(provincial_t3(base("2021", 61)).encode(), content_type="text/html")
+    assert "applications.subtotal_denied.total" in got.extra_cells
+    assert len(got.extra_cells) > 20
+    for key in got.extra_cells:
+        assert check_cell(key) == key
+
+
+def test_extra_cells_are_listed_apart_and_a_typo_in_one_still_gets_a_did_you_mean():
+    assert check_cell("applications.subtotal_unable.total") == "applications.subtotal_unable.total"
+    assert check_cell("applications.granted.legal_person_subtotal")
+    listed = {c["key"]: c for c in cells(extra=True)}
+    sub = listed["applications.subtotal_denied.legal_person_subtotal"]
+    assert (sub["label_zh"], sub["formats"], sub["extra"]) == (
+        "不予公开小计 / 法人或其他组织小计",
+        [],
+        True,
+    )
+    assert "applications.subtotal_denied.total" not in {c["key"] for c in cells()}
+    with pytest.raises(UnknownName, match="did you mean applications.subtotal_denied.total"):
+        check_cell("applications.subtotal_denid.total")
+    with pytest.raises(UnknownName, match="unknown cell 'applications.granted.subtotal'"):
+        check_cell("applications.granted.subtotal")
+
+
+def test_search_sum_accepts_an_extra_cell_key(capsys, tmp_path):
+    assert (
+        main(["search", "--sum", "applications.subtotal_denied.total", "--json",
+              "--data-dir", str(tmp_path)])
+        == 0
+    )  # fmt: skip
+    assert json.loads(capsys.readouterr().out) == {}
+    assert main(["cells", "--extra", "--json"]) == 0
+    keys = [c["key"] for c in json.loads(capsys.readouterr().out)]
+    assert "applications.subtotal_other.total" in keys and "applications.granted.total" in keys

@@ -33,7 +33,18 @@ from services.parser.read.sections import heading_key, run_in_heading
 from services.parser.read.segments import Segment, split_cells
 from services.parser.read.segments import tokens as line_tokens
 from shared.report import Cell, Evidence, EvidenceKind, ParseNote, Table
-from shared.schema import SCHEMAS, T3_COLS, T4_COLS, T4_GROUPS, FormatSchema, Label, cell_path
+from shared.schema import (
+    LEGAL_PERSON_SUBTOTAL,
+    SCHEMAS,
+    T3_COLS,
+    T3_SUBTOTAL_GROUPS,
+    T4_COLS,
+    T4_GROUPS,
+    FormatSchema,
+    Label,
+    cell_path,
+    subtotal_row,
+)
 
 _CAPTION = re.compile(r"第二十条第?\(?([一五六八九])\)?项")
 _T3_GROUP = {
@@ -520,10 +531,11 @@ class TableReader:
                 st.t3_group = g
         key = self._match_t3(st, seg)
         if key is None and seg.values and seg.labels and core(seg.labels[-1]).endswith("小计"):
-            if st.t3_group in ("denied", "unable", "not_processed", "other"):
+            if st.t3_group in T3_SUBTOTAL_GROUPS:
                 # a subtotal row of the provincial variant: kept apart (extra cells) and checked
-                vals = self._split_subtotal(st, f"subtotal_{st.t3_group}", seg.values, seg.exact)
-                self._extra_row(st, "applications", f"subtotal_{st.t3_group}", T3_COLS, vals)
+                row = subtotal_row(st.t3_group)
+                vals = self._split_subtotal(st, row, seg.values, seg.exact)
+                self._extra_row(st, "applications", row, T3_COLS, vals)
                 return
         if key is None:
             if seg.values and self._is_single_other(seg):
@@ -586,7 +598,7 @@ class TableReader:
         read and a fuzzy match must agree; anything ambiguous stays unmatched (the row is then
         reported, never guessed)."""
         group = st.t3_group
-        if group not in ("denied", "unable", "not_processed", "other"):
+        if group not in T3_SUBTOTAL_GROUPS:
             return None
         items = [r for r in self.schema.t3_rows if r.key.startswith(group + "_")]
         n = norm(label)
@@ -786,7 +798,7 @@ class TableReader:
         if len(vals) != len(T3_COLS) + 1:
             return values
         sub = vals.pop(len(T3_COLS) - 1)
-        st.extra[cell_path("applications", key, "legal_person_subtotal")] = with_evidence(
+        st.extra[cell_path("applications", key, LEGAL_PERSON_SUBTOTAL)] = with_evidence(
             parse_cell(sub), sub, st.where
         )
         return vals
