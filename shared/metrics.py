@@ -118,9 +118,10 @@ PORTAL_LIST_REACHED = Gauge(
 )
 BROWSER_RENDERS = Counter(
     "nianbao_fetcher_browser_renders_total",
-    "年报 columns rendered in headless Chromium (a script pager the static pass could not follow, "
-    'or a portal marked render = "browser"), by outcome: rendered, timeout, failed (the render broke), missing '
-    "(no Chromium at chromium_path) or broken (it does not start or died): the column stays below full coverage.",
+    "年报 columns rendered in headless Chromium (a script pager the static pass could not "
+    'follow, or a portal marked render = "browser"), by outcome: rendered, timeout, failed (the '
+    "render broke); missing (no Chromium at chromium_path), broken (it does not start or died) "
+    "or disabled (chromium_path is empty): then the column stays below full coverage.",
     ["outcome"],
 )
 REPORTS_MISSING = Gauge(

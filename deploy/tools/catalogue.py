@@ -102,7 +102,7 @@ ANSWERS: dict[str, tuple[str, str]] = {
     ),
     "nianbao_fetcher_browser_renders": (
         "fetcher",
-        'How often does a column need headless Chromium (a script pager the static pass could not follow, or `render = "browser"` in the registry), and does it work: `rendered`, `timeout`, `failed` (the render broke), `missing` (no Chromium at `chromium_path`) or `broken` (it does not start, or died): then the column stays below full coverage?',
+        'How often does a column need headless Chromium (a script pager the static pass could not follow, or `render = "browser"` in the registry), and does it work: `rendered`, `timeout`, `failed` (the render broke), `missing` (no Chromium at `chromium_path`), `broken` (it does not start, or died) or `disabled` (`chromium_path` is empty): then the column stays below full coverage?',
     ),
     "nianbao_reports_missing": (
         "fetcher",

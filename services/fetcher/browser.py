@@ -235,13 +235,17 @@ class Renderer:
         return set(await tab.evaluate("Array.from(document.links, a => a.href)"))
 
     async def _browser(self) -> Chromium:
-        """The crawl's Chromium, started on first use; BrowserMissing (counted "missing" or
-        "broken") when there is none or it does not start — not retried within this crawl."""
+        """The crawl's Chromium, started on first use; BrowserMissing (counted "disabled",
+        "missing" or "broken") when it is turned off, not there or does not start — not retried
+        within this crawl."""
         if self._unavailable is not None:
             metrics.BROWSER_RENDERS.labels(self._unavailable[0]).inc()
             raise BrowserMissing(self._unavailable[1])
         if self._chromium is None:
             executable = browser_path(self.configured)
+            if not self.configured:
+                self._unavailable = ("disabled", "rendering is off (chromium_path is empty)")
+                return await self._browser()
             if executable is None:
                 self._unavailable = (
                     "missing",

@@ -130,7 +130,7 @@ async def test_a_portal_marked_static_never_starts_the_browser(tmp_path):
     assert "GET /js/nblist.js" not in [target for _t, target, _ua in portal.visits]
 
 
-@pytest.mark.parametrize("outcome", ["missing", "broken"])
+@pytest.mark.parametrize("outcome", ["missing", "broken", "disabled"])
 async def test_without_a_working_chromium_the_column_stays_visibly_at_10_of_20(
     outcome, tmp_path, caplog
 ):
@@ -141,10 +141,11 @@ async def test_without_a_working_chromium_the_column_stays_visibly_at_10_of_20(
         chromium.parent.mkdir()
         chromium.write_text("#!/bin/sh\necho 'FATAL: No usable sandbox!' >&2\nexit 1\n")
         chromium.chmod(0o755)
+    configured = "" if outcome == "disabled" else str(chromium)
     before = _counter("nianbao_fetcher_browser_renders_total", outcome=outcome)
     with caplog.at_level(logging.WARNING, logger="nianbao.fetcher"):
         events, coverage, _portal, _settings = await _crawl(
-            tmp_path, chromium_path=str(chromium), portal_id=f"no-browser-{outcome}"
+            tmp_path, chromium_path=configured, portal_id=f"no-browser-{outcome}"
         )
     assert len(events) == 10
     assert (coverage.declared, coverage.reached, coverage.ratio) == (20, 10, 0.5)
@@ -154,7 +155,9 @@ async def test_without_a_working_chromium_the_column_stays_visibly_at_10_of_20(
     assert ratio == 0.5
     assert _counter("nianbao_fetcher_browser_renders_total", outcome=outcome) == before + 1
     warned = [r.getMessage() for r in caplog.records if "needs a browser" in r.getMessage()]
-    assert len(warned) == 1 and "10/20 documents" in warned[0] and str(chromium) in warned[0]
+    assert len(warned) == 1 and "10/20 documents" in warned[0] and configured in warned[0]
+    if outcome == "disabled":
+        assert "rendering is off" in warned[0]
     if outcome == "broken":
         assert "No usable sandbox!" in warned[0]
 
