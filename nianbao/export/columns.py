@@ -3,8 +3,8 @@
 - `reports` (wide): one row per report, the metadata, findings counts by severity, then one column
   per cell key of the 2021 and the 2019 format (`applications.new_received.total`). A cell that is
   not a number (blank, dash, text, missing) or not in the report's format is empty — never 0.
-- `cells` (long): every cell as read, with its Chinese label, raw text, value, kind, unit, note
-  and where it was read (`evidence`, JSON).
+- `cells` (long): every cell as read, with its Chinese label, raw text, value, kind, unit, note,
+  where it was read (`evidence`, JSON) and, for a cell read by OCR, its recognition `score`.
 - `findings`: rule, severity, the message in Chinese and in English, the cells it names.
 - `dictionary`: cell key → Chinese label, table, the formats that have it.
 
@@ -68,6 +68,7 @@ CELLS: tuple[Column, ...] = (
     ("unit", "str"),
     ("note", "str"),
     ("evidence", "str"),
+    ("score", "float"),  # OCR'd cells: the lowest recognition score of its characters, 0–1
 )
 FINDINGS: tuple[Column, ...] = (
     ("doc_id", "str"),
@@ -194,4 +195,4 @@ def _cell_row(
 ) -> tuple:
     evidence = msgspec.json.encode(cell.evidence).decode() if cell.evidence else None
     return (doc_id, key, tbl, row, col, cell_label(key), cell.raw, value, cell.kind, cell.unit,
-            cell.note, evidence)  # fmt: skip
+            cell.note, evidence, cell.score)  # fmt: skip

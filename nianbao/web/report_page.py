@@ -22,6 +22,11 @@ table.t td,table.t th{border:1px solid #999;padding:2px 6px;font-size:13px}
 td.num{text-align:right}
 td.hit{background:#ffd54f;outline:3px solid #e53935}
 td:target{outline:4px solid #1e88e5}
+td.ocr sup,.legend .ocr sup{color:#00838f}
+td.ocr,.legend .ocr{background:#e0f7fa}
+td.unsure,.legend .unsure{background:#ffebee;color:#b71c1c;font-weight:bold}
+td.hit{background:#ffd54f}
+.legend span{display:inline-block;padding:0 6px;margin-right:1em;border:1px solid #999}
 li.error{color:#b71c1c} li.warning{color:#8d6e00}
 .evidence img{max-width:100%;border:1px solid #ccc}
 """
@@ -77,6 +82,7 @@ def render(meta: dict, cells: list[dict], findings: list[dict]) -> str:
             f"<br><small>{escape(f['message'])}</small><br>{links}</li>"
         )
     out.append("</ol>")
+    out += _legend(cells)
     out += _tables(cells, named)
     out += _evidence(doc_id, cells, named)
     out.append("</body></html>")
@@ -109,15 +115,60 @@ def _tables(cells: list[dict], named: dict[str, list[int]]) -> list[str]:
             tds = []
             for col, c in cols.items():
                 key = c["key"]
-                hit = " hit" if key in named else ""
+                classes = "num" + (" hit" if key in named else "")
                 shown = _number(c["value"]) if c["value"] is not None else (c["raw"] or "")
                 title = f"{cell_label(key)} · {c['kind']}"
+                if c["kind"] == "unreadable":  # withheld: the parser would not guess it
+                    classes += " unsure"
+                    shown = shown or "??"
+                    title += f" · 不确定：{c.get('note') or '无法可靠读取'}"
+                mark = ""
+                if _is_ocr(c):
+                    classes += " ocr"
+                    mark = "<sup>ᵒ</sup>"
+                    title += " · OCR 识别" + (
+                        f"，置信度 {c['score']:.2f}" if c.get("score") is not None else ""
+                    )
                 tds.append(
-                    f"<td id='cell-{escape(key)}' class='num{hit}' title='{escape(title)}'"
-                    f" data-col='{escape(col)}'>{escape(shown)}</td>"
+                    f"<td id='cell-{escape(key)}' class='{classes}' title='{escape(title)}'"
+                    f" data-col='{escape(col)}'>{escape(shown)}{mark}</td>"
                 )
             out.append(f"<tr><th>{escape(_split(first['label_zh'])[0])}</th>{''.join(tds)}</tr>")
         out.append("</table>")
+    return out
+
+
+def _is_ocr(cell: dict) -> bool:
+    return bool(cell.get("evidence")) and json.loads(cell["evidence"]).get("kind") == "ocr"
+
+
+def _legend(cells: list[dict]) -> list[str]:
+    """What the marks in the tables mean, when the report has any: cells read by OCR (their score
+    in the cell's title, the lowest first in the list below the legend) and cells withheld."""
+    read = sorted(
+        (c for c in cells if _is_ocr(c)),
+        key=lambda c: (c.get("score") if c.get("score") is not None else 1.0, c["key"]),
+    )
+    unsure = sum(1 for c in cells if c["kind"] == "unreadable")
+    if not read and not unsure:
+        return []
+    out = [
+        "<p class='legend' id='legend'>"
+        "<span class='ocr'>3<sup>ᵒ</sup></span>OCR 识别的单元格（鼠标悬停看置信度）"
+        "<span class='unsure'>??</span>不确定、未采用的单元格。"
+        f"<b>{len(read)}</b> 个单元格经 OCR 识别，{unsure} 个不确定</p>"
+    ]
+    if read:
+        out.append(
+            "<details id='ocr-cells'><summary>OCR 识别的单元格（置信度从低到高）</summary><ol>"
+        )
+        for c in read[:200]:
+            score = f"{c['score']:.2f}" if c.get("score") is not None else "—"
+            out.append(
+                f"<li><a href='#cell-{escape(c['key'])}'>{escape(cell_label(c['key']))}</a>"
+                f"：{escape(c['raw'] or '')} · 置信度 {score}</li>"
+            )
+        out.append("</ol></details>")
     return out
 
 

@@ -24,13 +24,18 @@ from shared.report import Cell, Evidence, Finding
 from shared.storage.base import ObjectMeta
 from shared.storage.factory import open_object_store, open_search_store
 from tests.support.servers_pg import free_port
-from tests.support.storing import cell, event
+from tests.support.storing import event
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ARTEFACTS = Path(os.environ.get("NIANBAO_TEST_ARTEFACTS", "test-artefacts")) / "web"
 T3_ERROR = Finding(rule="T3-001", severity="error", message="new 12 + carried 0 ≠ results 10 + next 0",
                    cells=["applications.new_received.total", "applications.results_total.total"])  # fmt: skip
 BOX = (100.0, 120.0, 160.0, 140.0)  # where the PDF below prints the number 12 (points, top-left)
+# a scanned report's cells: one read by OCR, one withheld as unsure (score under the threshold)
+OCR_4 = Cell(value=4, raw="4", kind="number", score=0.62,
+             evidence=Evidence(kind="ocr", page=1, box=(90.0, 200.0, 120.0, 215.0)))  # fmt: skip
+OCR_UNSURE = Cell(raw="", kind="unreadable", score=0.31, note="OCR score 0.31 under 0.5",
+                  evidence=Evidence(kind="ocr", page=1, box=(90.0, 300.0, 120.0, 315.0)))  # fmt: skip
 
 
 def a_pdf() -> bytes:
@@ -53,8 +58,8 @@ def site(tmp_path):
         await store.upsert(event("aaaa1111", version="pdfv1", year=2021, new_received=named,
                                  findings=[T3_ERROR], status="invalid",
                                  text="本机关依申请公开工作规范有序，行政复议案件减少。"))  # fmt: skip
-        await store.upsert(event("bbbb2222", year=2019, fmt="2019", new_received=cell(4),
-                                 text="主动公开政府信息。"))  # fmt: skip
+        await store.upsert(event("bbbb2222", year=2019, fmt="2019", new_received=OCR_4,
+                                 fee=OCR_UNSURE, text="主动公开政府信息。"))  # fmt: skip
         await store.close()
         objects = await open_object_store(f"file://{tmp_path / 'objects'}")
         await objects.put_if_absent("raw/pdfv1", a_pdf(), ObjectMeta(key="", size=0))
@@ -169,6 +174,42 @@ def test_a_reader_searches_opens_a_report_follows_a_finding_and_downloads_csv(si
     text = csv_file.read_text("utf-8")
     assert "本年新收政府信息公开申请数量 / 总计" in text
     assert all(line.split(",")[1] == "aaaa1111" for line in text.splitlines()[1:] if line)
+
+
+def test_the_report_page_marks_cells_read_by_ocr_and_cells_withheld_as_unsure(site, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    base, _ = site
+    browser.get(base + "/-/nianbao/report/bbbb2222")
+    WebDriverWait(browser, 20).until(ec.presence_of_element_located((By.ID, "legend")))
+    read = browser.find_element(By.ID, "cell-applications.new_received.total")
+    assert read.get_attribute("class").split() == ["num", "ocr"]
+    assert read.text == "4ᵒ"
+    assert "OCR 识别，置信度 0.62" in read.get_attribute("title")
+    withheld = browser.find_element(
+        By.ID, "cell-active_disclosure.administrative_fees.fee_amount_wan_yuan"
+    )
+    assert set(withheld.get_attribute("class").split()) == {"num", "unsure", "ocr"}
+    assert withheld.text == "??ᵒ"
+    assert "不确定：OCR score 0.31 under 0.5" in withheld.get_attribute("title")
+    assert "置信度 0.31" in withheld.get_attribute("title")
+    legend = browser.find_element(By.ID, "legend").text
+    assert "2个单元格经OCR识别，1个不确定" in legend.replace(" ", "")
+    # the list under the legend: lowest score first, each linking to its cell
+    browser.find_element(By.CSS_SELECTOR, "#ocr-cells summary").click()
+    items = browser.find_elements(By.CSS_SELECTOR, "#ocr-cells li")
+    assert [i.text.rsplit(" ", 1)[-1] for i in items] == ["0.31", "0.62"]
+    # a report without OCR has no legend
+    browser.get(base + "/-/nianbao/report/aaaa1111")
+    WebDriverWait(browser, 20).until(ec.presence_of_element_located((By.ID, "findings")))
+    assert not browser.find_elements(By.ID, "legend")
+    assert "ocr" not in browser.find_element(
+        By.ID, "cell-applications.new_received.total"
+    ).get_attribute("class")
+    browser.get(base + "/-/nianbao/report/bbbb2222")
+    screenshot(browser, "4-ocr-report")
 
 
 def test_the_source_routes_serve_the_original_and_a_page_with_the_box(site):
