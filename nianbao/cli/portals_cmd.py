@@ -3,8 +3,9 @@
 - `list` — the registered portals (from NIANBAO_PORTALS, or the bundled sample portal);
 - `check [ID ...] [--json]` — fetch each portal's list pages (robots.txt and politeness apply) and
   show the reports found by year and the column's coverage (what it declares against what was
-  reached: `declared`, `reached` in each --json line); exit 1 when a portal's column cannot be read (path
-  drift);
+  reached: `declared`, `reached` in each --json line) and how many of its columns needed a
+  browser (`rendered`: services/fetcher/browser.py); exit 1 when a portal's column cannot be read
+  (path drift);
 - `add URL [--file F]` — fetch a 年报 list page, guess the agency, level, kind and hints, show the
   reports found, and append the entry to the registry file (validated first; `--dry-run` only
   shows it);
@@ -15,7 +16,7 @@
   found.
 
 Settings read: portals, sample_portal_url, user_agent, allow_private_hosts, max_doc_bytes,
-fetch_deadline_s, per_host_concurrency, min_delay_s.
+fetch_deadline_s, per_host_concurrency, min_delay_s, chromium_path, render_timeout_s.
 """
 
 from __future__ import annotations
@@ -191,7 +192,8 @@ async def _check(settings, registry: Registry, ids: list[str], as_json: bool = F
                 print(json.dumps({"id": portal.id, "ok": True, "links": len(links),
                                   "reports_by_year": by_year, "declared": cov.declared,
                                   "reached": cov.reached, "unit": cov.unit,
-                                  "coverage": cov.ratio}, ensure_ascii=False))  # fmt: skip
+                                  "coverage": cov.ratio, "rendered": survey.rendered},
+                                 ensure_ascii=False))  # fmt: skip
                 continue
             summary = (
                 ", ".join(
@@ -206,9 +208,12 @@ async def _check(settings, registry: Registry, ids: list[str], as_json: bool = F
                 if cov.complete is False
                 else ""
             )
+            browser = (
+                f"; {survey.rendered} column(s) rendered in a browser" if survey.rendered else ""
+            )
             _console().print(
                 f"{mark} {portal.id}[/] {portal.name}: {len(links)} link(s) — {summary}; "
-                f"coverage {cov.describe()}{incomplete}"
+                f"coverage {cov.describe()}{incomplete}{browser}"
             )
     finally:
         await crawler.close()

@@ -183,6 +183,7 @@ class Crawler:
         columns: list[Coverage] = []
         budget = [portal.max_pages]
         renderer = Renderer(self.settings, self.get)  # Chromium starts only if a column needs it
+        rendered = 0
         try:
             for url in dict.fromkeys(first):
                 if url in seen or budget[0] <= 0:
@@ -195,6 +196,7 @@ class Crawler:
                 for link in column.links:
                     links.setdefault(link.url, link)
                 columns.append(column.coverage)
+                rendered += column.rendered
         finally:
             await renderer.close()
         if problems and len(problems) == len(set(first)):
@@ -205,7 +207,7 @@ class Crawler:
             )
         for problem in problems:
             metrics.PORTAL_FAILURES.labels(portal.id, problem.reason).inc()
-        result = Survey(list(links.values()), merge(columns), columns)
+        result = Survey(list(links.values()), merge(columns), columns, rendered)
         self.coverage[portal.id] = result.coverage
         export_coverage(portal.id, result.coverage)
         cov = result.coverage
@@ -291,7 +293,7 @@ class Crawler:
                     stated = page.declared  # a pager that a script writes states its size there
             pages += steps  # pager steps that brought new entries
             coverage = column_coverage(stated or Declared(), len(counted), pages)
-        return _Column(list(entries.values()), coverage)
+        return _Column(list(entries.values()), coverage, rendered is not None)
 
     async def _render(
         self,
@@ -618,12 +620,14 @@ class Survey:
     links: list[Link]
     coverage: Coverage
     columns: list[Coverage] = field(default_factory=list)
+    rendered: int = 0  # columns rendered in a browser (browser.py)
 
 
 @dataclass(slots=True)
 class _Column:
     links: list[Link]
     coverage: Coverage
+    rendered: bool = False  # its list was also rendered in a browser
 
 
 @dataclass(slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 
 import nats
 import pytest
@@ -218,6 +219,32 @@ def test_portals_check_shows_each_columns_declared_and_reached_counts(env, capsy
     code, rows, text = asyncio.run(check("jcms"))
     assert (code, rows[0]["declared"], rows[0]["reached"]) == (0, 20, 20)
     assert "coverage 20/20 documents" in text and "incomplete" not in text
+    assert rows[0]["rendered"] == 0 and "browser" not in text
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
+def test_portals_check_says_which_columns_needed_the_browser(env, capsys):
+    async def check() -> tuple[list[dict], str]:
+        from nianbao.samples.cms import CmsPortal
+
+        portal = await CmsPortal("script_only").start()
+        try:
+            registry_file = env / "script_only.toml"
+            registry_file.write_text(
+                f'[[portal]]\nid = "js"\nname = "示例市生态环境局"\nlist_urls = ["{portal.list_url}"]\n',
+                encoding="utf-8",
+            )
+            args = ["portals", "--file", str(registry_file), "check"]
+            assert await asyncio.to_thread(main, [*args, "--json"]) == 0
+            rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+            assert await asyncio.to_thread(main, args) == 0
+            return rows, capsys.readouterr().out
+        finally:
+            await portal.stop()
+
+    rows, text = asyncio.run(check())
+    assert [(r["declared"], r["reached"], r["rendered"]) for r in rows] == [(20, 20, 1)]
+    assert "coverage 20/20 documents" in text and "1 column(s) rendered in a browser" in text
 
 
 def test_missing_from_a_data_dir_tells_a_dead_listed_report_from_silence_after_the_crawl(
