@@ -34,8 +34,10 @@ def test_merged_ranges_become_none_and_numbers_read_like_people_type_them():
     doc = extract_sheets(_xlsx(fill), "xlsx", DEFAULT_LIMITS)
     assert doc.blocks == [
         Paragraph("四、政府信息公开行政复议、行政诉讼情况"),
-        Grid(rows=[["行政复议", None, "行政诉讼"], ["3", "0.25", ""]]),
-    ]
+        # the grid knows where it is: the workbook's table 0, on sheet "Sheet", rows 3–4 (0-based 2, 3)
+        Grid(rows=[["行政复议", None, "行政诉讼"], ["3", "0.25", ""]], index=0, path="Sheet",
+             source_rows=[2, 3]),
+    ]  # fmt: skip
 
 
 def test_rendered_workbook_keeps_the_three_tables_apart():
@@ -43,6 +45,8 @@ def test_rendered_workbook_keeps_the_three_tables_apart():
     doc = extract_sheets(render_xlsx(report), "xlsx", DEFAULT_LIMITS)
     grids = [b for b in doc.blocks if isinstance(b, Grid)]
     assert [len(g.rows) for g in grids] == [18, 26, 4]
+    assert [g.index for g in grids] == [0, 1, 2]
+    assert all(g.source_rows and len(g.source_rows) == len(g.rows) for g in grids)
     assert grids[2].rows[0][:6] == ["行政复议", None, None, None, None, "行政诉讼"]
     change = report.tables["active_disclosure"]["administrative_licensing"]["items_change"]
     row = next(r for r in grids[0].rows if r[0] == "行政许可")
@@ -85,5 +89,6 @@ def test_legacy_xls_merged_ranges_and_numbers():
     assert doc.kind == "xls" and not doc.notes
     assert doc.blocks == [
         Paragraph("四、政府信息公开行政复议、行政诉讼情况"),
-        Grid(rows=[["行政复议", None, "行政诉讼"], [None, None, ""], ["3", "2.5", ""]]),
-    ]
+        Grid(rows=[["行政复议", None, "行政诉讼"], [None, None, ""], ["3", "2.5", ""]], index=0,
+             path="T4", source_rows=[2, 3, 4]),
+    ]  # fmt: skip

@@ -75,7 +75,47 @@ def test_the_parser_records_where_each_cell_was_read_in_every_rendering():
         3,
         9,
     )
-    assert (got["xlsx"].kind, got["xlsx"].row, got["xlsx"].col) == ("sheet", 3, 9)
+    # a sheet: the table's number in the workbook, the sheet's name, the row and column in it
+    assert (got["xlsx"].kind, got["xlsx"].table, got["xlsx"].path) == ("sheet", 1, "年度报告")
+    assert (got["xlsx"].row, got["xlsx"].col) == (37, 9)
     assert (got["pdf"].kind, got["pdf"].page) == ("pdf", 2)
     total = text.tables["applications"]["new_received"]["total"]  # type: ignore[index]
     assert total.evidence == Evidence(kind="text", table=1, row=3, col=7)
+
+
+def test_sheet_evidence_names_the_sheet_and_the_row_and_column_the_cell_is_at():
+    """Every cell read from a workbook (a notes sheet before the report's) points at the sheet
+    cell holding its text."""
+    import io
+    from pathlib import Path
+
+    import openpyxl
+
+    from nianbao.samples.render import render
+    from services.parser.api import parse
+
+    text = parse(Path("nianbao/samples/seeds/000_bac61c4872424ad3.txt").read_bytes())
+    data, content_type = render(text, "xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    notes = book.create_sheet("填报说明", 0)
+    notes.append(["本表由办公室填报"])
+    notes.append([])
+    notes.append(["项目", "数量"])
+    notes.append(["附件", 2])
+    out = io.BytesIO()
+    book.save(out)
+    got = parse(out.getvalue(), content_type=content_type)
+    book = openpyxl.load_workbook(io.BytesIO(out.getvalue()))
+    checked = 0
+    for table in got.tables.values():
+        for cols in (table or {}).values():
+            for cell in cols.values():
+                if cell.kind != "number":
+                    continue
+                ev = cell.evidence
+                assert ev is not None and ev.kind == "sheet" and ev.path == "年度报告"
+                at = book[ev.path].cell(ev.row + 1, ev.col + 1).value
+                assert str(at) == cell.raw, (ev, cell.raw)
+                assert ev.table >= 1  # the notes sheet's table is table 0
+                checked += 1
+    assert checked > 150

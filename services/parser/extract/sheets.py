@@ -1,5 +1,9 @@
 """XLSX/XLS → Document: each sheet's tables as Grids with merged ranges expanded.
 
+Each Grid records where it is for its cells' evidence: its number among the workbook's tables
+(`index`), the sheet's name (`path`) and its rows' 0-based rows in that sheet (`source_rows`;
+columns are the sheet's, 0 = A).
+
 A sheet often holds more than one table plus lines of text (title, section headings). Rows are
 split into runs at fully empty rows; a run of one row with a single, unmerged non-empty cell is a
 Paragraph, anything else a Grid. Covered positions of a merged range are None; empty cells "".
@@ -37,8 +41,11 @@ _CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
 def extract_sheets(data: bytes, kind: str, limits) -> Document:
     sheets = _xlsx(data, limits) if kind == "xlsx" else _xls(data, limits)
     blocks: list[Block] = []
-    for _name, rows, merged in sheets:
-        blocks.extend(_split(rows, merged))
+    for name, rows, merged in sheets:
+        blocks.extend(_split(rows, merged, name))
+    # where each table is, for its cells' evidence: its number in the workbook (sheets in order)
+    for index, grid in enumerate(b for b in blocks if isinstance(b, Grid)):
+        grid.index = index
     return Document(kind=kind, blocks=blocks)
 
 
@@ -176,7 +183,10 @@ def _xls(data: bytes, limits) -> list[tuple[str, list[list[str]], Merged]]:
     return out
 
 
-def _split(rows: list[list[str]], merged: Merged) -> list[Block]:
+def _split(rows: list[list[str]], merged: Merged, sheet: str | None = None) -> list[Block]:
+    """The sheet's runs of rows as Paragraphs and Grids; a Grid knows its sheet (`path`) and each
+    of its rows' 0-based row in the sheet (`source_rows`; its columns are the sheet's from A), so
+    a cell's evidence names the sheet, row and column it was read at."""
     budget = meter()
     budget.check_time("a sheet")
     grid: list[list[str | None]] = [list(r) for r in rows]
@@ -202,7 +212,14 @@ def _split(rows: list[list[str]], merged: Merged) -> list[Block]:
             rows_, run[:] = rows_[1:], run[1:]
         if rows_:
             width = max(_last_used(r) for r in rows_) + 1
-            blocks.append(Grid(rows=[(r + [""] * width)[:width] for r in rows_], exact=True))
+            blocks.append(
+                Grid(
+                    rows=[(r + [""] * width)[:width] for r in rows_],
+                    exact=True,
+                    path=sheet,
+                    source_rows=list(run),
+                )
+            )
         run.clear()
 
     for i, row in enumerate(grid):
