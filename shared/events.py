@@ -65,6 +65,9 @@ class DocFetched(Event, frozen=True, tag="doc.fetched"):
     last_modified: str | None = None
     parent_url: str | None = None  # the report page an attachment came from
     companion: str | None = None  # 图片版 / 解读 when recognised
+    # a report page's pictures bundled into one image-only PDF (its URL: the page's + "#pictures"):
+    # the pictures' URLs in page order, each a page (a multi-frame TIFF several); [] otherwise
+    pictures: list[str] = []
 
 
 class DocParsed(Event, frozen=True, tag="doc.parsed"):

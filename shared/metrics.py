@@ -89,7 +89,7 @@ NOT_MODIFIED = Counter(
 )
 FETCH_OUTCOMES = Counter(
     "nianbao_fetch_outcomes_total",
-    "Per-URL outcomes of the fetcher (new, changed, not_modified, unchanged, duplicate, robots_denied, gone, rejected, failed).",
+    "Per-URL outcomes of the fetcher (new, changed, not_modified, unchanged, duplicate, robots_denied, gone, rejected, failed, bundled: a picture stored as a page of its report's one document).",
     ["outcome"],
 )
 PORTAL_LAST_SUCCESS = Gauge(

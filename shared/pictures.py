@@ -16,3 +16,16 @@ def too_small(width: int, height: int) -> bool:
     """True when a width × height picture cannot be a page of a report."""
     short, long_ = sorted((width, height))
     return short < MIN_REPORT_SIDE or long_ < MIN_REPORT_LONG_SIDE
+
+
+# How much of a picture report is read at all, shared by the parser's OCR
+# (services/parser/extract/ocr_pages.py, whose equal constants a unit test pins to these) and the
+# fetcher, which bundles a report's pictures into one document and refuses what OCR would refuse.
+MAX_OCR_PAGES = 60  # a report is 5–30 pages; a scan of more is something else (or an attack)
+MAX_PAGE_PIXELS = 60_000_000  # an A4 page at 600 dpi is 35 Mpx; a 1 GB frame is not a page
+DEFAULT_DPI = 200.0  # a picture that states no dpi (or an implausible one)
+
+
+def plausible_dpi(dpi: float) -> float:
+    """A stated dpi outside 100–600 is a default of the software (72, 96, 1), not the scan's."""
+    return dpi if 100 <= dpi <= 600 else DEFAULT_DPI

@@ -20,7 +20,8 @@ the 党政机关 identifier, file-type icons. Only the documents are fetched:
   an undeclared `/images/pdf.gif` beside an attachment link is the template's, not the report's.
 
 `verdict(candidate)` says why a candidate is not fetched (None: it is); `attachment_links(tree,
-base_url)` applies it to a parsed page. Reads no settings.
+base_url)` applies it to a parsed page; `split_pictures` tells the pictures that are one report
+(two or more: the crawler bundles them into one document, imagepdf.py). Reads no settings.
 """
 
 from __future__ import annotations
@@ -142,6 +143,16 @@ def attachment_links(tree: lxml.html.HtmlElement | None, base_url: str) -> list[
             title = strip_extension(c.text)
             found[c.url] = Link(c.url, title, report_year(title), companion_kind(title), c.kind)
     return list(found.values())
+
+
+def split_pictures(attachments: list[Link]) -> tuple[list[Link], list[Link]]:
+    """(the pictures that are one report, the other attachments): a page whose body holds two or
+    more report pictures publishes one report as pictures, a page each, in page order — fetched
+    and stored as one document (crawl.py). A single picture stays an attachment of its own."""
+    pictures = [a for a in attachments if a.kind == "image"]
+    if len(pictures) < 2:
+        return [], attachments
+    return pictures, [a for a in attachments if a.kind != "image"]
 
 
 def candidates(tree: lxml.html.HtmlElement | None, base_url: str) -> list[Candidate]:

@@ -55,9 +55,25 @@ def canonical_url(url: str) -> str:
     return canonicalize_url(rebuilt, keep_fragments=False)
 
 
+# A report published as several pictures is stored as one document (crawl.py, imagepdf.py): its
+# address is its report page's with this fragment. Links never carry a fragment (discovery
+# canonicalises them away), so no fetched URL can take a bundle's identity.
+BUNDLE_FRAGMENT = "#pictures"
+
+
+def bundle_url(page_url: str) -> str:
+    """The address of the one document holding `page_url`'s report pictures."""
+    return canonical_url(page_url) + BUNDLE_FRAGMENT
+
+
+def identity(url: str) -> str:
+    """`canonical_url`, keeping a picture bundle's fragment (a bundle is not its page)."""
+    return canonical_url(url) + (BUNDLE_FRAGMENT if url.endswith(BUNDLE_FRAGMENT) else "")
+
+
 def doc_id(url: str) -> str:
-    """sha256 of the canonical URL (see shared.events.doc_id_for)."""
-    return doc_id_for(canonical_url(url))
+    """sha256 of the URL's identity (see shared.events.doc_id_for)."""
+    return doc_id_for(identity(url))
 
 
 def host_key(url: str) -> str:

@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 import lxml.etree
 import msgspec
 
-from services.fetcher.attachments import attachment_links
+from services.fetcher.attachments import attachment_links, split_pictures
 from services.fetcher.browser import BrowserMissing, Renderer
-from services.fetcher.canonical import canonical_url, doc_id
+from services.fetcher.canonical import bundle_url, canonical_url, doc_id, identity
 from services.fetcher.client import PoliteClient
 from services.fetcher.coverage import Coverage, Declared, declared, merge
 from services.fetcher.coverage import coverage as column_coverage
@@ -50,6 +50,7 @@ from services.fetcher.discovery import (
     url_date,
 )
 from services.fetcher.http import HttpFetcher, Response
+from services.fetcher.imagepdf import bundle_pdf
 from services.fetcher.listing import datastore_pairs, json_pairs, json_total, parse_json
 from services.fetcher.pagers import json_pages, render_reason, script_pages
 from services.fetcher.politeness import RetryLater
@@ -60,7 +61,7 @@ from services.fetcher.state import encode as encode_record
 from shared import metrics
 from shared.charset import decode_html
 from shared.config import Settings
-from shared.errors import NianbaoError, PermanentError, TransientError
+from shared.errors import NianbaoError, PermanentError, TooLarge, TransientError
 from shared.events import (
     CrawlDue,
     CrawlFact,
@@ -70,6 +71,7 @@ from shared.events import (
     object_key_for,
     version_for,
 )
+from shared.pictures import MAX_OCR_PAGES
 from shared.storage.base import ObjectMeta
 
 log = logging.getLogger("nianbao.fetcher")
@@ -438,7 +440,12 @@ class Crawler:
     ) -> AsyncIterator[DocFetched]:
         """One URL: a conditional GET, then either nothing new (its attachments are re-checked),
         the same bytes as another URL (recorded as its duplicate), or a new version (stored,
-        emitted, recorded once published, then its attachments)."""
+        emitted, recorded once published, then its attachments). A report page's pictures come
+        here as one link of kind "pictures" (`_bundle`)."""
+        if link.kind == "pictures" and parent is not None:
+            async for event in self._bundle(portal, link, parent, job):
+                yield event
+            return
         key = doc_id(link.url)
         now = time.time()
         loaded = await self.state.get(key)
@@ -461,7 +468,9 @@ class Crawler:
             async for event in self._children(portal, rec, job):
                 yield event
             return
-        holder = await self._store(link, resp, content.version, rec, job, now)
+        holder = await self._store(
+            link.url, resp.body, resp.content_type, content.version, rec, job, now
+        )
         if holder != link.url:
             metrics.NOT_MODIFIED.labels("duplicate").inc()
             rec.duplicate_of, rec.version = holder, content.version
@@ -471,16 +480,23 @@ class Crawler:
             yield event
 
     async def _store(
-        self, link: Link, resp: Response, version: str, rec: UrlRecord, job: _Job, now: float
+        self,
+        url: str,
+        body: bytes,
+        content_type: str | None,
+        version: str,
+        rec: UrlRecord,
+        job: _Job,
+        now: float,
     ) -> str:
         """Put the bytes at raw/<version> unless they are there; return the URL that holds them:
-        this link's, or another URL's that had the same bytes first (the link is a duplicate)."""
+        `url`, or another URL that had the same bytes first (`url` is a duplicate)."""
         object_key = object_key_for(version)
         meta = ObjectMeta(
             key=object_key,
-            size=len(resp.body),
-            source_url=link.url,
-            content_type=resp.content_type,
+            size=len(body),
+            source_url=url,
+            content_type=content_type,
             fetched_at=now,
             etag=rec.etag,
             last_modified=rec.last_modified,
@@ -488,14 +504,14 @@ class Crawler:
         # Same bytes under another URL: first within this job (two workers may race on the
         # put, before the winner's metadata is readable), then across jobs via the object's
         # recorded source URL.
-        holder = job.versions.setdefault(version, link.url)
-        if holder != link.url:
+        holder = job.versions.setdefault(version, url)
+        if holder != url:
             return holder
-        if await self.objects.put_if_absent(object_key, resp.body, meta):
-            metrics.STORED_BYTES.inc(len(resp.body))
-            return link.url
+        if await self.objects.put_if_absent(object_key, body, meta):
+            metrics.STORED_BYTES.inc(len(body))
+            return url
         stored = await self.objects.head(object_key)
-        return canonical_url(stored.source_url) if stored and stored.source_url else link.url
+        return identity(stored.source_url) if stored and stored.source_url else url
 
     async def _emit(
         self,
@@ -511,7 +527,9 @@ class Crawler:
     ) -> AsyncIterator[DocFetched]:
         """Yield the new version's DocFetched, record it once published, then its attachments."""
         if content.html and link.kind == "page":
-            rec.children = [a.url for a in content.attachments if a.url != link.url]
+            own = [a for a in content.attachments if a.url != link.url]
+            pictures, others = split_pictures(own)
+            rec.children, rec.pictures = [a.url for a in others], [a.url for a in pictures]
         outcome = "changed" if rec.version else "new"
         yield DocFetched(
             ref=DocRef(
@@ -543,6 +561,180 @@ class Crawler:
         async for child in self._children(portal, rec, job, attachments=content.attachments):
             yield child
 
+    async def _bundle(
+        self, portal: Portal, link: Link, parent: str, job: _Job
+    ) -> AsyncIterator[DocFetched]:
+        """A report page's pictures as one document: each picture fetched politely with its own
+        conditional GET and record; when none changed since the bundle was last emitted, nothing
+        goes downstream; otherwise one image-only PDF (imagepdf.py, pages in page order) is
+        stored and one DocFetched emitted at `link.url` (the page's URL + "#pictures").
+
+        Never a report short of a page: a picture that cannot be had raises with the page named
+        (PageMissing: rejected; PageUnavailable: the job is retried), and so does a bundle OCR
+        would refuse (more than MAX_OCR_PAGES pictures — refused before any is fetched — a page
+        above the pixel limit, a picture that does not decode, more than max_doc_bytes)."""
+        key, now = doc_id(link.url), time.time()
+        page = await self.state.get(doc_id(parent))
+        urls = list(page.pictures) if page is not None else []
+        if not urls:
+            return
+        loaded = await self.state.get(key)
+        before = (encode_record(loaded), loaded.last_checked) if loaded else None
+        rec = record_for(loaded, portal, link, parent, now)
+        rec.published = page.published if page is not None else rec.published
+        rec.last_checked = now
+        if len(urls) > MAX_OCR_PAGES:
+            raise TooLarge(f"{len(urls)} pictures on {parent} (limit {MAX_OCR_PAGES} pages)")
+        same_set = rec.version is not None and rec.pictures == urls
+        got = [
+            await self._picture(portal, url, n, len(urls), link.url, parent, job, same_set)
+            for n, url in enumerate(urls, start=1)
+        ]
+        if same_set and not any(p.changed for p in got):
+            for p in got:
+                await self._settle(p.rec, p.key, "bundled", count=False, before=p.before)
+            metrics.NOT_MODIFIED.labels(
+                "304" if all(p.body is None for p in got) else "same_bytes"
+            ).inc()
+            await self._settle(rec, key, "not_modified", before=before)
+            return
+        for n, p in enumerate(got, start=1):
+            if p.body is None:  # unchanged, but the bundle is built again: its bytes once more
+                got[n - 1] = await self._picture(
+                    portal, p.rec.url, n, len(urls), link.url, parent, job
+                )
+        bodies = [p.body or b"" for p in got]
+        bundle = bundle_pdf(bodies)
+        if not bundle.pages:
+            raise NoPages(f"no picture on {parent} is large enough to be a page: {bundle.left_out}")
+        if len(bundle.pdf) > self.settings.max_doc_bytes:
+            raise TooLarge(
+                f"{len(urls)} pictures make a {len(bundle.pdf):,} byte document "
+                f"(limit {self.settings.max_doc_bytes:,})"
+            )
+        version = version_for(bundle.pdf)
+        left_out = {n: why for n, why in bundle.left_out}
+        kept = [u for n, u in enumerate(urls, start=1) if n not in left_out]
+        if version == rec.version:  # the pictures changed back, or only their validators did
+            await self._bundled(portal, got, bodies, left_out, link.url)
+            metrics.NOT_MODIFIED.labels("same_bytes").inc()
+            await self._settle(rec, key, "unchanged")
+            return
+        holder = await self._store(link.url, bundle.pdf, PDF_TYPE, version, rec, job, now)
+        if holder != link.url:
+            metrics.NOT_MODIFIED.labels("duplicate").inc()
+            rec.duplicate_of, rec.version, rec.pictures = holder, version, urls
+            await self._bundled(portal, got, bodies, left_out, link.url)
+            await self._settle(rec, key, "duplicate")
+            return
+        outcome = "changed" if rec.version else "new"
+        yield DocFetched(
+            ref=DocRef(
+                doc_id=key,
+                version=version,
+                portal=portal.id,
+                url=link.url,
+                object_key=object_key_for(version),
+            ),
+            size=len(bundle.pdf),
+            content_type=PDF_TYPE,
+            fetched_at=now,
+            title_hint=link.title or None,
+            agency=portal.name,
+            division_code=portal.division_code or None,
+            level=portal.level,
+            parent_url=parent,
+            companion=link.companion,
+            pictures=kept,
+            emitted_at=now,
+        )
+        # recorded once published, as in `_emit`
+        rec.version, rec.last_changed, rec.pictures = version, now, urls
+        rec.first_found = rec.first_found or now
+        rec.duplicate_of = None
+        metrics.FETCH_OUTCOMES.labels(outcome).inc()
+        await self._settle(rec, key, "emitted", count=False)
+        await self._bundled(portal, got, bodies, left_out, link.url)
+
+    async def _picture(
+        self,
+        portal: Portal,
+        url: str,
+        number: int,
+        total: int,
+        bundle: str,
+        parent: str,
+        job: _Job,
+        conditional: bool = False,
+    ) -> _Picture:
+        """One picture of a bundle: a (conditional) GET, its record updated with what it brings.
+        A failure is recorded on the picture and raised for the bundle with its page named."""
+        job.visited.add(url)  # a page of the bundle, never a document of its own in this job
+        key, now = doc_id(url), time.time()
+        loaded = await self.state.get(key)
+        before = (encode_record(loaded), loaded.last_checked) if loaded else None
+        rec = loaded or UrlRecord(url=url, portal=portal.id, first_seen=now)
+        rec.kind, rec.parent_url, rec.bundle, rec.companion = "image", parent, bundle, "图片版"
+        rec.gone_since, rec.gone_status = NOT_GONE, 0  # as in record_for
+        page = f"page {number} of {total} ({url})"
+        try:
+            resp = await self.get(url, conditional_headers(rec) if conditional else {})
+            rec.last_checked = now
+            if resp.status == 304 and not conditional:
+                raise EmptyBody(f"{url} answers 304 to an unconditional GET")
+            unchanged, _ = compare(rec, url, resp)
+        except RetryLater:
+            raise
+        except RobotsDenied as exc:
+            metrics.FETCH_OUTCOMES.labels("robots_denied").inc()
+            raise PageMissing(f"{page}: robots.txt disallows it") from exc
+        except TransientError as exc:
+            metrics.FETCH_OUTCOMES.labels("failed").inc()
+            await self._record_failure(portal, Link(url, "", kind="image"), parent, "failed", exc)
+            raise PageUnavailable(f"{page}: {exc.reason}: {exc}") from exc
+        except PermanentError as exc:
+            status = "gone" if isinstance(exc, Gone) else "rejected"
+            metrics.FETCH_OUTCOMES.labels(status).inc()
+            await self._record_failure(portal, Link(url, "", kind="image"), parent, status, exc)
+            raise PageMissing(f"{page}: {exc.reason}: {exc}") from exc
+        body = None if resp.status == 304 else resp.body
+        return _Picture(rec, key, before, body, unchanged is None)
+
+    async def _bundled(
+        self,
+        portal: Portal,
+        got: list[_Picture],
+        bodies: list[bytes],
+        left_out: dict[int, str],
+        bundle: str,
+    ) -> None:
+        """Each picture's outcome once its bundle is settled: a page of it ("bundled"), or left
+        out as too small to be a page ("rejected", published as such: never a silent drop)."""
+        for n, (p, body) in enumerate(zip(got, bodies, strict=True), start=1):
+            rec = p.rec
+            rec.version = version_for(body)
+            rec.first_found = rec.first_found or rec.last_checked
+            if p.changed:
+                rec.last_changed = rec.last_checked
+            if n not in left_out:
+                await self._settle(rec, p.key, "bundled")
+                continue
+            rec.status, rec.reason = "rejected", "too_small"
+            await self.state.put(p.key, rec)
+            metrics.FETCH_OUTCOMES.labels("rejected").inc()
+            metrics.REJECTIONS.labels("fetcher", "too_small").inc()
+            if self.on_rejected is not None:
+                await self.on_rejected(
+                    DocRejected(
+                        stage="fetcher",
+                        reason="too_small",
+                        detail=f"picture {n} of {bundle}: {left_out[n]}; left out of it",
+                        url=rec.url,
+                        portal=portal.id,
+                        emitted_at=time.time(),
+                    )
+                )
+
     async def _children(
         self, portal: Portal, rec: UrlRecord, job: _Job, *, attachments: Sequence[Link] = ()
     ) -> AsyncIterator[DocFetched]:
@@ -567,6 +759,12 @@ class Crawler:
                     child.kind,
                 )
             async for event in self._guarded(portal, child, rec.url, job):
+                yield event
+        if rec.pictures:  # one report as pictures: one document (`_bundle`)
+            bundle = Link(
+                bundle_url(rec.url), rec.title or "", rec.report_year, "图片版", "pictures"
+            )
+            async for event in self._guarded(portal, bundle, rec.url, job):
                 yield event
 
     async def _settle(
@@ -707,6 +905,36 @@ class _Job:
 
 class EmptyBody(PermanentError):
     reason = "empty"
+
+
+class PageMissing(PermanentError):
+    """A picture of a report's picture bundle cannot be had: the bundle is not built without it."""
+
+    reason = "page_missing"
+
+
+class PageUnavailable(TransientError):
+    """A picture of a bundle failed transiently: the bundle waits for the job's retry."""
+
+    reason = "page_unavailable"
+
+
+class NoPages(PermanentError):
+    reason = "too_small"
+
+
+PDF_TYPE = "application/pdf"
+
+
+@dataclass(slots=True)
+class _Picture:
+    """One picture of a bundle as this crawl found it."""
+
+    rec: UrlRecord
+    key: str
+    before: tuple[bytes, float] | None  # its record as loaded (a 304 rewrites nothing)
+    body: bytes | None  # None: answered 304, the bytes were not sent again
+    changed: bool  # new bytes since its record's version
 
 
 @dataclass(slots=True)

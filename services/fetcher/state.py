@@ -48,12 +48,18 @@ class UrlRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
     first_found: float = 0.0  # first time bytes were stored and emitted
     last_checked: float = 0.0
     last_changed: float = 0.0
-    status: str = "new"  # emitted | not_modified | unchanged | duplicate | gone | rejected | failed
+    # emitted | not_modified | unchanged | duplicate | gone | rejected | failed | bundled (a picture
+    # stored as a page of its report page's bundle)
+    status: str = "new"
     reason: str | None = None  # for rejected / failed
     gone_since: float = NOT_GONE  # unix seconds: first answered 404/410 (0 while it answers)
     gone_status: int = 0  # 404 or 410
     duplicate_of: str | None = None  # canonical URL already holding the same bytes
     children: list[str] = []  # attachment URLs of a report page, re-checked on every crawl
+    # a report page's pictures that are one report, in page order, fetched and stored as one
+    # document (its URL: the page's + "#pictures"); on that bundle's record: what it was built from
+    pictures: list[str] = []
+    bundle: str | None = None  # a picture's: the bundle (…#pictures) it is a page of
 
     @property
     def found(self) -> bool:
