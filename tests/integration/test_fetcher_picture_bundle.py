@@ -1,0 +1,289 @@
+"""A report published as several pictures (a 「图片版」 article whose body is one picture per page)
+reaches the pipeline as ONE document: the crawler against a loopback portal (tests/support/
+fakeportal.py) stores one image-only PDF of the pictures in page order and emits one doc.fetched
+for it, never one per picture; the site's logo and QR code are never part of it; a single picture
+stays a document of its own. The pictures are rendered at test time (nianbao.samples.scans)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from nianbao.samples.scans import as_image, scan_pages
+from nianbao.samples.synth import synth_report
+from services.fetcher.canonical import doc_id
+from services.fetcher.crawl import CrawlIncomplete
+from shared.events import doc_id_for, version_for
+from shared.schema import cell_path
+from tests.integration.test_fetcher_portal import Harness
+from tests.support.columns import COLUMN, REPORT_2021, serve_column
+from tests.support.fakeportal import FakePortal, Reply
+
+PAGE = f"{COLUMN}/202201/t20220128_1.html"
+FOLDER = f"{COLUMN}/202201"
+CHROME = ["/images/logo.png", f"{FOLDER}/W020220128_ewm.png"]
+
+
+@pytest.fixture(scope="module")
+def scans():
+    """The two pages of a 2021-format report, scanned at 200 dpi: page 1 JPEG, page 2 PNG."""
+    report = synth_report("2021", 3)
+    pages = scan_pages(report, dpi=200)
+    assert len(pages) == 2
+    return report, as_image(pages[0], "jpeg", dpi=200), as_image(pages[1], "png", dpi=200)
+
+
+@pytest.fixture
+def portal():
+    with FakePortal() as p:
+        yield p
+
+
+@pytest.fixture
+async def harness(portal, tmp_path):
+    h = Harness(portal, tmp_path)
+    yield h
+    await h.crawler.close()
+
+
+def picture_page(names: list[str]) -> bytes:
+    """A TRS article whose body is only pictures, with the site's logo and a QR code around."""
+    imgs = "".join(f'<p style="text-align:center"><img src="./{n}"></p>' for n in names)
+    return (
+        f"<html><head><meta charset='utf-8'><title>{REPORT_2021}</title></head><body>"
+        '<div class="header"><img src="/images/logo.png" alt="某某县人民政府"></div>'
+        f'<h1>{REPORT_2021}</h1><div class="trs_editor_view">{imgs}'
+        '<p><img src="./W020220128_ewm.png" alt="扫一扫在手机打开当前页"></p></div>'
+        "</body></html>"
+    ).encode()
+
+
+def serve(portal: FakePortal, pictures: dict[str, bytes], *, etags: bool = True) -> None:
+    serve_column(portal, {PAGE: Reply(body=picture_page(list(pictures)), etag='"page"')})
+    for name, data in pictures.items():
+        kind = "image/jpeg" if name.endswith(".jpg") else "image/png"
+        etag = f'"{version_for(data)[:12]}"' if etags else None
+        portal.add(f"{FOLDER}/{name}", Reply(body=data, content_type=kind, etag=etag))
+    for path in CHROME:
+        portal.add(path, Reply(body=b"\x89PNG chrome", content_type="image/png"))
+
+
+def pdf_images(data: bytes) -> list:
+    doc = pdfium.PdfDocument(data)
+    out = []
+    for i in range(len(doc)):
+        (image,) = list(doc[i].get_objects())
+        out.append(image)
+    return out
+
+
+async def test_two_pictures_of_one_report_are_one_stored_pdf_and_one_doc_fetched(
+    portal, harness, scans
+):
+    _, jpeg, png = scans
+    serve(portal, {"W020220128_p1.jpg": jpeg, "W020220128_p2.png": png})
+
+    events, exc = await harness.crawl()
+
+    assert exc is None
+    page_url = portal.url + PAGE
+    assert [e.ref.url for e in events] == [page_url, page_url + "#pictures"]
+    bundle = events[1]
+    assert bundle.ref.doc_id == doc_id_for(page_url + "#pictures") != events[0].ref.doc_id
+    assert (bundle.content_type, bundle.parent_url, bundle.companion) == (
+        "application/pdf",
+        page_url,
+        "图片版",
+    )
+    assert bundle.title_hint == REPORT_2021
+    assert bundle.pictures == [portal.url + f"{FOLDER}/W020220128_p{n}" for n in ("1.jpg", "2.png")]
+    # one PDF of two pages, in page order: the JPEG as it was fetched, the PNG's exact pixels
+    pdf = await harness.objects.get(bundle.ref.object_key)
+    assert bundle.ref.version == version_for(pdf) and bundle.size == len(pdf)
+    first, second = pdf_images(pdf)
+    assert bytes(first.get_data(decode_simple=False)) == jpeg
+    original = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    assert np.array_equal(np.asarray(second.get_bitmap().to_pil().convert("RGB")), original)
+    # nothing stored or emitted for a picture alone: the page and the bundle
+    assert len(harness.stored()) == 2
+    # each picture fetched once, the site's chrome never
+    for name in ("W020220128_p1.jpg", "W020220128_p2.png"):
+        assert [h.status for h in portal.hits(f"{FOLDER}/{name}")] == [200]
+        rec = await harness.state.get(doc_id(portal.url + f"{FOLDER}/{name}"))
+        assert (rec.status, rec.bundle, rec.parent_url) == ("bundled", bundle.ref.url, page_url)
+    assert not set(portal.paths()) & set(CHROME)
+    assert harness.rejected == []
+
+
+async def test_a_recrawl_sends_nothing_and_a_changed_picture_is_a_new_version_of_the_same_document(
+    portal, harness, scans
+):
+    _, jpeg, png = scans
+    serve(portal, {"W020220128_p1.jpg": jpeg, "W020220128_p2.png": png})
+    first, _ = await harness.crawl()
+
+    second, exc = await harness.crawl()
+
+    assert exc is None and second == []
+    assert [h.status for h in portal.hits(f"{FOLDER}/W020220128_p2.png")] == [200, 304]
+
+    changed = as_image(Image.open(io.BytesIO(png)).rotate(180), "png")
+    portal.add(
+        f"{FOLDER}/W020220128_p2.png",
+        Reply(body=changed, content_type="image/png", etag='"p2-new"'),
+    )
+    third, exc = await harness.crawl()
+
+    assert exc is None and [e.ref.url for e in third] == [first[1].ref.url]
+    assert third[0].ref.doc_id == first[1].ref.doc_id
+    assert third[0].ref.version != first[1].ref.version
+    page1, page2 = pdf_images(await harness.objects.get(third[0].ref.object_key))
+    assert bytes(page1.get_data(decode_simple=False)) == jpeg  # unchanged page fetched again
+    assert np.array_equal(
+        np.asarray(page2.get_bitmap().to_pil().convert("RGB")),
+        np.asarray(Image.open(io.BytesIO(changed)).convert("RGB")),
+    )
+    assert [h.status for h in portal.hits(f"{FOLDER}/W020220128_p1.jpg")] == [200, 304, 304, 200]
+
+
+async def test_a_page_with_one_picture_keeps_the_picture_as_its_own_document(
+    portal, harness, scans
+):
+    _, jpeg, _ = scans
+    serve(portal, {"W020220128_p1.jpg": jpeg})
+
+    events, exc = await harness.crawl()
+
+    assert exc is None
+    assert [e.ref.url.rsplit("/", 1)[1] for e in events] == [
+        "t20220128_1.html",
+        "W020220128_p1.jpg",
+    ]
+    assert (events[1].content_type, events[1].companion, events[1].pictures) == (
+        "image/jpeg",
+        "图片版",
+        [],
+    )
+    assert events[1].ref.version == version_for(jpeg)
+
+
+async def test_a_missing_picture_is_a_rejection_naming_the_page_never_a_report_short_of_it(
+    portal, harness, scans
+):
+    _, jpeg, png = scans
+    serve(portal, {"W020220128_p1.jpg": jpeg, "W020220128_p2.png": png})
+    portal.add(f"{FOLDER}/W020220128_p2.png", Reply(status=404, body=b"not found"))
+
+    events, exc = await harness.crawl()
+
+    assert exc is None
+    assert [e.ref.url for e in events] == [portal.url + PAGE]  # the page, no bundle
+    (rejected,) = harness.rejected
+    assert (rejected.reason, rejected.url) == ("page_missing", portal.url + PAGE + "#pictures")
+    assert "page 2 of 2" in rejected.detail and "W020220128_p2.png" in rejected.detail
+    picture = await harness.state.get(doc_id(portal.url + f"{FOLDER}/W020220128_p2.png"))
+    assert picture.status == "gone"
+    assert len(harness.stored()) == 1
+
+
+async def test_a_picture_failing_transiently_retries_the_job_and_the_bundle_comes_with_the_retry(
+    portal, harness, scans
+):
+    _, jpeg, png = scans
+    serve(portal, {"W020220128_p1.jpg": jpeg, "W020220128_p2.png": png})
+    portal.add(
+        f"{FOLDER}/W020220128_p2.png",
+        [Reply(status=503, body=b"busy"), Reply(body=png, content_type="image/png")],
+    )
+
+    events, exc = await harness.crawl()
+
+    assert isinstance(exc, CrawlIncomplete) and "page_unavailable" in str(exc)
+    assert [e.ref.url for e in events] == [portal.url + PAGE]
+    assert harness.rejected == []
+
+    retry, exc = await harness.crawl()
+
+    assert exc is None and [e.ref.url for e in retry] == [portal.url + PAGE + "#pictures"]
+    assert len(pdf_images(await harness.objects.get(retry[0].ref.object_key))) == 2
+
+
+async def test_more_pictures_than_ocr_reads_are_refused_before_any_is_fetched(portal, harness):
+    names = [f"W020220128_p{n}.png" for n in range(61)]
+    serve(portal, dict.fromkeys(names, b"\x89PNG never fetched"))
+
+    events, exc = await harness.crawl()
+
+    assert exc is None and [e.ref.url for e in events] == [portal.url + PAGE]
+    (rejected,) = harness.rejected
+    assert rejected.reason == "too_large" and "61 pictures" in rejected.detail
+    assert not [p for p in portal.paths() if "W020220128_p" in p]
+
+
+async def test_the_same_pictures_under_two_report_pages_are_one_document(portal, harness, scans):
+    _, jpeg, png = scans
+    serve(portal, {"W020220128_p1.jpg": jpeg, "W020220128_p2.png": png})
+    other = f"{FOLDER}/t20220128_2.html"
+    body = picture_page(["W020220128_p1.jpg", "W020220128_p2.png"]).replace(b"<h1>", b"<h1>(2)")
+    serve_column(
+        portal,
+        {
+            PAGE: Reply(body=picture_page(["W020220128_p1.jpg", "W020220128_p2.png"])),
+            other: Reply(body=body),
+        },
+    )
+
+    events, exc = await harness.crawl()
+
+    assert exc is None
+    bundles = [e for e in events if e.ref.url.endswith("#pictures")]
+    assert len(bundles) == 1
+    (page_url,) = {portal.url + PAGE, portal.url + other} - {bundles[0].parent_url}
+    rec = await harness.state.get(doc_id(page_url + "#pictures"))
+    assert (rec.status, rec.duplicate_of) == ("duplicate", bundles[0].ref.url)
+
+
+@pytest.mark.ocr
+@pytest.mark.timeout(600)
+async def test_the_bundled_pictures_are_read_by_ocr_as_one_report_with_the_tables_of_both_pages(
+    portal, harness, scans
+):
+    from services.parser import parse
+
+    report, jpeg, png = scans
+    serve(portal, {"W020220128_p1.jpg": jpeg, "W020220128_p2.png": png})
+    events, _ = await harness.crawl()
+    bundle = events[-1]
+
+    got = parse(
+        await harness.objects.get(bundle.ref.object_key),
+        source_url=bundle.ref.url,
+        content_type=bundle.content_type,
+        ocr=True,
+    )
+
+    assert (got.format_version, got.source_modality, got.scan_pages) == ("2021", "ocr", [1, 2])
+    pages_read: set[int] = set()
+    right = 0
+    unsure = {c for n in got.notes if n.code == "ocr_unsure" for c in n.cells}
+    for key, table in report.tables.items():
+        if table is None:
+            continue
+        assert got.tables[key] is not None, key
+        for row, cols in table.items():
+            for col, cell in cols.items():
+                read = got.tables[key][row][col]
+                if read.evidence is not None:
+                    pages_read.add(read.evidence.page)
+                if read.kind == "unreadable":  # withheld as unsure, and named so
+                    assert cell_path(key, row, col) in unsure
+                    continue
+                # never a different number passed on as read
+                assert (read.kind, read.value) == (cell.kind, cell.value), (key, row, col)
+                right += 1
+    assert pages_read == {1, 2}  # one report, tables from both pictures
+    assert right >= 100
