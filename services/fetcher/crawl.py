@@ -9,7 +9,9 @@ Per report URL: robots.txt → per-host slot → conditional GET (ETag / Last-Mo
 `raw/<sha256>` → yield DocFetched → record the new version. Attachments of a report page (PDF,
 DOCX, …) are fetched the same way and remembered on the page's record, so they are re-checked
 even when the page itself answers 304. Bytes already stored from *another* URL (the same report
-under two addresses) are recorded as a duplicate, not emitted twice.
+under two addresses) are recorded as a duplicate, not emitted twice. A page whose body holds two
+or more report pictures publishes one report as pictures: they are fetched the same way and
+stored as ONE image-only PDF (imagepdf.py) at the page's URL + "#pictures" (`_bundle`).
 
 Failures are per URL: a permanent one (too large, bomb, bad redirect, 404) is recorded, counted
 and reported through `on_rejected`; transient ones (timeouts, 5xx, robots unreachable) are
@@ -586,10 +588,12 @@ class Crawler:
         if len(urls) > MAX_OCR_PAGES:
             raise TooLarge(f"{len(urls)} pictures on {parent} (limit {MAX_OCR_PAGES} pages)")
         same_set = rec.version is not None and rec.pictures == urls
-        got = [
-            await self._picture(portal, url, n, len(urls), link.url, parent, job, same_set)
-            for n, url in enumerate(urls, start=1)
-        ]
+        got: list[_Picture] = []
+        for n, url in enumerate(urls, start=1):
+            got.append(
+                await self._picture(portal, url, n, len(urls), link.url, parent, job, same_set)
+            )
+            self._hold(got, parent)
         if same_set and not any(p.changed for p in got):
             for p in got:
                 await self._settle(p.rec, p.key, "bundled", count=False, before=p.before)
@@ -603,6 +607,7 @@ class Crawler:
                 got[n - 1] = await self._picture(
                     portal, p.rec.url, n, len(urls), link.url, parent, job
                 )
+                self._hold(got, parent)
         bodies = [p.body or b"" for p in got]
         bundle = bundle_pdf(bodies)
         if not bundle.pages:
@@ -655,6 +660,16 @@ class Crawler:
         metrics.FETCH_OUTCOMES.labels(outcome).inc()
         await self._settle(rec, key, "emitted", count=False)
         await self._bundled(portal, got, bodies, left_out, link.url)
+
+    def _hold(self, got: list[_Picture], parent: str) -> None:
+        """Stop fetching a bundle's pictures once they hold more than max_doc_bytes: the document
+        they make would be refused anyway, and 60 pictures of 64 MB are not held in memory."""
+        held = sum(len(p.body or b"") for p in got)
+        if held > self.settings.max_doc_bytes:
+            raise TooLarge(
+                f"pictures on {parent} hold {held:,} bytes and more "
+                f"(limit {self.settings.max_doc_bytes:,} per document)"
+            )
 
     async def _picture(
         self,

@@ -224,6 +224,46 @@ async def test_more_pictures_than_ocr_reads_are_refused_before_any_is_fetched(po
     assert not [p for p in portal.paths() if "W020220128_p" in p]
 
 
+async def test_a_picture_too_small_to_be_a_page_is_left_out_and_rejected_by_name(
+    portal, harness, scans
+):
+    _, jpeg, png = scans
+    divider = as_image(Image.new("RGB", (900, 12), "red"), "png")  # an uploaded divider line
+    names = ["W020220128_p1.jpg", "W020220128_line.png", "W020220128_p2.png"]
+    serve(portal, dict(zip(names, [jpeg, divider, png], strict=True)))
+
+    events, exc = await harness.crawl()
+
+    assert exc is None
+    bundle = events[-1]
+    assert bundle.pictures == [portal.url + f"{FOLDER}/{n}" for n in (names[0], names[2])]
+    assert len(pdf_images(await harness.objects.get(bundle.ref.object_key))) == 2
+    (rejected,) = harness.rejected
+    assert (rejected.reason, rejected.url) == ("too_small", portal.url + f"{FOLDER}/{names[1]}")
+    assert "picture 2" in rejected.detail and "900×12 px" in rejected.detail
+    rec = await harness.state.get(doc_id(portal.url + f"{FOLDER}/{names[1]}"))
+    assert (rec.status, rec.reason) == ("rejected", "too_small")
+
+
+async def test_pictures_beyond_the_document_size_cap_are_refused_and_no_more_are_fetched(
+    portal, tmp_path, scans
+):
+    _, jpeg, png = scans
+    harness = Harness(portal, tmp_path, max_doc_bytes=len(jpeg) + len(png) - 1)
+    names = ["W020220128_p1.jpg", "W020220128_p2.png", "W020220128_p3.png"]
+    serve(portal, dict(zip(names, [jpeg, png, png], strict=True)))
+    try:
+        events, exc = await harness.crawl()
+    finally:
+        await harness.crawler.close()
+
+    assert exc is None and [e.ref.url for e in events] == [portal.url + PAGE]
+    (rejected,) = harness.rejected
+    assert rejected.reason == "too_large" and "bytes" in rejected.detail
+    assert not portal.hits(f"{FOLDER}/{names[2]}")
+    assert len(harness.stored()) == 1
+
+
 async def test_the_same_pictures_under_two_report_pages_are_one_document(portal, harness, scans):
     _, jpeg, png = scans
     serve(portal, {"W020220128_p1.jpg": jpeg, "W020220128_p2.png": png})
