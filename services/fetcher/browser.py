@@ -35,7 +35,7 @@ import contextlib
 import hashlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,10 +157,6 @@ class Renderer:
         self._tabs: dict[str, _Tab] = {}
         self._unavailable: tuple[str, str] | None = None  # (outcome, why) once it is known
 
-    @property
-    def available(self) -> bool:
-        return browser_path(self.configured) is not None
-
     async def render(
         self,
         url: str,
@@ -203,10 +199,9 @@ class Renderer:
             result.outcome = "failed"
         finally:
             self._tabs.pop(session, None)
-            try:
+            await tab.stop()  # requests still waiting for their slot are not made
+            with contextlib.suppress(BrowserFailed):
                 await chromium.send("Target.closeTarget", {"targetId": target})
-            except BrowserFailed:
-                pass
         result.fetched, result.refused = tab.fetched, tab.refused
         metrics.BROWSER_RENDERS.labels(result.outcome).inc()
         if tab.retry_later is not None:
@@ -230,9 +225,12 @@ class Renderer:
             result.steps += 1
 
     async def _snapshot(self, tab: _Tab, result: Rendered) -> set[str]:
-        page_url, html = await tab.evaluate(SNAPSHOT_JS)
-        result.snapshots.append((page_url, html))
-        return set(await tab.evaluate("Array.from(document.links, a => a.href)"))
+        shown = await tab.evaluate(SNAPSHOT_JS)
+        links = await tab.evaluate("Array.from(document.links, a => a.href)")
+        if not isinstance(shown, list) or len(shown) != 2 or not isinstance(links, list):
+            raise BrowserFailed("the page could not be read (it was navigating)")
+        result.snapshots.append((str(shown[0]), str(shown[1])))
+        return {str(link) for link in links}
 
     async def _browser(self) -> Chromium:
         """The crawl's Chromium, started on first use; BrowserMissing (counted "disabled",
@@ -267,7 +265,7 @@ class Renderer:
         if tab is None:
             return None
         if method == "Fetch.requestPaused":
-            return tab.paused(params)
+            tab.start(tab.paused(params))
         return None
 
     async def close(self) -> None:
@@ -295,6 +293,20 @@ class _Tab:
         self.fetched = self.refused = 0
         self.retry_later: RetryLater | None = None
         self.send: Callable[..., Awaitable[dict[str, Any]]]
+        self._tasks: set[asyncio.Task] = set()
+
+    def start(self, answering: Coroutine[Any, Any, None]) -> None:
+        """Answer a paused request beside the protocol reader (it may wait for its slot)."""
+        task = asyncio.ensure_future(answering)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        """Cancel the answers still pending: the render is over."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def evaluate(self, expression: str) -> Any:
         answer = await self.send(

@@ -232,3 +232,30 @@ async def test_a_websocket_which_interception_does_not_see_never_leaves_the_brow
         await chromium.close()
         listener.close()
     assert (len(connections) == 0) == (flags == "ours"), connections
+
+
+@needs_chromium
+async def test_a_render_out_of_time_keeps_what_the_page_shows_and_makes_no_pending_request():
+    """robots.txt asks for 10 s between requests: the page's script waits for its slot when the
+    render's time (2 s) is up. The render keeps the static list (10/20, outcome timeout) and the
+    script's request, still waiting, is never made."""
+    portal = await CmsPortal("script_only", 20).start()
+    portal.routes["/robots.txt"] = ("text/plain", b"User-agent: *\nCrawl-delay: 10\n")
+    settings = load(
+        env={}, allow_private_hosts=["127.0.0.1"], min_delay_s=0.0, render_timeout_s=2.0
+    )
+    registry = Registry([Portal(id="slow-js", name="示例市", list_urls=[portal.list_url])])
+    crawler = Crawler(settings, None, MemoryUrlState(), registry)
+    before = _counter("nianbao_fetcher_browser_renders_total", outcome="timeout")
+    try:
+        survey = await crawler.survey(registry.get("slow-js"), [portal.list_url])
+    finally:
+        await crawler.close()
+        await portal.stop()
+    assert (survey.coverage.declared, survey.coverage.reached) == (20, 10)
+    assert survey.rendered == 1
+    assert _counter("nianbao_fetcher_browser_renders_total", outcome="timeout") == before + 1
+    assert [target for _t, target, _ua in portal.visits] == [
+        "GET /robots.txt",
+        "GET /zwgk/zfxxgk/zfxxgknb/index.html",
+    ]
