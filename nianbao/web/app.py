@@ -14,16 +14,49 @@ from typing import Any
 
 from nianbao.web.metadata import DB, VIEWS, metadata
 
+META_TABLE = "nianbao_snapshot"  # key → value: what the snapshot was built from
 
-async def build_snapshot(store: Any, path: Path, **kw: Any) -> int:
-    """Export every report of `store` into `path` (replaced atomically) with the views added."""
+
+async def build_snapshot(store: Any, path: Path, fingerprint: str | None = None, **kw: Any) -> int:
+    """Export every report of `store` into `path` (replaced atomically) with the views added and
+    the index's `fingerprint` (store.content_fingerprint(), taken before the export began:
+    a change made during the export makes the next comparison differ, never the reverse)."""
     from nianbao.export.run import export
 
     tmp = path.with_name(path.stem + ".new.db")
     summary = await export(store, "sqlite", tmp, **kw)
     add_views(tmp)
+    if fingerprint is not None:
+        conn = sqlite3.connect(tmp)
+        try:
+            conn.execute(f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
+            conn.executemany(
+                f"INSERT INTO {META_TABLE} VALUES (?, ?)",
+                [("fingerprint", fingerprint), ("reports", str(summary.reports))],
+            )
+            conn.commit()
+        finally:
+            conn.close()
     tmp.replace(path)
     return summary.reports
+
+
+def snapshot_fingerprint(path: Path) -> str | None:
+    """The index fingerprint `path` was built from; None for no file, an older snapshot or one
+    from `nianbao export --format sqlite`."""
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute(
+                f"SELECT value FROM {META_TABLE} WHERE key = 'fingerprint'"
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
 
 
 def add_views(path: Path) -> None:

@@ -132,6 +132,7 @@ def metadata() -> dict:
                         "label_column": "label_zh",
                     },
                     "reports_fts": {"hidden": True},
+                    "nianbao_snapshot": {"hidden": True},
                 },
                 "queries": QUERIES,
             }

@@ -73,6 +73,12 @@ class SearchStore(Protocol):
 
     async def count(self) -> int: ...
 
+    async def content_fingerprint(self) -> str:
+        """A digest of what an export of every report reads (each report's identity, version,
+        status, versions and when it was indexed; every finding) that changes when any of it
+        does: `nianbao web` serves its snapshot again instead of rebuilding it when they match."""
+        ...
+
     async def resolve(self, prefix: str, limit: int = 2) -> list[str]:
         """doc_ids starting with `prefix`."""
 

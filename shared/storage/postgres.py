@@ -282,6 +282,21 @@ class PostgresSearchStore:
             where += f" AND r.tsv @@ plainto_tsquery('simple', ${len(args)})"
         return where
 
+    async def content_fingerprint(self) -> str:
+        async def run(conn: asyncpg.Connection) -> str:
+            reports = await conn.fetchrow(
+                "SELECT count(*), coalesce(sum(hashtext(concat_ws('|', doc_id, version, status,"
+                " parser_version, validator_version, indexed_at, n_findings))::bigint), 0)"
+                " FROM reports"
+            )
+            findings = await conn.fetchrow(
+                "SELECT count(*), coalesce(sum(hashtext(concat_ws('|', doc_id, seq, rule,"
+                " severity, message, cells, tags))::bigint), 0) FROM findings"
+            )
+            return q.fingerprint_of(tuple(reports), tuple(findings))
+
+        return await self._run("content_fingerprint", run)
+
     async def export_count(self, query: str = "", **filters: Any) -> int:
         """How many reports `export_batches` with the same arguments yields."""
         args: list[Any] = []

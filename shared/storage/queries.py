@@ -430,3 +430,9 @@ ON CONFLICT (portal) DO UPDATE SET declared = excluded.declared, reached = exclu
     WHERE excluded.checked_at >= portal_coverage.checked_at
 """
 PUT_COVERAGE_PG = PUT_COVERAGE_SQLITE.replace("(?, ?, ?, ?, ?)", "($1, $2, $3, $4, $5)")
+
+
+def fingerprint_of(reports: tuple[int, int], findings: tuple[int, int]) -> str:
+    """(count, sum of 32-bit row hashes) of reports and of findings, as one string. A sum does not
+    depend on row order; a change leaves it equal only by a 1-in-2^32 coincidence."""
+    return f"reports {reports[0]}:{reports[1]} findings {findings[0]}:{findings[1]}"

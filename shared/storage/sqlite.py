@@ -24,6 +24,7 @@ Settings read (via factory.py): store_timeout_s.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sqlite3
 import threading
 import time
@@ -424,6 +425,22 @@ class SqliteSearchStore:
             "count", lambda conn: conn.execute("SELECT count(*) FROM reports").fetchone()[0]
         )
 
+    async def content_fingerprint(self) -> str:
+        def run(conn: sqlite3.Connection) -> str:
+            conn.create_function("nb_hash", 1, _hash32, deterministic=True)
+            reports = conn.execute(
+                "SELECT count(*), coalesce(sum(nb_hash(doc_id || '|' || version || '|' || status"
+                " || '|' || parser_version || '|' || validator_version || '|' || indexed_at"
+                " || '|' || id || '|' || n_findings)), 0) FROM reports"
+            ).fetchone()
+            findings = conn.execute(
+                "SELECT count(*), coalesce(sum(nb_hash(rid || '|' || seq || '|' || rule || '|'"
+                " || severity || '|' || message || '|' || cells || '|' || tags)), 0) FROM findings"
+            ).fetchone()
+            return q.fingerprint_of(tuple(reports), tuple(findings))
+
+        return await self._read_apart("content_fingerprint", run)
+
     async def stale(self, parser_version: str, validator_version: str) -> list[str]:
         sql = "SELECT doc_id FROM reports WHERE parser_version != ? OR validator_version != ? ORDER BY doc_id"
         args = (parser_version, validator_version)
@@ -732,3 +749,7 @@ def _get_report(conn: sqlite3.Connection, doc_id: str) -> dict | None:
     # the cells as written (raw text, unit, note) are in the report itself
     cells = sorted(q.cell_rows(q.decode_report(doc[0])), key=lambda c: (c.tbl, c.row, c.col))
     return q.report_dict(meta, [c._asdict() for c in cells], findings, versions, doc[0])
+
+
+def _hash32(text: str | None) -> int:
+    return int.from_bytes(hashlib.blake2b((text or "").encode(), digest_size=4).digest(), "big")

@@ -403,6 +403,34 @@ async def test_sum_cells_reads_extra_cells_kept_beside_the_format(search_store):
     assert other == {2021: {"sum": 9, "numbers": 2, "reports": 3, "not_numbers": 1}}
 
 
+async def test_content_fingerprint_changes_with_reports_and_findings_only(search_store):
+    """What `nianbao web` compares to reuse its snapshot: the same for an unchanged index (also
+    from a new connection), different after a report is added or re-indexed, and after the
+    duplicates job swaps one X-* finding for another of the same length."""
+    await search_store.upsert(event("a", year=2021))
+    await search_store.upsert(event("b", year=2021, findings=[T3_ERROR], status="invalid"))
+    first = await search_store.content_fingerprint()
+    assert first.startswith("reports 2:") and " findings 1:" in first
+    assert await search_store.content_fingerprint() == first
+    await search_store.facets("许可")  # a read changes nothing
+    assert await search_store.content_fingerprint() == first
+
+    dup = lambda other: Finding(rule="X-001", severity="warning",  # noqa: E731
+                                message=f"same text as {other}", cells=[])  # fmt: skip
+    await search_store.replace_duplicate_findings(2021, {"a": [dup("b")]})
+    with_x = await search_store.content_fingerprint()
+    assert with_x != first and " findings 2:" in with_x
+    await search_store.replace_duplicate_findings(2021, {"a": [dup("c")]})  # same count, length
+    swapped = await search_store.content_fingerprint()
+    assert swapped != with_x and " findings 2:" in swapped
+
+    await search_store.upsert(event("a", version="v2", year=2021))  # re-indexed
+    reindexed = await search_store.content_fingerprint()
+    assert reindexed != swapped and reindexed.startswith("reports 2:")
+    await search_store.upsert(event("c", year=2022))
+    assert (await search_store.content_fingerprint()).startswith("reports 3:")
+
+
 async def test_sum_of_money_cells_is_exact_to_the_decimal(search_store):
     await search_store.upsert(event("a", fee=cell(0.1)))
     await search_store.upsert(event("b", fee=cell(0.2)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -242,3 +243,37 @@ def test_the_web_view_binds_to_loopback_and_is_read_only(site):
         assert exc.code in (400, 403, 405)
     with urllib.request.urlopen(base + "/web/reports.json?_shape=array") as r:
         assert len(__import__("json").loads(r.read())) == 2
+
+
+def test_the_snapshot_is_served_again_while_the_index_is_unchanged_and_rebuilt_when_it_changes(
+    tmp_path, capsys
+):
+    from nianbao.cli.main import full_parser
+    from nianbao.cli.web_cmd import prepare_snapshot
+
+    async def upsert(*events) -> None:
+        store = await open_search_store(f"sqlite:///{tmp_path / 'index.db'}", load())
+        for e in events:
+            await store.upsert(e)
+        await store.close()
+
+    asyncio.run(upsert(event("aaaa1111", year=2021), event("bbbb2222", year=2019, fmt="2019")))
+    args = lambda *extra: full_parser().parse_args(["web", "--data-dir", str(tmp_path), *extra])  # noqa: E731
+    db = tmp_path / "web.db"
+    assert prepare_snapshot(args(), db) == 0
+    assert "web: 2 report(s)" in capsys.readouterr().err
+    built = db.stat().st_mtime_ns
+    assert prepare_snapshot(args(), db) == 0
+    assert "has not changed" in capsys.readouterr().err
+    assert db.stat().st_mtime_ns == built  # not rewritten
+    assert prepare_snapshot(args("--rebuild"), db) == 0
+    assert "web: 2 report(s)" in capsys.readouterr().err
+
+    asyncio.run(upsert(event("cccc3333", year=2022)))
+    assert prepare_snapshot(args("--reuse"), db) == 0  # as it is, without looking
+    capsys.readouterr()
+    assert prepare_snapshot(args(), db) == 0
+    assert "web: 3 report(s)" in capsys.readouterr().err
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM reports").fetchone() == (3,)
+    conn.close()
