@@ -243,6 +243,14 @@ _SQLITE_INDEXES = (
 _SQL_TYPES = {"str": "TEXT", "int": "INTEGER", "float": "REAL", "list": "TEXT"}
 
 
+def _with_joined(row: tuple, lists: list[int]) -> list:
+    out = list(row)
+    for i in lists:
+        if out[i] is not None:
+            out[i] = ";".join(out[i])
+    return out
+
+
 class SqliteWriter:
     """The snapshot file: reports keyed by doc_id, cells and findings pointing at it."""
 
@@ -256,10 +264,12 @@ class SqliteWriter:
         self.conn.execute("PRAGMA synchronous=OFF")
         self.conn.execute("BEGIN")
         self._insert: dict[str, str] = {}
+        self._lists: dict[str, list[int]] = {}
 
     def begin(self, table: str, columns: tuple[Column, ...]) -> None:
         marks = ", ".join("?" * len(columns))
         self._insert[table] = f'INSERT INTO "{table}" VALUES ({marks})'
+        self._lists[table] = [i for i, (_, kind) in enumerate(columns) if kind == "list"]
         if table == FTS_TABLE:  # search text cut into words as the search stores cut it
             self.conn.execute(
                 f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(doc_id UNINDEXED, segmented,"
@@ -279,7 +289,10 @@ class SqliteWriter:
         self.conn.execute(f'CREATE TABLE "{table}" ({", ".join(defs)})')
 
     def write(self, table: str, rows: list[tuple]) -> None:
-        self.conn.executemany(self._insert[table], ([_joined(v) for v in r] for r in rows))
+        lists = self._lists[table]
+        if lists:  # only findings has list columns: the other tables' rows go in as they are
+            rows = [_with_joined(r, lists) for r in rows]
+        self.conn.executemany(self._insert[table], rows)
 
     def close(self) -> None:
         for sql in _SQLITE_INDEXES:
