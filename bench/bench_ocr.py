@@ -2,16 +2,21 @@
 
 `python -m bench.bench_ocr --reports 1 [--dpi 150] [--calibrate]` prints, over every cell of the
 reports' tables: cells right %, unsure % (withheld), wrong-but-sure count (a number that is not
-the printed one, passed on as read), pages/s/core (process CPU time) and peak RSS. `--calibrate`
-also prints the lowest score threshold at which no wrong number would have stayed sure.
-`make bench` runs one report at 200 dpi (about a minute of CPU).
+the printed one, passed on as read), pages/s/core (CPU time, child processes included) and peak
+RSS. `--calibrate` also prints the lowest score threshold at which no wrong number would have
+stayed sure. `make bench` runs one report at 200 dpi (about a minute of CPU).
+`--engine tesseract [--psm N]` reads the same scans with Tesseract chi_sim instead of RapidOCR,
+and `--threshold T` replaces the unsure threshold for the run (0: every score kept) — a
+measurement harness for issue #14 (bench/ocr_tesseract.py; needs Debian's `tesseract-ocr
+tesseract-ocr-chi-sim`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import resource
-import time
+from collections.abc import Iterator
 
 PROFILES = {
     "scan": dict(skew=0.8, noise=0.003),  # a flatbed scan: slight skew, specks
@@ -24,7 +29,43 @@ PROFILES = {
 }
 
 
-def measure(reports: int, dpi: int, profile: str = "scan") -> dict:
+def _cpu() -> float:
+    """CPU seconds of this process and its waited-for children (the tesseract runs)."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+@contextlib.contextmanager
+def _reading(engine: str, psm: int | None, threshold: float | None) -> Iterator[None]:
+    """The parse within reads with `engine` and withholds scores below `threshold`."""
+    from services.parser.read import confidence
+
+    saved = confidence.UNSURE_BELOW
+    if threshold is not None:
+        confidence.UNSURE_BELOW = threshold
+    try:
+        if engine == "tesseract":
+            from bench.ocr_tesseract import tesseract_engine
+
+            with tesseract_engine(psm):
+                yield
+        else:
+            yield
+    finally:
+        confidence.UNSURE_BELOW = saved
+
+
+def measure(
+    reports: int,
+    dpi: int,
+    profile: str = "scan",
+    engine: str = "rapidocr",
+    psm: int | None = None,
+    threshold: float | None = None,
+) -> dict:
     from nianbao.samples.scans import Degrade, as_image_pdf, scan_pages
     from nianbao.samples.synth import synth_report
     from services.parser import parse
@@ -37,9 +78,10 @@ def measure(reports: int, dpi: int, profile: str = "scan") -> dict:
         scans = scan_pages(want, dpi=dpi, degrade=Degrade(**PROFILES[profile], seed=i))
         pdf = as_image_pdf(scans, dpi)
         pages += len(scans)
-        started = time.process_time()
-        got = parse(pdf, ocr=True)
-        cpu += time.process_time() - started
+        started = _cpu()
+        with _reading(engine, psm, threshold):
+            got = parse(pdf, ocr=True)
+        cpu += _cpu() - started
         for table, rows in want.tables.items():
             for row, cols in (rows or {}).items():
                 for col, cell in cols.items():
@@ -56,6 +98,7 @@ def measure(reports: int, dpi: int, profile: str = "scan") -> dict:
                         wrong_sure += 1
                         wrong_scores.append(read.score if read.score is not None else 1.0)
     return {
+        "engine": engine,
         "dpi": dpi,
         "profile": profile,
         "cells": total,
@@ -80,13 +123,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--matrix", action="store_true", help="every profile at 150, 200 and 300 dpi (minutes)"
     )
+    ap.add_argument("--engine", choices=("rapidocr", "tesseract"), default="rapidocr")
+    ap.add_argument(
+        "--psm", type=int, help="tesseract: page segmentation mode of page-wide reading"
+    )
+    ap.add_argument(
+        "--threshold", type=float, help="unsure below this score (default: the parser's)"
+    )
     args = ap.parse_args(argv if argv is not None else [])
     if args.matrix:
         for dpi in (150, 200, 300):
             for profile in PROFILES:
-                _print(measure(args.reports, dpi, profile))
+                _print(measure(args.reports, dpi, profile, args.engine, args.psm, args.threshold))
         return
-    m = measure(args.reports, args.dpi, args.profile)
+    m = measure(args.reports, args.dpi, args.profile, args.engine, args.psm, args.threshold)
     _print(m)
     if args.calibrate:
         t = m["calibrated_threshold"]
@@ -100,7 +150,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def _print(m: dict) -> None:
     print(
-        f"OCR @{m['dpi']} dpi {m['profile']}, {m['cells']} cells: right {m['right_pct']:.1f} %, "
+        f"OCR {m['engine']} @{m['dpi']} dpi {m['profile']}, {m['cells']} cells: "
+        f"right {m['right_pct']:.1f} %, "
         f"unsure {m['unsure_pct']:.1f} %, not located {m['not_located_pct']:.1f} %, "
         f"wrong-but-sure {m['wrong_but_sure']}, "
         f"{m['pages_per_s_core']:.3f} page/s/core, peak RSS {m['peak_rss_mib']:.0f} MiB"
