@@ -1,10 +1,12 @@
 """OCR accuracy and speed: synthetic reports scanned at a dpi (nianbao.samples.scans), read back.
 
-`python -m bench.bench_ocr --reports 1 [--dpi 150] [--calibrate]` prints, over every cell of the
-reports' tables: cells right %, unsure % (withheld), wrong-but-sure count (a number that is not
-the printed one, passed on as read), pages/s/core (CPU time, child processes included) and peak
-RSS. `--calibrate` also prints the lowest score threshold at which no wrong number would have
-stayed sure. `make bench` runs one report at 200 dpi (about a minute of CPU).
+`python -m bench.bench_ocr --reports 1 [--dpi 150] [--profile P | --matrix] [--calibrate]`
+prints, over every cell of the reports' tables: cells right %, unsure % (withheld), not located %
+(row or column not found: a named finding), wrong-but-sure count (a number that is not the
+printed one, or a blank where one is printed, passed on as read), pages/s/core (process CPU
+time) and peak RSS. `--calibrate` reads at a threshold of 0 and prints the lowest threshold at
+which no wrong number would have stayed sure, and how many right numbers each would withhold.
+`make bench` runs one report at 200 dpi (about a minute of CPU).
 `--engine tesseract [--psm N]` reads the same scans with Tesseract chi_sim instead of RapidOCR,
 and `--threshold T` replaces the unsure threshold for the run (0: every score kept) — a
 measurement harness for issue #14 (bench/ocr_tesseract.py; needs Debian's `tesseract-ocr
@@ -65,21 +67,30 @@ def measure(
     engine: str = "rapidocr",
     psm: int | None = None,
     threshold: float | None = None,
+    *,
+    calibrate: bool = False,
 ) -> dict:
+    """`calibrate`: judge at a threshold of 0 (only words where a number belongs are withheld),
+    to see the scores of right and wrong numbers before a threshold sorts them."""
     from nianbao.samples.scans import Degrade, as_image_pdf, scan_pages
     from nianbao.samples.synth import synth_report
     from services.parser import parse
+    from services.parser.read import confidence
+
+    judged_at = 0.0 if calibrate else threshold
+    threshold = confidence.UNSURE_BELOW if threshold is None else threshold
 
     right = unsure = wrong_sure = not_located = total = pages = 0
     cpu = 0.0
     wrong_scores: list[float] = []
+    right_scores: list[float] = []
     for i in range(reports):
         want = synth_report("2021" if i % 2 == 0 else "2019", 100 + i)
         scans = scan_pages(want, dpi=dpi, degrade=Degrade(**PROFILES[profile], seed=i))
         pdf = as_image_pdf(scans, dpi)
         pages += len(scans)
         started = _cpu()
-        with _reading(engine, psm, threshold):
+        with _reading(engine, psm, judged_at):
             got = parse(pdf, ocr=True)
         cpu += _cpu() - started
         for table, rows in want.tables.items():
@@ -93,10 +104,13 @@ def measure(
                         unsure += 1
                     elif read.kind == cell.kind and read.value == cell.value:
                         right += 1
+                        if read.score is not None:
+                            right_scores.append(read.score)
                     else:
                         # a different number, or a blank where one is printed: passed on as sure
                         wrong_sure += 1
                         wrong_scores.append(read.score if read.score is not None else 1.0)
+    needed = (max(wrong_scores) + 0.005) if wrong_scores else None
     return {
         "engine": engine,
         "dpi": dpi,
@@ -108,7 +122,11 @@ def measure(
         "not_located_pct": 100.0 * not_located / max(1, total),
         "pages_per_s_core": pages / cpu if cpu else 0.0,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "calibrated_threshold": (max(wrong_scores) + 0.005) if wrong_scores else None,
+        "calibrated_threshold": needed,
+        "threshold": threshold,
+        # right numbers a threshold would withhold: the current one, and the calibrated one
+        "right_below_threshold": sum(1 for x in right_scores if x < threshold),
+        "right_below_calibrated": sum(1 for x in right_scores if needed and x < needed),
     }
 
 
@@ -134,18 +152,45 @@ def main(argv: list[str] | None = None) -> None:
     if args.matrix:
         for dpi in (150, 200, 300):
             for profile in PROFILES:
-                _print(measure(args.reports, dpi, profile, args.engine, args.psm, args.threshold))
+                m = measure(
+                    args.reports,
+                    dpi,
+                    profile,
+                    args.engine,
+                    args.psm,
+                    args.threshold,
+                    calibrate=args.calibrate,
+                )
+                _print(m)
+                if args.calibrate:
+                    _print_calibration(m)
         return
-    m = measure(args.reports, args.dpi, args.profile, args.engine, args.psm, args.threshold)
+    m = measure(
+        args.reports,
+        args.dpi,
+        args.profile,
+        args.engine,
+        args.psm,
+        args.threshold,
+        calibrate=args.calibrate,
+    )
     _print(m)
     if args.calibrate:
-        t = m["calibrated_threshold"]
-        print(
-            "calibrated: no wrong number was read; threshold unchanged"
+        _print_calibration(m)
+
+
+def _print_calibration(m: dict) -> None:
+    t = m["calibrated_threshold"]
+    print(
+        f"  calibration (judged at 0): {m['right_below_threshold']} right numbers score below "
+        f"the threshold {m['threshold']}; "
+        + (
+            "no wrong number was read"
             if t is None
-            else f"calibrated: a threshold of {t:.3f} keeps every wrong number unsure "
-            "(wrong cells that are layout errors score high: fix the layout, not the threshold)"
+            else f"a threshold of {t:.3f} keeps every wrong number unsure "
+            f"(and withholds {m['right_below_calibrated']} right ones)"
         )
+    )
 
 
 def _print(m: dict) -> None:

@@ -76,3 +76,23 @@ def test_a_line_of_glyphs_becomes_a_number_word_and_one_word_per_chinese_charact
     words = glyph_words(glyphs, (0, 0, 100, 20), (0, 0, 100, 20))
     assert [(w.text, round(w.score, 2)) for w in words] == [("共", 0.99), ("12", 0.8)]
     assert words[1].box[0] < 50 < 60 < words[1].box[2] <= 100
+
+
+def test_a_cell_over_others_from_a_missed_rule_leaves_their_ink_to_them():
+    # the rule under 「行政许可 | 0」 was missed: the finder returns a cell over the whole two
+    # rows beside the value cell; the 0 must be read once, in its own cell
+    binary = np.zeros((300, 700), dtype=np.uint8)
+    binary[110:125, 150:200] = 255  # the label, in the merged cell only
+    binary[110:125, 450:460] = 255  # the 0, in the value cell (and under the merged one)
+    merged, value = (100, 100, 600, 200), (400, 100, 600, 150)
+    inks = ink_boxes(binary, [merged, value], DPI)
+    assert inks[value] == (450, 110, 460, 125)
+    assert inks[merged] == (150, 110, 200, 125)
+
+
+def test_a_character_belongs_to_the_smallest_cell_it_lies_in():
+    from services.parser.extract.pdf_table import cell_texts
+
+    merged, value = (10.0, 10.0, 300.0, 60.0), (150.0, 10.0, 300.0, 35.0)
+    zero = {"text": "0", "x0": 200.0, "x1": 206.0, "top": 15.0, "bottom": 25.0}
+    assert cell_texts([merged, value], [zero]) == {value: "0"}

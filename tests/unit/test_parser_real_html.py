@@ -753,6 +753,19 @@ def test_t4_dashes_for_zero_are_na_dash_in_place():
     assert vals(t4r, "litigation_after_review") == ["na_dash"] * 5
 
 
+def test_t4_short_text_among_the_values_holds_its_column():
+    # 「见附件」 in one cell (or OCR's 「Klb」 for a 0 under a seal): read in order, every value
+    # after it would move one column left (2 → 其他结果, 1 → 总计 …)
+    t4 = t4_table(
+        plain_td, ["1", "0", "0", "0", "1", "2", "见附件", "0", "1", "3", "1", "0", "0", "0", "1"]
+    )
+    t4r = parse(_page(T2_PLAIN, T3_PLAIN, t4)).tables["review_litigation"]
+    assert vals(t4r, "admin_review") == [1, 0, 0, 0, 1]
+    assert vals(t4r, "litigation_direct")[:1] + vals(t4r, "litigation_direct")[2:] == [2, 0, 1, 3]
+    assert t4r["litigation_direct"]["corrected"].raw == "见附件"
+    assert vals(t4r, "litigation_after_review") == [1, 0, 0, 0, 1]
+
+
 def test_site_name_in_title_tag_and_the_report_title_in_a_heading_outside_the_body():
     page = (
         _page(T2_PLAIN, T3_PLAIN, T4_PLAIN)

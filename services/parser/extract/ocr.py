@@ -202,7 +202,8 @@ def find_rules(grey: np.ndarray, dpi: float) -> tuple[list[tuple[int, int, int, 
         # lost and the table would lose a corner (a row merged into its neighbour). So, along the
         # rules found, thicken across and bridge 1–2 px gaps, and look again — only there: done
         # page-wide it joins the strokes of small text into "rules" and erases the text
-        reach = (length, 5) if horizontal else (5, length)  # a run's length on, 2 px aside
+        # an end piece lost is shorter than a run: reach a run's length beyond each end, 2 px aside
+        reach = (2 * length + 1, 5) if horizontal else (5, 2 * length + 1)
         band = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, reach))
         across = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 3) if horizontal else (3, 1))
         along = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 1) if horizontal else (1, 3))

@@ -84,17 +84,25 @@ def ruled_tables(
 
 
 def ink_boxes(binary: np.ndarray, cells: list[Box], dpi: float) -> dict[Box, Box]:
-    """The bounding box of each cell's ink (cells without ink are absent)."""
+    """The bounding box of each cell's own ink (cells without ink are absent). Where a missed
+    rule made the table finder return a cell over others, the others' ink is theirs alone: read
+    twice it would be joined to itself (「12」 → 「1212」) or taken from its own cell."""
     import cv2
 
     inset = max(2, round(INSET_INCH * dpi))
     speck = max(4, round((SPECK_INCH * dpi) ** 2))
+    inner = _inner(cells)
     out: dict[Box, Box] = {}
     for cell in cells:
         x0, y0, x1, y1 = cell[0] + inset, cell[1] + inset, cell[2] - inset, cell[3] - inset
         if x1 - x0 < 3 or y1 - y0 < 3:
             continue
-        n, _, stats, _ = cv2.connectedComponentsWithStats(binary[y0:y1, x0:x1], connectivity=8)
+        sub = binary[y0:y1, x0:x1]
+        if inner[cell]:
+            sub = sub.copy()
+            for a, b, c, d in inner[cell]:
+                sub[max(0, b - y0) : max(0, d - y0), max(0, a - x0) : max(0, c - x0)] = 0
+        n, _, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
         kept = [stats[i] for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= speck]
         if not kept:
             continue
@@ -107,6 +115,22 @@ def ink_boxes(binary: np.ndarray, cells: list[Box], dpi: float) -> dict[Box, Box
     return out
 
 
+def _inner(cells: list[Box]) -> dict[Box, list[Box]]:
+    """For each cell, the smaller cells that overlap it (none, in a table whose rules were all
+    found)."""
+    out: dict[Box, list[Box]] = {c: [] for c in cells}
+    area = {c: (c[2] - c[0]) * (c[3] - c[1]) for c in cells}
+    by_x = sorted(cells)
+    for i, a in enumerate(by_x):
+        for b in by_x[i + 1 :]:
+            if b[0] >= a[2]:
+                break
+            if b[1] < a[3] and a[1] < b[3]:
+                big, small = (a, b) if area[a] >= area[b] else (b, a)
+                out[big].append(small)
+    return out
+
+
 def cell_lines(
     grey: np.ndarray, inks: dict[Box, Box], detect: Callable[[np.ndarray], list[Box]]
 ) -> list[CellLine]:
@@ -114,15 +138,19 @@ def cell_lines(
     if not inks:
         return []
     typical = statistics.median(b[3] - b[1] for b in inks.values())
+    inner = _inner(list(inks))
     out = []
     for cell, ink in inks.items():
         if ink[3] - ink[1] <= MULTI_LINE * typical:
             out.append(CellLine(ink, cell))
             continue
         x0, y0, x1, y1 = cell
+        own = grey[y0:y1, x0:x1].copy()
+        for a, b, c, d in inner.get(cell, ()):
+            own[max(0, b - y0) : max(0, d - y0), max(0, a - x0) : max(0, c - x0)] = 255
         found = [
             (max(x0, a + x0), max(y0, b + y0), min(x1, c + x0), min(y1, d + y0))
-            for a, b, c, d in detect(grey[y0:y1, x0:x1])
+            for a, b, c, d in detect(own)
         ]
         out.extend(CellLine(b, cell) for b in sorted(found, key=lambda b: (b[1], b[0])))
         if not found:  # the detector saw no line in visible ink: read it whole, unsure if need be

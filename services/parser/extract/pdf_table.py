@@ -50,10 +50,12 @@ def cell_texts(cells: list[tuple], chars: list[dict]) -> dict[tuple, str]:
         i = bisect_right(xs, mx) - 1
         if not 0 <= i < len(xs):
             continue
-        for cell in buckets[i]:
-            if cell[1] <= my < cell[3] and cell[0] <= mx < cell[2]:
-                found.setdefault(cell, []).append(ch)
-                break
+        inside = [c for c in buckets[i] if c[1] <= my < c[3] and c[0] <= mx < c[2]]
+        if inside:
+            # a cell over others (a rule the finder missed joined two rows) yields to them: the
+            # character belongs to the smallest cell it lies in, not to the merged one
+            cell = min(inside, key=lambda c: (c[2] - c[0]) * (c[3] - c[1]))
+            found.setdefault(cell, []).append(ch)
     return {cell: _sourced(cell, chs) for cell, chs in found.items()}
 
 

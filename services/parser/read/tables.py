@@ -351,6 +351,13 @@ class TableReader:
                 tail = [c for c in cells[t4_first:] if c is not None]
                 if tail and all(is_value_like(c) or not clean(c) for c in tail):
                     present = tail  # a row label left of the T4 columns is not a value
+                elif any(is_value_like(c) for c in tail) and all(
+                    is_value_like(c) or not clean(c) or self._text_value(c) for c in tail
+                ):
+                    # short text among the values (「见附件」, or OCR's 「Klb」 for a 0 under a
+                    # seal) holds its column, as in T2/T3: read in order it would shift the rest
+                    self._segment(st, Segment([], tail, True), row_cells=n_cells)
+                    continue
             if present and all(is_value_like(c) or not clean(c) for c in present):
                 # a row of values only (T4 data row): every cell counts, blanks in place
                 if any(clean(c) for c in present) or (st.ctx == "T4" and len(present) >= 5):
