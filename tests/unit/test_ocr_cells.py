@@ -96,3 +96,12 @@ def test_a_character_belongs_to_the_smallest_cell_it_lies_in():
     merged, value = (10.0, 10.0, 300.0, 60.0), (150.0, 10.0, 300.0, 35.0)
     zero = {"text": "0", "x0": 200.0, "x1": 206.0, "top": 15.0, "bottom": 25.0}
     assert cell_texts([merged, value], [zero]) == {value: "0"}
+
+
+def test_a_minus_sign_smaller_than_a_speck_stays_with_its_number_and_a_stray_dot_does_not():
+    binary = np.zeros((300, 700), dtype=np.uint8)
+    binary[110:130, 460:472] = 255  # the digit 2
+    binary[120:122, 450:456] = 255  # its minus sign: 6×2 px, below the speck area at 300 dpi
+    binary[127:129, 440:442] = 255  # a round speck of noise at the baseline, left of it
+    cell = (400, 100, 600, 150)
+    assert ink_boxes(binary, [cell], 300.0) == {cell: (450, 110, 472, 130)}

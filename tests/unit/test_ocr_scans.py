@@ -89,7 +89,7 @@ def test_every_scanned_cell_is_right_or_withheld_never_wrong(case):
     o = outcomes(want, got, case.tables)
     assert o["wrong"] == []
     total = sum(len(v) for v in o.values())
-    assert total >= 20
+    assert total >= 15  # T4 alone has 15
     assert len(o["right"]) >= case.at_least_right * total, {k: v[:8] for k, v in o.items()}
 
 

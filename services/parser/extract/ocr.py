@@ -188,7 +188,10 @@ def find_rules(grey: np.ndarray, dpi: float) -> tuple[list[tuple[int, int, int, 
     """Horizontal and vertical ruling segments (x0, y0, x1, y1), and their pixel mask."""
     import cv2
 
-    b = _binary(grey)
+    # rulings printed light grey fall on the paper side of the text's threshold; but only a rule
+    # makes a long run, so for rules anything clearly darker than the paper counts
+    paper = float(np.median(grey[::4, ::4]))
+    b = _binary(grey) | ((grey < paper - 25).astype(np.uint8) * 255)
     out: list[tuple[int, int, int, int]] = []
     mask = np.zeros_like(b)
     for horizontal in (True, False):

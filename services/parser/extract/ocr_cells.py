@@ -103,15 +103,22 @@ def ink_boxes(binary: np.ndarray, cells: list[Box], dpi: float) -> dict[Box, Box
             for a, b, c, d in inner[cell]:
                 sub[max(0, b - y0) : max(0, d - y0), max(0, a - x0) : max(0, c - x0)] = 0
         n, _, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
-        kept = [stats[i] for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= speck]
+        parts = [stats[i] for i in range(1, n)]
+        kept = [p for p in parts if p[cv2.CC_STAT_AREA] >= speck]
         if not kept:
             continue
-        out[cell] = (
-            x0 + min(int(s[0]) for s in kept),
-            y0 + min(int(s[1]) for s in kept),
-            x0 + max(int(s[0] + s[2]) for s in kept),
-            y0 + max(int(s[1] + s[3]) for s in kept),
-        )
+        a, b = min(int(p[0]) for p in kept), min(int(p[1]) for p in kept)
+        c, d = max(int(p[0] + p[2]) for p in kept), max(int(p[1] + p[3]) for p in kept)
+        # a minus sign can be as small as a speck: a dash (twice as wide as high) at the middle
+        # of the line, within a character's width of the text, belongs to it (「-2」 read as
+        # 「2」 is a wrong number); round specks stay noise (a dot there would read 「.2」)
+        near = d - b
+        for p in parts:
+            px0, py0, w, h = int(p[0]), int(p[1]), int(p[2]), int(p[3])
+            middle = b + 0.2 * near <= py0 + h / 2 <= d - 0.2 * near
+            if w >= 3 and w >= 2 * h and middle and a - near <= px0 + w and px0 <= c + near:
+                a, c = min(a, px0), max(c, px0 + w)
+        out[cell] = (x0 + a, y0 + b, x0 + c, y0 + d)
     return out
 
 

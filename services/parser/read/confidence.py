@@ -38,6 +38,8 @@ def judge_ocr_cells(
     for path, cell in _cells(report):
         if cell.kind not in _JUDGED:
             continue
+        if cell.score is None and cell.evidence is not None and cell.evidence.kind != "ocr":
+            continue  # read from a text page of a mixed PDF: its own evidence, nothing to judge
         if cell.score is None:
             _match(cell, words)
         if cell.score is None:
