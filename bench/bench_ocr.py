@@ -149,34 +149,24 @@ def main(argv: list[str] | None = None) -> None:
         "--threshold", type=float, help="unsure below this score (default: the parser's)"
     )
     args = ap.parse_args(argv if argv is not None else [])
-    if args.matrix:
-        for dpi in (150, 200, 300):
-            for profile in PROFILES:
-                m = measure(
-                    args.reports,
-                    dpi,
-                    profile,
-                    args.engine,
-                    args.psm,
-                    args.threshold,
-                    calibrate=args.calibrate,
-                )
-                _print(m)
-                if args.calibrate:
-                    _print_calibration(m)
-        return
-    m = measure(
-        args.reports,
-        args.dpi,
-        args.profile,
-        args.engine,
-        args.psm,
-        args.threshold,
-        calibrate=args.calibrate,
+    runs = (
+        [(dpi, profile) for dpi in (150, 200, 300) for profile in PROFILES]
+        if args.matrix
+        else [(args.dpi, args.profile)]
     )
-    _print(m)
-    if args.calibrate:
-        _print_calibration(m)
+    for dpi, profile in runs:
+        m = measure(
+            args.reports,
+            dpi,
+            profile,
+            args.engine,
+            args.psm,
+            args.threshold,
+            calibrate=args.calibrate,
+        )
+        _print(m)
+        if args.calibrate:
+            _print_calibration(m)
 
 
 def _print_calibration(m: dict) -> None:
