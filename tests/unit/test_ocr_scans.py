@@ -124,7 +124,12 @@ def test_a_real_report_printed_and_scanned_reads_back_as_its_text_did(seeds, nam
     want = parse(seeds[name])
     pages = scan_pages(want, dpi=200, degrade=Degrade(skew=0.6, noise=0.002, seed=3))
     got = parse(as_image_pdf(pages, 200), ocr=True)
-    assert (got.report_year, got.format_version) == (want.report_year, want.format_version)
+    assert (got.report_year, got.format_version, got.title, got.agency_name) == (
+        want.report_year,
+        want.format_version,
+        want.title,
+        want.agency_name,
+    )
     o = outcomes(want, got)
     assert o["wrong"] == []
     assert len(o["right"]) >= 0.97 * sum(len(v) for v in o.values()), o["unsure"]

@@ -223,3 +223,15 @@ def test_every_ruled_table_cell_box_holds_exactly_its_own_text_on_its_own_page(
                 checked += 1
     assert checked >= 150
     assert len(pages) >= 2  # rows of a table continued on the next page carry that page
+
+
+def test_a_wide_title_is_not_joined_to_the_prose_under_it_but_wrapped_prose_is():
+    from services.parser.extract.pdf import _Line, _stitch
+
+    title = _Line("某局2021年政府信息公开工作年度报告", 60.0, 90.0, 480.0, 1, height=15.0)
+    first = _Line("本报告根据《中华人民共和国政府信息公开条例》编制，", 90.0, 72.0, 505.0, 1)
+    rest = _Line("统计期限自2021年1月1日起。", 104.0, 72.0, 300.0, 1)
+    assert [b.text for b in _stitch([title, first, rest])] == [
+        title.text,
+        first.text + rest.text,
+    ]

@@ -267,6 +267,8 @@ def _continues(prev: _Line, line: _Line, right: float) -> bool:
     """
     if line.page != prev.page or not 0 < line.top - prev.top < 2.5 * prev.height:
         return False
+    if abs(line.height - prev.height) > 0.25 * prev.height:
+        return False  # a heading over the first line of prose (a wide title is not wrapped text)
     if (
         _STANDALONE_NUMBER.search(prev.text)
         or _STANDALONE_NUMBER.search(line.text)
