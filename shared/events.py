@@ -8,7 +8,8 @@ Rules (msgspec schema evolution; tests/unit/test_events.py pins the JSON schema)
   `RETIRED` so its name is never given another meaning. Older messages still carrying it decode
   (unknown fields are ignored), and older consumers read the default from newer messages;
 - events carry references and identities, never document bytes (claim check): `doc_id` is the
-  sha256 of the canonical URL, `version` the sha256 of the bytes, stored at `raw/<version>`.
+  sha256 of the canonical URL, `version` the sha256 of the bytes, stored at `raw/<version>`
+  (a report published as pictures: see `bundle_version`; its `object_key` names its PDF).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class DocRef(msgspec.Struct, frozen=True, kw_only=True):
     """Identity of one version of one document."""
 
     doc_id: str  # sha256(canonical URL)
-    version: str  # sha256(bytes)
+    version: str  # sha256(bytes); a report published as pictures: bundle_version
     portal: str  # portal id from the registry; subject token
     url: str
     object_key: str  # raw/<sha256>
@@ -68,6 +69,15 @@ class DocFetched(Event, frozen=True, tag="doc.fetched"):
     # a report page's pictures bundled into one image-only PDF (its URL: the page's + "#pictures"):
     # the pictures' URLs in page order, each a page (a multi-frame TIFF several); [] otherwise
     pictures: list[str] = []
+    # on a report page whose pictures are bundled (above): the bundle's doc_id. The page's tables
+    # are in the pictures, so a page the parser finds to be only pictures is not a report of its
+    # own (rejected read_as_pictures, naming the bundle): one publication, one report
+    pictures_doc: str | None = None
+    # on a bundle: the stored bytes (raw/<sha256>) of the page it was published on, whose stated
+    # title, publication date and publisher (ArticleTitle, PubDate, ContentSource …) the report
+    # takes where its pictures state none. A bundle's `version` is then the sha256 of the PDF's
+    # and the page's versions (`bundle_version`): a corrected page is a new version of the report
+    page_object_key: str | None = None
 
 
 class DocParsed(Event, frozen=True, tag="doc.parsed"):
@@ -188,6 +198,15 @@ def doc_id_for(canonical_url: str) -> str:
 
 def version_for(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def bundle_version(pdf_version: str, page_version: str | None) -> str:
+    """The version of a report published as pictures (DocFetched.pictures): what it is read from,
+    its PDF (stored at raw/<pdf_version>, its `object_key`) and the page that states its metadata.
+    Without a page it is the PDF's own version."""
+    if page_version is None:
+        return pdf_version
+    return hashlib.sha256(f"{pdf_version}:{page_version}".encode()).hexdigest()
 
 
 def object_key_for(version: str) -> str:

@@ -11,7 +11,9 @@ DOCX, …) are fetched the same way and remembered on the page's record, so they
 even when the page itself answers 304. Bytes already stored from *another* URL (the same report
 under two addresses) are recorded as a duplicate, not emitted twice. A page whose body holds two
 or more report pictures publishes one report as pictures: they are fetched the same way and
-stored as ONE image-only PDF (imagepdf.py) at the page's URL + "#pictures" (`_bundle`).
+stored as ONE image-only PDF (imagepdf.py) at the page's URL + "#pictures" (`_bundle`); the
+page's own DocFetched names that bundle (`pictures_doc`) and the bundle's names the page's stored
+bytes (`page_object_key`), so the parser reads one report: the pictures, with the page's metadata.
 
 Failures are per URL: a permanent one (too large, bomb, bad redirect, 404) is recorded, counted
 and reported through `on_rejected`; transient ones (timeouts, 5xx, robots unreachable) are
@@ -70,6 +72,7 @@ from shared.events import (
     DocFetched,
     DocRef,
     DocRejected,
+    bundle_version,
     object_key_for,
     version_for,
 )
@@ -552,6 +555,9 @@ class Crawler:
             last_modified=rec.last_modified,
             parent_url=parent,
             companion=link.companion,
+            # its pictures are one report of their own (`_bundle`): a page that is only pictures
+            # is then not a second report (the parser rejects it, naming the bundle)
+            pictures_doc=doc_id(bundle_url(link.url)) if rec.pictures else None,
             emitted_at=now,
         )
         # Only once the consumer has published the event (it resumed us) is the version recorded:
@@ -567,9 +573,11 @@ class Crawler:
         self, portal: Portal, link: Link, parent: str, job: _Job
     ) -> AsyncIterator[DocFetched]:
         """A report page's pictures as one document: each picture fetched politely with its own
-        conditional GET and record; when none changed since the bundle was last emitted, nothing
-        goes downstream; otherwise one image-only PDF (imagepdf.py, pages in page order) is
-        stored and one DocFetched emitted at `link.url` (the page's URL + "#pictures").
+        conditional GET and record; when none changed since the bundle was last emitted, and
+        neither did the page (whose stated title, date and publisher the report takes:
+        DocFetched.page_object_key), nothing goes downstream; otherwise one image-only PDF
+        (imagepdf.py, pages in page order) is stored and one DocFetched emitted at `link.url`
+        (the page's URL + "#pictures"), its version `bundle_version(PDF, page)`.
 
         Never a report short of a page: a picture that cannot be had raises with the page named
         (PageMissing: rejected; PageUnavailable: the job is retried), and so does a bundle OCR
@@ -587,7 +595,12 @@ class Crawler:
         rec.last_checked = now
         if len(urls) > MAX_OCR_PAGES:
             raise TooLarge(f"{len(urls)} pictures on {parent} (limit {MAX_OCR_PAGES} pages)")
-        same_set = rec.version is not None and rec.pictures == urls
+        # the page states the report's title, date and publisher: a new version of it (its
+        # visible text changed) is a new version of the report, as a changed picture is
+        page_version = page.version if page is not None else None
+        same_set = (
+            rec.version is not None and rec.pictures == urls and rec.page_version == page_version
+        )
         got: list[_Picture] = []
         for n, url in enumerate(urls, start=1):
             got.append(
@@ -617,7 +630,8 @@ class Crawler:
                 f"{len(urls)} pictures make a {len(bundle.pdf):,} byte document "
                 f"(limit {self.settings.max_doc_bytes:,})"
             )
-        version = version_for(bundle.pdf)
+        pdf_version = version_for(bundle.pdf)
+        version = bundle_version(pdf_version, page_version)
         left_out = {n: why for n, why in bundle.left_out}
         kept = [u for n, u in enumerate(urls, start=1) if n not in left_out]
         if version == rec.version:  # the pictures changed back, or only their validators did
@@ -625,10 +639,12 @@ class Crawler:
             metrics.NOT_MODIFIED.labels("same_bytes").inc()
             await self._settle(rec, key, "unchanged")
             return
-        holder = await self._store(link.url, bundle.pdf, PDF_TYPE, version, rec, job, now)
+        # the same pictures under another page are that page's report (stored once, by the PDF)
+        holder = await self._store(link.url, bundle.pdf, PDF_TYPE, pdf_version, rec, job, now)
         if holder != link.url:
             metrics.NOT_MODIFIED.labels("duplicate").inc()
             rec.duplicate_of, rec.version, rec.pictures = holder, version, urls
+            rec.page_version = page_version
             await self._bundled(portal, got, bodies, left_out, link.url)
             await self._settle(rec, key, "duplicate")
             return
@@ -639,7 +655,7 @@ class Crawler:
                 version=version,
                 portal=portal.id,
                 url=link.url,
-                object_key=object_key_for(version),
+                object_key=object_key_for(pdf_version),
             ),
             size=len(bundle.pdf),
             content_type=PDF_TYPE,
@@ -651,10 +667,12 @@ class Crawler:
             parent_url=parent,
             companion=link.companion,
             pictures=kept,
+            page_object_key=object_key_for(page_version) if page_version else None,
             emitted_at=now,
         )
         # recorded once published, as in `_emit`
         rec.version, rec.last_changed, rec.pictures = version, now, urls
+        rec.page_version = page_version
         rec.first_found = rec.first_found or now
         rec.duplicate_of = None
         metrics.FETCH_OUTCOMES.labels(outcome).inc()

@@ -60,6 +60,7 @@ class UrlRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
     # document (its URL: the page's + "#pictures"); on that bundle's record: what it was built from
     pictures: list[str] = []
     bundle: str | None = None  # a picture's: the bundle (…#pictures) it is a page of
+    page_version: str | None = None  # a bundle's: the version of its page it was emitted with
 
     @property
     def found(self) -> bool:

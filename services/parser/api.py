@@ -16,7 +16,7 @@ from services.parser.extract.budget import Limits
 from services.parser.extract.textgrid import unglue
 from services.parser.read.confidence import judge_ocr_cells
 from services.parser.read.detect import detect
-from services.parser.read.metadata import read_metadata
+from services.parser.read.metadata import Metadata, read_metadata
 from services.parser.read.sections import find_sections
 from services.parser.read.tables import read_tables
 from shared.errors import NotAReport
@@ -56,6 +56,18 @@ def parse(
     report = interpret(doc)
     report.source_url = source_url
     return report
+
+
+def stated_metadata(
+    data: bytes, *, source_url: str | None = None, content_type: str | None = None
+) -> Metadata:
+    """What a page (or any container) states about the report it publishes — title, agency_name
+    and report_year from its title, publish_date, page_agency — read as `parse` reads them, without
+    needing the page to hold a report (a 「图片版」 page holds only pictures)."""
+    from services.parser.extract import DEFAULT_LIMITS, extract
+
+    doc = extract(data, content_type=content_type, source_url=source_url, limits=DEFAULT_LIMITS)
+    return read_metadata(doc, nfkc(doc.text()))
 
 
 def parse_images(images: list[bytes], *, source_url: str | None = None) -> ParsedReport:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 
 from services.parser.outputs import finished
+from services.parser.picture_page import only_pictures, page_metadata, with_page
 from services.parser.sandbox import Sandbox
 from shared.events import DocFetched, DocNeedsOcr, subject_token
 from shared.report import ParsedReport
@@ -56,6 +57,7 @@ async def handle_fetched(
         # A thread keeps the event loop (pull heartbeats, health, other stages in `nianbao run`)
         # alive during a long parse (PDF, office files, archives, big pages).
         report = await asyncio.to_thread(parse_bytes, data, event)
+    only_pictures(event, report)  # a page whose report is the pictures bundled beside it
     if needs_ocr(report):
         # seconds per page: on its own subject, consumer and workers (never ahead of this queue)
         handover = DocNeedsOcr(
@@ -69,7 +71,7 @@ async def handle_fetched(
                 subject("doc.ocr", subject_token(event.ref.portal)), handover, "ocr", event.ref
             )
         ]
-    return finished(event, report)
+    return finished(event, with_page(report, await page_metadata(event, objects)))
 
 
 def needs_ocr(report: ParsedReport) -> bool:

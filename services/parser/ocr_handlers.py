@@ -9,6 +9,7 @@ Settings read: none (the object store and the OCR sandbox are passed in).
 from __future__ import annotations
 
 from services.parser.outputs import finished
+from services.parser.picture_page import page_metadata, with_page
 from services.parser.sandbox import Sandbox
 from shared.events import DocNeedsOcr
 from shared.runtime.publish import Outgoing
@@ -24,4 +25,6 @@ async def handle_needs_ocr(
     report = await sandbox.parse(
         data, source_url=event.ref.url, content_type=event.fetched.content_type, ocr=True
     )
-    return finished(event.fetched, report)
+    # a report published as pictures on a page: with what the page states (picture_page.py)
+    page = await page_metadata(event.fetched, objects)
+    return finished(event.fetched, with_page(report, page))

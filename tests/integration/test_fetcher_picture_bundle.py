@@ -17,7 +17,8 @@ from nianbao.samples.scans import as_image, scan_pages
 from nianbao.samples.synth import synth_report
 from services.fetcher.canonical import doc_id
 from services.fetcher.crawl import CrawlIncomplete
-from shared.events import doc_id_for, version_for
+from shared.events import bundle_version, doc_id_for, version_for
+from shared.report import ParsedReport
 from shared.schema import cell_path
 from tests.integration.test_fetcher_portal import Harness
 from tests.support.columns import COLUMN, REPORT_2021, serve_column
@@ -50,20 +51,33 @@ async def harness(portal, tmp_path):
     await h.crawler.close()
 
 
-def picture_page(names: list[str]) -> bytes:
-    """A TRS article whose body is only pictures, with the site's logo and a QR code around."""
+PUBDATE = "2022-01-28"
+SOURCE = "某某县人民政府办公室"
+
+
+def picture_page(names: list[str], pubdate: str = PUBDATE) -> bytes:
+    """A TRS article whose body is only pictures, with the site's logo and a QR code around; its
+    head states the title, publication date and publisher as TRS pages do (ArticleTitle, PubDate,
+    ContentSource), the site's name in <title>."""
     imgs = "".join(f'<p style="text-align:center"><img src="./{n}"></p>' for n in names)
     return (
-        f"<html><head><meta charset='utf-8'><title>{REPORT_2021}</title></head><body>"
+        "<html><head><meta charset='utf-8'><title>某某县人民政府门户网站</title>"
+        f'<meta name="ArticleTitle" content="{REPORT_2021}">'
+        f'<meta name="PubDate" content="{pubdate} 09:30">'
+        f'<meta name="ContentSource" content="{SOURCE}"></head><body>'
         '<div class="header"><img src="/images/logo.png" alt="某某县人民政府"></div>'
-        f'<h1>{REPORT_2021}</h1><div class="trs_editor_view">{imgs}'
+        f'<h1>{REPORT_2021}</h1><div class="info">发布日期：{pubdate} 来源：{SOURCE}</div>'
+        f'<div class="trs_editor_view">{imgs}'
         '<p><img src="./W020220128_ewm.png" alt="扫一扫在手机打开当前页"></p></div>'
         "</body></html>"
     ).encode()
 
 
-def serve(portal: FakePortal, pictures: dict[str, bytes], *, etags: bool = True) -> None:
-    serve_column(portal, {PAGE: Reply(body=picture_page(list(pictures)), etag='"page"')})
+def serve(
+    portal: FakePortal, pictures: dict[str, bytes], *, etags: bool = True, pubdate: str = PUBDATE
+) -> None:
+    page = picture_page(list(pictures), pubdate)
+    serve_column(portal, {PAGE: Reply(body=page, etag=f'"{version_for(page)[:12]}"')})
     for name, data in pictures.items():
         kind = "image/jpeg" if name.endswith(".jpg") else "image/png"
         etag = f'"{version_for(data)[:12]}"' if etags else None
@@ -103,7 +117,12 @@ async def test_two_pictures_of_one_report_are_one_stored_pdf_and_one_doc_fetched
     assert bundle.pictures == [portal.url + f"{FOLDER}/W020220128_p{n}" for n in ("1.jpg", "2.png")]
     # one PDF of two pages, in page order: the JPEG as it was fetched, the PNG's exact pixels
     pdf = await harness.objects.get(bundle.ref.object_key)
-    assert bundle.ref.version == version_for(pdf) and bundle.size == len(pdf)
+    assert bundle.ref.object_key == f"raw/{version_for(pdf)}" and bundle.size == len(pdf)
+    # the report's version: its PDF and the page stating its metadata (stored, named by the bundle)
+    page = events[0]
+    assert bundle.page_object_key == page.ref.object_key
+    assert bundle.ref.version == bundle_version(version_for(pdf), page.ref.version)
+    assert page.pictures_doc == bundle.ref.doc_id and bundle.pictures_doc is None
     first, second = pdf_images(pdf)
     assert bytes(first.get_data(decode_simple=False)) == jpeg
     original = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
@@ -285,6 +304,97 @@ async def test_the_same_pictures_under_two_report_pages_are_one_document(portal,
     (page_url,) = {portal.url + PAGE, portal.url + other} - {bundles[0].parent_url}
     rec = await harness.state.get(doc_id(page_url + "#pictures"))
     assert (rec.status, rec.duplicate_of) == ("duplicate", bundles[0].ref.url)
+
+
+async def test_a_picture_page_is_not_a_second_report_and_its_bundle_carries_what_it_states(
+    portal, harness, scans
+):
+    from services.parser.handlers import handle_fetched
+    from services.parser.picture_page import ReadAsPictures, page_metadata, with_page
+
+    _, jpeg, png = scans
+    serve(portal, {"W020220128_p1.jpg": jpeg, "W020220128_p2.png": png})
+    (page, bundle), _ = await harness.crawl()
+
+    # the page: only pictures, read as the bundle: rejected with that reason, never an image-only
+    # report of its own asking for OCR (S-006) beside the bundle's
+    with pytest.raises(ReadAsPictures) as refused:
+        await handle_fetched(page, harness.objects)
+    assert refused.value.reason == "read_as_pictures"
+    assert bundle.ref.doc_id in str(refused.value) and bundle.ref.url in str(refused.value)
+    # the bundle: handed to OCR, naming the page whose metadata its report takes
+    (out,) = await handle_fetched(bundle, harness.objects)
+    assert out.subject.startswith("doc.ocr.") and out.event.fetched == bundle
+    assert (out.event.scan_pages, out.event.source_modality) == ([1, 2], "image")
+    stated = await page_metadata(bundle, harness.objects)
+    assert (stated.title, stated.publish_date, stated.page_agency) == (REPORT_2021, PUBDATE, SOURCE)
+    # pictures that state nothing: the page's values; nothing else is made up
+    blank = with_page(ParsedReport(), stated)
+    assert (blank.title, blank.report_year, blank.agency_name) == (
+        REPORT_2021,
+        2021,
+        "某某县人民政府",
+    )
+    assert (blank.publish_date, blank.page_agency, blank.stat_period) == (PUBDATE, SOURCE, None)
+    # what the pictures state wins, except the title (the page's, when it names a report)
+    read = ParsedReport(
+        title="某某县2021年度政府信息公开工作年度报告",
+        report_year=2021,
+        agency_name="某某县",
+        publish_date="2022-01-20",
+    )
+    mixed = with_page(read, stated)
+    assert (mixed.title, mixed.agency_name, mixed.publish_date, mixed.page_agency) == (
+        REPORT_2021,
+        "某某县",
+        "2022-01-20",
+        SOURCE,
+    )
+    assert with_page(read, None) is read  # any other document: as read
+
+
+async def test_a_page_with_one_picture_is_still_read_as_it_was(portal, harness, scans):
+    from services.parser.handlers import handle_fetched
+    from services.parser.outputs import NoContent
+
+    _, jpeg, _ = scans
+    serve(portal, {"W020220128_p1.jpg": jpeg})
+    (page, picture), _ = await harness.crawl()
+
+    assert page.pictures_doc is None and picture.page_object_key is None
+    with pytest.raises(NoContent) as refused:  # as before: no tables, no sections
+        await handle_fetched(page, harness.objects)
+    assert refused.value.reason == "not_a_report"
+    (ocr,) = await handle_fetched(picture, harness.objects)  # the picture: a document to OCR
+    assert ocr.subject.startswith("doc.ocr.") and ocr.event.fetched.page_object_key is None
+
+
+async def test_a_corrected_page_is_a_new_version_of_its_bundle_and_page_chrome_is_not(
+    portal, harness, scans
+):
+    _, jpeg, png = scans
+    pictures = {"W020220128_p1.jpg": jpeg, "W020220128_p2.png": png}
+    serve(portal, pictures)
+    (_, first), _ = await harness.crawl()
+
+    serve(portal, pictures, pubdate="2022-01-29")  # the page's date corrected, same pictures
+    events, exc = await harness.crawl()
+
+    assert exc is None and [e.ref.url for e in events] == [portal.url + PAGE, first.ref.url]
+    page, bundle = events
+    assert bundle.ref.doc_id == first.ref.doc_id and bundle.ref.version != first.ref.version
+    assert bundle.ref.object_key == first.ref.object_key  # the same PDF, stored once
+    assert bundle.page_object_key == page.ref.object_key != first.page_object_key
+    assert b"2022-01-29" in await harness.objects.get(bundle.page_object_key)
+    assert len(harness.stored()) == 3  # two versions of the page, one PDF
+
+    # only the page's chrome moves (a visit counter in a script): nothing goes downstream
+    body = picture_page(list(pictures), "2022-01-29").replace(
+        b"</body>", b"<script>var visits = 42;</script></body>"
+    )
+    serve_column(portal, {PAGE: Reply(body=body, etag='"chrome"')})
+    again, exc = await harness.crawl()
+    assert exc is None and again == []
 
 
 @pytest.mark.ocr

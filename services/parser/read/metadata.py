@@ -99,6 +99,11 @@ def _title_like(t: str) -> bool:
     )
 
 
+def names_a_report(title: str | None) -> bool:
+    """A title that names an annual report (not a site's or a column's name, not a sentence)."""
+    return bool(title) and _title_like(_clean_title(title or ""))
+
+
 def find_title(doc: Document) -> str | None:
     """A report title near the top; one naming a year wins over a breadcrumb like 「政府信息公开年报」."""
     paras = [b.text for b in doc.blocks[:40] if isinstance(b, Paragraph) and b.text.strip()]
