@@ -58,16 +58,17 @@ def parse(
     return report
 
 
-def stated_metadata(
+def read_page(
     data: bytes, *, source_url: str | None = None, content_type: str | None = None
-) -> Metadata:
-    """What a page (or any container) states about the report it publishes — title, agency_name
-    and report_year from its title, publish_date, page_agency — read as `parse` reads them, without
-    needing the page to hold a report (a 「图片版」 page holds only pictures)."""
+) -> tuple[Document, Metadata]:
+    """A page (or any container) read as `parse` reads it, without needing it to hold a report
+    (a 「图片版」 page holds only pictures): its document, and what it states about the report —
+    title, agency_name and report_year from the title, publish_date, page_agency."""
     from services.parser.extract import DEFAULT_LIMITS, extract
 
     doc = extract(data, content_type=content_type, source_url=source_url, limits=DEFAULT_LIMITS)
-    return read_metadata(doc, nfkc(doc.text()))
+    doc.blocks = unglue(doc.blocks)
+    return doc, read_metadata(doc, nfkc(doc.text()))
 
 
 def parse_images(images: list[bytes], *, source_url: str | None = None) -> ParsedReport:

@@ -15,11 +15,14 @@ Settings read: none.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 import msgspec
 
-from services.parser.api import stated_metadata
+from services.parser.api import read_page
+from services.parser.document import Document
 from services.parser.read.metadata import Metadata, names_a_report
+from services.parser.read.sections import find_sections
 from shared.errors import NotAReport
 from shared.events import DocFetched
 from shared.report import ParsedReport
@@ -42,30 +45,41 @@ def only_pictures(event: DocFetched, report: ParsedReport) -> None:
         )
 
 
-async def page_metadata(event: DocFetched, objects: ObjectStore) -> Metadata | None:
-    """What the page a bundle was published on states (None for any other document)."""
+@dataclass(frozen=True, slots=True)
+class Page:
+    """The page a bundle was published on, as the parser reads it."""
+
+    document: Document
+    stated: Metadata
+
+
+async def page_metadata(event: DocFetched, objects: ObjectStore) -> Page | None:
+    """The page a bundle was published on (None for any other document)."""
     if not event.page_object_key:
         return None
     data = await objects.get(event.page_object_key)
     meta = await objects.head(event.page_object_key)  # its declared charset, as fetched
-    return await asyncio.to_thread(
-        stated_metadata,
+    doc, stated = await asyncio.to_thread(
+        read_page,
         data,
         source_url=event.parent_url,
         content_type=meta.content_type if meta is not None else None,
     )
+    return Page(doc, stated)
 
 
-def with_page(report: ParsedReport, page: Metadata | None) -> ParsedReport:
+def with_page(report: ParsedReport, page: Page | None) -> ParsedReport:
     """`report` (read from the pictures) with what its page states, where the pictures do not."""
     if page is None:
         return report
+    stated = page.stated
     return msgspec.structs.replace(
         report,
         # a page's <title> may be only the site's name: the page's title counts when it names a report
-        title=page.title if names_a_report(page.title) else report.title,
-        report_year=report.report_year or page.report_year,
-        agency_name=report.agency_name or page.agency_name,
-        publish_date=report.publish_date or page.publish_date,
-        page_agency=report.page_agency or page.page_agency,
+        title=stated.title if names_a_report(stated.title) else report.title,
+        report_year=report.report_year or stated.report_year,
+        agency_name=report.agency_name or stated.agency_name,
+        publish_date=report.publish_date or stated.publish_date,
+        page_agency=report.page_agency or stated.page_agency,
+        sections=report.sections or find_sections(page.document, report.format_version),
     )

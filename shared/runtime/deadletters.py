@@ -42,6 +42,8 @@ BUCKET = "dlq_state"
 EXPECTED_REJECTIONS = frozenset(
     {
         "not_a_report",  # a page under a report list that is an article, a notice, a picture …
+        # a 「图片版」 page: its report is its pictures, read as one document of their own (#pictures)
+        "read_as_pictures",
         "robots_disallowed",  # the portal's robots.txt forbids the URL: we obey
     }
 )

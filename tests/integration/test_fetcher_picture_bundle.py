@@ -55,18 +55,18 @@ PUBDATE = "2022-01-28"
 SOURCE = "某某县人民政府办公室"
 
 
-def picture_page(names: list[str], pubdate: str = PUBDATE) -> bytes:
+def picture_page(names: list[str], pubdate: str = PUBDATE, title: str = REPORT_2021) -> bytes:
     """A TRS article whose body is only pictures, with the site's logo and a QR code around; its
     head states the title, publication date and publisher as TRS pages do (ArticleTitle, PubDate,
     ContentSource), the site's name in <title>."""
     imgs = "".join(f'<p style="text-align:center"><img src="./{n}"></p>' for n in names)
     return (
         "<html><head><meta charset='utf-8'><title>某某县人民政府门户网站</title>"
-        f'<meta name="ArticleTitle" content="{REPORT_2021}">'
+        f'<meta name="ArticleTitle" content="{title}">'
         f'<meta name="PubDate" content="{pubdate} 09:30">'
         f'<meta name="ContentSource" content="{SOURCE}"></head><body>'
         '<div class="header"><img src="/images/logo.png" alt="某某县人民政府"></div>'
-        f'<h1>{REPORT_2021}</h1><div class="info">发布日期：{pubdate} 来源：{SOURCE}</div>'
+        f'<h1>{title}</h1><div class="info">发布日期：{pubdate} 来源：{SOURCE}</div>'
         f'<div class="trs_editor_view">{imgs}'
         '<p><img src="./W020220128_ewm.png" alt="扫一扫在手机打开当前页"></p></div>'
         "</body></html>"
@@ -74,9 +74,14 @@ def picture_page(names: list[str], pubdate: str = PUBDATE) -> bytes:
 
 
 def serve(
-    portal: FakePortal, pictures: dict[str, bytes], *, etags: bool = True, pubdate: str = PUBDATE
+    portal: FakePortal,
+    pictures: dict[str, bytes],
+    *,
+    etags: bool = True,
+    pubdate: str = PUBDATE,
+    title: str = REPORT_2021,
 ) -> None:
-    page = picture_page(list(pictures), pubdate)
+    page = picture_page(list(pictures), pubdate, title)
     serve_column(portal, {PAGE: Reply(body=page, etag=f'"{version_for(page)[:12]}"')})
     for name, data in pictures.items():
         kind = "image/jpeg" if name.endswith(".jpg") else "image/png"
@@ -327,7 +332,11 @@ async def test_a_picture_page_is_not_a_second_report_and_its_bundle_carries_what
     assert out.subject.startswith("doc.ocr.") and out.event.fetched == bundle
     assert (out.event.scan_pages, out.event.source_modality) == ([1, 2], "image")
     stated = await page_metadata(bundle, harness.objects)
-    assert (stated.title, stated.publish_date, stated.page_agency) == (REPORT_2021, PUBDATE, SOURCE)
+    assert (stated.stated.title, stated.stated.publish_date, stated.stated.page_agency) == (
+        REPORT_2021,
+        PUBDATE,
+        SOURCE,
+    )
     # pictures that state nothing: the page's values; nothing else is made up
     blank = with_page(ParsedReport(), stated)
     assert (blank.title, blank.report_year, blank.agency_name) == (
@@ -336,6 +345,7 @@ async def test_a_picture_page_is_not_a_second_report_and_its_bundle_carries_what
         "某某县人民政府",
     )
     assert (blank.publish_date, blank.page_agency, blank.stat_period) == (PUBDATE, SOURCE, None)
+    assert blank.sections == {}  # a page of pictures holds no narrative
     # what the pictures state wins, except the title (the page's, when it names a report)
     read = ParsedReport(
         title="某某县2021年度政府信息公开工作年度报告",
@@ -351,6 +361,47 @@ async def test_a_picture_page_is_not_a_second_report_and_its_bundle_carries_what
         SOURCE,
     )
     assert with_page(read, None) is read  # any other document: as read
+
+
+async def test_a_page_with_its_narrative_as_text_and_its_tables_as_pictures_gives_its_sections(
+    portal, harness, scans
+):
+    from services.parser.handlers import handle_fetched
+    from services.parser.picture_page import ReadAsPictures, page_metadata, with_page
+
+    _, jpeg, png = scans
+    serve(portal, {"W020220128_p1.jpg": jpeg, "W020220128_p2.png": png})
+    narrative = (
+        "<p>一、总体情况</p><p>2021年，某某县人民政府认真贯彻落实《中华人民共和国政府信息公开条例》。</p>"
+        "<p>二、主动公开政府信息情况</p><p><img src='./W020220128_p1.jpg'></p>"
+        "<p>三、收到和处理政府信息公开申请情况</p><p><img src='./W020220128_p2.png'></p>"
+        "<p>四、政府信息公开行政复议、行政诉讼情况</p>"
+        "<p>五、存在的主要问题及改进情况</p><p>"
+        + "公开工作仍有不足，下一步将加强培训。" * 20
+        + "</p><p>六、其他需要报告的事项</p><p>本年度未收取信息处理费。</p>"
+    )
+    body = picture_page([]).replace(
+        b'<div class="trs_editor_view">', f'<div class="trs_editor_view">{narrative}'.encode()
+    )
+    serve_column(portal, {PAGE: Reply(body=body)})
+    (page, bundle), _ = await harness.crawl()
+
+    # before: indexed as an image-only report (S-006, needs OCR) beside the bundle's OCR'd one
+    with pytest.raises(ReadAsPictures):
+        await handle_fetched(page, harness.objects)
+    read = with_page(
+        ParsedReport(format_version="2021"), await page_metadata(bundle, harness.objects)
+    )
+    assert list(read.sections) == [
+        "overview",
+        "active_disclosure",
+        "applications",
+        "review_litigation",
+        "problems",
+        "other_matters",
+    ]
+    assert "下一步将加强培训" in read.sections["problems"].text
+    assert read.publish_date == PUBDATE
 
 
 async def test_a_page_with_one_picture_is_still_read_as_it_was(portal, harness, scans):
@@ -399,24 +450,54 @@ async def test_a_corrected_page_is_a_new_version_of_its_bundle_and_page_chrome_i
 
 @pytest.mark.ocr
 @pytest.mark.timeout(600)
-async def test_the_bundled_pictures_are_read_by_ocr_as_one_report_with_the_tables_of_both_pages(
-    portal, harness, scans
+async def test_a_picture_page_is_one_report_in_the_index_read_by_ocr_with_the_page_s_date(
+    portal, harness, scans, tmp_path
 ):
-    from services.parser import parse
+    """The stages' handlers as the pipeline runs them (fetcher → parser → OCR stage → validator →
+    indexer, a real SQLite index): the page is rejected read_as_pictures, the bundle is one report
+    with the tables of both pictures and the date, title and publisher the page states."""
+    from services.indexer.handlers import handle_validated
+    from services.parser.extract.budget import Limits
+    from services.parser.handlers import handle_fetched
+    from services.parser.ocr_handlers import handle_needs_ocr
+    from services.parser.picture_page import ReadAsPictures
+    from services.parser.sandbox import Sandbox
+    from services.validator.handlers import handle_parsed
+    from shared.pictures import MAX_OCR_PAGES
+    from shared.storage.sqlite import SqliteSearchStore
 
-    report, jpeg, png = scans
-    serve(portal, {"W020220128_p1.jpg": jpeg, "W020220128_p2.png": png})
-    events, _ = await harness.crawl()
-    bundle = events[-1]
+    report, jpeg, png = scans  # its pictures hold its tables; the page states its title and date
+    pictures = {"W020220128_p1.jpg": jpeg, "W020220128_p2.png": png}
+    serve(portal, pictures, pubdate="2023-01-20", title=report.title)
+    (page, bundle), _ = await harness.crawl()
+    search = await SqliteSearchStore(str(tmp_path / "index.db")).open()
+    sandbox = Sandbox(Limits().for_ocr(MAX_OCR_PAGES))
+    try:
+        with pytest.raises(ReadAsPictures):  # rejected with its reason: not a report of its own
+            await handle_fetched(page, harness.objects)
+        (handover,) = await handle_fetched(bundle, harness.objects)
+        (parsed,) = await handle_needs_ocr(handover.event, harness.objects, sandbox)
+        (validated,) = await handle_parsed(parsed.event, search)
+        (indexed,) = await handle_validated(validated.event, search)
+        assert indexed.event.changed
+        assert await search.count() == 1
+        row = await search.get_report(bundle.ref.doc_id)
+    finally:
+        await sandbox.close()
+        await search.close()
 
-    got = parse(
-        await harness.objects.get(bundle.ref.object_key),
-        source_url=bundle.ref.url,
-        content_type=bundle.content_type,
-        ocr=True,
-    )
-
+    got = parsed.event.report
     assert (got.format_version, got.source_modality, got.scan_pages) == ("2021", "ocr", [1, 2])
+    # what the page states, the pictures do not: its title, date and publisher
+    assert (got.title, got.publish_date, got.page_agency) == (report.title, "2023-01-20", SOURCE)
+    assert (got.report_year, got.agency_name) == (report.report_year, report.agency_name)
+    assert (row["title"], row["publish_date"], row["url"]) == (
+        report.title,
+        "2023-01-20",
+        bundle.ref.url,
+    )
+    assert validated.event.status != "needs_ocr"
+    assert not [f for f in validated.event.findings if f.rule == "S-006"]
     pages_read: set[int] = set()
     right = 0
     unsure = {c for n in got.notes if n.code == "ocr_unsure" for c in n.cells}
@@ -424,16 +505,16 @@ async def test_the_bundled_pictures_are_read_by_ocr_as_one_report_with_the_table
         if table is None:
             continue
         assert got.tables[key] is not None, key
-        for row, cols in table.items():
+        for row_key, cols in table.items():
             for col, cell in cols.items():
-                read = got.tables[key][row][col]
+                read = got.tables[key][row_key][col]
                 if read.evidence is not None:
                     pages_read.add(read.evidence.page)
                 if read.kind == "unreadable":  # withheld as unsure, and named so
-                    assert cell_path(key, row, col) in unsure
+                    assert cell_path(key, row_key, col) in unsure
                     continue
                 # never a different number passed on as read
-                assert (read.kind, read.value) == (cell.kind, cell.value), (key, row, col)
+                assert (read.kind, read.value) == (cell.kind, cell.value), (key, row_key, col)
                 right += 1
     assert pages_read == {1, 2}  # one report, tables from both pictures
     assert right >= 100
