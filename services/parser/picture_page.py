@@ -73,12 +73,14 @@ def with_page(report: ParsedReport, page: Page | None) -> ParsedReport:
     if page is None:
         return report
     stated = page.stated
+    # a page's <title> may be only the site's name (「首页」「某某县人民政府门户网站」): the page's
+    # title, and the agency read from it, count when it names a report
+    titled = names_a_report(stated.title)
     return msgspec.structs.replace(
         report,
-        # a page's <title> may be only the site's name: the page's title counts when it names a report
-        title=stated.title if names_a_report(stated.title) else report.title,
+        title=stated.title if titled else report.title,
         report_year=report.report_year or stated.report_year,
-        agency_name=report.agency_name or stated.agency_name,
+        agency_name=report.agency_name or (stated.agency_name if titled else None),
         publish_date=report.publish_date or stated.publish_date,
         page_agency=report.page_agency or stated.page_agency,
         sections=report.sections or find_sections(page.document, report.format_version),
