@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.parser.extract.ocr_lines import ZERO_LIKE, decode
+from services.parser.extract.ocr_lines import BATCH, WIDER, ZERO_LIKE, _batches, decode
 
 CHARS = ["blank", "0", "1", "2", "O", "o", "〇", "二", "年", "C", "R", " "]
 ZERO_IDS = np.array([i for i, c in enumerate(CHARS) if c in ZERO_LIKE])
@@ -67,3 +67,14 @@ def test_each_character_is_placed_where_its_step_lies_along_the_crop():
     # a crop padded to twice its width in its batch: the same steps lie twice as far along it
     stretched = decode(probs, CHARS, ZERO_IDS, 2.0)
     assert [round(g.centre, 3) for g in stretched] == [0.25, 1.0]
+
+
+def test_crops_are_batched_with_crops_of_their_width_never_more_than_a_batch():
+    # 20 number cells (all padded to the minimum width), a line 10× its height, two of 30×
+    ratios = [2.5] * 20 + [10.0, 30.0, 31.0]
+    batches = _batches(ratios)
+    assert sorted(i for b in batches for i in b) == list(range(23))
+    assert [len(b) for b in batches] == [BATCH, 4, 1, 2]
+    # a batch is padded to its widest crop: none pays more than WIDER for a wider neighbour
+    for b in batches:
+        assert max(ratios[i] for i in b) <= WIDER * min(ratios[i] for i in b)

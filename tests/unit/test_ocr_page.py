@@ -58,3 +58,28 @@ def test_every_ocr_cell_keeps_its_score_and_its_box_on_the_page(first_page):
         if c.evidence.box is not None:
             x0, top, x1, bottom = c.evidence.box
             assert 0 <= x0 < x1 <= 595.5 and 0 <= top < bottom <= 842.5  # A4 in points
+
+
+def test_page_wide_detection_sees_only_the_rows_with_ink_and_finds_the_same_lines():
+    import cv2
+    import numpy as np
+
+    from services.parser.extract.ocr import _ink_rows, _line_boxes, _page_line_boxes, engine
+
+    dpi = 150
+    page = np.full((1754, 1240), 255, dtype=np.uint8)
+    for y in (300, 1500):
+        cv2.putText(page, "2021 12345", (150, y), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 2)
+    rng = np.random.default_rng(0)
+    for x, y in zip(rng.integers(0, 1238, 400), rng.integers(0, 1752, 400), strict=True):
+        page[y : y + 2, x : x + 2] = 0  # scanner grains, 2×2 px: not ink
+    rows = _ink_rows(page, dpi)
+    assert rows[300] and rows[1500] and rows[300 - 30]
+    assert not rows[900] and not rows[50] and 0.05 < rows.mean() < 0.12
+    eng = engine()
+    banded = sorted(_page_line_boxes(eng, page, dpi), key=lambda b: b[1])
+    whole = sorted(_line_boxes(eng, page), key=lambda b: b[1])
+    assert len(banded) == len(whole) == 2
+    for a, b in zip(banded, whole, strict=True):
+        assert max(abs(p - q) for p, q in zip(a, b, strict=True)) <= 4, (a, b)
+    assert banded[0][1] < 300 < banded[0][3] and banded[1][1] < 1500 < banded[1][3]

@@ -42,6 +42,13 @@ SKEW_STEP = 0.2
 # a ruling is at least this long (inches): longer than any glyph stroke (a 15 pt title character
 # is 0.2 in), shorter than the smallest table (3 rows of 7.5 pt text is ~0.6 in)
 RULE_MIN_INCH = 0.35
+# page-wide detection is shown the rows this near ink (inches): more than a line's height, as
+# detection misses a line touching its image's edge
+BAND_INCH = 0.25
+# ink this long (inches) is print, not scanner noise (whose grains reach 3–4 px at 150 dpi); a
+# 7.5 pt hyphen is 0.035 in, and a line of text has larger strokes anyway
+GRAIN_INCH = 0.04
+FLIP_MARGIN = 0.1  # a page is turned 180° when its lines read this much better upside down
 
 
 @dataclass(frozen=True)
@@ -274,8 +281,11 @@ def orientation(eng, grey: np.ndarray) -> int:
         a = [cv2.rotate(c, cv2.ROTATE_90_CLOCKWISE) for c in crops]
         b = [cv2.rotate(c, cv2.ROTATE_90_COUNTERCLOCKWISE) for c in crops]
         return 90 if _rec_score(eng, a) >= _rec_score(eng, b) else 270
+    upright = _rec_score(eng, crops)
+    if upright >= 1.0 - FLIP_MARGIN:
+        return 0  # no reading upside down can beat this one by the margin: spare reading it
     flipped = [cv2.rotate(c, cv2.ROTATE_180) for c in crops]
-    return 180 if _rec_score(eng, flipped) > _rec_score(eng, crops) + 0.1 else 0
+    return 180 if _rec_score(eng, flipped) > upright + FLIP_MARGIN else 0
 
 
 def turn(img: np.ndarray, degrees: int) -> np.ndarray:
@@ -317,7 +327,7 @@ def recognise(eng, grey: np.ndarray, rules: list, dpi: float) -> list[OcrWord]:
     cells = [c for _, table_cells in tables for c in table_cells]
     inks = ink_boxes(_binary(grey), cells, dpi)
     in_cells = [line.box for line in cell_lines(grey, inks, lambda img: _cell_line_boxes(eng, img))]
-    elsewhere = _line_boxes(eng, blank_tables(grey, tables))
+    elsewhere = _page_line_boxes(eng, blank_tables(grey, tables), dpi)
     lines = [(box, True) for box in in_cells] + [(box, False) for box in elsewhere]
     crops = [
         _padded(grey, box, pad=max(4, (box[3] - box[1]) // 3) if cell else 0) for box, cell in lines
@@ -380,6 +390,61 @@ def _line_boxes(eng, img: np.ndarray) -> list[tuple[int, int, int, int]]:
         if box[2] - box[0] >= 2 and box[3] - box[1] >= 2:
             out.append(box)
     return out
+
+
+def _page_line_boxes(eng, img: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
+    """Text line boxes of a page (its tables blanked), detected only where it has ink.
+
+    Detection costs in proportion to the pixels it is shown, and a report page outside its tables
+    is mostly paper. So the rows within `BAND_INCH` of ink are cut out and stacked (the paper
+    between them left out), shown to the detector at the scale the whole page would have been
+    (`DET_SIDE` on the page's long side), and the boxes put back on the page's rows.
+    """
+    import cv2
+
+    h, w = img.shape
+    rows = _ink_rows(img, dpi)
+    if not rows.any():
+        return []
+    keep = np.flatnonzero(rows)
+    f = min(1.0, DET_SIDE / max(h, w))
+    stacked = img[keep]
+    if f < 1.0:
+        size = (max(1, int(w * f)), max(1, int(len(keep) * f)))
+        stacked = cv2.resize(stacked, size, interpolation=cv2.INTER_LINEAR)
+    # the detector rounds each side to a multiple of 32 px by stretching: pad the height instead,
+    # so lines keep the page's proportions
+    pad = -stacked.shape[0] % 32
+    if pad:
+        stacked = np.vstack([stacked, np.full((pad, stacked.shape[1]), 255, dtype=np.uint8)])
+    last = len(keep) - 1
+    out = []
+    for a, b, c, d in _line_boxes(eng, stacked):
+        top = int(keep[min(last, int(b / f))])
+        bottom = int(keep[min(last, max(0, math.ceil(d / f) - 1))]) + 1
+        box = (int(a / f), top, min(w, math.ceil(c / f)), bottom)
+        if box[2] - box[0] >= 2 and box[3] - box[1] >= 2:
+            out.append(box)
+    return out
+
+
+def _ink_rows(img: np.ndarray, dpi: float) -> np.ndarray:
+    """Which rows of `img` lie within `BAND_INCH` of ink (specks of noise are not ink; faint
+    print is, though lighter than Otsu's threshold)."""
+    import cv2
+
+    paper = float(np.median(img[::4, ::4]))
+    ink = _binary(img) | ((img < paper - 25).astype(np.uint8) * 255)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    speck = max(4, round(GRAIN_INCH * dpi))
+    reach = max(8, round(BAND_INCH * dpi))
+    rows = np.zeros(img.shape[0] + 1, dtype=np.int32)
+    for i in range(1, n):
+        if max(stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT]) >= speck:
+            top = stats[i, cv2.CC_STAT_TOP]
+            rows[max(0, top - reach)] += 1
+            rows[min(img.shape[0], top + stats[i, cv2.CC_STAT_HEIGHT] + reach)] -= 1
+    return np.cumsum(rows[:-1]) > 0
 
 
 def _cell_line_boxes(eng, img: np.ndarray) -> list[tuple[int, int, int, int]]:
