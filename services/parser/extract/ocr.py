@@ -134,14 +134,17 @@ def grey_without_seal(rgb: np.ndarray) -> np.ndarray:
     the print at reduced contrast (black under a 60 % seal reads ~130, the seal on paper ~235):
     there the red channel is stretched back to the page's 0–255 between those two levels.
     """
+    import cv2
+
     if rgb.ndim == 2:
         return rgb
-    red = rgb[:, :, 0].astype(np.int16)
-    green = rgb[:, :, 1].astype(np.int16)
-    out = rgb.min(axis=2)
-    reddish = (red - green) > 50
+    # cv2's per-pixel ops: a numpy reduce over the channel axis is 4× slower (0.19 s a page)
+    r, g, b = cv2.split(rgb)
+    out = cv2.min(cv2.min(r, g), b)
+    reddish = cv2.subtract(r, g) > 50  # saturating: where green exceeds red it is 0
     if not reddish.any():
         return out
+    red = r.astype(np.int16)
     paper = float(np.median(red[reddish]))  # most of a seal's pixels lie on paper
     ink = float(np.percentile(red[reddish], 1))  # print under the seal, if any
     if paper - ink > 40:
