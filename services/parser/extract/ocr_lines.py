@@ -25,6 +25,10 @@ import numpy as np
 ZERO_LIKE = "0Oo〇０Ｏｏ"
 BATCH = 16  # crops per model call at most (as RapidOCR batches them)
 WIDER = 1.1  # a crop this much wider than a batch's first starts a new batch (see _batches)
+# a crop is read with padding after it of this share of its width at least: read without, the
+# model's last characters lose confidence (「92.2496」 under a seal: 0.63 at 1.0, 0.999 at 1.1;
+# a wide 「9」: 0.905 at 1.0, 0.958 at 1.3)
+TRAIL = 1.25
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,9 @@ def read_crops(rec, crops: list[np.ndarray]) -> list[list[Glyph]]:
     _, height, width = rec.rec_image_shape[:3]
     chars = rec.postprocess_op.character
     zero_ids = _ids(chars, ZERO_LIKE)
-    ratios = [max(width / height, c.shape[1] / max(1, c.shape[0])) for c in crops]
+    ratios = [max(width / height, TRAIL * c.shape[1] / max(1, c.shape[0])) for c in crops]
     for batch in _batches(ratios):
-        ratio = max(width / height, *(crops[i].shape[1] / max(1, crops[i].shape[0]) for i in batch))
+        ratio = max(ratios[i] for i in batch)
         norm = np.concatenate([rec.resize_norm_img(crops[i], ratio)[np.newaxis] for i in batch])
         probs = rec.session(norm.astype(np.float32))
         padded = height * ratio
