@@ -78,6 +78,8 @@ class Document:
     ocr_words: list[tuple[int, str, tuple[float, float, float, float], float]] = field(
         default_factory=list
     )
+    # OCR'd pages whose table rulings were seen only in part (faint print): their cells are unsure
+    ocr_unsure_pages: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def text(self) -> str:

@@ -105,3 +105,27 @@ def test_a_minus_sign_smaller_than_a_speck_stays_with_its_number_and_a_stray_dot
     binary[127:129, 440:442] = 255  # a round speck of noise at the baseline, left of it
     cell = (400, 100, 600, 150)
     assert ink_boxes(binary, [cell], 300.0) == {cell: (450, 110, 472, 130)}
+
+
+def test_rulings_printed_too_faintly_to_be_seen_whole_are_told_and_dark_ones_are_not():
+    from nianbao.samples.scans import Degrade, as_image, scan_pages
+    from nianbao.samples.synth import synth_report
+    from services.parser.extract import ocr
+
+    def told(degrade: Degrade) -> bool:
+        import io
+
+        from PIL import Image
+
+        page = scan_pages(synth_report("2021", 100), dpi=150, degrade=degrade)[1]
+        jpeg = Image.open(io.BytesIO(as_image(page, "jpeg", quality=80)))  # as scanners save
+        grey = ocr.grey_without_seal(np.asarray(jpeg.convert("RGB")))
+        grey = ocr.rotate(grey, -ocr.measure_skew(grey))
+        rules, mask = ocr.find_rules(grey, 150.0)
+        return ocr.rules_partly_seen(grey, rules, mask, 150.0)
+
+    assert told(Degrade(skew=0.5, faint_rules=True))
+    assert not told(Degrade(skew=0.8, noise=0.003))
+    assert not told(
+        Degrade(skew=0.5, blur=0.8)
+    )  # grey fringes of blurred text are no faint rulings

@@ -69,6 +69,7 @@ class OcrPage:
     rules: list[tuple[float, float, float, float]] = field(default_factory=list)  # x0 y0 x1 y1
     rotation: int = 0  # degrees the page was turned back (clockwise)
     skew: float = 0.0  # degrees undone
+    faint_rules: bool = False  # rulings seen only in part: the page's table cells are unsure
 
     @property
     def scale(self) -> float:
@@ -195,13 +196,48 @@ def rotate(img: np.ndarray, angle: float) -> np.ndarray:
 
 
 def find_rules(grey: np.ndarray, dpi: float) -> tuple[list[tuple[int, int, int, int]], np.ndarray]:
-    """Horizontal and vertical ruling segments (x0, y0, x1, y1), and their pixel mask."""
+    """Horizontal and vertical ruling segments (x0, y0, x1, y1), and their pixel mask.
+
+    Rulings printed light grey fall on the paper side of the text's threshold: a page where the
+    text's threshold shows no ruled table is looked at again with anything clearly darker than
+    the paper as ink — only then, as on a blurred page it would join the grey fringes of small
+    text into "rules", erased with them. Rulings the first look sees only in part are told by
+    `rules_partly_seen`."""
+    from services.parser.extract.ocr_cells import ruled_tables
+
+    h, w = grey.shape
+    found = _rules_in(_binary(grey), dpi)
+    if ruled_tables(found[0], w, h, dpi):
+        return found
+    again = _rules_in(_faint(grey), dpi)
+    return again if ruled_tables(again[0], w, h, dpi) else found
+
+
+def rules_partly_seen(grey: np.ndarray, rules: list, mask: np.ndarray, dpi: float) -> bool:
+    """Rulings light enough that the rules found are only part of them (a faint print): then a
+    row or column boundary may be missing and a number read into its neighbour's cell, so the
+    page's table cells cannot be trusted. Runs of faint ink that lie mostly over text (the grey
+    fringes of blurred text) are not counted as rulings."""
+    text = _binary(grey) & ~mask
+    seen = sum(abs(x1 - x0) + abs(y1 - y0) for x0, y0, x1, y1 in rules)
+    faint = 0
+    for x0, y0, x1, y1 in _rules_in(_faint(grey), dpi)[0]:
+        band = text[max(0, y0 - 1) : y1 + 2, max(0, x0 - 1) : x1 + 2]
+        covered = (band.max(axis=0) if y0 == y1 else band.max(axis=1)) > 0
+        if covered.mean() < 0.3:
+            faint += abs(x1 - x0) + abs(y1 - y0)
+    return faint > 1.3 * seen + dpi  # more than a stray inch beyond what was seen
+
+
+def _faint(grey: np.ndarray) -> np.ndarray:
+    """Anything clearly darker than the paper, as ink."""
+    paper = float(np.median(grey[::4, ::4]))
+    return (grey < paper - 25).astype(np.uint8) * 255
+
+
+def _rules_in(b: np.ndarray, dpi: float) -> tuple[list[tuple[int, int, int, int]], np.ndarray]:
     import cv2
 
-    # rulings printed light grey fall on the paper side of the text's threshold; but only a rule
-    # makes a long run, so for rules anything clearly darker than the paper counts
-    paper = float(np.median(grey[::4, ::4]))
-    b = _binary(grey) | ((grey < paper - 25).astype(np.uint8) * 255)
     out: list[tuple[int, int, int, int]] = []
     mask = np.zeros_like(b)
     for horizontal in (True, False):
@@ -318,6 +354,7 @@ def read_page(rgb: np.ndarray, dpi: float, *, threads: int = 1) -> OcrPage:
     clean = grey.copy()
     clean[mask > 0] = 255  # rulings erased: they touch glyphs and merge cells into one line
     page = OcrPage(grey.shape[1], grey.shape[0], dpi, rules=rules, rotation=turned, skew=skew)
+    page.faint_rules = rules_partly_seen(grey, rules, mask, dpi)
     page.words = recognise(eng, clean, rules, dpi)
     return page
 
