@@ -138,12 +138,16 @@ class ParquetWriter:
     """Each chunk of rows is turned into Arrow columns at once (a float is 8 bytes there, ~40 as a
     Python object in a tuple) and those batches are buffered up to ROW_GROUP_BYTES a table, then
     written as one row group: the buffer and its encoding are the export's working memory, the
-    same at 10,000 reports as at 100,000. What still grows is the footer pyarrow keeps until
-    close — ~0.2 MiB per row group of `reports` (~470 columns; 8 MiB is ~2,200 reports), so
-    ~100 MiB at a million reports; splitting `reports` into part files would bound it. 8 MiB, not
-    16: a flush's peak (buffer plus pages being encoded) is what the memory test sees."""
+    same at 10,000 reports as at 100,000. The footer pyarrow keeps until a file is closed grows
+    ~0.2 MiB per row group of `reports` (~470 columns; 8 MiB is ~2,200 reports): after
+    GROUPS_PER_FILE row groups a table goes on in a new part file (`reports-2.parquet`, … next to
+    `reports.parquet`; pandas/pyarrow/DuckDB read them together with a `reports*.parquet` glob),
+    so memory stays bounded at a million reports (an export under ~400,000 reports is one file
+    per table, as before). 8 MiB, not 16: a flush's peak (buffer plus pages being encoded) is what
+    the memory test sees."""
 
     ROW_GROUP_BYTES = 8 << 20
+    GROUPS_PER_FILE = 180  # ≤ ~36 MiB of footer for the widest table
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -152,6 +156,8 @@ class ParquetWriter:
         self._schemas: dict[str, Any] = {}
         self._buffers: dict[str, list[Any]] = {}
         self._sizes: dict[str, int] = {}
+        self._groups: dict[str, int] = {}
+        self._parts: dict[str, int] = {}
 
     def begin(self, table: str, columns: tuple[Column, ...]) -> None:
         import pyarrow as pa
@@ -163,6 +169,8 @@ class ParquetWriter:
         self._schemas[table] = schema
         self._buffers[table] = []
         self._sizes[table] = 0
+        self._groups[table] = 0
+        self._parts[table] = 1
         self._writers[table] = pq.ParquetWriter(self.dir / f"{table}.parquet", schema)
 
     def write(self, table: str, rows: list[tuple]) -> None:
@@ -187,8 +195,17 @@ class ParquetWriter:
         batches = self._buffers[table]
         if not batches:
             return
+        import pyarrow.parquet as pq
+
+        if self._groups[table] >= self.GROUPS_PER_FILE:  # the footer would go on growing
+            self._writers[table].close()
+            self._parts[table] += 1
+            self._groups[table] = 0
+            path = self.dir / f"{table}-{self._parts[table]}.parquet"
+            self._writers[table] = pq.ParquetWriter(path, self._schemas[table])
         rows = pa.Table.from_batches(batches, schema=self._schemas[table])
         self._writers[table].write_table(rows, row_group_size=rows.num_rows)
+        self._groups[table] += 1
         self._buffers[table], self._sizes[table] = [], 0
         _trim()
 

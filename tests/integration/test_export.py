@@ -137,6 +137,26 @@ def test_parquet_reads_back_in_pyarrow_with_typed_columns(data_dir):
     check_cells(pd.read_parquet(out / "cells.parquet").to_dict("records"))
 
 
+def test_a_parquet_table_past_its_row_groups_per_file_goes_on_in_part_files(tmp_path, monkeypatch):
+    # the footer pyarrow keeps until close grows with every row group: parts keep memory bounded
+    from nianbao.export.writers import ParquetWriter
+
+    monkeypatch.setattr(ParquetWriter, "ROW_GROUP_BYTES", 1)  # one row group per write
+    monkeypatch.setattr(ParquetWriter, "GROUPS_PER_FILE", 2)
+    w = ParquetWriter(tmp_path)
+    w.begin("cells", (("doc_id", "str"), ("value", "float")))
+    for i in range(5):
+        w.write("cells", [(f"d{i}", float(i)), (f"d{i}", None)])
+    w.close()
+    files = sorted(p.name for p in tmp_path.glob("cells*.parquet"))
+    assert files == ["cells-2.parquet", "cells-3.parquet", "cells.parquet"]
+    assert [pq.ParquetFile(tmp_path / f).num_row_groups for f in files] == [2, 1, 2]
+    parts = ("cells.parquet", "cells-2.parquet", "cells-3.parquet")
+    rows = pd.concat([pd.read_parquet(tmp_path / f) for f in parts])
+    assert rows["doc_id"].tolist() == [f"d{i}" for i in range(5) for _ in range(2)]
+    assert rows["value"].isna().sum() == 5
+
+
 def test_jsonl_keeps_nulls_and_lists(data_dir):
     out = data_dir / "jl"
     assert main(["export", "--format", "jsonl", "--output", str(out)]) == 0
