@@ -129,3 +129,15 @@ def test_rulings_printed_too_faintly_to_be_seen_whole_are_told_and_dark_ones_are
     assert not told(
         Degrade(skew=0.5, blur=0.8)
     )  # grey fringes of blurred text are no faint rulings
+
+
+def test_ink_well_left_of_the_first_digit_read_makes_the_number_unsure():
+    from services.parser.extract.ocr import _ink_left_unread
+
+    # a cell's ink 797–810 px (a faint 「-」 then 「4」), the crop padded 4 px each side
+    box, crop = (797, 1045, 810, 1056), (793, 1041, 814, 1060)
+    four_alone = [Glyph("4", (806 - 793) / 21, 0.999)]
+    assert _ink_left_unread(four_alone, box, crop)
+    minus_four = [Glyph("-", (799 - 793) / 21, 0.9), Glyph("4", (806 - 793) / 21, 0.999)]
+    assert not _ink_left_unread(minus_four, box, crop)
+    assert not _ink_left_unread([Glyph("4", (804 - 793) / 21, 0.999)], (800, 1045, 808, 1056), crop)

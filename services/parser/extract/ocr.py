@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -361,12 +361,18 @@ def read_page(rgb: np.ndarray, dpi: float, *, threads: int = 1) -> OcrPage:
 
 def recognise(eng, grey: np.ndarray, rules: list, dpi: float) -> list[OcrWord]:
     """Words of a cleaned page: ruled cells read cell by cell, the rest by text detection."""
-    from services.parser.extract.ocr_cells import blank_tables, cell_lines, ink_boxes, ruled_tables
+    from services.parser.extract.ocr_cells import (
+        blank_tables,
+        cell_lines,
+        ink_boxes,
+        ruled_tables,
+    )
 
     tables = ruled_tables(rules, grey.shape[1], grey.shape[0], dpi)
     cells = [c for _, table_cells in tables for c in table_cells]
     inks = ink_boxes(_binary(grey), cells, dpi)
-    in_cells = [line.box for line in cell_lines(grey, inks, lambda img: _cell_line_boxes(eng, img))]
+    cell_of = cell_lines(grey, inks, lambda img: _cell_line_boxes(eng, img))
+    in_cells = [line.box for line in cell_of]
     elsewhere = _page_line_boxes(eng, blank_tables(grey, tables), dpi)
     lines = [(box, True) for box in in_cells] + [(box, False) for box in elsewhere]
     crops = [
@@ -375,12 +381,28 @@ def recognise(eng, grey: np.ndarray, rules: list, dpi: float) -> list[OcrWord]:
     glyphs = read_crops(eng._load_rec_model(), [img for img, _ in crops])
     words: list[OcrWord] = []
     for (box, cell), (_, crop_box), line in zip(lines, crops, glyphs, strict=True):
-        if line:
+        if line and cell and _ink_left_unread(line, box, crop_box):
+            # a mark left of the number, unread: maybe a minus sign (「-4」 read 「4」)
+            words.extend(
+                replace(w, score=min(w.score, 0.5)) for w in glyph_words(line, box, crop_box)
+            )
+        elif line:
             words.extend(glyph_words(line, box, crop_box))
         elif cell:
             # ink in a ruled cell that reads as nothing is not a blank: unsure, never dropped
             words.append(OcrWord("?", tuple(float(v) for v in box), 0.0))  # type: ignore[arg-type]
     return words
+
+
+def _ink_left_unread(glyphs: list, box: tuple, crop_box: tuple) -> bool:
+    """The cell's ink begins well left of the first character read, and that character is a
+    digit: something before the number was not read."""
+    first = glyphs[0]
+    if not first.text.isdigit():
+        return False
+    height = box[3] - box[1]
+    start = crop_box[0] + first.centre * (crop_box[2] - crop_box[0]) - 0.3 * height
+    return start - box[0] > 0.5 * height
 
 
 def glyph_words(glyphs: list, box: tuple, crop_box: tuple) -> list[OcrWord]:
