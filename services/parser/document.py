@@ -80,6 +80,11 @@ class Document:
     )
     # OCR'd pages whose table rulings were seen only in part (faint print): their cells are unsure
     ocr_unsure_pages: list[int] = field(default_factory=list)
+    # ruled cells of OCR'd pages seen to hold no ink: (page, box in points); a blank elsewhere on
+    # an OCR'd page may be a number OCR missed
+    ocr_empty_cells: list[tuple[int, tuple[float, float, float, float]]] = field(
+        default_factory=list
+    )
     notes: list[str] = field(default_factory=list)
 
     def text(self) -> str:

@@ -51,3 +51,37 @@ def test_a_sure_number_on_a_page_whose_rulings_were_only_partly_seen_is_withheld
     cell = report.tables["active_disclosure"]["regulations"]["issued"]
     assert (cell.kind, cell.value) == ("unreadable", None)
     assert "too faintly" in cell.note and notes[0].cells == ["active_disclosure.regulations.issued"]
+
+
+def blank_on_page_1(box: tuple[float, float, float, float]) -> ParsedReport:
+    cell = parse_cell("")
+    cell.evidence = Evidence(kind="pdf", page=1, box=box)
+    report = ParsedReport()
+    report.tables = {"active_disclosure": {"regulations": {"issued": cell}}}
+    return report
+
+
+def test_a_blank_is_sure_only_where_ocr_saw_a_ruled_cell_without_ink():
+    box = (100.0, 200.0, 180.0, 220.0)
+    doc = Document(kind="pdf", image_only=True, scan_pages=[1], ocr=True)
+    doc.ocr_empty_cells = [(1, (100.5, 199.6, 180.2, 220.4))]
+    seen_empty = blank_on_page_1(box)
+    assert judge_ocr_cells(seen_empty, doc) == []
+    assert seen_empty.tables["active_disclosure"]["regulations"]["issued"].kind == "blank"
+
+    elsewhere = blank_on_page_1((300.0, 200.0, 380.0, 220.0))  # a cell OCR did not see empty
+    notes = judge_ocr_cells(elsewhere, doc)
+    cell = elsewhere.tables["active_disclosure"]["regulations"]["issued"]
+    assert cell.kind == "unreadable" and "may have been missed" in cell.note
+    assert notes[0].cells == ["active_disclosure.regulations.issued"]
+
+
+def test_a_number_read_from_a_text_line_of_an_ocr_page_is_judged_by_its_word():
+    cell = parse_cell("4")
+    cell.evidence = Evidence(kind="pdf", page=1, box=(10.0, 10.0, 30.0, 20.0))  # a text-line table
+    report = ParsedReport()
+    report.tables = {"active_disclosure": {"regulations": {"issued": cell}}}
+    doc = Document(kind="pdf", image_only=True, scan_pages=[1], ocr=True)
+    doc.ocr_words = [(1, "4", (12.0, 11.0, 16.0, 19.0), 0.6)]
+    judge_ocr_cells(report, doc)
+    assert (cell.kind, cell.score) == ("unreadable", 0.6)

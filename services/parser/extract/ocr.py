@@ -70,6 +70,7 @@ class OcrPage:
     rotation: int = 0  # degrees the page was turned back (clockwise)
     skew: float = 0.0  # degrees undone
     faint_rules: bool = False  # rulings seen only in part: the page's table cells are unsure
+    empty_cells: list[tuple[int, int, int, int]] = field(default_factory=list)  # ruled, no ink (px)
 
     @property
     def scale(self) -> float:
@@ -355,12 +356,15 @@ def read_page(rgb: np.ndarray, dpi: float, *, threads: int = 1) -> OcrPage:
     clean[mask > 0] = 255  # rulings erased: they touch glyphs and merge cells into one line
     page = OcrPage(grey.shape[1], grey.shape[0], dpi, rules=rules, rotation=turned, skew=skew)
     page.faint_rules = rules_partly_seen(grey, rules, mask, dpi)
-    page.words = recognise(eng, clean, rules, dpi)
+    page.words, page.empty_cells = recognise(eng, clean, rules, dpi)
     return page
 
 
-def recognise(eng, grey: np.ndarray, rules: list, dpi: float) -> list[OcrWord]:
-    """Words of a cleaned page: ruled cells read cell by cell, the rest by text detection."""
+def recognise(
+    eng, grey: np.ndarray, rules: list, dpi: float
+) -> tuple[list[OcrWord], list[tuple[int, int, int, int]]]:
+    """Words of a cleaned page — ruled cells read cell by cell, the rest by text detection — and
+    the ruled cells seen to hold no ink (the only blanks OCR can vouch for)."""
     from services.parser.extract.ocr_cells import (
         blank_tables,
         cell_lines,
@@ -391,7 +395,7 @@ def recognise(eng, grey: np.ndarray, rules: list, dpi: float) -> list[OcrWord]:
         elif cell:
             # ink in a ruled cell that reads as nothing is not a blank: unsure, never dropped
             words.append(OcrWord("?", tuple(float(v) for v in box), 0.0))  # type: ignore[arg-type]
-    return words
+    return words, [c for c in cells if c not in inks]
 
 
 def _ink_left_unread(glyphs: list, box: tuple, crop_box: tuple) -> bool:

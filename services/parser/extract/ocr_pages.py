@@ -77,6 +77,10 @@ def ocr_page(rgb: np.ndarray, dpi: float, number: int, doc: Document) -> PdfiumP
         (number, wd.text, tuple(v * k for v in wd.box), wd.score)  # type: ignore[misc]
         for wd in page.words
     )
+    doc.ocr_empty_cells.extend(
+        (number, tuple(v * k for v in box))  # type: ignore[misc]
+        for box in page.empty_cells
+    )
     if page.faint_rules:
         doc.ocr_unsure_pages.append(number)
     if page.rotation or abs(page.skew) > 0.05:

@@ -36,9 +36,17 @@ def judge_ocr_cells(
     all_scan = bool(doc.scan_pages) and doc.kind == "image" or _all_scanned(doc)
     unsure: list[str] = []
     for path, cell in _cells(report):
+        if cell.kind == "blank" and doc.ocr and not _vouched_blank(cell, doc, all_scan):
+            _withhold(
+                cell,
+                "OCR read nothing here, but the cell was not seen empty (no ruled cell without "
+                "ink): a number may have been missed",
+            )
+            unsure.append(path)
+            continue
         if cell.kind not in _JUDGED:
             continue
-        if cell.score is None and cell.evidence is not None and cell.evidence.kind != "ocr":
+        if cell.score is None and _from_text_page(cell, doc):
             continue  # read from a text page of a mixed PDF: its own evidence, nothing to judge
         if cell.score is None:
             _match(cell, words)
@@ -73,6 +81,27 @@ def judge_ocr_cells(
             unsure,
         )
     ]
+
+
+def _from_text_page(cell: Cell, doc: Document) -> bool:
+    ev = cell.evidence
+    return ev is not None and ev.page is not None and ev.page not in doc.scan_pages
+
+
+def _vouched_blank(cell: Cell, doc: Document, all_scan: bool) -> bool:
+    """A blank OCR can vouch for: a ruled cell of an OCR'd page seen to hold no ink (or a blank
+    on a page read from its text layer)."""
+    ev = cell.evidence
+    if ev is None or ev.page is None:
+        return not all_scan
+    if _from_text_page(cell, doc):
+        return True  # a text page of a mixed PDF
+    if ev.box is None:
+        return False
+    return any(
+        page == ev.page and all(abs(a - b) <= 2.0 for a, b in zip(box, ev.box, strict=True))
+        for page, box in doc.ocr_empty_cells
+    )
 
 
 def _all_scanned(doc: Document) -> bool:
