@@ -155,6 +155,9 @@ def _wrap(exc: sqlite3.Error) -> Exception:
     return exc
 
 
+OPEN_WAIT_S = 60.0  # how long open() waits out a locked database before giving up
+
+
 class SqliteSearchStore:
     def __init__(self, path: str, *, timeout_s: float = 5.0) -> None:
         self.path = path
@@ -212,8 +215,18 @@ class SqliteSearchStore:
         return await asyncio.to_thread(self._run_sync, op, fn)
 
     async def open(self) -> SqliteSearchStore:
-        await self._run("open", lambda conn: None)
-        return self
+        """Connect (creating or migrating the schema). A database another stage holds locked —
+        its own first open migrating the schema on a slow machine, a backup — is waited for, up
+        to OPEN_WAIT_S, as a message is retried: a stage must not die of a lock at start."""
+        deadline = time.monotonic() + OPEN_WAIT_S
+        while True:
+            try:
+                await self._run("open", lambda conn: None)
+                return self
+            except StoreUnavailable:
+                if time.monotonic() >= deadline:
+                    raise
+                await asyncio.sleep(0.25)
 
     # --- writing -------------------------------------------------------------------------------
     async def upsert(self, event: DocValidated) -> bool:

@@ -120,3 +120,18 @@ async def test_a_report_reads_back_its_cells_raw_text_and_notes(tmp_path, seeds)
     assert any(
         c.note for t in event.report.tables.values() for r in (t or {}).values() for c in r.values()
     )
+
+
+async def test_a_database_locked_at_start_is_waited_for_not_fatal(tmp_path):
+    # another stage's first open holds the write lock while it creates the schema (slow machine)
+    import asyncio
+    import threading
+
+    path = tmp_path / "index.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")
+    threading.Timer(1.5, lambda: other.execute("COMMIT")).start()
+    store = await asyncio.wait_for(SqliteSearchStore(str(path), timeout_s=0.2).open(), 30)
+    assert await store.search("") == []
+    await store.close()
+    other.close()
