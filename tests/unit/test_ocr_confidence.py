@@ -85,3 +85,19 @@ def test_a_number_read_from_a_text_line_of_an_ocr_page_is_judged_by_its_word():
     doc.ocr_words = [(1, "4", (12.0, 11.0, 16.0, 19.0), 0.6)]
     judge_ocr_cells(report, doc)
     assert (cell.kind, cell.score) == ("unreadable", 0.6)
+
+
+def test_a_text_line_cell_takes_the_score_of_the_word_inside_its_own_box():
+    cell = parse_cell("0")
+    cell.evidence = Evidence(kind="pdf", page=1, box=(100.0, 100.0, 140.0, 115.0))
+    report = ParsedReport()
+    report.tables = {"active_disclosure": {"regulations": {"issued": cell}}}
+    doc = Document(kind="pdf", image_only=True, scan_pages=[1], ocr=True)
+    # the same text elsewhere on the page, read with low confidence, is another cell's
+    doc.ocr_words = [
+        (1, "0", (118.0, 102.0, 124.0, 113.0), 0.999),
+        (1, "0", (300, 102, 306, 113), 0.5),
+    ]
+    assert judge_ocr_cells(report, doc) == []
+    assert (cell.kind, cell.value, cell.score) == ("number", 0, 0.999)
+    assert cell.evidence.box == (118.0, 102.0, 124.0, 113.0)

@@ -130,9 +130,24 @@ def _word_index(doc: Document) -> dict[str, list[tuple[int, tuple, float]]]:
 
 
 def _match(cell: Cell, words: dict[str, list[tuple[int, tuple, float]]]) -> None:
+    """The OCR word a cell read from a text line holds: the one inside the cell's own box when
+    the reader recorded it (same page, centre within the box), else — ambiguously — the least
+    sure of the words with its text."""
     found = words.get(clean(cell.raw))
     if not found:
         return
+    ev = cell.evidence
+    if ev is not None and ev.page is not None and ev.box is not None:
+        x0, top, x1, bottom = ev.box
+        inside = [
+            f
+            for f in found
+            if f[0] == ev.page
+            and x0 - 2 <= (f[1][0] + f[1][2]) / 2 <= x1 + 2
+            and top - 2 <= (f[1][1] + f[1][3]) / 2 <= bottom + 2
+        ]
+        if inside:
+            found = inside
     page, box, score = min(found, key=lambda f: f[2])
     one = len(found) == 1
     cell.score = score
