@@ -135,13 +135,16 @@ NBLIST_JS = b"""var NbList = (function () {
 """
 
 POST_PATH = "/irs/front/list"
-# script_post: the same pager, its list asked for with a JSON POST.
-NBPOST_JS = NBLIST_JS.replace(
-    b"""    var xhr = new XMLHttpRequest();
+# how script_only's pager asks for a page; the variants below replace it
+_NBLIST_GET = b"""    var xhr = new XMLHttpRequest();
     xhr.open('GET', endpoint(n));
     xhr.setRequestHeader('X-Requested-With', 'XMLHttpRequest');
     xhr.onload = function () { page = n; show(JSON.parse(xhr.responseText).rows); };
-    xhr.send();""",
+    xhr.send();"""
+assert _NBLIST_GET in NBLIST_JS
+# script_post: the same pager, its list asked for with a JSON POST.
+NBPOST_JS = NBLIST_JS.replace(
+    _NBLIST_GET,
     b"""    var ask = { col: 'zfxxgknb', page: n, key: opts.key };
     fetch('"""
     + POST_PATH.encode()
@@ -153,11 +156,7 @@ NBPOST_JS = NBLIST_JS.replace(
 
 # script_inline: the same pager over data the page carries.
 NBINLINE_JS = NBLIST_JS.replace(
-    b"""    var xhr = new XMLHttpRequest();
-    xhr.open('GET', endpoint(n));
-    xhr.setRequestHeader('X-Requested-With', 'XMLHttpRequest');
-    xhr.onload = function () { page = n; show(JSON.parse(xhr.responseText).rows); };
-    xhr.send();""",
+    _NBLIST_GET,
     b"""    page = n;
     show(window.NB_DATA.slice((n - 1) * opts.per, n * opts.per));""",
 )
