@@ -7,9 +7,7 @@ dead-letter backlog for a redrive. The scan is made at test time (nianbao.sample
 from __future__ import annotations
 
 import asyncio
-import struct
 import time
-import zlib
 
 import nats
 import pytest
@@ -23,6 +21,7 @@ from shared.config import load
 from shared.events import DocIndexed, DocNeedsOcr, DocRejected, DocValidated, decode, encode
 from shared.runtime.publish import MSG_ID_HEADER
 from shared.storage.factory import open_object_store
+from tests.support.pictures import png_declaring
 
 pytestmark = pytest.mark.nats
 
@@ -121,23 +120,6 @@ async def test_a_scan_is_read_by_the_ocr_stage_and_never_holds_up_an_html_report
     assert sorted(parsed) == sorted([scan_id, html_id])
 
 
-def _png_declaring(width: int, height: int) -> bytes:
-    """A PNG whose header declares `width`×`height` grey pixels, with almost no data behind it."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
-
-
 async def test_a_picture_ocr_refuses_ends_rejected_by_the_ocr_stage_with_its_reason(
     nats_server, tmp_path
 ):
@@ -146,7 +128,7 @@ async def test_a_picture_ocr_refuses_ends_rejected_by_the_ocr_stage_with_its_rea
     settings = load(
         env={}, nats_url=nats_server.url, data_dir=str(tmp_path / "data"), nak_delays_s=[0.5]
     )
-    bomb = _png_declaring(30_000, 30_000)  # 900 Mpx declared in 200 bytes
+    bomb = png_declaring(30_000, 30_000, data=b"\x00" * 64)  # 900 Mpx declared in 200 bytes
     nc = await nats.connect(nats_server.url)
     js = nc.jetstream()
     await topology.apply(js, settings)

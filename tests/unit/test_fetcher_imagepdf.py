@@ -5,8 +5,6 @@ time, and refused with a reason where OCR would refuse. Pictures are made at tes
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -20,6 +18,7 @@ from services.fetcher.imagepdf import UnreadablePicture, bundle_pdf
 from services.parser.extract import extract, ocr_pages
 from shared import pictures
 from shared.errors import TooLarge
+from tests.support.pictures import png_declaring
 
 
 def picture(fmt: str, size=(620, 877), text: str = "第1页", **save) -> bytes:
@@ -97,26 +96,9 @@ def test_more_pictures_than_ocr_reads_are_refused_not_truncated():
         bundle_pdf([b"x"] * 61)
 
 
-def _png_header(width: int, height: int) -> bytes:
-    """A PNG that declares width × height (its pixels are never read)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b""))
-        + chunk(b"IEND", b"")
-    )
-
-
 def test_a_picture_above_the_pixel_limit_and_one_that_does_not_decode_are_refused_by_number():
     with pytest.raises(TooLarge, match=r"picture 2 is 8000×8000 px"):
-        bundle_pdf([picture("PNG"), _png_header(8000, 8000)])
+        bundle_pdf([picture("PNG"), png_declaring(8000, 8000, colour_type=2)])
     with pytest.raises(UnreadablePicture, match="picture 2"):
         bundle_pdf([picture("PNG"), b"<html>not found</html>"])
 
