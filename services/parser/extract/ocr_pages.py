@@ -24,9 +24,8 @@ from services.parser.document import Document
 from services.parser.extract.ocr_cells import rule_edges
 from services.parser.extract.pdfpage import PdfiumPage
 from shared.errors import DecompressionBomb, TooLarge, UnreadableDocument
+from shared.pictures import MAX_OCR_PAGES, MAX_PAGE_PIXELS  # the fetcher bundles within them too
 
-MAX_OCR_PAGES = 60  # a report is 5–30 pages; a scan of more is something else (or an attack)
-MAX_PAGE_PIXELS = 60_000_000  # an A4 page at 600 dpi is 35 Mpx; a 1 GB frame is not a page
 RENDER_DPI = (150, 300)  # scanned PDF pages are rendered at their image's own dpi, within these
 DEFAULT_DPI = 200.0  # a picture that states no dpi
 
