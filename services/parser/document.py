@@ -78,8 +78,6 @@ class Document:
     ocr_words: list[tuple[int, str, tuple[float, float, float, float], float]] = field(
         default_factory=list
     )
-    # OCR'd pages whose table rulings were seen only in part (faint print): their cells are unsure
-    ocr_unsure_pages: list[int] = field(default_factory=list)
     # ruled cells of OCR'd pages seen to hold no ink: (page, box in points); a blank elsewhere on
     # an OCR'd page may be a number OCR missed
     ocr_empty_cells: list[tuple[int, tuple[float, float, float, float]]] = field(

@@ -107,12 +107,12 @@ def test_a_minus_sign_smaller_than_a_speck_stays_with_its_number_and_a_stray_dot
     assert ink_boxes(binary, [cell], 300.0) == {cell: (450, 110, 472, 130)}
 
 
-def test_rulings_printed_too_faintly_to_be_seen_whole_are_told_and_dark_ones_are_not():
+def test_rulings_printed_light_grey_give_the_cells_the_same_rulings_printed_black_give():
     from nianbao.samples.scans import Degrade, as_image, scan_pages
     from nianbao.samples.synth import synth_report
     from services.parser.extract import ocr
 
-    def told(degrade: Degrade) -> bool:
+    def cells(degrade: Degrade) -> list[int]:
         import io
 
         from PIL import Image
@@ -121,14 +121,73 @@ def test_rulings_printed_too_faintly_to_be_seen_whole_are_told_and_dark_ones_are
         jpeg = Image.open(io.BytesIO(as_image(page, "jpeg", quality=80)))  # as scanners save
         grey = ocr.grey_without_seal(np.asarray(jpeg.convert("RGB")))
         grey = ocr.rotate(grey, -ocr.measure_skew(grey))
-        rules, mask = ocr.find_rules(grey, 150.0)
-        return ocr.rules_partly_seen(grey, rules, mask, 150.0)
+        rules, _ = ocr.find_rules(grey, 150.0)
+        h, w = grey.shape
+        return [len(table_cells) for _, table_cells in ruled_tables(rules, w, h, 150.0)]
 
-    assert told(Degrade(skew=0.5, faint_rules=True))
-    assert not told(Degrade(skew=0.8, noise=0.003))
-    assert not told(
-        Degrade(skew=0.5, blur=0.8)
-    )  # grey fringes of blurred text are no faint rulings
+    black = cells(Degrade(skew=0.5))
+    assert black == [199, 34]  # T3 with its 26 rows, and T4
+    assert cells(Degrade(skew=0.5, faint_rules=True)) == black  # at the text's threshold: [46, 13]
+    # the grey fringes of blurred text join into runs at the faint look; none is taken as a rule
+    assert cells(Degrade(skew=0.5, blur=0.8)) == black
+
+
+def test_a_run_with_ink_close_on_both_sides_lies_inside_text_and_a_ruling_does_not():
+    from services.parser.extract.ocr import _inside_text
+
+    ink = np.zeros((100, 200), dtype=np.uint8)
+    ink[40:42, 10:190] = 255  # a run of 180 px: the joined grey fringes of a line of text
+    for x in range(10, 190, 8):
+        ink[30:52, x : x + 3] = 255  # the glyphs' strokes, through it
+    assert _inside_text(ink, (10, 40, 180, 2), horizontal=True, reach=4)
+    ruling = np.zeros((100, 200), dtype=np.uint8)
+    ruling[40:42, 10:190] = 255
+    ruling[30:40, 10:190:12] = 255  # the text of the row above, touching the rule: one side only
+    ruling[50:60, 14:190:12] = 255  # the row below, a margin away
+    assert not _inside_text(ruling, (10, 40, 180, 2), horizontal=True, reach=4)
+    standing = ruling.T.copy()  # the same, turned: a vertical run
+    assert not _inside_text(standing, (40, 10, 2, 180), horizontal=False, reach=4)
+    assert _inside_text(ink.T.copy(), (40, 10, 2, 180), horizontal=False, reach=4)
+
+
+def test_a_line_whose_first_mark_is_shaped_as_a_minus_starts_with_a_dash():
+    from services.parser.extract.ocr_cells import CellLine, starts_with_dash
+
+    cell = (780, 1030, 900, 1070)
+    binary = np.zeros((1200, 1000), dtype=np.uint8)
+    binary[1043:1056, 800:810] = 255  # the digit 2, 13 px high (150 dpi)
+    binary[1049:1051, 795:798] = 255  # a faint minus: 3×2 px, left of the box it was read in
+    two = CellLine((800, 1043, 810, 1056), cell)
+    assert starts_with_dash(binary, two, 150.0)
+    binary[1049:1051, 795:798] = 0
+    assert not starts_with_dash(binary, two, 150.0)
+    binary[1054:1056, 795:798] = 255  # a decimal-point-like mark on the baseline is no minus
+    assert not starts_with_dash(binary, two, 150.0)
+    binary[1054:1056, 795:798] = 0
+    binary[1049, 795] = binary[1050, 797] = 255  # two grains of noise are no minus either
+    assert not starts_with_dash(binary, two, 150.0)
+
+
+def test_a_digit_read_first_after_a_minus_shaped_mark_makes_the_sign_unread():
+    from services.parser.extract.ocr import _sign_unread
+
+    box, crop = (797, 1044, 810, 1057), (793, 1040, 814, 1061)
+    two = [Glyph("2", 0.583, 0.997)]  # the ink starts 0.34 line heights left of the 2: too little
+    assert not _sign_unread(two, box, crop, dashed=False)
+    assert _sign_unread(two, box, crop, dashed=True)
+    minus_two = [Glyph("-", 0.3, 0.8), Glyph("2", 0.583, 0.997)]
+    assert not _sign_unread(minus_two, box, crop, dashed=True)
+
+
+def test_a_minus_the_ink_shows_dash_shaped_is_as_sure_as_a_short_mark_there():
+    from services.parser.extract.ocr import _sign_seen
+
+    doubted = [Glyph("-", 0.3, 0.37, mark=0.98), Glyph("4", 0.6, 0.999)]
+    assert [round(g.prob, 3) for g in _sign_seen(doubted)] == [0.98, 0.999]
+    # a dash that is the line itself (no number after it) is left as read
+    assert _sign_seen([Glyph("-", 0.5, 0.37, mark=0.98)])[0].prob == 0.37
+    stroked = [Glyph("-", 0.3, 0.37, mark=0.4), Glyph("4", 0.6, 0.999)]  # 一 as likely as not
+    assert _sign_seen(stroked)[0].prob == 0.4
 
 
 def test_ink_well_left_of_the_first_digit_read_makes_the_number_unsure():

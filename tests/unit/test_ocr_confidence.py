@@ -44,15 +44,6 @@ def test_two_numbers_where_one_is_printed_are_withheld_even_when_read_surely():
     assert notes[0].cells == ["active_disclosure.regulations.issued"]
 
 
-def test_a_sure_number_on_a_page_whose_rulings_were_only_partly_seen_is_withheld():
-    report = scanned("12", 0.999)
-    doc = Document(kind="image", image_only=True, scan_pages=[1], ocr_unsure_pages=[1])
-    notes = judge_ocr_cells(report, doc)
-    cell = report.tables["active_disclosure"]["regulations"]["issued"]
-    assert (cell.kind, cell.value) == ("unreadable", None)
-    assert "too faintly" in cell.note and notes[0].cells == ["active_disclosure.regulations.issued"]
-
-
 def blank_on_page_1(box: tuple[float, float, float, float]) -> ParsedReport:
     cell = parse_cell("")
     cell.evidence = Evidence(kind="pdf", page=1, box=box)

@@ -7,7 +7,7 @@ import numpy as np
 
 from services.parser.extract.ocr_lines import BATCH, WIDER, ZERO_LIKE, _batches, decode
 
-CHARS = ["blank", "0", "1", "2", "O", "o", "〇", "二", "年", "C", "R", " "]
+CHARS = ["blank", "0", "1", "2", "O", "o", "〇", "二", "年", "C", "R", "-", ".", "·", " "]
 ZERO_IDS = np.array([i for i, c in enumerate(CHARS) if c in ZERO_LIKE])
 
 
@@ -67,6 +67,16 @@ def test_each_character_is_placed_where_its_step_lies_along_the_crop():
     # a crop padded to twice its width in its batch: the same steps lie twice as far along it
     stretched = decode(probs, CHARS, ZERO_IDS, 2.0)
     assert [round(g.centre, 3) for g in stretched] == [0.25, 1.0]
+
+
+def test_a_minus_sign_keeps_how_sure_the_model_is_of_a_short_mark_or_nothing_at_its_step():
+    # a faint minus at 150 dpi: 「-」 0.38, blank 0.37, 「.」 0.22 — and a stroked 「1」 0.03
+    probs = steps({"-": 0.38, ".": 0.22, "1": 0.03}, {}, {"2": 0.99})
+    glyphs = decode(probs, CHARS, ZERO_IDS, 1.0)
+    assert text(glyphs) == "-2"
+    assert abs(glyphs[0].prob - 0.38) < 1e-6
+    assert glyphs[0].mark is not None and abs(glyphs[0].mark - 0.97) < 1e-5
+    assert glyphs[1].mark is None  # only a minus's doubt can be settled by its shape
 
 
 def test_crops_are_batched_with_crops_of_their_width_never_more_than_a_batch():

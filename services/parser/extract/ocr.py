@@ -12,8 +12,9 @@ is cleaned the way scans need:
   opposite (upside-down Chinese reads with low confidence);
 - skew up to ±3° is measured on a reduced image (the angle whose row profile is sharpest) and
   undone;
-- ruling lines are found by morphology (long horizontal/vertical runs of dark pixels), returned
-  as segments for the table finder, and erased before recognition (they touch the glyphs).
+- ruling lines are found by morphology (long horizontal/vertical runs of dark pixels — or of
+  anything clearly darker than the paper, where rulings are printed light grey), returned as
+  segments for the table finder, and erased before recognition (they touch the glyphs).
 
 Then the page is read where its text is: the cells of its ruled tables one by one
 (services/parser/extract/ocr_cells.py: a cell with no ink is known blank, a lone 「0」 is not
@@ -48,6 +49,9 @@ BAND_INCH = 0.25
 # ink this long (inches) is print, not scanner noise (whose grains reach 3–4 px at 150 dpi); a
 # 7.5 pt hyphen is 0.035 in, and a line of text has larger strokes anyway
 GRAIN_INCH = 0.04
+# a run of ink with ink this near (inches) on both sides lies inside a line of text, not between
+# lines: text sits a cell's margin (~0.06 in at 10 pt rows) away from the rulings around it
+TEXT_REACH_INCH = 0.03
 FLIP_MARGIN = 0.1  # a page is turned 180° when its lines read this much better upside down
 
 
@@ -69,7 +73,6 @@ class OcrPage:
     rules: list[tuple[float, float, float, float]] = field(default_factory=list)  # x0 y0 x1 y1
     rotation: int = 0  # degrees the page was turned back (clockwise)
     skew: float = 0.0  # degrees undone
-    faint_rules: bool = False  # rulings seen only in part: the page's table cells are unsure
     empty_cells: list[tuple[int, int, int, int]] = field(default_factory=list)  # ruled, no ink (px)
 
     @property
@@ -199,35 +202,25 @@ def rotate(img: np.ndarray, angle: float) -> np.ndarray:
 def find_rules(grey: np.ndarray, dpi: float) -> tuple[list[tuple[int, int, int, int]], np.ndarray]:
     """Horizontal and vertical ruling segments (x0, y0, x1, y1), and their pixel mask.
 
-    Rulings printed light grey fall on the paper side of the text's threshold: a page where the
-    text's threshold shows no ruled table is looked at again with anything clearly darker than
-    the paper as ink — only then, as on a blurred page it would join the grey fringes of small
-    text into "rules", erased with them. Rulings the first look sees only in part are told by
-    `rules_partly_seen`."""
+    Rulings printed light grey fall near or on the paper side of the text's threshold: seen there
+    only in part (a rule broken into pieces shorter than a ruling, or not at all), a row or column
+    boundary goes missing and a number is read into its neighbour's cell. So the page is also
+    looked at with anything clearly darker than the paper as ink, and that look is taken when it
+    shows rulings the text's threshold does not (a table, or clearly more ruled length). There the
+    grey fringes of text join into runs too (a blurred line of small text): runs with ink on both
+    sides along their length lie inside a line of text and are not rulings (`_inside_text`)."""
     from services.parser.extract.ocr_cells import ruled_tables
 
     h, w = grey.shape
-    found = _rules_in(_binary(grey), dpi)
-    if ruled_tables(found[0], w, h, dpi):
-        return found
-    again = _rules_in(_faint(grey), dpi)
-    return again if ruled_tables(again[0], w, h, dpi) else found
+    dark = _rules_in(_binary(grey), dpi)
+    faint = _rules_in(_faint(grey), dpi, drop_text=True)
+    if ruled_tables(dark[0], w, h, dpi) and _length(faint[0]) <= 1.3 * _length(dark[0]) + dpi:
+        return dark  # the faint look sees no more than a stray inch beyond the dark one
+    return faint if ruled_tables(faint[0], w, h, dpi) else dark
 
 
-def rules_partly_seen(grey: np.ndarray, rules: list, mask: np.ndarray, dpi: float) -> bool:
-    """Rulings light enough that the rules found are only part of them (a faint print): then a
-    row or column boundary may be missing and a number read into its neighbour's cell, so the
-    page's table cells cannot be trusted. Runs of faint ink that lie mostly over text (the grey
-    fringes of blurred text) are not counted as rulings."""
-    text = _binary(grey) & ~mask
-    seen = sum(abs(x1 - x0) + abs(y1 - y0) for x0, y0, x1, y1 in rules)
-    faint = 0
-    for x0, y0, x1, y1 in _rules_in(_faint(grey), dpi)[0]:
-        band = text[max(0, y0 - 1) : y1 + 2, max(0, x0 - 1) : x1 + 2]
-        covered = (band.max(axis=0) if y0 == y1 else band.max(axis=1)) > 0
-        if covered.mean() < 0.3:
-            faint += abs(x1 - x0) + abs(y1 - y0)
-    return faint > 1.3 * seen + dpi  # more than a stray inch beyond what was seen
+def _length(rules: list[tuple[int, int, int, int]]) -> int:
+    return sum(abs(x1 - x0) + abs(y1 - y0) for x0, y0, x1, y1 in rules)
 
 
 def _faint(grey: np.ndarray) -> np.ndarray:
@@ -236,11 +229,31 @@ def _faint(grey: np.ndarray) -> np.ndarray:
     return (grey < paper - 25).astype(np.uint8) * 255
 
 
-def _rules_in(b: np.ndarray, dpi: float) -> tuple[list[tuple[int, int, int, int]], np.ndarray]:
+def _inside_text(
+    ink: np.ndarray, rect: tuple[int, int, int, int], horizontal: bool, reach: int
+) -> bool:
+    """A run (its bounding `rect`: x, y, width, height) with ink just beyond both of its sides
+    along 30 % of its length or more lies inside a line of text: a ruling has text on one side
+    at most, and a cell's margin away."""
+    x, y, w, h = rect
+    if horizontal:
+        before = ink[max(0, y - reach) : y, x : x + w].max(axis=0, initial=0)
+        after = ink[y + h : y + h + reach, x : x + w].max(axis=0, initial=0)
+    else:
+        before = ink[y : y + h, max(0, x - reach) : x].max(axis=1, initial=0)
+        after = ink[y : y + h, x + w : x + w + reach].max(axis=1, initial=0)
+    return bool(((before > 0) & (after > 0)).mean() >= 0.3)
+
+
+def _rules_in(
+    b: np.ndarray, dpi: float, *, drop_text: bool = False
+) -> tuple[list[tuple[int, int, int, int]], np.ndarray]:
+    """Long runs of ink in the binary image `b`; with `drop_text`, not those `_inside_text`."""
     import cv2
 
     out: list[tuple[int, int, int, int]] = []
     mask = np.zeros_like(b)
+    text_reach = max(3, round(TEXT_REACH_INCH * dpi))
     for horizontal in (True, False):
         length = max(10, int(dpi * RULE_MIN_INCH))
         kernel = cv2.getStructuringElement(
@@ -261,14 +274,17 @@ def _rules_in(b: np.ndarray, dpi: float) -> tuple[list[tuple[int, int, int, int]
         lines = cv2.morphologyEx(joined, cv2.MORPH_OPEN, kernel)
         # close small gaps in faint or broken rulings
         lines = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
-        mask |= lines
         contours, _ = cv2.findContours(lines, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         for c in contours:
             x, y, cw, ch = cv2.boundingRect(c)
+            if drop_text and _inside_text(b, (x, y, cw, ch), horizontal, reach=text_reach):
+                cv2.drawContours(lines, [c], -1, 0, thickness=cv2.FILLED)  # text stays to be read
+                continue
             if horizontal:
                 out.append((x, y + ch // 2, x + cw, y + ch // 2))
             else:
                 out.append((x + cw // 2, y, x + cw // 2, y + ch))
+        mask |= lines
     return out, mask
 
 
@@ -355,7 +371,6 @@ def read_page(rgb: np.ndarray, dpi: float, *, threads: int = 1) -> OcrPage:
     clean = grey.copy()
     clean[mask > 0] = 255  # rulings erased: they touch glyphs and merge cells into one line
     page = OcrPage(grey.shape[1], grey.shape[0], dpi, rules=rules, rotation=turned, skew=skew)
-    page.faint_rules = rules_partly_seen(grey, rules, mask, dpi)
     page.words, page.empty_cells = recognise(eng, clean, rules, dpi)
     return page
 
@@ -370,13 +385,16 @@ def recognise(
         cell_lines,
         ink_boxes,
         ruled_tables,
+        starts_with_dash,
     )
 
     tables = ruled_tables(rules, grey.shape[1], grey.shape[0], dpi)
     cells = [c for _, table_cells in tables for c in table_cells]
-    inks = ink_boxes(_binary(grey), cells, dpi)
+    binary = _binary(grey)
+    inks = ink_boxes(binary, cells, dpi)
     cell_of = cell_lines(grey, inks, lambda img: _cell_line_boxes(eng, img))
     in_cells = [line.box for line in cell_of]
+    dashed = {line.box for line in cell_of if starts_with_dash(binary, line, dpi)}
     elsewhere = _page_line_boxes(eng, blank_tables(grey, tables), dpi)
     lines = [(box, True) for box in in_cells] + [(box, False) for box in elsewhere]
     crops = [
@@ -385,7 +403,9 @@ def recognise(
     glyphs = read_crops(eng._load_rec_model(), [img for img, _ in crops])
     words: list[OcrWord] = []
     for (box, cell), (_, crop_box), line in zip(lines, crops, glyphs, strict=True):
-        if line and cell and _ink_left_unread(line, box, crop_box):
+        if cell and box in dashed:
+            line = _sign_seen(line)
+        if line and cell and _sign_unread(line, box, crop_box, box in dashed):
             # a mark left of the number, unread: maybe a minus sign (「-4」 read 「4」)
             words.extend(
                 replace(w, score=min(w.score, 0.5)) for w in glyph_words(line, box, crop_box)
@@ -396,6 +416,23 @@ def recognise(
             # ink in a ruled cell that reads as nothing is not a blank: unsure, never dropped
             words.append(OcrWord("?", tuple(float(v) for v in box), 0.0))  # type: ignore[arg-type]
     return words, [c for c in cells if c not in inks]
+
+
+def _sign_seen(glyphs: list) -> list:
+    """A line read 「-」 then a digit, where the ink shows the minus shaped as one (a dash at the
+    line's middle, wider than high): the model's doubt between a dash, a point and nothing is
+    settled by that shape, so the minus is as sure as the model is that no stroked character
+    stands there."""
+    if len(glyphs) < 2 or glyphs[0].text != "-" or not glyphs[1].text.isdigit():
+        return glyphs
+    sign = glyphs[0]
+    return [replace(sign, prob=max(sign.prob, sign.mark or 0.0)), *glyphs[1:]]
+
+
+def _sign_unread(glyphs: list, box: tuple, crop_box: tuple, dashed: bool) -> bool:
+    """The first character read is a digit, and before it the cell shows a mark shaped as a
+    minus sign (`dashed`) or ink well left of it: a sign may have been passed over."""
+    return glyphs[0].text.isdigit() and (dashed or _ink_left_unread(glyphs, box, crop_box))
 
 
 def _ink_left_unread(glyphs: list, box: tuple, crop_box: tuple) -> bool:

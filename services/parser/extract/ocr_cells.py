@@ -115,11 +115,41 @@ def ink_boxes(binary: np.ndarray, cells: list[Box], dpi: float) -> dict[Box, Box
         near = d - b
         for p in parts:
             px0, py0, w, h = int(p[0]), int(p[1]), int(p[2]), int(p[3])
-            middle = b + 0.2 * near <= py0 + h / 2 <= d - 0.2 * near
-            if w >= 3 and w >= 2 * h and middle and a - near <= px0 + w and px0 <= c + near:
+            dash = w >= 2 * h and _dash_shaped((px0, py0, w, h), b, d)
+            if dash and a - near <= px0 + w and px0 <= c + near:
                 a, c = min(a, px0), max(c, px0 + w)
         out[cell] = (x0 + a, y0 + b, x0 + c, y0 + d)
     return out
+
+
+def _dash_shaped(part: tuple[int, int, int, int], top: int, bottom: int) -> bool:
+    """A component (x, y, width, height) shaped as a minus sign of the line `top`–`bottom`: wider
+    than high and at least 3 px (a round speck is noise), low (no digit), at the line's middle
+    (「.」 sits on the baseline)."""
+    _, y, w, h = part
+    line = bottom - top
+    middle = top + 0.2 * line <= y + h / 2 <= bottom - 0.2 * line
+    return w >= max(3, 0.2 * line) and w >= 1.5 * h and h <= 0.35 * line and middle
+
+
+def starts_with_dash(binary: np.ndarray, line: CellLine, dpi: float) -> bool:
+    """The first mark of a line in a ruled cell — looked for from a line's height left of its
+    ink, within the cell — is shaped as a minus sign. A faint minus at 150 dpi is a 3×2 px grey
+    smudge the recogniser may pass over (「-2」 read 「2」 with score 0.997): where the text read
+    does not begin with it, the number is unsure."""
+    import cv2
+
+    x0, top, x1, bottom = line.box
+    left = max(line.cell[0] + max(2, round(INSET_INCH * dpi)), x0 - (bottom - top))
+    sub = binary[top:bottom, left:x1]
+    if sub.size == 0:
+        return False
+    n, _, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
+    parts = [stats[i] for i in range(1, n) if stats[i][cv2.CC_STAT_AREA] >= 2]
+    if not parts:
+        return False
+    first = min(parts, key=lambda p: int(p[0]))
+    return _dash_shaped(tuple(int(v) for v in first[:4]), 0, bottom - top)  # type: ignore[arg-type]
 
 
 def _inner(cells: list[Box]) -> dict[Box, list[Box]]:

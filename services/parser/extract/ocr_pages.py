@@ -80,8 +80,6 @@ def ocr_page(rgb: np.ndarray, dpi: float, number: int, doc: Document) -> PdfiumP
         (number, tuple(v * k for v in box))  # type: ignore[misc]
         for box in page.empty_cells
     )
-    if page.faint_rules:
-        doc.ocr_unsure_pages.append(number)
     if page.rotation or abs(page.skew) > 0.05:
         doc.notes.append(f"OCR page {number}: turned {page.rotation}°, deskewed {page.skew:+.1f}°")
     return words_to_page(page, number)

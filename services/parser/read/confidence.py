@@ -55,13 +55,6 @@ def judge_ocr_cells(
                 continue  # read from a page's text layer (a mixed PDF)
             _withhold(cell, "no OCR word matches this cell's text")
             unsure.append(path)
-        elif cell.evidence is not None and cell.evidence.page in doc.ocr_unsure_pages:
-            _withhold(
-                cell,
-                f"OCR read 「{cell.raw}」, but page {cell.evidence.page}'s table rulings are "
-                "printed too faintly to be all seen: a number may sit in its neighbour's cell",
-            )
-            unsure.append(path)
         elif cell.score < limit:
             _withhold(cell, f"OCR read 「{cell.raw}」 with score {cell.score:.2f} (below {limit})")
             unsure.append(path)
