@@ -83,3 +83,22 @@ def test_page_wide_detection_sees_only_the_rows_with_ink_and_finds_the_same_line
     for a, b in zip(banded, whole, strict=True):
         assert max(abs(p - q) for p, q in zip(a, b, strict=True)) <= 4, (a, b)
     assert banded[0][1] < 300 < banded[0][3] and banded[1][1] < 1500 < banded[1][3]
+
+
+def test_orientation_reads_a_dozen_characters_of_a_long_line_cut_between_two_of_them():
+    import numpy as np
+
+    from services.parser.extract.ocr import WITNESS, _witness
+
+    # a line 10 px thick of 8 px characters 2 px apart
+    line = np.full((10, 600), 255, dtype=np.uint8)
+    for x in range(0, 600, 10):
+        line[:, x : x + 8] = 0
+    cut = _witness(line)
+    # cut where the paper between two characters begins, past 12 thicknesses: the 13th whole
+    assert cut.shape == (10, WITNESS * 10 + 8)
+    assert (line[:, cut.shape[1]] == 255).all() and (cut[:, -1] == 0).all()
+    standing = _witness(np.ascontiguousarray(line.T))  # a line of a page turned by 90°
+    assert standing.shape == (WITNESS * 10 + 8, 10)
+    short = line[:, : WITNESS * 10]
+    assert _witness(short) is short  # nothing to spare
