@@ -132,17 +132,23 @@ def test_rulings_printed_light_grey_give_the_cells_the_same_rulings_printed_blac
     assert cells(Degrade(skew=0.5, blur=0.8)) == black
 
 
-def test_a_run_with_ink_close_on_both_sides_lies_inside_text_and_a_ruling_does_not():
+def test_a_run_with_ink_along_its_side_is_text_and_a_ruling_a_margin_away_from_text_is_not():
     from services.parser.extract.ocr import _inside_text
 
     ink = np.zeros((100, 200), dtype=np.uint8)
     ink[40:42, 10:190] = 255  # a run of 180 px: the joined grey fringes of a line of text
-    for x in range(10, 190, 8):
-        ink[30:52, x : x + 3] = 255  # the glyphs' strokes, through it
+    for x in range(10, 190, 5):
+        ink[30:52, x : x + 3] = 255  # the glyphs' strokes, through it (CJK: dense)
     assert _inside_text(ink, (10, 40, 180, 2), horizontal=True, reach=4)
+    blurred = np.zeros((100, 200), dtype=np.uint8)
+    blurred[38:49, 10:190] = 255  # a blurred line's whole height joined into one run
+    for x in range(10, 190, 4):
+        blurred[49:52, x : x + 3] = 255  # the feet of its glyphs below it, nothing above
+    assert _inside_text(blurred, (10, 38, 180, 11), horizontal=True, reach=4)
     ruling = np.zeros((100, 200), dtype=np.uint8)
     ruling[40:42, 10:190] = 255
-    ruling[30:40, 10:190:12] = 255  # the text of the row above, touching the rule: one side only
+    for x in range(30, 170, 40):
+        ruling[30:38, x : x + 12] = 255  # the numbers of the row above, a few px away
     ruling[50:60, 14:190:12] = 255  # the row below, a margin away
     assert not _inside_text(ruling, (10, 40, 180, 2), horizontal=True, reach=4)
     standing = ruling.T.copy()  # the same, turned: a vertical run

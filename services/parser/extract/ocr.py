@@ -49,8 +49,8 @@ BAND_INCH = 0.25
 # ink this long (inches) is print, not scanner noise (whose grains reach 3–4 px at 150 dpi); a
 # 7.5 pt hyphen is 0.035 in, and a line of text has larger strokes anyway
 GRAIN_INCH = 0.04
-# a run of ink with ink this near (inches) on both sides lies inside a line of text, not between
-# lines: text sits a cell's margin (~0.06 in at 10 pt rows) away from the rulings around it
+# a run of ink with ink this near (inches) along its side runs along a line of text: text sits a
+# cell's margin (~0.06 in at 10 pt rows) away from the rulings around it
 TEXT_REACH_INCH = 0.03
 FLIP_MARGIN = 0.1  # a page is turned 180° when its lines read this much better upside down
 WITNESS = 12  # thicknesses of a text line read to tell which way up a page is (see _witness)
@@ -208,8 +208,8 @@ def find_rules(grey: np.ndarray, dpi: float) -> tuple[list[tuple[int, int, int, 
     boundary goes missing and a number is read into its neighbour's cell. So the page is also
     looked at with anything clearly darker than the paper as ink, and that look is taken when it
     shows rulings the text's threshold does not (a table, or clearly more ruled length). There the
-    grey fringes of text join into runs too (a blurred line of small text): runs with ink on both
-    sides along their length lie inside a line of text and are not rulings (`_inside_text`)."""
+    grey fringes of text join into runs too (a blurred line of small text): runs with text along
+    their side are not rulings (`_inside_text`)."""
     from services.parser.extract.ocr_cells import ruled_tables
 
     h, w = grey.shape
@@ -233,9 +233,11 @@ def _faint(grey: np.ndarray) -> np.ndarray:
 def _inside_text(
     ink: np.ndarray, rect: tuple[int, int, int, int], horizontal: bool, reach: int
 ) -> bool:
-    """A run (its bounding `rect`: x, y, width, height) with ink just beyond both of its sides
-    along 30 % of its length or more lies inside a line of text: a ruling has text on one side
-    at most, and a cell's margin away."""
+    """A run (its bounding `rect`: x, y, width, height) with ink just beyond one of its sides
+    along half its length or more is the joined strokes of a line of text (through its middle,
+    or — blurred — its whole height, the glyphs' feet showing below): a ruling lies a cell's
+    margin away from the text beside it (measured at 150 dpi: rulings ≤ 0.26 of their length,
+    such runs ≥ 0.6)."""
     x, y, w, h = rect
     if horizontal:
         before = ink[max(0, y - reach) : y, x : x + w].max(axis=0, initial=0)
@@ -243,7 +245,7 @@ def _inside_text(
     else:
         before = ink[y : y + h, max(0, x - reach) : x].max(axis=1, initial=0)
         after = ink[y : y + h, x + w : x + w + reach].max(axis=1, initial=0)
-    return bool(((before > 0) & (after > 0)).mean() >= 0.3)
+    return max(float((before > 0).mean()), float((after > 0).mean())) >= 0.5
 
 
 def _rules_in(
