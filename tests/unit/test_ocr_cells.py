@@ -130,6 +130,7 @@ def test_rulings_printed_light_grey_give_the_cells_the_same_rulings_printed_blac
     assert cells(Degrade(skew=0.5, faint_rules=True)) == black  # at the text's threshold: [46, 13]
     # the grey fringes of blurred text join into runs at the faint look; none is taken as a rule
     assert cells(Degrade(skew=0.5, blur=0.8)) == black
+    assert cells(Degrade(skew=0.5, blur=0.8, faint_rules=True)) == black
 
 
 def test_a_run_with_ink_along_its_side_is_text_and_a_ruling_a_margin_away_from_text_is_not():
