@@ -180,10 +180,13 @@ def test_a_digit_read_first_after_a_minus_shaped_mark_makes_the_sign_unread():
 
     box, crop = (797, 1044, 810, 1057), (793, 1040, 814, 1061)
     two = [Glyph("2", 0.583, 0.997)]  # the ink starts 0.34 line heights left of the 2: too little
-    assert not _sign_unread(two, box, crop, dashed=False)
-    assert _sign_unread(two, box, crop, dashed=True)
+    digit = [(800, 810)]  # the smudge before the 2 too small to be a mark of its own
+    assert not _sign_unread(two, box, crop, False, digit)
+    assert _sign_unread(two, box, crop, True, digit)
     minus_two = [Glyph("-", 0.3, 0.8), Glyph("2", 0.583, 0.997)]
-    assert not _sign_unread(minus_two, box, crop, dashed=True)
+    assert not _sign_unread(minus_two, box, crop, True, [(797, 800), (802, 810)])
+    # two marks, one character read: whatever its shape, the first mark was passed over
+    assert _sign_unread(two, box, crop, False, [(797, 800), (802, 810)])
 
 
 def test_a_minus_the_ink_shows_dash_shaped_is_as_sure_as_a_short_mark_there():
@@ -207,3 +210,51 @@ def test_ink_well_left_of_the_first_digit_read_makes_the_number_unsure():
     minus_four = [Glyph("-", (799 - 793) / 21, 0.9), Glyph("4", (806 - 793) / 21, 0.999)]
     assert not _ink_left_unread(minus_four, box, crop)
     assert not _ink_left_unread([Glyph("4", (804 - 793) / 21, 0.999)], (800, 1045, 808, 1056), crop)
+
+
+def test_a_number_read_with_fewer_characters_than_the_marks_of_its_ink_is_short_of_one():
+    from services.parser.extract.ocr import _marks_unread
+    from services.parser.extract.ocr_cells import marks
+
+    binary = np.zeros((40, 60), dtype=np.uint8)
+    box = (10, 10, 40, 24)  # a line of ink 14 px high, at 150 dpi
+    binary[11:23, 26:34] = 255  # a digit
+    binary[16:18, 20:24] = 255  # a minus sign before it, as small as a speck at 150 dpi
+    binary[10:12, 10:12] = 255  # a speck of noise in the line's top corner: no mark
+    assert marks(binary, box, 150.0) == [(20, 24), (26, 34)]
+    assert _marks_unread([Glyph("2", 0.6, 0.999)], 2)  # 「-2」 read 「2」
+    assert not _marks_unread([Glyph("-", 0.4, 0.9), Glyph("2", 0.6, 0.999)], 2)
+    assert not _marks_unread([Glyph("本", 0.5, 0.99)], 2)  # words are judged otherwise
+
+    binary[11:23, 35:38] = 255  # the pieces of one character, side by side in its column...
+    binary[11:14, 36:39] = 255
+    assert marks(binary, box, 150.0)[2] == (35, 39)  # ...are one mark
+
+
+def test_a_red_seal_leaves_no_outline_of_its_own_and_keeps_the_print_under_it():
+    import io
+
+    import cv2
+    from PIL import Image
+
+    from nianbao.samples.scans import Degrade, as_image, scan_pages
+    from nianbao.samples.synth import synth_report
+    from services.parser.extract import ocr
+
+    def grey(seal: bool) -> np.ndarray:
+        page = scan_pages(synth_report("2019", 101), dpi=150, degrade=Degrade(seal=seal))[0]
+        jpeg = Image.open(io.BytesIO(as_image(page, "jpeg", quality=80)))  # as scanners save
+        return ocr.grey_without_seal(np.asarray(jpeg.convert("RGB")))
+
+    stamped, clean = grey(True), grey(False)
+    threshold, _ = cv2.threshold(clean, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    ink, print_ = stamped < threshold, clean < threshold
+    near = np.ones((3, 3), np.uint8)
+    seal = (stamped != clean) & ~print_  # where the seal changed the page
+    outline = ink & ~cv2.dilate(print_.view(np.uint8), near).view(bool)
+    lost = print_ & ~cv2.dilate(ink.view(np.uint8), near).view(bool)
+    assert seal.sum() > 10_000  # the seal is there (a 4 cm ring, a star)
+    # the seal's blurred edges once stayed as grey strokes (175 px of ink on this page), read
+    # as characters: 「0」 read 「V6」, 「12」 read 「AL 12」
+    assert outline.sum() < 20
+    assert lost.sum() == 0

@@ -54,6 +54,7 @@ GRAIN_INCH = 0.04
 TEXT_REACH_INCH = 0.03
 FLIP_MARGIN = 0.1  # a page is turned 180° when its lines read this much better upside down
 WITNESS = 12  # thicknesses of a text line read to tell which way up a page is (see _witness)
+SEAL_FRINGE = 15  # a pixel beside a seal this much redder than green (of 255) is the seal's edge
 
 
 @dataclass(frozen=True)
@@ -135,10 +136,15 @@ def _build(threads: int):
 def grey_without_seal(rgb: np.ndarray) -> np.ndarray:
     """The page as grey, red seals and red notes gone, black print kept — also under a seal.
 
-    Red ink lets red light through: in the red channel a seal is (almost) paper and black print
-    stays dark. A seal stamped over numbers is on top of them, so under it the red channel shows
-    the print at reduced contrast (black under a 60 % seal reads ~130, the seal on paper ~235):
-    there the red channel is stretched back to the page's 0–255 between those two levels.
+    A seal stamped over numbers lies on top of them: under it, print is darker than the seal
+    is on paper (black under a 60 % red seal has ~50 of 255 brightness, the seal on paper
+    ~155). So where the page is red, brightness is stretched back to the page's 0–255 between
+    those two levels: the seal on paper becomes paper, print under it black. The brightness
+    (luma) is read, not the red channel: a JPEG scan keeps colour at half resolution, so the
+    red channel blurs a seal's edges into grey outlines that read as characters (「0」 under a
+    ring's edge read 「V6」, 「12」 read 「AL 12」 at 150 dpi) and lightens thin print under it,
+    where luma keeps both sharp. The pixels beside the seal that are only a little red
+    (`SEAL_FRINGE`, its anti-aliased edge) are seal too.
     """
     import cv2
 
@@ -147,17 +153,20 @@ def grey_without_seal(rgb: np.ndarray) -> np.ndarray:
     # cv2's per-pixel ops: a numpy reduce over the channel axis is 4× slower (0.19 s a page)
     r, g, b = cv2.split(rgb)
     out = cv2.min(cv2.min(r, g), b)
-    reddish = cv2.subtract(r, g) > 50  # saturating: where green exceeds red it is 0
+    redness = cv2.subtract(r, g)  # saturating: where green exceeds red it is 0
+    reddish = redness > 50
     if not reddish.any():
         return out
-    red = r.astype(np.int16)
-    paper = float(np.median(red[reddish]))  # most of a seal's pixels lie on paper
-    ink = float(np.percentile(red[reddish], 1))  # print under the seal, if any
+    luma = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.int16)
+    paper = float(np.median(luma[reddish]))  # most of a seal's pixels lie on paper
+    ink = float(np.percentile(luma[reddish], 1))  # print under the seal, if any
     if paper - ink > 40:
-        stretched = np.clip((red - ink) * (255.0 / (paper - ink)), 0, 255)
+        stretched = np.clip((luma - ink) * (255.0 / (paper - ink)), 0, 255)
     else:
-        stretched = np.full(red.shape, 255.0)
-    return np.where(reddish, stretched, out).astype(np.uint8)
+        stretched = np.full(luma.shape, 255.0)
+    near = cv2.dilate(reddish.view(np.uint8), np.ones((5, 5), np.uint8)).view(bool)
+    seal = reddish | (near & (redness > SEAL_FRINGE))
+    return np.where(seal, stretched, out).astype(np.uint8)
 
 
 def _binary(grey: np.ndarray) -> np.ndarray:
@@ -404,6 +413,7 @@ def recognise(
         blank_tables,
         cell_lines,
         ink_boxes,
+        marks,
         ruled_tables,
         starts_with_dash,
     )
@@ -425,8 +435,13 @@ def recognise(
     for (box, cell), (_, crop_box), line in zip(lines, crops, glyphs, strict=True):
         if cell and box in dashed:
             line = _sign_seen(line)
-        if line and cell and _sign_unread(line, box, crop_box, box in dashed):
-            # a mark left of the number, unread: maybe a minus sign (「-4」 read 「4」)
+        if (
+            line
+            and cell
+            and _sign_unread(line, box, crop_box, box in dashed, marks(binary, box, dpi))
+        ):
+            # a mark left of the number, or beside it, unread: maybe a minus sign (「-4」 read
+            # 「4」, 「-2」 read 「2」 with score 0.999 under a seal's edge at 150 dpi)
             words.extend(
                 replace(w, score=min(w.score, 0.5)) for w in glyph_words(line, box, crop_box)
             )
@@ -449,10 +464,15 @@ def _sign_seen(glyphs: list) -> list:
     return [replace(sign, prob=max(sign.prob, sign.mark or 0.0)), *glyphs[1:]]
 
 
-def _sign_unread(glyphs: list, box: tuple, crop_box: tuple, dashed: bool) -> bool:
-    """The first character read is a digit, and before it the cell shows a mark shaped as a
-    minus sign (`dashed`) or ink well left of it: a sign may have been passed over."""
-    return glyphs[0].text.isdigit() and (dashed or _ink_left_unread(glyphs, box, crop_box))
+def _sign_unread(glyphs: list, box: tuple, crop_box: tuple, dashed: bool, found: list) -> bool:
+    """A mark of the cell's ink may have been passed over: the first character read is a digit
+    and before it the cell shows a mark shaped as a minus sign (`dashed`) or its first mark
+    (`found`: ocr_cells.marks) lies well left of it — or a number was read with fewer characters
+    than the marks of its ink. A speck of noise in the box's corner is no mark (it made 「26」
+    unsure at 150 dpi)."""
+    inked = (found[0][0], *box[1:]) if found else box
+    left = glyphs[0].text.isdigit() and (dashed or _ink_left_unread(glyphs, inked, crop_box))
+    return left or _marks_unread(glyphs, len(found))
 
 
 def _ink_left_unread(glyphs: list, box: tuple, crop_box: tuple) -> bool:
@@ -464,6 +484,13 @@ def _ink_left_unread(glyphs: list, box: tuple, crop_box: tuple) -> bool:
     height = box[3] - box[1]
     start = crop_box[0] + first.centre * (crop_box[2] - crop_box[0]) - 0.3 * height
     return start - box[0] > 0.5 * height
+
+
+def _marks_unread(glyphs: list, count: int) -> bool:
+    """A cell read as a number (ASCII characters only) with fewer characters than the marks
+    its ink makes: one was not read."""
+    read = [g for g in glyphs if not g.text.isspace()]
+    return all(g.text.isascii() for g in read) and len(read) < count
 
 
 def glyph_words(glyphs: list, box: tuple, crop_box: tuple) -> list[OcrWord]:
