@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.parser.extract.ocr_lines import BATCH, WIDER, ZERO_LIKE, _batches, decode
+from services.parser.extract.ocr_lines import (
+    BATCH,
+    TRAIL,
+    TRAIL_MAX,
+    WIDER,
+    ZERO_LIKE,
+    _batches,
+    _trailed,
+    decode,
+)
 
 CHARS = ["blank", "0", "1", "2", "O", "o", "〇", "二", "年", "C", "R", "-", ".", "·", " "]
 ZERO_IDS = np.array([i for i, c in enumerate(CHARS) if c in ZERO_LIKE])
@@ -88,3 +97,9 @@ def test_crops_are_batched_with_crops_of_their_width_never_more_than_a_batch():
     # a batch is padded to its widest crop: none pays more than WIDER for a wider neighbour
     for b in batches:
         assert max(ratios[i] for i in b) <= WIDER * min(ratios[i] for i in b)
+
+
+def test_a_short_crop_is_padded_by_a_share_of_its_width_a_long_line_by_a_character_or_so():
+    assert _trailed(2.0) == TRAIL * 2.0  # 「92.2496」 needs its quarter
+    assert _trailed(40.0) == 40.0 + TRAIL_MAX  # not 10 more heights after a 40-character line
+    assert _trailed(40.0) < 1.05 * 40.0
