@@ -44,9 +44,25 @@ async def settled(p: Pipeline, stream: str, name: str, within: float = 60) -> No
 
 
 async def crawl(p: Pipeline, slot: str) -> None:
+    """One crawl of the portal, done: its list surveyed (a new coverage fact in the stream) and
+    the fetcher idle.
+
+    An idle consumer alone is no proof: a crawl that failed on a loaded machine waits, nak'ed
+    with a delay, for its retry, and JetStream then counts it neither pending nor ack-pending."""
+
+    async def coverage() -> int:
+        facts = [decode(m.data) for m in await stored(p.js, "doc.fact.eco")]
+        return sum(1 for f in facts if f.kind == "coverage")
+
+    before = await coverage()
     job = CrawlDue(portal="eco", slot=slot, reason="manual")
     await p.js.publish("crawl.due.eco", encode(job), headers={MSG_ID_HEADER: f"eco:{slot}"})
+    await until(lambda: _more(coverage, before), 120, 0.2, f"the crawl of {slot}")
     await settled(p, "CRAWL", "fetcher")
+
+
+async def _more(count, before: int) -> bool:
+    return await count() > before
 
 
 async def dead_links(search: str) -> list[dict]:

@@ -112,6 +112,8 @@ class Pipeline:
 async def stored(js, subject_prefix: str):
     info = await js.stream_info("DOCS")
     out = []
+    if not info.state.messages:
+        return out  # an empty stream's first and last sequence are 0, which get_msg refuses
     for seq in range(info.state.first_seq, info.state.last_seq + 1):
         m = await js.get_msg("DOCS", seq)
         if m.subject.startswith(subject_prefix):
