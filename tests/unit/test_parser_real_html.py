@@ -816,3 +816,16 @@ def test_pdf_converted_page_with_one_positioned_div_per_line_reads_every_cell(st
             assert [(c.kind, c.value) for c in r.tables[name][key].values()] == [
                 (c.kind, c.value) for c in row.values()
             ]
+
+
+def test_t4_values_left_of_a_misread_first_header_cell_keep_their_columns():
+    # OCR read the first 「结果维持」 of a scanned 2019 T4 as 「结果维」 (its last character wrapped
+    # and lost): read from the next 「结果维持」 on, 行政复议's five values were dropped and each
+    # litigation group's passed on as the group before it, every one sure
+    t4 = t4_table(
+        plain_td, ["5", "2", "1", "5", "13", "3", "3", "1", "3", "10", "1", "0", "2", "2", "5"]
+    ).replace("结果维持", "结果维", 1)
+    t4r = parse(_page(T2_PLAIN, T3_PLAIN, t4)).tables["review_litigation"]
+    assert vals(t4r, "admin_review") == [5, 2, 1, 5, 13]
+    assert vals(t4r, "litigation_direct") == [3, 3, 1, 3, 10]
+    assert vals(t4r, "litigation_after_review") == [1, 0, 2, 2, 5]

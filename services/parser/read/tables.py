@@ -96,6 +96,15 @@ _EVIDENCE: dict[str, EvidenceKind] = {"html": "html", "docx": "docx", "xlsx": "s
                                       "pdf": "pdf", "text": "text"}  # fmt: skip
 
 
+def _values_before(cells: list[str | None], first: int) -> bool:
+    """A T4 data row holds numbers left of the column the header's first 「结果维持」 was found in:
+    that header cell was misread (OCR's 「结果维」 for a wrapped 「结果维持」), not a row label stands
+    there — read from `first` on, the row's values would move a whole group left (行政复议's lost,
+    the litigation groups' passed on as 行政复议's, all sure)."""
+    head = [c for c in cells[:first] if c is not None and clean(c)]
+    return bool(head) and all(is_value_like(c) for c in head)
+
+
 def _placed_grid(grid: Grid, kind: EvidenceKind, where: dict[int, tuple]) -> list[list[str | None]]:
     """The grid's rows with every cell's text as a Placed object whose position — table, row and
     column in the source (page for a PDF, line for a text rendition) — `where` records as
@@ -347,7 +356,12 @@ class TableReader:
                 if "结果维持" in cores:
                     i = cores.index("结果维持")
                     t4_first = i if t4_first is None else min(t4_first, i)
-            if st.ctx == "T4" and t4_first is not None and first_data is None:
+            if (
+                st.ctx == "T4"
+                and t4_first is not None
+                and first_data is None
+                and not _values_before(cells, t4_first)
+            ):
                 tail = [c for c in cells[t4_first:] if c is not None]
                 if tail and all(is_value_like(c) or not clean(c) for c in tail):
                     present = tail  # a row label left of the T4 columns is not a value
