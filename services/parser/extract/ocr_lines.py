@@ -24,7 +24,6 @@ import numpy as np
 
 ZERO_LIKE = "0Oo〇０Ｏｏ"
 MARKS = " -.·"  # a short mark, or a space: what a faint minus sign is taken for
-_MARK_SET = frozenset(MARKS)
 BATCH = 16  # crops per model call at most (as RapidOCR batches them)
 WIDER = 1.1  # a crop this much wider than a batch's first starts a new batch (see _batches)
 # a crop is read with padding after it of this share of its width at least: read without, the
@@ -58,7 +57,7 @@ def read_crops(rec, crops: list[np.ndarray]) -> list[list[Glyph]]:
         return out
     _, height, width = rec.rec_image_shape[:3]
     chars = rec.postprocess_op.character
-    zero_ids = _ids(chars, ZERO_LIKE)
+    zero_ids, mark_ids = _ids(chars, ZERO_LIKE), _ids(chars, MARKS)
     ratios = [max(width / height, _trailed(c.shape[1] / max(1, c.shape[0]))) for c in crops]
     for batch in _batches(ratios):
         ratio = max(ratios[i] for i in batch)
@@ -67,7 +66,7 @@ def read_crops(rec, crops: list[np.ndarray]) -> list[list[Glyph]]:
         padded = height * ratio
         for j, i in enumerate(batch):
             used = min(padded, np.ceil(height * crops[i].shape[1] / max(1, crops[i].shape[0])))
-            out[i] = decode(probs[j], chars, zero_ids, padded / used)
+            out[i] = decode(probs[j], chars, zero_ids, padded / used, mark_ids)
     return out
 
 
@@ -94,12 +93,19 @@ def _batches(ratios: list[float]) -> list[list[int]]:
 
 
 def decode(
-    probs: np.ndarray, chars: list[str], zero_ids: np.ndarray, stretch: float
+    probs: np.ndarray,
+    chars: list[str],
+    zero_ids: np.ndarray,
+    stretch: float,
+    mark_ids: np.ndarray | None = None,
 ) -> list[Glyph]:
     """CTC greedy decoding of one crop's T×C probabilities (see module docstring).
 
-    `stretch` converts a time step's share of the padded input into a share of the crop itself.
+    `stretch` converts a time step's share of the padded input into a share of the crop itself;
+    `mark_ids` are the classes of `MARKS` (found in `chars` when not given).
     """
+    if mark_ids is None:
+        mark_ids = _ids(chars, MARKS)
     steps = probs.shape[0]
     best = probs.argmax(axis=1)
     glyphs: list[Glyph] = []
@@ -110,17 +116,12 @@ def decode(
         if k != previous and k != 0 and k < len(chars):
             text = chars[k]
             centre = min(1.0, (t + 0.5) / steps * stretch)
-            mark = _mark_prob(probs[t], chars) if text == "-" else None
+            # a short mark or nothing (class 0 is CTC's blank): see Glyph.mark
+            mark = float(probs[t, 0] + probs[t, mark_ids].sum()) if text == "-" else None
             glyphs.append(Glyph(text, centre, float(probs[t, k]), mark))
             zeros.append(float(probs[t, zero_ids].sum()) if text in ZERO_LIKE else 0.0)
         previous = k
     return _merge_zeros(glyphs, zeros)
-
-
-def _mark_prob(step: np.ndarray, chars: list[str]) -> float:
-    """The probability a time step shows a short mark or nothing (class 0 is CTC's blank)."""
-    ids = [i for i, c in enumerate(chars) if c in _MARK_SET]
-    return float(step[0] + step[ids].sum())
 
 
 def _merge_zeros(glyphs: list[Glyph], zeros: list[float]) -> list[Glyph]:
