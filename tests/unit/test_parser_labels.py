@@ -46,10 +46,18 @@ def test_norm_nfkc_text_of_a_text_in_nfkc_is_its_norm_text(traditional):
         ("1．属于国家秘密", "属于国家秘密"),
         ("1、重复申请", "重复申请"),
         ("三、（一）予以公开", "予以公开"),
+        # a point or comma after the bracket (OCR of a 3°-skewed scan read 「（七）总计」 so, and
+        # the T3 total row went unlocated)
+        ("(七).总计", "总计"),
+        ("（七）、总计", "总计"),
     ],
 )
 def test_item_markers_are_stripped(raw, stripped):
     assert strip_marker(norm(raw)) == stripped
+
+
+def test_a_point_after_a_bracketed_number_stays_when_digits_follow():
+    assert strip_marker(norm("(1).5")) == ".5"
 
 
 def test_bracketed_template_notes_are_stripped_also_when_unclosed():

@@ -21,7 +21,8 @@ Then the page is read where its text is: the cells of its ruled tables one by on
 lost to a detector made for prose), the rest by PP-OCR text detection, run on the page scaled to
 `DET_SIDE` px on its long side with the tables left out. Every line crop, from the full-resolution
 page, is recognised by services/parser/extract/ocr_lines.py, which scores a word by its least sure
-character. Boxes are in page pixels of the (turned, deskewed) page; `OcrPage.scale`
+character; a digit of a ruled cell it doubted is checked against the digits the page read surely
+(services/parser/extract/ocr_glyphs.py). Boxes are in page pixels of the (turned, deskewed) page; `OcrPage.scale`
 converts them to PDF points. Settings read: none (the stage sets the thread count).
 """
 
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from services.parser.extract.ocr_glyphs import confirm_digits
 from services.parser.extract.ocr_lines import read_crops
 from shared.errors import MissingConverter
 
@@ -431,15 +433,13 @@ def recognise(
         _padded(grey, box, pad=max(4, (box[3] - box[1]) // 3) if cell else 0) for box, cell in lines
     ]
     glyphs = read_crops(eng._load_rec_model(), [img for img, _ in crops])
+    spans = [marks(binary, box, dpi) if cell else [] for box, cell in lines]
+    glyphs = confirm_digits(grey, binary, glyphs, [box for box, _ in lines], spans)
     words: list[OcrWord] = []
-    for (box, cell), (_, crop_box), line in zip(lines, crops, glyphs, strict=True):
+    for (box, cell), (_, crop_box), line, found in zip(lines, crops, glyphs, spans, strict=True):
         if cell and box in dashed:
             line = _sign_seen(line)
-        if (
-            line
-            and cell
-            and _sign_unread(line, box, crop_box, box in dashed, marks(binary, box, dpi))
-        ):
+        if line and cell and _sign_unread(line, box, crop_box, box in dashed, found):
             # a mark left of the number, or beside it, unread: maybe a minus sign (「-4」 read
             # 「4」, 「-2」 read 「2」 with score 0.999 under a seal's edge at 150 dpi)
             words.extend(

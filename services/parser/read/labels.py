@@ -36,7 +36,7 @@ _to_simplified = translator(_TRAD)  # s.translate(_TRAD), faster on long text
 _QUOTE_CHARS = "\"'“”‘’「」『』〝〞"
 _QUOTES = re.compile(f"[{_QUOTE_CHARS}]")
 _MARKER = re.compile(
-    r"^(?:[一二三四五六七八九十]+[、.]|\((?:[一二三四五六七八九十]+|\d+)\)|\d+[.、](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩]|第[一二三四五六七八九十]+部分[、.:]?)"
+    r"^(?:[一二三四五六七八九十]+[、.]|\((?:[一二三四五六七八九十]+|\d+)\)(?:[、.](?!\d))?|\d+[.、](?!\d)|[①②③④⑤⑥⑦⑧⑨⑩]|第[一二三四五六七八九十]+部分[、.:]?)"
 )
 _NOTE = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]")
 _UNCLOSED = re.compile(r"[(\[【][^()\[\]【】]*$")
