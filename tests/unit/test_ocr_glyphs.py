@@ -121,3 +121,15 @@ def test_a_line_outside_the_ruled_cells_is_left_as_read():
     spans[3] = []  # prose, or an unruled table: no marks measured
     lines = read_as(["0", "0", "0", "0"], [0.999, 0.999, 0.999, 0.8])
     assert confirm_digits(grey, binary, lines, boxes, spans)[3] == lines[3]
+
+
+def test_a_speck_beside_a_doubted_digit_is_not_part_of_its_shape():
+    grey, _, _, _ = page(["0", "0", "0", "0"])
+    top, bottom = CELL[1] * 3 + 5, CELL[1] * 4 + 8
+    ys, xs = np.nonzero(grey[top:bottom] < 128)
+    grey[top + ys.min() - 5 : top + ys.min() - 3, xs.min() + 4 : xs.min() + 6] = 0  # 2×2 px
+    binary = np.where(grey < 128, 255, 0).astype(np.uint8)
+    boxes = [ink_box(binary, CELL[1] * i + 5, CELL[1] * (i + 1) + 8) for i in range(4)]
+    spans = [marks(binary, box, DPI) for box in boxes]
+    lines = read_as(["0", "0", "0", "0"], [0.999, 0.999, 0.999, 0.8])
+    assert confirm_digits(grey, binary, lines, boxes, spans)[3][0].prob == 0.999

@@ -17,7 +17,8 @@ A digit the model doubted (probability below `SURE`) in a ruled cell is confirme
   digits that touch, a sign or a point are left as they are);
 - its ink matches at least `PROTOTYPES` glyphs of that digit the page read at `SURE` or more,
   each with correlation at least `MATCH`, and no glyph of another digit better than `MARGIN`
-  below the weakest of those (shapes compared at one size, their heights and widths close).
+  below the weakest of those (shapes compared at one size, their heights and widths close;
+  a speck of scanner noise beside a digit is no part of its shape).
 
 Measured on the bench's scans (`bench.bench_ocr` profiles at 150, 200 and 300 dpi, 9,100
 surely-read digits): two glyphs of the same digit correlate at 0.98–0.99 (median); a glyph and
@@ -45,6 +46,7 @@ PROTOTYPES = 3  # surely-read glyphs of the digit that must match
 SIZE = (10, 16)  # width, height the glyphs are compared at
 SAME_HEIGHT = 0.15  # glyphs whose heights differ by more (log ratio) are not compared
 SAME_ASPECT = 0.3  # … nor those whose width/height ratios do
+SPECK = 0.2  # a part of a glyph's ink this small beside its largest is a speck, not a stroke
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,14 @@ def _shape(
         return None
     # the glyph's extent is where it is darker than half-way to the paper: the binary image's
     # edge moves by a pixel with the page's threshold, and at 150 dpi a digit is 11 px tall
-    dark = cut < (int(cut.min()) + 255) / 2
+    dark = (cut < (int(cut.min()) + 255) / 2).astype(np.uint8)
+    # specks beside the digit (scanner noise) are not its shape
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    specks = [i + 1 for i, area in enumerate(areas) if area < SPECK * areas.max()]
+    if specks:
+        cut = np.where(np.isin(labels, specks), 255, cut)
+        dark[np.isin(labels, specks)] = 0
     rows, cols = np.flatnonzero(dark.any(axis=1)), np.flatnonzero(dark.any(axis=0))
     ink = cut[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     pixels = cv2.resize(255.0 - ink.astype(np.float32), SIZE, interpolation=cv2.INTER_AREA)
