@@ -120,12 +120,13 @@ def _shape(
     # edge moves by a pixel with the page's threshold, and at 150 dpi a digit is 11 px tall
     dark = (cut < (int(cut.min()) + 255) / 2).astype(np.uint8)
     # specks beside the digit (scanner noise) are not its shape
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
     areas = stats[1:, cv2.CC_STAT_AREA]
     specks = [i + 1 for i, area in enumerate(areas) if area < SPECK * areas.max()]
     if specks:
-        cut = np.where(np.isin(labels, specks), 255, cut)
-        dark[np.isin(labels, specks)] = 0
+        speck = np.isin(labels, specks)
+        cut = np.where(speck, 255, cut)
+        dark[speck] = 0
     rows, cols = np.flatnonzero(dark.any(axis=1)), np.flatnonzero(dark.any(axis=0))
     ink = cut[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     pixels = cv2.resize(255.0 - ink.astype(np.float32), SIZE, interpolation=cv2.INTER_AREA)
@@ -151,13 +152,13 @@ def _vouched(shape: Shape, prototypes: list[Shape]) -> float | None:
             same.append((corr, p.prob))
         else:
             other = max(other, corr)
-    matching = sorted((c, prob) for c, prob in same if c >= MATCH)
-    if len(matching) < PROTOTYPES:
+    ranked = sorted(c for c, _ in same)
+    if len(ranked) < PROTOTYPES:
         return None
-    weakest = sorted(c for c, _ in same)[-PROTOTYPES]
-    if weakest - other < MARGIN:
+    weakest = ranked[-PROTOTYPES]  # of the best PROTOTYPES witnesses
+    if weakest < MATCH or weakest - other < MARGIN:
         return None
-    return min(prob for _, prob in matching)
+    return min(prob for c, prob in same if c >= MATCH)
 
 
 def _comparable(a: Shape, b: Shape) -> bool:
