@@ -5,8 +5,9 @@ inside the `rapidocr` wheel, so nothing is downloaded at run time (`engine()` re
 when a model file is missing rather than letting the library fetch one). Before recognition a page
 is cleaned the way scans need:
 
-- red seals are suppressed by reading the red channel where the page is red (red ink is bright
-  there, black print stays dark), so a seal stamped over numbers does not hide them;
+- red seals are taken out by their brightness where the page is red (the seal on paper becomes
+  paper, print under it stays dark: `grey_without_seal`), so a seal stamped over numbers does
+  not hide them;
 - a page turned by 90/180/270° is turned back: text lines found lying on their side decide 90 vs
   0, and the recognition score of a few lines read both ways decides between a turn and its
   opposite (upside-down Chinese reads with low confidence);
@@ -21,9 +22,10 @@ Then the page is read where its text is: the cells of its ruled tables one by on
 lost to a detector made for prose), the rest by PP-OCR text detection, run on the page scaled to
 `DET_SIDE` px on its long side with the tables left out. Every line crop, from the full-resolution
 page, is recognised by services/parser/extract/ocr_lines.py, which scores a word by its least sure
-character; a digit of a ruled cell it doubted is checked against the digits the page read surely
-(services/parser/extract/ocr_glyphs.py). Boxes are in page pixels of the (turned, deskewed) page; `OcrPage.scale`
-converts them to PDF points. Settings read: none (the stage sets the thread count).
+character; a digit of a ruled cell it doubted is checked against the digits the page read
+surely (services/parser/extract/ocr_glyphs.py). Boxes are in page pixels of the (turned,
+deskewed) page; `OcrPage.scale` converts them to PDF points. Settings read: none (the stage sets
+the thread count).
 """
 
 from __future__ import annotations
