@@ -7,6 +7,7 @@ import numpy as np
 
 from services.parser.extract.ocr_lines import (
     BATCH,
+    MARKS,
     TRAIL,
     TRAIL_MAX,
     WIDER,
@@ -18,6 +19,7 @@ from services.parser.extract.ocr_lines import (
 
 CHARS = ["blank", "0", "1", "2", "O", "o", "〇", "二", "年", "C", "R", "-", ".", "·", " "]
 ZERO_IDS = np.array([i for i, c in enumerate(CHARS) if c in ZERO_LIKE])
+MARK_IDS = np.array([i for i, c in enumerate(CHARS) if c in MARKS])
 
 
 def steps(*dists: dict[str, float]) -> np.ndarray:
@@ -35,53 +37,55 @@ def text(glyphs) -> str:
 
 
 def test_a_lone_zero_split_between_digit_and_letter_is_a_sure_zero():
-    glyphs = decode(steps({}, {"0": 0.88, "O": 0.10, "o": 0.02}, {}), CHARS, ZERO_IDS, 1.0)
+    glyphs = decode(
+        steps({}, {"0": 0.88, "O": 0.10, "o": 0.02}, {}), CHARS, ZERO_IDS, 1.0, MARK_IDS
+    )
     assert text(glyphs) == "0"
     assert abs(glyphs[0].prob - 1.0) < 1e-6
 
 
 def test_a_letter_o_read_as_likelier_than_zero_in_a_digit_run_becomes_zero():
     probs = steps({"1": 0.99}, {}, {"O": 0.55, "0": 0.40}, {})
-    glyphs = decode(probs, CHARS, ZERO_IDS, 1.0)
+    glyphs = decode(probs, CHARS, ZERO_IDS, 1.0, MARK_IDS)
     assert text(glyphs) == "10"
     assert abs(glyphs[1].prob - 0.95) < 1e-6
 
 
 def test_a_number_is_as_sure_as_its_least_sure_digit_not_their_mean():
     probs = steps({"1": 0.999}, {}, {"2": 0.6, "1": 0.4}, {}, {"1": 0.999})
-    glyphs = decode(probs, CHARS, ZERO_IDS, 1.0)
+    glyphs = decode(probs, CHARS, ZERO_IDS, 1.0, MARK_IDS)
     assert text(glyphs) == "121"
     assert min(g.prob for g in glyphs) < 0.61
 
 
 def test_letters_beside_an_o_keep_it_a_letter():
     probs = steps({"O": 0.9, "0": 0.1}, {}, {"C": 0.99}, {}, {"R": 0.99})
-    assert text(decode(probs, CHARS, ZERO_IDS, 1.0)) == "OCR"
+    assert text(decode(probs, CHARS, ZERO_IDS, 1.0, MARK_IDS)) == "OCR"
 
 
 def test_the_zero_of_a_chinese_date_stays_a_chinese_numeral():
     probs = steps({"二": 0.99}, {"〇": 0.97, "0": 0.02}, {"二": 0.99}, {}, {"年": 0.99})
-    assert text(decode(probs, CHARS, ZERO_IDS, 1.0)) == "二〇二年"
+    assert text(decode(probs, CHARS, ZERO_IDS, 1.0, MARK_IDS)) == "二〇二年"
 
 
 def test_a_repeated_step_is_one_character_and_a_blank_between_makes_two():
     probs = steps({"1": 0.99}, {"1": 0.99}, {}, {"1": 0.99})
-    assert text(decode(probs, CHARS, ZERO_IDS, 1.0)) == "11"
+    assert text(decode(probs, CHARS, ZERO_IDS, 1.0, MARK_IDS)) == "11"
 
 
 def test_each_character_is_placed_where_its_step_lies_along_the_crop():
     probs = steps({"1": 0.99}, {}, {}, {"2": 0.99})
-    glyphs = decode(probs, CHARS, ZERO_IDS, 1.0)
+    glyphs = decode(probs, CHARS, ZERO_IDS, 1.0, MARK_IDS)
     assert [round(g.centre, 3) for g in glyphs] == [0.125, 0.875]
     # a crop padded to twice its width in its batch: the same steps lie twice as far along it
-    stretched = decode(probs, CHARS, ZERO_IDS, 2.0)
+    stretched = decode(probs, CHARS, ZERO_IDS, 2.0, MARK_IDS)
     assert [round(g.centre, 3) for g in stretched] == [0.25, 1.0]
 
 
 def test_a_minus_sign_keeps_how_sure_the_model_is_of_a_short_mark_or_nothing_at_its_step():
     # a faint minus at 150 dpi: 「-」 0.38, blank 0.37, 「.」 0.22 — and a stroked 「1」 0.03
     probs = steps({"-": 0.38, ".": 0.22, "1": 0.03}, {}, {"2": 0.99})
-    glyphs = decode(probs, CHARS, ZERO_IDS, 1.0)
+    glyphs = decode(probs, CHARS, ZERO_IDS, 1.0, MARK_IDS)
     assert text(glyphs) == "-2"
     assert abs(glyphs[0].prob - 0.38) < 1e-6
     assert glyphs[0].mark is not None and abs(glyphs[0].mark - 0.97) < 1e-5

@@ -436,7 +436,7 @@ def recognise(
     ]
     glyphs = read_crops(eng._load_rec_model(), [img for img, _ in crops])
     spans = [marks(binary, box, dpi) if cell else [] for box, cell in lines]
-    glyphs = confirm_digits(grey, binary, glyphs, [box for box, _ in lines], spans)
+    glyphs = confirm_digits(grey, glyphs, [box for box, _ in lines], spans)
     words: list[OcrWord] = []
     for (box, cell), (_, crop_box), line, found in zip(lines, crops, glyphs, spans, strict=True):
         if cell and box in dashed:

@@ -63,7 +63,6 @@ class Shape:
 
 def confirm_digits(
     grey: np.ndarray,
-    binary: np.ndarray,
     lines: list[list[Glyph]],
     boxes: list[tuple[int, int, int, int]],
     spans: list[list[tuple[int, int]]],
@@ -73,7 +72,7 @@ def confirm_digits(
     `boxes[i]` is line i's ink box and `spans[i]` its marks (page x column spans,
     services/parser/extract/ocr_cells.py::marks); a line with no spans is left as read."""
     shapes = [
-        _shapes(grey, binary, glyphs, box, marks)
+        _shapes(grey, glyphs, box, marks)
         for glyphs, box, marks in zip(lines, boxes, spans, strict=True)
     ]
     prototypes = [s for line in shapes for s in line if s is not None and s.prob >= SURE]
@@ -92,7 +91,6 @@ def confirm_digits(
 
 def _shapes(
     grey: np.ndarray,
-    binary: np.ndarray,
     glyphs: list[Glyph],
     box: tuple[int, int, int, int],
     marks: list[tuple[int, int]],
@@ -100,12 +98,11 @@ def _shapes(
     """Each glyph's shape, where the line is digits only with one mark per digit."""
     if not glyphs or len(glyphs) != len(marks) or not all(g.text.isdigit() for g in glyphs):
         return [None] * len(glyphs)
-    return [_shape(grey, binary, g, box, span) for g, span in zip(glyphs, marks, strict=True)]
+    return [_shape(grey, g, box, span) for g, span in zip(glyphs, marks, strict=True)]
 
 
 def _shape(
     grey: np.ndarray,
-    binary: np.ndarray,
     glyph: Glyph,
     box: tuple[int, int, int, int],
     span: tuple[int, int],
@@ -114,11 +111,13 @@ def _shape(
 
     (a, b), top, bottom = span, box[1], box[3]
     cut = grey[top:bottom, a:b]
-    if cut.size == 0 or not binary[top:bottom, a:b].any():
+    if cut.size == 0:
         return None
     # the glyph's extent is where it is darker than half-way to the paper: the binary image's
     # edge moves by a pixel with the page's threshold, and at 150 dpi a digit is 11 px tall
     dark = (cut < (int(cut.min()) + 255) / 2).astype(np.uint8)
+    if not dark.any():
+        return None  # paper only
     # specks beside the digit (scanner noise) are not its shape
     _, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
     areas = stats[1:, cv2.CC_STAT_AREA]

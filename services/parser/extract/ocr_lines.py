@@ -97,15 +97,13 @@ def decode(
     chars: list[str],
     zero_ids: np.ndarray,
     stretch: float,
-    mark_ids: np.ndarray | None = None,
+    mark_ids: np.ndarray,
 ) -> list[Glyph]:
     """CTC greedy decoding of one crop's T×C probabilities (see module docstring).
 
-    `stretch` converts a time step's share of the padded input into a share of the crop itself;
-    `mark_ids` are the classes of `MARKS` (found in `chars` when not given).
+    `zero_ids` and `mark_ids` are the classes of `ZERO_LIKE` and `MARKS` in `chars`; `stretch`
+    converts a time step's share of the padded input into a share of the crop itself.
     """
-    if mark_ids is None:
-        mark_ids = _ids(chars, MARKS)
     steps = probs.shape[0]
     best = probs.argmax(axis=1)
     glyphs: list[Glyph] = []
